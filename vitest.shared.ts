@@ -1,0 +1,18 @@
+// Shared vitest settings for every package: tests import sibling packages from their TypeScript
+// sources (the "@ntmm/source" export condition), so no build is needed before testing.
+import { defaultServerConditions } from 'vite'
+import { defineConfig } from 'vitest/config'
+
+const conditions = ['@ntmm/source', ...defaultServerConditions]
+
+export function packageTestConfig(name: string) {
+  return defineConfig({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ['@ntmm/source'] } },
+    test: {
+      name,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      reporters: process.env.CI ? ['dot', ['json', { outputFile: '.vitest-report.json' }]] : ['default', ['json', { outputFile: '.vitest-report.json' }]],
+    },
+  })
+}
