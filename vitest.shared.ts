@@ -12,7 +12,13 @@ export function packageTestConfig(name: string) {
     test: {
       name,
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      reporters: process.env.CI ? ['dot', ['json', { outputFile: '.vitest-report.json' }]] : ['default', ['json', { outputFile: '.vitest-report.json' }]],
+      // Generous: turbo runs every package's suite at once on a 2-core machine, so a property test
+      // that takes 2 s alone can take 10 s there. Test sizes are bounded by their case counts.
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+      reporters: process.env.CI
+        ? ['dot', ['json', { outputFile: '.vitest-report.json' }]]
+        : ['default', ['json', { outputFile: '.vitest-report.json' }]],
     },
   })
 }

@@ -10,3 +10,81 @@ export {
   maskIsGuard,
   protectionMaskToWin32,
 } from './protectionMask.js'
+export { InvariantError } from './assert.js'
+export type { AddressSpaceLayout, Architecture } from './addressSpaceLayout.js'
+export { addressSpaceLayout, isSystemAddress } from './addressSpaceLayout.js'
+export { AddressSpace } from './addressSpace.js'
+export type { MemoryArea, MemoryAreaTypeName } from './memoryArea.js'
+export { MemoryAreaType, areaContains, areaLength } from './memoryArea.js'
+export type { AreaTreeAugment, GapQuery } from './areaTree.js'
+export { AreaTree, checkAreaTree } from './areaTree.js'
+export type {
+  AlterRegionResult,
+  MmRegion,
+  RegionChange,
+  RegionEdit,
+  RegionList,
+  RegionType,
+} from './region.js'
+export {
+  applyRegionEdit,
+  checkRegionList,
+  committedBytesIn,
+  invertRegionEdit,
+  mmAlterRegion,
+  mmFindRegion,
+  mmInitializeRegion,
+  planAlterRegion,
+  regionListFrom,
+  regionsOf,
+  regionsOverlapping,
+  sliceRegionList,
+} from './region.js'
+export type { CommitState } from './commitCharge.js'
+export { canCharge, chargedState } from './commitCharge.js'
+export type { PfnEntry, PfnListName, PfnStateName } from './pfnDatabase.js'
+export { PfnDatabase, PfnState } from './pfnDatabase.js'
+export { PageFile } from './pageFile.js'
+export type { AddressSpaceState, MmCounters } from './mmState.js'
+export { KERNEL_SPACE_ID, MmState } from './mmState.js'
+export type { PteView } from './softwarePte.js'
+export { readPteView } from './softwarePte.js'
+export type {
+  AreaRecord,
+  MmAddressSpaceCreated,
+  MmAddressSpaceDeleted,
+  MmAreaDeleteInProgress,
+  MmAreaInserted,
+  MmAreaRemoved,
+  MmCommitCharged,
+  MmEvent,
+  MmEventType,
+  MmFrameReleased,
+  MmFrameRequested,
+  MmMappingCreated,
+  MmMappingDeleted,
+  MmPageAged,
+  MmPageFault,
+  MmPageFileSlotFreed,
+  MmPageIn,
+  MmPageOut,
+  MmPageProtectionChanged,
+  MmPageReclaimed,
+  MmPageWritten,
+  MmRegionsAltered,
+  PageFaultKind,
+  PfnRecord,
+} from './events.js'
+export { applyMmEvent, areaFromRecord, areaToRecord } from './events.js'
+export type { AccessFaultResult, FaultException } from './accessFault.js'
+export { exceptionAccessCode } from './accessFault.js'
+export type { MmRecorder, ReplacementPolicyName } from './mmCore.js'
+export type {
+  CreateAreaOptions,
+  CreateAreaResult,
+  MemoryBasicInformation,
+  MemoryManagerOptions,
+  MemoryManagerSnapshot,
+  MmStatistics,
+} from './memoryManager.js'
+export { MemoryManager, areaPages } from './memoryManager.js'

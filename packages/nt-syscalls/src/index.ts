@@ -1,1 +1,85 @@
-export {}
+// @ntmm/nt-syscalls: the NT system services over the object manager and handle tables, the Win32
+// memory API, and the Kernel that composes @ntmm/hw-mmu and @ntmm/mm-core into one machine.
+
+export * from './accessRights.js'
+export {
+  type Cpu,
+  type CpuAccessResult,
+  type CpuException,
+  type CpuReadResult,
+  exceptionCodeFor,
+} from './cpu.js'
+export {
+  createKernel,
+  DEFAULT_PAGE_FILE,
+  DEFAULT_PHYSICAL_MEMORY,
+} from './createKernel.js'
+export {
+  applyNtEvent,
+  type JsonValue,
+  type NtCpuAccessEvent,
+  type NtEvent,
+  type NtExceptionRaisedEvent,
+  type NtHandleClosedEvent,
+  type NtHandleCreatedEvent,
+  type NtHandleTableChangedEvent,
+  type NtObjectCreatedEvent,
+  type NtObjectDeletedEvent,
+  type NtObjectReferenceChangedEvent,
+  type NtProcessExitedEvent,
+  type NtSyscallEnteredEvent,
+  type NtSyscallReturnedEvent,
+  revertNtEvent,
+} from './events.js'
+export { type HandleEntry, HandleTable } from './handleTable.js'
+export { FIRST_PID, Kernel, type KernelEventRecord, type KernelOptions, type ProcessInfo } from './kernel.js'
+export * from './memoryConstants.js'
+export {
+  type AllocateValidation,
+  type AllocateVirtualMemoryArguments,
+  type AllocateVirtualMemoryResult,
+  validateAllocateVirtualMemory,
+  zeroBitsLimit,
+} from './ntAllocateVirtualMemory.js'
+export type { DuplicateObjectArguments, DuplicateObjectResult } from './ntDuplicateObject.js'
+export {
+  type FreeValidation,
+  type FreeVirtualMemoryArguments,
+  type FreeVirtualMemoryResult,
+  validateFreeVirtualMemory,
+} from './ntFreeVirtualMemory.js'
+export type { GetWriteWatchResult } from './ntGetWriteWatch.js'
+export type { OpenProcessResult } from './ntOpenProcess.js'
+export {
+  type ProtectValidation,
+  type ProtectVirtualMemoryArguments,
+  type ProtectVirtualMemoryResult,
+  validateProtectVirtualMemory,
+} from './ntProtectVirtualMemory.js'
+export {
+  MemoryBasicInformationClass,
+  memoryBasicInformationSize,
+  type QueryValidation,
+  type QueryVirtualMemoryArguments,
+  type QueryVirtualMemoryResult,
+  validateQueryVirtualMemory,
+} from './ntQueryVirtualMemory.js'
+export { type ReadVirtualMemoryResult, validateCopyRange } from './ntReadVirtualMemory.js'
+export * from './ntStatus.js'
+export type { WriteVirtualMemoryResult } from './ntWriteVirtualMemory.js'
+export type { ObjectBody, ObjectHeader, ObjectTypeName, ProcessBody, ThreadBody } from './objectHeader.js'
+export {
+  NtCurrentProcess,
+  NtCurrentThread,
+  ObjectManager,
+  type ProcessorMode,
+  type ReferenceByHandleRequest,
+  type ReferenceByHandleResult,
+} from './objectManager.js'
+export { ObjectManagerState } from './objectManagerState.js'
+export * from './rtlNtStatusToDosError.js'
+export type { NtSyscalls } from './syscalls.js'
+export { type Arch, type UserAddressLimits, userAddressLimits } from './userAddressLimits.js'
+export type { MemoryBasicInformation } from './virtualMemoryPort.js'
+export { createWin32Api, type LastErrorSlot, type Win32Api } from './win32.js'
+export { captureHandle, capturePointer, captureUlong, HUGE_64 } from './captureArguments.js'

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import type { HwEvent } from './events.js'
+import { FrameStore } from './frameStore.js'
+
+describe('frameStore', () => {
+  it('allocates the lowest free PFN, deterministically', () => {
+    const store = new FrameStore({ frameCount: 4 })
+    expect([store.allocate(), store.allocate(), store.allocate()]).toEqual([0, 1, 2])
+    store.free(1)
+    expect(store.allocate()).toBe(1)
+    expect(store.allocateSpecific(3)).toBe(true)
+    expect(store.allocateSpecific(3)).toBe(false)
+    expect(store.allocate()).toBeUndefined()
+    expect(store.freeCount).toBe(0)
+  })
+
+  it('reads and writes bytes, 16/32-bit words and 64-bit halves little-endian', () => {
+    const store = new FrameStore({ bytes: 8192 })
+    store.write32(0x10, 0x11223344)
+    expect(store.read8(0x10)).toBe(0x44)
+    expect(store.read16(0x12)).toBe(0x1122)
+    store.write64(0xff8, 0xdeadbeef, 0x80000001)
+    expect(store.read64(0xff8)).toEqual({ low: 0xdeadbeef, high: 0x80000001 })
+    store.write32(0xffe, 0xa1b2c3d4) // crosses into frame 1
+    expect(store.read32(0xffe)).toBe(0xa1b2c3d4)
+    expect(store.read16(0x1000)).toBe(0xa1b2)
+    store.writeBytes(0x1ffc, [1, 2, 3, 4])
+    expect(Array.from(store.readBytes(0x1ffc, 4))).toEqual([1, 2, 3, 4])
+  })
+
+  it('reads a never-written frame as zeros and zero() clears a frame', () => {
+    const store = new FrameStore({ frameCount: 2 })
+    expect(store.read32(0x1000)).toBe(0)
+    store.write8(0x1005, 9)
+    expect(store.isPristine(1)).toBe(false)
+    store.zero(1)
+    expect(store.read8(0x1005)).toBe(0)
+    expect(store.frameBytes(1).every((byte) => byte === 0)).toBe(true)
+  })
+
+  it('frameBytes returns a copy that cannot change the frame', () => {
+    const store = new FrameStore({ frameCount: 1 })
+    store.write8(3, 7)
+    const copy = store.frameBytes(0)
+    copy[3] = 99
+    expect(store.read8(3)).toBe(7)
+  })
+
+  it.each([
+    [(s: FrameStore) => s.read32(4 * 4096 - 2), /physical range 16382\+4 is beyond the store/],
+    [(s: FrameStore) => s.free(7), /pfn 7 is beyond the store/],
+    [(s: FrameStore) => s.free(0), /pfn 0 is not allocated/],
+    [(s: FrameStore) => s.write8(0, 256), /value 256 does not fit 1 byte/],
+    [(s: FrameStore) => s.zero(1.5), /pfn 1.5/],
+  ])('rejects bad input with a clear error (%#)', (action, message) => {
+    const store = new FrameStore({ frameCount: 4 })
+    const before = store.checkpoint()
+    expect(() => action(store)).toThrow(message)
+    expect(store.freeCount).toBe(before.freeCount)
+  })
+
+  it.each([
+    [{ frameCount: 0 }, /frameCount 0 must be an integer/],
+    [{ frameCount: 2 ** 21 }, /frameCount 2097152/],
+    [{ bytes: 5000 }, /bytes 5000 must be a positive multiple of 4096/],
+  ])('rejects the configuration %j', (options, message) => {
+    expect(() => new FrameStore(options)).toThrow(message)
+  })
+
+  it('shares every frame with a checkpoint and copies a frame only on its first write', () => {
+    const store = new FrameStore({ frameCount: 3 })
+    store.write32(0, 1)
+    store.write32(4096, 2)
+    const checkpoint = store.checkpoint()
+    expect(checkpoint.chunks[0]![0]).toBe(store.chunks[0]![0])
+    store.write32(0, 10)
+    expect(checkpoint.chunks[0]![0]).not.toBe(store.chunks[0]![0])
+    expect(checkpoint.chunks[0]![1]).toBe(store.chunks[0]![1])
+    expect(checkpoint.chunks[0]![0]![0]).toBe(1)
+    store.restore(checkpoint)
+    expect(store.read32(0)).toBe(1)
+  })
+
+  it('never shows writes made after a checkpoint in it (property)', () => {
+    const operation = fc.oneof(
+      fc.record({
+        kind: fc.constant('write32' as const),
+        address: fc.integer({ min: 0, max: 4 * 4096 - 4 }),
+        value: fc.nat(),
+      }),
+      fc.record({
+        kind: fc.constant('bytes' as const),
+        address: fc.integer({ min: 0, max: 4 * 4096 - 64 }),
+        data: fc.uint8Array({ maxLength: 64 }),
+      }),
+      fc.record({ kind: fc.constant('zero' as const), pfn: fc.integer({ min: 0, max: 3 }) }),
+      fc.record({ kind: fc.constant('checkpoint' as const) }),
+      fc.record({ kind: fc.constant('restore' as const), which: fc.nat() }),
+    )
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 40 }), (operations) => {
+        const store = new FrameStore({ frameCount: 4 })
+        const saved: { checkpoint: ReturnType<FrameStore['checkpoint']>; bytes: Uint8Array }[] = []
+        for (const op of operations) {
+          if (op.kind === 'write32') store.write32(op.address, op.value >>> 0)
+          else if (op.kind === 'bytes') store.writeBytes(op.address, op.data)
+          else if (op.kind === 'zero') store.zero(op.pfn)
+          else if (op.kind === 'checkpoint')
+            saved.push({ checkpoint: store.checkpoint(), bytes: store.readBytes(0, 4 * 4096) })
+          else if (saved.length > 0) store.restore(saved[op.which % saved.length]!.checkpoint)
+        }
+        for (const { checkpoint, bytes } of saved) {
+          const copy = new FrameStore({ frameCount: 4 })
+          copy.restore(checkpoint)
+          expect(Buffer.from(copy.readBytes(0, 4 * 4096)).equals(bytes)).toBe(true)
+        }
+      }),
+      { numRuns: 100 },
+    )
+  })
+
+  it('emits an event for every change, with the previous value', () => {
+    const store = new FrameStore({ frameCount: 2 })
+    const events: HwEvent[] = []
+    store.setRecorder((event) => events.push(event))
+    const pfn = store.allocate()!
+    store.write16(2, 0xbeef)
+    store.writeBytes(4, [1, 2])
+    store.zero(pfn)
+    store.free(pfn)
+    expect(events).toEqual([
+      { type: 'hw.frameAllocated', pfn: 0 },
+      { type: 'hw.physicalWrite', address: 2, size: 2, value: 0xbeef, previousValue: 0 },
+      { type: 'hw.physicalBytesWritten', address: 4, bytes: [1, 2], previousBytes: [0, 0] },
+      { type: 'hw.frameZeroed', pfn: 0, previousWords: [0, 0xbeef0000, 1, 0x0201] },
+      { type: 'hw.frameFreed', pfn: 0 },
+    ])
+  })
+})

@@ -1,0 +1,1142 @@
+// The CPU's memory-access path: read, write and instruction fetch at a virtual address, through
+// the TLB, the page walk on a miss, and the #PF exception when the translation fails. The OS plugs
+// in as the fault handler (ReactOS's KiTrap0EHandler → MmAccessFault); when it resolves the fault
+// the access is retried, as the CPU re-executes the faulting instruction. Also: the control
+// registers with the TLB flush rules of the Intel SDM §4.10.4, INVLPG, side-effect-free inspection
+// (`peek`, `probe`), statistics, checkpoints and the event recorder.
+//
+//   access ─► L1 TLB (data or instruction) ─hit─► permissions ok ─► physical address
+//               │miss                              │D clear on write → walk (sets D), refill
+//               ▼                                  │otherwise → #PF from the cached entry
+//             STLB (if any) ─hit─► fill L1
+//               │miss
+//               ▼
+//             page walk (A/D bits) ─ok─► fill STLB and L1
+//               │fault
+//               ▼
+//             #PF: CR2 ← va, invalidate the page, fault handler ─'retry'─► again (at most 8 times)
+//                                                                ─'fail'──► { ok: false, fault }
+import { assert } from './assert.js'
+import type { HwEvent, TlbEntryRecord } from './events.js'
+import {
+  applyPhysicalBytesWritten,
+  applyPhysicalWrite,
+  busRead8,
+  busRead32,
+  busReadInto,
+  busReadScalar,
+  type HwRecorder,
+} from './frameStore.js'
+import {
+  applyControlChanged,
+  applyCr3Loaded,
+  applyPageFault,
+  type ControlBits,
+  checkControlChanges,
+  controlProblem,
+  digestHwState,
+  type HwConfig,
+  type HwSnapshot,
+  HwState,
+  restoreHwState,
+  snapshotHwState,
+} from './hwState.js'
+import { type CpuFault, decodePageFault, type GeneralProtectionFault, type PageFault } from './pageFault.js'
+import { checkCr3, PageTableEditor, splitAddress } from './pageTableEditor.js'
+import {
+  ACCESS_EXECUTE,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  WALK_INSPECT,
+  WALK_UPDATE,
+  type WalkLevel,
+  WalkOutput,
+  walkPageTables,
+} from './pageWalker.js'
+import type { AccessKind, PagingMode, PrivilegeMode } from './paging.js'
+import { pageSizeOf } from './paging.js'
+import {
+  applyPageWalk,
+  applyTlbEvict,
+  applyTlbFill,
+  applyTlbFlushCounted,
+  applyTlbHit,
+  applyTlbInvalidate,
+  applyTlbMiss,
+  applyTlbStatisticsReset,
+  type FlushKind,
+  TLB_DIRTY,
+  TLB_EXECUTABLE,
+  TLB_GLOBAL,
+  TLB_NAMES,
+  TLB_SIZE_SHIFT,
+  TLB_USER,
+  TLB_WRITABLE,
+  type TlbLevel,
+  type TlbName,
+  type TlbStatistics,
+  tlbChooseWay,
+  tlbProbe,
+} from './tlb.js'
+
+/** The OS's page-fault handler: 'retry' when it fixed the mapping, 'fail' to return the fault. */
+export type FaultHandler = (fault: PageFault) => 'retry' | 'fail'
+
+/** Options of an access. */
+export interface AccessOptions {
+  /** Privilege of the access; 'user' by default. */
+  readonly mode?: PrivilegeMode
+}
+
+/** Result of a read, fetch or peek. */
+export type AccessResult =
+  | { readonly ok: true; readonly data: Uint8Array }
+  | { readonly ok: false; readonly fault: CpuFault }
+
+/** Result of a write. */
+export type WriteResult = { readonly ok: true } | { readonly ok: false; readonly fault: CpuFault }
+
+/** Effective permissions of a translation (combined over every level). */
+export interface Translation {
+  readonly physicalAddress: number
+  readonly pageSize: number
+  readonly writable: boolean
+  readonly user: boolean
+  readonly executable: boolean
+  readonly dirty: boolean
+  readonly global: boolean
+}
+
+/** Result of {@link Mmu.translate}. */
+export type TranslateResult =
+  | ({ readonly ok: true } & Translation)
+  | { readonly ok: false; readonly fault: CpuFault }
+
+/** A TLB entry as the UI shows it. */
+export interface TlbEntryView {
+  readonly tlb: TlbName
+  readonly set: number
+  readonly way: number
+  /** Linear address of the first byte of the page (x64 kernel half: negative). */
+  readonly virtualAddress: number
+  readonly physicalAddress: number
+  readonly pageSize: number
+  readonly writable: boolean
+  readonly user: boolean
+  readonly executable: boolean
+  readonly dirty: boolean
+  readonly global: boolean
+  readonly pcid: number
+  readonly age: number
+}
+
+/** A TLB entry that currently caches a probed address. */
+export interface CachedTranslation extends TlbEntryView {
+  /** The translation the entry gives for the probed address. */
+  readonly translatedAddress: number
+  /** True when it differs from what the page tables say now (an entry changed without INVLPG). */
+  readonly stale: boolean
+}
+
+/** The walk for one address, explained level by level (side-effect free). */
+export interface WalkExplanation {
+  readonly address: number
+  readonly access: AccessKind
+  readonly mode: PrivilegeMode
+  readonly pagingMode: PagingMode
+  /** False when CR0.PG is clear: the address is physical. */
+  readonly paging: boolean
+  readonly levels: readonly WalkLevel[]
+  readonly result: TranslateResult
+  readonly tlb: readonly CachedTranslation[]
+}
+
+/** Statistics of every TLB level present. */
+export interface MmuStatistics {
+  readonly data: TlbStatistics
+  readonly instruction?: TlbStatistics
+  readonly second?: TlbStatistics
+}
+
+/** Result of a CR3 load or a control-register change: not ok where a real CPU raises #GP. */
+export type ControlResult = { readonly ok: true } | { readonly ok: false; readonly reason: string }
+
+/** Options of the machine. */
+export interface MmuOptions extends HwConfig {
+  /** Times an access is retried after the handler answers 'retry' (default 8). */
+  readonly maxFaultRetries?: number
+}
+
+const ACCESS_NAMES: readonly AccessKind[] = ['read', 'write', 'execute']
+const X64_LOW = -0x800000000000
+const X64_HIGH = 0x800000000000
+const TWO_32 = 0x100000000
+
+/** The MMU of one CPU: TLB, page walk, #PF delivery and the control registers. */
+export class Mmu {
+  /** The hardware state (change it only through this class or applyHwEvent). */
+  readonly state: HwState
+  /** The fault of the last failed access (set whenever an access ends in a fault). */
+  lastFault: CpuFault | undefined = undefined
+  private recorder: HwRecorder | undefined = undefined
+  private faultHandler: FaultHandler | undefined = undefined
+  private readonly maxFaultRetries: number
+  private readonly walkOut = new WalkOutput()
+  private pendingErrorCode = 0
+  private editor: PageTableEditor | undefined = undefined
+
+  constructor(options: MmuOptions = {}) {
+    const retries = options.maxFaultRetries ?? 8
+    if (!Number.isInteger(retries) || retries < 0 || retries > 1000) {
+      throw new RangeError(`maxFaultRetries ${retries} must be an integer in [0, 1000]`)
+    }
+    this.maxFaultRetries = retries
+    this.state = new HwState(options)
+  }
+
+  /** Physical memory. */
+  get frames() {
+    return this.state.frames
+  }
+
+  /** The paging mode. */
+  get mode(): PagingMode {
+    return this.state.mode
+  }
+
+  /** CR2: address of the last page fault. */
+  get cr2(): number {
+    return this.state.cr2
+  }
+
+  /** CR3's page-table base. */
+  get cr3(): number {
+    return this.state.cr3
+  }
+
+  /** The current control bits. */
+  get control(): ControlBits {
+    return this.state.control
+  }
+
+  /** The OS's page-table editor for this machine's memory and mode. */
+  get pageTables(): PageTableEditor {
+    if (this.editor === undefined) this.editor = new PageTableEditor(this.state.frames, () => this.state.mode)
+    return this.editor
+  }
+
+  /** Attaches (or detaches) the recorder that receives every state change as an event. */
+  setRecorder(recorder: HwRecorder | undefined): void {
+    this.recorder = recorder
+    this.state.frames.setRecorder(recorder)
+  }
+
+  /** Registers the OS's page-fault handler (undefined: every fault returns to the caller). */
+  setFaultHandler(handler: FaultHandler | undefined): void {
+    this.faultHandler = handler
+  }
+
+  // ---- control registers -----------------------------------------------------------------------
+
+  /**
+   * MOV CR3: loads the page-table base (x86: page directory; x86-pae: 32-byte aligned PDPT, whose
+   * four PDPTEs are loaded into registers now; x64: PML4). Flushes the non-global entries (of the
+   * new PCID with CR4.PCIDE, unless `noFlush`, CR3 bit 63). `options` may be just the PCID.
+   * Not ok (#GP) when a present PAE PDPTE
+   * has reserved bits set; nothing changes then.
+   */
+  loadCr3(
+    address: number,
+    options: number | { readonly pcid?: number; readonly noFlush?: boolean } = {},
+  ): ControlResult {
+    if (typeof options === 'number') options = { pcid: options }
+    const s = this.state
+    checkCr3(s.mode, address)
+    const pcid = options.pcid ?? 0
+    if (!Number.isInteger(pcid) || pcid < 0 || pcid > 0xfff)
+      throw new RangeError(`pcid ${pcid} must be an integer in [0, 4095]`)
+    if (pcid !== 0 && !s.processContextIds)
+      throw new RangeError(`pcid ${pcid} needs CR4.PCIDE (control bit processContextIds)`)
+    if (options.noFlush === true && !s.processContextIds)
+      throw new RangeError('noFlush (CR3 bit 63) needs CR4.PCIDE')
+    let pdptes: number[] | null = null
+    if (s.mode === 'x86-pae' && s.paging) {
+      const loaded = this.loadPdptes(address)
+      if (typeof loaded === 'string') return { ok: false, reason: loaded }
+      pdptes = loaded
+    }
+    this.recorder?.({
+      type: 'hw.cr3Loaded',
+      cr3: address,
+      pcid,
+      pdptes,
+      previousCr3: s.cr3,
+      previousPcid: s.pcid,
+      previousPdptes: Array.from(s.pdptes),
+    })
+    applyCr3Loaded(s, address, pcid, pdptes ?? undefined)
+    if (s.processContextIds) {
+      if (options.noFlush !== true) this.flushWhere('pcid', 1, pcid)
+    } else {
+      this.flushWhere('nonGlobal', 1, 0)
+    }
+    return { ok: true }
+  }
+
+  /**
+   * Changes control bits (MOV CR0 / MOV CR4 / WRMSR EFER) with the SDM's flush rules: changing
+   * PG, WP, PSE, PAE or PGE, or clearing PCIDE, flushes every TLB entry, global ones included.
+   * EFER.NXE needs no flush (the TLB keeps the raw NX information). Not ok (#GP) for a combination
+   * the mode forbids; nothing changes then. Throws a TypeError for an unknown bit.
+   */
+  setControl(changes: Partial<ControlBits>): ControlResult {
+    checkControlChanges(changes)
+    const s = this.state
+    const previous = s.control
+    const next: ControlBits = { ...previous, ...changes }
+    let mode = s.mode
+    if (next.physicalAddressExtension !== previous.physicalAddressExtension && mode !== 'x64') {
+      mode = next.physicalAddressExtension ? 'x86-pae' : 'x86'
+    }
+    const problem = controlProblem(mode, next, s.pcid)
+    if (problem !== undefined) return { ok: false, reason: problem }
+    let pdptes: number[] | null = null
+    if (mode === 'x86-pae' && next.paging && (mode !== s.mode || !previous.paging)) {
+      const loaded = this.loadPdptes(s.cr3 - (s.cr3 % 32))
+      if (typeof loaded === 'string') return { ok: false, reason: loaded }
+      pdptes = loaded
+    }
+    this.recorder?.({
+      type: 'hw.controlChanged',
+      mode,
+      control: next,
+      pdptes,
+      previousMode: s.mode,
+      previousControl: previous,
+      previousPdptes: Array.from(s.pdptes),
+    })
+    applyControlChanged(s, mode, next)
+    if (pdptes !== null) applyCr3Loaded(s, s.cr3, s.pcid, pdptes)
+    if (
+      next.paging !== previous.paging ||
+      next.writeProtect !== previous.writeProtect ||
+      next.pageSizeExtension !== previous.pageSizeExtension ||
+      next.physicalAddressExtension !== previous.physicalAddressExtension ||
+      next.globalPages !== previous.globalPages ||
+      (previous.processContextIds && !next.processContextIds)
+    ) {
+      this.flushWhere('full', 0, 0)
+    }
+    return { ok: true }
+  }
+
+  /** INVLPG: removes every TLB entry covering `va` (current PCID and global), at every level and page size. */
+  invlpg(va: number): void {
+    const s = this.state
+    if (s.modeCode === 2 && Number.isSafeInteger(va) && (va < X64_LOW || va >= X64_HIGH)) return // non-canonical: no-op
+    const { lo, hi } = splitAddress(s.mode, va)
+    this.invalidatePage(va, lo, hi, true)
+  }
+
+  /** Flushes every TLB entry at every level (as a CR4.PGE toggle does). */
+  flushAll(): void {
+    this.flushWhere('full', 0, 0)
+  }
+
+  // ---- accesses --------------------------------------------------------------------------------
+
+  /** Reads `length` bytes at `va`. Every page touched is translated first; a fault comes back as a value. */
+  read(va: number, length: number, options: AccessOptions = {}): AccessResult {
+    return this.readAccess(va, length, ACCESS_READ, modeCode(options.mode))
+  }
+
+  /** Fetches `length` instruction bytes at `va` (default 1). */
+  fetch(va: number, length = 1, options: AccessOptions = {}): AccessResult {
+    return this.readAccess(va, length, ACCESS_EXECUTE, modeCode(options.mode))
+  }
+
+  /** Writes `data` at `va`. Every page is translated (for write) before any byte is stored: a fault writes nothing. */
+  write(va: number, data: ArrayLike<number>, options: AccessOptions = {}): WriteResult {
+    const user = modeCode(options.mode)
+    const bytes = checkBytes(data)
+    const chunks = this.translateRange(va, bytes.length, ACCESS_WRITE, user)
+    if (chunks === undefined) return { ok: false, fault: this.lastFault! }
+    this.storeChunks(chunks, bytes)
+    return { ok: true }
+  }
+
+  /** Reads a byte; returns -1 on a fault (see {@link Mmu.lastFault}). */
+  read8(va: number, mode: PrivilegeMode = 'user'): number {
+    const pa = this.translateVa(va, ACCESS_READ, modeCode(mode))
+    return pa < 0 ? -1 : busRead8(this.state.frames, pa)
+  }
+
+  /** Reads a little-endian 16-bit word; -1 on a fault. */
+  read16(va: number, mode: PrivilegeMode = 'user'): number {
+    return this.readScalar(va, 2, ACCESS_READ, modeCode(mode))
+  }
+
+  /** Reads a little-endian 32-bit word (unsigned); -1 on a fault. */
+  read32(va: number, mode: PrivilegeMode = 'user'): number {
+    const user = modeCode(mode)
+    if ((va & 0xfff) <= 0xffc) {
+      const pa = this.translateVa(va, ACCESS_READ, user)
+      return pa < 0 ? -1 : busRead32(this.state.frames, pa)
+    }
+    return this.readScalar(va, 4, ACCESS_READ, user)
+  }
+
+  /** Writes a byte (0..255 or -128..127); false on a fault (see {@link Mmu.lastFault}). */
+  write8(va: number, value: number, mode: PrivilegeMode = 'user'): boolean {
+    return this.writeScalar(va, 1, checkScalar(value, 1), modeCode(mode))
+  }
+
+  /** Writes a 16-bit word; false on a fault. */
+  write16(va: number, value: number, mode: PrivilegeMode = 'user'): boolean {
+    return this.writeScalar(va, 2, checkScalar(value, 2), modeCode(mode))
+  }
+
+  /** Writes a 32-bit word (signed or unsigned); false on a fault. */
+  write32(va: number, value: number, mode: PrivilegeMode = 'user'): boolean {
+    return this.writeScalar(va, 4, checkScalar(value, 4), modeCode(mode))
+  }
+
+  /**
+   * The hot-path translation: as {@link Mmu.translate} but returns the physical address as a
+   * number, or -1 on a fault (then read {@link Mmu.lastFault}). No allocation on a TLB hit.
+   */
+  translateToPhysical(va: number, access: AccessKind = 'read', mode: PrivilegeMode = 'user'): number {
+    return this.translateVa(va, accessCodeOf(access), modeCode(mode))
+  }
+
+  /**
+   * Translates `va` as an access would (TLB, walk with A/D updates, #PF delivery and retries):
+   * the physical address and the effective permissions, or the fault.
+   */
+  translate(va: number, access: AccessKind = 'read', mode: PrivilegeMode = 'user'): TranslateResult {
+    const accessCode = accessCodeOf(access)
+    const pa = this.translateVa(va, accessCode, modeCode(mode))
+    if (pa < 0) return { ok: false, fault: this.lastFault! }
+    const s = this.state
+    if (!s.paging) return identity(pa)
+    const { lo, hi } = splitAddress(s.mode, va)
+    const tlb = accessCode === ACCESS_EXECUTE ? s.fetchTlb : s.dataTlb
+    const i = this.probeAllSizes(tlb, lo, hi)
+    assert(i >= 0, 'a successful translation leaves its entry in the first-level TLB')
+    return { ok: true, ...this.entryTranslation(tlb, i, pa) }
+  }
+
+  // ---- inspection (no side effects: no A/D bit, no TLB fill, no statistic, no event) -----------
+
+  /** Reads `length` bytes at `va` as the page tables say now, without touching any state. */
+  peek(va: number, length: number, options: AccessOptions = {}): AccessResult {
+    const user = modeCode(options.mode)
+    checkLength(length)
+    this.checkStart(va)
+    const s = this.state
+    const data = new Uint8Array(length)
+    let done = 0
+    while (done < length) {
+      const current = this.advance(va, done)
+      const chunk = Math.min(length - done, 4096 - (current & 0xfff))
+      const result = this.inspect(current, ACCESS_READ, user, undefined)
+      if (!result.ok) return result
+      busReadInto(s.frames, result.physicalAddress, data, done, chunk)
+      done += chunk
+    }
+    return { ok: true, data }
+  }
+
+  /** Explains the walk for `va`: every level's entry address, raw value and decoded bits; and the TLB entries caching it. */
+  probe(
+    va: number,
+    options: { readonly access?: AccessKind; readonly mode?: PrivilegeMode } = {},
+  ): WalkExplanation {
+    const access = options.access ?? 'read'
+    const mode = options.mode ?? 'user'
+    const accessCode = accessCodeOf(access)
+    const levels: WalkLevel[] = []
+    const result = this.inspect(va, accessCode, modeCode(mode), levels)
+    return {
+      address: va,
+      access,
+      mode,
+      pagingMode: this.state.mode,
+      paging: this.state.paging,
+      levels,
+      result,
+      tlb: this.cachedTranslations(va, result),
+    }
+  }
+
+  /** The valid entries of TLB level `name`. */
+  tlbEntries(name: TlbName = 'data'): TlbEntryView[] {
+    const tlb = this.tlbByName(name)
+    const out: TlbEntryView[] = []
+    for (let i = 0; i < tlb.entries; i++) if (tlb.tags[i] !== -1) out.push(this.entryView(tlb, i))
+    return out
+  }
+
+  /** Statistics of every TLB level. */
+  statistics(): MmuStatistics {
+    const [data, instruction, second] = this.state.tlbs
+    const out: { data: TlbStatistics; instruction?: TlbStatistics; second?: TlbStatistics } = {
+      data: data.statistics(),
+    }
+    if (instruction !== undefined) out.instruction = instruction.statistics()
+    if (second !== undefined) out.second = second.statistics()
+    return out
+  }
+
+  /** Resets every level's statistics (an event too, so replays stay exact). */
+  resetStatistics(): void {
+    const tlbs = this.state.tlbs
+    this.recorder?.({
+      type: 'hw.statisticsReset',
+      previous: tlbs.map((tlb) => (tlb === undefined ? null : tlb.statistics())),
+    })
+    for (const tlb of tlbs) if (tlb !== undefined) applyTlbStatisticsReset(tlb)
+  }
+
+  /** A checkpoint of the whole hardware state, cheap enough for time travel (copy-on-write RAM). */
+  snapshot(): HwSnapshot {
+    return snapshotHwState(this.state)
+  }
+
+  /** Returns the machine to `snapshot`. */
+  restore(snapshot: HwSnapshot): void {
+    restoreHwState(this.state, snapshot)
+  }
+
+  /** A stable fingerprint of the whole hardware state. */
+  digest(): string {
+    return digestHwState(this.state)
+  }
+
+  // ---- the hot path ----------------------------------------------------------------------------
+
+  /**
+   * Physical address for `va`, or -1 with {@link Mmu.lastFault} set. Throws a RangeError for a
+   * malformed address. Kept small so the JIT inlines it: the 32-bit TLB hit through the hint is
+   * handled here, everything else in {@link Mmu.translateGeneral}.
+   */
+  private translateVa(va: number, access: number, user: number): number {
+    const s = this.state
+    if (s.fastPath && va >>> 0 === va && this.recorder === undefined) {
+      const tlb = access === ACCESS_EXECUTE ? s.fetchTlb : s.dataTlb
+      const vpn = va >>> 12
+      // The hint names the entry last found for this page; it counts only if that entry still
+      // holds the tag. Without PCIDs every entry has PCID 0, so the tag alone decides.
+      const i = tlb.hints[vpn & tlb.hintMask]!
+      if (i >= 0 && tlb.tags[i] === vpn * 4) {
+        const required = s.required[access * 2 + user]!
+        if ((tlb.flags[i]! & required) === required) {
+          applyTlbHit(tlb, i)
+          return tlb.frames[i]! * 4096 + (va & 0xfff)
+        }
+      }
+    }
+    return this.translateGeneral(va, access, user)
+  }
+
+  /** Every translation the inlined fast path does not finish: validation, x64, recorder, the full set search, misses. */
+  private translateGeneral(va: number, access: number, user: number): number {
+    const s = this.state
+    let lo: number
+    let hi: number
+    if (s.modeCode !== 2) {
+      if (va >>> 0 !== va) throw badAddress(s.mode, va)
+      if (!s.paging) return va
+      lo = va
+      hi = 0
+    } else {
+      if (!(va >= X64_LOW && va < X64_HIGH) || Math.floor(va) !== va)
+        return this.nonCanonical(va, access, user)
+      lo = va >>> 0
+      hi = ((va < 0 ? va + 0x1000000000000 : va) - lo) / TWO_32
+    }
+    const tlb = access === ACCESS_EXECUTE ? s.fetchTlb : s.dataTlb
+    const vpn = hi * 0x100000 + (lo >>> 12)
+    const i = tlbProbe(tlb, vpn * 4, vpn, s.pcid)
+    if (i >= 0) {
+      const required = s.required[access * 2 + user]!
+      if ((tlb.flags[i]! & required) === required) {
+        if (this.recorder !== undefined) this.recordHit(tlb, i)
+        applyTlbHit(tlb, i)
+        return tlb.frames[i]! * 4096 + (lo & 0xfff)
+      }
+    }
+    return this.translateSlow(va, lo, hi, access, user)
+  }
+
+  private translateSlow(va: number, lo: number, hi: number, access: number, user: number): number {
+    const s = this.state
+    for (let attempt = 0; ; attempt++) {
+      const pa = this.lookupOrWalk(lo, hi, access, user)
+      if (pa >= 0) return pa
+      const errorCode = this.pendingErrorCode
+      const mode: PrivilegeMode = user !== 0 ? 'user' : 'supervisor'
+      const accessName = ACCESS_NAMES[access]!
+      this.recorder?.({
+        type: 'hw.pageFault',
+        address: va,
+        errorCode,
+        access: accessName,
+        mode,
+        previousCr2: s.cr2,
+      })
+      applyPageFault(s, va)
+      this.invalidatePage(va, lo, hi, false)
+      const fault = decodePageFault(va, errorCode, accessName, mode)
+      this.lastFault = fault
+      const handler = this.faultHandler
+      if (handler === undefined || attempt >= this.maxFaultRetries) return -1
+      if (handler(fault) !== 'retry') return -1
+    }
+  }
+
+  /** TLB levels, then the walk. Returns the physical address, or -1 with pendingErrorCode set. */
+  private lookupOrWalk(lo: number, hi: number, access: number, user: number): number {
+    const s = this.state
+    const first = access === ACCESS_EXECUTE ? s.fetchTlb : s.dataTlb
+    const required = s.required[access * 2 + user]!
+    const i = this.probeAllSizes(first, lo, hi)
+    if (i >= 0) {
+      if (this.recorder !== undefined) this.recordHit(first, i)
+      applyTlbHit(first, i)
+      const flags = first.flags[i]!
+      if ((flags & required) === required) return entryAddress(s, first, i, lo)
+      if (((flags | TLB_DIRTY) & required) === required) return this.walkAndFill(lo, hi, access, user, first)
+      this.pendingErrorCode = this.errorBase(access, user) | 1
+      return -1
+    }
+    this.recorder?.({ type: 'hw.tlbMiss', tlb: first.index })
+    applyTlbMiss(first)
+    const second = s.secondTlb
+    if (second !== undefined) {
+      const j = this.probeAllSizes(second, lo, hi)
+      if (j >= 0) {
+        if (this.recorder !== undefined) this.recordHit(second, j)
+        applyTlbHit(second, j)
+        const flags = second.flags[j]!
+        if ((flags & required) === required) {
+          const sizeCode = flags >>> TLB_SIZE_SHIFT
+          this.fill(first, sizeCode, lo, hi, second.frames[j]!, flags)
+          return entryAddress(s, second, j, lo)
+        }
+        if (((flags | TLB_DIRTY) & required) === required)
+          return this.walkAndFill(lo, hi, access, user, first)
+        this.pendingErrorCode = this.errorBase(access, user) | 1
+        return -1
+      }
+      this.recorder?.({ type: 'hw.tlbMiss', tlb: second.index })
+      applyTlbMiss(second)
+    }
+    return this.walkAndFill(lo, hi, access, user, first)
+  }
+
+  private walkAndFill(lo: number, hi: number, access: number, user: number, first: TlbLevel): number {
+    const s = this.state
+    const out = this.walkOut
+    walkPageTables(s, lo, hi, access, user, out, WALK_UPDATE, this.recorder, undefined)
+    if (this.recorder !== undefined) {
+      this.recorder({
+        type: 'hw.pageWalk',
+        tlb: first.index,
+        address: joinAddress(s, lo, hi),
+        memoryReferences: out.references,
+      })
+    }
+    applyPageWalk(first, out.references)
+    if (s.secondTlb !== undefined) applyPageWalk(s.secondTlb, out.references)
+    if (out.errorCode >= 0) {
+      this.pendingErrorCode = out.errorCode
+      return -1
+    }
+    const { frame, flags, sizeCode } = out
+    if (s.secondTlb !== undefined) this.fill(s.secondTlb, sizeCode, lo, hi, frame, flags)
+    this.fill(first, sizeCode, lo, hi, frame, flags)
+    return frame * 4096 + offsetInPage(s, sizeCode, lo)
+  }
+
+  private fill(tlb: TlbLevel, sizeCode: number, lo: number, hi: number, frame: number, flags: number): void {
+    const s = this.state
+    const pageNumber = pageNumberOf(s, sizeCode, lo, hi)
+    const tag = pageNumber * 4 + sizeCode
+    const set = tlb.setOf(pageNumber)
+    const way = tlbChooseWay(tlb, set, tag, s.pcid)
+    const index = set * tlb.ways + way
+    const oldTag = tlb.tags[index]!
+    const replacing =
+      oldTag !== -1 &&
+      !(oldTag === tag && (tlb.pcids[index] === s.pcid || (tlb.flags[index]! & TLB_GLOBAL) !== 0))
+    const recorder = this.recorder
+    if (replacing) {
+      recorder?.({
+        type: 'hw.tlbEvict',
+        tlb: tlb.index,
+        set,
+        way,
+        tag: oldTag,
+        frame: tlb.frames[index]!,
+        flags: tlb.flags[index]!,
+        pcid: tlb.pcids[index]!,
+        age: tlb.ages[index]!,
+      })
+      applyTlbEvict(tlb, index)
+    }
+    if (recorder !== undefined) {
+      recorder({
+        type: 'hw.tlbFill',
+        tlb: tlb.index,
+        set,
+        way,
+        tag,
+        frame,
+        flags,
+        pcid: s.pcid,
+        previousTag: tlb.tags[index]!,
+        previousFrame: tlb.frames[index]!,
+        previousFlags: tlb.flags[index]!,
+        previousPcid: tlb.pcids[index]!,
+        previousAge: tlb.ages[index]!,
+      })
+    }
+    applyTlbFill(tlb, index, tag, frame, flags, s.pcid)
+  }
+
+  private probeAllSizes(tlb: TlbLevel, lo: number, hi: number): number {
+    const s = this.state
+    const pcid = s.pcid
+    const vpn = hi * 0x100000 + (lo >>> 12)
+    const i = tlbProbe(tlb, vpn * 4, vpn, pcid)
+    if (i >= 0) return i
+    if (s.modeCode === 0) {
+      if (!s.pageSizeExtension) return -1
+      const large = lo >>> 22
+      return tlbProbe(tlb, large * 4 + 1, large, pcid)
+    }
+    const large = hi * 2048 + (lo >>> 21)
+    const j = tlbProbe(tlb, large * 4 + 1, large, pcid)
+    if (j >= 0 || s.modeCode === 1) return j
+    const huge = hi * 4 + (lo >>> 30)
+    return tlbProbe(tlb, huge * 4 + 2, huge, pcid)
+  }
+
+  private recordHit(tlb: TlbLevel, index: number): void {
+    const set = Math.floor(index / tlb.ways)
+    this.recorder!({
+      type: 'hw.tlbHit',
+      tlb: tlb.index,
+      set,
+      way: index - set * tlb.ways,
+      previousAge: tlb.ages[index]!,
+    })
+  }
+
+  private errorBase(access: number, user: number): number {
+    return (
+      (access === ACCESS_WRITE ? 2 : 0) |
+      (user !== 0 ? 4 : 0) |
+      (access === ACCESS_EXECUTE ? this.state.instructionFetchBit : 0)
+    )
+  }
+
+  private nonCanonical(va: number, access: number, user: number): number {
+    if (!Number.isSafeInteger(va)) throw badAddress('x64', va)
+    const fault: GeneralProtectionFault = {
+      kind: 'general-protection',
+      address: va,
+      reason: 'non-canonical',
+      access: ACCESS_NAMES[access]!,
+      mode: user !== 0 ? 'user' : 'supervisor',
+    }
+    this.lastFault = fault
+    return -1
+  }
+
+  // ---- multi-byte and range accesses -----------------------------------------------------------
+
+  /** Throws for a malformed start address (before `advance` could wrap it into range). */
+  private checkStart(va: number): void {
+    const s = this.state
+    if (s.modeCode === 2 ? !Number.isSafeInteger(va) : va >>> 0 !== va) throw badAddress(s.mode, va)
+  }
+
+  private advance(va: number, offset: number): number {
+    return this.state.modeCode === 2 ? va + offset : (va + offset) >>> 0
+  }
+
+  /** Translates every page of [va, va + length) in order; (pa, length) pairs, or undefined on a fault. */
+  private translateRange(va: number, length: number, access: number, user: number): number[] | undefined {
+    checkLength(length)
+    this.checkStart(va)
+    const chunks: number[] = []
+    let done = 0
+    while (done < length) {
+      const current = this.advance(va, done)
+      const chunk = Math.min(length - done, 4096 - (current & 0xfff))
+      const pa = this.translateVa(current, access, user)
+      if (pa < 0) return undefined
+      chunks.push(pa, chunk)
+      done += chunk
+    }
+    return chunks
+  }
+
+  private readAccess(va: number, length: number, access: number, user: number): AccessResult {
+    const chunks = this.translateRange(va, length, access, user)
+    if (chunks === undefined) return { ok: false, fault: this.lastFault! }
+    const data = new Uint8Array(length)
+    let done = 0
+    for (let k = 0; k < chunks.length; k += 2) {
+      busReadInto(this.state.frames, chunks[k]!, data, done, chunks[k + 1]!)
+      done += chunks[k + 1]!
+    }
+    return { ok: true, data }
+  }
+
+  private storeChunks(chunks: readonly number[], bytes: Uint8Array): void {
+    const frames = this.state.frames
+    let done = 0
+    for (let k = 0; k < chunks.length; k += 2) {
+      const pa = chunks[k]!
+      const length = chunks[k + 1]!
+      const part = bytes.subarray(done, done + length)
+      if (this.recorder !== undefined) {
+        const previous = new Uint8Array(length)
+        busReadInto(frames, pa, previous, 0, length)
+        this.recorder({
+          type: 'hw.physicalBytesWritten',
+          address: pa,
+          bytes: Array.from(part),
+          previousBytes: Array.from(previous),
+        })
+      }
+      applyPhysicalBytesWritten(frames, pa, part)
+      done += length
+    }
+  }
+
+  private readScalar(va: number, size: number, access: number, user: number): number {
+    const chunks = this.translateRange(va, size, access, user)
+    if (chunks === undefined) return -1
+    const frames = this.state.frames
+    if (chunks.length === 2) return busReadScalar(frames, chunks[0]!, size)
+    let value = 0
+    let shift = 0
+    for (let k = 0; k < chunks.length; k += 2) {
+      for (let b = 0; b < chunks[k + 1]!; b++) {
+        value += busRead8(frames, chunks[k]! + b) * 2 ** shift
+        shift += 8
+      }
+    }
+    return value
+  }
+
+  private writeScalar(va: number, size: number, value: number, user: number): boolean {
+    const frames = this.state.frames
+    if ((va & 0xfff) <= 4096 - size) {
+      const pa = this.translateVa(va, ACCESS_WRITE, user)
+      if (pa < 0) return false
+      if (this.recorder !== undefined) {
+        this.recorder({
+          type: 'hw.physicalWrite',
+          address: pa,
+          size: size as 1 | 2 | 4,
+          value,
+          previousValue: busReadScalar(frames, pa, size),
+        })
+      }
+      applyPhysicalWrite(frames, pa, size, value)
+      return true
+    }
+    const chunks = this.translateRange(va, size, ACCESS_WRITE, user)
+    if (chunks === undefined) return false
+    const bytes = new Uint8Array(size)
+    for (let b = 0; b < size; b++) bytes[b] = (value >>> (8 * b)) & 0xff
+    this.storeChunks(chunks, bytes)
+    return true
+  }
+
+  // ---- flushes ---------------------------------------------------------------------------------
+
+  /** Removes the entries covering (lo, hi) from every level; counts a 'single' flush when `always` or when one was removed. */
+  private invalidatePage(va: number, lo: number, hi: number, always: boolean): void {
+    const s = this.state
+    for (const tlb of s.tlbs) {
+      if (tlb === undefined) continue
+      let removed: number[] | undefined
+      const sizes = s.modeCode === 0 ? 2 : s.modeCode === 1 ? 2 : 3
+      for (let sizeCode = 0; sizeCode < sizes; sizeCode++) {
+        const pageNumber = pageNumberOf(s, sizeCode, lo, hi)
+        const tag = pageNumber * 4 + sizeCode
+        const base = tlb.setOf(pageNumber) * tlb.ways
+        for (let i = base; i < base + tlb.ways; i++) {
+          if (tlb.tags[i] === tag && (tlb.pcids[i] === s.pcid || (tlb.flags[i]! & TLB_GLOBAL) !== 0)) {
+            if (removed === undefined) removed = []
+            removed.push(i)
+          }
+        }
+      }
+      if (always || removed !== undefined) this.removeEntries(tlb, 'single', va, removed ?? [])
+    }
+  }
+
+  /** Flushes entries of every level: scope 0 = all, 1 = non-global entries of `pcid`. */
+  private flushWhere(kind: FlushKind, scope: number, pcid: number): void {
+    for (const tlb of this.state.tlbs) {
+      if (tlb === undefined) continue
+      const removed: number[] = []
+      for (let i = 0; i < tlb.entries; i++) {
+        if (tlb.tags[i] === -1) continue
+        if (scope === 0 || ((tlb.flags[i]! & TLB_GLOBAL) === 0 && tlb.pcids[i] === pcid)) removed.push(i)
+      }
+      this.removeEntries(tlb, kind, null, removed)
+    }
+  }
+
+  private removeEntries(
+    tlb: TlbLevel,
+    kind: FlushKind,
+    address: number | null,
+    indices: readonly number[],
+  ): void {
+    const recorder = this.recorder
+    if (recorder !== undefined) {
+      const removed: TlbEntryRecord[] = indices.map((i) => {
+        const set = Math.floor(i / tlb.ways)
+        return {
+          set,
+          way: i - set * tlb.ways,
+          tag: tlb.tags[i]!,
+          frame: tlb.frames[i]!,
+          flags: tlb.flags[i]!,
+          pcid: tlb.pcids[i]!,
+          age: tlb.ages[i]!,
+        }
+      })
+      const event: HwEvent = {
+        type: 'hw.tlbFlush',
+        tlb: tlb.index,
+        kind,
+        address,
+        pcid: this.state.pcid,
+        removed,
+      }
+      recorder(event)
+    }
+    for (const i of indices) applyTlbInvalidate(tlb, i)
+    applyTlbFlushCounted(tlb, kind)
+  }
+
+  // ---- helpers for inspection ------------------------------------------------------------------
+
+  private loadPdptes(address: number): number[] | string {
+    const s = this.state
+    const pdptes: number[] = []
+    for (let i = 0; i < 4; i++) {
+      const low = busRead32(s.frames, address + i * 8)
+      const high = busRead32(s.frames, address + i * 8 + 4)
+      if ((low & 1) !== 0 && ((low & s.reservedLow[6]!) !== 0 || (high & s.reservedHigh[6]!) !== 0)) {
+        return `general-protection: PDPTE ${i} at 0x${(address + i * 8).toString(16)} has reserved bits set`
+      }
+      pdptes.push(low, high)
+    }
+    return pdptes
+  }
+
+  private inspect(
+    va: number,
+    access: number,
+    user: number,
+    levels: WalkLevel[] | undefined,
+  ): TranslateResult {
+    const s = this.state
+    if (s.modeCode !== 2 && va >>> 0 !== va) throw badAddress(s.mode, va)
+    if (s.modeCode === 2 && (!(va >= X64_LOW && va < X64_HIGH) || Math.floor(va) !== va)) {
+      if (!Number.isSafeInteger(va)) throw badAddress('x64', va)
+      const mode: PrivilegeMode = user !== 0 ? 'user' : 'supervisor'
+      return {
+        ok: false,
+        fault: {
+          kind: 'general-protection',
+          address: va,
+          reason: 'non-canonical',
+          access: ACCESS_NAMES[access]!,
+          mode,
+        },
+      }
+    }
+    if (!s.paging) return identity(va)
+    const { lo, hi } = splitAddress(s.mode, va)
+    const out = new WalkOutput()
+    walkPageTables(s, lo, hi, access, user, out, WALK_INSPECT, undefined, levels)
+    if (out.errorCode >= 0) {
+      return {
+        ok: false,
+        fault: decodePageFault(va, out.errorCode, ACCESS_NAMES[access]!, user !== 0 ? 'user' : 'supervisor'),
+      }
+    }
+    return {
+      ok: true,
+      ...flagsTranslation(s.mode, out.flags, out.frame * 4096 + offsetInPage(s, out.sizeCode, lo)),
+    }
+  }
+
+  private cachedTranslations(va: number, result: TranslateResult): CachedTranslation[] {
+    const s = this.state
+    if (!s.paging || (s.modeCode === 2 && !(va >= X64_LOW && va < X64_HIGH))) return []
+    const { lo, hi } = splitAddress(s.mode, va)
+    const out: CachedTranslation[] = []
+    for (const tlb of s.tlbs) {
+      if (tlb === undefined) continue
+      const i = this.probeAllSizes(tlb, lo, hi)
+      if (i < 0) continue
+      const view = this.entryView(tlb, i)
+      const translatedAddress = entryAddress(s, tlb, i, lo)
+      const stale =
+        !result.ok ||
+        result.physicalAddress !== translatedAddress ||
+        result.writable !== view.writable ||
+        result.user !== view.user ||
+        result.executable !== view.executable ||
+        result.pageSize !== view.pageSize
+      out.push({ ...view, translatedAddress, stale })
+    }
+    return out
+  }
+
+  private entryView(tlb: TlbLevel, i: number): TlbEntryView {
+    const s = this.state
+    const flags = tlb.flags[i]!
+    const sizeCode = flags >>> TLB_SIZE_SHIFT
+    const pageSize = pageSizeOf(s.mode, sizeCode)
+    const pageNumber = Math.floor(tlb.tags[i]! / 4)
+    let virtualAddress = pageNumber * pageSize
+    if (s.modeCode === 2 && virtualAddress >= X64_HIGH) virtualAddress -= 0x1000000000000
+    const set = Math.floor(i / tlb.ways)
+    return {
+      tlb: TLB_NAMES[tlb.index],
+      set,
+      way: i - set * tlb.ways,
+      virtualAddress,
+      physicalAddress: tlb.frames[i]! * 4096,
+      pageSize,
+      writable: (flags & TLB_WRITABLE) !== 0,
+      user: (flags & TLB_USER) !== 0,
+      executable: (flags & TLB_EXECUTABLE) !== 0,
+      dirty: (flags & TLB_DIRTY) !== 0,
+      global: (flags & TLB_GLOBAL) !== 0,
+      pcid: tlb.pcids[i]!,
+      age: tlb.ages[i]!,
+    }
+  }
+
+  private entryTranslation(tlb: TlbLevel, i: number, physicalAddress: number): Translation {
+    return flagsTranslation(this.state.mode, tlb.flags[i]!, physicalAddress)
+  }
+
+  private tlbByName(name: TlbName): TlbLevel {
+    const index = TLB_NAMES.indexOf(name)
+    const tlb = index < 0 ? undefined : this.state.tlbs[index]
+    if (tlb === undefined)
+      throw new RangeError(`TLB level ${JSON.stringify(name)} does not exist in this machine`)
+    return tlb
+  }
+}
+
+function flagsTranslation(mode: PagingMode, flags: number, physicalAddress: number): Translation {
+  return {
+    physicalAddress,
+    pageSize: pageSizeOf(mode, flags >>> TLB_SIZE_SHIFT),
+    writable: (flags & TLB_WRITABLE) !== 0,
+    user: (flags & TLB_USER) !== 0,
+    executable: (flags & TLB_EXECUTABLE) !== 0,
+    dirty: (flags & TLB_DIRTY) !== 0,
+    global: (flags & TLB_GLOBAL) !== 0,
+  }
+}
+
+function identity(physicalAddress: number): TranslateResult {
+  return {
+    ok: true,
+    physicalAddress,
+    pageSize: 4096,
+    writable: true,
+    user: true,
+    executable: true,
+    dirty: false,
+    global: false,
+  }
+}
+
+function pageNumberOf(s: HwState, sizeCode: number, lo: number, hi: number): number {
+  if (sizeCode === 0) return hi * 0x100000 + (lo >>> 12)
+  if (sizeCode === 2) return hi * 4 + (lo >>> 30)
+  return s.modeCode === 0 ? lo >>> 22 : hi * 2048 + (lo >>> 21)
+}
+
+function offsetInPage(s: HwState, sizeCode: number, lo: number): number {
+  if (sizeCode === 0) return lo & 0xfff
+  if (sizeCode === 2) return lo & 0x3fffffff
+  return s.modeCode === 0 ? lo & 0x3fffff : lo & 0x1fffff
+}
+
+function entryAddress(s: HwState, tlb: TlbLevel, i: number, lo: number): number {
+  return tlb.frames[i]! * 4096 + offsetInPage(s, tlb.flags[i]! >>> TLB_SIZE_SHIFT, lo)
+}
+
+function joinAddress(s: HwState, lo: number, hi: number): number {
+  if (s.modeCode !== 2) return lo
+  const u = hi * TWO_32 + lo
+  return u >= X64_HIGH ? u - 0x1000000000000 : u
+}
+
+function modeCode(mode: PrivilegeMode | undefined): number {
+  if (mode === undefined || mode === 'user') return 1
+  if (mode === 'supervisor') return 0
+  throw new RangeError(`mode ${JSON.stringify(mode)} must be 'user' or 'supervisor'`)
+}
+
+function accessCodeOf(access: AccessKind): number {
+  if (access === 'read') return ACCESS_READ
+  if (access === 'write') return ACCESS_WRITE
+  if (access === 'execute') return ACCESS_EXECUTE
+  throw new RangeError(`access ${JSON.stringify(access)} must be 'read', 'write' or 'execute'`)
+}
+
+function badAddress(mode: PagingMode, va: number): RangeError {
+  return mode === 'x64'
+    ? new RangeError(
+        `virtual address ${va} is out of range: x64 takes an integer (canonical in [-2^47, 2^47))`,
+      )
+    : new RangeError(`virtual address ${va} is out of range: ${mode} takes an integer in [0, 2^32)`)
+}
+
+function checkLength(length: number): void {
+  if (!Number.isInteger(length) || length < 0 || length > 0x40000000) {
+    throw new RangeError(`length ${length} must be an integer in [0, 2^30]`)
+  }
+}
+
+function checkBytes(data: ArrayLike<number>): Uint8Array {
+  if (data instanceof Uint8Array) return data
+  for (let i = 0; i < data.length; i++) {
+    const value = data[i]!
+    if (!Number.isInteger(value) || value < 0 || value > 255)
+      throw new RangeError(`byte ${i} of the data (${value}) must be an integer in [0, 255]`)
+  }
+  return Uint8Array.from(data)
+}
+
+function checkScalar(value: number, size: number): number {
+  const bits = size * 8
+  const limit = 2 ** bits
+  if (!Number.isInteger(value) || value < -(limit / 2) || value >= limit) {
+    throw new RangeError(
+      `value ${value} does not fit ${size} byte(s): it must be an integer in [${-(limit / 2)}, ${limit - 1}]`,
+    )
+  }
+  return size === 4 ? value >>> 0 : value & (limit - 1)
+}

@@ -1,0 +1,219 @@
+// Benchmarks of @ntmm/mm-core (run with `pnpm bench`): contenders interleaved in one run, repeated,
+// medians reported as ratios. Wall-clock timing is fine here: this is the benchmark, not the
+// simulation.
+//   1. MmLocateMemoryAreaByAddress among 100 000 areas vs 1 000 (target: ≤ 2×, logarithmic).
+//   2. Gap search (bottom-up and top-down) among 50 000 areas vs 500 (target: ≤ 3×).
+//   3. A demand-zero fault (fault, frame, mapping, retry) as a multiple of a TLB hit.
+import { AreaTree } from '../src/areaTree.js'
+import type { MemoryArea } from '../src/memoryArea.js'
+import { MEM_RESERVE, PAGE_NOACCESS, PAGE_READWRITE } from '../src/memoryConstants.js'
+import { MemoryManager } from '../src/memoryManager.js'
+import { mmInitializeRegion } from '../src/region.js'
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e6 // milliseconds
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+let sink = 0
+
+function area(start: number, end: number): MemoryArea {
+  return {
+    startingAddress: start,
+    endingAddress: end,
+    type: 'VIRTUAL_MEMORY',
+    protect: PAGE_NOACCESS,
+    deleteInProgress: false,
+    regions: mmInitializeRegion(start, end - start, MEM_RESERVE, PAGE_NOACCESS),
+  }
+}
+
+/** `count` areas of 15 pages at a 64 KiB stride (no usable 64 KiB hole between them), one 4-chunk hole in the middle. */
+function treeOf(count: number): AreaTree {
+  let tree = AreaTree.empty
+  const hole = count >> 1
+  for (let i = 0; i < count; i++) {
+    const slot = i < hole ? i : i + 4
+    const start = 0x10000 + slot * 0x10000
+    tree = tree.insert(area(start, start + 0xf000))
+  }
+  return tree
+}
+
+/**
+ * Lookup addresses: `targets` distinct areas spread evenly over a tree of `count` areas, visited in
+ * a pseudo-random (xorshift) order. Both trees are probed over the same number of distinct areas
+ * (256: every path stays in the CPU caches), so the ratio measures the depth of the tree (17 vs 10
+ * levels) rather than cache capacity; the fully random line shows the cache-bound case.
+ */
+function addressesFor(count: number, targets: number, length: number): Float64Array {
+  const out = new Float64Array(length)
+  const stride = Math.max(1, Math.floor(count / targets))
+  let x = 2463534242
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    const slot = (x % targets) * stride
+    const skip = slot >= count >> 1 ? 4 : 0
+    out[i] = 0x10000 + (slot + skip) * 0x10000 + (x & 0xeff0)
+  }
+  return out
+}
+
+function locateAll(tree: AreaTree, addresses: Float64Array): number {
+  let found = 0
+  for (let i = 0; i < addresses.length; i++) if (tree.locate(addresses[i]!) !== undefined) found++
+  return found
+}
+
+function gapSearches(tree: AreaTree, count: number, topDown: boolean): number {
+  let sum = 0
+  const highest = 0x10000 + (count + 8) * 0x10000 - 1
+  for (let i = 0; i < count; i++) {
+    sum +=
+      tree.findGap({
+        length: 0x20000,
+        granularity: 0x10000,
+        lowestAddress: 0x10000,
+        highestAddress: highest,
+        topDown,
+      }) ?? -1
+  }
+  return sum
+}
+
+function time(run: () => number): number {
+  const start = now()
+  sink += run()
+  return now() - start
+}
+
+// ---- 1. locate ---------------------------------------------------------------------------------
+const small = treeOf(1_000)
+const large = treeOf(100_000)
+const smallAddresses = addressesFor(1_000, 256, 200_000)
+const largeAddresses = addressesFor(100_000, 256, 200_000)
+const largeRandom = addressesFor(100_000, 100_000, 200_000)
+const locateSmall: number[] = []
+const locateLarge: number[] = []
+const locateRandom: number[] = []
+for (let round = 0; round < 15; round++) {
+  locateSmall.push(time(() => locateAll(small, smallAddresses)))
+  locateLarge.push(time(() => locateAll(large, largeAddresses)))
+  locateRandom.push(time(() => locateAll(large, largeRandom)))
+}
+if (locateAll(large, largeAddresses) !== largeAddresses.length) throw new Error('locate missed an area')
+
+// ---- 2. gap search -----------------------------------------------------------------------------
+const gapSmall = treeOf(500)
+const gapLarge = treeOf(50_000)
+const upSmall: number[] = []
+const upLarge: number[] = []
+const downSmall: number[] = []
+const downLarge: number[] = []
+for (let round = 0; round < 15; round++) {
+  upSmall.push(time(() => gapSearches(gapSmall, 20_000, false)))
+  upLarge.push(time(() => gapSearches(gapLarge, 20_000, false)))
+  downSmall.push(time(() => gapSearches(gapSmall, 20_000, true)))
+  downLarge.push(time(() => gapSearches(gapLarge, 20_000, true)))
+}
+// The searches must find the hole in the middle, not scan: sanity-check the answers.
+const expectedHole = (count: number) => 0x10000 + (count >> 1) * 0x10000
+if (
+  gapSmall.findGap({
+    length: 0x20000,
+    granularity: 0x10000,
+    lowestAddress: 0x10000,
+    highestAddress: 0x10000 + 508 * 0x10000 - 1,
+    topDown: false,
+  }) !== expectedHole(500)
+) {
+  throw new Error('gap search found the wrong hole')
+}
+
+// ---- 3. demand-zero fault vs TLB hit -----------------------------------------------------------
+const mm = new MemoryManager({ arch: 'x86', physicalMemory: 64 * 1024 * 1024, pageFile: 64 * 1024 * 1024 })
+const space = mm.createAddressSpace(1)
+const mmu = mm.mmuFor(1)
+const FAULT_PAGES = 4096
+const faultTimes: number[] = []
+const hitTimes: number[] = []
+const hitArea = mm.createArea(space, { size: 0x1000, protect: PAGE_READWRITE, commit: true }).area!
+mmu.read8(hitArea.startingAddress)
+for (let round = 0; round < 9; round++) {
+  const target = mm.createArea(space, { size: FAULT_PAGES * 0x1000, protect: PAGE_READWRITE, commit: true })
+    .area!
+  // Touch the page tables once so the measured faults are the page faults themselves.
+  for (let p = 0; p < FAULT_PAGES; p += 1024) mmu.read8(target.startingAddress + p * 0x1000)
+  const base = target.startingAddress
+  faultTimes.push(
+    time(() => {
+      let sum = 0
+      for (let p = 0; p < FAULT_PAGES; p++) if (p % 1024 !== 0) sum += mmu.read8(base + p * 0x1000)
+      return sum
+    }) /
+      (FAULT_PAGES - FAULT_PAGES / 1024),
+  )
+  const hit = hitArea.startingAddress
+  const hits = 400_000
+  hitTimes.push(
+    time(() => {
+      let sum = 0
+      for (let i = 0; i < hits; i++) sum += mmu.read8(hit + (i & 0xfff))
+      return sum
+    }) / hits,
+  )
+  mm.releaseRange(space, target, target.startingAddress, FAULT_PAGES * 0x1000)
+}
+
+// ---- report ------------------------------------------------------------------------------------
+const rows: [string, string, string, string][] = []
+const us = (ms: number) => `${(ms * 1000).toFixed(3)} µs`
+const perOp = (ms: number, ops: number) => ms / ops
+const locateRatio = median(locateLarge) / median(locateSmall)
+rows.push([
+  'locate area, 100 000 vs 1 000 (256 targets)',
+  us(perOp(median(locateSmall), 200_000)),
+  us(perOp(median(locateLarge), 200_000)),
+  `${locateRatio.toFixed(2)}× (target ≤ 2×)`,
+])
+rows.push([
+  '  same, 100 000 random targets (cache-bound)',
+  us(perOp(median(locateSmall), 200_000)),
+  us(perOp(median(locateRandom), 200_000)),
+  `${(median(locateRandom) / median(locateSmall)).toFixed(2)}× (not a target)`,
+])
+const upRatio = median(upLarge) / median(upSmall)
+rows.push([
+  'gap bottom-up, 50 000 vs 500 areas',
+  us(perOp(median(upSmall), 20_000)),
+  us(perOp(median(upLarge), 20_000)),
+  `${upRatio.toFixed(2)}× (target ≤ 3×)`,
+])
+const downRatio = median(downLarge) / median(downSmall)
+rows.push([
+  'gap top-down, 50 000 vs 500 areas',
+  us(perOp(median(downSmall), 20_000)),
+  us(perOp(median(downLarge), 20_000)),
+  `${downRatio.toFixed(2)}× (target ≤ 3×)`,
+])
+const faultRatio = median(faultTimes) / median(hitTimes)
+rows.push([
+  'demand-zero fault vs TLB hit',
+  us(median(hitTimes)),
+  us(median(faultTimes)),
+  `${faultRatio.toFixed(0)}× a TLB hit`,
+])
+
+const widths = [44, 14, 14, 26]
+const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')
+console.log(line(['measure', 'small / hit', 'large / fault', 'ratio']))
+console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
+for (const row of rows) console.log(line(row))
+console.log(`(checksum ${sink % 1000})`)
+if (locateRatio > 2 || upRatio > 3 || downRatio > 3) process.exitCode = 1

@@ -1,0 +1,444 @@
+// The memory manager's events (DESIGN.md "Event sourcing"): one interface per change of mm state,
+// the MmEvent union, and applyMmEvent, the only code that changes an MmState. The live
+// MemoryManager emits each event and applies it through this function, so replaying a recorded
+// stream (with the hw.* events of @ntmm/hw-mmu interleaved) rebuilds the state exactly.
+// Events are plain JSON data; they carry the old values beside the new ones.
+
+import type { FrameStore } from '@ntmm/hw-mmu'
+import { assert } from './assert.js'
+import type { MemoryArea, MemoryAreaTypeName } from './memoryArea.js'
+import type { AddressSpaceState, MmState } from './mmState.js'
+import { type PfnStateName, PfnState } from './pfnDatabase.js'
+import { type MmRegion, type RegionType, applyRegionEdit, regionListFrom, regionsOf } from './region.js'
+import { AreaTree } from './areaTree.js'
+
+/** A MEMORY_AREA as plain data (regions listed in order). */
+export interface AreaRecord {
+  readonly startingAddress: number
+  readonly endingAddress: number
+  readonly type: MemoryAreaTypeName
+  readonly protect: number
+  readonly deleteInProgress: boolean
+  readonly regions: readonly MmRegion[]
+}
+
+/** A PFN database entry as plain data. */
+export interface PfnRecord {
+  readonly state: PfnStateName
+  readonly ownerPid: number
+  readonly ownerAddress: number
+  readonly protectMask: number
+  readonly pageFileSlot: number
+  readonly modified: boolean
+}
+
+/** How a page fault was classified. */
+export type PageFaultKind =
+  | 'demand-zero'
+  | 'hard'
+  | 'soft'
+  | 'guard'
+  | 'access-violation'
+  | 'shared-data'
+  | 'spurious'
+  | 'no-memory'
+
+export interface MmAddressSpaceCreated {
+  readonly type: 'mm.addressSpaceCreated'
+  readonly pid: number
+  readonly directoryPfn: number
+}
+
+export interface MmAddressSpaceDeleted {
+  readonly type: 'mm.addressSpaceDeleted'
+  readonly pid: number
+  readonly directoryPfn: number
+  readonly commitChargePeak: number
+  readonly workingSetPeak: number
+}
+
+export interface MmAreaInserted {
+  readonly type: 'mm.areaInserted'
+  readonly pid: number
+  readonly area: AreaRecord
+}
+
+export interface MmAreaRemoved {
+  readonly type: 'mm.areaRemoved'
+  readonly pid: number
+  readonly area: AreaRecord
+}
+
+/** DeleteInProgress set (or cleared) on an area. */
+export interface MmAreaDeleteInProgress {
+  readonly type: 'mm.areaDeleteInProgress'
+  readonly pid: number
+  readonly startingAddress: number
+  readonly deleteInProgress: boolean
+  readonly previous: boolean
+}
+
+/** MmAlterRegion: the regions removed and added (both in order), and the request that caused it. */
+export interface MmRegionsAltered {
+  readonly type: 'mm.regionsAltered'
+  readonly pid: number
+  readonly areaStart: number
+  readonly start: number
+  readonly length: number
+  readonly newType: RegionType
+  readonly newProtect: number
+  readonly removed: readonly MmRegion[]
+  readonly added: readonly MmRegion[]
+}
+
+/** Commit charge taken (pages > 0) or returned (pages < 0), system-wide and for the process. */
+export interface MmCommitCharged {
+  readonly type: 'mm.commitCharged'
+  readonly pid: number
+  readonly pages: number
+  readonly before: { readonly charge: number; readonly peak: number }
+  readonly after: { readonly charge: number; readonly peak: number }
+  readonly processBefore: { readonly charge: number; readonly peak: number }
+  readonly processAfter: { readonly charge: number; readonly peak: number }
+}
+
+/** A page fault handled by MmAccessFault, with its classification and outcome. */
+export interface MmPageFault {
+  readonly type: 'mm.pageFault'
+  readonly pid: number
+  readonly address: number
+  readonly access: 'read' | 'write' | 'execute'
+  readonly mode: 'user' | 'supervisor'
+  readonly kind: PageFaultKind
+  /** 'resolved': the access is retried; 'exception': the process sees the exception. */
+  readonly outcome: 'resolved' | 'exception'
+  /** The NTSTATUS MmAccessFault returned. */
+  readonly status: number
+  /** Why, in words (e.g. 'region reserved', 'write to PAGE_READONLY'). */
+  readonly cause: string
+}
+
+/** A frame taken from a list (MmRequestPageMemoryConsumer) for a page, a page table or the system. */
+export interface MmFrameRequested {
+  readonly type: 'mm.frameRequested'
+  readonly pfn: number
+  readonly purpose: 'private-page' | 'page-table' | 'system'
+  readonly pid: number
+  readonly address: number
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/** A frame returned to the free list (MmReleasePageMemoryConsumer). */
+export interface MmFrameReleased {
+  readonly type: 'mm.frameReleased'
+  readonly pfn: number
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/** MmCreateVirtualMapping: a valid PTE now maps `address` to `pfn` (the PTE write itself is an hw event). */
+export interface MmMappingCreated {
+  readonly type: 'mm.mappingCreated'
+  readonly pid: number
+  readonly address: number
+  readonly pfn: number
+  /** The page's protection (5-bit mask). */
+  readonly protectMask: number
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/** MmDeleteVirtualMapping: the valid PTE of `address` is gone. */
+export interface MmMappingDeleted {
+  readonly type: 'mm.mappingDeleted'
+  readonly pid: number
+  readonly address: number
+  readonly pfn: number
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/** The protection of a resident page changed (MMPFN.OriginalPte.Protection; the PTE rewrite is an hw event). */
+export interface MmPageProtectionChanged {
+  readonly type: 'mm.pageProtectionChanged'
+  readonly pid: number
+  readonly address: number
+  readonly pfn: number
+  readonly protectMask: number
+  readonly previousProtectMask: number
+}
+
+/** A working-set page aged (or given a second chance) by the replacement policy. */
+export interface MmPageAged {
+  readonly type: 'mm.pageAged'
+  readonly pfn: number
+  readonly age: number
+  readonly previousAge: number
+  /** Moved to the tail of the working-set list (second chance). */
+  readonly movedToTail: boolean
+}
+
+/**
+ * A page left its working set: dirty pages go to the modified list, clean ones with a page-file
+ * copy to standby, and clean pages never written (all zeros) are dropped (frame freed).
+ */
+export interface MmPageOut {
+  readonly type: 'mm.pageOut'
+  readonly pid: number
+  readonly address: number
+  readonly pfn: number
+  readonly outcome: 'modified' | 'standby' | 'dropped'
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/** The modified page writer wrote a page to the page file (frame goes to standby). */
+export interface MmPageWritten {
+  readonly type: 'mm.pageWritten'
+  readonly pfn: number
+  readonly slot: number
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/** A hard fault read a page back from the page file into `pfn`. */
+export interface MmPageIn {
+  readonly type: 'mm.pageIn'
+  readonly pid: number
+  readonly address: number
+  readonly pfn: number
+  readonly slot: number
+}
+
+/** A soft fault took a frame back from the standby or modified list (mm.mappingCreated follows). */
+export interface MmPageReclaimed {
+  readonly type: 'mm.pageReclaimed'
+  readonly pid: number
+  readonly address: number
+  readonly pfn: number
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/** A page-file slot was freed (its page was decommitted, released, or is resident and rewritten). */
+export interface MmPageFileSlotFreed {
+  readonly type: 'mm.pageFileSlotFreed'
+  readonly slot: number
+}
+
+/** Every mm event. */
+export type MmEvent =
+  | MmAddressSpaceCreated
+  | MmAddressSpaceDeleted
+  | MmAreaInserted
+  | MmAreaRemoved
+  | MmAreaDeleteInProgress
+  | MmRegionsAltered
+  | MmCommitCharged
+  | MmPageFault
+  | MmFrameRequested
+  | MmFrameReleased
+  | MmMappingCreated
+  | MmMappingDeleted
+  | MmPageProtectionChanged
+  | MmPageAged
+  | MmPageOut
+  | MmPageWritten
+  | MmPageIn
+  | MmPageReclaimed
+  | MmPageFileSlotFreed
+
+/** Every mm event type string. */
+export type MmEventType = MmEvent['type']
+
+/** An area as plain data. */
+export function areaToRecord(area: MemoryArea): AreaRecord {
+  return {
+    startingAddress: area.startingAddress,
+    endingAddress: area.endingAddress,
+    type: area.type,
+    protect: area.protect,
+    deleteInProgress: area.deleteInProgress,
+    regions: regionsOf(area.regions),
+  }
+}
+
+/** The area a record describes. */
+export function areaFromRecord(record: AreaRecord): MemoryArea {
+  return {
+    startingAddress: record.startingAddress,
+    endingAddress: record.endingAddress,
+    type: record.type,
+    protect: record.protect,
+    deleteInProgress: record.deleteInProgress,
+    regions: regionListFrom(record.startingAddress, record.endingAddress, record.regions),
+  }
+}
+
+/** The PFN entry of `pfn` as plain data. */
+export function pfnRecordOf(state: MmState, pfn: number): PfnRecord {
+  const entry = state.pfn.entry(pfn)
+  return {
+    state: entry.state,
+    ownerPid: entry.ownerPid,
+    ownerAddress: entry.ownerAddress,
+    protectMask: entry.protectMask,
+    pageFileSlot: entry.pageFileSlot,
+    modified: entry.modified,
+  }
+}
+
+function setPfn(state: MmState, pfn: number, record: PfnRecord): void {
+  if (state.pfn.state[pfn] !== PfnState[record.state]) state.pfn.setState(pfn, record.state)
+  state.pfn.setOwner(pfn, {
+    pid: record.ownerPid,
+    address: record.ownerAddress,
+    protectMask: record.protectMask,
+    pageFileSlot: record.pageFileSlot,
+    modified: record.modified,
+  })
+}
+
+function updateSpace(
+  state: MmState,
+  pid: number,
+  change: (space: AddressSpaceState) => AddressSpaceState,
+): void {
+  const space = state.spaces.get(pid)
+  assert(space !== undefined, () => `mm event for unknown address space ${pid}`)
+  state.spaces.set(pid, change(space))
+}
+
+function workingSetDelta(state: MmState, pid: number, delta: number): void {
+  updateSpace(state, pid, (space) => {
+    const size = space.workingSetSize + delta
+    return { ...space, workingSetSize: size, workingSetPeak: Math.max(space.workingSetPeak, size) }
+  })
+}
+
+const faultCounter: Readonly<Record<PageFaultKind, keyof MmState['counters'] | undefined>> = {
+  'demand-zero': 'demandZeroFaults',
+  hard: 'hardFaults',
+  soft: 'softFaults',
+  guard: 'guardPageFaults',
+  'access-violation': 'accessViolations',
+  'shared-data': undefined,
+  spurious: 'spuriousFaults',
+  'no-memory': 'failedFaults',
+}
+
+/**
+ * Apply one mm event to `state`. `frames` is the physical memory the page file reads from
+ * (mm.pageWritten copies the frame into its slot). The live MemoryManager changes its state only
+ * through this function.
+ */
+export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore): void {
+  switch (event.type) {
+    case 'mm.addressSpaceCreated':
+      assert(!state.spaces.has(event.pid), () => `address space ${event.pid} created twice`)
+      state.spaces.set(event.pid, {
+        pid: event.pid,
+        tree: AreaTree.empty,
+        directoryPfn: event.directoryPfn,
+        commitCharge: 0,
+        commitChargePeak: 0,
+        workingSetSize: 0,
+        workingSetPeak: 0,
+      })
+      return
+    case 'mm.addressSpaceDeleted':
+      state.spaces.delete(event.pid)
+      return
+    case 'mm.areaInserted':
+      updateSpace(state, event.pid, (space) => ({
+        ...space,
+        tree: space.tree.insert(areaFromRecord(event.area)),
+      }))
+      return
+    case 'mm.areaRemoved':
+      updateSpace(state, event.pid, (space) => ({
+        ...space,
+        tree: space.tree.remove(event.area.startingAddress),
+      }))
+      return
+    case 'mm.areaDeleteInProgress':
+      updateSpace(state, event.pid, (space) => {
+        const area = space.tree.locate(event.startingAddress)
+        assert(area !== undefined, 'mm.areaDeleteInProgress: no area')
+        return { ...space, tree: space.tree.replace({ ...area, deleteInProgress: event.deleteInProgress }) }
+      })
+      return
+    case 'mm.regionsAltered':
+      updateSpace(state, event.pid, (space) => {
+        const area = space.tree.locate(event.areaStart)
+        assert(area !== undefined && area.startingAddress === event.areaStart, 'mm.regionsAltered: no area')
+        const regions = applyRegionEdit(area.regions, { removed: event.removed, added: event.added })
+        return { ...space, tree: space.tree.replace({ ...area, regions }) }
+      })
+      return
+    case 'mm.commitCharged':
+      state.commit = { charge: event.after.charge, peak: event.after.peak, limit: state.commit.limit }
+      if (state.spaces.has(event.pid)) {
+        updateSpace(state, event.pid, (space) => ({
+          ...space,
+          commitCharge: event.processAfter.charge,
+          commitChargePeak: event.processAfter.peak,
+        }))
+      }
+      return
+    case 'mm.pageFault': {
+      state.counters.pageFaults++
+      const counter = faultCounter[event.kind]
+      if (counter !== undefined) state.counters[counter]++
+      return
+    }
+    case 'mm.frameRequested':
+      if (event.before.state === 'STANDBY' || event.before.state === 'MODIFIED')
+        state.counters.framesRepurposed++
+      if (event.purpose === 'page-table') state.counters.pageTablesCreated++
+      setPfn(state, event.pfn, event.after)
+      return
+    case 'mm.frameReleased':
+      setPfn(state, event.pfn, event.after)
+      return
+    case 'mm.mappingCreated':
+      setPfn(state, event.pfn, event.after)
+      workingSetDelta(state, event.pid, 1)
+      return
+    case 'mm.mappingDeleted':
+      setPfn(state, event.pfn, event.after)
+      workingSetDelta(state, event.pid, -1)
+      return
+    case 'mm.pageProtectionChanged':
+      state.pfn.protectMask[event.pfn] = event.protectMask
+      return
+    case 'mm.pageAged':
+      state.pfn.age[event.pfn] = event.age
+      if (event.movedToTail) state.pfn.setState(event.pfn, 'ACTIVE')
+      return
+    case 'mm.pageOut':
+      if (event.outcome === 'dropped') state.counters.pagesDropped++
+      setPfn(state, event.pfn, event.after)
+      workingSetDelta(state, event.pid, -1)
+      return
+    case 'mm.pageWritten':
+      state.pageFile.write(event.slot, frames.frameBytes(event.pfn))
+      state.counters.pagesWritten++
+      setPfn(state, event.pfn, event.after)
+      return
+    case 'mm.pageIn':
+      state.counters.pagesRead++
+      return
+    case 'mm.pageReclaimed':
+      setPfn(state, event.pfn, event.after)
+      return
+    case 'mm.pageFileSlotFreed':
+      state.pageFile.free(event.slot)
+      return
+    default: {
+      const unknown: never = event
+      throw new TypeError(`unknown mm event ${JSON.stringify(unknown)}`)
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// The memory manager's working context, shared by the subsystem files (virtualMapping.ts,
+// pageMemoryConsumer.ts, accessFault.ts, memoryManager.ts): the state, the hardware it drives,
+// the architecture layout, the recorder, and `emit`, which records an event and applies it — the
+// one road by which live code changes mm state. Internal: not exported from the package.
+
+import type { FrameStore, HwEvent, PageTableEditor, PagingMode } from '@ntmm/hw-mmu'
+import type { AddressSpace } from './addressSpace.js'
+import type { AddressSpaceLayout } from './addressSpaceLayout.js'
+import { type MmEvent, applyMmEvent } from './events.js'
+import type { MmState } from './mmState.js'
+
+/** The replacement policies: NT working-set aging (default), FIFO, LRU, Clock (second chance), OPT. */
+export type ReplacementPolicyName = 'working-set' | 'fifo' | 'lru' | 'clock' | 'opt'
+
+/** What the memory manager needs from the hardware (implemented over @ntmm/hw-mmu in mmuMachine.ts). */
+export interface MachinePort {
+  readonly mode: PagingMode
+  readonly frames: FrameStore
+  readonly editor: PageTableEditor
+  /** True when the MMU can refuse instruction fetches (NX on). */
+  readonly noExecute: boolean
+  /** CR3 currently loaded. */
+  currentCr3(): number
+  /** Load CR3 (a context switch; flushes non-global TLB entries). */
+  loadCr3(cr3: number): void
+  /** INVLPG `va` in the current context. */
+  invalidatePage(va: number): void
+}
+
+/** Receives every mm event (and, through the hardware, every hw event) in causal order. */
+export type MmRecorder = (event: MmEvent | HwEvent) => void
+
+/** The shared working context. */
+export class MmCore {
+  recorder: MmRecorder | undefined = undefined
+  /** LRU clock: advanced by every noted access and fault. */
+  tick = 0
+  /** OPT: the future reference string (page-aligned addresses with their pid) and the cursor in it. */
+  futureReferences: readonly { readonly pid: number; readonly address: number }[] = []
+  futureCursor = 0
+  /** The AddressSpace handles by pid (they carry the lock and the node hint). */
+  readonly handles = new Map<number, AddressSpace>()
+
+  constructor(
+    readonly state: MmState,
+    readonly machine: MachinePort,
+    readonly layout: AddressSpaceLayout,
+    readonly policy: ReplacementPolicyName,
+    /** PFN of the KUSER_SHARED_DATA frame. */
+    public sharedDataPfn: number,
+  ) {}
+
+  /** Record `event` and apply it: the only way live code changes mm state. */
+  emit(event: MmEvent): void {
+    this.recorder?.(event)
+    applyMmEvent(this.state, event, this.machine.frames)
+  }
+
+  /** The CR3 value of address space `pid` (undefined when it does not exist). */
+  cr3Of(pid: number): number | undefined {
+    const space = this.state.space(pid)
+    return space === undefined ? undefined : space.directoryPfn * 0x1000
+  }
+}

@@ -1,0 +1,153 @@
+// The whole state of the memory manager, as the events of events.ts change it: the address
+// spaces (each an immutable record holding its persistent MEMORY_AREA tree), the system commit
+// charge, the counters, the PFN database and the page file. Checkpoints share the immutable parts
+// and copy the typed arrays; the digest is a stable hash of everything that events determine.
+
+import type { AreaTree } from './areaTree.js'
+import type { CommitState } from './commitCharge.js'
+import { PageFile, type PageFileCheckpoint } from './pageFile.js'
+import { PfnDatabase, type PfnDatabaseCheckpoint } from './pfnDatabase.js'
+import { regionsOf } from './region.js'
+
+/** The id of the kernel (system) address space; process ids are positive. */
+export const KERNEL_SPACE_ID = 0
+
+/** One address space as the state holds it (immutable; replaced on every change). */
+export interface AddressSpaceState {
+  /** The process id, or {@link KERNEL_SPACE_ID}. */
+  readonly pid: number
+  /** The MEMORY_AREA tree (persistent). */
+  readonly tree: AreaTree
+  /** PFN of the top paging structure (page directory, PAE PDPT, PML4): CR3 = pfn << 12. */
+  readonly directoryPfn: number
+  /** Pages of private memory committed (EPROCESS.CommitCharge). */
+  readonly commitCharge: number
+  readonly commitChargePeak: number
+  /** Resident private pages (working-set size). */
+  readonly workingSetSize: number
+  readonly workingSetPeak: number
+}
+
+/** Counters of the memory manager (all monotonic except where noted). */
+export interface MmCounters {
+  pageFaults: number
+  demandZeroFaults: number
+  hardFaults: number
+  softFaults: number
+  guardPageFaults: number
+  accessViolations: number
+  /** Faults that needed no work (the PTE was already valid). */
+  spuriousFaults: number
+  /** Faults that failed for lack of memory (STATUS_NO_MEMORY / in-page error). */
+  failedFaults: number
+  /** Pages written to the page file. */
+  pagesWritten: number
+  /** Clean pages dropped without a write. */
+  pagesDropped: number
+  /** Pages read back from the page file (hard faults). */
+  pagesRead: number
+  /** Standby frames taken for another page. */
+  framesRepurposed: number
+  /** Page-table frames created. */
+  pageTablesCreated: number
+}
+
+/** Fresh counters. */
+export function zeroCounters(): MmCounters {
+  return {
+    pageFaults: 0,
+    demandZeroFaults: 0,
+    hardFaults: 0,
+    softFaults: 0,
+    guardPageFaults: 0,
+    accessViolations: 0,
+    spuriousFaults: 0,
+    failedFaults: 0,
+    pagesWritten: 0,
+    pagesDropped: 0,
+    pagesRead: 0,
+    framesRepurposed: 0,
+    pageTablesCreated: 0,
+  }
+}
+
+/** A checkpoint of {@link MmState}. */
+export interface MmStateCheckpoint {
+  readonly spaces: ReadonlyMap<number, AddressSpaceState>
+  readonly commit: CommitState
+  readonly counters: Readonly<MmCounters>
+  readonly pfn: PfnDatabaseCheckpoint
+  readonly pageFile: PageFileCheckpoint
+}
+
+/** The memory manager's state. Change it only through the apply functions of events.ts. */
+export class MmState {
+  spaces = new Map<number, AddressSpaceState>()
+  commit: CommitState
+  counters: MmCounters = zeroCounters()
+  readonly pfn: PfnDatabase
+  readonly pageFile: PageFile
+
+  constructor(options: { frameCount: number; pageFileSlots: number }) {
+    this.pfn = new PfnDatabase(options.frameCount)
+    this.pageFile = new PageFile(options.pageFileSlots)
+    this.commit = { charge: 0, peak: 0, limit: options.frameCount + options.pageFileSlots }
+  }
+
+  /** The address space `pid`, or undefined. */
+  space(pid: number): AddressSpaceState | undefined {
+    return this.spaces.get(pid)
+  }
+
+  checkpoint(): MmStateCheckpoint {
+    return {
+      spaces: new Map(this.spaces),
+      commit: this.commit,
+      counters: { ...this.counters },
+      pfn: this.pfn.checkpoint(),
+      pageFile: this.pageFile.checkpoint(),
+    }
+  }
+
+  restore(checkpoint: MmStateCheckpoint): void {
+    this.spaces = new Map(checkpoint.spaces)
+    this.commit = checkpoint.commit
+    this.counters = { ...checkpoint.counters }
+    this.pfn.restore(checkpoint.pfn)
+    this.pageFile.restore(checkpoint.pageFile)
+  }
+
+  /** A stable text of everything events determine (the digest hashes it). */
+  digestInput(): string {
+    const parts: string[] = []
+    const pids = [...this.spaces.keys()].sort((a, b) => a - b)
+    for (const pid of pids) {
+      const space = this.spaces.get(pid)!
+      parts.push(
+        `S${pid}:${space.directoryPfn}:${space.commitCharge}:${space.commitChargePeak}:${space.workingSetSize}:${space.workingSetPeak}`,
+      )
+      for (const area of space.tree.areas()) {
+        parts.push(
+          `A${area.startingAddress}-${area.endingAddress}:${area.type}:${area.protect}:${area.deleteInProgress ? 1 : 0}`,
+        )
+        for (const region of regionsOf(area.regions))
+          parts.push(`R${region.start}+${region.length}:${region.type}:${region.protect}`)
+      }
+    }
+    parts.push(`C${this.commit.charge}:${this.commit.peak}:${this.commit.limit}`)
+    parts.push(`N${Object.values(this.counters).join(':')}`)
+    parts.push(`P${this.pfn.digestInput()}`)
+    parts.push(`F${this.pageFile.digestInput()}`)
+    return parts.join('|')
+  }
+}
+
+/** FNV-1a over a string, as 8 hex digits (stable across runs and platforms). */
+export function fnv1a(text: string): string {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0')
+}

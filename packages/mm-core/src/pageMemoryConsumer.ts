@@ -1,0 +1,166 @@
+// Physical-page supply (ReactOS ntoskrnl/mm/balance.c MmRequestPageMemoryConsumer /
+// MmReleasePageMemoryConsumer, the NT modified page writer and working-set trimmer): a frame comes
+// from the zeroed list, else the free list (zeroed on the way out: no data leaks between
+// processes), else by repurposing the oldest standby frame (its page's PTE becomes a page-file or
+// demand-zero PTE), else the modified page writer cleans a modified frame into the page file, else
+// the replacement policy trims a working-set page to the standby/modified list and we try again.
+//
+// Trimming a page (MmPageOutPhysicalAddress): the PTE becomes a transition PTE and the frame goes
+// to the modified list when it is dirty (PTE.D, or PFN.modified), to standby when clean. A page
+// that was never written and has no page-file copy holds zeros, so it is dropped at once (frame
+// freed, PTE back to a demand-zero protection PTE).
+
+import { assert } from './assert.js'
+import { type PfnRecord, pfnRecordOf } from './events.js'
+import type { MmCore } from './mmCore.js'
+import { chooseVictims } from './replacementPolicy.js'
+import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
+import { invalidateIfCurrent, readPte, writePteAt } from './virtualMapping.js'
+
+/** Who asks for a frame. */
+export interface FrameRequest {
+  readonly purpose: 'private-page' | 'page-table' | 'system'
+  readonly pid: number
+  readonly address: number
+}
+
+const NO_OWNER = { ownerPid: -1, ownerAddress: 0, protectMask: 0, pageFileSlot: -1, modified: false }
+
+/**
+ * MmRequestPageMemoryConsumer: a zeroed frame for `request`, its PFN entry naming the requester,
+ * or undefined when memory is exhausted (nothing trimmable, page file full).
+ */
+export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): number | undefined {
+  const pfnDb = core.state.pfn
+  const frames = core.machine.frames
+  // Each pass frees at least one frame or gives up, so the loop is bounded by the frame count.
+  for (let pass = 0; pass <= pfnDb.frameCount + 2; pass++) {
+    let pfn = pfnDb.first('ZEROED')
+    if (pfn === undefined) pfn = pfnDb.first('FREE')
+    if (pfn !== undefined) {
+      const before = pfnRecordOf(core.state, pfn)
+      frames.allocateSpecific(pfn)
+      if (before.state === 'FREE' && !frames.isPristine(pfn)) frames.zero(pfn)
+      emitRequested(core, pfn, request, before)
+      return pfn
+    }
+    pfn = pfnDb.first('STANDBY')
+    if (pfn !== undefined) {
+      const before = pfnRecordOf(core.state, pfn)
+      repurposeStandby(core, pfn, before)
+      frames.zero(pfn)
+      emitRequested(core, pfn, request, before)
+      return pfn
+    }
+    if (pfnDb.first('MODIFIED') !== undefined) {
+      if (writeModifiedPage(core)) continue
+    }
+    if (!trimWorkingSets(core)) return undefined
+  }
+  return undefined
+}
+
+function emitRequested(core: MmCore, pfn: number, request: FrameRequest, before: PfnRecord): void {
+  const state =
+    request.purpose === 'private-page' ? 'ACTIVE' : request.purpose === 'page-table' ? 'PAGE_TABLE' : 'SYSTEM'
+  core.emit({
+    type: 'mm.frameRequested',
+    pfn,
+    purpose: request.purpose,
+    pid: request.pid,
+    address: request.address,
+    before,
+    after: { ...NO_OWNER, state, ownerPid: request.pid, ownerAddress: request.address },
+  })
+}
+
+/** The standby frame's page loses its frame: its transition PTE becomes a page-file or demand-zero PTE. */
+function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): void {
+  const pte = readPte(core, record.ownerPid, record.ownerAddress)
+  assert(
+    pte !== undefined && pte.view.kind === 'transition' && pte.view.pfn === pfn,
+    () => `standby frame ${pfn} is not referenced by its owner's transition PTE`,
+  )
+  // The transition PTE's protection is the page's (a guard may have fired since the frame left).
+  const protectMask = pte.view.protectMask
+  writePteAt(
+    core,
+    pte.address,
+    record.pageFileSlot >= 0 ? pageFilePte(record.pageFileSlot, protectMask) : protectionPte(protectMask),
+  )
+}
+
+/** MmReleasePageMemoryConsumer: the frame goes back to the free list (its page-file slot, if any, is the caller's). */
+export function releasePageMemoryConsumer(core: MmCore, pfn: number): void {
+  const before = pfnRecordOf(core.state, pfn)
+  core.machine.frames.free(pfn)
+  core.emit({ type: 'mm.frameReleased', pfn, before, after: { ...NO_OWNER, state: 'FREE' } })
+}
+
+/**
+ * The modified page writer, one page: write the oldest modified frame to its page-file slot (or a
+ * new one) and move it to standby. False when the page file is full.
+ */
+export function writeModifiedPage(core: MmCore): boolean {
+  const pfn = core.state.pfn.first('MODIFIED')
+  if (pfn === undefined) return false
+  const before = pfnRecordOf(core.state, pfn)
+  const slot = before.pageFileSlot >= 0 ? before.pageFileSlot : core.state.pageFile.findFreeSlot()
+  if (slot === undefined) return false
+  core.emit({
+    type: 'mm.pageWritten',
+    pfn,
+    slot,
+    before,
+    after: { ...before, state: 'STANDBY', pageFileSlot: slot, modified: false },
+  })
+  return true
+}
+
+/** Trim one batch of working-set pages chosen by the replacement policy. False when nothing is resident. */
+export function trimWorkingSets(core: MmCore): boolean {
+  const victims = chooseVictims(core)
+  if (victims.length === 0) return false
+  for (const pfn of victims) pageOut(core, pfn)
+  return true
+}
+
+/** MmPageOutPhysicalAddress: take one ACTIVE page out of its working set (see the file comment). */
+export function pageOut(core: MmCore, pfn: number): void {
+  const before = pfnRecordOf(core.state, pfn)
+  assert(before.state === 'ACTIVE', () => `pageOut of frame ${pfn} in state ${before.state}`)
+  const { ownerPid: pid, ownerAddress: address } = before
+  const pte = readPte(core, pid, address)
+  assert(
+    pte !== undefined && pte.view.kind === 'valid' && pte.view.pfn === pfn,
+    () => `frame ${pfn} is not mapped by its owner`,
+  )
+  const dirty = pte.view.dirty || before.modified
+  if (!dirty && before.pageFileSlot < 0) {
+    writePteAt(core, pte.address, protectionPte(before.protectMask))
+    invalidateIfCurrent(core, pid, address)
+    core.emit({
+      type: 'mm.pageOut',
+      pid,
+      address,
+      pfn,
+      outcome: 'dropped',
+      before,
+      after: { ...NO_OWNER, state: 'FREE' },
+    })
+    core.machine.frames.free(pfn)
+    return
+  }
+  writePteAt(core, pte.address, transitionPte(pfn, before.protectMask))
+  invalidateIfCurrent(core, pid, address)
+  const outcome = dirty ? 'modified' : 'standby'
+  core.emit({
+    type: 'mm.pageOut',
+    pid,
+    address,
+    pfn,
+    outcome,
+    before,
+    after: { ...before, state: dirty ? 'MODIFIED' : 'STANDBY', modified: dirty },
+  })
+}

@@ -1,0 +1,109 @@
+// Which resident pages leave memory when no frame is free (NT's working-set manager,
+// MiTrimWorkingSet / MiAgeAndEstimateAvailableInWorkingSet, and the textbook policies for study).
+// Resident private pages form one working-set list (the PFN database's ACTIVE list) in the order
+// they became resident. Simplification: one system-wide list rather than one per process.
+//
+//   'working-set'  NT-like aging: a trim pass ages every page (accessed bit set → age 0 and the bit
+//                  cleared; else age + 1) and takes the oldest eighth (at least one page), oldest
+//                  first — so pages untouched for several passes go first.
+//   'fifo'         the page resident longest.
+//   'clock'        second chance: walk from the oldest; a page with the accessed bit set has it
+//                  cleared and moves to the tail; the first page found with it clear goes.
+//   'lru'          the page whose last noted reference is oldest (MemoryManager.noteAccess; the
+//                  fault that made a page resident counts as a reference).
+//   'opt'          Belady's optimal: the page whose next use in the given future reference
+//                  string is farthest away (or never).
+//
+// Accessed-bit changes are PTE writes (hw.pteWritten) plus INVLPG, and aging is mm.pageAged, so the
+// policy's decisions replay from the event stream.
+
+import type { MmCore } from './mmCore.js'
+import { invalidateIfCurrent, readPte, writePteAt } from './virtualMapping.js'
+import { withoutAccessed } from './softwarePte.js'
+
+/** The frames to trim now (empty when nothing is resident). */
+export function chooseVictims(core: MmCore): number[] {
+  const pfnDb = core.state.pfn
+  if (pfnDb.count('ACTIVE') === 0) return []
+  switch (core.policy) {
+    case 'fifo':
+      return [pfnDb.first('ACTIVE')!]
+    case 'clock':
+      return [clockVictim(core)]
+    case 'lru':
+      return [lruVictim(core)]
+    case 'opt':
+      return [optVictim(core)]
+    case 'working-set':
+      return agingVictims(core)
+  }
+}
+
+/** Test and clear the accessed bit of a resident page's PTE. */
+function testAndClearAccessed(core: MmCore, pfn: number): boolean {
+  const pfnDb = core.state.pfn
+  const pid = pfnDb.ownerPid[pfn]!
+  const address = pfnDb.ownerAddress[pfn]!
+  const pte = readPte(core, pid, address)
+  if (pte === undefined || pte.view.kind !== 'valid' || !pte.view.accessed) return false
+  writePteAt(core, pte.address, withoutAccessed(pte.value))
+  invalidateIfCurrent(core, pid, address)
+  return true
+}
+
+function clockVictim(core: MmCore): number {
+  const pfnDb = core.state.pfn
+  const limit = pfnDb.count('ACTIVE') + 1
+  for (let step = 0; step < limit; step++) {
+    const pfn = pfnDb.first('ACTIVE')!
+    if (!testAndClearAccessed(core, pfn)) return pfn
+    core.emit({ type: 'mm.pageAged', pfn, age: 0, previousAge: pfnDb.age[pfn]!, movedToTail: true })
+  }
+  // Every page had its bit set: all now cleared, the oldest goes.
+  return pfnDb.first('ACTIVE')!
+}
+
+function lruVictim(core: MmCore): number {
+  const pfnDb = core.state.pfn
+  let best = pfnDb.first('ACTIVE')!
+  for (let pfn: number | undefined = best; pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
+    if (pfnDb.lastUse[pfn]! < pfnDb.lastUse[best]!) best = pfn
+  }
+  return best
+}
+
+function optVictim(core: MmCore): number {
+  const pfnDb = core.state.pfn
+  const future = core.futureReferences
+  const nextUse = new Map<string, number>()
+  for (let i = future.length - 1; i >= core.futureCursor; i--) {
+    const reference = future[i]!
+    nextUse.set(`${reference.pid}:${Math.floor(reference.address / 0x1000)}`, i)
+  }
+  let best = pfnDb.first('ACTIVE')!
+  let bestDistance = -1
+  for (let pfn: number | undefined = best; pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
+    const key = `${pfnDb.ownerPid[pfn]}:${Math.floor(pfnDb.ownerAddress[pfn]! / 0x1000)}`
+    const distance = nextUse.get(key) ?? Number.POSITIVE_INFINITY
+    if (distance > bestDistance) {
+      best = pfn
+      bestDistance = distance
+      if (distance === Number.POSITIVE_INFINITY) break
+    }
+  }
+  return best
+}
+
+function agingVictims(core: MmCore): number[] {
+  const pfnDb = core.state.pfn
+  const resident: number[] = []
+  for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) resident.push(pfn)
+  for (const pfn of resident) {
+    const previousAge = pfnDb.age[pfn]!
+    const age = testAndClearAccessed(core, pfn) ? 0 : Math.min(previousAge + 1, 255)
+    if (age !== previousAge) core.emit({ type: 'mm.pageAged', pfn, age, previousAge, movedToTail: false })
+  }
+  const batch = Math.max(1, Math.floor(resident.length / 8))
+  // Stable sort: equal ages keep working-set order (oldest resident first).
+  return resident.sort((a, b) => pfnDb.age[b]! - pfnDb.age[a]!).slice(0, batch)
+}

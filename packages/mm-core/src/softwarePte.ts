@@ -1,0 +1,107 @@
+// What the memory manager reads in, and writes to, a PTE: the valid (hardware) format built from a
+// page's protection, and the invalid "software" formats NT keeps in the same word
+// (MMPTE_SOFTWARE / MMPTE_TRANSITION, ReactOS sdk/include/ndk/i386/mmtypes.h). Only the low 32
+// bits carry software state, in every paging mode (the high half of a PAE/x64 entry stays 0).
+//
+//   invalid PTE, low 32 bits (bit 0 = P = 0):
+//   31                          12 11 10 9       5 4    1 0
+//  +------------------------------+--+--+---------+------+-+
+//  | PageFileHigh / PFN           |T |Pr|Protect  |PfLow |0|
+//  +------------------------------+--+--+---------+------+-+
+//   zero PTE (all 0)          never touched: state and protection come from the MM_REGION
+//   T=0, high=0, Protect≠0    protection PTE: committed page whose protection differs from its
+//                             region (a guard page whose guard fired, NT's demand-zero PTE)
+//   T=0, high=slot+1          page-file PTE: the page is in page-file slot `high − 1`
+//   T=1, high=PFN             transition PTE: the frame is on the standby or modified list
+//   Pr (prototype, bit 10) and PageFileLow (bits 1-4, which paging file) are always 0 here.
+
+import type { EntryValue, PagingMode } from '@ntmm/hw-mmu'
+import { encodePte } from '@ntmm/hw-mmu'
+import { MmProtection, maskAllowsExecute, maskAllowsWrite } from './protectionMask.js'
+
+const PROTECTION_SHIFT = 5
+const PROTECTION_BITS = 0x3e0
+const TRANSITION_BIT = 0x800
+const HIGH_SHIFT = 12
+
+/** The memory manager's reading of a PTE. */
+export type PteView =
+  | {
+      readonly kind: 'valid'
+      readonly pfn: number
+      readonly dirty: boolean
+      readonly accessed: boolean
+      readonly writable: boolean
+    }
+  | { readonly kind: 'zero' }
+  | { readonly kind: 'protection'; readonly protectMask: number }
+  | { readonly kind: 'pageFile'; readonly slot: number; readonly protectMask: number }
+  | { readonly kind: 'transition'; readonly pfn: number; readonly protectMask: number }
+
+/** Decode the entry (low, high) as the memory manager sees it. */
+export function readPteView(low: number, high: number, mode: PagingMode): PteView {
+  if ((low & 1) !== 0) {
+    const pfn = mode === 'x86' ? low >>> HIGH_SHIFT : (high & 0x3fff) * 0x100000 + (low >>> HIGH_SHIFT)
+    return {
+      kind: 'valid',
+      pfn,
+      dirty: (low & 0x40) !== 0,
+      accessed: (low & 0x20) !== 0,
+      writable: (low & 2) !== 0,
+    }
+  }
+  if (low === 0) return { kind: 'zero' }
+  const protectMask = (low & PROTECTION_BITS) >>> PROTECTION_SHIFT
+  const upper = low >>> HIGH_SHIFT
+  if ((low & TRANSITION_BIT) !== 0) return { kind: 'transition', pfn: upper, protectMask }
+  if (upper !== 0) return { kind: 'pageFile', slot: upper - 1, protectMask }
+  return { kind: 'protection', protectMask }
+}
+
+/** A protection PTE (not valid; the page is committed with `protectMask`, never touched). */
+export function protectionPte(protectMask: number): EntryValue {
+  return { low: (protectMask << PROTECTION_SHIFT) >>> 0, high: 0 }
+}
+
+/** A page-file PTE: the page lives in `slot`. */
+export function pageFilePte(slot: number, protectMask: number): EntryValue {
+  return { low: (((slot + 1) << HIGH_SHIFT) | (protectMask << PROTECTION_SHIFT)) >>> 0, high: 0 }
+}
+
+/** A transition PTE: the page's frame `pfn` is on the standby or modified list. */
+export function transitionPte(pfn: number, protectMask: number): EntryValue {
+  return { low: ((pfn << HIGH_SHIFT) | TRANSITION_BIT | (protectMask << PROTECTION_SHIFT)) >>> 0, high: 0 }
+}
+
+/** The zero PTE. */
+export const ZERO_PTE: EntryValue = { low: 0, high: 0 }
+
+/**
+ * The valid PTE for a page with `protectMask` (MmCreateVirtualMapping's protection-to-PTE step):
+ * present; writable for the READWRITE forms; user unless system space; NX where the mode has it
+ * and the protection is not executable; PCD for NOCACHE and WRITECOMBINE. Dirty and accessed are
+ * left to the hardware, so a page never written stays clean.
+ */
+export function validPte(
+  pfn: number,
+  protectMask: number,
+  options: { mode: PagingMode; user: boolean; noExecute: boolean },
+): EntryValue {
+  const special = protectMask & MmProtection.MM_PROTECT_SPECIAL
+  return encodePte(
+    {
+      present: true,
+      writable: maskAllowsWrite(protectMask),
+      user: options.user,
+      cacheDisable: special === MmProtection.MM_NOCACHE || special === MmProtection.MM_WRITECOMBINE,
+      noExecute: options.noExecute && options.mode !== 'x86' && !maskAllowsExecute(protectMask),
+      pfn,
+    },
+    options.mode,
+  )
+}
+
+/** The valid PTE with its hardware accessed bit cleared (the clock/aging scan). */
+export function withoutAccessed(value: EntryValue): EntryValue {
+  return { low: (value.low & ~0x20) >>> 0, high: value.high }
+}

@@ -1,0 +1,72 @@
+// A thread of a process executing loads, stores and instruction fetches in user mode: the MMU
+// translates (TLB, page walk); a #PF goes to the memory manager (KiTrap0EHandler → MmAccessFault),
+// which resolves what it can (demand-zero, page-in, guard-page handling) so the access is retried;
+// what it cannot resolve becomes the exception the thread receives, with the access kind and the
+// address as EXCEPTION_RECORD.ExceptionInformation[0..1]. `peek` only inspects.
+
+import type { CpuFault } from '@ntmm/hw-mmu'
+import {
+  STATUS_ACCESS_VIOLATION,
+  STATUS_GUARD_PAGE_VIOLATION,
+  STATUS_IN_PAGE_ERROR,
+  STATUS_STACK_OVERFLOW,
+} from './ntStatus.js'
+
+/** The exception a faulting access raises in the thread. */
+export interface CpuException {
+  /** ExceptionCode. */
+  readonly code: number
+  /** ExceptionInformation[0]: 0 read, 1 write, 8 execute (DEP). */
+  readonly accessKind: 0 | 1 | 8
+  /** ExceptionInformation[1]: the faulting data address. */
+  readonly address: number
+}
+
+/** Result of a read, fetch or peek. */
+export interface CpuReadResult {
+  readonly status: number
+  readonly data: Uint8Array
+  readonly exception?: CpuException
+}
+
+/** Result of a write or an execute. */
+export interface CpuAccessResult {
+  readonly status: number
+  readonly exception?: CpuException
+}
+
+/** A user-mode thread of one process. */
+export interface Cpu {
+  readonly pid: number
+  read(address: number, length: number): CpuReadResult
+  write(address: number, data: Uint8Array | readonly number[]): CpuAccessResult
+  execute(address: number): CpuAccessResult
+  peek(address: number, length: number): CpuReadResult
+}
+
+const ACCESS_KIND = { read: 0, write: 1, execute: 8 } as const
+
+/**
+ * KiTrap0EHandler's dispatch of an unresolved fault: access violations, guard-page violations and
+ * stack overflows are raised as they are; any other failure becomes STATUS_IN_PAGE_ERROR.
+ */
+export function exceptionCodeFor(status: number | undefined): number {
+  if (status === undefined) return STATUS_ACCESS_VIOLATION
+  if (
+    status === STATUS_ACCESS_VIOLATION ||
+    status === STATUS_GUARD_PAGE_VIOLATION ||
+    status === STATUS_STACK_OVERFLOW
+  ) {
+    return status
+  }
+  return status >>> 0 < 0x80000000 ? STATUS_ACCESS_VIOLATION : STATUS_IN_PAGE_ERROR
+}
+
+/** Build the exception for a fault the OS did not resolve (its last fault status given). */
+export function exceptionFor(fault: CpuFault, lastStatus: number | undefined): CpuException {
+  return {
+    code: fault.kind === 'general-protection' ? STATUS_ACCESS_VIOLATION : exceptionCodeFor(lastStatus),
+    accessKind: ACCESS_KIND[fault.access as keyof typeof ACCESS_KIND],
+    address: fault.address,
+  }
+}

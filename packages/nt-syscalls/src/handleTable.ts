@@ -1,0 +1,99 @@
+// HANDLE_TABLE: one per process (EPROCESS.ObjectTable). Handle values are index << 2, so they are
+// multiples of 4 starting at 4; the two low bits are tag bits ignored by lookup (ExMapHandleToPointer),
+// index 0 of every 512-entry low-level table is never used (values 0, 0x800, 0x1000, ... are invalid),
+// and a freed slot goes on the front of the free list, so the next handle created reuses it (LIFO).
+
+import { assert } from './assert.js'
+
+/** HANDLE_TABLE_ENTRY: the object a handle names and the access it was granted. */
+export interface HandleEntry {
+  readonly objectId: number
+  readonly grantedAccess: number
+}
+
+/** Entries per low-level table on x86 (PAGE_SIZE / sizeof(HANDLE_TABLE_ENTRY)); index 0 of each is reserved. */
+const LOW_LEVEL_ENTRIES = 512
+
+/** A process's handle table. Mutated only through the object-manager state's apply functions. */
+export class HandleTable {
+  readonly #entries = new Map<number, HandleEntry>()
+  /** Free slots, most recently freed last (popped first). */
+  readonly #freeList: number[] = []
+  /** The lowest index never handed out. */
+  #nextIndex = 1
+
+  /** Number of open handles. */
+  get count(): number {
+    return this.#entries.size
+  }
+
+  /** The handle the next insertion will use, and whether it comes from the free list. */
+  nextHandle(): { handle: number; reusedSlot: boolean } {
+    const reused = this.#freeList.at(-1)
+    if (reused !== undefined) return { handle: reused * 4, reusedSlot: true }
+    return { handle: this.#nextIndex * 4, reusedSlot: false }
+  }
+
+  /** ExMapHandleToPointer: the entry for a (non-negative, integral) handle value, or undefined. */
+  lookup(handle: number): HandleEntry | undefined {
+    if (!Number.isSafeInteger(handle) || handle < 0) return undefined
+    const index = Math.floor(handle / 4)
+    if (index % LOW_LEVEL_ENTRIES === 0) return undefined
+    return this.#entries.get(index)
+  }
+
+  /** Every open handle in ascending order. */
+  handles(): { handle: number; entry: HandleEntry }[] {
+    return [...this.#entries.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, entry]) => ({ handle: index * 4, entry }))
+  }
+
+  /** Apply: place an entry at `handle` (which must be the slot nextHandle() names). */
+  insert(handle: number, entry: HandleEntry): boolean {
+    const index = handle / 4
+    assert(Number.isInteger(index) && !this.#entries.has(index), `handle slot ${handle} is not free`)
+    let reused = false
+    const free = this.#freeList.lastIndexOf(index)
+    if (free >= 0) {
+      this.#freeList.splice(free, 1)
+      reused = true
+    } else {
+      assert(index >= this.#nextIndex, `handle ${handle} neither free nor new`)
+      // Any never-used slot skipped over goes on the free list (only on replays out of order).
+      for (let skipped = this.#nextIndex; skipped < index; skipped++) {
+        if (skipped % LOW_LEVEL_ENTRIES !== 0) this.#freeList.unshift(skipped)
+      }
+      this.#nextIndex = index + 1
+      if (this.#nextIndex % LOW_LEVEL_ENTRIES === 0) this.#nextIndex++
+    }
+    this.#entries.set(index, entry)
+    return reused
+  }
+
+  /** Revert an insert. */
+  unInsert(handle: number, reusedSlot: boolean): void {
+    const index = handle / 4
+    assert(this.#entries.delete(index), `handle ${handle} is not open`)
+    if (reusedSlot) this.#freeList.push(index)
+    else this.#nextIndex = index
+  }
+
+  /** Apply: close `handle`; its slot goes on the front of the free list. */
+  remove(handle: number): HandleEntry {
+    const index = handle / 4
+    const entry = this.#entries.get(index)
+    assert(entry !== undefined, `handle ${handle} is not open`)
+    this.#entries.delete(index)
+    this.#freeList.push(index)
+    return entry
+  }
+
+  /** Revert a remove. */
+  unRemove(handle: number, entry: HandleEntry): void {
+    const index = handle / 4
+    assert(this.#freeList.at(-1) === index, `handle ${handle} was not the last freed`)
+    this.#freeList.pop()
+    this.#entries.set(index, entry)
+  }
+}

@@ -1,0 +1,98 @@
+// NtQueryVirtualMemory with MemoryBasicInformation: the run of pages starting at the queried page
+// that share state and protection inside one allocation, or the free run up to the next allocation.
+// Order as Windows: information class, buffer length (before the address, Wine's tests), address
+// range, then the process handle (PROCESS_QUERY_INFORMATION; skipped for NtCurrentProcess).
+
+import { PROCESS_QUERY_INFORMATION } from './accessRights.js'
+import { captureHandle, capturePointer, captureUlong } from './captureArguments.js'
+import {
+  STATUS_INFO_LENGTH_MISMATCH,
+  STATUS_INVALID_HANDLE,
+  STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PARAMETER,
+  STATUS_SUCCESS,
+} from './ntStatus.js'
+import { referenceProcess, releaseProcess, type ServiceContext } from './serviceContext.js'
+import type { UserAddressLimits } from './userAddressLimits.js'
+import type { MemoryBasicInformation } from './virtualMemoryPort.js'
+
+/** MEMORY_INFORMATION_CLASS: the only class the simulator answers. */
+export const MemoryBasicInformationClass = 0
+
+/** sizeof(MEMORY_BASIC_INFORMATION): 28 bytes for 32-bit processes, 48 for 64-bit ones. */
+export function memoryBasicInformationSize(limits: UserAddressLimits): number {
+  return limits.pointerBits === 32 ? 28 : 48
+}
+
+/** The arguments as the caller passed them (class and length default to MBI and its size). */
+export interface QueryVirtualMemoryArguments {
+  readonly processHandle: number
+  readonly baseAddress: number
+  readonly memoryInformationClass?: number
+  readonly memoryInformationLength?: number
+}
+
+/** The result: `info` is all zeros on failure; `returnLength` is sizeof(MBI) on success. */
+export interface QueryVirtualMemoryResult {
+  readonly status: number
+  readonly info: MemoryBasicInformation
+  readonly returnLength: number
+}
+
+const EMPTY_INFO: MemoryBasicInformation = {
+  baseAddress: 0,
+  allocationBase: 0,
+  allocationProtect: 0,
+  regionSize: 0,
+  state: 0,
+  protect: 0,
+  type: 0,
+}
+
+export type QueryValidation =
+  | { readonly ok: false; readonly status: number }
+  | { readonly ok: true; readonly handle: number; readonly baseAddress: number }
+
+/**
+ * The checks made before the process is referenced, in order:
+ *  1. a class other than MemoryBasicInformation        → STATUS_INVALID_INFO_CLASS
+ *  2. a length below sizeof(MEMORY_BASIC_INFORMATION)   → STATUS_INFO_LENGTH_MISMATCH
+ *  3. an address above MM_HIGHEST_USER_ADDRESS         → STATUS_INVALID_PARAMETER
+ */
+export function validateQueryVirtualMemory(
+  args: QueryVirtualMemoryArguments,
+  limits: UserAddressLimits,
+): QueryValidation {
+  const infoClass = captureUlong(args.memoryInformationClass ?? MemoryBasicInformationClass)
+  if (infoClass !== MemoryBasicInformationClass) return { ok: false, status: STATUS_INVALID_INFO_CLASS }
+  const length = capturePointer(args.memoryInformationLength ?? memoryBasicInformationSize(limits), limits)
+  if (length === undefined || length < memoryBasicInformationSize(limits)) {
+    return { ok: false, status: STATUS_INFO_LENGTH_MISMATCH }
+  }
+  const baseAddress = capturePointer(args.baseAddress, limits)
+  if (baseAddress === undefined || baseAddress > limits.highestUserAddress) {
+    return { ok: false, status: STATUS_INVALID_PARAMETER }
+  }
+  return { ok: true, handle: captureHandle(args.processHandle, limits) ?? Number.NaN, baseAddress }
+}
+
+/** NtQueryVirtualMemory (MemoryBasicInformation). */
+export function ntQueryVirtualMemory(
+  context: ServiceContext,
+  args: QueryVirtualMemoryArguments,
+): QueryVirtualMemoryResult {
+  const failed = (status: number): QueryVirtualMemoryResult => ({ status, info: EMPTY_INFO, returnLength: 0 })
+  const validation = validateQueryVirtualMemory(args, context.limits)
+  if (!validation.ok) return failed(validation.status)
+  if (Number.isNaN(validation.handle)) return failed(STATUS_INVALID_HANDLE)
+  const reference = referenceProcess(context, validation.handle, PROCESS_QUERY_INFORMATION, {
+    skipForCurrent: true,
+  })
+  if (!reference.target) return failed(reference.status)
+  try {
+    const info = context.vm.query(reference.target.pid, validation.baseAddress)
+    return { status: STATUS_SUCCESS, info, returnLength: memoryBasicInformationSize(context.limits) }
+  } finally {
+    releaseProcess(context, reference.target)
+  }
+}

@@ -1,0 +1,221 @@
+// The system-call surface of one process: `kernel.syscalls(pid)`. Each call is what a thread of the
+// process would issue from user mode (PreviousMode = UserMode); the dispatcher records the input
+// (nt.syscallEntered), makes it the cause of everything the service changes, runs the service and
+// records its NTSTATUS and out-values (nt.syscallReturned). Parameters keep the native order.
+
+import type { JsonValue } from './events.js'
+import { type AllocateVirtualMemoryResult, ntAllocateVirtualMemory } from './ntAllocateVirtualMemory.js'
+import { ntClose } from './ntClose.js'
+import { type DuplicateObjectResult, ntDuplicateObject } from './ntDuplicateObject.js'
+import { type FreeVirtualMemoryResult, ntFreeVirtualMemory } from './ntFreeVirtualMemory.js'
+import { type GetWriteWatchResult, ntGetWriteWatch, ntResetWriteWatch } from './ntGetWriteWatch.js'
+import { ntOpenProcess, type OpenProcessResult } from './ntOpenProcess.js'
+import { ntProtectVirtualMemory, type ProtectVirtualMemoryResult } from './ntProtectVirtualMemory.js'
+import { ntQueryVirtualMemory, type QueryVirtualMemoryResult } from './ntQueryVirtualMemory.js'
+import { ntReadVirtualMemory, type ReadVirtualMemoryResult } from './ntReadVirtualMemory.js'
+import { ntWriteVirtualMemory, type WriteVirtualMemoryResult } from './ntWriteVirtualMemory.js'
+import type { ServiceContext } from './serviceContext.js'
+
+/** The native system services of one process. */
+export interface NtSyscalls {
+  /** The process whose thread makes these calls. */
+  readonly pid: number
+  NtAllocateVirtualMemory(
+    ProcessHandle: number,
+    BaseAddress: number,
+    ZeroBits: number,
+    RegionSize: number,
+    AllocationType: number,
+    Protect: number,
+  ): AllocateVirtualMemoryResult
+  NtFreeVirtualMemory(
+    ProcessHandle: number,
+    BaseAddress: number,
+    RegionSize: number,
+    FreeType: number,
+  ): FreeVirtualMemoryResult
+  NtProtectVirtualMemory(
+    ProcessHandle: number,
+    BaseAddress: number,
+    RegionSize: number,
+    NewProtect: number,
+  ): ProtectVirtualMemoryResult
+  NtQueryVirtualMemory(
+    ProcessHandle: number,
+    BaseAddress: number,
+    MemoryInformationClass?: number,
+    MemoryInformationLength?: number,
+  ): QueryVirtualMemoryResult
+  NtReadVirtualMemory(ProcessHandle: number, BaseAddress: number, size: number): ReadVirtualMemoryResult
+  NtWriteVirtualMemory(ProcessHandle: number, BaseAddress: number, data: Uint8Array): WriteVirtualMemoryResult
+  NtGetWriteWatch(
+    ProcessHandle: number,
+    Flags: number,
+    BaseAddress: number,
+    RegionSize: number,
+    EntriesInUserAddressArray: number,
+  ): GetWriteWatchResult
+  NtResetWriteWatch(
+    ProcessHandle: number,
+    BaseAddress: number,
+    RegionSize: number,
+  ): { readonly status: number }
+  NtOpenProcess(DesiredAccess: number, pid: number): OpenProcessResult
+  NtClose(Handle: number): { readonly status: number }
+  NtDuplicateObject(
+    SourceProcessHandle: number,
+    SourceHandle: number,
+    TargetProcessHandle: number | undefined,
+    DesiredAccess: number,
+    HandleAttributes: number,
+    Options: number,
+  ): DuplicateObjectResult
+}
+
+/** How the dispatcher reports a call to the kernel's event log (absent when nobody records). */
+export interface SyscallTracer {
+  /** Record the entry; returns the token to pass to {@link leave}. */
+  enter(pid: number, service: string, args: Readonly<Record<string, JsonValue>>): number
+  leave(
+    token: number,
+    pid: number,
+    service: string,
+    status: number,
+    out: Readonly<Record<string, JsonValue>>,
+  ): void
+}
+
+/** A JSON-safe form of any argument value (NaN and ±Infinity as strings, bytes as an array). */
+export function toJsonValue(value: unknown): JsonValue {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value)
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value
+  if (value === undefined) return null
+  if (value instanceof Uint8Array) return Array.from(value)
+  if (Array.isArray(value)) return value.map(toJsonValue)
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key,
+      toJsonValue(item),
+    ])
+    return Object.fromEntries(entries) as JsonValue
+  }
+  return String(value)
+}
+
+function jsonRecord(value: Readonly<Record<string, unknown>>): Readonly<Record<string, JsonValue>> {
+  return toJsonValue(value) as Readonly<Record<string, JsonValue>>
+}
+
+/** Build the system calls of the process `context.pid`. `tracer()` is consulted on each call. */
+export function createSyscalls(context: ServiceContext, tracer: () => SyscallTracer | undefined): NtSyscalls {
+  function dispatch<R extends { readonly status: number }>(
+    service: string,
+    args: Readonly<Record<string, unknown>>,
+    run: () => R,
+  ): R {
+    const trace = tracer()
+    if (!trace) return run()
+    const token = trace.enter(context.pid, service, jsonRecord(args))
+    let result: R | undefined
+    try {
+      result = run()
+      return result
+    } finally {
+      if (result) {
+        const { status, ...out } = result
+        trace.leave(token, context.pid, service, status, jsonRecord(out))
+      }
+    }
+  }
+  return {
+    pid: context.pid,
+    NtAllocateVirtualMemory(ProcessHandle, BaseAddress, ZeroBits, RegionSize, AllocationType, Protect) {
+      const args = {
+        processHandle: ProcessHandle,
+        baseAddress: BaseAddress,
+        zeroBits: ZeroBits,
+        regionSize: RegionSize,
+        allocationType: AllocationType,
+        protect: Protect,
+      }
+      return dispatch('NtAllocateVirtualMemory', args, () => ntAllocateVirtualMemory(context, args))
+    },
+    NtFreeVirtualMemory(ProcessHandle, BaseAddress, RegionSize, FreeType) {
+      const args = {
+        processHandle: ProcessHandle,
+        baseAddress: BaseAddress,
+        regionSize: RegionSize,
+        freeType: FreeType,
+      }
+      return dispatch('NtFreeVirtualMemory', args, () => ntFreeVirtualMemory(context, args))
+    },
+    NtProtectVirtualMemory(ProcessHandle, BaseAddress, RegionSize, NewProtect) {
+      const args = {
+        processHandle: ProcessHandle,
+        baseAddress: BaseAddress,
+        regionSize: RegionSize,
+        newProtect: NewProtect,
+      }
+      return dispatch('NtProtectVirtualMemory', args, () => ntProtectVirtualMemory(context, args))
+    },
+    NtQueryVirtualMemory(ProcessHandle, BaseAddress, MemoryInformationClass, MemoryInformationLength) {
+      const args = {
+        processHandle: ProcessHandle,
+        baseAddress: BaseAddress,
+        ...(MemoryInformationClass === undefined ? {} : { memoryInformationClass: MemoryInformationClass }),
+        ...(MemoryInformationLength === undefined
+          ? {}
+          : { memoryInformationLength: MemoryInformationLength }),
+      }
+      return dispatch('NtQueryVirtualMemory', args, () => ntQueryVirtualMemory(context, args))
+    },
+    NtReadVirtualMemory(ProcessHandle, BaseAddress, size) {
+      const args = { processHandle: ProcessHandle, baseAddress: BaseAddress, size }
+      return dispatch('NtReadVirtualMemory', args, () => ntReadVirtualMemory(context, args))
+    },
+    NtWriteVirtualMemory(ProcessHandle, BaseAddress, data) {
+      const args = { processHandle: ProcessHandle, baseAddress: BaseAddress, data }
+      return dispatch('NtWriteVirtualMemory', args, () => ntWriteVirtualMemory(context, args))
+    },
+    NtGetWriteWatch(ProcessHandle, Flags, BaseAddress, RegionSize, EntriesInUserAddressArray) {
+      const args = {
+        processHandle: ProcessHandle,
+        flags: Flags,
+        baseAddress: BaseAddress,
+        regionSize: RegionSize,
+        entries: EntriesInUserAddressArray,
+      }
+      return dispatch('NtGetWriteWatch', args, () => ntGetWriteWatch(context, args))
+    },
+    NtResetWriteWatch(ProcessHandle, BaseAddress, RegionSize) {
+      const args = { processHandle: ProcessHandle, baseAddress: BaseAddress, regionSize: RegionSize }
+      return dispatch('NtResetWriteWatch', args, () => ntResetWriteWatch(context, args))
+    },
+    NtOpenProcess(DesiredAccess, pid) {
+      const args = { desiredAccess: DesiredAccess, pid }
+      return dispatch('NtOpenProcess', args, () => ntOpenProcess(context, args))
+    },
+    NtClose(Handle) {
+      const args = { handle: Handle }
+      return dispatch('NtClose', args, () => ntClose(context, args))
+    },
+    NtDuplicateObject(
+      SourceProcessHandle,
+      SourceHandle,
+      TargetProcessHandle,
+      DesiredAccess,
+      HandleAttributes,
+      Options,
+    ) {
+      const args = {
+        sourceProcessHandle: SourceProcessHandle,
+        sourceHandle: SourceHandle,
+        targetProcessHandle: TargetProcessHandle,
+        desiredAccess: DesiredAccess,
+        handleAttributes: HandleAttributes,
+        options: Options,
+      }
+      return dispatch('NtDuplicateObject', args, () => ntDuplicateObject(context, args))
+    },
+  }
+}

@@ -1,0 +1,89 @@
+// The view the system services have of the memory manager: exactly the operations the NT services
+// need, in already-validated, already-rounded terms. kernel.ts implements it over mm-core's
+// MemoryManager; keeping the services behind this small
+// port keeps parameter rules (here) and memory-manager structures (mm-core) apart.
+
+import type { MEM_COMMIT, MEM_RESERVE } from './memoryConstants.js'
+
+/** MEMORY_BASIC_INFORMATION as NtQueryVirtualMemory returns it. */
+export interface MemoryBasicInformation {
+  readonly baseAddress: number
+  readonly allocationBase: number
+  readonly allocationProtect: number
+  readonly regionSize: number
+  readonly state: number
+  readonly protect: number
+  readonly type: number
+}
+
+/** An allocation (a VAD / MEMORY_AREA of private memory) as the services see it. */
+export interface AllocationView {
+  readonly base: number
+  /** Bytes, page multiple. */
+  readonly size: number
+  /** The protection given at reservation (AllocationProtect). */
+  readonly allocationProtect: number
+  /** Private virtual memory (MEM_PRIVATE); false for anything else (shared data page, views). */
+  readonly isPrivate: boolean
+  readonly writeWatch: boolean
+}
+
+/** A status-bearing result of a memory-manager operation. */
+export interface PortResult {
+  readonly status: number
+}
+
+/** What the kernel's memory manager offers the services, per process. */
+export interface VirtualMemoryPort {
+  /** MiLocateAddress: the allocation containing `address`. */
+  allocationAt(pid: number, address: number): AllocationView | undefined
+  /** Any allocation overlapping [start, start + size) (MiCheckForConflictingNode). */
+  allocationOverlapping(pid: number, start: number, size: number): AllocationView | undefined
+  /** MiInsertVadEx: reserve (and commit) a new allocation; base undefined = the system chooses. */
+  reserve(
+    pid: number,
+    request: {
+      readonly base: number | undefined
+      readonly size: number
+      readonly topDown: boolean
+      readonly highestAddress: number
+      readonly protect: number
+      readonly commit: boolean
+      readonly writeWatch: boolean
+    },
+  ): PortResult & { readonly base?: number; readonly size?: number }
+  /** MmAlterRegion inside one allocation: commit / decommit / change protection of pages. */
+  alter(
+    pid: number,
+    allocationBase: number,
+    start: number,
+    size: number,
+    state: typeof MEM_COMMIT | typeof MEM_RESERVE,
+    protect: number,
+  ): PortResult
+  /** MEM_RELEASE of [start, start + size) inside one allocation (whole, front, back or middle). */
+  release(pid: number, allocationBase: number, start: number, size: number): PortResult
+  /** MemoryBasicInformation for one address (free, reserved or committed runs). */
+  query(pid: number, address: number): MemoryBasicInformation
+  /** Write-watch: the written pages of [start, start + size) in ascending order; reset them if asked. */
+  writeWatch(
+    pid: number,
+    allocationBase: number,
+    start: number,
+    size: number,
+    options: { readonly reset: boolean; readonly limit: number },
+  ): readonly number[]
+  /** Clear the write-watch bits of [start, start + size). */
+  resetWriteWatch(pid: number, allocationBase: number, start: number, size: number): void
+  /** Copy bytes out of / into another process as the kernel does while attached (faults resolved). */
+  copyFrom(
+    pid: number,
+    address: number,
+    length: number,
+  ): { readonly data: Uint8Array; readonly complete: boolean }
+  copyTo(
+    pid: number,
+    address: number,
+    data: Uint8Array,
+  ): { readonly written: number; readonly complete: boolean }
+}

@@ -1,0 +1,152 @@
+// The Win32 memory API as kernelbase implements it over the native services: VirtualAlloc(Ex),
+// VirtualFree(Ex), VirtualProtect(Ex), VirtualQuery(Ex), Get/ResetWriteWatch, OpenProcess,
+// CloseHandle, and the thread's last-error value set through RtlNtStatusToDosError. kernelbase's own
+// rules sit here: VirtualAllocEx rejects a non-NULL address below the allocation granularity and
+// VirtualFreeEx rejects MEM_RELEASE with a non-zero size, both with ERROR_INVALID_PARAMETER and
+// without entering the kernel.
+
+import { MEM_RELEASE, MM_ALLOCATION_GRANULARITY } from './memoryConstants.js'
+import { NT_SUCCESS } from './ntStatus.js'
+import { NtCurrentProcess } from './objectManager.js'
+import { ERROR_INVALID_PARAMETER, rtlNtStatusToDosError } from './rtlNtStatusToDosError.js'
+import type { NtSyscalls } from './syscalls.js'
+import type { MemoryBasicInformation } from './virtualMemoryPort.js'
+
+/** Where a process's last-error value lives (the TEB's LastErrorValue). */
+export interface LastErrorSlot {
+  lastError: number
+}
+
+/** The Win32 API of one process (one thread). */
+export interface Win32Api {
+  GetCurrentProcess(): number
+  GetLastError(): number
+  SetLastError(error: number): void
+  /** Returns the base address, or 0 (NULL) with the last error set. */
+  VirtualAlloc(address: number, size: number, allocationType: number, protect: number): number
+  VirtualAllocEx(
+    process: number,
+    address: number,
+    size: number,
+    allocationType: number,
+    protect: number,
+  ): number
+  VirtualFree(address: number, size: number, freeType: number): boolean
+  VirtualFreeEx(process: number, address: number, size: number, freeType: number): boolean
+  /** `result` is the BOOL; `oldProtect` is what lpflOldProtect receives. */
+  VirtualProtect(address: number, size: number, newProtect: number): { result: boolean; oldProtect: number }
+  VirtualProtectEx(
+    process: number,
+    address: number,
+    size: number,
+    newProtect: number,
+  ): { result: boolean; oldProtect: number }
+  /** `result` is the number of bytes written to the buffer (sizeof(MEMORY_BASIC_INFORMATION)) or 0. */
+  VirtualQuery(address: number): { result: number; info: MemoryBasicInformation }
+  VirtualQueryEx(process: number, address: number): { result: number; info: MemoryBasicInformation }
+  /** 0 on success, 0xFFFFFFFF (~0u) on failure. */
+  GetWriteWatch(
+    flags: number,
+    address: number,
+    size: number,
+    count: number,
+  ): { result: number; addresses: readonly number[]; granularity: number }
+  ResetWriteWatch(address: number, size: number): number
+  /** Returns the handle, or 0 (NULL) with the last error set. */
+  OpenProcess(desiredAccess: number, inheritHandle: boolean, pid: number): number
+  CloseHandle(handle: number): boolean
+}
+
+/** Build the Win32 API of a process over its native system calls. */
+export function createWin32Api(nt: NtSyscalls, slot: LastErrorSlot): Win32Api {
+  /** BaseSetLastNTError: map and store; returns the mapped error. */
+  const setLastNtError = (status: number): void => {
+    slot.lastError = rtlNtStatusToDosError(status)
+  }
+  const api: Win32Api = {
+    GetCurrentProcess: () => NtCurrentProcess,
+    GetLastError: () => slot.lastError,
+    SetLastError: (error) => {
+      slot.lastError = error >>> 0
+    },
+    VirtualAlloc: (address, size, allocationType, protect) =>
+      api.VirtualAllocEx(NtCurrentProcess, address, size, allocationType, protect),
+    VirtualAllocEx: (process, address, size, allocationType, protect) => {
+      if (address && address < MM_ALLOCATION_GRANULARITY) {
+        slot.lastError = ERROR_INVALID_PARAMETER
+        return 0
+      }
+      const result = nt.NtAllocateVirtualMemory(process, address, 0, size, allocationType, protect)
+      if (!NT_SUCCESS(result.status)) {
+        setLastNtError(result.status)
+        return 0
+      }
+      return result.baseAddress
+    },
+    VirtualFree: (address, size, freeType) => api.VirtualFreeEx(NtCurrentProcess, address, size, freeType),
+    VirtualFreeEx: (process, address, size, freeType) => {
+      if (freeType === MEM_RELEASE && size !== 0) {
+        slot.lastError = ERROR_INVALID_PARAMETER
+        return false
+      }
+      const result = nt.NtFreeVirtualMemory(process, address, size, freeType)
+      if (!NT_SUCCESS(result.status)) {
+        setLastNtError(result.status)
+        return false
+      }
+      return true
+    },
+    VirtualProtect: (address, size, newProtect) =>
+      api.VirtualProtectEx(NtCurrentProcess, address, size, newProtect),
+    VirtualProtectEx: (process, address, size, newProtect) => {
+      const result = nt.NtProtectVirtualMemory(process, address, size, newProtect)
+      if (!NT_SUCCESS(result.status)) {
+        setLastNtError(result.status)
+        return { result: false, oldProtect: result.oldProtect }
+      }
+      return { result: true, oldProtect: result.oldProtect }
+    },
+    VirtualQuery: (address) => api.VirtualQueryEx(NtCurrentProcess, address),
+    VirtualQueryEx: (process, address) => {
+      const result = nt.NtQueryVirtualMemory(process, address)
+      if (!NT_SUCCESS(result.status)) {
+        setLastNtError(result.status)
+        return { result: 0, info: result.info }
+      }
+      return { result: result.returnLength, info: result.info }
+    },
+    GetWriteWatch: (flags, address, size, count) => {
+      const result = nt.NtGetWriteWatch(NtCurrentProcess, flags, address, size, count)
+      if (!NT_SUCCESS(result.status)) {
+        setLastNtError(result.status)
+        return { result: 0xffffffff, addresses: [], granularity: 0 }
+      }
+      return { result: 0, addresses: result.addresses, granularity: result.granularity }
+    },
+    ResetWriteWatch: (address, size) => {
+      const result = nt.NtResetWriteWatch(NtCurrentProcess, address, size)
+      if (!NT_SUCCESS(result.status)) {
+        setLastNtError(result.status)
+        return 0xffffffff
+      }
+      return 0
+    },
+    OpenProcess: (desiredAccess, _inheritHandle, pid) => {
+      const result = nt.NtOpenProcess(desiredAccess, pid)
+      if (!NT_SUCCESS(result.status)) {
+        setLastNtError(result.status)
+        return 0
+      }
+      return result.handle
+    },
+    CloseHandle: (handle) => {
+      const result = nt.NtClose(handle)
+      if (!NT_SUCCESS(result.status)) {
+        setLastNtError(result.status)
+        return false
+      }
+      return true
+    },
+  }
+  return api
+}

@@ -1,0 +1,391 @@
+// Benchmarks of @ntmm/trace (run: pnpm bench). Contenders are measured side by side in one run,
+// interleaved, repeated, medians taken; the table prints the ratios the issue asks for.
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  type ColumnArray,
+  createTraceHeader,
+  defineSchema,
+  NO_CAUSE,
+  type RowBatch,
+  streamTraceFile,
+  Timeline,
+  TraceLog,
+  type TraceModel,
+  writeLogFile,
+} from '../src/index.js'
+
+interface AccessEvent {
+  readonly type: 'hw.access'
+  readonly address: number
+  readonly pid: number
+  readonly access: number
+}
+const schema = defineSchema<AccessEvent>({
+  kinds: {
+    'hw.access': {
+      volume: 'high',
+      fields: { address: 'u32', pid: 'u16', access: 'u8' },
+      addressFields: ['address'],
+    },
+  },
+})
+
+/** A page-access counter: 1024 pages of 4 KiB, mutable typed-array state. */
+interface PageCounts {
+  counts: Uint32Array
+}
+const pageModel: TraceModel<PageCounts, AccessEvent, null, Uint32Array> = {
+  initial: () => ({ counts: new Uint32Array(1024) }),
+  apply(state, event) {
+    const page = (event.address >>> 12) & 1023
+    state.counts[page] = (state.counts[page] as number) + 1
+    return state
+  },
+  applyRows(state, rows: RowBatch) {
+    const addresses = rows.columns.address as Uint32Array
+    const counts = state.counts
+    const end = rows.end
+    for (let row = rows.start; row < end; row++) {
+      const page = ((addresses[row] as number) >>> 12) & 1023
+      counts[page] = (counts[page] as number) + 1
+    }
+    return state
+  },
+  checkpoint: (state) => state.counts.slice(),
+  restore: (snapshot) => ({ counts: snapshot.slice() }),
+  digest: (state) =>
+    String(state.counts.reduce((sum, value, index) => (sum + value * (index + 1)) % 1_000_000_007, 0)),
+  snapshotBytes: (snapshot) => snapshot.byteLength,
+}
+const viewOnlyModel: TraceModel<PageCounts, AccessEvent, null, Uint32Array> = { ...pageModel }
+delete viewOnlyModel.applyRows
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** A realistic access stream: sequential and strided runs, occasional jumps, few pids, 70% reads. */
+function accessStream(
+  count: number,
+  seed: number,
+): { address: Uint32Array; pid: Uint16Array; access: Uint8Array } {
+  const random = mulberry32(seed)
+  const address = new Uint32Array(count)
+  const pid = new Uint16Array(count)
+  const access = new Uint8Array(count)
+  let current = 0x400000
+  let stride = 4
+  let process = 4
+  for (let index = 0; index < count; index++) {
+    if (random() < 0.002) {
+      current = (Math.floor(random() * 0x7fff0) * 0x1000) >>> 0
+      stride = [4, 4, 8, 64, 4096][Math.floor(random() * 5)] as number
+    }
+    if (random() < 0.0005) process = 4 + Math.floor(random() * 4) * 4
+    current = (current + stride) >>> 0
+    address[index] = current
+    pid[index] = process
+    access[index] = random() < 0.7 ? 0 : 1
+  }
+  return { address, pid, access }
+}
+
+function buildLog(count: number, seed: number): TraceLog<AccessEvent> {
+  const stream = accessStream(count, seed)
+  const log = new TraceLog(schema)
+  const append = log.appender('hw.access')
+  for (let index = 0; index < count; index++) {
+    append(
+      NO_CAUSE,
+      stream.address[index] as number,
+      stream.pid[index] as number,
+      stream.access[index] as number,
+    )
+  }
+  return log
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] as number
+}
+
+function time(run: () => void): number {
+  const start = performance.now()
+  run()
+  return performance.now() - start
+}
+
+const rows: [string, string, string][] = []
+const report = (name: string, value: string, goal: string): void => {
+  rows.push([name, value, goal])
+  console.log(`  ${name}: ${value}`)
+}
+
+/** `pnpm bench [append|replay|seek|files]…` runs only the named sections (all by default). */
+const sections = process.argv.slice(2)
+const wanted = (name: string): boolean => sections.length === 0 || sections.includes(name)
+
+// 1. Append ----------------------------------------------------------------------------------
+if (wanted('append')) {
+  const count = 2_000_000
+  const stream = accessStream(count, 1)
+  const baseline = new Int32Array(count * 3)
+  let sink = 0
+  const appendBaseline = (): void => {
+    for (let index = 0; index < count; index++) {
+      const at = index * 3
+      baseline[at] = stream.address[index] as number
+      baseline[at + 1] = stream.pid[index] as number
+      baseline[at + 2] = stream.access[index] as number
+    }
+    sink += baseline[count] as number
+  }
+  /** The per-event appender, the log growing as it goes (allocation and page faults included). */
+  const appendGrowing = (): void => {
+    const log = new TraceLog(schema)
+    const append = log.appender('hw.access')
+    for (let index = 0; index < count; index++) {
+      append(
+        NO_CAUSE,
+        stream.address[index] as number,
+        stream.pid[index] as number,
+        stream.access[index] as number,
+      )
+    }
+    sink += log.length
+  }
+  /** The per-event appender into a log reserved beforehand (reservation not timed). */
+  const reserved: TraceLog<AccessEvent>[] = []
+  const appendReserved = (): void => {
+    const log = reserved.pop() as TraceLog<AccessEvent>
+    const append = log.appender('hw.access')
+    for (let index = 0; index < count; index++) {
+      append(
+        NO_CAUSE,
+        stream.address[index] as number,
+        stream.pid[index] as number,
+        stream.access[index] as number,
+      )
+    }
+    sink += log.length
+  }
+  /** A producer staging rows in its own typed arrays, flushed with appendRows every 4096 rows. */
+  const staging = { address: new Uint32Array(4096), pid: new Uint16Array(4096), access: new Uint8Array(4096) }
+  const reservedForStaging: TraceLog<AccessEvent>[] = []
+  const appendStaged = (): void => {
+    const log = reservedForStaging.pop() as TraceLog<AccessEvent>
+    let staged = 0
+    for (let index = 0; index < count; index++) {
+      staging.address[staged] = stream.address[index] as number
+      staging.pid[staged] = stream.pid[index] as number
+      staging.access[staged] = stream.access[index] as number
+      if (++staged === 4096) {
+        log.appendRows('hw.access', { count: staged, columns: staging })
+        staged = 0
+      }
+    }
+    log.appendRows('hw.access', { count: staged, columns: staging })
+    sink += log.length
+  }
+  const bytesLog = buildLog(count, 1)
+  const times = {
+    baseline: [] as number[],
+    growing: [] as number[],
+    reserved: [] as number[],
+    staged: [] as number[],
+  }
+  for (let rep = 0; rep < 9; rep++) {
+    const log = new TraceLog(schema)
+    log.reserve({ events: count, rows: { 'hw.access': count } })
+    reserved.push(log)
+    const stagedLog = new TraceLog(schema)
+    stagedLog.reserve({ events: count, rows: { 'hw.access': count } })
+    reservedForStaging.push(stagedLog)
+    times.baseline.push(time(appendBaseline))
+    times.growing.push(time(appendGrowing))
+    times.reserved.push(time(appendReserved))
+    times.staged.push(time(appendStaged))
+  }
+  const ns = (values: number[]): string => ((median(values) * 1e6) / count).toFixed(2)
+  const ratio = (values: number[]): string => (median(values) / median(times.baseline)).toFixed(2)
+  console.log('append (2M hw.access rows: u32 address, u16 pid, u8 access)')
+  report('append ns/event: preallocated Int32Array (baseline)', ns(times.baseline), '')
+  report('append ns/event: appender, growing log', ns(times.growing), '')
+  report('append ns/event: appender, reserved log', ns(times.reserved), '')
+  report('append ns/event: staged rows + appendRows, reserved log', ns(times.staged), '')
+  report('append ratio appender (growing) / Int32Array', ratio(times.growing), '≤ 2')
+  report('append ratio appender (reserved) / Int32Array', ratio(times.reserved), '≤ 2')
+  report('append ratio staged appendRows (reserved) / Int32Array', ratio(times.staged), '≤ 2')
+  report(
+    'memory bytes/event (index + columns, allocated)',
+    bytesLog.memory().bytesPerEvent.toFixed(2),
+    '≤ 16',
+  )
+  if (sink < 0) console.log(sink)
+}
+
+// 2. Replay ----------------------------------------------------------------------------------
+if (wanted('replay')) {
+  const count = 4_000_000
+  const log = buildLog(count, 2)
+  const store = log.stores[0]
+  const bare = (): number => {
+    const counts = new Uint32Array(1024)
+    const chunks = store?.columns[0]?.chunks as ColumnArray[]
+    let remaining = count
+    for (const chunk of chunks) {
+      const end = Math.min(chunk.length, remaining)
+      for (let row = 0; row < end; row++) {
+        const page = ((chunk[row] as number) >>> 12) & 1023
+        counts[page] = (counts[page] as number) + 1
+      }
+      remaining -= end
+    }
+    return counts[5] as number
+  }
+  const replay = (model: TraceModel<PageCounts, AccessEvent, null, Uint32Array>) => (): number => {
+    const timeline = new Timeline({ log, model, config: null, checkpoints: { interval: count + 1 } })
+    return timeline.stateAt(count).counts[5] as number
+  }
+  const bareTimes: number[] = []
+  const rowsTimes: number[] = []
+  const viewTimes: number[] = []
+  const results = new Set<number>()
+  for (let rep = 0; rep < 7; rep++) {
+    bareTimes.push(
+      time(() => {
+        results.add(bare())
+      }),
+    )
+    rowsTimes.push(
+      time(() => {
+        results.add(replay(pageModel)())
+      }),
+    )
+    viewTimes.push(
+      time(() => {
+        results.add(replay(viewOnlyModel)())
+      }),
+    )
+  }
+  if (results.size !== 1) throw new Error('replay results differ from the bare loop')
+  console.log('replay (4M hw.access rows)')
+  report('replay ns/event (bare loop over columns)', ((median(bareTimes) * 1e6) / count).toFixed(2), '')
+  report('replay ns/event (timeline, model.applyRows)', ((median(rowsTimes) * 1e6) / count).toFixed(2), '')
+  report('replay ratio applyRows / bare loop', (median(rowsTimes) / median(bareTimes)).toFixed(2), '≤ 2')
+  report('replay ratio apply(view) / bare loop', (median(viewTimes) / median(bareTimes)).toFixed(2), 'info')
+}
+
+// 3. Seek ------------------------------------------------------------------------------------
+if (wanted('seek')) {
+  const big = buildLog(10_000_000, 3)
+  const small = buildLog(100_000, 3)
+  const interval = 4096
+  const bigTimeline = new Timeline({ log: big, model: pageModel, config: null, checkpoints: { interval } })
+  const smallTimeline = new Timeline({
+    log: small,
+    model: pageModel,
+    config: null,
+    checkpoints: { interval },
+  })
+  const buildMs = time(() => bigTimeline.buildCheckpoints())
+  smallTimeline.buildCheckpoints()
+  const random = mulberry32(7)
+  const bigTimes: number[] = []
+  const smallTimes: number[] = []
+  let sink = 0
+  for (let round = 0; round < 4000; round++) {
+    const bigSeq = Math.floor(random() * big.length)
+    const smallSeq = Math.floor(random() * small.length)
+    bigTimes.push(
+      time(() => {
+        sink += bigTimeline.stateAt(bigSeq).counts[0] as number
+      }),
+    )
+    smallTimes.push(
+      time(() => {
+        sink += smallTimeline.stateAt(smallSeq).counts[0] as number
+      }),
+    )
+  }
+  const adaptive = new Timeline({ log: big, model: pageModel, config: null })
+  const adaptiveBuildMs = time(() => adaptive.buildCheckpoints())
+  const adaptiveTimes: number[] = []
+  for (let round = 0; round < 1000; round++) {
+    const seq = Math.floor(random() * big.length)
+    adaptiveTimes.push(
+      time(() => {
+        sink += adaptive.stateAt(seq).counts[0] as number
+      }),
+    )
+  }
+  console.log(`seek (K = ${interval}; checkpoints built over 10M events in ${buildMs.toFixed(0)} ms)`)
+  report('seek median µs, 10M-event trace', (median(bigTimes) * 1000).toFixed(1), '')
+  report('seek median µs, 100k-event trace', (median(smallTimes) * 1000).toFixed(1), '')
+  report('seek ratio 10M / 100k', (median(bigTimes) / median(smallTimes)).toFixed(2), '≤ 1.5')
+  report(
+    `seek median µs, 10M, adaptive K = ${adaptive.checkpointInterval} (build ${adaptiveBuildMs.toFixed(0)} ms)`,
+    (median(adaptiveTimes) * 1000).toFixed(1),
+    'info',
+  )
+  if (sink < 0) console.log(sink)
+}
+
+// 4. Files -----------------------------------------------------------------------------------
+if (wanted('files')) {
+  const count = 1_000_000
+  const log = buildLog(count, 4)
+  const directory = mkdtempSync(join(tmpdir(), 'ntmm-trace-bench-'))
+  try {
+    const header = createTraceHeader({
+      producer: { name: 'bench', version: '0' },
+      config: null,
+      seed: 4,
+      schema,
+    })
+    const jsonlPath = join(directory, 'trace.jsonl')
+    const binaryPath = join(directory, 'trace.bin')
+    const rawPath = join(directory, 'trace.raw.bin')
+    await writeLogFile(jsonlPath, { header, log }, { encoding: 'jsonl' })
+    await writeLogFile(binaryPath, { header, log }, { encoding: 'binary' })
+    await writeLogFile(rawPath, { header, log }, { encoding: 'binary', compress: false })
+    const jsonlBytes = statSync(jsonlPath).size
+    const binaryBytes = statSync(binaryPath).size
+    const rawBytes = statSync(rawPath).size
+    const readRate = async (path: string): Promise<number> => {
+      const start = performance.now()
+      let events = 0
+      for await (const item of streamTraceFile(path, schema)) if (item.item === 'event') events++
+      if (events !== count) throw new Error(`read ${events} events from ${path}`)
+      return count / ((performance.now() - start) / 1000)
+    }
+    const jsonlRates: number[] = []
+    const binaryRates: number[] = []
+    for (let rep = 0; rep < 3; rep++) {
+      jsonlRates.push(await readRate(jsonlPath))
+      binaryRates.push(await readRate(binaryPath))
+    }
+    console.log('files (1M-event realistic access stream)')
+    report('binary bytes/event (deflate)', (binaryBytes / count).toFixed(3), '≤ 4')
+    report('binary bytes/event (uncompressed)', (rawBytes / count).toFixed(3), 'info')
+    report('JSON Lines bytes/event', (jsonlBytes / count).toFixed(1), 'info')
+    report('size ratio JSON Lines / binary', (jsonlBytes / binaryBytes).toFixed(1), '≥ 5')
+    report('read throughput JSON Lines (events/s)', median(jsonlRates).toExponential(2), 'info')
+    report('read throughput binary (events/s)', median(binaryRates).toExponential(2), 'info')
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
+}
+
+console.log('\n| figure | value | goal |\n|---|---:|---|')
+for (const [name, value, goal] of rows) console.log(`| ${name} | ${value} | ${goal} |`)

@@ -1,0 +1,116 @@
+// Chunked typed-array storage for the trace log: a column is a list of fixed-size chunks, so
+// growth never copies what is already stored (only the first, small chunk doubles in place until
+// it reaches the chunk size). Internal to @ntmm/trace.
+import type { NumericFieldType } from './traceSchema.js'
+
+/** Rows per chunk: 2^16. Seq → (chunk, offset) is a shift and a mask. */
+export const CHUNK_BITS = 16
+export const CHUNK_SIZE = 1 << CHUNK_BITS
+export const CHUNK_MASK = CHUNK_SIZE - 1
+/** Capacity of the first chunk of a column; it doubles up to CHUNK_SIZE. */
+const FIRST_CHUNK_CAPACITY = 256
+
+/** Any typed array a column chunk may be. */
+export type ColumnArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array
+
+type ColumnConstructor = new (length: number) => ColumnArray
+
+export const COLUMN_CONSTRUCTORS: Readonly<Record<NumericFieldType, ColumnConstructor>> = {
+  u8: Uint8Array,
+  u16: Uint16Array,
+  u32: Uint32Array,
+  i32: Int32Array,
+  f64: Float64Array,
+}
+
+/**
+ * Smallest and largest value each field type accepts. f64 takes any finite number within
+ * ±(2^53 − 1), the bound every trace reader enforces on numbers (integers are exact there).
+ */
+export const FIELD_RANGES: Readonly<Record<NumericFieldType, readonly [number, number]>> = {
+  u8: [0, 0xff],
+  u16: [0, 0xffff],
+  u32: [0, 0xffffffff],
+  i32: [-0x80000000, 0x7fffffff],
+  f64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+}
+
+/** True when `value` can be stored in a field of `type` without change. */
+export function fitsField(type: NumericFieldType, value: unknown): value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false
+  const [low, high] = FIELD_RANGES[type]
+  return (type === 'f64' || Number.isInteger(value)) && value >= low && value <= high
+}
+
+/**
+ * A growable column of one element type, chunked. `chunks[c]` holds rows
+ * `[c * CHUNK_SIZE, (c + 1) * CHUNK_SIZE)`; only the last chunk may be partly filled.
+ */
+export class ChunkedColumn<A extends ColumnArray = ColumnArray> {
+  readonly chunks: A[] = []
+  /** The chunk rows are appended to, and its first row. */
+  current: A
+  base = 0
+  private readonly make: (length: number) => A
+
+  constructor(make: (length: number) => A) {
+    this.make = make
+    this.current = make(FIRST_CHUNK_CAPACITY)
+    this.chunks.push(this.current)
+  }
+
+  /** Makes room for row `row` (which must be the next row to append); returns its chunk offset. */
+  grow(row: number): number {
+    const offset = row - this.base
+    if (offset < this.current.length) return offset
+    if (this.current.length < CHUNK_SIZE) {
+      const bigger = this.make(Math.min(CHUNK_SIZE, this.current.length * 2))
+      bigger.set(this.current)
+      this.current = bigger
+      this.chunks[this.chunks.length - 1] = bigger
+      return offset
+    }
+    this.base += CHUNK_SIZE
+    const next = (this.base >>> CHUNK_BITS) as number
+    const reserved = this.chunks[next]
+    if (reserved !== undefined) {
+      this.current = reserved
+      return 0
+    }
+    this.current = this.make(CHUNK_SIZE)
+    this.chunks.push(this.current)
+    return 0
+  }
+
+  /**
+   * Allocates (and touches, so the operating system maps the pages now rather than on the
+   * append path) every chunk up to `rows` rows.
+   */
+  reserve(rows: number): void {
+    if (rows <= this.base + this.current.length) return
+    if (this.current.length < CHUNK_SIZE) {
+      const full = this.make(CHUNK_SIZE)
+      full.set(this.current)
+      full.fill(0, this.current.length)
+      this.current = full
+      this.chunks[this.chunks.length - 1] = full
+    }
+    while (this.chunks.length * CHUNK_SIZE < rows) {
+      const chunk = this.make(CHUNK_SIZE)
+      chunk.fill(0)
+      this.chunks.push(chunk)
+    }
+  }
+
+  /** The value at `row` (no bounds check beyond the typed array's own). */
+  get(row: number): number {
+    return (this.chunks[row >>> CHUNK_BITS] as A)[row & CHUNK_MASK] as number
+  }
+
+  /** Bytes allocated by the chunks. */
+  byteLength(): number {
+    let bytes = 0
+    for (const chunk of this.chunks) bytes += chunk.byteLength
+    return bytes
+  }
+}

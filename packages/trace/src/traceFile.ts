@@ -1,0 +1,287 @@
+// Trace files on disk (Node only: node:fs and node:zlib live here, the codecs stay portable).
+// Writing, reading, random access, replay with digest checks and export, all streaming: memory
+// stays constant whatever the file size (one block or one line at a time).
+import { createReadStream, createWriteStream } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { once } from 'node:events'
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import {
+  type BinaryTraceIndex,
+  type BlockCompressor,
+  BINARY_MAGIC,
+  decodeBinaryTrace,
+  encodeBinaryTrace,
+  openBinaryTrace,
+} from './binaryTrace.js'
+import { encodeChromeTrace } from './chromeTraceExport.js'
+import { decodeJsonLines, encodeJsonLines } from './jsonLines.js'
+import { encodePerfettoTrace } from './perfettoExport.js'
+import { TraceFormatError } from './traceFormatError.js'
+import type { TraceHeader } from './traceHeader.js'
+import type { TraceEntry, TraceLog } from './traceLog.js'
+import type { TraceModel } from './traceModel.js'
+import type { TraceEventBase, TraceSchema } from './traceSchema.js'
+import { collectTrace, type TraceItem, type TraceReadResult, type TraceWriteInput } from './traceStream.js'
+import type { TrackExportOptions } from './trackMapping.js'
+import type { DigestCheckpoint } from './verify.js'
+
+/** deflate-raw block compression through node:zlib, with a bounded output on decompression. */
+export const deflateRawCompressor: BlockCompressor = {
+  compress: (bytes) => deflateRawSync(bytes),
+  decompress: (bytes, rawLength) => inflateRawSync(bytes, { maxOutputLength: Math.max(1, rawLength) }),
+}
+
+/** The two file encodings. */
+export type TraceEncoding = 'jsonl' | 'binary'
+
+/** Options for writing a trace file. */
+export interface WriteTraceFileOptions {
+  readonly encoding: TraceEncoding
+  /** Binary only: deflate-raw each block (default true). */
+  readonly compress?: boolean
+  /** Binary only: events per block (default 65536). */
+  readonly blockEvents?: number
+}
+
+/** Writes a trace (header, entries, digests) to `path`, streaming. Returns the bytes written. */
+export async function writeTraceFile<E extends TraceEventBase>(
+  path: string,
+  input: TraceWriteInput<E>,
+  options: WriteTraceFileOptions,
+): Promise<number> {
+  const chunks =
+    options.encoding === 'jsonl'
+      ? encodeJsonLines(input)
+      : encodeBinaryTrace(input, {
+          ...(options.compress === false ? {} : { compressor: deflateRawCompressor }),
+          ...(options.blockEvents === undefined ? {} : { blockEvents: options.blockEvents }),
+        })
+  return writeChunks(path, chunks)
+}
+
+/** Writes a log (and optional digests) to `path`. */
+export function writeLogFile<E extends TraceEventBase>(
+  path: string,
+  trace: {
+    readonly header: TraceHeader
+    readonly log: TraceLog<E>
+    readonly checkpoints?: readonly DigestCheckpoint[]
+  },
+  options: WriteTraceFileOptions,
+): Promise<number> {
+  return writeTraceFile(
+    path,
+    {
+      header: trace.header,
+      entries: trace.log.entries(),
+      ...(trace.checkpoints ? { checkpoints: trace.checkpoints } : {}),
+    },
+    options,
+  )
+}
+
+async function writeChunks(path: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+  const stream = createWriteStream(path)
+  let bytes = 0
+  try {
+    for await (const chunk of chunks) {
+      bytes += chunk.length
+      if (!stream.write(chunk)) await once(stream, 'drain')
+    }
+  } finally {
+    stream.end()
+    await once(stream, 'close')
+  }
+  return bytes
+}
+
+/** Which encoding a file uses, from its first bytes. */
+export async function detectTraceEncoding(path: string): Promise<TraceEncoding> {
+  const handle = await open(path, 'r')
+  try {
+    const probe = new Uint8Array(8)
+    const { bytesRead } = await handle.read(probe, 0, 8, 0)
+    return bytesRead === 8 && String.fromCharCode(...probe) === BINARY_MAGIC ? 'binary' : 'jsonl'
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Options for reading trace files. */
+export interface ReadTraceFileOptions {
+  readonly maxLineLength?: number
+  readonly onProgress?: (events: number, bytes: number) => void
+}
+
+/**
+ * Streams the items of a trace file (either encoding), constant memory. Yields the valid prefix
+ * then throws a TraceFormatError naming the file (I/O errors too are reported as one).
+ */
+export async function* streamTraceFile<E extends TraceEventBase>(
+  path: string,
+  schema: TraceSchema<E>,
+  options: ReadTraceFileOptions = {},
+): AsyncGenerator<TraceItem<E>> {
+  let encoding: TraceEncoding
+  try {
+    encoding = await detectTraceEncoding(path)
+  } catch (error) {
+    throw new TraceFormatError({ file: path, reason: `cannot open: ${(error as Error).message}` })
+  }
+  const stream = createReadStream(path, { highWaterMark: 1 << 16 })
+  const chunks = (async function* () {
+    try {
+      for await (const chunk of stream)
+        yield new Uint8Array((chunk as Buffer).buffer, (chunk as Buffer).byteOffset, (chunk as Buffer).length)
+    } catch (error) {
+      throw new TraceFormatError({ file: path, reason: `read failed: ${(error as Error).message}` })
+    }
+  })()
+  const common = { file: path, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }
+  try {
+    if (encoding === 'binary')
+      yield* decodeBinaryTrace(chunks, schema, { ...common, compressor: deflateRawCompressor })
+    else
+      yield* decodeJsonLines(chunks, schema, {
+        ...common,
+        ...(options.maxLineLength ? { maxLineLength: options.maxLineLength } : {}),
+      })
+  } finally {
+    stream.destroy()
+  }
+}
+
+/** Reads a whole trace file into memory; on error returns it with the valid prefix. Never throws. */
+export function readTraceFile<E extends TraceEventBase>(
+  path: string,
+  schema: TraceSchema<E>,
+  options: ReadTraceFileOptions = {},
+): Promise<TraceReadResult<E>> {
+  return collectTrace(streamTraceFile(path, schema, options), schema)
+}
+
+/** Opens a binary trace file for random access (reads the preamble and index only). */
+export async function openBinaryTraceFile<E extends TraceEventBase>(
+  path: string,
+  schema: TraceSchema<E>,
+): Promise<BinaryTraceIndex<E> & { close(): Promise<void> }> {
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    handle = await open(path, 'r')
+  } catch (error) {
+    throw new TraceFormatError({ file: path, reason: `cannot open: ${(error as Error).message}` })
+  }
+  const size = (await handle.stat()).size
+  const source = {
+    size,
+    read: async (offset: number, length: number) => {
+      const buffer = new Uint8Array(length)
+      const { bytesRead } = await handle.read(buffer, 0, length, offset)
+      return buffer.subarray(0, bytesRead)
+    },
+  }
+  try {
+    const index = await openBinaryTrace(source, schema, { file: path, compressor: deflateRawCompressor })
+    return Object.assign(index, { close: () => handle.close() })
+  } catch (error) {
+    await handle.close()
+    throw error
+  }
+}
+
+/** Result of {@link replayTraceFile}. */
+export interface ReplayFileResult<S> {
+  /** The state after the events read; undefined when the header itself was unreadable. */
+  readonly state: S | undefined
+  readonly events: number
+  /** Recorded digests checked, and the first that differed (if any). */
+  readonly checkedDigests: number
+  readonly divergence:
+    | { readonly seq: number; readonly expected: string; readonly actual: string }
+    | undefined
+  /** The format error that ended the replay early (the state is then after the valid prefix). */
+  readonly error: TraceFormatError | undefined
+}
+
+/**
+ * Replays a trace file through a model without loading it (constant memory), checking each
+ * recorded digest whose seq has been reached. The config comes from the file header unless given.
+ */
+export async function replayTraceFile<S, E extends TraceEventBase, C, Snap>(
+  path: string,
+  options: {
+    readonly schema: TraceSchema<E>
+    readonly model: TraceModel<S, E, C, Snap>
+    readonly config?: C
+    readonly onProgress?: (events: number, bytes: number) => void
+  },
+): Promise<ReplayFileResult<S>> {
+  const { model } = options
+  let state: S | undefined
+  let events = 0
+  let checkedDigests = 0
+  let divergence: ReplayFileResult<S>['divergence']
+  const expected = new Map<number, string>()
+  const known = new Set<number>()
+  const check = (seq: number): void => {
+    const digest = expected.get(seq)
+    if (digest === undefined) return
+    expected.delete(seq)
+    const actual = model.digest(state as S)
+    checkedDigests++
+    if (actual !== digest && divergence === undefined) divergence = { seq, expected: digest, actual }
+  }
+  try {
+    if ((await detectTraceEncoding(path)) === 'binary') {
+      // Binary files carry their digests in the index at the end: read the index first.
+      const index = await openBinaryTraceFile(path, options.schema).catch(() => undefined)
+      for (const checkpoint of index?.checkpoints ?? []) {
+        expected.set(checkpoint.seq, checkpoint.digest)
+        known.add(checkpoint.seq)
+      }
+      await index?.close()
+    }
+    const progress = options.onProgress ? { onProgress: options.onProgress } : {}
+    for await (const item of streamTraceFile(path, options.schema, progress)) {
+      if (item.item === 'header') {
+        state = model.initial(options.config ?? (item.header.config as C))
+        check(0)
+      } else if (item.item === 'event') {
+        state = model.apply(state as S, item.entry.event)
+        events++
+        check(events)
+      } else if (item.checkpoint.seq >= events && !known.has(item.checkpoint.seq)) {
+        expected.set(item.checkpoint.seq, item.checkpoint.digest)
+        known.add(item.checkpoint.seq)
+        check(events)
+      }
+    }
+  } catch (error) {
+    const formatError =
+      error instanceof TraceFormatError
+        ? error
+        : new TraceFormatError({ file: path, reason: (error as Error).message })
+    return { state, events, checkedDigests, divergence, error: formatError }
+  }
+  return { state, events, checkedDigests, divergence, error: undefined }
+}
+
+/** Exports a trace file to Perfetto protobuf (`perfetto`) or Chrome JSON (`chrome`), streaming. */
+export async function exportTraceFile<E extends TraceEventBase>(
+  path: string,
+  outputPath: string,
+  options: TrackExportOptions<E> & {
+    readonly schema: TraceSchema<E>
+    readonly format: 'perfetto' | 'chrome'
+  },
+): Promise<number> {
+  const entries = (async function* (): AsyncGenerator<TraceEntry<E>> {
+    for await (const item of streamTraceFile(path, options.schema))
+      if (item.item === 'event') yield item.entry
+  })()
+  const chunks =
+    options.format === 'perfetto'
+      ? encodePerfettoTrace(entries, options)
+      : encodeChromeTrace(entries, options)
+  return writeChunks(outputPath, chunks)
+}

@@ -1,0 +1,120 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { toyEvents, toySchema, type ToyEvent } from './testing/toyModel.js'
+import { NO_CAUSE, TraceLog } from './traceLog.js'
+import { defineSchema } from './traceSchema.js'
+
+describe('traceLog', () => {
+  it('gives dense seqs from 0 and round-trips events and causes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(fc.record({ key: fc.nat(255), value: fc.integer() }), fc.record({ note: fc.string() })),
+          {
+            maxLength: 200,
+          },
+        ),
+        (steps) => {
+          const events = toyEvents(
+            steps.map((step) => ('value' in step ? { key: step.key, value: step.value | 0 } : step)),
+            256,
+          )
+          const log = new TraceLog(toySchema)
+          events.forEach((event, seq) => {
+            expect(log.append(event, { cause: seq > 0 && seq % 3 === 0 ? seq - 2 : undefined })).toBe(seq)
+          })
+          expect(log.length).toBe(events.length)
+          events.forEach((event, seq) => {
+            expect(log.at(seq)).toEqual(event)
+            expect(log.causeOf(seq)).toBe(seq > 0 && seq % 3 === 0 ? seq - 2 : undefined)
+          })
+        },
+      ),
+      { numRuns: 50 },
+    )
+  })
+
+  it('stores high-volume rows through the appender exactly as append does', () => {
+    const log = new TraceLog(toySchema)
+    const appendSet = log.appender('kv.set')
+    for (let index = 0; index < 70_000; index++)
+      appendSet(index > 0 ? index - 1 : NO_CAUSE, index & 255, index * 7, -index)
+    expect(log.length).toBe(70_000)
+    expect(log.at(69_999)).toEqual({ type: 'kv.set', key: 69_999 & 255, value: 69_999 * 7, old: -69_999 })
+    expect(log.causeOf(65_537)).toBe(65_536)
+    expect(log.causeOf(0)).toBeUndefined()
+  })
+
+  it('hands out frozen events and read-only views that cannot be changed', () => {
+    const log = new TraceLog(toySchema)
+    log.append({ type: 'kv.set', key: 1, value: 2, old: 0 })
+    const note: ToyEvent = { type: 'kv.note', text: 'x', at: 4 }
+    log.append(note)
+    const event = log.at(0) as { value: number }
+    expect(Object.isFrozen(event)).toBe(true)
+    expect(() => {
+      event.value = 9
+    }).toThrow(TypeError)
+    const view = log.view(0) as { value: number }
+    expect(() => {
+      view.value = 9
+    }).toThrow(TypeError)
+    expect(view.value).toBe(2)
+    expect(JSON.parse(JSON.stringify(view))).toEqual({ type: 'kv.set', key: 1, value: 2, old: 0 })
+    expect(() => {
+      ;(note as { text: string }).text = 'changed'
+    }).toThrow(TypeError)
+    expect(log.at(1)).toEqual({ type: 'kv.note', text: 'x', at: 4 })
+  })
+
+  it.each([
+    ['a cause equal to the seq', 0, 0],
+    ['a forward cause', 0, 5],
+    ['a negative cause', 1, -2],
+    ['a fractional cause', 1, 0.5],
+  ])('refuses %s and appends nothing', (_name, before, cause) => {
+    const log = new TraceLog(toySchema)
+    for (let index = 0; index < before; index++) log.append({ type: 'kv.set', key: 0, value: 0, old: 0 })
+    expect(() => log.append({ type: 'kv.set', key: 0, value: 1, old: 0 }, { cause })).toThrow(RangeError)
+    expect(log.length).toBe(before)
+  })
+
+  it.each([
+    ['a key out of u8 range', { type: 'kv.set', key: 256, value: 0, old: 0 }],
+    ['a fractional value', { type: 'kv.set', key: 1, value: 0.5, old: 0 }],
+    ['a note failing its schema', { type: 'kv.note', text: 5, at: 0 }],
+    ['an undeclared kind', { type: 'kv.unknown' }],
+  ])('refuses %s', (_name, event) => {
+    const log = new TraceLog(toySchema)
+    expect(() => log.append(event as ToyEvent)).toThrow()
+    expect(log.length).toBe(0)
+  })
+
+  it('uses at most 16 bytes per high-volume event, index and cause included', () => {
+    const schema = defineSchema<{ type: 'hw.access'; address: number; pid: number; access: number }>({
+      kinds: { 'hw.access': { volume: 'high', fields: { address: 'u32', pid: 'u16', access: 'u8' } } },
+    })
+    const log = new TraceLog(schema)
+    const append = log.appender('hw.access')
+    const count = 1 << 18
+    for (let index = 0; index < count; index++)
+      append(index > 0 ? index - 1 : NO_CAUSE, index * 4, 1, index & 1)
+    const memory = log.memory()
+    expect(memory.bytesPerEvent).toBeLessThanOrEqual(16)
+    expect(memory.causeBytes).toBe(count * 4)
+  })
+
+  it('refuses invalid schema declarations with a clear error', () => {
+    expect(() => defineSchema({ kinds: {} } as never)).toThrow(RangeError)
+    expect(() =>
+      defineSchema<{ type: 'a'; x: number }>({
+        kinds: { a: { volume: 'high', fields: { x: 'u64' as 'u32' } } },
+      }),
+    ).toThrow(TypeError)
+    expect(() =>
+      defineSchema<{ type: 'a'; x: number }>({
+        kinds: { a: { volume: 'high', fields: { x: 'u32' }, addressFields: ['y' as 'x'] } },
+      }),
+    ).toThrow(RangeError)
+  })
+})

@@ -1,0 +1,52 @@
+// How a consumer maps its events onto timeline tracks for export to standard viewers
+// (Perfetto, chrome://tracing): instants, slices (begin/end), counters; flows come from `cause`.
+import type { TraceEntry, TraceLog } from './traceLog.js'
+import type { TraceEventBase } from './traceSchema.js'
+
+/** A value shown as an argument of a slice or instant. */
+export type TrackArgument = number | string | boolean
+
+/** One thing to draw for an event. `track` names the track (created on first use). */
+export type TrackItem =
+  | {
+      readonly kind: 'instant' | 'begin'
+      readonly track: string
+      readonly name: string
+      readonly args?: Readonly<Record<string, TrackArgument>>
+    }
+  | { readonly kind: 'end'; readonly track: string }
+  | { readonly kind: 'counter'; readonly track: string; readonly value: number }
+
+/** Maps an entry to what to draw (nothing, one item or several). */
+export type TrackMapping<E extends TraceEventBase> = (
+  entry: TraceEntry<E>,
+) => TrackItem | readonly TrackItem[] | undefined
+
+/** Options shared by the exporters. */
+export interface TrackExportOptions<E extends TraceEventBase> {
+  readonly map: TrackMapping<E>
+  /** Timestamp spacing: event `seq` is drawn at `seq * nsPerEvent` nanoseconds (default 1000). */
+  readonly nsPerEvent?: number
+  /**
+   * Which seqs are the cause of some later event; those events start a flow that their effects
+   * continue (Perfetto links events sharing a flow id in time order). Without it, no flows.
+   */
+  readonly isCause?: (seq: number) => boolean
+  readonly onProgress?: (events: number) => void
+}
+
+/** A bitset of the seqs that are some event's cause, for `isCause` (1 bit per event). */
+export function causeSet<E extends TraceEventBase>(log: TraceLog<E>): (seq: number) => boolean {
+  const bits = new Uint8Array((log.length >>> 3) + 1)
+  for (let seq = 0; seq < log.length; seq++) {
+    const cause = log.causeOf(seq)
+    if (cause !== undefined) bits[cause >>> 3] = (bits[cause >>> 3] as number) | (1 << (cause & 7))
+  }
+  return (seq) => seq >= 0 && seq < log.length && ((bits[seq >>> 3] as number) & (1 << (seq & 7))) !== 0
+}
+
+/** Normalises a mapping result to an array. */
+export function trackItems(result: TrackItem | readonly TrackItem[] | undefined): readonly TrackItem[] {
+  if (result === undefined) return []
+  return Array.isArray(result) ? (result as readonly TrackItem[]) : [result as TrackItem]
+}
