@@ -1,5 +1,6 @@
 // One line of narration per event of any layer (hw.*, mm.*, nt.*), for the demo's log: what
-// changed, in the vocabulary of the layer that changed it.
+// changed, in the vocabulary of the layer that changed it. The high-volume bookkeeping kinds
+// (TLB hits and misses, A/D bits, bus writes) are left out unless the log is verbose.
 
 import { memoryFlagsName, ntStatusName, pageProtectionName } from '@ntmm/nt-syscalls'
 import { bytes, hex } from './format.js'
@@ -8,21 +9,50 @@ type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
 
 const number = (value: unknown): number => (typeof value === 'number' ? value : Number.NaN)
 
+/** The arguments of a system call as `name=value` pairs, numbers in hexadecimal. */
+function argumentList(values: unknown): string {
+  if (typeof values !== 'object' || values === null) return ''
+  return Object.entries(values as Record<string, unknown>)
+    .map(
+      ([name, value]) =>
+        `${name}=${typeof value === 'number' ? argumentText(name, value) : JSON.stringify(value)}`,
+    )
+    .join(', ')
+}
+
+/** A number named by its parameter: handles, allocation types and protections by name. */
+function argumentText(name: string, value: number): string {
+  if (/handle/i.test(name) && value === -1) return 'NtCurrentProcess'
+  if (/allocationType|freeType/i.test(name)) return memoryFlagsName(value)
+  if (/protect/i.test(name)) return pageProtectionName(value)
+  return hex(value, 0)
+}
+
 /** A short human description of `event`, or undefined for events the narration leaves out. */
 export function describeEvent(event: AnyEvent): string | undefined {
   switch (event.type) {
     case 'nt.syscallEntered':
-      return `${String(event.service)}(...)`
-    case 'nt.syscallReturned':
-      return `${String(event.service)} returned ${ntStatusName(number(event.status))}`
+      return `${String(event.service)}(${argumentList(event.arguments)})`
+    case 'nt.syscallReturned': {
+      const out = argumentList(
+        Object.fromEntries(
+          Object.entries((event.out ?? {}) as Record<string, unknown>).filter(
+            ([, value]) => typeof value === 'number',
+          ),
+        ),
+      )
+      return `${String(event.service)} returned ${ntStatusName(number(event.status))}${out === '' ? '' : ` (${out})`}`
+    }
     case 'nt.cpuAccess':
-      return `CPU ${String(event.access)} of ${String(event.length)} byte(s) at ${hex(number(event.address))}`
+      return `CPU ${accessName(event.access)} of ${String(event.length)} byte(s) at ${hex(number(event.address))}`
     case 'nt.exceptionRaised':
       return `exception ${String(event.codeName)} raised to the thread at ${hex(number(event.address))}`
     case 'nt.handleCreated':
-      return `handle ${hex(number(event.handle), 0)} created in process ${String(event.pid)}`
+      return `handle ${hex(number(event.handle), 0)} created in process ${String(event.pid)} (access ${hex(number(event.grantedAccess), 0)})`
     case 'nt.handleClosed':
       return `handle ${hex(number(event.handle), 0)} closed in process ${String(event.pid)}`
+    case 'nt.processExited':
+      return `process ${String(event.pid)} exited`
     case 'mm.areaInserted': {
       const area = event.area as { startingAddress: number; endingAddress: number; type: string }
       return `MEMORY_AREA ${area.type} [${hex(area.startingAddress)}, ${hex(area.endingAddress)}) inserted in the AVL tree`
@@ -31,34 +61,60 @@ export function describeEvent(event: AnyEvent): string | undefined {
       const area = event.area as { startingAddress: number; endingAddress: number }
       return `MEMORY_AREA [${hex(area.startingAddress)}, ${hex(area.endingAddress)}) removed`
     }
-    case 'mm.regionsAltered': {
+    case 'mm.regionsAltered':
       return `MmAlterRegion [${hex(number(event.start))}, +${bytes(number(event.length))}) → ${memoryFlagsName(number(event.newType))} ${pageProtectionName(number(event.newProtect))}`
-    }
     case 'mm.commitCharged':
       return `commit charge ${number(event.pages) >= 0 ? '+' : ''}${String(event.pages)} page(s)`
     case 'mm.pageFault':
       return `MmAccessFault: ${String(event.access)} at ${hex(number(event.address))} → ${String(event.kind)} (${ntStatusName(number(event.status))}: ${String(event.cause)})`
     case 'mm.frameRequested':
-      return `MmRequestPageMemoryConsumer → zeroed PFN ${hex(number(event.pfn), 0)} for a ${String(event.purpose)}`
+      return `MmRequestPageMemoryConsumer → PFN ${hex(number(event.pfn), 0)} for a ${String(event.purpose)}`
+    case 'mm.frameReleased': {
+      const after = event.after as { state?: string } | undefined
+      return `PFN ${hex(number(event.pfn), 0)} → ${after?.state ?? '?'} list`
+    }
     case 'mm.mappingCreated':
       return `MmCreateVirtualMapping ${hex(number(event.address))} → PFN ${hex(number(event.pfn), 0)}`
     case 'mm.mappingDeleted':
-      return `mapping of ${hex(number(event.address))} deleted`
+      return `MmDeleteVirtualMapping ${hex(number(event.address))} (PFN ${hex(number(event.pfn), 0)})`
+    case 'mm.pageProtectionChanged':
+      return `PTE protection of ${hex(number(event.address))} changed`
     case 'mm.pageOut':
-      return `page ${hex(number(event.address))} paged out`
+      return `page ${hex(number(event.address))} of process ${String(event.pid)} trimmed from PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
+    case 'mm.pageWritten':
+      return `PFN ${hex(number(event.pfn), 0)} written to page-file slot ${String(event.slot)}`
     case 'mm.pageIn':
-      return `page ${hex(number(event.address))} read back from the page file`
+      return `page ${hex(number(event.address))} read back from page-file slot ${String(event.slot)} into PFN ${hex(number(event.pfn), 0)} (hard fault)`
+    case 'mm.pageReclaimed':
+      return `page ${hex(number(event.address))} reclaimed from the standby/modified list, PFN ${hex(number(event.pfn), 0)} (soft fault)`
+    case 'hw.frameAllocated':
+      return `frame PFN ${hex(number(event.pfn), 0)} taken from free RAM`
+    case 'hw.frameZeroed':
+      return `frame PFN ${hex(number(event.pfn), 0)} zeroed`
+    case 'nt.processCreated':
+      return `process ${String(event.pid)} (${String(event.name)}) created`
     case 'hw.pageFault':
       return `#PF at ${hex(number(event.address))}, error code ${hex(number(event.errorCode), 0)}`
     case 'hw.pteWritten':
       return `${levelName(number(event.level))} at physical ${hex(number(event.address))} written: ${hex(number(event.oldLow), 0)} → ${hex(number(event.newLow), 0)}`
     case 'hw.tlbFill':
       return `TLB fill: tag ${hex(number(event.tag), 0)} → PFN ${hex(number(event.frame), 0)} (set ${String(event.set)}, way ${String(event.way)})`
-    case 'hw.cr3Loaded':
-      return undefined
+    case 'hw.tlbEvict':
+      return `TLB evict: tag ${hex(number(event.tag), 0)} (set ${String(event.set)}, way ${String(event.way)})`
+    case 'hw.tlbFlush': {
+      const removed = Array.isArray(event.removed) ? event.removed.length : 0
+      const at = event.address === null ? '' : ` ${hex(number(event.address))}`
+      return `TLB flush (${String(event.kind)}${at}): ${removed} entr${removed === 1 ? 'y' : 'ies'} removed`
+    }
     default:
       return undefined
   }
+}
+
+/** An access kind, from its name or its code (0 read, 1 write, 8 execute, as recorded). */
+function accessName(access: unknown): string {
+  if (typeof access === 'string') return access
+  return access === 1 ? 'write' : access === 8 ? 'execute' : 'read'
 }
 
 function levelName(level: number): string {

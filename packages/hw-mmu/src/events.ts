@@ -33,9 +33,11 @@ import {
   applyTlbStatisticsRestore,
   type FlushKind,
   flushKindCode,
+  restoreTlbEntry,
   type TlbIndex,
   type TlbLevel,
   type TlbStatistics,
+  undoTlbHit,
 } from './tlb.js'
 
 /** A frame was allocated. */
@@ -332,27 +334,11 @@ export function applyHwEvent(state: HwState, event: HwEvent): void {
   }
 }
 
-function restoreEntry(
-  tlb: TlbLevel,
-  index: number,
-  tag: number,
-  frame: number,
-  flags: number,
-  pcid: number,
-  age: number,
-): void {
-  tlb.tags[index] = tag
-  tlb.frames[index] = frame
-  tlb.flags[index] = flags
-  tlb.pcids[index] = pcid
-  tlb.ages[index] = age
-}
-
 /**
  * Reverts `event`, the last event applied to `state`, from the old values it carries (for
  * stepping back in time without restoring a checkpoint). The result equals the state before the
  * event by every observable measure and by digest; only caches of the simulator itself (the TLB
- * hints, the free-frame search start, whether a zero frame holds a buffer) may differ.
+ * mirror rows, the free-frame search start, whether a zero frame holds a buffer) may differ.
  */
 export function undoHwEvent(state: HwState, event: HwEvent): void {
   const frames = state.frames
@@ -384,11 +370,7 @@ export function undoHwEvent(state: HwState, event: HwEvent): void {
       return
     case 'hw.tlbHit': {
       const tlb = level(state, event.tlb)
-      tlb.hits--
-      if (tlb.policy === 'lru') {
-        tlb.ages[event.set * tlb.ways + event.way] = event.previousAge
-        tlb.clock--
-      }
+      undoTlbHit(tlb, event.set * tlb.ways + event.way, event.previousAge)
       return
     }
     case 'hw.tlbMiss':
@@ -397,7 +379,7 @@ export function undoHwEvent(state: HwState, event: HwEvent): void {
     case 'hw.tlbFill': {
       const tlb = level(state, event.tlb)
       const e = event
-      restoreEntry(
+      restoreTlbEntry(
         tlb,
         e.set * tlb.ways + e.way,
         e.previousTag,
@@ -412,7 +394,7 @@ export function undoHwEvent(state: HwState, event: HwEvent): void {
     }
     case 'hw.tlbEvict': {
       const tlb = level(state, event.tlb)
-      restoreEntry(
+      restoreTlbEntry(
         tlb,
         event.set * tlb.ways + event.way,
         event.tag,
@@ -427,7 +409,7 @@ export function undoHwEvent(state: HwState, event: HwEvent): void {
     case 'hw.tlbFlush': {
       const tlb = level(state, event.tlb)
       for (const e of event.removed)
-        restoreEntry(tlb, e.set * tlb.ways + e.way, e.tag, e.frame, e.flags, e.pcid, e.age)
+        restoreTlbEntry(tlb, e.set * tlb.ways + e.way, e.tag, e.frame, e.flags, e.pcid, e.age)
       tlb.flushCounts[flushKindCode(event.kind)]!--
       return
     }

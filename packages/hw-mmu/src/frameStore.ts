@@ -49,10 +49,12 @@ export type FrameStoreOptions = { readonly frameCount: number } | { readonly byt
 export class FrameStore {
   /** Number of 4 KiB frames. */
   readonly frameCount: number
+  // `declare`: no field initialisation to undefined before the constructor's assignment, so V8
+  // keeps the fields' representation (an integer, an array) and the hot reads skip type checks.
   /** Bytes of RAM (frameCount × 4096). */
-  readonly byteLength: number
+  declare readonly byteLength: number
   /** @internal frame contents by chunk; undefined = never written or zeroed (zeros). */
-  chunks: (Uint32Array | undefined)[][]
+  declare chunks: (Uint32Array | undefined)[][]
   /** @internal epoch in which this store copied each chunk's pointer list (owns it). */
   readonly chunkEpoch: Uint32Array
   /** @internal epoch in which this store copied each frame (may write it in place). */

@@ -8,6 +8,7 @@ import type { PagingMode } from './paging.js'
 import { checkPagingMode } from './paging.js'
 import { highFrameMask, reservedBits } from './pte.js'
 import {
+  clearTlbMirror,
   resolveTlbConfig,
   TLB_DATA,
   TLB_DIRTY,
@@ -113,14 +114,19 @@ export class HwState {
   readonly tlbs: readonly [TlbLevel, TlbLevel | undefined, TlbLevel | undefined]
   readonly dataTlb: TlbLevel
   readonly secondTlb: TlbLevel | undefined
+  /** @internal TLB used by instruction fetches (the instruction TLB, or the unified one). */
+  readonly fetchTlb: TlbLevel
 
   // ---- derived from mode and control bits (recomputed by applyControlChanged) ----
-  /** @internal TLB used by instruction fetches. */
-  fetchTlb: TlbLevel
   /** @internal 0 x86, 1 x86-pae, 2 x64 */
   modeCode = 0
   /** @internal 32-bit addresses, paging on, no PCIDs: the case the inlined TLB-hit path handles. */
   fastPath = false
+  /**
+   * @internal An Mmu records this state's changes as events: its inlined hit path, which emits
+   * none, stays off. Not hardware state: set by Mmu.setRecorder, untouched by restores.
+   */
+  recording = false
   /** @internal TLB flags an access needs, by access code × 2 + user. */
   readonly required = new Int32Array(6)
   /** @internal I/D error-code bit value for fetches (0 when NX is off or in 32-bit paging). */
@@ -213,6 +219,7 @@ export function applyControlChanged(state: HwState, mode: PagingMode, control: C
   state.noExecute = control.noExecute
   state.modeCode = mode === 'x86' ? 0 : mode === 'x86-pae' ? 1 : 2
   state.fastPath = mode !== 'x64' && control.paging && !control.processContextIds
+  updateHitPath(state)
   const nx = control.noExecute && mode !== 'x86'
   const fetch = nx ? TLB_EXECUTABLE : 0
   const r = state.required
@@ -231,6 +238,21 @@ export function applyControlChanged(state: HwState, mode: PagingMode, control: C
       state.reservedHigh[level * 2 + large] = masks.high
     }
   }
+}
+
+/** Marks `state` as recorded (or not) by its Mmu: the inlined hit path runs only unrecorded. */
+export function setHwRecording(state: HwState, recording: boolean): void {
+  state.recording = recording
+  updateHitPath(state)
+}
+
+/**
+ * Copies "fast path and not recording" into every level's `hitPathEnabled`, where the inlined
+ * hit path reads it: one field of the one object that path touches anyway.
+ */
+function updateHitPath(state: HwState): void {
+  const enabled = state.fastPath && !state.recording
+  for (const tlb of state.tlbs) if (tlb !== undefined) tlb.hitPathEnabled = enabled
 }
 
 // ---- checkpoints and digest --------------------------------------------------------------------
@@ -260,7 +282,7 @@ function tlbCounters(tlb: TlbLevel): Float64Array {
   return Float64Array.of(
     tlb.clock,
     tlb.fillCount,
-    tlb.hits,
+    tlb.hitBase,
     tlb.misses,
     tlb.walks,
     tlb.walkMemoryReferences,
@@ -352,11 +374,12 @@ export function restoreHwState(state: HwState, snapshot: HwSnapshot): void {
     tlb.frames.set(saved.frames)
     tlb.flags.set(saved.flags)
     tlb.pcids.set(saved.pcids)
-    tlb.ages.set(saved.ages)
+    tlb.rawAges.set(saved.ages)
+    clearTlbMirror(tlb)
     const c = saved.counters
     tlb.clock = c[0]!
     tlb.fillCount = c[1]!
-    tlb.hits = c[2]!
+    tlb.hitBase = c[2]!
     tlb.misses = c[3]!
     tlb.walks = c[4]!
     tlb.walkMemoryReferences = c[5]!
@@ -404,13 +427,14 @@ export function digestHwState(state: HwState): string {
       continue
     }
     for (const value of tlbCounters(tlb)) h.number(value)
+    const ages = tlb.ages
     for (let i = 0; i < tlb.entries; i++) {
       h.number(tlb.tags[i]!)
       if (tlb.tags[i] === -1) continue
       h.number(tlb.frames[i]!)
       h.word(tlb.flags[i]!)
       h.word(tlb.pcids[i]!)
-      h.number(tlb.ages[i]!)
+      h.number(ages[i]!)
     }
   }
   const frames = state.frames

@@ -25,6 +25,7 @@ import {
   busRead32,
   busReadInto,
   busReadScalar,
+  type FrameStore,
   type HwRecorder,
 } from './frameStore.js'
 import {
@@ -39,6 +40,7 @@ import {
   type HwSnapshot,
   HwState,
   restoreHwState,
+  setHwRecording,
   snapshotHwState,
 } from './hwState.js'
 import { type CpuFault, decodePageFault, type GeneralProtectionFault, type PageFault } from './pageFault.js'
@@ -61,10 +63,14 @@ import {
   applyTlbFill,
   applyTlbFlushCounted,
   applyTlbHit,
+  applyTlbHitThroughMirror,
   applyTlbInvalidate,
   applyTlbMiss,
   applyTlbStatisticsReset,
   type FlushKind,
+  MIRROR_FLAGS_SHIFT as TLB_MIRROR_FLAGS_SHIFT,
+  MIRROR_PAGE_MASK as TLB_MIRROR_PAGE_MASK,
+  MIRROR_VALID as TLB_MIRROR_VALID,
   TLB_DIRTY,
   TLB_EXECUTABLE,
   TLB_GLOBAL,
@@ -76,6 +82,7 @@ import {
   type TlbName,
   type TlbStatistics,
   tlbChooseWay,
+  tlbEntryAge,
   tlbProbe,
 } from './tlb.js'
 
@@ -168,6 +175,19 @@ export interface MmuOptions extends HwConfig {
 }
 
 const ACCESS_NAMES: readonly AccessKind[] = ['read', 'write', 'execute']
+
+// Module-local aliases of imported bindings for the inlined hit path. V8 reads an imported
+// binding from its module cell, with a check for the temporal dead zone, at every use; a
+// module's own `const` it folds into the optimised code as a constant.
+const READ = ACCESS_READ
+const WRITE = ACCESS_WRITE
+const EXECUTE = ACCESS_EXECUTE
+const USER_FLAG = TLB_USER
+const tlbHitThroughMirror = applyTlbHitThroughMirror
+const read32At = busRead32
+const MIRROR_VALID = TLB_MIRROR_VALID
+const MIRROR_PAGE_MASK = TLB_MIRROR_PAGE_MASK
+const MIRROR_FLAGS_SHIFT = TLB_MIRROR_FLAGS_SHIFT
 const X64_LOW = -0x800000000000
 const X64_HIGH = 0x800000000000
 const TWO_32 = 0x100000000
@@ -184,6 +204,13 @@ export class Mmu {
   private readonly walkOut = new WalkOutput()
   private pendingErrorCode = 0
   private editor: PageTableEditor | undefined = undefined
+  // Copies of state.dataTlb, state.fetchTlb and state.frames (fixed at construction): one object
+  // hop less per access. `declare` (here and in TlbLevel): without it the field is first
+  // initialised to undefined, V8 then stops tracking the field's type, and every read pays a
+  // map check.
+  private declare readonly dataTlb: TlbLevel
+  private declare readonly fetchTlb: TlbLevel
+  private declare readonly memory: FrameStore
 
   constructor(options: MmuOptions = {}) {
     const retries = options.maxFaultRetries ?? 8
@@ -192,6 +219,9 @@ export class Mmu {
     }
     this.maxFaultRetries = retries
     this.state = new HwState(options)
+    this.dataTlb = this.state.dataTlb
+    this.fetchTlb = this.state.fetchTlb
+    this.memory = this.state.frames
   }
 
   /** Physical memory. */
@@ -228,6 +258,7 @@ export class Mmu {
   /** Attaches (or detaches) the recorder that receives every state change as an event. */
   setRecorder(recorder: HwRecorder | undefined): void {
     this.recorder = recorder
+    setHwRecording(this.state, recorder !== undefined)
     this.state.frames.setRecorder(recorder)
   }
 
@@ -380,8 +411,8 @@ export class Mmu {
   read32(va: number, mode: PrivilegeMode = 'user'): number {
     const user = modeCode(mode)
     if ((va & 0xfff) <= 0xffc) {
-      const pa = this.translateVa(va, ACCESS_READ, user)
-      return pa < 0 ? -1 : busRead32(this.state.frames, pa)
+      const pa = this.translateVa(va, READ, user)
+      return pa < 0 ? -1 : read32At(this.memory, pa)
     }
     return this.readScalar(va, 4, ACCESS_READ, user)
   }
@@ -517,23 +548,27 @@ export class Mmu {
 
   /**
    * Physical address for `va`, or -1 with {@link Mmu.lastFault} set. Throws a RangeError for a
-   * malformed address. Kept small so the JIT inlines it: the 32-bit TLB hit through the hint is
-   * handled here, everything else in {@link Mmu.translateGeneral}.
+   * malformed address. Kept small so the JIT inlines it into the caller (where `access` and
+   * `user` are usually constants): a 32-bit TLB hit on a mirrored 4 KiB entry finishes here,
+   * everything else goes to {@link Mmu.translateGeneral}.
    */
   private translateVa(va: number, access: number, user: number): number {
-    const s = this.state
-    if (s.fastPath && va >>> 0 === va && this.recorder === undefined) {
-      const tlb = access === ACCESS_EXECUTE ? s.fetchTlb : s.dataTlb
+    const tlb = access === EXECUTE ? this.fetchTlb : this.dataTlb
+    // `=== true`: a plain pointer compare, where a bare truthiness test of a field V8 does not
+    // know to be a boolean tests for every falsy kind of value.
+    if (tlb.hitPathEnabled === true && va >>> 0 === va) {
       const vpn = va >>> 12
-      // The hint names the entry last found for this page; it counts only if that entry still
-      // holds the tag. Without PCIDs every entry has PCID 0, so the tag alone decides.
-      const i = tlb.hints[vpn & tlb.hintMask]!
-      if (i >= 0 && tlb.tags[i] === vpn * 4) {
-        const required = s.required[access * 2 + user]!
-        if ((tlb.flags[i]! & required) === required) {
-          applyTlbHit(tlb, i)
-          return tlb.frames[i]! * 4096 + (va & 0xfff)
-        }
+      // A read needs U for a user access and nothing else: a constant once inlined, which
+      // saves the table load; writes and fetches depend on CR0.WP and EFER.NXE.
+      const required =
+        (access === READ ? user * USER_FLAG : this.state.required[access * 2 + user]!) << MIRROR_FLAGS_SHIFT
+      // The mirror row (see tlb.ts) checks the tag and the permissions with one load: without
+      // PCIDs (hitPathEnabled) every entry has PCID 0, so the page number alone decides.
+      const mirror = tlb.mirror
+      const row = (vpn & tlb.mirrorMask) << 2
+      if ((mirror[row]! & (MIRROR_VALID | MIRROR_PAGE_MASK | required)) === (MIRROR_VALID | vpn | required)) {
+        tlbHitThroughMirror(tlb, row)
+        return mirror[row + 1]! | (va & 0xfff)
       }
     }
     return this.translateGeneral(va, access, user)
@@ -681,7 +716,7 @@ export class Mmu {
         frame: tlb.frames[index]!,
         flags: tlb.flags[index]!,
         pcid: tlb.pcids[index]!,
-        age: tlb.ages[index]!,
+        age: tlbEntryAge(tlb, index),
       })
       applyTlbEvict(tlb, index)
     }
@@ -699,7 +734,7 @@ export class Mmu {
         previousFrame: tlb.frames[index]!,
         previousFlags: tlb.flags[index]!,
         previousPcid: tlb.pcids[index]!,
-        previousAge: tlb.ages[index]!,
+        previousAge: tlbEntryAge(tlb, index),
       })
     }
     applyTlbFill(tlb, index, tag, frame, flags, s.pcid)
@@ -730,7 +765,7 @@ export class Mmu {
       tlb: tlb.index,
       set,
       way: index - set * tlb.ways,
-      previousAge: tlb.ages[index]!,
+      previousAge: tlbEntryAge(tlb, index),
     })
   }
 
@@ -913,7 +948,7 @@ export class Mmu {
           frame: tlb.frames[i]!,
           flags: tlb.flags[i]!,
           pcid: tlb.pcids[i]!,
-          age: tlb.ages[i]!,
+          age: tlbEntryAge(tlb, i),
         }
       })
       const event: HwEvent = {
@@ -1029,7 +1064,7 @@ export class Mmu {
       dirty: (flags & TLB_DIRTY) !== 0,
       global: (flags & TLB_GLOBAL) !== 0,
       pcid: tlb.pcids[i]!,
-      age: tlb.ages[i]!,
+      age: tlbEntryAge(tlb, i),
     }
   }
 
@@ -1093,16 +1128,20 @@ function joinAddress(s: HwState, lo: number, hi: number): number {
   return u >= X64_HIGH ? u - 0x1000000000000 : u
 }
 
-function modeCode(mode: PrivilegeMode | undefined): number {
-  if (mode === undefined || mode === 'user') return 1
+// The string-to-code conversions of the public entry points are `const` arrow functions, not
+// function declarations: V8 treats a module's function declarations as reassignable and checks
+// the callee's identity at every inlined call, but folds a `const` binding. With a literal
+// argument ('read', 'user') the whole conversion then folds away in the caller.
+const modeCode = (mode: PrivilegeMode | undefined): number => {
+  if (mode === 'user' || mode === undefined) return 1
   if (mode === 'supervisor') return 0
   throw new RangeError(`mode ${JSON.stringify(mode)} must be 'user' or 'supervisor'`)
 }
 
-function accessCodeOf(access: AccessKind): number {
-  if (access === 'read') return ACCESS_READ
-  if (access === 'write') return ACCESS_WRITE
-  if (access === 'execute') return ACCESS_EXECUTE
+const accessCodeOf = (access: AccessKind): number => {
+  if (access === 'read') return READ
+  if (access === 'write') return WRITE
+  if (access === 'execute') return EXECUTE
   throw new RangeError(`access ${JSON.stringify(access)} must be 'read', 'write' or 'execute'`)
 }
 

@@ -8,12 +8,33 @@
 //   frames[i] 4 KiB frame number of the page's first byte
 //   flags[i]  W | U | X | D | G | sizeCode << 5  (effective permissions, combined over every level)
 //   pcids[i]  PCID the entry was filled under (0 without CR4.PCIDE)
-//   ages[i]   clock value of the last fill (FIFO) or use (LRU)
+//   ages[i]   clock value of the last fill (FIFO) or use (LRU): rawAges, or a mirror row's stamp
 //
-// A direct-mapped `hints` table (page number → index of the entry last found for it) lets a hit
-// skip the way search. It is a simulator accelerator, not TLB state: a hint is used only after
-// checking that the entry it points at holds the tag, so a stale hint just falls back to the
-// search, and hints are excluded from checkpoints, digests and events.
+// The level's `clock` advances by one on every hit and every fill, whatever the policy: LRU
+// stamps the used entry with it, FIFO and random only the filled one. So the clock alone counts
+// hits (hits = clock - fills - hits reset away), and a hit costs one counter update, not two.
+//
+// A direct-mapped `mirror` table lets the inlined hit path of Mmu skip the way search. Row
+// (pageNumber & mirrorMask) of one Int32Array copies one valid 4 KiB entry in three words:
+//
+//   key    MIRROR_VALID | flags << 20 | pageNumber   tag and permissions: one load, one compare
+//   base   frame × 4096                               the physical address is base | offset
+//   index  the entry's index                          to find the entry again
+//
+// It is a simulator accelerator, not TLB state: every apply function that changes an entry
+// first empties the row copying it, so a row always equals its entry (a stale TLB entry still
+// serves, as it must: the row copies the entry, not the page tables). Rows are excluded from
+// checkpoints, digests and events, and rebuilt by fills and lookups. Only entries whose page
+// number fits 20 bits (32-bit and PAE paging) and whose frame lies below 2 GiB are mirrored;
+// other entries are found by the way search, as before.
+//
+// A hit through a row stamps the row (`mirrorStamps[row]`), not the entry: the stamp's address
+// follows from the page number alone, where the entry's would wait for the index to be loaded,
+// and that dependent store cost a fifth of the hit. An LRU entry's age is therefore the larger
+// of `rawAges[i]` and the stamp of the row copying it (`tlbEntryAge`); the stamp is written back
+// into `rawAges` whenever the row stops copying the entry, and by `syncTlbAges` (the `ages`
+// getter) before the whole array is read. FIFO and random ages ignore stamps: a row is stamped
+// whatever the policy, which keeps the policy test off the hit path.
 //
 // The random policy draws from a counter-based generator: the victim is a hash of (seed, number of
 // fills so far), so the whole replacement state is in the arrays and counters, and recorded fills
@@ -118,21 +139,38 @@ export class TlbLevel {
   /** sets - 1 when sets is a power of two, else -1 (then the set is pageNumber % sets). */
   readonly setMask: number
   readonly policy: ReplacementPolicy
+  // The fields the inlined hit path reads are `declare`d: a plain declaration first initialises
+  // the field to undefined, after which V8 no longer tracks its type and every read pays a check.
   /** @internal 0 lru, 1 fifo, 2 random */
-  readonly policyCode: number
+  declare readonly policyCode: number
   readonly seed: number
   readonly tags: Float64Array
   readonly frames: Float64Array
   readonly flags: Uint8Array
   readonly pcids: Uint16Array
-  readonly ages: Float64Array
-  /** @internal accelerator: page number & hintMask → entry index (or -1). Not state. */
-  readonly hints: Int32Array
+  /** @internal Ages, except the newer stamps still held by mirror rows (see the file comment). */
+  declare readonly rawAges: Float64Array
+  /**
+   * @internal accelerator, not state: row r = (pageNumber & mirrorMask) × 4 holds [key, base,
+   * index, unused] of a valid 4 KiB entry (key 0 = empty). See the file comment.
+   */
+  declare readonly mirror: Int32Array
   /** @internal */
-  readonly hintMask: number
+  declare readonly mirrorMask: number
+  /** @internal Per mirror row: clock value of the last hit through the row (0: none since written back). */
+  declare readonly mirrorStamps: Float64Array
+  /** @internal Per entry: offset of the mirror row copying it, or -1 (the row's back-reference). */
+  declare readonly entryRows: Int32Array
+  /**
+   * @internal The inlined hit path of Mmu may use this level: HwState.fastPath and no recorder,
+   * kept here so that the path reaches everything it needs through this one object.
+   */
+  hitPathEnabled = false
+  /** Advanced by every hit and every fill (the LRU/FIFO time stamp source; also counts hits). */
   clock = 0
   fillCount = 0
-  hits = 0
+  /** @internal clock - fillCount at the last statistics reset, minus the hits restored then. */
+  hitBase = 0
   misses = 0
   walks = 0
   walkMemoryReferences = 0
@@ -153,11 +191,25 @@ export class TlbLevel {
     this.frames = new Float64Array(this.entries)
     this.flags = new Uint8Array(this.entries)
     this.pcids = new Uint16Array(this.entries)
-    this.ages = new Float64Array(this.entries)
-    let hintSize = 64
-    while (hintSize < this.entries * 4) hintSize *= 2
-    this.hints = new Int32Array(hintSize).fill(-1)
-    this.hintMask = hintSize - 1
+    this.rawAges = new Float64Array(this.entries)
+    // Four rows per entry keep collisions between resident pages rare.
+    let rows = 64
+    while (rows < this.entries * 4) rows *= 2
+    this.mirror = new Int32Array(rows * 4)
+    this.mirrorMask = rows - 1
+    this.mirrorStamps = new Float64Array(rows)
+    this.entryRows = new Int32Array(this.entries).fill(-1)
+  }
+
+  /** Clock value of each entry's last fill (FIFO, random) or use (LRU), by index. */
+  get ages(): Float64Array {
+    syncTlbAges(this)
+    return this.rawAges
+  }
+
+  /** Hits: every clock tick that was not a fill, since the last statistics reset. */
+  get hits(): number {
+    return this.clock - this.fillCount - this.hitBase
   }
 
   /** Lookups: hits plus misses. */
@@ -242,11 +294,79 @@ export function tlbProbe(tlb: TlbLevel, tag: number, pageNumber: number, pcid: n
   const tags = tlb.tags
   for (let i = base, end = base + ways; i < end; i++) {
     if (tags[i] === tag && (tlb.pcids[i] === pcid || (tlb.flags[i]! & TLB_GLOBAL) !== 0)) {
-      tlb.hints[pageNumber & tlb.hintMask] = i
+      mirrorEntry(tlb, i)
       return i
     }
   }
   return -1
+}
+
+/** Bit of a mirror row's key marking the row in use (an empty row, key 0, matches no lookup). */
+export const MIRROR_VALID = 1 << 27
+/** Mask of the page number in a mirror row's key. */
+export const MIRROR_PAGE_MASK = 0xfffff
+/** Shift of the entry flags in a mirror row's key. */
+export const MIRROR_FLAGS_SHIFT = 20
+
+/** Moves the stamp of a row in use into its entry's age (LRU), leaving the row unstamped. */
+function writeBackStamp(tlb: TlbLevel, row: number): void {
+  const stamps = tlb.mirrorStamps
+  const stamp = stamps[row >> 2]!
+  const index = tlb.mirror[row + 2]!
+  if (tlb.policyCode === 0 && stamp > tlb.rawAges[index]!) tlb.rawAges[index] = stamp
+  stamps[row >> 2] = 0
+}
+
+/**
+ * Copies entry `index` into its mirror row (pages equal modulo the mirror size share a row: the
+ * last one filled or looked up wins). Skips what the row cannot hold (see the file comment).
+ */
+function mirrorEntry(tlb: TlbLevel, index: number): void {
+  const tag = tlb.tags[index]!
+  const frame = tlb.frames[index]!
+  if (tag < 0 || tag > MIRROR_PAGE_MASK * 4 || tag % 4 !== 0 || frame >= 0x80000) return
+  const pageNumber = tag / 4
+  const row = (pageNumber & tlb.mirrorMask) << 2
+  const mirror = tlb.mirror
+  if (mirror[row] !== 0) {
+    // The row copies another entry (or this one): hand back its stamp, unlink it.
+    if (tlb.mirrorStamps[row >> 2] !== 0) writeBackStamp(tlb, row)
+    tlb.entryRows[mirror[row + 2]!] = -1
+  }
+  mirror[row] = MIRROR_VALID | (tlb.flags[index]! << MIRROR_FLAGS_SHIFT) | pageNumber
+  mirror[row + 1] = frame * 4096
+  mirror[row + 2] = index
+  tlb.entryRows[index] = row
+}
+
+/** Empties the mirror row copying entry `index`, if any (call before the entry changes). */
+function forgetMirror(tlb: TlbLevel, index: number): void {
+  const row = tlb.entryRows[index]!
+  if (row < 0) return
+  if (tlb.mirrorStamps[row >> 2] !== 0) writeBackStamp(tlb, row)
+  tlb.mirror[row] = 0
+  tlb.entryRows[index] = -1
+}
+
+/** Empties every mirror row, dropping their stamps (after the entry arrays were overwritten wholesale). */
+export function clearTlbMirror(tlb: TlbLevel): void {
+  tlb.mirror.fill(0)
+  tlb.mirrorStamps.fill(0)
+  tlb.entryRows.fill(-1)
+}
+
+/** Entry `index`'s age: its last fill (FIFO, random) or use (LRU), a hit through its mirror row included. */
+export function tlbEntryAge(tlb: TlbLevel, index: number): number {
+  const age = tlb.rawAges[index]!
+  if (tlb.policyCode !== 0) return age
+  const row = tlb.entryRows[index]!
+  return row < 0 ? age : Math.max(age, tlb.mirrorStamps[row >> 2]!)
+}
+
+/** Writes every row's stamp back into the entry ages, so that `rawAges` holds every age. */
+export function syncTlbAges(tlb: TlbLevel): void {
+  const mirror = tlb.mirror
+  for (let row = 0; row < mirror.length; row += 4) if (mirror[row] !== 0) writeBackStamp(tlb, row)
 }
 
 /** The way a fill of `tag` replaces in `set`: a matching entry, else an invalid way, else the policy's victim. */
@@ -263,10 +383,18 @@ export function tlbChooseWay(tlb: TlbLevel, set: number, tag: number, pcid: numb
   }
   if (invalid >= 0) return invalid
   if (tlb.policyCode === 2) return mix32((tlb.seed + Math.imul(tlb.fillCount, 0x9e3779b9)) | 0) % ways
+  // LRU ages still held by mirror rows go back to rawAges first; the scan then reads plain
+  // array cells (a helper returning each age as a number allocated a heap number per way).
+  if (tlb.policyCode === 0) {
+    for (let i = base; i < base + ways; i++) {
+      const row = tlb.entryRows[i]!
+      if (row >= 0 && tlb.mirrorStamps[row >> 2] !== 0) writeBackStamp(tlb, row)
+    }
+  }
   let victim = 0
-  let oldest = tlb.ages[base]!
+  let oldest = tlb.rawAges[base]!
   for (let way = 1; way < ways; way++) {
-    const age = tlb.ages[base + way]!
+    const age = tlb.rawAges[base + way]!
     if (age < oldest) {
       oldest = age
       victim = way
@@ -291,10 +419,28 @@ export function flushKindCode(kind: FlushKind): number {
 
 // ---- apply functions: the only code that changes a TLB level -----------------------------------
 
-/** Applies hw.tlbHit: counts a lookup and a hit; LRU refreshes the entry's age. */
+/** Applies hw.tlbHit: counts a lookup and a hit (a clock tick); LRU refreshes the entry's age. */
 export function applyTlbHit(tlb: TlbLevel, index: number): void {
-  tlb.hits++
-  if (tlb.policyCode === 0) tlb.ages[index] = ++tlb.clock
+  const clock = ++tlb.clock
+  // Newer than any stamp of the entry's mirror row, so this is the entry's age now.
+  if (tlb.policyCode === 0) tlb.rawAges[index] = clock
+}
+
+/**
+ * applyTlbHit for a hit found through mirror row `row` (the row copying the entry): the same
+ * clock tick, with the LRU stamp on the row (see the file comment). The inlined hit path's.
+ */
+export function applyTlbHitThroughMirror(tlb: TlbLevel, row: number): void {
+  tlb.mirrorStamps[row >> 2] = ++tlb.clock
+}
+
+/** Reverts hw.tlbHit: the clock steps back (one hit fewer) and LRU restores the entry's age. */
+export function undoTlbHit(tlb: TlbLevel, index: number, previousAge: number): void {
+  tlb.clock--
+  if (tlb.policyCode !== 0) return
+  const row = tlb.entryRows[index]!
+  if (row >= 0) writeBackStamp(tlb, row)
+  tlb.rawAges[index] = previousAge
 }
 
 /** Applies hw.tlbMiss: counts a lookup and a miss. */
@@ -310,6 +456,7 @@ export function applyPageWalk(tlb: TlbLevel, memoryReferences: number): void {
 
 /** Applies hw.tlbEvict: the valid entry at `index` is dropped to make room for a fill. */
 export function applyTlbEvict(tlb: TlbLevel, index: number): void {
+  forgetMirror(tlb, index)
   tlb.tags[index] = -1
   tlb.evictions++
 }
@@ -323,16 +470,37 @@ export function applyTlbFill(
   flags: number,
   pcid: number,
 ): void {
+  forgetMirror(tlb, index)
   tlb.tags[index] = tag
   tlb.frames[index] = frame
   tlb.flags[index] = flags
   tlb.pcids[index] = pcid
-  tlb.ages[index] = ++tlb.clock
+  tlb.rawAges[index] = ++tlb.clock
   tlb.fillCount++
+  mirrorEntry(tlb, index)
+}
+
+/** Writes entry `index` back to recorded values (undo of a fill, an eviction or a flush). */
+export function restoreTlbEntry(
+  tlb: TlbLevel,
+  index: number,
+  tag: number,
+  frame: number,
+  flags: number,
+  pcid: number,
+  age: number,
+): void {
+  forgetMirror(tlb, index)
+  tlb.tags[index] = tag
+  tlb.frames[index] = frame
+  tlb.flags[index] = flags
+  tlb.pcids[index] = pcid
+  tlb.rawAges[index] = age
 }
 
 /** Applies one removal of a hw.tlbFlush. */
 export function applyTlbInvalidate(tlb: TlbLevel, index: number): void {
+  forgetMirror(tlb, index)
   tlb.tags[index] = -1
 }
 
@@ -343,7 +511,7 @@ export function applyTlbFlushCounted(tlb: TlbLevel, kind: FlushKind): void {
 
 /** Applies hw.statisticsReset to one level. */
 export function applyTlbStatisticsReset(tlb: TlbLevel): void {
-  tlb.hits = 0
+  tlb.hitBase = tlb.clock - tlb.fillCount
   tlb.misses = 0
   tlb.walks = 0
   tlb.walkMemoryReferences = 0
@@ -353,7 +521,7 @@ export function applyTlbStatisticsReset(tlb: TlbLevel): void {
 
 /** Sets a level's counters back to `statistics` (undo of hw.statisticsReset). */
 export function applyTlbStatisticsRestore(tlb: TlbLevel, statistics: TlbStatistics): void {
-  tlb.hits = statistics.hits
+  tlb.hitBase = tlb.clock - tlb.fillCount - statistics.hits
   tlb.misses = statistics.misses
   tlb.walks = statistics.walks
   tlb.walkMemoryReferences = statistics.walkMemoryReferences

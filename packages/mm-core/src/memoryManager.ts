@@ -6,6 +6,8 @@
 // every operation returns a status and never throws for a caller's mistake.
 
 import {
+  applyHwEvent,
+  type HwEvent,
   type HwSnapshot,
   Mmu,
   type PageFault,
@@ -48,7 +50,8 @@ import {
   STATUS_SUCCESS,
   STATUS_UNABLE_TO_FREE_VM,
 } from './ntStatus.js'
-import { PfnState } from './pfnDatabase.js'
+import type { PageFile } from './pageFile.js'
+import { type PfnDatabase, PfnState } from './pfnDatabase.js'
 import { releasePageMemoryConsumer, pageOut, requestPageMemoryConsumer } from './pageMemoryConsumer.js'
 import { MmProtection, makeProtectionMask, maskIsGuard, protectionMaskToWin32 } from './protectionMask.js'
 import {
@@ -839,6 +842,56 @@ export class MemoryManager {
     } finally {
       this.core.recorder = record
     }
+  }
+
+  /**
+   * Apply one recorded event of either layer (time travel, loading a trace): hw events through
+   * hw-mmu's applyHwEvent on this machine's state, mm events as {@link applyEvent}; the
+   * AddressSpace handles follow the address spaces the events create and delete.
+   */
+  applyRecordedEvent(event: MmEvent | HwEvent): void {
+    if (event.type.startsWith('hw.')) {
+      applyHwEvent(this.mmu.state, event as HwEvent)
+      return
+    }
+    this.applyEvent(event as MmEvent)
+    if (event.type === 'mm.addressSpaceCreated') {
+      const pid = (event as MmEvent & { pid: number }).pid
+      if (!this.core.handles.has(pid))
+        this.core.handles.set(pid, new AddressSpace(pid, this.layout, this.state))
+    } else if (event.type === 'mm.addressSpaceDeleted') {
+      this.core.handles.delete((event as MmEvent & { pid: number }).pid)
+    }
+  }
+
+  /**
+   * Inspection: the `length` bytes at `address` of space `pid` as its user-mode thread would read
+   * them, or undefined when some page is not mapped by a valid PTE. Loads no CR3, fills no TLB
+   * entry, sets no accessed bit and emits no event (DESIGN.md: inspection never changes state).
+   */
+  peekSpace(pid: number, address: number, length: number): Uint8Array | undefined {
+    const data = new Uint8Array(length)
+    let done = 0
+    while (done < length) {
+      const at = address + done
+      const page = alignDown(at, PAGE_SIZE)
+      const chunk = Math.min(length - done, page + PAGE_SIZE - at)
+      const pte = readPte(this.core, pid, page)
+      if (pte === undefined || pte.view.kind !== 'valid') return undefined
+      data.set(this.mmu.frames.readBytes(pte.view.pfn * PAGE_SIZE + (at - page), chunk), done)
+      done += chunk
+    }
+    return data
+  }
+
+  /** The PFN database (read it only: inspection of frames and the PFN lists). */
+  get pfnDatabase(): PfnDatabase {
+    return this.state.pfn
+  }
+
+  /** The page file (read it only). */
+  get pageFileState(): PageFile {
+    return this.state.pageFile
   }
 
   /** A checkpoint of the whole memory manager and its machine (cheap: shared trees, COW frames). */

@@ -31,6 +31,7 @@ export function createKernel(options: KernelOptions = {}): Kernel {
     pageFile,
     ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.replacementPolicy === undefined ? {} : { replacementPolicy: options.replacementPolicy }),
   })
   return new Kernel(mm, { ...options, arch })
 }

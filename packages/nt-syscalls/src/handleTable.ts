@@ -96,4 +96,19 @@ export class HandleTable {
     this.#freeList.pop()
     this.#entries.set(index, entry)
   }
+
+  /** An independent copy (for time-travel checkpoints). */
+  clone(): HandleTable {
+    const copy = new HandleTable()
+    for (const [index, entry] of this.#entries) copy.#entries.set(index, entry)
+    copy.#freeList.push(...this.#freeList)
+    copy.#nextIndex = this.#nextIndex
+    return copy
+  }
+
+  /** A stable text of the table (entries, free list, next index), for digests. */
+  digestInput(): string {
+    const entries = [...this.#entries.entries()].sort(([a], [b]) => a - b)
+    return `${entries.map(([index, entry]) => `${index}=${entry.objectId}/${entry.grantedAccess}`).join(',')};${this.#freeList.join(',')};${this.#nextIndex}`
+  }
 }

@@ -32,12 +32,84 @@ export {
   revertNtEvent,
 } from './events.js'
 export { type HandleEntry, HandleTable } from './handleTable.js'
-export { FIRST_PID, Kernel, type KernelEventRecord, type KernelOptions, type ProcessInfo } from './kernel.js'
+export {
+  FIRST_PID,
+  Kernel,
+  type KernelEventRecord,
+  type KernelOptions,
+  kernelOptionsOf,
+  type ProcessInfo,
+  type RestoredMachine,
+} from './kernel.js'
+export {
+  applyKernelEvent,
+  KERNEL_EVENT_TYPES,
+  type KernelEvent,
+  type KernelLastErrorChangedEvent,
+  type KernelProcessCreatedEvent,
+  type KernelProcessState,
+  type KernelProcessTerminatedEvent,
+  KernelState,
+  type KernelWriteWatchChangedEvent,
+  revertKernelEvent,
+} from './kernelState.js'
+export { type CauseReport, MachineHistory, type PageHistoryEntry } from './machineHistory.js'
+export { exportMachineTrace, type MachineExportOptions, machineTrackMapping } from './machinePerfetto.js'
+export { type LineInput, lineBatches } from './importers/lineSource.js'
+export {
+  ACCESS_FETCH,
+  ACCESS_MODIFY,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  detectMemoryTraceFormat,
+  type LineParser,
+  lineParser,
+  MEMORY_TRACE_FORMATS,
+  type MemoryTraceFormat,
+  ParsedAccess,
+} from './importers/memoryTraceFormats.js'
+export {
+  type ImportLineError,
+  type ImportProgress,
+  type LayoutRange,
+  type MemoryTraceReport,
+  type ReplayMemoryTraceOptions,
+  replayMemoryTrace,
+  type TlbLevelReport,
+} from './importers/replayMemoryTrace.js'
+export {
+  ACCESS_CODE,
+  applyMachineEvent,
+  littleEndian,
+  MACHINE_TRACE_PRODUCER,
+  type MachineConfig,
+  type MachineCpuAccessEvent,
+  type MachineCpuWriteDataEvent,
+  type MachineEvent,
+  MachineRecorder,
+  type MachineSnapshot,
+  type MachineState,
+  type MachineTlbFillEvent,
+  machineModel,
+  machineSchema,
+  memoryManagerFor,
+} from './machineTrace.js'
+export {
+  type DeterminismReport,
+  type LoadedKernel,
+  type LoadKernelOptions,
+  loadKernel,
+  reexecute,
+  type SaveTraceOptions,
+  type SaveTraceResult,
+  saveMachineTrace,
+} from './machineTraceFile.js'
 export * from './memoryConstants.js'
 export {
   type AllocateValidation,
   type AllocateVirtualMemoryArguments,
   type AllocateVirtualMemoryResult,
+  MEM_RESERVE_PLACEHOLDER,
   validateAllocateVirtualMemory,
   zeroBitsLimit,
 } from './ntAllocateVirtualMemory.js'
@@ -46,6 +118,8 @@ export {
   type FreeValidation,
   type FreeVirtualMemoryArguments,
   type FreeVirtualMemoryResult,
+  MEM_COALESCE_PLACEHOLDERS,
+  MEM_PRESERVE_PLACEHOLDER,
   validateFreeVirtualMemory,
 } from './ntFreeVirtualMemory.js'
 export type { GetWriteWatchResult } from './ntGetWriteWatch.js'
@@ -81,5 +155,5 @@ export * from './rtlNtStatusToDosError.js'
 export type { NtSyscalls } from './syscalls.js'
 export { type Arch, type UserAddressLimits, userAddressLimits } from './userAddressLimits.js'
 export type { MemoryBasicInformation } from './virtualMemoryPort.js'
-export { createWin32Api, type LastErrorSlot, type Win32Api } from './win32.js'
+export { createWin32Api, type LastErrorSlot, type VirtualProtectOptions, type Win32Api } from './win32.js'
 export { captureHandle, capturePointer, captureUlong, HUGE_64 } from './captureArguments.js'

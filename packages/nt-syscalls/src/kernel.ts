@@ -6,6 +6,7 @@
 
 import type { Mmu, PageFault, TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
 import type { AddressSpace, MemoryArea, MemoryManager } from '@ntmm/mm-core'
+import { type CheckpointPolicy, NO_CAUSE, Timeline, type TraceLog } from '@ntmm/trace'
 import { InvariantError } from './assert.js'
 import { capturePointer } from './captureArguments.js'
 import { PAGE_SIZE } from './memoryConstants.js'
@@ -13,6 +14,21 @@ import { type Cpu, type CpuAccessResult, type CpuReadResult, exceptionFor } from
 import type { NtEvent } from './events.js'
 import { NT_SUCCESS, ntStatusName, STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from './ntStatus.js'
 import type { ProcessBody } from './objectHeader.js'
+import { applyKernelEvent, type KernelEvent, KernelState } from './kernelState.js'
+import {
+  ACCESS_CODE,
+  FIRST_PID,
+  littleEndian,
+  type MachineConfig,
+  type MachineEvent,
+  MachineRecorder,
+  type MachineSnapshot,
+  type MachineState,
+  machineModel,
+} from './machineTrace.js'
+import { MachineHistory } from './machineHistory.js'
+import type { MachineExportOptions } from './machinePerfetto.js'
+import type { SaveTraceOptions, SaveTraceResult } from './machineTraceFile.js'
 import { ObjectManager } from './objectManager.js'
 import type { ServiceContext } from './serviceContext.js'
 import { createSyscalls, type NtSyscalls, type SyscallTracer } from './syscalls.js'
@@ -42,8 +58,26 @@ export interface KernelOptions {
   readonly tlb?: TlbConfig | TlbPresetName
   /** Seed of the machine's pseudo-random generator. */
   readonly seed?: number
+  /** Page replacement policy of the memory manager (default 'working-set'). */
+  readonly replacementPolicy?: MachineConfig['replacementPolicy']
   /** Receives every event of every layer, in order. */
   readonly onEvent?: (record: KernelEventRecord) => void
+  /**
+   * Record every input and every event of every layer into {@link Kernel.trace} (docs/time-travel.md).
+   * Recording changes nothing the simulation does.
+   */
+  readonly record?: boolean
+  /** Checkpoint policy of the time-travel timeline (default: adaptive, see @ntmm/trace). */
+  readonly checkpoints?: CheckpointPolicy
+}
+
+/** The parts a read-only view of the past is built from (internal: {@link Kernel.at}). */
+export interface RestoredMachine {
+  readonly state: MachineState
+  /** Set for a read-only view of the past: the seq it shows the machine right after. */
+  readonly seq?: number
+  /** The log to keep recording into (a kernel loaded from a file). */
+  readonly log?: TraceLog<MachineEvent>
 }
 
 /** A process as the kernel lists it. */
@@ -53,60 +87,100 @@ export interface ProcessInfo {
   readonly exited: boolean
 }
 
-/** The first pid handed out; pids are multiples of 4 (4, 8, 12, ...), never reused. */
-export const FIRST_PID = 4
+export { FIRST_PID }
 
-interface ProcessRecord {
-  readonly pid: number
-  readonly processObjectId: number
-  readonly threadObjectId: number
-  readonly lastError: LastErrorSlot
-  /** MEM_WRITE_WATCH allocations: base → written page addresses. */
-  readonly writeWatch: Map<number, Set<number>>
+/** The createKernel options that rebuild a machine of `config`. */
+export function kernelOptionsOf(config: MachineConfig): KernelOptions {
+  return {
+    arch: config.arch,
+    physicalMemory: config.physicalMemory,
+    pageFile: config.pageFile,
+    ...(config.tlb === null ? {} : { tlb: config.tlb }),
+    replacementPolicy: config.replacementPolicy,
+    seed: config.seed,
+  }
+}
+
+/** The per-process objects the kernel hands out (caches, not state). */
+interface ProcessFacades {
   syscalls?: NtSyscalls
   cpu?: Cpu
   win32?: Win32Api
 }
 
+/** Services a read-only view still answers (they change no state of the past). */
+const VIEW_SYSCALLS: ReadonlySet<string> = new Set(['pid', 'NtQueryVirtualMemory'])
+const VIEW_WIN32: ReadonlySet<string> = new Set([
+  'pid',
+  'GetCurrentProcess',
+  'GetLastError',
+  'VirtualQuery',
+  'VirtualQueryEx',
+])
+
 /** One simulated machine with processes. */
 export class Kernel {
   readonly arch: Arch
   readonly limits: UserAddressLimits
-  readonly ob = new ObjectManager()
+  readonly ob: ObjectManager
   readonly mm: MemoryManager
-  readonly #processes = new Map<number, ProcessRecord>()
-  #nextPid = FIRST_PID
-  #nextTid = FIRST_PID + 2
+  /** The machine configuration (what a trace header carries). */
+  readonly config: MachineConfig
+  /** For a view made by {@link Kernel.at}: the seq it shows the machine right after; else undefined. */
+  readonly viewOf: number | undefined
+  readonly #state: KernelState
+  readonly #facades = new Map<number, ProcessFacades>()
   readonly #onEvent: ((record: KernelEventRecord) => void) | undefined
+  readonly #recorder: MachineRecorder | undefined
+  readonly #checkpointPolicy: CheckpointPolicy | undefined
+  #history: MachineHistory | undefined
+  #timeline: Timeline<MachineState, MachineEvent, MachineConfig, MachineSnapshot> | undefined
   #seq = 0
   readonly #causes: number[] = []
+  /** The seq of the hw.pageFault being handled (its mm events are caused by it), or -1. */
+  #openFault = -1
   #faultPid = 0
   #lastFaultStatus: number | undefined
   readonly #vm: VirtualMemoryPort
   readonly #tracer: SyscallTracer
 
-  constructor(mm: MemoryManager, options: KernelOptions = {}) {
+  constructor(mm: MemoryManager, options: KernelOptions = {}, restored?: RestoredMachine) {
     this.arch = options.arch ?? 'x86'
     this.limits = userAddressLimits(this.arch)
     this.mm = mm
-    this.#onEvent = options.onEvent
-    if (this.#onEvent) {
-      const record = (event: NtEvent | { readonly type: string }) => this.#record(event, this.#causes.at(-1))
+    this.config = {
+      arch: this.arch,
+      physicalMemory: mm.mmu.frames.frameCount * PAGE_SIZE,
+      pageFile: mm.pageFileState.slotCount * PAGE_SIZE,
+      tlb: options.tlb ?? null,
+      replacementPolicy: mm.replacementPolicy,
+      seed: options.seed ?? 0,
+    }
+    this.ob = new ObjectManager(restored?.state.ob)
+    this.#state = restored?.state.kernel ?? new KernelState(FIRST_PID)
+    this.viewOf = restored?.seq
+    this.#checkpointPolicy = options.checkpoints
+    const view = restored?.seq !== undefined
+    this.#onEvent = view ? undefined : options.onEvent
+    this.#recorder = restored?.log
+      ? new MachineRecorder(restored.log)
+      : options.record === true && !view
+        ? new MachineRecorder()
+        : undefined
+    if (this.#onEvent || this.#recorder) {
+      const record = (event: { readonly type: string }) => this.#record(event)
       this.ob.setRecorder(record)
-      mm.setRecorder((event) => record(event as { readonly type: string }))
+      mm.setRecorder(record)
     }
     this.#vm = this.#createPort()
     this.#tracer = {
       enter: (pid, service, args) => {
-        const seq = this.#record(
-          { type: 'nt.syscallEntered', pid, service, arguments: args },
-          this.#causes.at(-1),
-        )
+        const seq = this.#record({ type: 'nt.syscallEntered', pid, service, arguments: args })
         this.#causes.push(seq)
         return seq
       },
       leave: (token, pid, service, status, out) => {
-        this.#causes.pop()
+        this.#unwind(token)
         this.#record(
           { type: 'nt.syscallReturned', pid, service, status, statusName: ntStatusName(status), out },
           token,
@@ -115,33 +189,168 @@ export class Kernel {
     }
   }
 
-  #record(event: NtEvent | { readonly type: string }, cause: number | undefined): number {
-    const seq = this.#seq++
+  /** True when events go somewhere (a recorder or an onEvent hook). */
+  get #tracing(): boolean {
+    return this.#recorder !== undefined || this.#onEvent !== undefined
+  }
+
+  /** Pop the cause stack down to (and including) `seq`, closing an open fault on the way. */
+  #unwind(seq: number): void {
+    const index = this.#causes.lastIndexOf(seq)
+    if (index >= 0) this.#causes.length = index
+    if (this.#openFault >= 0 && !this.#causes.includes(this.#openFault)) this.#openFault = -1
+  }
+
+  #record(
+    event: NtEvent | KernelEvent | MachineEvent | { readonly type: string },
+    explicitCause?: number,
+  ): number {
+    let cause = explicitCause ?? this.#causes.at(-1)
+    const type = event.type
+    if (type === 'mm.pageFault' && this.#openFault >= 0) {
+      // The fault's own summary comes last; its cause is the #PF that started it.
+      cause = this.#openFault
+      this.#unwind(this.#openFault)
+    }
+    const seq = this.#recorder ? this.#recorder.record(event, cause ?? NO_CAUSE) : this.#seq++
     this.#onEvent?.({ seq, cause, event })
+    if (type === 'hw.pageFault') {
+      // access → #PF → the memory manager's frame, PTE and mapping events.
+      if (this.#openFault >= 0) this.#unwind(this.#openFault)
+      this.#causes.push(seq)
+      this.#openFault = seq
+    }
     return seq
+  }
+
+  /** Record (when tracing) and apply a kernel-state event: the only way the process table changes. */
+  #emitKernel(event: KernelEvent): number | undefined {
+    const seq = this.#tracing ? this.#record(event) : undefined
+    applyKernelEvent(this.#state, event)
+    return seq
+  }
+
+  #refuse(call: string): never {
+    throw new Error(
+      `${call} is refused: this kernel is a read-only view of the machine right after event ${String(this.viewOf)} (kernel.at); it cannot change state`,
+    )
+  }
+
+  // ---- the recorded trace and time travel ----
+
+  /** The recorded machine trace (`createKernel({ record: true })`); undefined when not recording. */
+  get trace(): TraceLog<MachineEvent> | undefined {
+    return this.#recorder?.log
+  }
+
+  /** Number of events recorded so far (0 when not recording). */
+  get eventCount(): number {
+    return this.#recorder ? this.#recorder.log.length : this.#seq
+  }
+
+  /** The time-travel timeline over the recorded trace (built lazily; checkpoints as seeks pass). */
+  get timeline(): Timeline<MachineState, MachineEvent, MachineConfig, MachineSnapshot> {
+    if (this.viewOf !== undefined) this.#refuse('timeline')
+    const log = this.#recorder?.log
+    if (!log) throw new Error('kernel.timeline needs a recording kernel: createKernel({ record: true })')
+    this.#timeline ??= new Timeline({
+      log,
+      model: machineModel(this.config),
+      config: this.config,
+      ...(this.#checkpointPolicy ? { checkpoints: this.#checkpointPolicy } : {}),
+    })
+    return this.#timeline
+  }
+
+  /**
+   * A read-only view of the whole machine as it was right after event `seq` (-1: before the
+   * first event). Queries run the same code as live; calls that would change state throw.
+   */
+  at(seq: number): Kernel {
+    const timeline = this.timeline
+    if (!Number.isInteger(seq) || seq < -1 || seq >= timeline.length) {
+      throw new RangeError(`seq ${String(seq)} must be an integer in [-1, ${timeline.length - 1}]`)
+    }
+    return Kernel.viewOver(timeline.copyOfStateAt(seq + 1), seq, this.#options())
+  }
+
+  /** Build a read-only Kernel over a machine state (a private copy) as of `seq`. */
+  static viewOver(state: MachineState, seq: number, options: KernelOptions): Kernel {
+    return new Kernel(state.mm, options, { state, seq })
+  }
+
+  /**
+   * A kernel rebuilt from a recorded log by applying its events to the initial machine of
+   * `config` (no logic re-run). It keeps recording into `log` when used further.
+   */
+  static fromLog(
+    log: TraceLog<MachineEvent>,
+    config: MachineConfig,
+    options: { readonly checkpoints?: CheckpointPolicy } = {},
+  ): Kernel {
+    const model = machineModel(config)
+    let state = model.initial(config)
+    for (let seq = 0; seq < log.length; seq++) state = model.apply(state, log.view(seq)!)
+    return new Kernel(
+      state.mm,
+      { ...kernelOptionsOf(config), ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}) },
+      { state, log },
+    )
+  }
+
+  /** Write the recorded trace to `path` (header: machine configuration and seed). */
+  async saveTrace(path: string, options: SaveTraceOptions = {}): Promise<SaveTraceResult> {
+    if (this.viewOf !== undefined) this.#refuse('saveTrace')
+    const { saveMachineTrace } = await import('./machineTraceFile.js')
+    return saveMachineTrace(this, path, options)
+  }
+
+  /** Export the recorded trace for Perfetto (ui.perfetto.dev) or chrome://tracing; returns the bytes written. */
+  async exportTrace(path: string, options: MachineExportOptions = {}): Promise<number> {
+    const log = this.trace
+    if (!log || this.viewOf !== undefined) throw new Error('exportTrace needs a recording kernel')
+    const { exportMachineTrace } = await import('./machinePerfetto.js')
+    return exportMachineTrace(log, this.config, path, options)
+  }
+
+  /** Questions about the recorded past (when was this page mapped, written, paged out, ...). */
+  get history(): MachineHistory {
+    const log = this.trace
+    if (!log || this.viewOf !== undefined) throw new Error('kernel.history needs a recording kernel')
+    this.#history ??= new MachineHistory(log)
+    return this.#history
+  }
+
+  #options(): KernelOptions {
+    return kernelOptionsOf(this.config)
   }
 
   /** Create a process: its object, its thread, its handle table and its address space. */
   createProcess(options: { readonly name?: string } = {}): { readonly pid: number } {
-    const pid = this.#nextPid
-    this.#nextPid += 4
-    const process = this.ob.createObject('Process', {
-      kind: 'Process',
+    if (this.viewOf !== undefined) this.#refuse('createProcess')
+    const pid = this.#state.nextPid
+    const tid = this.#state.nextTid
+    const name = options.name ?? `process${pid}.exe`
+    const nextObjectId = this.ob.state.nextObjectId
+    const seq = this.#emitKernel({
+      type: 'nt.processCreated',
       pid,
-      name: options.name ?? `process${pid}.exe`,
-      exited: false,
+      tid,
+      name,
+      processObjectId: nextObjectId,
+      threadObjectId: nextObjectId + 1,
     })
-    const thread = this.ob.createObject('Thread', { kind: 'Thread', tid: this.#nextTid, pid })
-    this.#nextTid += 4
-    this.ob.createHandleTable(pid)
-    this.mm.createAddressSpace(pid)
-    this.#processes.set(pid, {
-      pid,
-      processObjectId: process.id,
-      threadObjectId: thread.id,
-      lastError: { lastError: 0 },
-      writeWatch: new Map(),
-    })
+    if (seq !== undefined) this.#causes.push(seq)
+    try {
+      const process = this.ob.createObject('Process', { kind: 'Process', pid, name, exited: false })
+      const thread = this.ob.createObject('Thread', { kind: 'Thread', tid, pid })
+      if (process.id !== nextObjectId || thread.id !== nextObjectId + 1)
+        throw new InvariantError('process and thread objects got unexpected ids')
+      this.ob.createHandleTable(pid)
+      this.mm.createAddressSpace(pid)
+    } finally {
+      if (seq !== undefined) this.#unwind(seq)
+    }
     return { pid }
   }
 
@@ -151,13 +360,27 @@ export class Kernel {
    * (their services then get STATUS_PROCESS_IS_TERMINATING).
    */
   terminateProcess(pid: number): void {
+    if (this.viewOf !== undefined) this.#refuse('terminateProcess')
     const record = this.#live(pid)
-    this.ob.deleteHandleTable(pid)
-    this.ob.markProcessExited(record.processObjectId)
-    this.mm.deleteAddressSpace(pid)
-    this.#processes.delete(pid)
-    this.ob.dereferenceObject(record.threadObjectId)
-    this.ob.dereferenceObject(record.processObjectId)
+    const seq = this.#emitKernel({
+      type: 'nt.processTerminated',
+      pid,
+      processObjectId: record.processObjectId,
+      threadObjectId: record.threadObjectId,
+      lastError: record.lastError,
+      writeWatch: [...record.writeWatch].map(([base, pages]) => ({ base, pages: [...pages] })),
+    })
+    if (seq !== undefined) this.#causes.push(seq)
+    try {
+      this.ob.deleteHandleTable(pid)
+      this.ob.markProcessExited(record.processObjectId)
+      this.mm.deleteAddressSpace(pid)
+      this.#facades.delete(pid)
+      this.ob.dereferenceObject(record.threadObjectId)
+      this.ob.dereferenceObject(record.processObjectId)
+    } finally {
+      if (seq !== undefined) this.#unwind(seq)
+    }
   }
 
   /** Every process whose object still exists. */
@@ -173,23 +396,70 @@ export class Kernel {
 
   /** The system calls a thread of `pid` makes. Throws a RangeError for a pid with no live process. */
   syscalls(pid: number): NtSyscalls {
-    const record = this.#live(pid)
-    record.syscalls ??= createSyscalls(this.#context(pid), () => (this.#onEvent ? this.#tracer : undefined))
-    return record.syscalls
+    this.#live(pid)
+    const facades = this.#facadesOf(pid)
+    if (!facades.syscalls) {
+      const syscalls = createSyscalls(this.#context(pid), () => (this.#tracing ? this.#tracer : undefined))
+      facades.syscalls =
+        this.viewOf === undefined ? syscalls : this.#guard(syscalls, VIEW_SYSCALLS, 'syscalls')
+    }
+    return facades.syscalls
   }
 
   /** The Win32 API of `pid` (kernelbase over its system calls). */
   win32(pid: number): Win32Api {
-    const record = this.#live(pid)
-    record.win32 ??= createWin32Api(this.syscalls(pid), record.lastError)
-    return record.win32
+    this.#live(pid)
+    const facades = this.#facadesOf(pid)
+    if (!facades.win32) {
+      const win32 = createWin32Api(this.syscalls(pid), this.#lastErrorSlot(pid))
+      facades.win32 = this.viewOf === undefined ? win32 : this.#guard(win32, VIEW_WIN32, 'win32')
+    }
+    return facades.win32
   }
 
   /** A thread of `pid` executing user-mode loads, stores and fetches. */
   cpu(pid: number): Cpu {
-    const record = this.#live(pid)
-    record.cpu ??= this.#createCpu(pid)
-    return record.cpu
+    this.#live(pid)
+    const facades = this.#facadesOf(pid)
+    facades.cpu ??= this.#createCpu(pid)
+    return facades.cpu
+  }
+
+  #facadesOf(pid: number): ProcessFacades {
+    let facades = this.#facades.get(pid)
+    if (!facades) {
+      facades = {}
+      this.#facades.set(pid, facades)
+    }
+    return facades
+  }
+
+  /** A copy of `api` whose state-changing members throw (views of the past). */
+  #guard<T extends object>(api: T, allowed: ReadonlySet<string>, family: string): T {
+    const guarded: Record<string, unknown> = {}
+    for (const [name, member] of Object.entries(api)) {
+      guarded[name] = allowed.has(name) ? member : () => this.#refuse(`${family}(...).${name}`)
+    }
+    return guarded as T
+  }
+
+  /** TEB.LastErrorValue of `pid`'s thread, changed through nt.lastErrorChanged events. */
+  #lastErrorSlot(pid: number): LastErrorSlot {
+    const kernel = this
+    return {
+      get lastError(): number {
+        return kernel.#state.processes.get(pid)?.lastError ?? 0
+      },
+      set lastError(value: number) {
+        const process = kernel.#state.processes.get(pid)
+        if (!process || process.lastError === value) return
+        if (kernel.viewOf !== undefined) {
+          process.lastError = value
+          return
+        }
+        kernel.#emitKernel({ type: 'nt.lastErrorChanged', pid, value, previous: process.lastError })
+      },
+    }
   }
 
   /** The address space of a live process (the services reach here only after referencing it). */
@@ -199,8 +469,8 @@ export class Kernel {
     return space
   }
 
-  #live(pid: number): ProcessRecord {
-    const record = this.#processes.get(pid)
+  #live(pid: number) {
+    const record = this.#state.processes.get(pid)
     if (!record) throw new RangeError(`no running process with pid ${String(pid)}`)
     return record
   }
@@ -227,12 +497,26 @@ export class Kernel {
   }
 
   #noteWrite(pid: number, address: number, length: number): void {
-    const record = this.#processes.get(pid)
+    const record = this.#state.processes.get(pid)
     if (!record || record.writeWatch.size === 0 || length === 0) return
     for (let page = Math.floor(address / PAGE_SIZE) * PAGE_SIZE; page < address + length; page += PAGE_SIZE) {
       const area = this.mm.locateArea(this.#space(pid), page)
-      if (area) record.writeWatch.get(area.startingAddress)?.add(page)
+      const pages = area && record.writeWatch.get(area.startingAddress)
+      if (!area || !pages || pages.has(page)) continue
+      this.#setWatch(pid, area.startingAddress, [...pages, page])
     }
+  }
+
+  /** Replace the write-watch page set of the allocation at `base` (null: no longer watched). */
+  #setWatch(pid: number, base: number, pages: readonly number[] | null): void {
+    const previous = this.#state.processes.get(pid)?.writeWatch.get(base)
+    this.#emitKernel({
+      type: 'nt.writeWatchChanged',
+      pid,
+      base,
+      pages: pages === null ? null : [...pages].sort((a, b) => a - b),
+      previous: previous === undefined ? null : [...previous].sort((a, b) => a - b),
+    })
   }
 
   #createCpu(pid: number): Cpu {
@@ -248,15 +532,39 @@ export class Kernel {
       access: 'read' | 'write' | 'execute',
       address: number,
       length: number,
+      data: ArrayLike<number> | undefined,
       run: () => R,
     ): R => {
-      if (!this.#onEvent) return run()
-      const seq = this.#record({ type: 'nt.cpuAccess', pid, access, address, length }, undefined)
+      if (this.viewOf !== undefined) this.#refuse(`cpu(${pid}).${access}`)
+      if (!this.#recorder && !this.#onEvent) return run()
+      const depth = this.#causes.length
+      let seq: number
+      if (this.#recorder) {
+        const small = data !== undefined && data.length <= 8
+        seq = this.#recorder.access(
+          pid,
+          ACCESS_CODE[access],
+          address,
+          length,
+          small ? littleEndian(data, 0, 4) : 0,
+          small && data.length > 4 ? littleEndian(data, 4, 4) : 0,
+        )
+        this.#onEvent?.({
+          seq,
+          cause: undefined,
+          event: { type: 'nt.cpuAccess', pid, access, address, length },
+        })
+        if (data !== undefined && !small)
+          this.#recorder.record({ type: 'nt.cpuWriteData', bytes: Array.from(data) }, seq)
+      } else {
+        seq = this.#record({ type: 'nt.cpuAccess', pid, access, address, length }, undefined)
+      }
       this.#causes.push(seq)
       try {
         return run()
       } finally {
-        this.#causes.pop()
+        this.#causes.length = depth
+        this.#openFault = -1
       }
     }
     const raise = (fault: Parameters<typeof exceptionFor>[0]) => {
@@ -290,7 +598,7 @@ export class Kernel {
       read: (address, length): CpuReadResult => {
         if (!validAddress(address) || !Number.isSafeInteger(length) || length < 0)
           return { ...bad(0, address), data: new Uint8Array(0) }
-        return traced('read', address, length, () => {
+        return traced('read', address, length, undefined, () => {
           const result = this.#mmu(pid).read(address, length, { mode: 'user' })
           if (result.ok) return { status: STATUS_SUCCESS, data: result.data }
           const exception = raise(result.fault)
@@ -301,7 +609,7 @@ export class Kernel {
         const address = normalise(rawAddress)
         if (!(data instanceof Uint8Array || Array.isArray(data)) || !validAddress(address, data.length))
           return bad(1, address)
-        return traced('write', address, data.length, () => {
+        return traced('write', address, data.length, data, () => {
           const result = this.#mmu(pid).write(address, data, { mode: 'user' })
           if (result.ok) {
             this.#noteWrite(pid, address, data.length)
@@ -314,7 +622,7 @@ export class Kernel {
       execute: (rawAddress): CpuAccessResult => {
         const address = normalise(rawAddress)
         if (!validAddress(address)) return bad(8, address)
-        return traced('execute', address, 1, () => {
+        return traced('execute', address, 1, undefined, () => {
           const result = this.#mmu(pid).fetch(address, 1, { mode: 'user' })
           if (result.ok) return { status: STATUS_SUCCESS }
           const exception = raise(result.fault)
@@ -324,8 +632,9 @@ export class Kernel {
       peek: (address, length): CpuReadResult => {
         if (!validAddress(address) || !Number.isSafeInteger(length) || length < 0)
           return { ...bad(0, address), data: new Uint8Array(0) }
-        const result = this.mm.mmuFor(pid).peek(address, length, { mode: 'user' })
-        if (result.ok) return { status: STATUS_SUCCESS, data: result.data }
+        // Inspection through the memory manager's PTE reader: no CR3 load, no TLB fill, no event.
+        const data = this.mm.peekSpace(pid, address, length)
+        if (data) return { status: STATUS_SUCCESS, data }
         return { status: STATUS_ACCESS_VIOLATION, data: new Uint8Array(0) }
       },
     }
@@ -342,7 +651,7 @@ export class Kernel {
         size: area.endingAddress - area.startingAddress,
         allocationProtect: area.protect,
         isPrivate: area.type === 'VIRTUAL_MEMORY',
-        writeWatch: this.#processes.get(pid)?.writeWatch.has(area.startingAddress) ?? false,
+        writeWatch: this.#state.processes.get(pid)?.writeWatch.has(area.startingAddress) ?? false,
       }
     const areaAt = (pid: number, base: number) => {
       const area = mm.locateArea(space(pid), base)
@@ -381,7 +690,7 @@ export class Kernel {
         })
         if (result.status !== STATUS_SUCCESS || !result.area) return { status: result.status }
         const base = result.area.startingAddress
-        if (request.writeWatch) this.#processes.get(pid)?.writeWatch.set(base, new Set())
+        if (request.writeWatch) this.#setWatch(pid, base, [])
         return { status: STATUS_SUCCESS, base, size: result.area.endingAddress - base }
       },
       alter: (pid, allocationBase, start, size, state, protect) => {
@@ -398,13 +707,19 @@ export class Kernel {
       },
       query: (pid, address) => mm.queryAddress(space(pid), address),
       writeWatch: (pid, allocationBase, start, size, options) => {
-        const pages = this.#processes.get(pid)?.writeWatch.get(allocationBase)
+        const pages = this.#state.processes.get(pid)?.writeWatch.get(allocationBase)
         if (!pages) return []
         const found = [...pages].filter((page) => page >= start && page < start + size).sort((a, b) => a - b)
         const reported = found.slice(0, options.limit)
         if (options.reset) {
           const last = reported.at(-1)
-          for (const page of found) if (last === undefined || page <= last) pages.delete(page)
+          const cleared = new Set(found.filter((page) => last === undefined || page <= last))
+          if (cleared.size > 0)
+            this.#setWatch(
+              pid,
+              allocationBase,
+              [...pages].filter((page) => !cleared.has(page)),
+            )
         }
         return reported
       },
@@ -437,21 +752,31 @@ export class Kernel {
   }
 
   #clearWatch(pid: number, allocationBase: number, start: number, size: number): void {
-    const pages = this.#processes.get(pid)?.writeWatch.get(allocationBase)
+    const pages = this.#state.processes.get(pid)?.writeWatch.get(allocationBase)
     if (!pages) return
-    for (const page of [...pages]) if (page >= start && page < start + size) pages.delete(page)
+    const kept = [...pages].filter((page) => page < start || page >= start + size)
+    if (kept.length !== pages.size) this.#setWatch(pid, allocationBase, kept)
   }
 
   /** After a release, the write-watch bits follow the pieces of the allocation that remain. */
   #moveWatch(pid: number, area: MemoryArea, start: number, size: number): void {
-    const watch = this.#processes.get(pid)?.writeWatch
-    const pages = watch?.get(area.startingAddress)
-    if (!watch || !pages) return
-    watch.delete(area.startingAddress)
+    const pages = this.#state.processes.get(pid)?.writeWatch.get(area.startingAddress)
+    if (!pages) return
     const end = start + size
+    const all = [...pages]
+    this.#setWatch(pid, area.startingAddress, null)
     if (start > area.startingAddress) {
-      watch.set(area.startingAddress, new Set([...pages].filter((page) => page < start)))
+      this.#setWatch(
+        pid,
+        area.startingAddress,
+        all.filter((page) => page < start),
+      )
     }
-    if (end < area.endingAddress) watch.set(end, new Set([...pages].filter((page) => page >= end)))
+    if (end < area.endingAddress)
+      this.#setWatch(
+        pid,
+        end,
+        all.filter((page) => page >= end),
+      )
   }
 }

@@ -83,6 +83,13 @@ const VALID_ALLOCATION_TYPES =
 const NO_LIMIT = Number.POSITIVE_INFINITY
 
 /**
+ * MEM_RESERVE_PLACEHOLDER (the MEM_MAPPED bit): valid only for NtAllocateVirtualMemoryEx. Windows
+ * rejects it in NtAllocateVirtualMemory with plain STATUS_INVALID_PARAMETER (Wine's ntdll tests,
+ * run on Windows), not the numbered _5 the other unknown type bits get.
+ */
+export const MEM_RESERVE_PLACEHOLDER = 0x40000
+
+/**
  * The ZeroBits rule. x86 (32-bit processes): 0 = no constraint, 1..21 = the allocation must end
  * below 2^(32 - ZeroBits) (ZeroBits 1 is accepted, unlike ReactOS), anything larger is
  * STATUS_INVALID_PARAMETER_3. x64: the same counts (counted from bit 31), 22..31 invalid, and
@@ -103,6 +110,7 @@ export function zeroBitsLimit(zeroBits: number, limits: UserAddressLimits): numb
  * The checks NtAllocateVirtualMemory makes before it references the process, in Windows' order:
  *  1. ZeroBits                                → STATUS_INVALID_PARAMETER_3
  *  2. AllocationType bits and combinations    → STATUS_INVALID_PARAMETER_5
+ *     (MEM_RESERVE_PLACEHOLDER, an NtAllocateVirtualMemoryEx-only bit → STATUS_INVALID_PARAMETER)
  *     (MEM_PHYSICAL with a protection other than PAGE_READWRITE → STATUS_INVALID_PARAMETER_6)
  *  3. Protect (MiMakeProtectionMask)          → STATUS_INVALID_PAGE_PROTECTION
  *  4. BaseAddress above MM_HIGHEST_VAD_ADDRESS, or non-zero below 0x10000 → STATUS_INVALID_PARAMETER_2
@@ -120,6 +128,7 @@ export function validateAllocateVirtualMemory(
 
   const type = captureUlong(args.allocationType)
   if (type === undefined) return fail(STATUS_INVALID_PARAMETER_5)
+  if (type & MEM_RESERVE_PLACEHOLDER) return fail(STATUS_INVALID_PARAMETER)
   if ((type & ~VALID_ALLOCATION_TYPES) !== 0) return fail(STATUS_INVALID_PARAMETER_5)
   if ((type & (MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO)) === 0)
     return fail(STATUS_INVALID_PARAMETER_5)

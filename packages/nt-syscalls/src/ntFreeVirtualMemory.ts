@@ -9,12 +9,18 @@
 //   B (middle)          [=======]             split: two allocations, each with its own base
 //
 // Size 0 means "the whole allocation" and needs the base to be in the allocation's first page.
+//
+// Placeholders (NtAllocateVirtualMemoryEx) are not simulated, but the two placeholder free types
+// are recognised so that they fail as Windows fails them on ordinary memory (Wine's ntdll tests,
+// run on Windows): size 0 → STATUS_INVALID_PARAMETER_3; a range of an allocation that is not a
+// placeholder → STATUS_CONFLICTING_ADDRESSES.
 
 import { PROCESS_VM_OPERATION } from './accessRights.js'
 import { pageDown, pageRange } from './addressArithmetic.js'
 import { captureHandle, capturePointer, captureUlong } from './captureArguments.js'
 import { MEM_DECOMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_NOACCESS } from './memoryConstants.js'
 import {
+  STATUS_CONFLICTING_ADDRESSES,
   STATUS_FREE_VM_NOT_AT_BASE,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER_2,
@@ -27,6 +33,15 @@ import {
 } from './ntStatus.js'
 import { referenceProcess, releaseProcess, type ServiceContext } from './serviceContext.js'
 import type { UserAddressLimits } from './userAddressLimits.js'
+
+/** MEM_COALESCE_PLACEHOLDERS: with MEM_RELEASE, merge adjacent free placeholders. */
+export const MEM_COALESCE_PLACEHOLDERS = 0x1
+/** MEM_PRESERVE_PLACEHOLDER: with MEM_RELEASE, turn a range of a placeholder into its own placeholder. */
+export const MEM_PRESERVE_PLACEHOLDER = 0x2
+const PLACEHOLDER_FREE_TYPES: ReadonlySet<number> = new Set([
+  MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS,
+  MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER,
+])
 
 /** The arguments as the caller passed them. */
 export interface FreeVirtualMemoryArguments {
@@ -48,7 +63,8 @@ export interface ValidFreeRequest {
   readonly handle: number
   readonly baseAddress: number
   readonly regionSize: number
-  readonly freeType: typeof MEM_DECOMMIT | typeof MEM_RELEASE
+  /** MEM_DECOMMIT, MEM_RELEASE, or MEM_RELEASE with one placeholder flag. */
+  readonly freeType: number
 }
 
 export type FreeValidation =
@@ -58,6 +74,7 @@ export type FreeValidation =
 /**
  * The checks made before the process is referenced, in order:
  *  1. FreeType exactly MEM_DECOMMIT or exactly MEM_RELEASE   → STATUS_INVALID_PARAMETER_4
+ *     (MEM_RELEASE|MEM_PRESERVE_PLACEHOLDER or |MEM_COALESCE_PLACEHOLDERS pass; with size 0 → _3)
  *  2. BaseAddress at or above MM_HIGHEST_USER_ADDRESS        → STATUS_INVALID_PARAMETER_2
  *  3. RegionSize running past MM_HIGHEST_USER_ADDRESS        → STATUS_INVALID_PARAMETER_3
  */
@@ -67,7 +84,10 @@ export function validateFreeVirtualMemory(
 ): FreeValidation {
   const fail = (status: number): FreeValidation => ({ ok: false, status })
   const freeType = captureUlong(args.freeType)
-  if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) return fail(STATUS_INVALID_PARAMETER_4)
+  const placeholder = freeType !== undefined && PLACEHOLDER_FREE_TYPES.has(freeType)
+  if (freeType === undefined || (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE && !placeholder))
+    return fail(STATUS_INVALID_PARAMETER_4)
+  if (placeholder && capturePointer(args.regionSize, limits) === 0) return fail(STATUS_INVALID_PARAMETER_3)
   const baseAddress = capturePointer(args.baseAddress, limits)
   if (baseAddress === undefined || baseAddress >= limits.highestUserAddress)
     return fail(STATUS_INVALID_PARAMETER_2)
@@ -100,6 +120,8 @@ export function ntFreeVirtualMemory(
     const start = pageDown(baseAddress)
     const allocation = context.vm.allocationAt(target.pid, start)
     if (!allocation) return failed(STATUS_MEMORY_NOT_ALLOCATED)
+    // No allocation of the simulator is a placeholder.
+    if (freeType !== MEM_DECOMMIT && freeType !== MEM_RELEASE) return failed(STATUS_CONFLICTING_ADDRESSES)
     const allocationEnd = allocation.base + allocation.size
     let range: { start: number; size: number }
     if (regionSize === 0) {

@@ -2,9 +2,22 @@
 // that share state and protection inside one allocation, or the free run up to the next allocation.
 // Order as Windows: information class, buffer length (before the address, Wine's tests), address
 // range, then the process handle (PROCESS_QUERY_INFORMATION; skipped for NtCurrentProcess).
+//
+// KUSER_SHARED_DATA: Windows gives the shared page a 64 KiB private allocation at 0x7FFE0000 whose
+// first page is committed read-only and whose other 15 pages are reserved (ReactOS synthesises the
+// same answer, §6.4a). The memory manager maps only the one page, so the services answer the rest
+// of the block, 0x7FFE1000..0x7FFEFFFF, as that reserved run (Protect 0, as for every reserved page
+// on Windows). Nothing can ever be allocated there: a reservation rounds down onto the shared page.
 
 import { PROCESS_QUERY_INFORMATION } from './accessRights.js'
 import { captureHandle, capturePointer, captureUlong } from './captureArguments.js'
+import {
+  MEM_PRIVATE,
+  MEM_RESERVE,
+  MM_ALLOCATION_GRANULARITY,
+  PAGE_READONLY,
+  PAGE_SIZE,
+} from './memoryConstants.js'
 import {
   STATUS_INFO_LENGTH_MISMATCH,
   STATUS_INVALID_HANDLE,
@@ -90,7 +103,22 @@ export function ntQueryVirtualMemory(
   })
   if (!reference.target) return failed(reference.status)
   try {
-    const info = context.vm.query(reference.target.pid, validation.baseAddress)
+    const pid = reference.target.pid
+    const shared = context.limits.sharedUserData
+    const page = Math.floor(validation.baseAddress / PAGE_SIZE) * PAGE_SIZE
+    if (page > shared && page < shared + MM_ALLOCATION_GRANULARITY && !context.vm.allocationAt(pid, page)) {
+      const info: MemoryBasicInformation = {
+        baseAddress: page,
+        allocationBase: shared,
+        allocationProtect: PAGE_READONLY,
+        regionSize: shared + MM_ALLOCATION_GRANULARITY - page,
+        state: MEM_RESERVE,
+        protect: 0,
+        type: MEM_PRIVATE,
+      }
+      return { status: STATUS_SUCCESS, info, returnLength: memoryBasicInformationSize(context.limits) }
+    }
+    const info = context.vm.query(pid, validation.baseAddress)
     return { status: STATUS_SUCCESS, info, returnLength: memoryBasicInformationSize(context.limits) }
   } finally {
     releaseProcess(context, reference.target)

@@ -59,10 +59,15 @@ export type ReferenceByHandleResult =
 
 /** The object manager of one machine. */
 export class ObjectManager {
-  readonly state = new ObjectManagerState()
+  readonly state: ObjectManagerState
   #recorder: ((event: NtEvent) => void) | undefined
   /** Called once an object is deleted (its last reference went), e.g. to free a process's leftovers. */
   onObjectDeleted: ((header: ObjectHeader) => void) | undefined
+
+  /** An object manager over `state` (a fresh one by default; a restored one for time travel). */
+  constructor(state: ObjectManagerState = new ObjectManagerState()) {
+    this.state = state
+  }
 
   /** Attach (or detach with undefined) the hook that receives every event as it is applied. */
   setRecorder(recorder: ((event: NtEvent) => void) | undefined): void {

@@ -132,4 +132,29 @@ export class ObjectManagerState {
     header.handleCount--
     header.pointerCount--
   }
+
+  /** An independent copy (for time-travel checkpoints; the state is small and low-rate). */
+  clone(): ObjectManagerState {
+    const copy = new ObjectManagerState()
+    for (const [id, header] of this.#objects) copy.#objects.set(id, { ...header })
+    for (const [pid, table] of this.#handleTables) copy.#handleTables.set(pid, table.clone())
+    for (const [pid, id] of this.#processByPid) copy.#processByPid.set(pid, id)
+    for (const [pid, id] of this.#threadByPid) copy.#threadByPid.set(pid, id)
+    copy.#nextObjectId = this.#nextObjectId
+    return copy
+  }
+
+  /** A stable text of the whole state, for digests. */
+  digestInput(): string {
+    const parts = [`N${this.#nextObjectId}`]
+    for (const id of [...this.#objects.keys()].sort((a, b) => a - b)) {
+      const header = this.#objects.get(id)!
+      parts.push(
+        `O${id}:${header.type}:${header.pointerCount}:${header.handleCount}:${JSON.stringify(header.body)}`,
+      )
+    }
+    for (const pid of [...this.#handleTables.keys()].sort((a, b) => a - b))
+      parts.push(`H${pid}:${this.#handleTables.get(pid)!.digestInput()}`)
+    return parts.join('|')
+  }
 }

@@ -4,9 +4,14 @@
 // rules sit here: VirtualAllocEx rejects a non-NULL address below the allocation granularity and
 // VirtualFreeEx rejects MEM_RELEASE with a non-zero size, both with ERROR_INVALID_PARAMETER and
 // without entering the kernel.
+//
+// VirtualProtect's lpflOldProtect is mandatory on NT: NtProtectVirtualMemory fails a NULL pointer
+// with STATUS_ACCESS_VIOLATION (ERROR_NOACCESS) before any other check, so nothing changes. The
+// native surface here returns OldProtect by value, so the NULL pointer is an option of the Win32
+// call (`{ oldProtectPointer: null }`) and the failure is produced where the probe would fail.
 
-import { MEM_RELEASE, MM_ALLOCATION_GRANULARITY } from './memoryConstants.js'
-import { NT_SUCCESS } from './ntStatus.js'
+import { MEM_RELEASE, MM_ALLOCATION_GRANULARITY, PAGE_NOACCESS } from './memoryConstants.js'
+import { NT_SUCCESS, STATUS_ACCESS_VIOLATION } from './ntStatus.js'
 import { NtCurrentProcess } from './objectManager.js'
 import { ERROR_INVALID_PARAMETER, rtlNtStatusToDosError } from './rtlNtStatusToDosError.js'
 import type { NtSyscalls } from './syscalls.js'
@@ -15,6 +20,11 @@ import type { MemoryBasicInformation } from './virtualMemoryPort.js'
 /** Where a process's last-error value lives (the TEB's LastErrorValue). */
 export interface LastErrorSlot {
   lastError: number
+}
+
+/** How lpflOldProtect is passed: a valid pointer (the default) or NULL. */
+export interface VirtualProtectOptions {
+  readonly oldProtectPointer?: 'valid' | null
 }
 
 /** The Win32 API of one process (one thread). */
@@ -33,13 +43,22 @@ export interface Win32Api {
   ): number
   VirtualFree(address: number, size: number, freeType: number): boolean
   VirtualFreeEx(process: number, address: number, size: number, freeType: number): boolean
-  /** `result` is the BOOL; `oldProtect` is what lpflOldProtect receives. */
-  VirtualProtect(address: number, size: number, newProtect: number): { result: boolean; oldProtect: number }
+  /**
+   * `result` is the BOOL; `oldProtect` is what lpflOldProtect receives (PAGE_NOACCESS on failure).
+   * `{ oldProtectPointer: null }` passes a NULL lpflOldProtect: FALSE with ERROR_NOACCESS.
+   */
+  VirtualProtect(
+    address: number,
+    size: number,
+    newProtect: number,
+    options?: VirtualProtectOptions,
+  ): { result: boolean; oldProtect: number }
   VirtualProtectEx(
     process: number,
     address: number,
     size: number,
     newProtect: number,
+    options?: VirtualProtectOptions,
   ): { result: boolean; oldProtect: number }
   /** `result` is the number of bytes written to the buffer (sizeof(MEMORY_BASIC_INFORMATION)) or 0. */
   VirtualQuery(address: number): { result: number; info: MemoryBasicInformation }
@@ -96,9 +115,13 @@ export function createWin32Api(nt: NtSyscalls, slot: LastErrorSlot): Win32Api {
       }
       return true
     },
-    VirtualProtect: (address, size, newProtect) =>
-      api.VirtualProtectEx(NtCurrentProcess, address, size, newProtect),
-    VirtualProtectEx: (process, address, size, newProtect) => {
+    VirtualProtect: (address, size, newProtect, options) =>
+      api.VirtualProtectEx(NtCurrentProcess, address, size, newProtect, options),
+    VirtualProtectEx: (process, address, size, newProtect, options) => {
+      if (options?.oldProtectPointer === null) {
+        setLastNtError(STATUS_ACCESS_VIOLATION)
+        return { result: false, oldProtect: PAGE_NOACCESS }
+      }
       const result = nt.NtProtectVirtualMemory(process, address, size, newProtect)
       if (!NT_SUCCESS(result.status)) {
         setLastNtError(result.status)

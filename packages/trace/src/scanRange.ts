@@ -12,8 +12,8 @@ export type EventPredicate<E extends TraceEventBase> = (event: Readonly<E>, seq:
 export function viewReader<E extends TraceEventBase>(log: TraceLog<E>): (seq: number) => Readonly<E> {
   const views: (RowView | undefined)[] = log.stores.map((store) => store?.view(0))
   return (seq) => {
-    const kindId = log.kinds.get(seq)
-    const row = log.rows.get(seq)
+    const kindId = log.kindAt(seq)
+    const row = log.rowAt(seq)
     const store = log.stores[kindId]
     if (store === undefined) return log.objects[row] as Readonly<E>
     const view = views[kindId] as RowView

@@ -38,7 +38,7 @@ describe('traceLog', () => {
     const log = new TraceLog(toySchema)
     const appendSet = log.appender('kv.set')
     for (let index = 0; index < 70_000; index++)
-      appendSet(index > 0 ? index - 1 : NO_CAUSE, index & 255, index * 7, -index)
+      appendSet.append(index & 255, index * 7, -index, index > 0 ? index - 1 : NO_CAUSE)
     expect(log.length).toBe(70_000)
     expect(log.at(69_999)).toEqual({ type: 'kv.set', key: 69_999 & 255, value: 69_999 * 7, old: -69_999 })
     expect(log.causeOf(65_537)).toBe(65_536)
@@ -98,7 +98,7 @@ describe('traceLog', () => {
     const append = log.appender('hw.access')
     const count = 1 << 18
     for (let index = 0; index < count; index++)
-      append(index > 0 ? index - 1 : NO_CAUSE, index * 4, 1, index & 1)
+      append.append(index * 4, 1, index & 1, index > 0 ? index - 1 : NO_CAUSE)
     const memory = log.memory()
     expect(memory.bytesPerEvent).toBeLessThanOrEqual(16)
     expect(memory.causeBytes).toBe(count * 4)

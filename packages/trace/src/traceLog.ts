@@ -3,9 +3,10 @@
 // objects. Nothing in the API mutates or removes an event; readers get frozen objects or
 // read-only views. (The record-keeping of WinDbg TTD / rr, for a simulated system.)
 //
-//   global index, per seq (chunks of 2^16):   kind  u8 | row u32 | cause+1 i32 (chunk allocated lazily)
-//   per high-volume kind, per row:            one typed column per declared field
-//   per low-volume event:                     one frozen object (row = its position in `objects`)
+//   seq index, per run of one kind:   first seq u32 | kind u8 | first row u32   (RunIndex)
+//   cause, per seq (chunks of 2^16):  cause+1 i32 (a chunk allocated on its first cause)
+//   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16)
+//   per low-volume event:             one frozen object (row = its position in `objects`)
 import * as v from 'valibot'
 import {
   CHUNK_BITS,
@@ -17,7 +18,9 @@ import {
   fitsField,
 } from './columnStore.js'
 import { deepFreeze } from './deepFreeze.js'
+import { type AppenderBase, type AppenderOwner, appenderClass, type RowAppender } from './kindAppender.js'
 import { RowView, rowViewClass } from './rowView.js'
+import { RunIndex } from './runIndex.js'
 import type { KindInfo, TraceEventBase, TraceSchema } from './traceSchema.js'
 
 /** Pass as `cause` to a row appender when the event has no cause. */
@@ -31,13 +34,7 @@ export interface TraceEntry<E extends TraceEventBase = TraceEventBase> {
   readonly event: Readonly<E>
 }
 
-/**
- * Appends one high-volume row: `cause` (or {@link NO_CAUSE}) then the field values in the order
- * the kind declares its fields. Returns the new event's seq. The values are stored as the
- * typed column stores them (out-of-range values wrap, as typed arrays do): this is the hot path
- * and checks only the cause; use {@link TraceLog.append} to have values checked.
- */
-export type RowAppender = (cause: number, ...values: number[]) => number
+export type { RowAppender } from './kindAppender.js'
 
 /** A contiguous run of rows of one high-volume kind handed to `TraceModel.applyRows`. */
 export interface RowBatch {
@@ -59,43 +56,20 @@ export interface TraceLogMemory {
   readonly bytesPerEvent: number
 }
 
-/** Row limit of a kind without fields (a small integer, so the field stays untagged). */
-const NO_ROW_LIMIT = 0x3fffffff
-
-/** Target of stores to fields a kind does not have (never read). */
-const DUMMY_COLUMN: ColumnArray = new Float64Array(CHUNK_SIZE)
-
 /** Storage of one high-volume kind: its columns and, per row chunk, the arrays and batch record. */
 export class KindStore {
   readonly kind: KindInfo
   readonly columns: ChunkedColumn[]
+  /** Rows stored (while an appender owns the open run, its cursor holds the live count). */
   rowCount = 0
-  /** First row of the current chunk and the row where it ends (exclusive). */
-  rowBase = 0
-  rowEnd = 0
-  /** Current chunk of each field (unused ones point at a dummy). */
-  c0: ColumnArray = DUMMY_COLUMN
-  c1: ColumnArray = DUMMY_COLUMN
-  c2: ColumnArray = DUMMY_COLUMN
-  c3: ColumnArray = DUMMY_COLUMN
-  c4: ColumnArray = DUMMY_COLUMN
-  c5: ColumnArray = DUMMY_COLUMN
-  c6: ColumnArray = DUMMY_COLUMN
-  c7: ColumnArray = DUMMY_COLUMN
-  private readonly fieldCount: number
-  private readonly id: number
-  private readonly log: TraceLog<TraceEventBase>
   /** Per row chunk: the field arrays in declaration order. */
   readonly chunkArrays: ColumnArray[][] = []
   /** Per row chunk: the field arrays by name. */
   readonly chunkRecords: Record<string, ColumnArray>[] = []
   private readonly ViewClass: new () => RowView
 
-  constructor(kind: KindInfo, log: TraceLog<TraceEventBase>) {
+  constructor(kind: KindInfo) {
     this.kind = kind
-    this.id = kind.id
-    this.log = log
-    this.fieldCount = kind.fields.length
     this.columns = kind.fields.map((field) => {
       const Make = COLUMN_CONSTRUCTORS[field.type]
       return new ChunkedColumn((length) => new Make(length))
@@ -104,46 +78,12 @@ export class KindStore {
     this.ViewClass = rowViewClass(kind)
   }
 
-  /**
-   * The hot path of {@link RowAppender}: index entry, cause, field values. Everything it touches
-   * is a field of this object or of the log, so the JIT keeps it to a handful of stores.
-   */
-  append(cause: number, v0 = 0, v1 = 0, v2 = 0, v3 = 0, v4 = 0, v5 = 0, v6 = 0, v7 = 0): number {
-    const log = this.log
-    const seq = log.length
-    if (seq >= log.indexEnd) log.reserveIndex(seq)
-    if (cause !== NO_CAUSE) log.setCause(seq, cause)
-    const row = this.rowCount
-    if (row >= this.rowEnd) this.grow()
-    const offset = seq - log.indexBase
-    log.indexKinds[offset] = this.id
-    log.indexRows[offset] = row
-    const at = row - this.rowBase
-    const fields = this.fieldCount
-    if (fields > 0) {
-      this.c0[at] = v0
-      if (fields > 1) {
-        this.c1[at] = v1
-        if (fields > 2) {
-          this.c2[at] = v2
-          if (fields > 3) {
-            this.c3[at] = v3
-            this.c4[at] = v4
-            this.c5[at] = v5
-            this.c6[at] = v6
-            this.c7[at] = v7
-          }
-        }
-      }
-    }
-    this.rowCount = row + 1
-    log.length = seq + 1
-    return seq
-  }
-
-  /** Makes room for the next row; returns its offset in the current chunk. */
+  /** Makes room for row `rowCount` (the next row); returns its offset in the current chunk. */
   grow(): number {
     const row = this.rowCount
+    // Common case (every switch of kind in an interleaved stream): the current chunk has room.
+    const first = this.columns[0]
+    if (first !== undefined && row - first.base < first.current.length) return row - first.base
     const before = this.columns[0]?.current
     let offset = 0
     for (const column of this.columns) offset = column.grow(row)
@@ -159,18 +99,6 @@ export class KindStore {
   }
 
   refreshChunk(chunk: number): void {
-    const first = this.columns[0]
-    this.rowBase = first?.base ?? 0
-    this.rowEnd = first === undefined ? NO_ROW_LIMIT : first.base + first.current.length
-    const current = this.columns.map((column) => column.current)
-    this.c0 = current[0] ?? DUMMY_COLUMN
-    this.c1 = current[1] ?? DUMMY_COLUMN
-    this.c2 = current[2] ?? DUMMY_COLUMN
-    this.c3 = current[3] ?? DUMMY_COLUMN
-    this.c4 = current[4] ?? DUMMY_COLUMN
-    this.c5 = current[5] ?? DUMMY_COLUMN
-    this.c6 = current[6] ?? DUMMY_COLUMN
-    this.c7 = current[7] ?? DUMMY_COLUMN
     const arrays = this.columns.map((column) => column.chunks[chunk] as ColumnArray)
     this.chunkArrays[chunk] = arrays
     const record: Record<string, ColumnArray> = Object.create(null)
@@ -210,39 +138,40 @@ export interface TraceLogOptions {
 /**
  * The append-only log of one trace, generic over the consumer's event union `E`.
  *
- * Memory: a high-volume event costs 5 bytes of index (kind + row) + 4 bytes of cause (only in
- * 64Ki-event chunks where some event has a cause) + its field bytes.
+ * Memory: a high-volume event costs its field bytes, 4 bytes of cause (only in 64Ki-event chunks
+ * where some event has a cause) and its share of a 9-byte run entry (one per run of consecutive
+ * events of one kind; nothing per event while a producer keeps appending one kind).
  */
 export class TraceLog<E extends TraceEventBase = TraceEventBase> {
   readonly schema: TraceSchema<E>
-  /** Number of events; the next event gets this seq. */
-  length = 0
-  /** @internal Kind id per seq. */
-  readonly kinds = new ChunkedColumn((length) => new Uint8Array(length))
-  /** @internal Row (in its kind's store, or in `objects`) per seq. */
-  readonly rows = new ChunkedColumn((length) => new Uint32Array(length))
-  /** @internal cause + 1 per seq (0: none), per index chunk, allocated on the first cause. */
+  /** @internal The seq index: runs of (first seq, kind, first row). */
+  readonly runs = new RunIndex()
+  /** @internal cause + 1 per seq (0: none), per seq chunk, allocated on the chunk's first cause. */
   readonly causes: (Int32Array | undefined)[] = []
   /** @internal Store per kind id; undefined for low-volume kinds. */
   readonly stores: (KindStore | undefined)[]
   /** @internal Low-volume events, deep-frozen. */
   readonly objects: Readonly<E>[] = []
-  /** @internal The current index chunk (cached for the append path) and its seq range. */
-  indexKinds: Uint8Array
-  indexRows: Uint32Array
-  indexBase = 0
-  indexEnd = 0
+  /**
+   * @internal The appender owning the open run: it holds the live length and its kind's row
+   * count in its cursor. Every other way of appending calls {@link settle} first.
+   */
+  owner: AppenderOwner | undefined = undefined
+  /** @internal The length when no appender owns the open run. */
+  settled = 0
+  private readonly appenders: (AppenderBase & RowAppender)[] = []
   private readonly validateLowVolume: boolean
 
   constructor(schema: TraceSchema<E>, options: TraceLogOptions = {}) {
     this.schema = schema
-    this.indexKinds = this.kinds.current
-    this.indexRows = this.rows.current
-    this.indexEnd = this.kinds.current.length
-    this.stores = schema.kinds.map((kind) =>
-      kind.volume === 'high' ? new KindStore(kind, this as unknown as TraceLog<TraceEventBase>) : undefined,
-    )
+    this.stores = schema.kinds.map((kind) => (kind.volume === 'high' ? new KindStore(kind) : undefined))
     this.validateLowVolume = options.validateLowVolume ?? true
+  }
+
+  /** Number of events; the next event gets this seq. */
+  get length(): number {
+    const owner = this.owner
+    return owner === undefined ? this.settled : owner.liveLength()
   }
 
   /**
@@ -281,19 +210,20 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
       }
     }
     deepFreeze(event)
-    const seq = this.length
-    const offset = this.reserveIndex(seq)
-    this.kinds.current[offset] = kind.id
-    this.rows.current[offset] = this.objects.length
+    this.settle()
+    const seq = this.settled
+    this.runs.note(kind.id, seq, this.objects.length)
     this.objects.push(event)
     if (cause !== NO_CAUSE) this.writeCause(seq, cause)
-    this.length = seq + 1
+    this.settled = seq + 1
     return seq
   }
 
   /**
-   * A fast appender for one high-volume kind: `(cause, ...fieldValues) => seq`, values in the
-   * kind's field declaration order. See {@link RowAppender} for what it checks.
+   * The fast appender of one high-volume kind, for a producer recording every event of it:
+   * `appender.append(...fieldValues, cause?)` → seq, values in the kind's field declaration
+   * order. One appender per kind and log (the same object on every call). See
+   * {@link RowAppender} for what it checks.
    * @throws TypeError when `type` is not a high-volume kind.
    */
   appender<T extends E['type']>(type: T): RowAppender {
@@ -302,17 +232,13 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
     if (kind === undefined || store === undefined) {
       throw new TypeError(`TraceLog.appender: '${type}' is not a high-volume kind of the schema`)
     }
-    return (
-      cause: number,
-      v0?: number,
-      v1?: number,
-      v2?: number,
-      v3?: number,
-      v4?: number,
-      v5?: number,
-      v6?: number,
-      v7?: number,
-    ) => store.append(cause, v0, v1, v2, v3, v4, v5, v6, v7)
+    let appender = this.appenders[kind.id]
+    if (appender === undefined) {
+      const Appender = appenderClass(kind.fields.map((field) => field.type))
+      appender = new Appender(this as unknown as TraceLog<TraceEventBase>, store)
+      this.appenders[kind.id] = appender
+    }
+    return appender
   }
 
   /**
@@ -354,14 +280,16 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
       if (causes.length < count) throw new RangeError(`TraceLog.appendRows: causes is shorter than ${count}`)
       for (let index = 0; index < count; index++) this.checkCause(causes[index] as number, first + index)
     }
+    if (count === 0) return first
+    this.settle()
+    // The rows follow each other, so the whole batch is (at most) one new run.
+    this.runs.note(kind.id, first, store.rowCount)
     let done = 0
     while (done < count) {
-      const seq = this.length
-      if (seq >= this.indexEnd) this.reserveIndex(seq)
-      if (store.rowCount >= store.rowEnd) store.grow()
-      const offset = seq - this.indexBase
-      const rowOffset = store.rowCount - store.rowBase
-      const step = Math.min(count - done, this.indexEnd - seq, store.rowEnd - store.rowCount)
+      const seq = this.settled
+      const rowOffset = store.grow()
+      const chunkRows = store.columns[0]?.current.length ?? CHUNK_SIZE
+      const step = Math.min(count - done, chunkRows - rowOffset)
       store.columns.forEach((column, index) => {
         const source = sources[index] as ArrayLike<number>
         const target = column.current
@@ -371,11 +299,6 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
           for (let item = 0; item < step; item++) target[rowOffset + item] = source[done + item] as number
         }
       })
-      this.indexKinds.fill(kind.id, offset, offset + step)
-      const indexRows = this.indexRows
-      const rowMinusOffset = store.rowCount - offset
-      const stop = offset + step
-      for (let at = offset; at < stop; at++) indexRows[at] = rowMinusOffset + at
       if (causes !== undefined) {
         for (let item = 0; item < step; item++) {
           const cause = causes[done + item] as number
@@ -383,7 +306,7 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
         }
       }
       store.rowCount += step
-      this.length = seq + step
+      this.settled = seq + step
       done += step
     }
     return first
@@ -392,12 +315,11 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
   /**
    * Pre-allocates room for `events` more events and, per high-volume kind, `rows` more rows, so
    * appending them never allocates nor faults fresh memory pages (useful before a hot loop).
+   * (The seq index needs no room: it grows by runs, not by events.)
    */
   reserve(options: { readonly events: number; readonly rows?: Partial<Record<E['type'], number>> }): void {
-    const events = this.length + options.events
-    this.kinds.reserve(events)
-    this.rows.reserve(events)
-    this.reserveIndex(this.length)
+    // Reserving may replace the current chunk arrays an appender writes into.
+    this.settle()
     for (const [type, count] of Object.entries(options.rows ?? {}) as [string, number][]) {
       const kind = this.schema.kind(type)
       const store = kind === undefined ? undefined : this.stores[kind.id]
@@ -409,9 +331,9 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
   /** The event at `seq` as a frozen object, or undefined when `seq` is not in the log. */
   at(seq: number): Readonly<E> | undefined {
     if (!this.has(seq)) return undefined
-    const kindId = this.kinds.get(seq)
-    const row = this.rows.get(seq)
-    const store = this.stores[kindId]
+    const run = this.runs.runOf(seq)
+    const row = this.runs.firstRow(run) + (seq - this.runs.firstSeq(run))
+    const store = this.stores[this.runs.kind(run)]
     return (store === undefined ? this.objects[row] : store.materialize(row)) as Readonly<E> | undefined
   }
 
@@ -421,9 +343,21 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
    */
   view(seq: number): Readonly<E> | undefined {
     if (!this.has(seq)) return undefined
-    const store = this.stores[this.kinds.get(seq)]
-    const row = this.rows.get(seq)
+    const run = this.runs.runOf(seq)
+    const row = this.runs.firstRow(run) + (seq - this.runs.firstSeq(run))
+    const store = this.stores[this.runs.kind(run)]
     return (store === undefined ? this.objects[row] : store.view(row)) as unknown as Readonly<E>
+  }
+
+  /** @internal Kind id of the event at `seq` (a seq of the log). */
+  kindAt(seq: number): number {
+    return this.runs.kind(this.runs.runOf(seq))
+  }
+
+  /** @internal Row of the event at `seq` (a seq of the log) in its kind's store or in `objects`. */
+  rowAt(seq: number): number {
+    const run = this.runs.runOf(seq)
+    return this.runs.firstRow(run) + (seq - this.runs.firstSeq(run))
   }
 
   /** The cause of the event at `seq`, or undefined (no cause, or `seq` outside the log). */
@@ -438,7 +372,7 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
   /** The `type` of the event at `seq`, or undefined. */
   typeAt(seq: number): E['type'] | undefined {
     if (!this.has(seq)) return undefined
-    return this.schema.kinds[this.kinds.get(seq)]?.type
+    return this.schema.kinds[this.kindAt(seq)]?.type
   }
 
   /** The event at `seq` with its seq and cause, frozen; undefined outside the log. */
@@ -461,58 +395,49 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
 
   /** Allocated bytes, by part. */
   memory(): TraceLogMemory {
-    const indexBytes = this.kinds.byteLength() + this.rows.byteLength()
+    const indexBytes = this.runs.byteLength()
     let causeBytes = 0
     for (const chunk of this.causes) causeBytes += chunk?.byteLength ?? 0
     let columnBytes = 0
     for (const store of this.stores)
       for (const column of store?.columns ?? []) columnBytes += column.byteLength()
     const totalBytes = indexBytes + causeBytes + columnBytes
+    const length = this.length
     return {
       indexBytes,
       causeBytes,
       columnBytes,
       lowVolumeEvents: this.objects.length,
       totalBytes,
-      bytesPerEvent: this.length === 0 ? 0 : totalBytes / this.length,
+      bytesPerEvent: length === 0 ? 0 : totalBytes / length,
     }
   }
 
   /** @internal Appends a high-volume row from checked values (used by `append` and decoders). */
   appendRowValues(kindId: number, store: KindStore, cause: number, values: readonly number[]): number {
-    const seq = this.length
-    const offset = this.reserveIndex(seq)
-    const row = store.rowCount
+    this.settle()
+    const seq = this.settled
+    this.runs.note(kindId, seq, store.rowCount)
     const rowOffset = store.grow()
     store.columns.forEach((column, index) => {
       column.current[rowOffset] = values[index] as number
     })
-    this.kinds.current[offset] = kindId
-    this.rows.current[offset] = row
     if (cause !== NO_CAUSE) this.writeCause(seq, cause)
-    store.rowCount = row + 1
-    this.length = seq + 1
+    store.rowCount += 1
+    this.settled = seq + 1
     return seq
   }
 
-  /** @internal Makes room in the index for `seq` (the next seq); returns its chunk offset. */
-  reserveIndex(seq: number): number {
-    const offset = this.kinds.grow(seq)
-    this.rows.grow(seq)
-    this.indexKinds = this.kinds.current
-    this.indexRows = this.rows.current
-    this.indexBase = this.kinds.base
-    this.indexEnd = this.kinds.base + this.kinds.current.length
-    return offset
+  /** @internal Takes the open run back from its appender (publishing its counts), if any. */
+  settle(): void {
+    const owner = this.owner
+    if (owner === undefined) return
+    owner.release()
+    this.owner = undefined
   }
 
-  /** @internal Checks and records the cause of `seq` (the event being appended). */
-  setCause(seq: number, cause: number): void {
-    this.checkCause(cause, seq)
-    this.writeCause(seq, cause)
-  }
-
-  private checkCause(cause: number, seq: number): void {
+  /** @internal Throws a RangeError unless `cause` is NO_CAUSE or an earlier seq than `seq`. */
+  checkCause(cause: number, seq: number): void {
     if (cause === NO_CAUSE) return
     if (!Number.isInteger(cause) || cause < 0 || cause >= seq) {
       throw new RangeError(
@@ -521,13 +446,18 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
     }
   }
 
-  private writeCause(seq: number, cause: number): void {
+  /** @internal The cause cells of the chunk holding `seq`, allocated on first use. */
+  causeChunk(seq: number): Int32Array {
     const chunkIndex = seq >>> CHUNK_BITS
     let chunk = this.causes[chunkIndex]
     if (chunk === undefined) {
       chunk = new Int32Array(CHUNK_SIZE)
       this.causes[chunkIndex] = chunk
     }
-    chunk[seq & CHUNK_MASK] = cause + 1
+    return chunk
+  }
+
+  private writeCause(seq: number, cause: number): void {
+    this.causeChunk(seq)[seq & CHUNK_MASK] = cause + 1
   }
 }

@@ -33,7 +33,7 @@ describe('traceLog bulk and reserve', () => {
             )
             bulk.appendRows('x.wide', { count, columns: { address, small }, causes })
             for (let index = 0; index < count; index++)
-              appendSingle(causes[index] as number, address[index] as number, small[index] as number)
+              appendSingle.append(address[index] as number, small[index] as number, causes[index] as number)
             bulk.append({ type: 'x.other', a: -count })
             single.append({ type: 'x.other', a: -count })
             next += count + 1

@@ -154,7 +154,7 @@ export class TraceQuery<E extends TraceEventBase> {
       }
       const stop = Math.min(to, blockEnd)
       for (; seq < stop; seq++) {
-        const kind = this.log.kinds.get(seq)
+        const kind = this.log.kindAt(seq)
         perKind[kind] = (perKind[kind] as number) + 1
       }
     }
@@ -220,12 +220,12 @@ export class TraceQuery<E extends TraceEventBase> {
     const where = match.where
     const read = where === undefined ? undefined : viewReader(log)
     const test = (seq: number): boolean => {
-      const kindId = log.kinds.get(seq)
+      const kindId = log.kindAt(seq)
       if (kinds !== undefined && kinds[kindId] !== 1) return false
       if (address !== undefined) {
         const slots = slotsByKind[kindId] as AddressSlot[]
         if (slots.length === 0) return false
-        const row = log.rows.get(seq)
+        const row = log.rowAt(seq)
         let hit = false
         for (const slot of slots) {
           const value = this.slotValue(slot, row)
@@ -312,11 +312,11 @@ export class TraceQuery<E extends TraceEventBase> {
         this.maxs[block * slotCount + slot] = Number.NEGATIVE_INFINITY
       }
       for (let seq = block * BLOCK_SIZE; seq < (block + 1) * BLOCK_SIZE; seq++) {
-        const kindId = this.log.kinds.get(seq)
+        const kindId = this.log.kindAt(seq)
         this.counts[block * kindCount + kindId] = (this.counts[block * kindCount + kindId] as number) + 1
         const slots = slotsOfKind[kindId]
         if (slots === undefined || slots.length === 0) continue
-        const row = this.log.rows.get(seq)
+        const row = this.log.rowAt(seq)
         for (const { slot, index } of slots) {
           const value = this.slotValue(slot, row)
           const at = block * slotCount + index

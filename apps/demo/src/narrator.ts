@@ -1,0 +1,143 @@
+// The narrated log of a run: a kernel whose every event (hw.*, mm.*, nt.*, stamped with seq and
+// cause by the Kernel's onEvent hook) is kept, and lines that tell the story step by step, each
+// step followed by the events it caused, layer by layer. Scenarios and scripts write through it;
+// expectations (the status a call returned, the bytes read, the exception raised) are checked
+// here, and every failed one is a finding.
+
+import type { Kernel, KernelEventRecord } from '@ntmm/nt-syscalls'
+import { describeEvent } from './describeEvent.js'
+import { createMachine, type MachineConfig } from './machine.js'
+
+/** One event of the run, as the kernel reported it. */
+export interface RunEvent {
+  readonly seq: number
+  readonly cause: number | undefined
+  readonly event: { readonly type: string } & Readonly<Record<string, unknown>>
+}
+
+/** A checked expectation. */
+export interface Expectation {
+  readonly label: string
+  readonly expected: string
+  readonly actual: string
+  readonly ok: boolean
+}
+
+/** Options of a Narrator. */
+export interface NarratorOptions {
+  /** Print every event, not only the narrated kinds. */
+  readonly verbose?: boolean
+  /** Record the whole machine into `kernel.trace` (for `ntmm record`). */
+  readonly record?: boolean
+}
+
+/** A kernel with its narrated log. */
+export class Narrator {
+  readonly kernel: Kernel
+  readonly events: RunEvent[] = []
+  readonly lines: string[] = []
+  readonly expectations: Expectation[] = []
+  readonly #verbose: boolean
+  #flushed = 0
+  #muted = false
+
+  constructor(config: MachineConfig, options: NarratorOptions = {}) {
+    this.#verbose = options.verbose === true
+    this.kernel = createMachine(config, {
+      onEvent: (record: KernelEventRecord) => {
+        this.events.push(record as RunEvent)
+      },
+      record: options.record === true,
+    })
+  }
+
+  /** Seq of the next event. */
+  get nextSeq(): number {
+    return this.events.length
+  }
+
+  /** Starts a numbered step: pending events first, then a blank line and the title. */
+  step(title: string): void {
+    this.flush()
+    this.lines.push('', title)
+  }
+
+  /** A line of narration after the events so far. */
+  say(text: string): void {
+    this.flush()
+    this.lines.push(text)
+  }
+
+  /** Runs `body` and narrates its events as counts by type (for bulk work: thousands of events). */
+  summarise<T>(body: () => T): T {
+    this.flush()
+    const from = this.events.length
+    const result = body()
+    const counts = new Map<string, number>()
+    for (const { event } of this.events.slice(from)) counts.set(event.type, (counts.get(event.type) ?? 0) + 1)
+    const text = [...counts]
+      .filter(([type]) => this.#verbose || interesting.has(type))
+      .map(([type, count]) => `${count} ${type}`)
+      .join(', ')
+    if (text !== '') this.lines.push(`    events: ${text}`)
+    this.#flushed = this.events.length
+    return result
+  }
+
+  /** Runs `body` (an inspection: queries, peeks) without narrating its events. */
+  quietly<T>(body: () => T): T {
+    this.flush()
+    this.#muted = true
+    try {
+      return body()
+    } finally {
+      this.#muted = false
+      this.#flushed = this.events.length
+    }
+  }
+
+  /** Narrates the events since the last flush. */
+  flush(): void {
+    if (this.#muted) return
+    for (let index = this.#flushed; index < this.events.length; index++) {
+      const { seq, cause, event } = this.events[index]!
+      const text = describeEvent(event) ?? (this.#verbose ? event.type : undefined)
+      if (text === undefined) continue
+      const layer = event.type.slice(0, event.type.indexOf('.'))
+      const because = cause === undefined ? '' : `  (cause #${cause})`
+      this.lines.push(`    #${String(seq).padStart(3)} ${layer.padEnd(2)} ${text}${because}`)
+    }
+    this.#flushed = this.events.length
+  }
+
+  /** Checks one expectation and narrates it (✓ or ✗). */
+  expect(label: string, actual: string, expected: string): boolean {
+    this.flush()
+    const ok = actual === expected
+    this.expectations.push({ label, expected, actual, ok })
+    this.lines.push(ok ? `   ✓ ${label}: ${actual}` : `   ✗ ${label}: expected ${expected}, got ${actual}`)
+    return ok
+  }
+
+  /** The failed expectations. */
+  get failures(): Expectation[] {
+    return this.expectations.filter((expectation) => !expectation.ok)
+  }
+}
+
+/** Event kinds counted in summaries (the high-volume TLB and bus events are left out). */
+const interesting = new Set([
+  'nt.syscallEntered',
+  'nt.cpuAccess',
+  'nt.exceptionRaised',
+  'mm.pageFault',
+  'mm.frameRequested',
+  'mm.mappingCreated',
+  'mm.pageOut',
+  'mm.pageWritten',
+  'mm.pageIn',
+  'mm.pageReclaimed',
+  'hw.pageFault',
+  'hw.tlbMiss',
+  'hw.tlbEvict',
+])

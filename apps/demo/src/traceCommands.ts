@@ -1,0 +1,242 @@
+// The time-travel half of the command line, over @ntmm/nt-syscalls' whole-machine recording:
+// record a scenario or script to a trace file, replay a trace to any event (and check that
+// re-execution reproduces it), inspect the machine at an event with the views, list events, show
+// the causal chain of one, import real programs' memory traces and export for Perfetto. Every bad
+// input — a missing or corrupt trace, a seq out of range — is a CliError naming what and where.
+
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import {
+  createKernel,
+  type Kernel,
+  loadKernel,
+  type MemoryTraceFormat,
+  type MemoryTraceReport,
+  replayMemoryTrace,
+} from '@ntmm/nt-syscalls'
+import type { CliIo } from './cliIo.js'
+import { CliError } from './cliError.js'
+import { describeEvent } from './describeEvent.js'
+import { bytes, hex } from './format.js'
+import { startProgress } from './progress.js'
+import type { MachineConfig } from './machine.js'
+import type { Narrator } from './narrator.js'
+import { findView } from './views/inspectViews.js'
+import { livePids } from './views/machineLike.js'
+import { addressView, machineState } from './views/memoryMap.js'
+import { statsView } from './views/statsView.js'
+
+/** The trace file formats. */
+export const traceFormats = ['binary', 'jsonl'] as const
+/** A trace file format. */
+export type TraceFormat = (typeof traceFormats)[number]
+
+type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
+
+/** A loaded trace: the kernel rebuilt from it and its length. */
+export interface OpenedTrace {
+  readonly kernel: Kernel
+  readonly length: number
+  readonly determinism?: Awaited<ReturnType<typeof loadKernel>>['determinism']
+}
+
+/** Loads `path` (relative to the working directory); a missing or unreadable file is a CliError. */
+export async function openTrace(
+  io: CliIo,
+  path: string,
+  options: { readonly verify?: boolean } = {},
+): Promise<OpenedTrace> {
+  const full = resolve(io.cwd, path)
+  if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${path}: no such trace file`)
+  let loaded: Awaited<ReturnType<typeof loadKernel>>
+  try {
+    loaded = await loadKernel(full, { verify: options.verify === true })
+  } catch (error) {
+    throw new CliError(`${path}: not a readable ntmm trace (${firstLine(error)})`)
+  }
+  const length = loaded.kernel.trace?.length ?? 0
+  return {
+    kernel: loaded.kernel,
+    length,
+    ...(loaded.determinism === undefined ? {} : { determinism: loaded.determinism }),
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error'
+}
+
+/** The seq `--at` names (default: the last event), checked against the trace. */
+export function checkSeq(trace: OpenedTrace, path: string, seq: number | undefined, flag = '--at'): number {
+  const last = trace.length - 1
+  if (seq === undefined) return last
+  if (!Number.isSafeInteger(seq) || seq < -1 || seq > last)
+    throw new CliError(`${flag} ${seq}: out of range; ${path} has events 0..${last} (-1: before the first)`)
+  return seq
+}
+
+/** Writes the recorded trace of a played scenario or script. */
+export async function saveRecording(narrator: Narrator, path: string, io: CliIo, format: TraceFormat) {
+  const full = resolve(io.cwd, path)
+  try {
+    return await narrator.kernel.saveTrace(full, { format })
+  } catch (error) {
+    throw new CliError(`${path}: cannot write the trace (${firstLine(error)})`)
+  }
+}
+
+/** `replay`: the state of every process right after event `seq`, as lines and as JSON. */
+export function replayLines(trace: OpenedTrace, path: string, seq: number) {
+  const view = trace.kernel.at(seq)
+  const config = trace.kernel.config
+  const lines = [
+    `${path}: ${trace.length} events; ${config.arch}, ${bytes(config.physicalMemory)} RAM, ${bytes(config.pageFile)} page file, policy ${config.replacementPolicy}`,
+    `the machine right after event #${seq}${seq >= 0 ? ` (${trace.kernel.trace?.typeAt(seq)})` : ''}:`,
+  ]
+  for (const pid of livePids(view)) lines.push('', ...addressView(view, { pid }).lines)
+  lines.push('', ...statsView(view).lines)
+  return { lines, json: machineState(view, seq) }
+}
+
+/** `inspect`: one view of the machine right after event `seq`. */
+export function inspectView(
+  trace: OpenedTrace,
+  seq: number,
+  name: string,
+  options: { pid?: number; va?: number },
+) {
+  const view = findView(name)
+  return view.render(trace.kernel.at(seq), options)
+}
+
+/** Filters of `events`. */
+export interface EventFilter {
+  readonly types?: readonly string[]
+  readonly address?: { readonly low: number; readonly high: number }
+  readonly pid?: number
+  readonly from?: number
+  readonly to?: number
+  readonly limit: number
+}
+
+/** Parses `0x11000` (its page), or `0x10000-0x20000` (a half-open range). */
+export function parseAddressRange(text: string, parse: (value: string) => number | undefined) {
+  const [low, high] = text.split('-').map((part) => parse(part))
+  if (low === undefined || (text.includes('-') && (high === undefined || high <= low)))
+    throw new CliError(`--address '${text}': expected an address (0x11000) or a range (0x10000-0x20000)`)
+  return { low, high: high ?? Math.floor(low / 4096) * 4096 + 4096 }
+}
+
+/** `events`: the events matching `filter`, in order, with the total matched. */
+export function listEvents(trace: OpenedTrace, filter: EventFilter) {
+  const log = trace.kernel.trace!
+  const from = Math.max(0, filter.from ?? 0)
+  const to = Math.min(trace.length, filter.to === undefined ? trace.length : filter.to + 1)
+  const wanted = (type: string) =>
+    filter.types === undefined ||
+    filter.types.some((pattern) =>
+      pattern.endsWith('.') || pattern.endsWith('*')
+        ? type.startsWith(pattern.replace(/\*$/, ''))
+        : type === pattern,
+    )
+  const query = trace.kernel.history.query
+  const match = {
+    ...(filter.address === undefined ? {} : { address: filter.address }),
+    where: (event: AnyEvent) => wanted(event.type) && (filter.pid === undefined || event.pid === filter.pid),
+  } as unknown as Parameters<typeof query.next>[0]
+  const events: { seq: number; cause: number | null; event: AnyEvent }[] = []
+  let matched = 0
+  for (let seq = query.next(match, from, to); seq !== undefined; seq = query.next(match, seq + 1, to)) {
+    matched++
+    if (events.length < filter.limit)
+      events.push({ seq, cause: log.causeOf(seq) ?? null, event: log.at(seq) as AnyEvent })
+  }
+  return { matched, events }
+}
+
+/** One event as a line: seq, layer, description, cause. */
+export function eventLine(seq: number, cause: number | null | undefined, event: AnyEvent): string {
+  const layer = event.type.slice(0, event.type.indexOf('.'))
+  const text = describeEvent(event) ?? `${event.type} ${JSON.stringify(event).slice(0, 100)}`
+  return `#${String(seq).padStart(6)} ${layer.padEnd(2)} ${text}${cause === null || cause === undefined ? '' : `  (cause #${cause})`}`
+}
+
+/** `why`: the causal chain of `seq` back to its input, and the system call in it. */
+export function whyReport(trace: OpenedTrace, seq: number) {
+  const log = trace.kernel.trace!
+  const report = trace.kernel.history.causeOf(seq)
+  const chain = report.chain.map((link) => ({ seq: link, event: log.at(link) as AnyEvent }))
+  const effects = trace.kernel.history.query.effectsOf(seq)
+  const lines = [
+    `why #${seq}: ${chain.length === 1 ? 'an input (nothing caused it)' : `${chain.length - 1} link(s) back to the input`}`,
+  ]
+  for (const [index, { seq: link, event }] of chain.entries())
+    lines.push(`${index === 0 ? '  ' : '  ← '}${eventLine(link, null, event)}`)
+  if (report.syscall)
+    lines.push(`  inside ${report.syscall.service} of process ${report.syscall.pid} (#${report.syscall.seq})`)
+  lines.push(
+    `  it caused ${effects.length} event(s) directly${
+      effects.length === 0
+        ? ''
+        : `: ${effects
+            .slice(0, 8)
+            .map((effect) => `#${effect} ${log.typeAt(effect)}`)
+            .join(', ')}${effects.length > 8 ? ', …' : ''}`
+    }`,
+  )
+  return { lines, json: { seq, chain, syscall: report.syscall ?? null, effects } }
+}
+
+/** The importers' names on the command line → @ntmm/nt-syscalls' formats. */
+export const importFormats: Readonly<Record<string, MemoryTraceFormat | undefined>> = {
+  auto: undefined,
+  lackey: 'lackey',
+  memsim: 'course',
+  'memsim-ls': 'course-ls',
+  pinatrace: 'pinatrace',
+  pages: 'page-list',
+}
+
+/** `import`: replays a memory trace through a new process of a recording kernel. */
+export async function importTrace(
+  io: CliIo,
+  kind: string,
+  file: string,
+  options: { readonly machine: MachineConfig; readonly onError: 'stop' | 'skip' },
+): Promise<{ kernel: Kernel; report: MemoryTraceReport }> {
+  if (!(kind in importFormats))
+    throw new CliError(`unknown trace format '${kind}' (formats: ${Object.keys(importFormats).join(', ')})`)
+  const full = resolve(io.cwd, file)
+  if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${file}: no such file`)
+  const kernel = createKernel({ ...options.machine, record: true })
+  const format = importFormats[kind]
+  const bar = startProgress(io, 'import {value} lines, {accesses} accesses', 0, { accesses: 0 })
+  let report: MemoryTraceReport
+  try {
+    report = await replayMemoryTrace(kernel, full, {
+      ...(format === undefined ? {} : { format }),
+      onError: options.onError,
+      onProgress: ({ lines, accesses }) => bar?.update(lines, { accesses }),
+    })
+  } catch (error) {
+    throw new CliError(`${file}: cannot import (${firstLine(error)})`)
+  } finally {
+    bar?.stop()
+  }
+  const first = report.errors[0]
+  if (!report.completed && first !== undefined)
+    throw new CliError(
+      `${file}:${first.line}: ${first.message} ('${first.text.slice(0, 60)}'; --on-error skip goes on)`,
+    )
+  return { kernel, report }
+}
+
+/** A short summary of an import. */
+export function importLines(file: string, report: MemoryTraceReport): string[] {
+  return [
+    `${file}: ${report.format}, ${report.lines} lines, ${report.accesses} accesses (${report.reads} reads, ${report.writes} writes, ${report.fetches} fetches) in process ${report.pid}`,
+    `addresses: ${report.policy}; ${report.blocksReserved} blocks reserved, ${report.blocksRelocated} relocated`,
+    `faults: ${report.faults.total} (${report.faults.demandZero} demand-zero, ${report.faults.hard} hard, ${report.faults.soft} soft), ${report.exceptions} exceptions, ${report.malformedLines} malformed lines`,
+    `TLB: ${report.tlb.data.hits} hits, ${report.tlb.data.misses} misses; peak working set ${report.peakWorkingSet} pages (${hex(report.peakWorkingSet * 4096, 0)} bytes)`,
+  ]
+}

@@ -1,0 +1,62 @@
+// The `vad` view, as WinDbg's `!vad`: the process's MEMORY_AREA AVL tree (ReactOS keeps areas
+// where Windows keeps VADs) in address order, each node with its depth in the tree, its range in
+// pages (StartingVpn–EndingVpn), its type, its committed pages and its AllocationProtect.
+
+import type { MemoryArea } from '@ntmm/mm-core'
+import { committedBytesIn } from '@ntmm/mm-core'
+import { pageProtectionName } from '@ntmm/nt-syscalls'
+import { hex, table } from '../format.js'
+import {
+  choosePid,
+  type MachineLike,
+  processName,
+  type RenderedView,
+  type ViewOptions,
+} from './machineLike.js'
+
+interface TreeNode {
+  readonly value: MemoryArea
+  readonly left: TreeNode | undefined
+  readonly right: TreeNode | undefined
+}
+
+/** The `vad` view. */
+export function vadView(machine: MachineLike, options: ViewOptions): RenderedView {
+  const pid = choosePid(machine, options.pid)
+  const tree = machine.mm.addressSpace(pid)!.tree
+  const nodes: { level: number; area: MemoryArea }[] = []
+  const visit = (node: TreeNode | undefined, level: number) => {
+    if (node === undefined) return
+    visit(node.left, level + 1)
+    nodes.push({ level, area: node.value })
+    visit(node.right, level + 1)
+  }
+  visit(tree.root as TreeNode | undefined, 0)
+  const rows = [['Level', 'StartVpn', 'EndVpn', 'Type', 'Commit', 'Protect']]
+  const json = nodes.map(({ level, area }) => {
+    const committedPages = committedBytesIn(area.regions, area.startingAddress, area.endingAddress) / 4096
+    rows.push([
+      String(level),
+      hex(area.startingAddress / 4096, 0),
+      hex(area.endingAddress / 4096 - 1, 0),
+      area.type,
+      String(committedPages),
+      pageProtectionName(area.protect),
+    ])
+    return {
+      level,
+      startingAddress: area.startingAddress,
+      endingAddress: area.endingAddress,
+      type: area.type,
+      committedPages,
+      protect: area.protect,
+    }
+  })
+  return {
+    lines: [
+      `!vad: process ${pid} (${processName(machine, pid)}), ${tree.size} areas, AVL height ${tree.height}`,
+      ...table(rows, { right: [0] }),
+    ],
+    json: { pid, size: tree.size, height: tree.height, areas: json },
+  }
+}

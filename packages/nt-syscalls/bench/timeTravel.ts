@@ -1,0 +1,232 @@
+// Time-travel benchmarks (issue 6), ratios in one run, medians of interleaved repetitions:
+//  1. recording on / off for an access-heavy workload (1M accesses over 2 MiB, more than the TLB);
+//  2. kernel.at(random seq) on a 10M-event machine trace vs a 100k-event one;
+//  3. importing + replaying the shipped lackey trace vs the same accesses through cpu.* directly;
+//  4. bytes per event of the binary machine trace (and JSON Lines).
+// Run: pnpm bench time-travel (or: tsx --conditions=@ntmm/source bench/timeTravel.ts)
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  createKernel,
+  detectMemoryTraceFormat,
+  type Kernel,
+  lineBatches,
+  lineParser,
+  MEM_COMMIT,
+  MEM_RESERVE,
+  PAGE_EXECUTE_READWRITE,
+  PAGE_READWRITE,
+  ParsedAccess,
+  replayMemoryTrace,
+} from '../src/index.js'
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
+const rows: [string, string, string][] = []
+const row = (name: string, value: number | string, goal = '') =>
+  rows.push([name, typeof value === 'number' ? value.toPrecision(4) : value, goal])
+
+const WORKING_SET = 2 * 1024 * 1024
+const MEMORY = 16 * 1024 * 1024
+
+/** A machine with one process and WORKING_SET committed and touched. */
+function machine(record: boolean): { kernel: Kernel; pid: number; base: number } {
+  const kernel = createKernel({ record, physicalMemory: MEMORY, pageFile: 2 * MEMORY })
+  const { pid } = kernel.createProcess({ name: 'bench.exe' })
+  const base = kernel
+    .syscalls(pid)
+    .NtAllocateVirtualMemory(-1, 0, 0, WORKING_SET, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE).baseAddress
+  const cpu = kernel.cpu(pid)
+  for (let offset = 0; offset < WORKING_SET; offset += 4096) cpu.write(base + offset, [1])
+  return { kernel, pid, base }
+}
+
+const VALUE = new Uint8Array([1, 2, 3, 4])
+/** `count` 4-byte accesses, runs of 16 in a page then a jump to another page (1 in 4 a write). */
+function workload(m: { kernel: Kernel; pid: number; base: number }, count: number, salt = 0): void {
+  const cpu = m.kernel.cpu(m.pid)
+  const pages = WORKING_SET / 4096
+  for (let i = 0; i < count; i++) {
+    const page = (((i >>> 4) + salt) * 7919) % pages
+    const address = m.base + page * 4096 + ((i & 15) << 4)
+    if ((i & 3) === 3) cpu.write(address, VALUE)
+    else cpu.read(address, 4)
+  }
+}
+
+// ---- 1. recording cost ----
+{
+  const accesses = 1_000_000
+  const on: number[] = []
+  const off: number[] = []
+  let events = 0
+  for (let round = 0; round < 5; round++) {
+    for (const record of round % 2 === 0 ? [false, true] : [true, false]) {
+      const m = machine(record)
+      const started = performance.now()
+      workload(m, accesses)
+      const elapsed = performance.now() - started
+      if (record) {
+        on.push(elapsed)
+        events = m.kernel.trace!.length
+      } else off.push(elapsed)
+    }
+  }
+  row('recording off: ns/access', (median(off) * 1e6) / accesses)
+  row('recording on: ns/access', (median(on) * 1e6) / accesses)
+  row('recording on / off', median(on) / median(off), '≤ 1.5')
+  row('events recorded per access', events / accesses)
+}
+
+// ---- 4. bytes per event (on a recorded access-heavy run) ----
+const directory = await mkdtemp(join(tmpdir(), 'ntmm-bench-'))
+{
+  const m = machine(true)
+  workload(m, 300_000)
+  const binary = await m.kernel.saveTrace(join(directory, 'trace.bin'), { format: 'binary' })
+  const jsonl = await m.kernel.saveTrace(join(directory, 'trace.jsonl'), { format: 'jsonl' })
+  row('binary machine trace: bytes/event', binary.bytesPerEvent)
+  row('JSON Lines machine trace: bytes/event', jsonl.bytesPerEvent)
+}
+
+// ---- 2. kernel.at(random seq): 10M vs 100k events ----
+{
+  const checkpoints = { interval: 8192, memoryBudget: 1024 * 1024 * 1024 }
+  const build = (events: number) => {
+    const kernel = createKernel({ record: true, physicalMemory: MEMORY, pageFile: 2 * MEMORY, checkpoints })
+    const { pid } = kernel.createProcess({ name: 'bench.exe' })
+    const base = kernel
+      .syscalls(pid)
+      .NtAllocateVirtualMemory(-1, 0, 0, WORKING_SET, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE).baseAddress
+    const m = { kernel, pid, base }
+    for (let salt = 0; kernel.trace!.length < events; salt++) workload(m, 50_000, salt)
+    return kernel
+  }
+  let started = performance.now()
+  const large = build(10_000_000)
+  row('10M-event trace: record seconds', (performance.now() - started) / 1000)
+  const small = build(100_000)
+  started = performance.now()
+  large.timeline.buildCheckpoints()
+  small.timeline.buildCheckpoints()
+  row('checkpoints build seconds (10M + 100k)', (performance.now() - started) / 1000)
+  let seed = 12345
+  const random = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return seed % n
+  }
+  const largeTimes: number[] = []
+  const smallTimes: number[] = []
+  for (let i = 0; i < 200; i++) {
+    for (const [kernel, times] of [
+      [large, largeTimes],
+      [small, smallTimes],
+    ] as const) {
+      const seq = random(kernel.trace!.length)
+      const t = performance.now()
+      const view = kernel.at(seq)
+      view.processes()
+      times.push(performance.now() - t)
+    }
+  }
+  row('at(random seq) median ms, 10M events', median(largeTimes))
+  row('at(random seq) median ms, 100k events', median(smallTimes))
+  row('at ratio 10M / 100k', median(largeTimes) / median(smallTimes), '≤ 1.5')
+  const cursor = large.timeline.cursor(5_000_000)
+  const steps: number[] = []
+  for (let i = 0; i < 2000; i++) {
+    const t = performance.now()
+    if (i % 2 === 0) cursor.stepBack()
+    else cursor.stepForward()
+    steps.push(performance.now() - t)
+  }
+  row('cursor step back/forward median µs (10M)', median(steps) * 1000)
+  row('heap MiB after the 10M trace', process.memoryUsage().rss / 2 ** 20)
+}
+
+// ---- 3. lackey import + replay vs cpu.* directly ----
+{
+  const file = new URL('../test-data/sort.lackey.gz', import.meta.url).pathname
+  // The same accesses, parsed once into arrays (x64: every block at its own address).
+  const kinds: number[] = []
+  const addresses: number[] = []
+  const sizes: number[] = []
+  const parse = lineParser('lackey')
+  const out = new ParsedAccess()
+  for await (const batch of lineBatches(file)) {
+    for (const line of batch) {
+      if (parse(line, out) !== undefined || out.kind < 0) continue
+      kinds.push(out.kind)
+      addresses.push(out.address)
+      sizes.push(out.size)
+    }
+  }
+  void detectMemoryTraceFormat
+  const blocks = new Set(
+    addresses.flatMap((address, index) => [
+      Math.floor(address / 0x10000),
+      Math.floor((address + sizes[index]! - 1) / 0x10000),
+    ]),
+  )
+  const direct = () => {
+    const kernel = createKernel({ arch: 'x64' })
+    const { pid } = kernel.createProcess()
+    const nt = kernel.syscalls(pid)
+    for (const block of blocks)
+      nt.NtAllocateVirtualMemory(
+        -1,
+        block * 0x10000,
+        0,
+        0x10000,
+        MEM_RESERVE | MEM_COMMIT,
+        PAGE_EXECUTE_READWRITE,
+      )
+    const cpu = kernel.cpu(pid)
+    const zeros = [
+      new Uint8Array(0),
+      new Uint8Array(1),
+      new Uint8Array(2),
+      new Uint8Array(3),
+      new Uint8Array(4),
+      undefined,
+      undefined,
+      undefined,
+      new Uint8Array(8),
+    ]
+    const started = performance.now()
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i]!
+      const address = addresses[i]!
+      const size = sizes[i]!
+      if (kind === 8) cpu.execute(address)
+      else if (kind === 0) cpu.read(address, size)
+      else if (kind === 1) cpu.write(address, zeros[size] ?? new Uint8Array(size))
+      else {
+        cpu.read(address, size)
+        cpu.write(address, zeros[size] ?? new Uint8Array(size))
+      }
+    }
+    return performance.now() - started
+  }
+  const imported = async () => {
+    const kernel = createKernel({ arch: 'x64' })
+    const started = performance.now()
+    await replayMemoryTrace(kernel, file, { format: 'lackey' })
+    return performance.now() - started
+  }
+  const directTimes: number[] = []
+  const importTimes: number[] = []
+  for (let round = 0; round < 5; round++) {
+    directTimes.push(direct())
+    importTimes.push(await imported())
+  }
+  row('lackey lines', kinds.length)
+  row('direct cpu.* replay ms', median(directTimes))
+  row('import + replay ms (gunzip, parse, heap-blocks)', median(importTimes))
+  row('import speed / direct speed', median(directTimes) / median(importTimes), '≥ 0.333')
+}
+await rm(directory, { recursive: true, force: true })
+
+const width = Math.max(...rows.map((r) => r[0].length))
+console.log(`${'figure'.padEnd(width)} | value      | goal`)
+for (const [name, value, goal] of rows) console.log(`${name.padEnd(width)} | ${value.padStart(10)} | ${goal}`)

@@ -1,0 +1,105 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createKernel } from '../createKernel.js'
+import { detectMemoryTraceFormat } from './memoryTraceFormats.js'
+import { replayMemoryTrace } from './replayMemoryTrace.js'
+
+const LACKEY = new URL('../../test-data/sort.lackey.gz', import.meta.url).pathname
+const directory = await mkdtemp(join(tmpdir(), 'ntmm-import-'))
+afterAll(() => rm(directory, { recursive: true, force: true }))
+
+const small = () => createKernel({ physicalMemory: 256 * 4096, pageFile: 512 * 4096 })
+
+describe('detectMemoryTraceFormat', () => {
+  it.each([
+    ['lackey', ['==1== Lackey', 'I  004014f0,2', ' L 1fff000750,8', ' M 00404000,4', ' S 00404008,4']],
+    ['course', ['0041f7a0 R', '13f5e2c0 W', '05e78900 r']],
+    ['course-ls', ['l 0x1fffff50 1', 's 0x1fffff40 3']],
+    ['pinatrace', ['0x400519: W 0x7fff5b3c', '0x40051d: R 0x601040', '#eof']],
+    ['page-list', ['1', '2', '3', '1', '4']],
+  ] as const)('recognises %s', (format, lines) => {
+    expect(detectMemoryTraceFormat(lines)).toBe(format)
+  })
+
+  it('gives up on text of no known format', () => {
+    expect(detectMemoryTraceFormat(['hello world', 'x'])).toBeUndefined()
+  })
+})
+
+describe('replayMemoryTrace', () => {
+  it('replays the shipped lackey trace of a real program (sort.c) on x86 and x64, reporting what it did', async () => {
+    for (const arch of ['x86', 'x64'] as const) {
+      const kernel = createKernel({ arch, record: true })
+      const progress: number[] = []
+      const report = await replayMemoryTrace(kernel, LACKEY, { onProgress: (p) => progress.push(p.lines) })
+      expect(report.format).toBe('lackey')
+      expect(report.completed).toBe(true)
+      expect(report.malformedLines).toBe(0)
+      expect(report.accesses).toBe(report.reads + report.writes + report.fetches)
+      expect(report.fetches).toBeGreaterThan(report.reads)
+      expect(report.exceptions).toBe(0)
+      expect(report.tlb.data.hits + report.tlb.data.misses).toBeGreaterThanOrEqual(report.accesses)
+      expect(report.faults.demandZero).toBe(report.faults.total)
+      expect(report.peakWorkingSet).toBeGreaterThan(0)
+      expect(report.policy).toMatch(/64 KiB block/)
+      // The stack (0x1fff000000) is above the x86 user range: relocated there, in place on x64.
+      if (arch === 'x86') expect(report.blocksRelocated).toBeGreaterThan(0)
+      else expect(report.blocksRelocated).toBe(0)
+      expect(progress.at(-1)).toBe(report.lines)
+      expect(report.traceRange!.endSeq).toBe(kernel.trace!.length)
+    }
+  })
+
+  it('treats M as a load then a store, and an access crossing a page touches both pages', async () => {
+    const kernel = small()
+    const report = await replayMemoryTrace(kernel, [' M 00020ffe,4', ' L 00030000,1'], { format: 'lackey' })
+    expect(report).toMatchObject({ reads: 2, writes: 1, exceptions: 0 })
+    // 0x20ffe..0x21001 crosses into a second page: two demand-zero faults, then one for 0x30000.
+    expect(report.faults.demandZero).toBe(3)
+  })
+
+  it('rejects malformed lines with their line number, stopping or skipping as asked', async () => {
+    const lines = ['0041f7a0 R', 'garbage here', '0041f7a4 W', '0041f7a8 Q']
+    const stopped = await replayMemoryTrace(small(), lines, { format: 'course' })
+    expect(stopped.completed).toBe(false)
+    expect(stopped.errors).toEqual([{ line: 2, message: 'expected a hex address', text: 'garbage here' }])
+    expect(stopped.accesses).toBe(1)
+    const skipped = await replayMemoryTrace(small(), lines, { format: 'course', onError: 'skip' })
+    expect(skipped.completed).toBe(true)
+    expect(skipped.errors.map((error) => error.line)).toEqual([2, 4])
+    expect(skipped.accesses).toBe(2)
+  })
+
+  it('replays the course l/s variant, pinatrace and page lists', async () => {
+    expect((await replayMemoryTrace(small(), ['l 0x1fffff50 1', 's 0x1fffff40 3'])).writes).toBe(1)
+    expect(
+      (await replayMemoryTrace(small(), ['0x400519: W 0x7fff5b3c', '#eof'], { format: 'pinatrace' })).writes,
+    ).toBe(1)
+    const pages = await replayMemoryTrace(small(), ['16', '17', '16', '40'], { format: 'page-list' })
+    expect(pages).toMatchObject({ reads: 4, faults: { demandZero: 3 } })
+  })
+
+  it('uses a supplied layout instead of reserving on first touch; other addresses fault', async () => {
+    const report = await replayMemoryTrace(small(), ['00100000 R', '00500000 W'], {
+      format: 'course',
+      layout: [{ address: 0x100000, size: 0x10000 }],
+    })
+    expect(report.blocksReserved).toBe(0)
+    expect(report.exceptions).toBe(1)
+    expect(report.policy).toMatch(/^layout/)
+  })
+
+  it('exports the machine trace of a replay for Perfetto', async () => {
+    const kernel = createKernel({ record: true, physicalMemory: 256 * 4096 })
+    await replayMemoryTrace(kernel, [' S 00020000,4', ' L 00020000,4'], { format: 'lackey' })
+    const path = join(directory, 'replay.json')
+    const bytes = await kernel.exportTrace(path, { format: 'chrome' })
+    const text = await readFile(path, 'utf8')
+    expect(bytes).toBe(Buffer.byteLength(text))
+    expect(text).toContain('#PF write 0x20000')
+    expect(text).toContain('NtAllocateVirtualMemory')
+    expect(await kernel.exportTrace(join(directory, 'replay.perfetto'))).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,375 @@
+// Replay a real program's memory trace (lackey, course, pinatrace, page lists) through one
+// process's address space: every access goes through `kernel.cpu(pid)` — TLB, page walk, #PF,
+// MmAccessFault — exactly as the simulated thread's own loads and stores do, so a recording
+// kernel also produces the machine trace for time travel.
+//
+// The trace was not made against NT memory, so its addresses need a policy. The default,
+// 'heap-blocks', reserves and commits each touched 64 KiB block (the allocation granularity) on
+// first touch, as a heap would: at its own address when that is free and inside the user range,
+// else wherever NtAllocateVirtualMemory puts it (the block is then relocated: the report counts
+// those). A user-supplied `layout` instead allocates the given ranges up front; accesses outside
+// them fault as the program would (STATUS_ACCESS_VIOLATION, counted).
+
+import type { Kernel } from '../kernel.js'
+import { MEM_COMMIT, MEM_RESERVE, PAGE_EXECUTE_READWRITE } from '../memoryConstants.js'
+import { NtCurrentProcess } from '../objectManager.js'
+import { type LineInput, lineBatches } from './lineSource.js'
+import {
+  ACCESS_FETCH,
+  ACCESS_MODIFY,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  detectMemoryTraceFormat,
+  lineParser,
+  type MemoryTraceFormat,
+  ParsedAccess,
+} from './memoryTraceFormats.js'
+
+const BLOCK = 0x10000
+
+/** A range the user places before the replay (the 'layout' policy). */
+export interface LayoutRange {
+  readonly address: number
+  readonly size: number
+  /** Win32 protection (default PAGE_EXECUTE_READWRITE). */
+  readonly protect?: number
+}
+
+/** Progress of a long import. */
+export interface ImportProgress {
+  readonly lines: number
+  readonly accesses: number
+}
+
+/** Options of {@link replayMemoryTrace}. */
+export interface ReplayMemoryTraceOptions {
+  /** The format (default: detected from the first lines). */
+  readonly format?: MemoryTraceFormat
+  /** The process to replay in (default: a new process named `name`). */
+  readonly pid?: number
+  /** Name of the process created when no pid is given (default 'trace.exe'). */
+  readonly name?: string
+  /** Ranges to allocate up front instead of the default on-first-touch 64 KiB blocks. */
+  readonly layout?: readonly LayoutRange[]
+  /** 'stop' (default) at the first malformed line, or 'skip' it and go on. */
+  readonly onError?: 'stop' | 'skip'
+  /** Replay instruction fetches (lackey `I` lines; default true). */
+  readonly instructions?: boolean
+  /** Page size for page lists (default 4096). */
+  readonly pageSize?: number
+  /** Called every `progressEvery` lines (default 65536) and at the end. */
+  readonly onProgress?: (progress: ImportProgress) => void
+  readonly progressEvery?: number
+}
+
+/** A malformed line. */
+export interface ImportLineError {
+  readonly line: number
+  readonly message: string
+  readonly text: string
+}
+
+/** Hits and misses of one TLB level during the replay. */
+export interface TlbLevelReport {
+  readonly hits: number
+  readonly misses: number
+}
+
+/** What a replay did. */
+export interface MemoryTraceReport {
+  readonly format: MemoryTraceFormat
+  readonly pid: number
+  /** The address policy, in words. */
+  readonly policy: string
+  /** True when every line was read (false: stopped at a malformed line). */
+  readonly completed: boolean
+  readonly lines: number
+  readonly accesses: number
+  readonly reads: number
+  readonly writes: number
+  readonly fetches: number
+  /** Accesses that ended in an exception (access violation, guard page, ...). */
+  readonly exceptions: number
+  /** Malformed lines (the first 100 kept in `errors`). */
+  readonly malformedLines: number
+  readonly errors: readonly ImportLineError[]
+  /** 'heap-blocks': 64 KiB blocks reserved and committed, and those placed elsewhere than their own address. */
+  readonly blocksReserved: number
+  readonly blocksRelocated: number
+  readonly tlb: {
+    readonly data: TlbLevelReport
+    readonly instruction?: TlbLevelReport
+    readonly second?: TlbLevelReport
+  }
+  readonly faults: {
+    readonly total: number
+    readonly demandZero: number
+    readonly hard: number
+    readonly soft: number
+    readonly guard: number
+    readonly accessViolation: number
+  }
+  /** Pages trimmed and written to the page file or dropped (page-outs); pages read back (page-ins). */
+  readonly pageOuts: number
+  readonly pageIns: number
+  /** Peak working set of the process, in pages. */
+  readonly peakWorkingSet: number
+  /** The machine-trace seqs the replay spans (when the kernel records): [firstSeq, endSeq). */
+  readonly traceRange?: { readonly firstSeq: number; readonly endSeq: number }
+}
+
+function tlbDelta(
+  before: { hits: number; misses: number } | undefined,
+  after: { hits: number; misses: number } | undefined,
+): TlbLevelReport | undefined {
+  if (!before || !after) return undefined
+  return { hits: after.hits - before.hits, misses: after.misses - before.misses }
+}
+
+/** Read the first lines of a file or input to detect its format. */
+async function peekLines(input: LineInput): Promise<readonly string[]> {
+  if (Array.isArray(input)) return (input as readonly string[]).slice(0, 200)
+  if (typeof input !== 'string') return []
+  for await (const batch of lineBatches(input)) return batch.slice(0, 200)
+  return []
+}
+
+/**
+ * Replay a memory trace through a process of `kernel`. Streams the input; malformed lines are
+ * reported with their line number. Never throws for bad trace content (a missing file rejects).
+ */
+export async function replayMemoryTrace(
+  kernel: Kernel,
+  input: LineInput,
+  options: ReplayMemoryTraceOptions = {},
+): Promise<MemoryTraceReport> {
+  let format = options.format
+  let batches: AsyncIterable<readonly string[]>
+  if (format === undefined && typeof input !== 'string' && !Array.isArray(input)) {
+    // A one-shot iterable: detect on its first batch, then replay that batch and the rest.
+    const iterator = lineBatches(input)[Symbol.asyncIterator]()
+    const first = await iterator.next()
+    const head = first.done ? [] : first.value
+    format = detectMemoryTraceFormat(head)
+    batches = prepend(head, { [Symbol.asyncIterator]: () => iterator })
+  } else {
+    format ??= detectMemoryTraceFormat(await peekLines(input))
+    batches = lineBatches(input)
+  }
+  if (format === undefined) {
+    throw new TypeError(
+      'replayMemoryTrace: cannot tell the trace format from its first lines; pass options.format (lackey, course, course-ls, pinatrace, page-list)',
+    )
+  }
+  const parse = lineParser(format, options.pageSize === undefined ? {} : { pageSize: options.pageSize })
+  const pid = options.pid ?? kernel.createProcess({ name: options.name ?? 'trace.exe' }).pid
+  const cpu = kernel.cpu(pid)
+  const nt = kernel.syscalls(pid)
+  const layout = kernel.mm.layout
+  const stop = (options.onError ?? 'stop') === 'stop'
+  const instructions = options.instructions ?? true
+  const every = options.progressEvery ?? 65536
+  const errors: ImportLineError[] = []
+  const firstSeq = kernel.trace?.length
+  const statsBefore = kernel.mm.mmu.statistics()
+  const countersBefore = kernel.mm.counters
+
+  // Address translation: source 64 KiB block → delta to add (0 = placed at its own address).
+  const deltas = new Map<number, number>()
+  let blocksReserved = 0
+  let blocksRelocated = 0
+  const policy =
+    options.layout === undefined
+      ? 'heap-blocks: each touched 64 KiB block reserved and committed (PAGE_EXECUTE_READWRITE) on first touch, at its own address when free and inside the user range, else relocated'
+      : `layout: ${options.layout.length} range(s) allocated up front; other addresses fault`
+  if (options.layout !== undefined) {
+    for (const range of options.layout) {
+      const result = nt.NtAllocateVirtualMemory(
+        NtCurrentProcess,
+        range.address,
+        0,
+        range.size,
+        MEM_RESERVE | MEM_COMMIT,
+        range.protect ?? PAGE_EXECUTE_READWRITE,
+      )
+      if (result.status !== 0)
+        errors.push({
+          line: 0,
+          message: `layout range at 0x${range.address.toString(16)}: status 0x${(result.status >>> 0).toString(16)}`,
+          text: '',
+        })
+    }
+  }
+  const fixed = options.layout !== undefined
+  const place = (block: number): number => {
+    const base = block * BLOCK
+    const own = base >= layout.lowestUserAddress && base + BLOCK - 1 <= layout.highestVadAddress
+    if (own) {
+      const result = nt.NtAllocateVirtualMemory(
+        NtCurrentProcess,
+        base,
+        0,
+        BLOCK,
+        MEM_RESERVE | MEM_COMMIT,
+        PAGE_EXECUTE_READWRITE,
+      )
+      if (result.status === 0) {
+        blocksReserved++
+        deltas.set(block, 0)
+        return 0
+      }
+    }
+    const result = nt.NtAllocateVirtualMemory(
+      NtCurrentProcess,
+      0,
+      0,
+      BLOCK,
+      MEM_RESERVE | MEM_COMMIT,
+      PAGE_EXECUTE_READWRITE,
+    )
+    // Out of address space or commit: leave the block unplaced (accesses then fault).
+    const delta = result.status === 0 ? result.baseAddress - base : 0
+    if (result.status === 0) {
+      blocksReserved++
+      blocksRelocated++
+    }
+    deltas.set(block, delta)
+    return delta
+  }
+  let lastBlock = -1
+  let lastDelta = 0
+  const deltaOf = (address: number): number => {
+    const block = Math.floor(address / BLOCK)
+    if (block === lastBlock) return lastDelta
+    let delta = deltas.get(block)
+    if (delta === undefined) delta = fixed ? 0 : place(block)
+    lastBlock = block
+    lastDelta = delta
+    return delta
+  }
+  const zeros: Uint8Array[] = []
+  const zerosOf = (size: number): Uint8Array => {
+    let buffer = zeros[size]
+    if (buffer === undefined) {
+      buffer = new Uint8Array(size)
+      zeros[size] = buffer
+    }
+    return buffer
+  }
+
+  let reads = 0
+  let writes = 0
+  let fetches = 0
+  let exceptions = 0
+  const one = (kind: number, address: number, size: number): void => {
+    let status: number
+    if (kind === ACCESS_READ) {
+      reads++
+      status = cpu.read(address, size).status
+    } else if (kind === ACCESS_WRITE) {
+      writes++
+      status = cpu.write(address, zerosOf(size)).status
+    } else {
+      fetches++
+      status = cpu.execute(address).status
+    }
+    if (status !== 0) exceptions++
+  }
+  /** One access of the source trace, translated (split where it crosses into a block placed elsewhere). */
+  const access = (kind: number, address: number, size: number): void => {
+    const delta = deltaOf(address)
+    const last = address + size - 1
+    if (Math.floor(last / BLOCK) === Math.floor(address / BLOCK) || deltaOf(last) === delta) {
+      lastBlock = -1
+      one(kind, address + delta, size)
+      return
+    }
+    const head = BLOCK - (address % BLOCK)
+    one(kind, address + delta, head)
+    one(kind, address + head + deltaOf(address + head), size - head)
+  }
+
+  const out = new ParsedAccess()
+  let lines = 0
+  let malformed = 0
+  let completed = true
+  let nextProgress = every
+  outer: for await (const batch of batches) {
+    for (let index = 0; index < batch.length; index++) {
+      const line = batch[index]!
+      lines++
+      const problem = parse(line, out)
+      if (problem !== undefined) {
+        malformed++
+        if (errors.length < 100) errors.push({ line: lines, message: problem, text: line.slice(0, 200) })
+        if (stop) {
+          completed = false
+          break outer
+        }
+        continue
+      }
+      const kind = out.kind
+      if (kind < 0) continue
+      if (kind === ACCESS_FETCH) {
+        if (instructions) access(ACCESS_FETCH, out.address, out.size)
+      } else if (kind === ACCESS_MODIFY) {
+        access(ACCESS_READ, out.address, out.size)
+        access(ACCESS_WRITE, out.address, out.size)
+      } else access(kind, out.address, out.size)
+      if (lines >= nextProgress) {
+        nextProgress += every
+        options.onProgress?.({ lines, accesses: reads + writes + fetches })
+      }
+    }
+  }
+  options.onProgress?.({ lines, accesses: reads + writes + fetches })
+
+  const statsAfter = kernel.mm.mmu.statistics()
+  const countersAfter = kernel.mm.counters
+  const delta = (name: keyof typeof countersAfter) =>
+    (countersAfter[name] as number) - (countersBefore[name] as number)
+  const instruction = tlbDelta(statsBefore.instruction, statsAfter.instruction)
+  const second = tlbDelta(statsBefore.second, statsAfter.second)
+  const endSeq = kernel.trace?.length
+  return {
+    format,
+    pid,
+    policy,
+    completed,
+    lines,
+    accesses: reads + writes + fetches,
+    reads,
+    writes,
+    fetches,
+    exceptions,
+    malformedLines: malformed,
+    errors,
+    blocksReserved,
+    blocksRelocated,
+    tlb: {
+      data: tlbDelta(statsBefore.data, statsAfter.data)!,
+      ...(instruction ? { instruction } : {}),
+      ...(second ? { second } : {}),
+    },
+    faults: {
+      total: delta('pageFaults'),
+      demandZero: delta('demandZeroFaults'),
+      hard: delta('hardFaults'),
+      soft: delta('softFaults'),
+      guard: delta('guardPageFaults'),
+      accessViolation: delta('accessViolations'),
+    },
+    pageOuts: delta('pagesWritten') + delta('pagesDropped'),
+    pageIns: delta('pagesRead'),
+    peakWorkingSet: kernel.mm.addressSpace(pid)?.record?.workingSetPeak ?? 0,
+    ...(firstSeq !== undefined && endSeq !== undefined ? { traceRange: { firstSeq, endSeq } } : {}),
+  }
+}
+
+async function* prepend(
+  first: readonly string[],
+  rest: AsyncIterable<readonly string[]>,
+): AsyncGenerator<readonly string[]> {
+  yield first
+  yield* rest
+}

@@ -1,0 +1,442 @@
+// The machine trace: one @ntmm/trace log holding every input (system calls, memory accesses,
+// process creation) and every event of every layer (hw-mmu, mm-core, the executive, the Kernel's
+// own state) in one sequence, with causes. Per-access kinds (the access itself, TLB hits, misses,
+// fills, walks, accessed/dirty updates, small physical writes, PTE writes) are high-volume
+// typed-array columns, appended without creating objects; rare kinds are frozen objects.
+// `machineModel` plugs the whole machine into trace's Timeline: a MemoryManager (hw + mm state),
+// the object-manager state and the Kernel state, applied through the layers' own apply functions.
+
+import type { HwEvent, HwTlbFill, TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
+import { undoHwEvent } from '@ntmm/hw-mmu'
+import { MemoryManager, type MemoryManagerSnapshot, type MmEvent } from '@ntmm/mm-core'
+import {
+  defineSchema,
+  NO_CAUSE,
+  type RowAppender,
+  StateHasher,
+  TraceLog,
+  type TraceModel,
+  type TraceSchema,
+} from '@ntmm/trace'
+import * as v from 'valibot'
+import { applyNtEvent, type NtCpuAccessEvent, type NtEvent, revertNtEvent } from './events.js'
+import {
+  applyKernelEvent,
+  KERNEL_EVENT_TYPES,
+  type KernelEvent,
+  KernelState,
+  revertKernelEvent,
+} from './kernelState.js'
+import { ObjectManagerState } from './objectManagerState.js'
+import type { Arch } from './userAddressLimits.js'
+
+/** The first pid handed out; pids are multiples of 4 (4, 8, 12, ...), never reused. */
+export const FIRST_PID = 4
+
+/** The configuration a machine is built from (the trace header carries it). */
+export interface MachineConfig {
+  readonly arch: Arch
+  readonly physicalMemory: number
+  readonly pageFile: number
+  readonly tlb: TlbConfig | TlbPresetName | null
+  readonly replacementPolicy: 'working-set' | 'fifo' | 'lru' | 'clock' | 'opt'
+  readonly seed: number
+}
+
+/** Access codes of `nt.cpuAccess` rows (the exception-record access kinds). */
+export const ACCESS_CODE = { read: 0, write: 1, execute: 8 } as const
+
+/** A memory access made by a thread (an input), as the trace stores it. */
+export interface MachineCpuAccessEvent {
+  readonly type: 'nt.cpuAccess'
+  readonly pid: number
+  /** 0 read, 1 write, 8 execute. */
+  readonly access: number
+  readonly address: number
+  readonly length: number
+  /** A write of at most 8 bytes: its first 4 bytes, little-endian (longer writes: nt.cpuWriteData follows). */
+  readonly value: number
+  /** A write of 5 to 8 bytes: bytes 4 to 7, little-endian. */
+  readonly valueHigh: number
+}
+
+/** The bytes of a write longer than 4 bytes (an input; its cause is the access). */
+export interface MachineCpuWriteDataEvent {
+  readonly type: 'nt.cpuWriteData'
+  readonly bytes: readonly number[]
+}
+
+/** A TLB fill as the trace stores it: the entry written and the tag it replaced (see docs/time-travel.md). */
+export type MachineTlbFillEvent = Pick<
+  HwTlbFill,
+  'type' | 'tlb' | 'set' | 'way' | 'tag' | 'frame' | 'flags' | 'pcid' | 'previousTag'
+>
+
+/** Every event of the machine trace. */
+export type MachineEvent =
+  | Exclude<HwEvent, HwTlbFill>
+  | MachineTlbFillEvent
+  | MmEvent
+  | Exclude<NtEvent, NtCpuAccessEvent>
+  | MachineCpuAccessEvent
+  | MachineCpuWriteDataEvent
+  | KernelEvent
+
+const MM_TYPES = [
+  'mm.addressSpaceCreated',
+  'mm.addressSpaceDeleted',
+  'mm.areaInserted',
+  'mm.areaRemoved',
+  'mm.areaDeleteInProgress',
+  'mm.regionsAltered',
+  'mm.commitCharged',
+  'mm.pageFault',
+  'mm.frameRequested',
+  'mm.frameReleased',
+  'mm.mappingCreated',
+  'mm.mappingDeleted',
+  'mm.pageProtectionChanged',
+  'mm.pageAged',
+  'mm.pageOut',
+  'mm.pageWritten',
+  'mm.pageIn',
+  'mm.pageReclaimed',
+  'mm.pageFileSlotFreed',
+] as const satisfies readonly MmEvent['type'][]
+
+const NT_TYPES = [
+  'nt.syscallEntered',
+  'nt.syscallReturned',
+  'nt.objectCreated',
+  'nt.objectDeleted',
+  'nt.objectReferenced',
+  'nt.objectDereferenced',
+  'nt.handleCreated',
+  'nt.handleClosed',
+  'nt.handleTableCreated',
+  'nt.handleTableDeleted',
+  'nt.processExited',
+  'nt.exceptionRaised',
+  'nt.cpuWriteData',
+] as const
+
+const LOW_HW_TYPES = [
+  'hw.frameZeroed',
+  'hw.physicalBytesWritten',
+  'hw.tlbFlush',
+  'hw.pageFault',
+  'hw.cr3Loaded',
+  'hw.controlChanged',
+  'hw.statisticsReset',
+] as const
+
+const ADDRESS_KINDS: Readonly<Record<string, readonly string[]>> = {
+  'hw.pageFault': ['address'],
+  'mm.pageFault': ['address'],
+  'mm.frameRequested': ['address'],
+  'mm.mappingCreated': ['address'],
+  'mm.mappingDeleted': ['address'],
+  'mm.pageProtectionChanged': ['address'],
+  'mm.pageOut': ['address'],
+  'mm.pageIn': ['address'],
+  'mm.pageReclaimed': ['address'],
+  'nt.exceptionRaised': ['address'],
+}
+
+function lowKind(type: string) {
+  const addressFields = ADDRESS_KINDS[type]
+  return {
+    volume: 'low' as const,
+    schema: v.looseObject({ type: v.literal(type) }),
+    ...(addressFields === undefined ? {} : { addressFields }),
+  }
+}
+
+function buildSchema(): TraceSchema<MachineEvent> {
+  const kinds: Record<string, unknown> = {
+    'nt.cpuAccess': {
+      volume: 'high',
+      fields: { pid: 'u32', access: 'u8', address: 'f64', length: 'u32', value: 'u32', valueHigh: 'u32' },
+      addressFields: ['address'],
+    },
+    'hw.tlbHit': { volume: 'high', fields: { tlb: 'u8', set: 'u32', way: 'u8', previousAge: 'f64' } },
+    'hw.tlbMiss': { volume: 'high', fields: { tlb: 'u8' } },
+    'hw.tlbFill': {
+      volume: 'high',
+      fields: {
+        tlb: 'u8',
+        set: 'u32',
+        way: 'u8',
+        tag: 'f64',
+        frame: 'f64',
+        flags: 'f64',
+        pcid: 'u16',
+        previousTag: 'f64',
+      },
+    },
+    'hw.tlbEvict': {
+      volume: 'high',
+      fields: {
+        tlb: 'u8',
+        set: 'u32',
+        way: 'u8',
+        tag: 'f64',
+        frame: 'f64',
+        flags: 'f64',
+        pcid: 'u16',
+        age: 'f64',
+      },
+    },
+    'hw.pageWalk': {
+      volume: 'high',
+      fields: { tlb: 'u8', address: 'f64', memoryReferences: 'u8' },
+      addressFields: ['address'],
+    },
+    'hw.accessedDirtySet': {
+      volume: 'high',
+      fields: { address: 'f64', level: 'u8', oldValue: 'f64', newValue: 'f64' },
+    },
+    'hw.physicalWrite': {
+      volume: 'high',
+      fields: { address: 'f64', size: 'u8', value: 'f64', previousValue: 'f64' },
+    },
+    'hw.pteWritten': {
+      volume: 'high',
+      fields: {
+        address: 'f64',
+        level: 'u8',
+        size: 'u8',
+        oldLow: 'f64',
+        oldHigh: 'f64',
+        newLow: 'f64',
+        newHigh: 'f64',
+      },
+    },
+    'hw.frameAllocated': { volume: 'high', fields: { pfn: 'u32' } },
+    'hw.frameFreed': { volume: 'high', fields: { pfn: 'u32' } },
+  }
+  for (const type of [...LOW_HW_TYPES, ...MM_TYPES, ...NT_TYPES, ...KERNEL_EVENT_TYPES])
+    kinds[type] = lowKind(type)
+  return defineSchema<MachineEvent>({ kinds } as unknown as Parameters<typeof defineSchema<MachineEvent>>[0])
+}
+
+/** The schema of the machine trace (one instance; kind ids are stable across runs). */
+export const machineSchema: TraceSchema<MachineEvent> = buildSchema()
+
+/** Producer written into trace headers. */
+export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '1' } as const
+
+/**
+ * Appends a machine's events to a TraceLog: high-volume kinds through typed-array appenders (no
+ * object kept), the rest as frozen objects. Live events are trusted (not re-validated).
+ */
+export class MachineRecorder {
+  readonly log: TraceLog<MachineEvent>
+  readonly #access: RowAppender
+  readonly #hit: RowAppender
+  readonly #miss: RowAppender
+  readonly #fill: RowAppender
+  readonly #evict: RowAppender
+  readonly #walk: RowAppender
+  readonly #accessedDirty: RowAppender
+  readonly #physicalWrite: RowAppender
+  readonly #pteWritten: RowAppender
+  readonly #frameAllocated: RowAppender
+  readonly #frameFreed: RowAppender
+
+  constructor(log: TraceLog<MachineEvent> = new TraceLog(machineSchema, { validateLowVolume: false })) {
+    this.log = log
+    this.#access = log.appender('nt.cpuAccess')
+    this.#hit = log.appender('hw.tlbHit')
+    this.#miss = log.appender('hw.tlbMiss')
+    this.#fill = log.appender('hw.tlbFill')
+    this.#evict = log.appender('hw.tlbEvict')
+    this.#walk = log.appender('hw.pageWalk')
+    this.#accessedDirty = log.appender('hw.accessedDirtySet')
+    this.#physicalWrite = log.appender('hw.physicalWrite')
+    this.#pteWritten = log.appender('hw.pteWritten')
+    this.#frameAllocated = log.appender('hw.frameAllocated')
+    this.#frameFreed = log.appender('hw.frameFreed')
+  }
+
+  /** Record a memory access (an input); returns its seq. */
+  access(
+    pid: number,
+    access: number,
+    address: number,
+    length: number,
+    value: number,
+    valueHigh: number,
+  ): number {
+    return this.#access.append(pid, access, address, length, value, valueHigh, NO_CAUSE)
+  }
+
+  /** Record any event of any layer with `cause` (NO_CAUSE for none); returns its seq. */
+  record(event: MachineEvent | { readonly type: string }, cause: number): number {
+    const e = event as HwEvent
+    switch (e.type) {
+      case 'hw.tlbHit':
+        return this.#hit.append(e.tlb, e.set, e.way, e.previousAge, cause)
+      case 'hw.tlbMiss':
+        return this.#miss.append(e.tlb, cause)
+      case 'hw.tlbFill':
+        return this.#fill.append(e.tlb, e.set, e.way, e.tag, e.frame, e.flags, e.pcid, e.previousTag, cause)
+      case 'hw.tlbEvict':
+        return this.#evict.append(e.tlb, e.set, e.way, e.tag, e.frame, e.flags, e.pcid, e.age, cause)
+      case 'hw.pageWalk':
+        return this.#walk.append(e.tlb, e.address, e.memoryReferences, cause)
+      case 'hw.accessedDirtySet':
+        return this.#accessedDirty.append(e.address, e.level, e.oldValue, e.newValue, cause)
+      case 'hw.physicalWrite':
+        return this.#physicalWrite.append(e.address, e.size, e.value, e.previousValue, cause)
+      case 'hw.physicalBytesWritten': {
+        // A store of 1, 2 or 4 bytes is the same state change as a scalar physical write.
+        const n = e.bytes.length
+        if (n === 1 || n === 2 || n === 4) {
+          return this.#physicalWrite.append(
+            e.address,
+            n,
+            littleEndian(e.bytes),
+            littleEndian(e.previousBytes),
+            cause,
+          )
+        }
+        break
+      }
+      case 'hw.pteWritten':
+        return this.#pteWritten.append(
+          e.address,
+          e.level,
+          e.size,
+          e.oldLow,
+          e.oldHigh,
+          e.newLow,
+          e.newHigh,
+          cause,
+        )
+      case 'hw.frameAllocated':
+        return this.#frameAllocated.append(e.pfn, cause)
+      case 'hw.frameFreed':
+        return this.#frameFreed.append(e.pfn, cause)
+      default:
+        break
+    }
+    return this.log.append(event as MachineEvent, cause === NO_CAUSE ? {} : { cause })
+  }
+}
+
+/** Little-endian value of up to 4 bytes of `bytes` from `offset` (unsigned). */
+export function littleEndian(bytes: ArrayLike<number>, offset = 0, count = bytes.length - offset): number {
+  let value = 0
+  for (let index = Math.min(bytes.length, offset + count) - 1; index >= offset; index--)
+    value = value * 256 + (bytes[index]! & 0xff)
+  return value
+}
+
+/** The whole machine's state, as time travel rebuilds it. */
+export interface MachineState {
+  /** The memory manager and its machine (hw-mmu state inside: `mm.mmu.state`). */
+  readonly mm: MemoryManager
+  readonly ob: ObjectManagerState
+  readonly kernel: KernelState
+}
+
+/** A checkpoint of {@link MachineState}. */
+export interface MachineSnapshot {
+  readonly mm: MemoryManagerSnapshot
+  readonly ob: ObjectManagerState
+  readonly kernel: KernelState
+}
+
+/** A fresh MemoryManager for `config` (the machine's initial state). */
+export function memoryManagerFor(config: MachineConfig): MemoryManager {
+  return new MemoryManager({
+    arch: config.arch,
+    physicalMemory: config.physicalMemory,
+    pageFile: config.pageFile,
+    ...(config.tlb === null ? {} : { tlb: config.tlb }),
+    replacementPolicy: config.replacementPolicy,
+    seed: config.seed,
+  })
+}
+
+/** Apply one machine event to a machine state (the same apply functions the live layers use). */
+export function applyMachineEvent(state: MachineState, event: Readonly<MachineEvent>): void {
+  const type = event.type
+  if (type.charCodeAt(0) === 104 /* h */ || type.charCodeAt(0) === 109 /* m */) {
+    state.mm.applyRecordedEvent(event as HwEvent | MmEvent)
+    return
+  }
+  switch (type) {
+    case 'nt.cpuAccess':
+    case 'nt.cpuWriteData':
+      return
+    case 'nt.processCreated':
+    case 'nt.processTerminated':
+    case 'nt.lastErrorChanged':
+    case 'nt.writeWatchChanged':
+      applyKernelEvent(state.kernel, event as KernelEvent)
+      return
+    default:
+      applyNtEvent(state.ob, event as NtEvent)
+  }
+}
+
+/**
+ * The machine as a trace model. Its state is mutable (typed arrays, COW frames): checkpoints copy
+ * what changes in place and share the rest. Undo covers the per-access kinds and the executive's
+ * events; mm events and TLB fills step back through a checkpoint instead.
+ */
+export function machineModel(
+  config: MachineConfig,
+): TraceModel<MachineState, MachineEvent, MachineConfig, MachineSnapshot> {
+  const frameCount = config.physicalMemory / 4096
+  return {
+    initial: (c) => ({
+      mm: memoryManagerFor(c),
+      ob: new ObjectManagerState(),
+      kernel: new KernelState(FIRST_PID),
+    }),
+    apply(state, event) {
+      applyMachineEvent(state, event)
+      return state
+    },
+    undo(state, event) {
+      const type = event.type
+      if (type === 'hw.tlbFill') return undefined
+      if (type.startsWith('hw.')) {
+        undoHwEvent(state.mm.mmu.state, event as HwEvent)
+        return state
+      }
+      if (type.startsWith('mm.')) return undefined
+      switch (type) {
+        case 'nt.cpuAccess':
+        case 'nt.cpuWriteData':
+          return state
+        case 'nt.processCreated':
+        case 'nt.processTerminated':
+        case 'nt.lastErrorChanged':
+        case 'nt.writeWatchChanged':
+          revertKernelEvent(state.kernel, event as KernelEvent)
+          return state
+        default:
+          revertNtEvent(state.ob, event as NtEvent)
+          return state
+      }
+    },
+    checkpoint: (state) => ({ mm: state.mm.snapshot(), ob: state.ob.clone(), kernel: state.kernel.clone() }),
+    restore(snapshot) {
+      const mm = memoryManagerFor(config)
+      mm.restore(snapshot.mm)
+      return { mm, ob: snapshot.ob.clone(), kernel: snapshot.kernel.clone() }
+    },
+    digest: (state) =>
+      new StateHasher()
+        .string(state.mm.digest())
+        .string(state.ob.digestInput())
+        .string(state.kernel.digestInput())
+        .digest(),
+    // Frame pointers (COW), the PFN database's arrays and the TLB arrays.
+    snapshotBytes: () => frameCount * 48 + 64 * 1024,
+  }
+}

@@ -1,0 +1,191 @@
+// Machine trace files: save a recording kernel's trace (JSON Lines or binary, through
+// @ntmm/trace's codecs, with the machine configuration and seed in the header), load one back into
+// a Kernel by applying its events, and the determinism check: re-execute the recorded inputs on a
+// fresh machine and compare the events it records with the file's, reporting the first divergence.
+
+import {
+  createTraceHeader,
+  type DigestCheckpoint,
+  firstDivergentEvent,
+  readTraceFile,
+  recordDigests,
+  type TraceLog,
+  writeLogFile,
+} from '@ntmm/trace'
+import { createKernel } from './createKernel.js'
+import { Kernel } from './kernel.js'
+import {
+  MACHINE_TRACE_PRODUCER,
+  type MachineConfig,
+  type MachineCpuAccessEvent,
+  type MachineEvent,
+  machineModel,
+  machineSchema,
+} from './machineTrace.js'
+
+/** Options of {@link Kernel.saveTrace}. */
+export interface SaveTraceOptions {
+  /** 'binary' (compact, columnar, deflated; default) or 'jsonl' (one JSON object per line). */
+  readonly format?: 'jsonl' | 'binary'
+  /** Also store the state digest every this many events (0 = none, the default), for `verify`. */
+  readonly digestEvery?: number
+}
+
+/** What {@link saveMachineTrace} wrote. */
+export interface SaveTraceResult {
+  readonly bytes: number
+  readonly events: number
+  readonly bytesPerEvent: number
+}
+
+/** Write a kernel's recorded trace to `path`. */
+export async function saveMachineTrace(
+  kernel: Kernel,
+  path: string,
+  options: SaveTraceOptions = {},
+): Promise<SaveTraceResult> {
+  const log = kernel.trace
+  if (!log) throw new Error('saveTrace needs a recording kernel: createKernel({ record: true })')
+  const header = createTraceHeader({
+    producer: MACHINE_TRACE_PRODUCER,
+    config: kernel.config,
+    seed: kernel.config.seed,
+    schema: machineSchema,
+  })
+  const every = options.digestEvery ?? 0
+  const checkpoints: readonly DigestCheckpoint[] =
+    every > 0 ? recordDigests(log, machineModel(kernel.config), kernel.config, every) : []
+  const bytes = await writeLogFile(
+    path,
+    { header, log, ...(checkpoints.length > 0 ? { checkpoints } : {}) },
+    { encoding: options.format ?? 'binary' },
+  )
+  return { bytes, events: log.length, bytesPerEvent: log.length === 0 ? 0 : bytes / log.length }
+}
+
+/** Options of {@link loadKernel}. */
+export interface LoadKernelOptions {
+  /** Re-execute the recorded inputs on a fresh machine and compare the events (default false). */
+  readonly verify?: boolean
+}
+
+/** Result of the determinism check. */
+export type DeterminismReport =
+  | { readonly ok: true; readonly events: number; readonly inputs: number }
+  | {
+      readonly ok: false
+      /** The first seq whose event (type, fields or cause) differs. */
+      readonly seq: number
+      readonly recorded: Readonly<MachineEvent> | undefined
+      readonly reproduced: Readonly<MachineEvent> | undefined
+      readonly inputs: number
+    }
+
+/** A kernel rebuilt from a file, with the determinism report when asked for. */
+export interface LoadedKernel {
+  readonly kernel: Kernel
+  readonly determinism?: DeterminismReport
+}
+
+function checkConfig(config: unknown, path: string): MachineConfig {
+  const c = config as Partial<MachineConfig> | null
+  if (
+    c === null ||
+    typeof c !== 'object' ||
+    (c.arch !== 'x86' && c.arch !== 'x86-pae' && c.arch !== 'x64') ||
+    !Number.isSafeInteger(c.physicalMemory) ||
+    !Number.isSafeInteger(c.pageFile) ||
+    typeof c.replacementPolicy !== 'string' ||
+    typeof c.seed !== 'number'
+  ) {
+    throw new TypeError(`${path}: the trace header's config is not a machine configuration`)
+  }
+  return c as MachineConfig
+}
+
+/**
+ * Rebuild a kernel from a trace file by applying its events (no logic is re-run). The kernel
+ * answers `.at(seq)`, the queries, and keeps recording if used further. Throws the file's
+ * TraceFormatError (naming file, line or offset, seq, field) when the file is corrupt.
+ */
+export async function loadKernel(path: string, options: LoadKernelOptions = {}): Promise<LoadedKernel> {
+  const read = await readTraceFile(path, machineSchema)
+  if (!read.ok) throw read.error
+  const { log } = read.trace
+  const config = checkConfig(read.trace.config, path)
+  const kernel = Kernel.fromLog(log, config)
+  if (!options.verify) return { kernel }
+  return { kernel, determinism: reexecute(log, config) }
+}
+
+/** The arguments of a recorded system call, in the service's parameter order. */
+function argumentList(args: Readonly<Record<string, unknown>>): unknown[] {
+  return Object.entries(args).map(([key, value]) =>
+    key === 'data' && Array.isArray(value) ? Uint8Array.from(value as number[]) : value,
+  )
+}
+
+/**
+ * The determinism check: re-run every recorded input (process creation and termination, system
+ * calls with their arguments, memory accesses with their data) on a fresh machine of the same
+ * configuration and compare the two traces event by event.
+ */
+export function reexecute(log: TraceLog<MachineEvent>, config: MachineConfig): DeterminismReport {
+  const kernel = createKernel({
+    arch: config.arch,
+    physicalMemory: config.physicalMemory,
+    pageFile: config.pageFile,
+    ...(config.tlb === null ? {} : { tlb: config.tlb }),
+    replacementPolicy: config.replacementPolicy,
+    seed: config.seed,
+    record: true,
+  })
+  let inputs = 0
+  for (let seq = 0; seq < log.length; seq++) {
+    if (log.causeOf(seq) !== undefined) continue
+    const event = log.view(seq)!
+    inputs++
+    switch (event.type) {
+      case 'nt.processCreated':
+        kernel.createProcess({ name: event.name })
+        break
+      case 'nt.processTerminated':
+        kernel.terminateProcess(event.pid)
+        break
+      case 'nt.syscallEntered': {
+        const syscalls = kernel.syscalls(event.pid) as unknown as Record<
+          string,
+          (...args: unknown[]) => unknown
+        >
+        syscalls[event.service]?.(...argumentList(event.arguments))
+        break
+      }
+      case 'nt.cpuAccess': {
+        const access = event as Readonly<MachineCpuAccessEvent>
+        const cpu = kernel.cpu(access.pid)
+        if (access.access === 0) cpu.read(access.address, access.length)
+        else if (access.access === 8) cpu.execute(access.address)
+        else {
+          const next = log.view(seq + 1)
+          let data: Uint8Array
+          if (access.length > 8 && next?.type === 'nt.cpuWriteData') data = Uint8Array.from(next.bytes)
+          else {
+            data = new Uint8Array(access.length)
+            for (let index = 0; index < access.length; index++) {
+              const word = index < 4 ? access.value : access.valueHigh
+              data[index] = Math.floor(word / 256 ** (index % 4)) & 0xff
+            }
+          }
+          cpu.write(access.address, data)
+        }
+        break
+      }
+      default:
+        break
+    }
+  }
+  const reproduced = kernel.trace!
+  const seq = firstDivergentEvent(log, reproduced)
+  if (seq === undefined) return { ok: true, events: log.length, inputs }
+  return { ok: false, seq, recorded: log.at(seq), reproduced: reproduced.at(seq), inputs }
+}
