@@ -21,6 +21,7 @@ import { startProgress } from './progress.js'
 import { runScript } from './runScript.js'
 import { requireScenario, scenarios } from './scenarios/catalog.js'
 import { scriptJsonSchema } from './scriptSchema.js'
+import { registerServeCommand } from './serve/serveCommand.js'
 import { runSweep, sweepCsv, sweepJobs, sweepTable } from './sweep.js'
 import {
   checkSeq,
@@ -604,6 +605,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
           `wrote ${bytes} bytes (${kind}) → ${options.output}; open it in ${kind === 'perfetto' ? 'https://ui.perfetto.dev' : 'chrome://tracing'}`,
         ])
     })
+
+  registerServeCommand(program, io)
 
   try {
     await program.parseAsync(argv.length === 0 ? ['--help'] : [...argv], { from: 'user' })

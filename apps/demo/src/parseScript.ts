@@ -25,7 +25,7 @@ export function parseScript(text: string, file: string): Script {
   const result = v.safeParse(ScriptSchema, json)
   if (result.success) return result.output
   // Re-check each step against the schema its key selects, for a precise message.
-  const steps = (json as { steps?: unknown }).steps
+  const steps = typeof json === 'object' && json !== null ? (json as { steps?: unknown }).steps : undefined
   if (Array.isArray(steps)) {
     for (const [index, step] of steps.entries()) {
       const schema = stepSchema(step)

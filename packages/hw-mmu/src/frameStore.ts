@@ -21,6 +21,20 @@ import { PAGE_SIZE } from './paging.js'
 /** Receives each hardware event as it happens. */
 export type HwRecorder = (event: HwEvent) => void
 
+/**
+ * The optional high-volume lane of a recorder: the per-access events as numeric calls, so a
+ * recorded TLB hit or small store allocates no event object. Each call stands for exactly the
+ * event its name says, with the same fields in the same order; an Mmu given a lane
+ * (`Mmu.setRecorder(recorder, lane)`) sends those events here and every other event to the
+ * recorder, in the order they happen.
+ */
+export interface HwRecordingLane {
+  /** hw.tlbHit of level `tlb` (a TlbIndex), entry (set, way), with the entry's age before the hit. */
+  tlbHit(tlb: number, set: number, way: number, previousAge: number): void
+  /** hw.physicalWrite: a little-endian store of 1, 2 or 4 bytes at physical `address`. */
+  physicalWrite(address: number, size: number, value: number, previousValue: number): void
+}
+
 /** Largest supported store: 2^20 frames (4 GiB), so every physical address in RAM is a uint32. */
 export const MAX_FRAME_COUNT = 0x100000
 

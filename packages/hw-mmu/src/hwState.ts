@@ -123,8 +123,9 @@ export class HwState {
   /** @internal 32-bit addresses, paging on, no PCIDs: the case the inlined TLB-hit path handles. */
   fastPath = false
   /**
-   * @internal An Mmu records this state's changes as events: its inlined hit path, which emits
-   * none, stays off. Not hardware state: set by Mmu.setRecorder, untouched by restores.
+   * @internal An Mmu records this state's changes as events without a numeric lane: its inlined
+   * hit path, which builds no event, stays off. Not hardware state: set by Mmu.setRecorder,
+   * untouched by restores.
    */
   recording = false
   /** @internal TLB flags an access needs, by access code × 2 + user. */

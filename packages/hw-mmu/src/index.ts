@@ -2,6 +2,7 @@
 // of 32-bit, PAE and 4-level paging, the page walk, the TLB and the page-fault exception. It knows
 // nothing about the OS.
 export { InvariantError } from './assert.js'
+export { checkTlbConsistency } from './checkTlbConsistency.js'
 export type {
   HwAccessedDirtySet,
   HwControlChanged,
@@ -24,7 +25,7 @@ export type {
   TlbEntryRecord,
 } from './events.js'
 export { applyHwEvent, HW_EVENT_TYPES, undoHwEvent } from './events.js'
-export type { FrameStoreOptions, HwRecorder } from './frameStore.js'
+export type { FrameStoreOptions, HwRecorder, HwRecordingLane } from './frameStore.js'
 export {
   applyFrameAllocated,
   applyFrameFreed,
@@ -133,4 +134,5 @@ export {
   TLB_USER,
   TLB_WRITABLE,
   TlbLevel,
+  undoTlbHit,
 } from './tlb.js'

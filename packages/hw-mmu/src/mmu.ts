@@ -27,6 +27,7 @@ import {
   busReadScalar,
   type FrameStore,
   type HwRecorder,
+  type HwRecordingLane,
 } from './frameStore.js'
 import {
   applyControlChanged,
@@ -64,6 +65,7 @@ import {
   applyTlbFlushCounted,
   applyTlbHit,
   applyTlbHitThroughMirror,
+  reportTlbHitThroughMirror,
   applyTlbInvalidate,
   applyTlbMiss,
   applyTlbStatisticsReset,
@@ -184,7 +186,11 @@ const WRITE = ACCESS_WRITE
 const EXECUTE = ACCESS_EXECUTE
 const USER_FLAG = TLB_USER
 const tlbHitThroughMirror = applyTlbHitThroughMirror
+const reportHitThroughMirror = reportTlbHitThroughMirror
 const read32At = busRead32
+const readInto = busReadInto
+const readScalarAt = busReadScalar
+const writeBytesAt = applyPhysicalBytesWritten
 const MIRROR_VALID = TLB_MIRROR_VALID
 const MIRROR_PAGE_MASK = TLB_MIRROR_PAGE_MASK
 const MIRROR_FLAGS_SHIFT = TLB_MIRROR_FLAGS_SHIFT
@@ -199,6 +205,8 @@ export class Mmu {
   /** The fault of the last failed access (set whenever an access ends in a fault). */
   lastFault: CpuFault | undefined = undefined
   private recorder: HwRecorder | undefined = undefined
+  /** The recorder's numeric lane for TLB hits and small stores (set only with a recorder). */
+  private lane: HwRecordingLane | undefined = undefined
   private faultHandler: FaultHandler | undefined = undefined
   private readonly maxFaultRetries: number
   private readonly walkOut = new WalkOutput()
@@ -255,10 +263,17 @@ export class Mmu {
     return this.editor
   }
 
-  /** Attaches (or detaches) the recorder that receives every state change as an event. */
-  setRecorder(recorder: HwRecorder | undefined): void {
+  /**
+   * Attaches (or detaches) the recorder that receives every state change as an event. With a
+   * `lane`, TLB hits and stores of 1, 2 or 4 bytes go to the lane's numeric calls instead (the
+   * same events, in the same order, without event objects); everything else to `recorder`.
+   */
+  setRecorder(recorder: HwRecorder | undefined, lane?: HwRecordingLane): void {
     this.recorder = recorder
-    setHwRecording(this.state, recorder !== undefined)
+    this.lane = recorder === undefined ? undefined : lane
+    // With a lane the inlined hit path stays on and reports each hit to it.
+    setHwRecording(this.state, recorder !== undefined && this.lane === undefined)
+    for (const tlb of this.state.tlbs) if (tlb !== undefined) tlb.hitLane = this.lane
     this.state.frames.setRecorder(recorder)
   }
 
@@ -567,6 +582,8 @@ export class Mmu {
       const mirror = tlb.mirror
       const row = (vpn & tlb.mirrorMask) << 2
       if ((mirror[row]! & (MIRROR_VALID | MIRROR_PAGE_MASK | required)) === (MIRROR_VALID | vpn | required)) {
+        const lane = tlb.hitLane
+        if (lane !== undefined) reportHitThroughMirror(lane, tlb, row)
         tlbHitThroughMirror(tlb, row)
         return mirror[row + 1]! | (va & 0xfff)
       }
@@ -760,6 +777,11 @@ export class Mmu {
 
   private recordHit(tlb: TlbLevel, index: number): void {
     const set = Math.floor(index / tlb.ways)
+    const lane = this.lane
+    if (lane !== undefined) {
+      lane.tlbHit(tlb.index, set, index - set * tlb.ways, tlbEntryAge(tlb, index))
+      return
+    }
     this.recorder!({
       type: 'hw.tlbHit',
       tlb: tlb.index,
@@ -825,7 +847,7 @@ export class Mmu {
     const data = new Uint8Array(length)
     let done = 0
     for (let k = 0; k < chunks.length; k += 2) {
-      busReadInto(this.state.frames, chunks[k]!, data, done, chunks[k + 1]!)
+      readInto(this.state.frames, chunks[k]!, data, done, chunks[k + 1]!)
       done += chunks[k + 1]!
     }
     return { ok: true, data }
@@ -838,7 +860,13 @@ export class Mmu {
       const pa = chunks[k]!
       const length = chunks[k + 1]!
       const part = bytes.subarray(done, done + length)
-      if (this.recorder !== undefined) {
+      const lane = this.lane
+      if (lane !== undefined && (length === 1 || length === 2 || length === 4)) {
+        // The same state change as the bytes written, as a scalar store (no arrays).
+        let value = 0
+        for (let b = length - 1; b >= 0; b--) value = value * 256 + part[b]!
+        lane.physicalWrite(pa, length, value, readScalarAt(frames, pa, length))
+      } else if (this.recorder !== undefined) {
         const previous = new Uint8Array(length)
         busReadInto(frames, pa, previous, 0, length)
         this.recorder({
@@ -848,7 +876,7 @@ export class Mmu {
           previousBytes: Array.from(previous),
         })
       }
-      applyPhysicalBytesWritten(frames, pa, part)
+      writeBytesAt(frames, pa, part)
       done += length
     }
   }
@@ -874,7 +902,10 @@ export class Mmu {
     if ((va & 0xfff) <= 4096 - size) {
       const pa = this.translateVa(va, ACCESS_WRITE, user)
       if (pa < 0) return false
-      if (this.recorder !== undefined) {
+      const lane = this.lane
+      if (lane !== undefined) {
+        lane.physicalWrite(pa, size, value, readScalarAt(frames, pa, size))
+      } else if (this.recorder !== undefined) {
         this.recorder({
           type: 'hw.physicalWrite',
           address: pa,

@@ -40,6 +40,8 @@
 // fills so far), so the whole replacement state is in the arrays and counters, and recorded fills
 // replay exactly. Only the apply functions below change a level.
 
+import type { HwRecordingLane } from './frameStore.js'
+
 /** A replacement policy. */
 export type ReplacementPolicy = 'lru' | 'fifo' | 'random'
 
@@ -166,6 +168,11 @@ export class TlbLevel {
    * kept here so that the path reaches everything it needs through this one object.
    */
   hitPathEnabled = false
+  /**
+   * @internal The recorder's numeric lane while one is attached with a lane (then the inlined hit
+   * path still runs and reports each hit here); undefined otherwise.
+   */
+  hitLane: HwRecordingLane | undefined = undefined
   /** Advanced by every hit and every fill (the LRU/FIFO time stamp source; also counts hits). */
   clock = 0
   fillCount = 0
@@ -432,6 +439,17 @@ export function applyTlbHit(tlb: TlbLevel, index: number): void {
  */
 export function applyTlbHitThroughMirror(tlb: TlbLevel, row: number): void {
   tlb.mirrorStamps[row >> 2] = ++tlb.clock
+}
+
+/**
+ * Reports a hit through mirror row `row` to `lane` as hw.tlbHit (before the hit is applied: the
+ * entry's age is the previous one). The recorded inlined hit path's.
+ */
+export function reportTlbHitThroughMirror(lane: HwRecordingLane, tlb: TlbLevel, row: number): void {
+  const index = tlb.mirror[row + 2]!
+  const ways = tlb.ways
+  const set = Math.floor(index / ways)
+  lane.tlbHit(tlb.index, set, index - set * ways, tlbEntryAge(tlb, index))
 }
 
 /** Reverts hw.tlbHit: the clock steps back (one hit fewer) and LRU restores the entry's age. */

@@ -43,12 +43,14 @@ export type PageFaultKind =
   | 'spurious'
   | 'no-memory'
 
+/** An address space was created for process `pid`, with its page directory (or top-level table) at `directoryPfn`. */
 export interface MmAddressSpaceCreated {
   readonly type: 'mm.addressSpaceCreated'
   readonly pid: number
   readonly directoryPfn: number
 }
 
+/** Process `pid`'s address space was deleted, with its commit-charge and working-set peaks. */
 export interface MmAddressSpaceDeleted {
   readonly type: 'mm.addressSpaceDeleted'
   readonly pid: number
@@ -57,12 +59,14 @@ export interface MmAddressSpaceDeleted {
   readonly workingSetPeak: number
 }
 
+/** A MEMORY_AREA was inserted into process `pid`'s AVL tree (the record is enough to remove it again). */
 export interface MmAreaInserted {
   readonly type: 'mm.areaInserted'
   readonly pid: number
   readonly area: AreaRecord
 }
 
+/** A MEMORY_AREA was removed from process `pid`'s AVL tree (the record is enough to insert it again). */
 export interface MmAreaRemoved {
   readonly type: 'mm.areaRemoved'
   readonly pid: number

@@ -22,22 +22,39 @@ export const MemoryFlag = {
   MEM_4MB_PAGES: 0x80000000,
 } as const
 
+/** The allocation, free and state flags one by one: {@link MemoryFlag}'s values as named constants. */
 export const {
+  /** Commit pages: charge them against the commit limit; backed by demand-zero frames on first touch. */
   MEM_COMMIT,
+  /** Reserve a range of address space without committing it. */
   MEM_RESERVE,
+  /** Decommit pages (NtFreeVirtualMemory): they stay reserved. */
   MEM_DECOMMIT,
+  /** Release a whole reservation (NtFreeVirtualMemory). */
   MEM_RELEASE,
+  /** Region state of free address space (MEMORY_BASIC_INFORMATION.State). */
   MEM_FREE,
+  /** Region type of private memory (MEMORY_BASIC_INFORMATION.Type). */
   MEM_PRIVATE,
+  /** Region type of a mapped section view. */
   MEM_MAPPED,
+  /** Mark pages as no longer interesting; their contents may be discarded. */
   MEM_RESET,
+  /** Place the reservation at the highest fitting address. */
   MEM_TOP_DOWN,
+  /** Track written pages (GetWriteWatch). */
   MEM_WRITE_WATCH,
+  /** AWE physical-pages region (not simulated). */
   MEM_PHYSICAL,
+  /** Rotate region (not simulated). */
   MEM_ROTATE,
+  /** Undo a MEM_RESET (same value as MEM_IMAGE). */
   MEM_RESET_UNDO,
+  /** Region type of a mapped image view (same value as MEM_RESET_UNDO). */
   MEM_IMAGE,
+  /** Allocate with large pages (NtAllocateVirtualMemory refuses it with STATUS_PRIVILEGE_NOT_HELD). */
   MEM_LARGE_PAGES,
+  /** Allocate 4 MiB pages (obsolete flag). */
   MEM_4MB_PAGES,
 } = MemoryFlag
 
@@ -56,17 +73,29 @@ export const PageProtection = {
   PAGE_WRITECOMBINE: 0x400,
 } as const
 
+/** The page protections one by one: {@link PageProtection}'s values as named constants. */
 export const {
+  /** No access: any access raises an access violation. */
   PAGE_NOACCESS,
+  /** Read-only access. */
   PAGE_READONLY,
+  /** Read and write access. */
   PAGE_READWRITE,
+  /** Copy-on-write access (mapped views). */
   PAGE_WRITECOPY,
+  /** Execute-only access. */
   PAGE_EXECUTE,
+  /** Execute and read access. */
   PAGE_EXECUTE_READ,
+  /** Execute, read and write access. */
   PAGE_EXECUTE_READWRITE,
+  /** Execute and copy-on-write access (mapped views). */
   PAGE_EXECUTE_WRITECOPY,
+  /** Guard-page modifier: the first access raises STATUS_GUARD_PAGE_VIOLATION and clears it. */
   PAGE_GUARD,
+  /** Non-cached modifier. */
   PAGE_NOCACHE,
+  /** Write-combined modifier. */
   PAGE_WRITECOMBINE,
 } = PageProtection
 

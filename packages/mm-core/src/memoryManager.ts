@@ -8,6 +8,7 @@
 import {
   applyHwEvent,
   type HwEvent,
+  type HwRecordingLane,
   type HwSnapshot,
   Mmu,
   type PageFault,
@@ -827,10 +828,13 @@ export class MemoryManager {
 
   // ---- recorder and time travel ----------------------------------------------------------------
 
-  /** Attach (or detach) the recorder of every mm and hw event, in causal order. */
-  setRecorder(recorder: MmRecorder | undefined): void {
+  /**
+   * Attach (or detach) the recorder of every mm and hw event, in causal order. `lane`: hw-mmu's
+   * numeric lane for TLB hits and small stores (see `Mmu.setRecorder`).
+   */
+  setRecorder(recorder: MmRecorder | undefined, lane?: HwRecordingLane): void {
     this.core.recorder = recorder
-    this.mmu.setRecorder(recorder)
+    this.mmu.setRecorder(recorder, lane)
   }
 
   /** Apply a recorded mm event (replay). hw events go to hw-mmu's applyHwEvent with `this.mmu.state`. */

@@ -99,6 +99,7 @@ export class MmState {
     return this.spaces.get(pid)
   }
 
+  /** A copy of the state that `restore` brings back (areas and regions are persistent, so shared). */
   checkpoint(): MmStateCheckpoint {
     return {
       spaces: new Map(this.spaces),
@@ -109,6 +110,7 @@ export class MmState {
     }
   }
 
+  /** Brings the state back to a `checkpoint`. */
   restore(checkpoint: MmStateCheckpoint): void {
     this.spaces = new Map(checkpoint.spaces)
     this.commit = checkpoint.commit

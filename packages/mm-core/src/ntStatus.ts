@@ -59,51 +59,97 @@ export type NtStatusName = keyof typeof NtStatus
 export type NtStatusValue = (typeof NtStatus)[NtStatusName]
 
 export const {
+  /** The operation succeeded. `0x00000000`. */
   STATUS_SUCCESS,
+  /** Fault resolved from a page in transition (soft fault). `0x00000110`. */
   STATUS_PAGE_FAULT_TRANSITION,
+  /** Fault resolved with a demand-zero page. `0x00000111`. */
   STATUS_PAGE_FAULT_DEMAND_ZERO,
+  /** Fault resolved by a copy-on-write copy. `0x00000112`. */
   STATUS_PAGE_FAULT_COPY_ON_WRITE,
+  /** Fault on a guard page (handled by the guard-page path). `0x00000113`. */
   STATUS_PAGE_FAULT_GUARD_PAGE,
+  /** Fault resolved by reading the page file (hard fault). `0x00000114`. */
   STATUS_PAGE_FAULT_PAGING_FILE,
+  /** Informational: the pages were not locked. `0x40000017`. */
   STATUS_WAS_UNLOCKED,
+  /** Informational: the pages were already locked. `0x40000019`. */
   STATUS_WAS_LOCKED,
+  /** Warning raised by the first access to a PAGE_GUARD page. `0x80000001`. */
   STATUS_GUARD_PAGE_VIOLATION,
+  /** Warning: only part of a read or write between processes was done. `0x8000000D`. */
   STATUS_PARTIAL_COPY,
+  /** Generic failure. `0xC0000001`. */
   STATUS_UNSUCCESSFUL,
+  /** The service or option is not implemented. `0xC0000002`. */
   STATUS_NOT_IMPLEMENTED,
+  /** Unknown information class. `0xC0000003`. */
   STATUS_INVALID_INFO_CLASS,
+  /** The information buffer has the wrong length. `0xC0000004`. */
   STATUS_INFO_LENGTH_MISMATCH,
+  /** Access violation: the access is not allowed or the address is not valid. `0xC0000005`. */
   STATUS_ACCESS_VIOLATION,
+  /** A page could not be read in. `0xC0000006`. */
   STATUS_IN_PAGE_ERROR,
+  /** The handle is not valid. `0xC0000008`. */
   STATUS_INVALID_HANDLE,
+  /** The client id (process or thread id) is not valid. `0xC000000B`. */
   STATUS_INVALID_CID,
+  /** A parameter is not valid. `0xC000000D`. */
   STATUS_INVALID_PARAMETER,
+  /** Not enough virtual memory or page file quota. `0xC0000017`. */
   STATUS_NO_MEMORY,
+  /** The range overlaps an existing reservation. `0xC0000018`. */
   STATUS_CONFLICTING_ADDRESSES,
+  /** The range cannot be freed. `0xC000001A`. */
   STATUS_UNABLE_TO_FREE_VM,
+  /** The section cannot be deleted. `0xC000001B`. */
   STATUS_UNABLE_TO_DELETE_SECTION,
+  /** The address range is already committed (ntstatus.h wording). `0xC0000021`. */
   STATUS_ALREADY_COMMITTED,
+  /** The handle lacks a required access right. `0xC0000022`. */
   STATUS_ACCESS_DENIED,
+  /** The buffer is too small. `0xC0000023`. */
   STATUS_BUFFER_TOO_SMALL,
+  /** The handle refers to an object of another type. `0xC0000024`. */
   STATUS_OBJECT_TYPE_MISMATCH,
+  /** The pages are not locked. `0xC000002A`. */
   STATUS_NOT_LOCKED,
+  /** The range is not committed. `0xC000002D`. */
   STATUS_NOT_COMMITTED,
+  /** A quota is exceeded. `0xC0000044`. */
   STATUS_QUOTA_EXCEEDED,
+  /** The page protection is not valid. `0xC0000045`. */
   STATUS_INVALID_PAGE_PROTECTION,
+  /** Incompatible file mapping. `0xC000004D`. */
   STATUS_INCOMPATIBLE_FILE_MAP,
+  /** The caller lacks a required privilege. `0xC0000061`. */
   STATUS_PRIVILEGE_NOT_HELD,
+  /** Not enough system resources. `0xC000009A`. */
   STATUS_INSUFFICIENT_RESOURCES,
+  /** MEM_RELEASE must start at the reservation base. `0xC000009F`. */
   STATUS_FREE_VM_NOT_AT_BASE,
+  /** The address is not in an allocation. `0xC00000A0`. */
   STATUS_MEMORY_NOT_ALLOCATED,
+  /** Parameter 1 of the service is not valid. `0xC00000EF`. */
   STATUS_INVALID_PARAMETER_1,
+  /** Parameter 2 of the service is not valid. `0xC00000F0`. */
   STATUS_INVALID_PARAMETER_2,
+  /** Parameter 3 of the service is not valid. `0xC00000F1`. */
   STATUS_INVALID_PARAMETER_3,
+  /** Parameter 4 of the service is not valid. `0xC00000F2`. */
   STATUS_INVALID_PARAMETER_4,
+  /** Parameter 5 of the service is not valid. `0xC00000F3`. */
   STATUS_INVALID_PARAMETER_5,
+  /** Parameter 6 of the service is not valid. `0xC00000F4`. */
   STATUS_INVALID_PARAMETER_6,
+  /** The stack overflowed (its guard page reached reserved memory). `0xC00000FD`. */
   STATUS_STACK_OVERFLOW,
+  /** The process is exiting. `0xC000010A`. */
   STATUS_PROCESS_IS_TERMINATING,
+  /** The commit limit would be exceeded. `0xC000012D`. */
   STATUS_COMMITMENT_LIMIT,
+  /** The address is not valid. `0xC0000141`. */
   STATUS_INVALID_ADDRESS,
 } = NtStatus
 

@@ -64,10 +64,12 @@ export class PageFile {
     if (slot < this.hint) this.hint = slot
   }
 
+  /** A copy of the page file's slots and contents that `restore` brings back. */
   checkpoint(): PageFileCheckpoint {
     return { slots: this.slots.slice(), used: this.used, hint: this.hint }
   }
 
+  /** Brings the page file back to a `checkpoint`. */
   restore(checkpoint: PageFileCheckpoint): void {
     assert(checkpoint.slots.length === this.slotCount, 'PageFile.restore: checkpoint of another size')
     this.slots = checkpoint.slots.slice()

@@ -3,7 +3,7 @@
 //  2. kernel.at(random seq) on a 10M-event machine trace vs a 100k-event one;
 //  3. importing + replaying the shipped lackey trace vs the same accesses through cpu.* directly;
 //  4. bytes per event of the binary machine trace (and JSON Lines).
-// Run: pnpm bench time-travel (or: tsx --conditions=@ntmm/source bench/timeTravel.ts)
+// Run: pnpm bench (all), pnpm bench time-travel (this part), or tsx --conditions=@ntmm/source bench/timeTravel.ts
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -4,20 +4,33 @@
 
 /** Standard rights shared by every object type. */
 export const DELETE = 0x00010000
+/** Standard right: read the security descriptor. */
 export const READ_CONTROL = 0x00020000
+/** Standard right: change the DACL. */
 export const WRITE_DAC = 0x00040000
+/** Standard right: change the owner. */
 export const WRITE_OWNER = 0x00080000
+/** Standard right: wait on the object. */
 export const SYNCHRONIZE = 0x00100000
+/** DELETE | READ_CONTROL | WRITE_DAC | WRITE_OWNER. */
 export const STANDARD_RIGHTS_REQUIRED = 0x000f0000
+/** The standard rights of a generic read (READ_CONTROL). */
 export const STANDARD_RIGHTS_READ = READ_CONTROL
+/** The standard rights of a generic write (READ_CONTROL). */
 export const STANDARD_RIGHTS_WRITE = READ_CONTROL
+/** The standard rights of a generic execute (READ_CONTROL). */
 export const STANDARD_RIGHTS_EXECUTE = READ_CONTROL
 /** Needs SeSecurityPrivilege, which simulated processes do not hold. */
 export const ACCESS_SYSTEM_SECURITY = 0x01000000
+/** Ask for every right the caller may have. */
 export const MAXIMUM_ALLOWED = 0x02000000
+/** Generic all access, mapped through the object type's GenericMapping. */
 export const GENERIC_ALL = 0x10000000
+/** Generic execute access, mapped through the object type's GenericMapping. */
 export const GENERIC_EXECUTE = 0x20000000
+/** Generic write access, mapped through the object type's GenericMapping. */
 export const GENERIC_WRITE = 0x40000000
+/** Generic read access, mapped through the object type's GenericMapping. */
 export const GENERIC_READ = 0x80000000
 
 /** Process-specific rights (pstypes.h). */
@@ -41,20 +54,35 @@ export const ProcessAccess = {
 } as const
 
 export const {
+  /** Process right: terminate the process. */
   PROCESS_TERMINATE,
+  /** Process right: create a thread in it. */
   PROCESS_CREATE_THREAD,
+  /** Process right: set its session id. */
   PROCESS_SET_SESSIONID,
+  /** Process right: allocate, free and protect its virtual memory. */
   PROCESS_VM_OPERATION,
+  /** Process right: read its memory (NtReadVirtualMemory). */
   PROCESS_VM_READ,
+  /** Process right: write its memory (NtWriteVirtualMemory). */
   PROCESS_VM_WRITE,
+  /** Process right: duplicate handles into or out of its handle table. */
   PROCESS_DUP_HANDLE,
+  /** Process right: create a child process. */
   PROCESS_CREATE_PROCESS,
+  /** Process right: set its quotas. */
   PROCESS_SET_QUOTA,
+  /** Process right: set its information. */
   PROCESS_SET_INFORMATION,
+  /** Process right: query its information and virtual memory (NtQueryVirtualMemory). */
   PROCESS_QUERY_INFORMATION,
+  /** Process right: suspend and resume it. */
   PROCESS_SUSPEND_RESUME,
+  /** Process right: query limited information. */
   PROCESS_QUERY_LIMITED_INFORMATION,
+  /** Process right: set limited information. */
   PROCESS_SET_LIMITED_INFORMATION,
+  /** Every process right: STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF (Vista and later). */
   PROCESS_ALL_ACCESS,
 } = ProcessAccess
 
@@ -63,7 +91,9 @@ export const THREAD_ALL_ACCESS = 0x001fffff
 
 /** NtDuplicateObject options. */
 export const DUPLICATE_CLOSE_SOURCE = 0x1
+/** NtDuplicateObject option: the new handle gets the source handle's access. */
 export const DUPLICATE_SAME_ACCESS = 0x2
+/** NtDuplicateObject option: the new handle gets the source handle's attributes. */
 export const DUPLICATE_SAME_ATTRIBUTES = 0x4
 
 /** A generic mapping: what GENERIC_READ/WRITE/EXECUTE/ALL stand for on one object type. */

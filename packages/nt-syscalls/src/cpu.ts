@@ -38,9 +38,13 @@ export interface CpuAccessResult {
 /** A user-mode thread of one process. */
 export interface Cpu {
   readonly pid: number
+  /** Reads `length` bytes as the thread would (page faults are taken and resolved). */
   read(address: number, length: number): CpuReadResult
+  /** Writes `data` as the thread would (page faults are taken and resolved). */
   write(address: number, data: Uint8Array | readonly number[]): CpuAccessResult
+  /** Fetches an instruction at `address` (execute access: DEP applies where the paging mode has NX). */
   execute(address: number): CpuAccessResult
+  /** Reads `length` bytes without side effects: no fault is taken, no A/D bit or TLB entry changes. */
   peek(address: number, length: number): CpuReadResult
 }
 

@@ -2,6 +2,9 @@
 // memory API, and the Kernel that composes @ntmm/hw-mmu and @ntmm/mm-core into one machine.
 
 export * from './accessRights.js'
+export { InvariantError } from './assert.js'
+export { checkKernelInvariants, type KernelInvariantOptions } from './checkKernelInvariants.js'
+export { type InvariantCheckOptions, withInvariantChecks } from './withInvariantChecks.js'
 export {
   type Cpu,
   type CpuAccessResult,

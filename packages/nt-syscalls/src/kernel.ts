@@ -4,7 +4,15 @@
 // every event of every layer reaches `onEvent` in order, stamped with the system call or access
 // that caused it (docs/decisions/002).
 
-import type { Mmu, PageFault, TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
+import type {
+  HwEvent,
+  HwRecordingLane,
+  Mmu,
+  PageFault,
+  TlbConfig,
+  TlbIndex,
+  TlbPresetName,
+} from '@ntmm/hw-mmu'
 import type { AddressSpace, MemoryArea, MemoryManager } from '@ntmm/mm-core'
 import { type CheckpointPolicy, NO_CAUSE, Timeline, type TraceLog } from '@ntmm/trace'
 import { InvariantError } from './assert.js'
@@ -60,7 +68,10 @@ export interface KernelOptions {
   readonly seed?: number
   /** Page replacement policy of the memory manager (default 'working-set'). */
   readonly replacementPolicy?: MachineConfig['replacementPolicy']
-  /** Receives every event of every layer, in order. */
+  /**
+   * Receives every event of every layer, in order. When recording, a TLB hit stored in its
+   * access's row (docs/time-travel.md, Storage) arrives as `hw.tlbHit` with the access's seq.
+   */
   readonly onEvent?: (record: KernelEventRecord) => void
   /**
    * Record every input and every event of every layer into {@link Kernel.trace} (docs/time-travel.md).
@@ -118,6 +129,20 @@ const VIEW_WIN32: ReadonlySet<string> = new Set([
   'VirtualQueryEx',
 ])
 
+/** Shortens a stack to `length` (pop: setting `length` is a slow builtin call, this is per access). */
+// Module constants for the per-access path: under a CommonJS transform of ESM (tsx runs the
+// benches that way) each read of an imported binding is a getter call.
+const READ_CODE = ACCESS_CODE.read
+const WRITE_CODE = ACCESS_CODE.write
+const EXECUTE_CODE = ACCESS_CODE.execute
+const toLittleEndian = littleEndian
+const SUCCESS = STATUS_SUCCESS
+const NONE = NO_CAUSE
+
+function truncate(stack: number[], length: number): void {
+  while (stack.length > length) stack.pop()
+}
+
 /** One simulated machine with processes. */
 export class Kernel {
   readonly arch: Arch
@@ -162,15 +187,16 @@ export class Kernel {
     this.#checkpointPolicy = options.checkpoints
     const view = restored?.seq !== undefined
     this.#onEvent = view ? undefined : options.onEvent
+    const ways = mm.mmu.state.tlbs.map((tlb) => tlb?.ways ?? 0)
     this.#recorder = restored?.log
-      ? new MachineRecorder(restored.log)
+      ? new MachineRecorder(restored.log, ways)
       : options.record === true && !view
-        ? new MachineRecorder()
+        ? new MachineRecorder(undefined, ways)
         : undefined
     if (this.#onEvent || this.#recorder) {
       const record = (event: { readonly type: string }) => this.#record(event)
       this.ob.setRecorder(record)
-      mm.setRecorder(record)
+      mm.setRecorder(record, this.#recorder ? this.#createLane(this.#recorder) : undefined)
     }
     this.#vm = this.#createPort()
     this.#tracer = {
@@ -189,6 +215,39 @@ export class Kernel {
     }
   }
 
+  /**
+   * hw-mmu's recording lane: TLB hits and small stores straight into the recorder's typed
+   * columns, no event objects. Without an onEvent hook the recorder itself is the lane (one
+   * class at the MMU's call site); with one, this wrapper also hands it the events as objects.
+   */
+  #createLane(recorder: MachineRecorder): HwRecordingLane {
+    recorder.causes = this.#causes
+    const onEvent = this.#onEvent
+    if (onEvent === undefined) return recorder
+    const causes = this.#causes
+    const top = () => (causes.length === 0 ? NO_CAUSE : causes[causes.length - 1]!)
+    return {
+      tlbHit: (tlb, set, way, previousAge) => {
+        const cause = top()
+        const seq = recorder.recordTlbHit(tlb, set, way, previousAge, cause)
+        const event: HwEvent = { type: 'hw.tlbHit', tlb: tlb as TlbIndex, set, way, previousAge }
+        onEvent({ seq, cause: cause === NO_CAUSE ? undefined : cause, event })
+      },
+      physicalWrite: (address, size, value, previousValue) => {
+        const cause = top()
+        const seq = recorder.recordPhysicalWrite(address, size, value, previousValue, cause)
+        const event: HwEvent = {
+          type: 'hw.physicalWrite',
+          address,
+          size: size as 1 | 2 | 4,
+          value,
+          previousValue,
+        }
+        onEvent({ seq, cause: cause === NO_CAUSE ? undefined : cause, event })
+      },
+    }
+  }
+
   /** True when events go somewhere (a recorder or an onEvent hook). */
   get #tracing(): boolean {
     return this.#recorder !== undefined || this.#onEvent !== undefined
@@ -197,7 +256,7 @@ export class Kernel {
   /** Pop the cause stack down to (and including) `seq`, closing an open fault on the way. */
   #unwind(seq: number): void {
     const index = this.#causes.lastIndexOf(seq)
-    if (index >= 0) this.#causes.length = index
+    if (index >= 0) truncate(this.#causes, index)
     if (this.#openFault >= 0 && !this.#causes.includes(this.#openFault)) this.#openFault = -1
   }
 
@@ -212,7 +271,7 @@ export class Kernel {
       cause = this.#openFault
       this.#unwind(this.#openFault)
     }
-    const seq = this.#recorder ? this.#recorder.record(event, cause ?? NO_CAUSE) : this.#seq++
+    const seq = this.#recorder ? this.#recorder.record(event, cause ?? NONE) : this.#seq++
     this.#onEvent?.({ seq, cause, event })
     if (type === 'hw.pageFault') {
       // access → #PF → the memory manager's frame, PTE and mapping events.
@@ -536,34 +595,41 @@ export class Kernel {
       run: () => R,
     ): R => {
       if (this.viewOf !== undefined) this.#refuse(`cpu(${pid}).${access}`)
-      if (!this.#recorder && !this.#onEvent) return run()
-      const depth = this.#causes.length
+      const recorder = this.#recorder
+      if (recorder === undefined && this.#onEvent === undefined) return run()
+      const causes = this.#causes
+      const depth = causes.length
       let seq: number
-      if (this.#recorder) {
+      if (recorder !== undefined) {
         const small = data !== undefined && data.length <= 8
-        seq = this.#recorder.access(
+        seq = recorder.beginAccess(
           pid,
-          ACCESS_CODE[access],
+          access === 'read' ? READ_CODE : access === 'write' ? WRITE_CODE : EXECUTE_CODE,
           address,
           length,
-          small ? littleEndian(data, 0, 4) : 0,
-          small && data.length > 4 ? littleEndian(data, 4, 4) : 0,
+          small ? toLittleEndian(data, 0, 4) : 0,
+          small && data.length > 4 ? toLittleEndian(data, 4, 4) : 0,
         )
-        this.#onEvent?.({
-          seq,
-          cause: undefined,
-          event: { type: 'nt.cpuAccess', pid, access, address, length },
-        })
+        if (this.#onEvent !== undefined) {
+          this.#onEvent({
+            seq,
+            cause: undefined,
+            event: { type: 'nt.cpuAccess', pid, access, address, length },
+          })
+        }
         if (data !== undefined && !small)
-          this.#recorder.record({ type: 'nt.cpuWriteData', bytes: Array.from(data) }, seq)
+          recorder.record({ type: 'nt.cpuWriteData', bytes: Array.from(data) }, seq)
       } else {
         seq = this.#record({ type: 'nt.cpuAccess', pid, access, address, length }, undefined)
       }
-      this.#causes.push(seq)
+      // The access causes what it does (the recorder's lane reads the top of this stack).
+      causes.push(seq)
       try {
         return run()
       } finally {
-        this.#causes.length = depth
+        if (recorder !== undefined) recorder.flushAccess()
+        if (causes.length === depth + 1) causes.pop()
+        else truncate(causes, depth)
         this.#openFault = -1
       }
     }
@@ -600,7 +666,7 @@ export class Kernel {
           return { ...bad(0, address), data: new Uint8Array(0) }
         return traced('read', address, length, undefined, () => {
           const result = this.#mmu(pid).read(address, length, { mode: 'user' })
-          if (result.ok) return { status: STATUS_SUCCESS, data: result.data }
+          if (result.ok) return { status: SUCCESS, data: result.data }
           const exception = raise(result.fault)
           return { status: exception.code, data: new Uint8Array(0), exception }
         })
@@ -613,7 +679,7 @@ export class Kernel {
           const result = this.#mmu(pid).write(address, data, { mode: 'user' })
           if (result.ok) {
             this.#noteWrite(pid, address, data.length)
-            return { status: STATUS_SUCCESS }
+            return { status: SUCCESS }
           }
           const exception = raise(result.fault)
           return { status: exception.code, exception }
@@ -624,7 +690,7 @@ export class Kernel {
         if (!validAddress(address)) return bad(8, address)
         return traced('execute', address, 1, undefined, () => {
           const result = this.#mmu(pid).fetch(address, 1, { mode: 'user' })
-          if (result.ok) return { status: STATUS_SUCCESS }
+          if (result.ok) return { status: SUCCESS }
           const exception = raise(result.fault)
           return { status: exception.code, exception }
         })

@@ -41,11 +41,14 @@ export function machineTrackMapping(
     const event = entry.event
     switch (event.type) {
       case 'nt.cpuAccess':
-        currentPid = event.pid
-        return undefined
       case 'hw.tlbHit':
       case 'hw.tlbMiss': {
-        if (event.type === 'hw.tlbHit') hits++
+        if (event.type === 'nt.cpuAccess') {
+          currentPid = event.pid
+          // An access whose first lookup hit carries that hit in its own row.
+          if (event.tlbHit < 0) return undefined
+        }
+        if (event.type !== 'hw.tlbMiss') hits++
         lookups++
         if (lookups < hitRateWindow) return undefined
         const rate = hits / lookups

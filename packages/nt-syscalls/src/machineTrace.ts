@@ -7,7 +7,7 @@
 // the object-manager state and the Kernel state, applied through the layers' own apply functions.
 
 import type { HwEvent, HwTlbFill, TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
-import { undoHwEvent } from '@ntmm/hw-mmu'
+import { applyTlbHit, undoHwEvent, undoTlbHit } from '@ntmm/hw-mmu'
 import { MemoryManager, type MemoryManagerSnapshot, type MmEvent } from '@ntmm/mm-core'
 import {
   defineSchema,
@@ -19,6 +19,7 @@ import {
   type TraceSchema,
 } from '@ntmm/trace'
 import * as v from 'valibot'
+import { InvariantError } from './assert.js'
 import { applyNtEvent, type NtCpuAccessEvent, type NtEvent, revertNtEvent } from './events.js'
 import {
   applyKernelEvent,
@@ -58,7 +59,22 @@ export interface MachineCpuAccessEvent {
   readonly value: number
   /** A write of 5 to 8 bytes: bytes 4 to 7, little-endian. */
   readonly valueHigh: number
+  /**
+   * The TLB hit of the access's first lookup, when that lookup was the first thing the access
+   * did and hit: level × 2^24 + entry index (set × ways + way); else -1 (then the lookup's own
+   * events follow the access). Stored with the access so a hit costs no row of its own.
+   */
+  readonly tlbHit: number
+  /** The hit entry's age before the hit (for stepping back over it); 0 without a hit. */
+  readonly tlbHitAge: number
 }
+
+/** Level of a `tlbHit` of {@link MachineCpuAccessEvent} (the entry index is `tlbHit & 0xffffff`). */
+export const TLB_HIT_LEVEL_SHIFT = 24
+// Module constants for the recording hot path: under a CommonJS transform of ESM (tsx runs the
+// benches that way) each read of an exported or imported binding is a getter call.
+const HIT_LEVEL_SHIFT = 24
+const NONE = NO_CAUSE
 
 /** The bytes of a write longer than 4 bytes (an input; its cause is the access). */
 export interface MachineCpuWriteDataEvent {
@@ -156,7 +172,16 @@ function buildSchema(): TraceSchema<MachineEvent> {
   const kinds: Record<string, unknown> = {
     'nt.cpuAccess': {
       volume: 'high',
-      fields: { pid: 'u32', access: 'u8', address: 'f64', length: 'u32', value: 'u32', valueHigh: 'u32' },
+      fields: {
+        pid: 'u32',
+        access: 'u8',
+        address: 'f64',
+        length: 'u32',
+        value: 'u32',
+        valueHigh: 'u32',
+        tlbHit: 'i32',
+        tlbHitAge: 'f64',
+      },
       addressFields: ['address'],
     },
     'hw.tlbHit': { volume: 'high', fields: { tlb: 'u8', set: 'u32', way: 'u8', previousAge: 'f64' } },
@@ -229,6 +254,11 @@ export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '1' 
 /**
  * Appends a machine's events to a TraceLog: high-volume kinds through typed-array appenders (no
  * object kept), the rest as frozen objects. Live events are trusted (not re-validated).
+ *
+ * An access is held back until the next event (`beginAccess`): when that event is the TLB hit
+ * of the access's first lookup (`tlbHit`), both become one `nt.cpuAccess` row; anything else
+ * writes the access first. So an access that only hits the TLB appends one row, and a stream of
+ * such accesses is one run of one kind.
  */
 export class MachineRecorder {
   readonly log: TraceLog<MachineEvent>
@@ -243,9 +273,32 @@ export class MachineRecorder {
   readonly #pteWritten: RowAppender
   readonly #frameAllocated: RowAppender
   readonly #frameFreed: RowAppender
+  /** Ways of each TLB level (to number a merged hit's entry). */
+  readonly #ways: readonly number[]
+  // The access held back (seq -1: none).
+  #pendingSeq = -1
+  #pid = 0
+  #accessCode = 0
+  #address = 0
+  #length = 0
+  #value = 0
+  #valueHigh = 0
+  /** The seq the next event gets (checked whenever the held-back access is written). */
+  #next: number
+  /**
+   * The cause stack of the producer (the Kernel's: system call, access, fault); events of the
+   * recording lane are caused by its top, or by nothing when it is empty.
+   */
+  causes: readonly number[] = []
 
-  constructor(log: TraceLog<MachineEvent> = new TraceLog(machineSchema, { validateLowVolume: false })) {
+  /** `ways`: the number of ways of each TLB level (data, instruction, second; 0 when absent). */
+  constructor(
+    log: TraceLog<MachineEvent> = new TraceLog(machineSchema, { validateLowVolume: false }),
+    ways: readonly number[] = [],
+  ) {
     this.log = log
+    this.#next = log.length
+    this.#ways = ways
     this.#access = log.appender('nt.cpuAccess')
     this.#hit = log.appender('hw.tlbHit')
     this.#miss = log.appender('hw.tlbMiss')
@@ -259,7 +312,7 @@ export class MachineRecorder {
     this.#frameFreed = log.appender('hw.frameFreed')
   }
 
-  /** Record a memory access (an input); returns its seq. */
+  /** Record a memory access (an input) at once; returns its seq. */
   access(
     pid: number,
     access: number,
@@ -268,11 +321,134 @@ export class MachineRecorder {
     value: number,
     valueHigh: number,
   ): number {
-    return this.#access.append(pid, access, address, length, value, valueHigh, NO_CAUSE)
+    this.flushAccess()
+    const seq = this.#access.append(pid, access, address, length, value, valueHigh, -1, 0)
+    this.#next = seq + 1
+    return seq
+  }
+
+  /**
+   * Start recording a memory access (an input): returns the seq it gets. Its row is written by
+   * the next event recorded (merged with it when that is the access's TLB hit) or by
+   * {@link MachineRecorder.flushAccess}, which the caller must call when the access ends.
+   */
+  beginAccess(
+    pid: number,
+    access: number,
+    address: number,
+    length: number,
+    value: number,
+    valueHigh: number,
+  ): number {
+    if (this.#pendingSeq >= 0) this.flushAccess()
+    // Every append of this recorder's log goes through it: the next seq follows the last one
+    // (log.length would be a call on whichever appender owns the open run).
+    const seq = this.#next
+    this.#pendingSeq = seq
+    this.#pid = pid
+    this.#accessCode = access
+    this.#address = address
+    this.#length = length
+    this.#value = value
+    this.#valueHigh = valueHigh
+    return seq
+  }
+
+  /** Write the access held back by {@link MachineRecorder.beginAccess}, if any. */
+  flushAccess(): void {
+    const seq = this.#pendingSeq
+    if (seq < 0) return
+    this.#pendingSeq = -1
+    const written = this.#access.append(
+      this.#pid,
+      this.#accessCode,
+      this.#address,
+      this.#length,
+      this.#value,
+      this.#valueHigh,
+      -1,
+      0,
+    )
+    if (written !== seq) throw new InvariantError(`access recorded at ${written}, expected ${seq}`)
+    this.#next = seq + 1
+  }
+
+  /**
+   * hw-mmu's recording lane (`HwRecordingLane`): a TLB hit caused by the top of {@link causes}
+   * (the access, or the fault being handled). The recorder itself is the lane when nothing else
+   * listens, so the MMU's call site sees one class.
+   */
+  tlbHit(tlb: number, set: number, way: number, previousAge: number): void {
+    const causes = this.causes
+    const depth = causes.length
+    this.recordTlbHit(tlb, set, way, previousAge, depth === 0 ? NONE : (causes[depth - 1] as number))
+  }
+
+  /** hw-mmu's recording lane: a store of 1, 2 or 4 bytes caused by the top of {@link causes}. */
+  physicalWrite(address: number, size: number, value: number, previousValue: number): void {
+    const causes = this.causes
+    const depth = causes.length
+    this.recordPhysicalWrite(
+      address,
+      size,
+      value,
+      previousValue,
+      depth === 0 ? NONE : (causes[depth - 1] as number),
+    )
+  }
+
+  /** Record hw.tlbHit with `cause`; returns its seq (the access's when merged into it). */
+  recordTlbHit(tlb: number, set: number, way: number, previousAge: number, cause: number): number {
+    const pending = this.#pendingSeq
+    if (pending >= 0) {
+      if (pending === cause) {
+        this.#pendingSeq = -1
+        const entry = (tlb << HIT_LEVEL_SHIFT) + set * (this.#ways[tlb] ?? 1) + way
+        const written = this.#access.append(
+          this.#pid,
+          this.#accessCode,
+          this.#address,
+          this.#length,
+          this.#value,
+          this.#valueHigh,
+          entry,
+          previousAge,
+        )
+        if (written !== pending)
+          throw new InvariantError(`access recorded at ${written}, expected ${pending}`)
+        this.#next = written + 1
+        return written
+      }
+      this.flushAccess()
+    }
+    const seq = this.#hit.append(tlb, set, way, previousAge, cause)
+    this.#next = seq + 1
+    return seq
+  }
+
+  /** Record hw.physicalWrite with `cause`; returns its seq. */
+  recordPhysicalWrite(
+    address: number,
+    size: number,
+    value: number,
+    previousValue: number,
+    cause: number,
+  ): number {
+    if (this.#pendingSeq >= 0) this.flushAccess()
+    const seq = this.#physicalWrite.append(address, size, value, previousValue, cause)
+    this.#next = seq + 1
+    return seq
   }
 
   /** Record any event of any layer with `cause` (NO_CAUSE for none); returns its seq. */
   record(event: MachineEvent | { readonly type: string }, cause: number): number {
+    if (this.#pendingSeq >= 0) this.flushAccess()
+    const seq = this.#recordNow(event, cause)
+    this.#next = seq + 1
+    return seq
+  }
+
+  #recordNow(event: MachineEvent | { readonly type: string }, cause: number): number {
     const e = event as HwEvent
     switch (e.type) {
       case 'hw.tlbHit':
@@ -321,7 +497,7 @@ export class MachineRecorder {
       default:
         break
     }
-    return this.log.append(event as MachineEvent, cause === NO_CAUSE ? {} : { cause })
+    return this.log.append(event as MachineEvent, cause === NONE ? {} : { cause })
   }
 }
 
@@ -368,7 +544,15 @@ export function applyMachineEvent(state: MachineState, event: Readonly<MachineEv
     return
   }
   switch (type) {
-    case 'nt.cpuAccess':
+    case 'nt.cpuAccess': {
+      const entry = (event as Readonly<MachineCpuAccessEvent>).tlbHit
+      if (entry >= 0) {
+        const tlb = state.mm.mmu.state.tlbs[entry >>> TLB_HIT_LEVEL_SHIFT]
+        if (tlb === undefined) throw new InvariantError(`nt.cpuAccess hit a TLB level this machine lacks`)
+        applyTlbHit(tlb, entry & 0xffffff)
+      }
+      return
+    }
     case 'nt.cpuWriteData':
       return
     case 'nt.processCreated':
@@ -410,7 +594,13 @@ export function machineModel(
       }
       if (type.startsWith('mm.')) return undefined
       switch (type) {
-        case 'nt.cpuAccess':
+        case 'nt.cpuAccess': {
+          const access = event as Readonly<MachineCpuAccessEvent>
+          const entry = access.tlbHit
+          const tlb = entry >= 0 ? state.mm.mmu.state.tlbs[entry >>> TLB_HIT_LEVEL_SHIFT] : undefined
+          if (tlb !== undefined) undoTlbHit(tlb, entry & 0xffffff, access.tlbHitAge)
+          return state
+        }
         case 'nt.cpuWriteData':
           return state
         case 'nt.processCreated':

@@ -94,7 +94,9 @@ function checkConfig(config: unknown, path: string): MachineConfig {
     typeof c !== 'object' ||
     (c.arch !== 'x86' && c.arch !== 'x86-pae' && c.arch !== 'x64') ||
     !Number.isSafeInteger(c.physicalMemory) ||
+    (c.physicalMemory as number) <= 0 ||
     !Number.isSafeInteger(c.pageFile) ||
+    (c.pageFile as number) < 0 ||
     typeof c.replacementPolicy !== 'string' ||
     typeof c.seed !== 'number'
   ) {

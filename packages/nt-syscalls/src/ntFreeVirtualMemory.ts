@@ -67,6 +67,7 @@ export interface ValidFreeRequest {
   readonly freeType: number
 }
 
+/** The outcome of the NtFreeVirtualMemory parameter checks: the failing NTSTATUS, or the validated request. */
 export type FreeValidation =
   | { readonly ok: false; readonly status: number }
   | { readonly ok: true; readonly request: ValidFreeRequest }

@@ -56,6 +56,7 @@ export interface ValidProtectRequest {
   readonly newProtect: number
 }
 
+/** The outcome of the NtProtectVirtualMemory parameter checks: the failing NTSTATUS, or the validated request. */
 export type ProtectValidation =
   | { readonly ok: false; readonly status: number }
   | { readonly ok: true; readonly request: ValidProtectRequest }

@@ -62,6 +62,7 @@ const EMPTY_INFO: MemoryBasicInformation = {
   type: 0,
 }
 
+/** The outcome of the NtQueryVirtualMemory parameter checks: the failing NTSTATUS, or the handle and address to query. */
 export type QueryValidation =
   | { readonly ok: false; readonly status: number }
   | { readonly ok: true; readonly handle: number; readonly baseAddress: number }

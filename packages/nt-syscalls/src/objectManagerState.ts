@@ -27,6 +27,7 @@ export class ObjectManagerState {
     return this.#nextObjectId
   }
 
+  /** The object with id `objectId`, or undefined. */
   object(objectId: number): ObjectHeader | undefined {
     return this.#objects.get(objectId)
   }
@@ -36,6 +37,7 @@ export class ObjectManagerState {
     return [...this.#objects.values()]
   }
 
+  /** The handle table of process `pid`, or undefined. */
   handleTable(pid: number): HandleTable | undefined {
     return this.#handleTables.get(pid)
   }
@@ -52,6 +54,7 @@ export class ObjectManagerState {
 
   // ---- apply functions ----
 
+  /** Adds an object (event apply step). */
   insertObject(objectId: number, type: ObjectTypeName, body: ObjectBody, pointerCount: number): void {
     assert(!this.#objects.has(objectId), `object ${objectId} exists`)
     this.#objects.set(objectId, { id: objectId, type, pointerCount, handleCount: 0, body })
@@ -70,29 +73,34 @@ export class ObjectManagerState {
     if (options.rewindId && objectId === this.#nextObjectId - 1) this.#nextObjectId = objectId
   }
 
+  /** Sets an object's pointer count (event apply and undo step). */
   setPointerCount(objectId: number, pointerCount: number): void {
     const header = this.#objects.get(objectId)
     assert(header !== undefined, `object ${objectId} does not exist`)
     header.pointerCount = pointerCount
   }
 
+  /** Marks a process object exited or not (event apply and undo step). */
   setProcessExited(objectId: number, exited: boolean): void {
     const header = this.#objects.get(objectId)
     assert(header !== undefined && header.body.kind === 'Process', `object ${objectId} is not a process`)
     header.body = { ...(header.body as ProcessBody), exited }
   }
 
+  /** Creates the empty handle table of process `pid` (event apply step). */
   createHandleTable(pid: number): void {
     assert(!this.#handleTables.has(pid), `process ${pid} already has a handle table`)
     this.#handleTables.set(pid, new HandleTable())
   }
 
+  /** Deletes the handle table of process `pid` (event apply step). */
   deleteHandleTable(pid: number): void {
     const table = this.#handleTables.get(pid)
     assert(table !== undefined && table.count === 0, `handle table of ${pid} is missing or not empty`)
     this.#handleTables.delete(pid)
   }
 
+  /** Inserts a handle with its granted access (event apply step). */
   insertHandle(pid: number, handle: number, objectId: number, grantedAccess: number): void {
     const table = this.#handleTables.get(pid)
     const header = this.#objects.get(objectId)
@@ -102,6 +110,7 @@ export class ObjectManagerState {
     header.pointerCount++
   }
 
+  /** Undoes `insertHandle`. */
   unInsertHandle(pid: number, handle: number, reusedSlot: boolean): void {
     const table = this.#handleTables.get(pid)
     assert(table !== undefined, `no handle table for ${pid}`)
@@ -111,12 +120,14 @@ export class ObjectManagerState {
     this.#dropHandleCounts(entry)
   }
 
+  /** Removes a handle (event apply step). */
   removeHandle(pid: number, handle: number): void {
     const table = this.#handleTables.get(pid)
     assert(table !== undefined, `no handle table for ${pid}`)
     this.#dropHandleCounts(table.remove(handle))
   }
 
+  /** Undoes `removeHandle`. */
   unRemoveHandle(pid: number, handle: number, objectId: number, grantedAccess: number): void {
     const table = this.#handleTables.get(pid)
     const header = this.#objects.get(objectId)

@@ -31,19 +31,33 @@ export const Win32Error = {
 } as const
 
 export const {
+  /** Win32 error 0: success. */
   ERROR_SUCCESS,
+  /** Win32 error 5: what RtlNtStatusToDosError returns for STATUS_ACCESS_DENIED, among others. */
   ERROR_ACCESS_DENIED,
+  /** Win32 error 6: what RtlNtStatusToDosError returns for STATUS_INVALID_HANDLE, among others. */
   ERROR_INVALID_HANDLE,
+  /** Win32 error 8: what RtlNtStatusToDosError returns for STATUS_NO_MEMORY, among others. */
   ERROR_NOT_ENOUGH_MEMORY,
+  /** Win32 error 24: what RtlNtStatusToDosError returns for STATUS_INFO_LENGTH_MISMATCH, among others. */
   ERROR_BAD_LENGTH,
+  /** Win32 error 50. */
   ERROR_NOT_SUPPORTED,
+  /** Win32 error 87: what RtlNtStatusToDosError returns for STATUS_INVALID_PARAMETER and STATUS_INVALID_PARAMETER_1..6, among others. */
   ERROR_INVALID_PARAMETER,
+  /** Win32 error 299: what RtlNtStatusToDosError returns for STATUS_PARTIAL_COPY, among others. */
   ERROR_PARTIAL_COPY,
+  /** Win32 error 487: what RtlNtStatusToDosError returns for STATUS_CONFLICTING_ADDRESSES, STATUS_NOT_COMMITTED and STATUS_MEMORY_NOT_ALLOCATED, among others. */
   ERROR_INVALID_ADDRESS,
+  /** Win32 error 998: what RtlNtStatusToDosError returns for STATUS_ACCESS_VIOLATION, among others. */
   ERROR_NOACCESS,
+  /** Win32 error 1001: what RtlNtStatusToDosError returns for STATUS_STACK_OVERFLOW, among others. */
   ERROR_STACK_OVERFLOW,
+  /** Win32 error 1314: what RtlNtStatusToDosError returns for STATUS_PRIVILEGE_NOT_HELD, among others. */
   ERROR_PRIVILEGE_NOT_HELD,
+  /** Win32 error 1455: what RtlNtStatusToDosError returns for STATUS_COMMITMENT_LIMIT, among others. */
   ERROR_COMMITMENT_LIMIT,
+  /** Win32 error 317: what RtlNtStatusToDosError returns for a status it does not know. */
   ERROR_MR_MID_NOT_FOUND,
 } = Win32Error
 

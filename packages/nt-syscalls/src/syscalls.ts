@@ -20,6 +20,7 @@ import type { ServiceContext } from './serviceContext.js'
 export interface NtSyscalls {
   /** The process whose thread makes these calls. */
   readonly pid: number
+  /** Reserves and/or commits a range (MEM_RESERVE, MEM_COMMIT); returns the status and the rounded BaseAddress and RegionSize. */
   NtAllocateVirtualMemory(
     ProcessHandle: number,
     BaseAddress: number,
@@ -28,26 +29,32 @@ export interface NtSyscalls {
     AllocationType: number,
     Protect: number,
   ): AllocateVirtualMemoryResult
+  /** Decommits (MEM_DECOMMIT) or releases (MEM_RELEASE) a range; returns the status and the rounded range. */
   NtFreeVirtualMemory(
     ProcessHandle: number,
     BaseAddress: number,
     RegionSize: number,
     FreeType: number,
   ): FreeVirtualMemoryResult
+  /** Changes the protection of committed pages; returns the status, the rounded range and the old protection. */
   NtProtectVirtualMemory(
     ProcessHandle: number,
     BaseAddress: number,
     RegionSize: number,
     NewProtect: number,
   ): ProtectVirtualMemoryResult
+  /** Describes the region containing BaseAddress (MemoryBasicInformation). */
   NtQueryVirtualMemory(
     ProcessHandle: number,
     BaseAddress: number,
     MemoryInformationClass?: number,
     MemoryInformationLength?: number,
   ): QueryVirtualMemoryResult
+  /** Copies `size` bytes out of a process's memory (PROCESS_VM_READ). */
   NtReadVirtualMemory(ProcessHandle: number, BaseAddress: number, size: number): ReadVirtualMemoryResult
+  /** Copies `data` into a process's memory (PROCESS_VM_WRITE). */
   NtWriteVirtualMemory(ProcessHandle: number, BaseAddress: number, data: Uint8Array): WriteVirtualMemoryResult
+  /** Lists the written pages of a MEM_WRITE_WATCH region. */
   NtGetWriteWatch(
     ProcessHandle: number,
     Flags: number,
@@ -55,13 +62,17 @@ export interface NtSyscalls {
     RegionSize: number,
     EntriesInUserAddressArray: number,
   ): GetWriteWatchResult
+  /** Clears the write-watch state of a range. */
   NtResetWriteWatch(
     ProcessHandle: number,
     BaseAddress: number,
     RegionSize: number,
   ): { readonly status: number }
+  /** Opens a handle to process `pid` with the desired access. */
   NtOpenProcess(DesiredAccess: number, pid: number): OpenProcessResult
+  /** Closes a handle. */
   NtClose(Handle: number): { readonly status: number }
+  /** Duplicates a handle into a target process (or closes the source with DUPLICATE_CLOSE_SOURCE). */
   NtDuplicateObject(
     SourceProcessHandle: number,
     SourceHandle: number,

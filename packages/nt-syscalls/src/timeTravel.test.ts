@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from './createKernel.js'
 import type { Kernel, KernelOptions } from './kernel.js'
+import type { MachineCpuAccessEvent } from './machineTrace.js'
 import { loadKernel } from './machineTraceFile.js'
 import {
   MEM_COMMIT,
@@ -238,6 +239,48 @@ describe('time travel', () => {
       }),
       { numRuns: 10 },
     )
+  })
+
+  it('an access that only hits the TLB is one row holding its hit; an onEvent hook changes nothing recorded', () => {
+    const record = (options: KernelOptions) => {
+      const kernel = createKernel({ ...options, seed: 3, record: true })
+      const { pid } = kernel.createProcess({ name: 'hit.exe' })
+      const nt = kernel.syscalls(pid)
+      const base = nt.NtAllocateVirtualMemory(
+        -1,
+        0,
+        0,
+        0x2000,
+        MEM_RESERVE | MEM_COMMIT,
+        PAGE_READWRITE,
+      ).baseAddress
+      const cpu = kernel.cpu(pid)
+      cpu.write(base, [1, 2, 3, 4]) // demand-zero fault, fill
+      const before = kernel.trace!.length
+      cpu.read(base, 4)
+      cpu.write(base + 4, [5, 6])
+      return { kernel, before }
+    }
+    const seen: string[] = []
+    const { kernel, before } = record({})
+    const hooked = record({ onEvent: (entry) => seen.push(entry.event.type) }).kernel
+    const log = kernel.trace!
+    // The read: one row. The write: its row, then the store.
+    expect(log.length - before).toBe(3)
+    const read = log.at(before) as MachineCpuAccessEvent
+    expect(read.type).toBe('nt.cpuAccess')
+    expect(read.tlbHit).toBeGreaterThanOrEqual(0)
+    expect(log.typeAt(before + 2)).toBe('hw.physicalWrite')
+    expect(log.causeOf(before + 2)).toBe(before + 1)
+    const hits = (seq: number) => kernel.at(seq).mm.mmu.statistics().data.hits
+    expect(hits(before) - hits(before - 1)).toBe(1)
+    expect(kernel.at(before + 2).mm.digest()).toBe(kernel.mm.digest())
+    expect(hooked.trace!.length).toBe(log.length)
+    for (let seq = 0; seq < log.length; seq++) expect(hooked.trace!.at(seq)).toEqual(log.at(seq))
+    expect(seen).toContain('hw.tlbHit')
+    const cursor = kernel.timeline.cursor(log.length)
+    cursor.seek(before)
+    expect(cursor.state.mm.digest()).toBe(kernel.timeline.copyOfStateAt(before).mm.digest())
   })
 
   it('the state rebuilt at the end equals the live machine, and stepping back (undo or checkpoint) matches a fresh seek', () => {

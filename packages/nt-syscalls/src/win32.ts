@@ -29,11 +29,15 @@ export interface VirtualProtectOptions {
 
 /** The Win32 API of one process (one thread). */
 export interface Win32Api {
+  /** The current-process pseudo-handle (-1). */
   GetCurrentProcess(): number
+  /** The thread's last-error value. */
   GetLastError(): number
+  /** Sets the thread's last-error value. */
   SetLastError(error: number): void
   /** Returns the base address, or 0 (NULL) with the last error set. */
   VirtualAlloc(address: number, size: number, allocationType: number, protect: number): number
+  /** VirtualAlloc in another process: the base address, or 0 (NULL) with the last error set. */
   VirtualAllocEx(
     process: number,
     address: number,
@@ -41,7 +45,9 @@ export interface Win32Api {
     allocationType: number,
     protect: number,
   ): number
+  /** Decommits or releases a range; FALSE with the last error set on failure. */
   VirtualFree(address: number, size: number, freeType: number): boolean
+  /** VirtualFree in another process. */
   VirtualFreeEx(process: number, address: number, size: number, freeType: number): boolean
   /**
    * `result` is the BOOL; `oldProtect` is what lpflOldProtect receives (PAGE_NOACCESS on failure).
@@ -53,6 +59,7 @@ export interface Win32Api {
     newProtect: number,
     options?: VirtualProtectOptions,
   ): { result: boolean; oldProtect: number }
+  /** VirtualProtect in another process. */
   VirtualProtectEx(
     process: number,
     address: number,
@@ -62,6 +69,7 @@ export interface Win32Api {
   ): { result: boolean; oldProtect: number }
   /** `result` is the number of bytes written to the buffer (sizeof(MEMORY_BASIC_INFORMATION)) or 0. */
   VirtualQuery(address: number): { result: number; info: MemoryBasicInformation }
+  /** VirtualQuery in another process. */
   VirtualQueryEx(process: number, address: number): { result: number; info: MemoryBasicInformation }
   /** 0 on success, 0xFFFFFFFF (~0u) on failure. */
   GetWriteWatch(
@@ -70,9 +78,11 @@ export interface Win32Api {
     size: number,
     count: number,
   ): { result: number; addresses: readonly number[]; granularity: number }
+  /** Clears the write-watch state of a range: 0 on success. */
   ResetWriteWatch(address: number, size: number): number
   /** Returns the handle, or 0 (NULL) with the last error set. */
   OpenProcess(desiredAccess: number, inheritHandle: boolean, pid: number): number
+  /** Closes a handle; FALSE with the last error set on failure. */
   CloseHandle(handle: number): boolean
 }
 

@@ -31,6 +31,19 @@ const schema = defineSchema<AccessEvent>({
   },
 })
 
+/** Two kinds for the alternating-kinds contender: an access, then its TLB hit. */
+interface HitEvent {
+  readonly type: 'hw.tlbHit'
+  readonly set: number
+  readonly way: number
+}
+const pairSchema = defineSchema<AccessEvent | HitEvent>({
+  kinds: {
+    'hw.access': { volume: 'high', fields: { address: 'u32', pid: 'u16', access: 'u8' } },
+    'hw.tlbHit': { volume: 'high', fields: { set: 'u16', way: 'u8' } },
+  },
+})
+
 /** A page-access counter: 1024 pages of 4 KiB, mutable typed-array state. */
 interface PageCounts {
   counts: Uint32Array
@@ -197,6 +210,25 @@ if (wanted('append')) {
     }
     sink += log.length
   }
+  /**
+   * Two kinds alternating on every event (an access, then a TLB hit), reserved log: every
+   * event switches kind. Its ns/event is per event (count events in all).
+   */
+  const reservedPairs: TraceLog<AccessEvent | HitEvent>[] = []
+  const appendAlternating = (): void => {
+    const log = reservedPairs.pop() as TraceLog<AccessEvent | HitEvent>
+    const access = log.appender('hw.access')
+    const hit = log.appender('hw.tlbHit')
+    for (let index = 0; index < count; index += 2) {
+      access.append(
+        stream.address[index] as number,
+        stream.pid[index] as number,
+        stream.access[index] as number,
+      )
+      hit.append(index & 63, (stream.address[index] as number) & 7)
+    }
+    sink += log.length
+  }
   /** A producer staging rows in its own typed arrays, flushed with appendRows every 4096 rows. */
   const staging = { address: new Uint32Array(4096), pid: new Uint16Array(4096), access: new Uint8Array(4096) }
   const reservedForStaging: TraceLog<AccessEvent>[] = []
@@ -222,6 +254,7 @@ if (wanted('append')) {
     reserved: [] as number[],
     staged: [] as number[],
     fresh: [] as number[],
+    alternating: [] as number[],
   }
   for (let rep = 0; rep < 9; rep++) {
     const log = new TraceLog(schema)
@@ -235,6 +268,10 @@ if (wanted('append')) {
     times.reserved.push(time(appendReserved))
     times.staged.push(time(appendStaged))
     times.fresh.push(time(freshChunks))
+    const pairs = new TraceLog(pairSchema)
+    pairs.reserve({ events: count, rows: { 'hw.access': count / 2, 'hw.tlbHit': count / 2 } })
+    reservedPairs.push(pairs)
+    times.alternating.push(time(appendAlternating))
   }
   const ns = (values: number[]): string => ((median(values) * 1e6) / count).toFixed(2)
   const ratio = (values: number[]): string => (median(values) / median(times.baseline)).toFixed(2)
@@ -243,10 +280,12 @@ if (wanted('append')) {
   report('append ns/event: appender, growing log', ns(times.growing), '')
   report('append ns/event: appender, reserved log', ns(times.reserved), '')
   report('append ns/event: staged rows + appendRows, reserved log', ns(times.staged), '')
+  report('append ns/event: two kinds alternating every event, reserved log', ns(times.alternating), '')
   report('append ns/event: bare loop into fresh 64Ki chunks (memory floor)', ns(times.fresh), 'info')
   report('append ratio appender (growing) / Int32Array', ratio(times.growing), '≤ 2')
   report('append ratio appender (reserved) / Int32Array', ratio(times.reserved), '≤ 2')
   report('append ratio staged appendRows (reserved) / Int32Array', ratio(times.staged), '≤ 2')
+  report('append ratio alternating kinds (reserved) / Int32Array', ratio(times.alternating), '')
   report(
     'memory bytes/event (index + columns, allocated)',
     bytesLog.memory().bytesPerEvent.toFixed(2),

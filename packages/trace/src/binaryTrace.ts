@@ -16,6 +16,7 @@ import type { DigestCheckpoint } from './verify.js'
 
 /** Compresses and decompresses block payloads (deflate-raw in the Node file module). */
 export interface BlockCompressor {
+  /** Compresses one block payload. */
   compress(bytes: Uint8Array): Uint8Array
   /** Must refuse (throw) output longer than `rawLength`. */
   decompress(bytes: Uint8Array, rawLength: number): Uint8Array
@@ -36,12 +37,14 @@ export interface BinaryDecodeOptions {
   readonly compressor?: BlockCompressor
   /** Largest accepted block (stored or raw), in bytes (default 64 MiB). */
   readonly maxBlockBytes?: number
+  /** Called as decoding advances, with the events and bytes read so far. */
   readonly onProgress?: (events: number, bytes: number) => void
 }
 
 /** A source read at arbitrary offsets (a file, a Uint8Array, an HTTP range reader…). */
 export interface RandomAccessSource {
   readonly size: number
+  /** Reads `length` bytes at `offset`. */
   read(offset: number, length: number): Promise<Uint8Array>
 }
 

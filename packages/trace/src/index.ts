@@ -2,6 +2,7 @@
 // queries, trace files (JSON Lines and a compact binary encoding) and Perfetto/Chrome export.
 // It knows no memory concepts: consumers plug in their event union and state model.
 export { InvariantError } from './assert.js'
+export { checkTraceEntries, checkTraceLog } from './checkTraceLog.js'
 export {
   type BinaryBlockInfo,
   type BinaryDecodeOptions,

@@ -18,12 +18,23 @@
 //   (where the cause cells change) and is set to 0 when another path appends to the log, so
 //   anything unusual funnels into `roll`, the slow path, which re-synchronises.
 // - No cause: the default `-1` makes the cause branch fold away once inlined.
+// - A switch of kind: in a run chunk of the seq index it takes the slow path (the run index
+//   opens a run); in a dense chunk (where kinds switch often, see runIndex.ts) the appenders
+//   share the log's `DenseCursor` and the failed check lands in `roll`'s short dense branch,
+//   which writes the event's kind and row at the shared seq: no slow path.
 // - The slow path lives in one `AppenderState` class shared by all kinds, so it stays
-//   monomorphic when kinds alternate (each switch of kind takes it); the cursor stays in the
-//   generated class, one load closer to the stores.
+//   monomorphic when kinds alternate; the cursor stays in the generated class, one load closer
+//   to the stores.
 import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, type ChunkedColumn, type ColumnArray } from './columnStore.js'
 import type { KindStore, TraceLog } from './traceLog.js'
 import type { TraceEventBase } from './traceSchema.js'
+
+// Imported constants copied into module constants: under a CommonJS transform of ESM (tsx runs
+// the benches that way) every read of an imported binding is a getter call, and the slow path
+// below runs on every switch of kind.
+const ROWS_PER_CHUNK = CHUNK_SIZE
+const SEQ_MASK = CHUNK_MASK
+const SEQ_BITS = CHUNK_BITS
 
 /**
  * Appends events of one high-volume kind (from {@link TraceLog.appender}).
@@ -38,6 +49,7 @@ import type { TraceEventBase } from './traceSchema.js'
 export interface RowAppender {
   /** The kind this appender writes. */
   readonly type: string
+  /** Appends one event of the kind: its field values in declaration order, then an optional cause; returns its seq. */
   append(...valuesThenCause: (number | undefined)[]): number
 }
 
@@ -59,6 +71,8 @@ export class AppenderState {
   /** Results of the last `roll`: the fast path's window, copied by the appender. */
   stop = 0
   seqDelta = 0
+  /** In a dense chunk: the end of the row chunk (0 outside dense chunks), copied by the appender. */
+  rowStop = 0
   readonly kindId: number
   readonly log: TraceLog<TraceEventBase>
   readonly store: KindStore
@@ -75,30 +89,74 @@ export class AppenderState {
    * `seqDelta`). Validates `cause` first, so a refused cause leaves the log unchanged. Returns
    * the offset of the next row (the caller then re-reads the chunk arrays from the columns).
    */
-  roll(appender: AppenderOwner, at: number, cause: number | undefined): number {
+  roll(appender: AppenderOwner & DenseMember, at: number, cause: number | undefined): number {
     const log = this.log
     const store = this.store
+    const dense = log.dense
     if (log.owner === appender) {
       // Our own window ended (row or seq chunk end): publish our counts, then re-open.
       store.rowCount = this.rowBase + at
       log.settled = at + this.seqDelta
+      log.owner = undefined
+    } else if (log.owner === dense) {
+      // A dense chunk is open: publish our own row count if we are in it (our row chunk ended),
+      // and close it only when its seq chunk is full.
+      if (appender.rowStop !== 0) {
+        store.rowCount = this.rowBase + at
+        appender.rowStop = 0
+      }
+      if (dense.seq >= dense.stop) log.settle()
     } else {
       // Someone else appended last: they publish their counts and lose the fast path.
       log.settle()
     }
-    const seq = log.settled
+    const seq = log.length
     log.checkCause(cause ?? -1, seq)
-    log.runs.note(this.kindId, seq, store.rowCount)
+    const runs = log.runs
+    if (log.owner !== dense && !runs.isDense(seq) && runs.wantsDense(seq)) runs.makeDense(seq)
+    if (log.owner === dense || runs.isDense(seq)) return this.rollDense(appender, seq)
+    runs.note(this.kindId, seq, store.rowCount)
     log.owner = appender
+    this.rowStop = 0
     const next = store.grow()
     const first = store.columns[0]
     this.rowBase = first === undefined ? store.rowCount : first.base
-    const rowsLeft = first === undefined ? CHUNK_SIZE : first.current.length - next
-    const seqsLeft = CHUNK_SIZE - (seq & CHUNK_MASK)
+    const rowsLeft = first === undefined ? ROWS_PER_CHUNK : first.current.length - next
+    const seqsLeft = ROWS_PER_CHUNK - (seq & SEQ_MASK)
     this.stop = next + Math.min(rowsLeft, seqsLeft)
     this.seqDelta = seq - next
-    this.causeBase = seq - (seq & CHUNK_MASK)
-    this.causeCells = log.causes[seq >>> CHUNK_BITS]
+    this.causeBase = seq - (seq & SEQ_MASK)
+    this.causeCells = log.causes[seq >>> SEQ_BITS]
+    return next
+  }
+
+  /**
+   * The slow path in a dense chunk (`seq` the next seq): opens the chunk to the appenders if it
+   * is not, makes room for our next row, joins the chunk's appenders and writes the event's
+   * index entry. Our fast path stays closed (`stop` 0): each append goes to the appender's
+   * `roll`, whose dense branch writes the entry while `at < rowStop` and the chunk has room.
+   */
+  private rollDense(appender: AppenderOwner & DenseMember, seq: number): number {
+    const log = this.log
+    const store = this.store
+    const dense = log.dense
+    if (log.owner !== dense) {
+      dense.open(log.runs, seq)
+      log.owner = dense
+    }
+    dense.join(appender)
+    const next = store.grow()
+    const first = store.columns[0]
+    this.rowBase = first === undefined ? store.rowCount : first.base
+    this.rowStop = first === undefined ? 0x7fffffff : first.current.length
+    const offset = seq - dense.base
+    dense.kinds[offset] = this.kindId
+    dense.rows[offset] = store.rowCount
+    dense.seq = seq + 1
+    this.stop = 0
+    this.seqDelta = seq - next
+    this.causeBase = dense.base
+    this.causeCells = log.causes[seq >>> SEQ_BITS]
     return next
   }
 
@@ -106,9 +164,10 @@ export class AppenderState {
   setCause(seq: number, cause: number): void {
     this.log.checkCause(cause, seq)
     let cells = this.causeCells
-    if (cells === undefined) {
+    if (cells === undefined || (seq - this.causeBase) >>> 0 >= ROWS_PER_CHUNK) {
       cells = this.log.causeChunk(seq)
       this.causeCells = cells
+      this.causeBase = seq - (seq & SEQ_MASK)
     }
     cells[seq - this.causeBase] = cause + 1
   }
@@ -117,6 +176,87 @@ export class AppenderState {
   publish(at: number): void {
     this.store.rowCount = this.rowBase + at
     this.log.settled = at + this.seqDelta
+  }
+}
+
+/** What the dense cursor needs of an appender writing into a dense chunk. @internal */
+export interface DenseMember {
+  /** Offset in the row chunk where the dense fast path stops (0: not in the open dense chunk). */
+  rowStop: number
+  readonly state: AppenderState
+  readonly at: number
+}
+
+/**
+ * The open dense chunk, shared by every appender of one log: the seq cursor (the log's length
+ * while it owns the open run) and the chunk's per-event kind and row arrays. While it is open,
+ * an appender that has joined it appends with a switch of kind as cheaply as without one.
+ * @internal
+ */
+export class DenseCursor implements AppenderOwner {
+  /** Next seq (while open). */
+  seq = 0
+  /** End of the chunk's seqs; 0 while closed (so the appenders' dense branch never runs). */
+  stop = 0
+  /** First seq of the chunk. */
+  base = 0
+  kinds: Uint8Array = new Uint8Array(0)
+  rows: Uint32Array = new Uint32Array(0)
+  private readonly members: DenseMember[] = []
+  private readonly log: { settled: number }
+
+  constructor(log: { settled: number }) {
+    this.log = log
+  }
+
+  /** Opens the dense chunk holding `seq` (the next seq of the log). */
+  open(
+    runs: {
+      readonly denseKinds: (Uint8Array | undefined)[]
+      readonly denseRows: (Uint32Array | undefined)[]
+    },
+    seq: number,
+  ): void {
+    const chunk = seq >>> SEQ_BITS
+    this.kinds = runs.denseKinds[chunk] as Uint8Array
+    this.rows = runs.denseRows[chunk] as Uint32Array
+    this.base = seq - (seq & SEQ_MASK)
+    this.stop = this.base + ROWS_PER_CHUNK
+    this.seq = seq
+  }
+
+  /**
+   * Adds an appender to the chunk's appenders (its row count is then held by its cursor). Another
+   * appender of the same store (only tests make two) publishes its count and leaves first.
+   */
+  join(member: DenseMember): void {
+    let known = false
+    for (const other of this.members) {
+      if (other === member) known = true
+      else if (other.rowStop !== 0 && other.state.store === member.state.store) {
+        other.state.store.rowCount = other.state.rowBase + other.at
+        other.rowStop = 0
+      }
+    }
+    if (!known) this.members.push(member)
+  }
+
+  /** Closes the chunk: every member publishes its row count and leaves; the log's length settles. */
+  release(): void {
+    for (const member of this.members) {
+      if (member.rowStop !== 0) {
+        const state = member.state
+        state.store.rowCount = state.rowBase + member.at
+        member.rowStop = 0
+      }
+    }
+    this.members.length = 0
+    this.log.settled = this.seq
+    this.stop = 0
+  }
+
+  liveLength(): number {
+    return this.seq
   }
 }
 
@@ -139,6 +279,13 @@ export class AppenderBase {
   stop = 0
   /** seq − at within the current stretch (so seq = at + seqDelta). */
   seqDelta = 0
+  /** In the open dense chunk: offset where the current row chunk ends (else 0). */
+  rowStop = 0
+  /** First row of the current row chunk (copied from the state by `roll`). */
+  rowBase = 0
+  readonly kindId: number
+  /** The log's dense cursor (shared by its appenders). */
+  readonly dense: DenseCursor
   /**
    * Current chunk of each field (unused ones empty, never written). Declared, not initialised:
    * the constructor's first assignment is an array of the field's own type, so V8 records that
@@ -158,6 +305,8 @@ export class AppenderBase {
     this.type = store.kind.type
     this.fieldCount = store.kind.fields.length
     this.state = new AppenderState(log, store)
+    this.kindId = store.kind.id
+    this.dense = log.dense
     const columns = store.columns
     this.c0 = columns[0]?.current ?? EMPTY
     this.c1 = columns[1]?.current ?? EMPTY
@@ -167,6 +316,20 @@ export class AppenderBase {
     this.c5 = columns[5]?.current ?? EMPTY
     this.c6 = columns[6]?.current ?? EMPTY
     this.c7 = columns[7]?.current ?? EMPTY
+  }
+
+  /**
+   * Publishes this appender's counts and closes its fast path (another path appends next). On
+   * the base class, so the log's call is to one function whichever kind owned the open run.
+   */
+  release(): void {
+    this.state.publish(this.at)
+    this.stop = 0
+  }
+
+  /** The live length of the log while this appender owns the open run. */
+  liveLength(): number {
+    return this.at + this.seqDelta
   }
 }
 
@@ -186,9 +349,24 @@ export class GenericAppender extends AppenderBase implements RowAppender, Append
     const state = this.state
     let at = this.at
     if (at >= this.stop) {
-      at = state.roll(this, at, cause)
-      this.stop = state.stop
-      this.seqDelta = state.seqDelta
+      const dense = this.dense
+      const next = dense.seq
+      if (
+        next < dense.stop &&
+        at < this.rowStop &&
+        (cause === -1 || (cause >>> 0 === cause && cause < next))
+      ) {
+        dense.kinds[next - dense.base] = this.kindId
+        dense.rows[next - dense.base] = this.rowBase + at
+        dense.seq = next + 1
+        this.seqDelta = next - at
+      } else {
+        at = state.roll(this, at, cause)
+        this.stop = state.stop
+        this.seqDelta = state.seqDelta
+        this.rowStop = state.rowStop
+        this.rowBase = state.rowBase
+      }
     }
     const seq = at + this.seqDelta
     if (cause !== -1) state.setCause(seq, cause)
@@ -198,15 +376,6 @@ export class GenericAppender extends AppenderBase implements RowAppender, Append
     }
     this.at = at + 1
     return seq
-  }
-
-  release(): void {
-    this.state.publish(this.at)
-    this.stop = 0
-  }
-
-  liveLength(): number {
-    return this.at + this.seqDelta
   }
 }
 
@@ -218,7 +387,10 @@ export class GenericAppender extends AppenderBase implements RowAppender, Append
 function appenderSource(fieldCount: number): string {
   const values = Array.from({ length: fieldCount }, (_, index) => `v${index}`)
   const stores = values.map((value, index) => `this.c${index}[at] = ${value}`).join('\n    ')
-  const loads = values.map((_, index) => `this.c${index} = columns[${index}].current`).join('\n    ')
+  const loads = values.map((_, index) => `this.c${index} = columns[${index}].current`).join('\n      ')
+  // On a switch of kind the chunks are usually the ones already loaded (the columns of a kind
+  // always change chunk together, so the first column tells).
+  const reload = fieldCount === 0 ? '' : `if (columns[0].current !== this.c0) {\n      ${loads}\n    }`
   return `return class extends Base {
   append(${[...values, 'cause = -1'].join(', ')}) {
     let at = this.at
@@ -230,20 +402,29 @@ function appenderSource(fieldCount: number): string {
     return seq
   }
   roll(at, cause) {
+    // In the open dense chunk: write the index entry and go on (a switch of kind costs this).
+    const dense = this.dense
+    const seq = dense.seq
+    if (seq < dense.stop && at < this.rowStop && (cause === -1 || (cause >>> 0 === cause && cause < seq))) {
+      const offset = seq - dense.base
+      dense.kinds[offset] = this.kindId
+      dense.rows[offset] = this.rowBase + at
+      dense.seq = seq + 1
+      this.seqDelta = seq - at
+      return at
+    }
+    return this.slowRoll(at, cause)
+  }
+  slowRoll(at, cause) {
     const state = this.state
     const next = state.roll(this, at, cause)
     this.stop = state.stop
     this.seqDelta = state.seqDelta
+    this.rowStop = state.rowStop
+    this.rowBase = state.rowBase
     const columns = state.store.columns
-    ${loads}
+    ${reload}
     return next
-  }
-  release() {
-    this.state.publish(this.at)
-    this.stop = 0
-  }
-  liveLength() {
-    return this.at + this.seqDelta
   }
 }`
 }

@@ -3,9 +3,12 @@
 // `applyRows`, handing whole runs of the run index straight from the columns). Internal to @ntmm/trace.
 import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, type ColumnArray } from './columnStore.js'
 import { RowView } from './rowView.js'
+import { DENSE_KIND } from './runIndex.js'
 import type { RowBatch, TraceLog } from './traceLog.js'
 import type { TraceModel } from './traceModel.js'
 import type { TraceEventBase } from './traceSchema.js'
+
+const NO_COLUMNS: Readonly<Record<string, ColumnArray>> = Object.freeze({})
 
 interface MutableBatch {
   type: string
@@ -41,10 +44,25 @@ export function replayRange<S, E extends TraceEventBase, C, Snap>(
     // consecutive rows, so a run (cut at row-chunk ends) is exactly one applyRows batch.
     const run = runs.runOf(seq)
     const runStart = runs.firstSeq(run)
-    const runEnd = Math.min(to, run + 1 < runs.count ? runs.firstSeq(run + 1) : length)
-    const kindId = runs.kind(run)
+    let runEnd = Math.min(to, run + 1 < runs.count ? runs.firstSeq(run + 1) : length)
+    let kindId = runs.kind(run)
+    let row: number
+    if (kindId === DENSE_KIND) {
+      // A dense chunk: the stretch of one kind from `seq` (its rows follow each other).
+      const chunk = seq >>> CHUNK_BITS
+      const kinds = runs.denseKinds[chunk] as Uint8Array
+      const rows = runs.denseRows[chunk] as Uint32Array
+      const base = chunk << CHUNK_BITS
+      const limit = Math.min(runEnd, base + CHUNK_SIZE)
+      kindId = kinds[seq - base] as number
+      row = rows[seq - base] as number
+      let end = seq + 1
+      while (end < limit && kinds[end - base] === kindId && rows[end - base] === row + (end - seq)) end++
+      runEnd = end
+    } else {
+      row = runs.firstRow(run) + (seq - runStart)
+    }
     const store = stores[kindId]
-    let row = runs.firstRow(run) + (seq - runStart)
     if (store === undefined) {
       for (; seq < runEnd; seq++, row++) state = model.apply(state, objects[row] as Readonly<E>)
     } else if (applyRows !== undefined) {
@@ -52,7 +70,8 @@ export function replayRange<S, E extends TraceEventBase, C, Snap>(
       while (seq < runEnd) {
         const rowOffset = row & CHUNK_MASK
         const step = Math.min(runEnd - seq, CHUNK_SIZE - rowOffset)
-        batch.columns = store.chunkRecords[row >>> CHUNK_BITS] as Record<string, ColumnArray>
+        // A kind without fields has arrays for its first row chunk only.
+        batch.columns = store.chunkRecords[row >>> CHUNK_BITS] ?? NO_COLUMNS
         batch.start = rowOffset
         batch.end = rowOffset + step
         state = applyRows.call(model, state, batch as RowBatch)
@@ -64,7 +83,7 @@ export function replayRange<S, E extends TraceEventBase, C, Snap>(
       for (; seq < runEnd; seq++, row++) {
         const rowChunk = row >>> CHUNK_BITS
         if (viewChunks[kindId] !== rowChunk) {
-          RowView.setArrays(view, store.chunkArrays[rowChunk] as ColumnArray[])
+          RowView.setArrays(view, store.chunkArrays[rowChunk] ?? [])
           viewChunks[kindId] = rowChunk
         }
         RowView.setRow(view, row & CHUNK_MASK)

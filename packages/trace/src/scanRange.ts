@@ -1,6 +1,6 @@
 // Forward and backward scans over a log with a predicate, reading high-volume rows through
 // reusable read-only views (no allocation per event). Internal to @ntmm/trace.
-import { CHUNK_BITS, CHUNK_MASK, type ColumnArray } from './columnStore.js'
+import { CHUNK_BITS, CHUNK_MASK } from './columnStore.js'
 import { RowView } from './rowView.js'
 import type { TraceLog } from './traceLog.js'
 import type { TraceEventBase } from './traceSchema.js'
@@ -17,7 +17,8 @@ export function viewReader<E extends TraceEventBase>(log: TraceLog<E>): (seq: nu
     const store = log.stores[kindId]
     if (store === undefined) return log.objects[row] as Readonly<E>
     const view = views[kindId] as RowView
-    RowView.setArrays(view, store.chunkArrays[row >>> CHUNK_BITS] as ColumnArray[])
+    // A kind without fields has arrays for its first row chunk only.
+    RowView.setArrays(view, store.chunkArrays[row >>> CHUNK_BITS] ?? [])
     RowView.setRow(view, row & CHUNK_MASK)
     return view as unknown as Readonly<E>
   }

@@ -110,6 +110,7 @@ export async function detectTraceEncoding(path: string): Promise<TraceEncoding> 
 /** Options for reading trace files. */
 export interface ReadTraceFileOptions {
   readonly maxLineLength?: number
+  /** Called as reading advances, with the events and bytes read so far. */
   readonly onProgress?: (events: number, bytes: number) => void
 }
 
@@ -164,7 +165,12 @@ export function readTraceFile<E extends TraceEventBase>(
 export async function openBinaryTraceFile<E extends TraceEventBase>(
   path: string,
   schema: TraceSchema<E>,
-): Promise<BinaryTraceIndex<E> & { close(): Promise<void> }> {
+): Promise<
+  BinaryTraceIndex<E> & {
+    /** Closes the file. */
+    close(): Promise<void>
+  }
+> {
   let handle: Awaited<ReturnType<typeof open>>
   try {
     handle = await open(path, 'r')

@@ -4,6 +4,7 @@
 // read-only views. (The record-keeping of WinDbg TTD / rr, for a simulated system.)
 //
 //   seq index, per run of one kind:   first seq u32 | kind u8 | first row u32   (RunIndex)
+//     or, in 64 Ki-seq chunks where kinds switch often, per seq: kind u8 | row u32
 //   cause, per seq (chunks of 2^16):  cause+1 i32 (a chunk allocated on its first cause)
 //   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16)
 //   per low-volume event:             one frozen object (row = its position in `objects`)
@@ -18,7 +19,13 @@ import {
   fitsField,
 } from './columnStore.js'
 import { deepFreeze } from './deepFreeze.js'
-import { type AppenderBase, type AppenderOwner, appenderClass, type RowAppender } from './kindAppender.js'
+import {
+  type AppenderBase,
+  type AppenderOwner,
+  appenderClass,
+  DenseCursor,
+  type RowAppender,
+} from './kindAppender.js'
 import { RowView, rowViewClass } from './rowView.js'
 import { RunIndex } from './runIndex.js'
 import type { KindInfo, TraceEventBase, TraceSchema } from './traceSchema.js'
@@ -140,12 +147,15 @@ export interface TraceLogOptions {
  *
  * Memory: a high-volume event costs its field bytes, 4 bytes of cause (only in 64Ki-event chunks
  * where some event has a cause) and its share of a 9-byte run entry (one per run of consecutive
- * events of one kind; nothing per event while a producer keeps appending one kind).
+ * events of one kind; nothing per event while a producer keeps appending one kind), or 5 bytes
+ * of per-event index in 64 Ki-seq chunks where kinds switch often.
  */
 export class TraceLog<E extends TraceEventBase = TraceEventBase> {
   readonly schema: TraceSchema<E>
-  /** @internal The seq index: runs of (first seq, kind, first row). */
+  /** @internal The seq index: runs of (first seq, kind, first row) and dense chunks. */
   readonly runs = new RunIndex()
+  /** @internal The open dense chunk's cursor, shared by the appenders. */
+  readonly dense: DenseCursor = new DenseCursor(this)
   /** @internal cause + 1 per seq (0: none), per seq chunk, allocated on the chunk's first cause. */
   readonly causes: (Int32Array | undefined)[] = []
   /** @internal Store per kind id; undefined for low-volume kinds. */
@@ -212,7 +222,7 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
     deepFreeze(event)
     this.settle()
     const seq = this.settled
-    this.runs.note(kind.id, seq, this.objects.length)
+    this.runs.noteRange(kind.id, seq, this.objects.length, 1)
     this.objects.push(event)
     if (cause !== NO_CAUSE) this.writeCause(seq, cause)
     this.settled = seq + 1
@@ -282,8 +292,8 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
     }
     if (count === 0) return first
     this.settle()
-    // The rows follow each other, so the whole batch is (at most) one new run.
-    this.runs.note(kind.id, first, store.rowCount)
+    // The rows follow each other, so the whole batch is (at most) one new run per chunk.
+    this.runs.noteRange(kind.id, first, store.rowCount, count)
     let done = 0
     while (done < count) {
       const seq = this.settled
@@ -315,7 +325,7 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
   /**
    * Pre-allocates room for `events` more events and, per high-volume kind, `rows` more rows, so
    * appending them never allocates nor faults fresh memory pages (useful before a hot loop).
-   * (The seq index needs no room: it grows by runs, not by events.)
+   * (The seq index needs no room: it grows by runs; a dense chunk is allocated whole.)
    */
   reserve(options: { readonly events: number; readonly rows?: Partial<Record<E['type'], number>> }): void {
     // Reserving may replace the current chunk arrays an appender writes into.
@@ -331,9 +341,8 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
   /** The event at `seq` as a frozen object, or undefined when `seq` is not in the log. */
   at(seq: number): Readonly<E> | undefined {
     if (!this.has(seq)) return undefined
-    const run = this.runs.runOf(seq)
-    const row = this.runs.firstRow(run) + (seq - this.runs.firstSeq(run))
-    const store = this.stores[this.runs.kind(run)]
+    const row = this.runs.rowOf(seq)
+    const store = this.stores[this.runs.kindOf(seq)]
     return (store === undefined ? this.objects[row] : store.materialize(row)) as Readonly<E> | undefined
   }
 
@@ -343,21 +352,19 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
    */
   view(seq: number): Readonly<E> | undefined {
     if (!this.has(seq)) return undefined
-    const run = this.runs.runOf(seq)
-    const row = this.runs.firstRow(run) + (seq - this.runs.firstSeq(run))
-    const store = this.stores[this.runs.kind(run)]
+    const row = this.runs.rowOf(seq)
+    const store = this.stores[this.runs.kindOf(seq)]
     return (store === undefined ? this.objects[row] : store.view(row)) as unknown as Readonly<E>
   }
 
   /** @internal Kind id of the event at `seq` (a seq of the log). */
   kindAt(seq: number): number {
-    return this.runs.kind(this.runs.runOf(seq))
+    return this.runs.kindOf(seq)
   }
 
   /** @internal Row of the event at `seq` (a seq of the log) in its kind's store or in `objects`. */
   rowAt(seq: number): number {
-    const run = this.runs.runOf(seq)
-    return this.runs.firstRow(run) + (seq - this.runs.firstSeq(run))
+    return this.runs.rowOf(seq)
   }
 
   /** The cause of the event at `seq`, or undefined (no cause, or `seq` outside the log). */
@@ -417,7 +424,7 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
   appendRowValues(kindId: number, store: KindStore, cause: number, values: readonly number[]): number {
     this.settle()
     const seq = this.settled
-    this.runs.note(kindId, seq, store.rowCount)
+    this.runs.noteRange(kindId, seq, store.rowCount, 1)
     const rowOffset = store.grow()
     store.columns.forEach((column, index) => {
       column.current[rowOffset] = values[index] as number

@@ -32,6 +32,7 @@ export interface TrackExportOptions<E extends TraceEventBase> {
    * continue (Perfetto links events sharing a flow id in time order). Without it, no flows.
    */
   readonly isCause?: (seq: number) => boolean
+  /** Called as the export advances, with the events written so far. */
   readonly onProgress?: (events: number) => void
 }
 

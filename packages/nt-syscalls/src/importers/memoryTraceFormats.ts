@@ -22,8 +22,11 @@ export const MEMORY_TRACE_FORMATS: readonly MemoryTraceFormat[] = [
 
 /** Access kinds: 0 read, 1 write, 2 modify (read then write), 8 instruction fetch. */
 export const ACCESS_READ = 0
+/** Access kind of a parsed trace line: a data write. */
 export const ACCESS_WRITE = 1
+/** Access kind of a parsed trace line: a read-modify-write (lackey `M`). */
 export const ACCESS_MODIFY = 2
+/** Access kind of a parsed trace line: an instruction fetch. */
 export const ACCESS_FETCH = 8
 
 /**

@@ -1,0 +1,216 @@
+// The JSON shapes the explorer's local server answers (`ntmm serve`), shared by the server and the
+// web page (apps/demo/web imports these types only). Numbers are plain numbers, addresses decimal,
+// as the command line's `--json` prints them; the views reuse the CLI's own view functions, so the
+// page and `ntmm inspect --json` agree at every seq.
+
+/** One event of the trace as the event list shows it. */
+export interface EventRow {
+  readonly seq: number
+  readonly type: string
+  readonly cause: number | null
+  /** The layer's one-line description (the CLI's narration), or the event's JSON when it has none. */
+  readonly text: string
+  readonly pid: number | null
+}
+
+/** `GET /api/meta`: what is loaded. */
+export interface ExplorerMeta {
+  /** The trace file, scenario or upload it came from. */
+  readonly source: string
+  /** Number of events; seqs run 0..length-1 (-1: before the first). */
+  readonly length: number
+  readonly arch: string
+  readonly physicalMemory: number
+  readonly pageFile: number
+  readonly replacementPolicy: string
+  /** Every process that ever existed in the trace. */
+  readonly processes: readonly { readonly pid: number; readonly name: string }[]
+  /** Events per type over the whole trace. */
+  readonly countByType: Readonly<Record<string, number>>
+}
+
+/** One MEMORY_BASIC_INFORMATION run (NtQueryVirtualMemory's answer). */
+export interface RegionInfo {
+  readonly baseAddress: number
+  readonly allocationBase: number
+  readonly allocationProtect: number
+  readonly regionSize: number
+  readonly state: number
+  readonly protect: number
+  readonly type: number
+}
+
+/** A MEMORY_AREA with its MM_REGION list (the `regions` view). */
+export interface AreaInfo {
+  readonly startingAddress: number
+  readonly endingAddress: number
+  readonly type: string
+  readonly regions: readonly {
+    readonly start: number
+    readonly length: number
+    readonly type: number
+    readonly protect: number
+  }[]
+}
+
+/** A node of the MEMORY_AREA AVL tree. */
+export interface AreaTreeNode {
+  readonly startingAddress: number
+  readonly endingAddress: number
+  readonly type: string
+  readonly protect: number
+  readonly committedPages: number
+  readonly height: number
+  /** height(left) − height(right): −1, 0 or +1 in a balanced tree. */
+  readonly balance: number
+  readonly left: AreaTreeNode | null
+  readonly right: AreaTreeNode | null
+}
+
+/** A valid data-TLB entry (hw-mmu's TlbEntryView). */
+export interface TlbEntryInfo {
+  readonly set: number
+  readonly way: number
+  readonly virtualAddress: number
+  readonly physicalAddress: number
+  readonly writable: boolean
+  readonly user: boolean
+  readonly executable: boolean
+  readonly dirty: boolean
+  readonly global: boolean
+  readonly age: number
+}
+
+/** What the data TLB did for the access the current event belongs to (or the last one before it). */
+export interface TlbActivity {
+  /** The `nt.cpuAccess` input, or null when no access happened yet. */
+  readonly access: { readonly seq: number; readonly pid: number; readonly address: number } | null
+  readonly hits: readonly { readonly seq: number; readonly set: number; readonly way: number }[]
+  readonly misses: readonly { readonly seq: number }[]
+  readonly fills: readonly { readonly seq: number; readonly set: number; readonly way: number }[]
+}
+
+/** The PFN database as a compact grid: one state letter and one owner per frame. */
+export interface FrameGrid {
+  readonly count: number
+  /**
+   * One letter per frame: F free, Z zeroed, S standby, M modified, A active (a process page),
+   * P page table, Y system.
+   */
+  readonly states: string
+  /** The owning pid of each frame, -1 for none, run-length encoded: `[owner, count, owner, count, …]`. */
+  readonly owners: readonly number[]
+  readonly lists: Readonly<Record<string, number>>
+}
+
+/** One handle-table entry (the `handles` view). */
+export interface HandleInfo {
+  readonly handle: number
+  readonly objectId: number
+  readonly type: string
+  readonly target: { readonly pid?: number; readonly name?: string } | null
+  readonly grantedAccess: number
+}
+
+/** `GET /api/state?seq&pid`: every view of the machine right after event `seq`. */
+export interface ExplorerState {
+  readonly seq: number
+  readonly event: EventRow | null
+  /** The processes alive at `seq` that have an address space (one being created has none yet). */
+  readonly processes: readonly { readonly pid: number; readonly name: string }[]
+  /** The process the per-process views show (the one asked for if alive, else the first), or null. */
+  readonly pid: number | null
+  readonly regions: readonly RegionInfo[]
+  readonly areas: readonly AreaInfo[]
+  readonly tree: { readonly size: number; readonly height: number; readonly root: AreaTreeNode | null }
+  readonly tlb: {
+    readonly sets: number
+    readonly ways: number
+    readonly cr3: number
+    readonly entries: readonly TlbEntryInfo[]
+    readonly statistics: { readonly lookups: number; readonly hits: number; readonly misses: number }
+    readonly activity: TlbActivity
+  }
+  readonly frames: FrameGrid
+  readonly handles: readonly HandleInfo[]
+  readonly stats: { readonly mm: Readonly<Record<string, number>> }
+}
+
+/** One level of a page walk with every bit of its entry decoded. */
+export interface WalkLevel {
+  readonly name: string
+  readonly entryAddress: number
+  readonly low: number
+  readonly high: number
+  readonly present: boolean
+  readonly pfn: number
+  /** The bits that are set (as `ntmm inspect pte --json` lists them). */
+  readonly bits: readonly string[]
+  /** Every decoded field of the entry. */
+  readonly decoded: Readonly<Record<string, boolean | number | string>>
+}
+
+/** `GET /api/walk?seq&pid&va`: the page walk for one address (the `pte` view). */
+export interface ExplorerWalk {
+  readonly seq: number
+  readonly pid: number
+  readonly address: number
+  readonly cr3: number
+  readonly levels: readonly WalkLevel[]
+  readonly leaf: ({ readonly kind: string } & Readonly<Record<string, unknown>>) | null
+  readonly physicalAddress: number | null
+  readonly tlb: readonly {
+    readonly set: number
+    readonly way: number
+    readonly translatedAddress: number
+    readonly stale: boolean
+  }[]
+}
+
+/** `GET /api/events?seq&before&after&types&pid&address`: matching events around `seq`. */
+export interface ExplorerEvents {
+  readonly events: readonly EventRow[]
+  /** True when more matches exist before the first / after the last returned. */
+  readonly moreBefore: boolean
+  readonly moreAfter: boolean
+}
+
+/** `GET /api/why?seq`: the causal chain of an event and its direct effects. */
+export interface ExplorerWhy {
+  readonly seq: number
+  readonly chain: readonly EventRow[]
+  readonly syscall: { readonly seq: number; readonly pid: number; readonly service: string } | null
+  readonly effects: readonly EventRow[]
+  readonly effectCount: number
+}
+
+/** `GET /api/series`: counters sampled over the trace, for the charts. */
+export interface ExplorerSeries {
+  readonly seqs: readonly number[]
+  readonly demandZeroFaults: readonly number[]
+  readonly hardFaults: readonly number[]
+  readonly softFaults: readonly number[]
+  readonly guardPageFaults: readonly number[]
+  readonly accessViolations: readonly number[]
+  /** Data-TLB hit rate (0..1) over the lookups since the previous sample; null when there were none. */
+  readonly tlbHitRate: readonly (number | null)[]
+  readonly commitCharge: readonly number[]
+  readonly workingSetPages: readonly number[]
+}
+
+/** `GET /api/density`: how many page faults and system calls fall in each of `bins` equal slices of the trace. */
+export interface ExplorerDensity {
+  readonly bins: number
+  readonly faults: readonly number[]
+  readonly syscalls: readonly number[]
+}
+
+/** `GET /api/find?seq&direction&types…`: the next (or previous) matching event. */
+export interface ExplorerFind {
+  readonly seq: number | null
+}
+
+/** Any error answer. */
+export interface ExplorerError {
+  readonly error: string
+}

@@ -1,0 +1,164 @@
+// Charts over the whole trace (uPlot): page faults by kind, the data-TLB hit rate, the commit
+// charge and the working set, sampled by the server at evenly spaced seqs. A vertical line marks
+// the current event; clicking a chart moves the timeline there.
+
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import uPlot from 'uplot'
+import { api, type ExplorerSeries } from './api.ts'
+
+interface ChartsProps {
+  readonly generation: number
+  readonly seq: number
+  readonly onSeq: (seq: number) => void
+}
+
+interface ChartSpec {
+  readonly title: string
+  readonly series: readonly {
+    readonly label: string
+    readonly colour: string
+    readonly values: (number | null)[]
+  }[]
+  readonly percent?: boolean
+}
+
+function specs(series: ExplorerSeries): ChartSpec[] {
+  return [
+    {
+      title: 'Page faults by kind (cumulative)',
+      series: [
+        { label: 'demand-zero', colour: '#2a9d8f', values: [...series.demandZeroFaults] },
+        { label: 'hard', colour: '#e76f51', values: [...series.hardFaults] },
+        { label: 'soft', colour: '#8ab17d', values: [...series.softFaults] },
+        { label: 'guard', colour: '#9b5de5', values: [...series.guardPageFaults] },
+        { label: 'access violation', colour: '#d62828', values: [...series.accessViolations] },
+      ],
+    },
+    {
+      title: 'TLB hit rate (data, per interval)',
+      series: [
+        {
+          label: 'hit rate %',
+          colour: '#264653',
+          values: series.tlbHitRate.map((rate) => (rate === null ? null : 100 * rate)),
+        },
+      ],
+      percent: true,
+    },
+    {
+      title: 'Commit charge (pages)',
+      series: [{ label: 'commit', colour: '#e9c46a', values: [...series.commitCharge] }],
+    },
+    {
+      title: 'Working set (active pages)',
+      series: [{ label: 'working set', colour: '#457b9d', values: [...series.workingSetPages] }],
+    },
+  ]
+}
+
+export function Charts({ generation, seq, onSeq }: ChartsProps) {
+  const [series, setSeries] = useState<ExplorerSeries | undefined>(undefined)
+  useEffect(() => {
+    setSeries(undefined)
+    api.series().then(setSeries, () => setSeries(undefined))
+  }, [generation])
+  const charts = useMemo(() => (series === undefined ? undefined : specs(series)), [series])
+  return (
+    <div>
+      <div class="panel-head">
+        <h2>Over time</h2>
+        <span class="muted">click a chart to jump there</span>
+      </div>
+      {series === undefined || charts === undefined ? (
+        <p class="muted">sampling…</p>
+      ) : (
+        <div class="charts" data-testid="charts">
+          {charts.map((spec) => (
+            <Chart
+              key={`${generation}-${spec.title}`}
+              spec={spec}
+              seqs={series.seqs}
+              seq={seq}
+              onSeq={onSeq}
+            />
+          ))}
+        </div>
+      )}
+    </div>
+  )
+}
+
+function Chart(props: {
+  readonly spec: ChartSpec
+  readonly seqs: readonly number[]
+  readonly seq: number
+  readonly onSeq: (seq: number) => void
+}) {
+  const host = useRef<HTMLDivElement>(null)
+  const plot = useRef<uPlot | undefined>(undefined)
+  const current = useRef(props.seq)
+  const onSeq = useRef(props.onSeq)
+  current.current = props.seq
+  onSeq.current = props.onSeq
+
+  useEffect(() => {
+    const element = host.current
+    if (element === null) return
+    const options: uPlot.Options = {
+      width: Math.max(260, element.clientWidth),
+      height: 170,
+      legend: { show: true, live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false }, ...(props.spec.percent ? { y: { range: [0, 100] } } : {}) },
+      axes: [{ label: 'seq', size: 36 }, { size: 48 }],
+      series: [
+        { label: 'seq' },
+        ...props.spec.series.map((line) => ({
+          label: line.label,
+          stroke: line.colour,
+          width: 2,
+          spanGaps: true,
+        })),
+      ],
+      hooks: {
+        draw: [
+          (chart: uPlot) => {
+            const x = chart.valToPos(current.current, 'x', true)
+            const context = chart.ctx
+            context.save()
+            context.strokeStyle = '#d62828'
+            context.lineWidth = 2
+            context.beginPath()
+            context.moveTo(x, chart.bbox.top)
+            context.lineTo(x, chart.bbox.top + chart.bbox.height)
+            context.stroke()
+            context.restore()
+          },
+        ],
+      },
+    }
+    const data = [[...props.seqs], ...props.spec.series.map((line) => line.values)] as uPlot.AlignedData
+    const chart = new uPlot(options, data, element)
+    plot.current = chart
+    chart.over.addEventListener('click', () => {
+      const left = chart.cursor.left
+      if (left === undefined || left < 0) return
+      onSeq.current(Math.round(chart.posToVal(left, 'x')))
+    })
+    return () => {
+      chart.destroy()
+      plot.current = undefined
+    }
+  }, [props.spec, props.seqs])
+
+  useEffect(() => {
+    plot.current?.redraw(false)
+  }, [props.seq])
+
+  return (
+    <figure class="chart">
+      <figcaption>{props.spec.title}</figcaption>
+      <div ref={host} />
+    </figure>
+  )
+}

@@ -1,0 +1,7 @@
+// The explorer's entry point: mounts the App into #app.
+import { render } from 'preact'
+import { App } from './app.tsx'
+import './style.css'
+import 'uplot/dist/uPlot.min.css'
+
+render(<App />, document.getElementById('app')!)

@@ -1,0 +1,85 @@
+// The data TLB as its hardware is organised: a row per set, a cell per way, each valid entry with
+// its virtual page, frame and permissions; the hits (green) and fills after misses (blue) of the
+// access the current event belongs to are highlighted, with the lookup statistics so far.
+
+import type { ExplorerState, TlbEntryInfo } from '../api.ts'
+import { hex } from '../format.ts'
+
+export function TlbView({ state }: { readonly state: ExplorerState }) {
+  const tlb = state.tlb
+  const cells = new Map<string, TlbEntryInfo>()
+  for (const entry of tlb.entries) cells.set(`${entry.set}:${entry.way}`, entry)
+  const hit = new Set(tlb.activity.hits.map((item) => `${item.set}:${item.way}`))
+  const filled = new Set(tlb.activity.fills.map((item) => `${item.set}:${item.way}`))
+  const rate = tlb.statistics.lookups === 0 ? 0 : (100 * tlb.statistics.hits) / tlb.statistics.lookups
+  const access = tlb.activity.access
+  return (
+    <div>
+      <div class="panel-head">
+        <h2>TLB (data)</h2>
+        <span class="muted">
+          {tlb.sets} sets × {tlb.ways} ways · CR3 {hex(tlb.cr3)}
+        </span>
+      </div>
+      <p class="tlb-summary" data-testid="tlb-summary">
+        {tlb.statistics.lookups} lookups, {tlb.statistics.hits} hits ({rate.toFixed(1)} %),{' '}
+        {tlb.statistics.misses} misses
+      </p>
+      <p class="tlb-access" data-testid="tlb-access">
+        {access === null
+          ? 'no access yet'
+          : `access #${access.seq} at ${hex(access.address)}: ${tlb.activity.hits.length} hit(s), ${tlb.activity.misses.length} miss(es), ${tlb.activity.fills.length} fill(s)`}
+      </p>
+      <div class="tlb-scroll">
+        <table class="tlb" data-testid="tlb">
+          <thead>
+            <tr>
+              <th>set</th>
+              {Array.from({ length: tlb.ways }, (_, way) => (
+                <th key={way}>way {way}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {Array.from({ length: tlb.sets }, (_, set) => (
+              <tr key={set}>
+                <th>{set}</th>
+                {Array.from({ length: tlb.ways }, (_, way) => {
+                  const key = `${set}:${way}`
+                  const entry = cells.get(key)
+                  const mark = hit.has(key) ? ' hit' : filled.has(key) ? ' fill' : ''
+                  return entry === undefined ? (
+                    <td key={way} class={`empty${mark}`} />
+                  ) : (
+                    <td
+                      key={way}
+                      class={`entry${mark}`}
+                      data-testid="tlb-entry"
+                      data-set={set}
+                      data-way={way}
+                      data-va={entry.virtualAddress}
+                      data-pa={entry.physicalAddress}
+                      title={`age ${entry.age}`}
+                    >
+                      <span>{hex(entry.virtualAddress / 4096, 0)}</span>
+                      <span class="muted">→{hex(entry.physicalAddress / 4096, 0)}</span>
+                      <span class="flags">
+                        {entry.writable ? 'W' : 'R'}
+                        {entry.user ? 'U' : 'K'}
+                        {entry.dirty ? 'D' : '-'}
+                        {entry.global ? 'G' : '-'}
+                      </span>
+                    </td>
+                  )
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div class="legend">
+        <span class="swatch hit" /> hit of this access <span class="swatch fill" /> filled after a miss
+      </div>
+    </div>
+  )
+}
