@@ -4,8 +4,6 @@
 // rate, committed pages, free frames and resident pages; @ntmm/trace draws each cause as a flow,
 // so a fault links to the PTE write that resolved it. Event seq n is drawn at n microseconds.
 
-import { createWriteStream } from 'node:fs'
-import { once } from 'node:events'
 import {
   causeSet,
   encodeChromeTrace,
@@ -13,6 +11,7 @@ import {
   type TraceEntry,
   type TraceLog,
   type TrackItem,
+  writeChunks,
 } from '@ntmm/trace'
 import { type MachineConfig, type MachineEvent, memoryManagerFor } from './machineTrace.js'
 
@@ -145,16 +144,5 @@ export async function exportMachineTrace(
     options.format === 'chrome'
       ? encodeChromeTrace(log.entries(), exportOptions)
       : encodePerfettoTrace(log.entries(), exportOptions)
-  const stream = createWriteStream(outputPath)
-  let bytes = 0
-  try {
-    for await (const chunk of chunks) {
-      bytes += chunk.length
-      if (!stream.write(chunk)) await once(stream, 'drain')
-    }
-  } finally {
-    stream.end()
-    await once(stream, 'close')
-  }
-  return bytes
+  return writeChunks(outputPath, chunks)
 }

@@ -5,16 +5,10 @@
 
 import type { MEM_COMMIT, MEM_RESERVE } from './memoryConstants.js'
 
-/** MEMORY_BASIC_INFORMATION as NtQueryVirtualMemory returns it. */
-export interface MemoryBasicInformation {
-  readonly baseAddress: number
-  readonly allocationBase: number
-  readonly allocationProtect: number
-  readonly regionSize: number
-  readonly state: number
-  readonly protect: number
-  readonly type: number
-}
+/** MEMORY_BASIC_INFORMATION as NtQueryVirtualMemory returns it (mm-core's record). */
+import type { MemoryBasicInformation } from '@ntmm/mm-core'
+
+export type { MemoryBasicInformation }
 
 /** An allocation (a VAD / MEMORY_AREA of private memory) as the services see it. */
 export interface AllocationView {

@@ -36,6 +36,7 @@ export {
   type TraceEncoding,
   type WriteTraceFileOptions,
   writeLogFile,
+  writeChunks,
   writeTraceFile,
 } from './traceFile.js'
 export { TraceFormatError, type TraceFormatErrorDetails } from './traceFormatError.js'

@@ -80,7 +80,8 @@ export function writeLogFile<E extends TraceEventBase>(
   )
 }
 
-async function writeChunks(path: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+/** Streams encoded chunks to a file (with back-pressure) and returns the bytes written. */
+export async function writeChunks(path: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
   const stream = createWriteStream(path)
   let bytes = 0
   try {
