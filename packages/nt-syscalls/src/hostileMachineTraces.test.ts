@@ -58,6 +58,18 @@ async function attempt(bytes: Uint8Array | string): Promise<string> {
 }
 
 describe('hostile machine traces', () => {
+  it('refuses a trace from another machine-trace version naming both versions', async () => {
+    const lines = new TextDecoder().decode(await recorded('jsonl')).split('\n')
+    const header = JSON.parse(lines[0]!)
+    header.producer.version = '0'
+    lines[0] = JSON.stringify(header)
+    const index = lines.findIndex((line, at) => at > 0 && line.includes('"nt.cpuAccess"'))
+    expect(index).toBeGreaterThan(0)
+    lines[index] = lines[index]!.replace(/"address":/, '"addr":')
+    const message = await attempt(lines.join('\n'))
+    expect(message).toMatch(/machine-trace version 0; this version reads machine-trace version 1/)
+  })
+
   it.each([
     'jsonl',
     'binary',

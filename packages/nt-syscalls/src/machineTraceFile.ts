@@ -9,6 +9,7 @@ import {
   firstDivergentEvent,
   readTraceFile,
   recordDigests,
+  TraceFormatError,
   type TraceLog,
   writeLogFile,
 } from '@ntmm/trace'
@@ -112,7 +113,24 @@ function checkConfig(config: unknown, path: string): MachineConfig {
  */
 export async function loadKernel(path: string, options: LoadKernelOptions = {}): Promise<LoadedKernel> {
   const read = await readTraceFile(path, machineSchema)
-  if (!read.ok) throw read.error
+  if (!read.ok) {
+    // A machine trace from another version of this package whose events no longer fit the
+    // schema: say which versions are involved (docs/versioning.md), not only which field failed.
+    const producer = read.trace?.header.producer
+    if (
+      producer !== undefined &&
+      producer.name === MACHINE_TRACE_PRODUCER.name &&
+      producer.version !== MACHINE_TRACE_PRODUCER.version
+    ) {
+      throw new TraceFormatError({
+        file: path,
+        reason:
+          `written by ${producer.name} machine-trace version ${producer.version}; this version reads ` +
+          `machine-trace version ${MACHINE_TRACE_PRODUCER.version} (${read.error.reason})`,
+      })
+    }
+    throw read.error
+  }
   const { log } = read.trace
   const config = checkConfig(read.trace.config, path)
   const kernel = Kernel.fromLog(log, config)
