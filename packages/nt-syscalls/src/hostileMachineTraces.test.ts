@@ -70,6 +70,17 @@ describe('hostile machine traces', () => {
     expect(message).toMatch(/machine-trace version 0; this version reads machine-trace version 1/)
   })
 
+  it('names both versions when an older machine-trace schema is refused at the header', async () => {
+    const lines = new TextDecoder().decode(await recorded('jsonl')).split('\n')
+    const header = JSON.parse(lines[0]!)
+    header.producer.version = '0'
+    header.schema.kinds[0].type = 'nt.retiredKind'
+    lines[0] = JSON.stringify(header)
+    const message = await attempt(lines.join('\n'))
+    expect(message).toMatch(/machine-trace version 0; this version reads machine-trace version 1/)
+    expect(message).toContain("kind 'nt.retiredKind' is not in the reader's schema")
+  })
+
   it.each([
     'jsonl',
     'binary',

@@ -116,7 +116,7 @@ export async function loadKernel(path: string, options: LoadKernelOptions = {}):
   if (!read.ok) {
     // A machine trace from another version of this package whose events no longer fit the
     // schema: say which versions are involved (docs/versioning.md), not only which field failed.
-    const producer = read.trace?.header.producer
+    const producer = read.trace?.header.producer ?? read.error.producer
     if (
       producer !== undefined &&
       producer.name === MACHINE_TRACE_PRODUCER.name &&

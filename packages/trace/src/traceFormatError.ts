@@ -15,6 +15,8 @@ export interface TraceFormatErrorDetails {
   readonly seq?: number
   /** Dotted path of the offending field, e.g. `event.address`. */
   readonly field?: string
+  /** The producer the file's header names, when the header was read (for version messages). */
+  readonly producer?: { readonly name: string; readonly version: string }
 }
 
 /**
@@ -30,6 +32,8 @@ export class TraceFormatError extends Error {
   readonly offset: number | undefined
   readonly seq: number | undefined
   readonly field: string | undefined
+  /** The producer named by the file's header, when the header was read. */
+  readonly producer: { readonly name: string; readonly version: string } | undefined
 
   constructor(details: TraceFormatErrorDetails) {
     super(formatMessage(details))
@@ -39,6 +43,7 @@ export class TraceFormatError extends Error {
     this.offset = details.offset
     this.seq = details.seq
     this.field = details.field
+    this.producer = details.producer
   }
 
   /** A copy with more location details filled in (existing ones win). */
@@ -56,6 +61,7 @@ function definedDetails(error: TraceFormatError): TraceFormatErrorDetails {
   if (error.offset !== undefined) details.offset = error.offset
   if (error.seq !== undefined) details.seq = error.seq
   if (error.field !== undefined) details.field = error.field
+  if (error.producer !== undefined) details.producer = error.producer
   return details
 }
 

@@ -109,6 +109,7 @@ export function validateHeader(
     if (kind === undefined) {
       throw new TraceFormatError({
         ...base,
+        producer: header.producer,
         field,
         reason: `kind '${fileKind.type}' is not in the reader's schema`,
       })
@@ -116,6 +117,7 @@ export function validateHeader(
     if (kind.volume !== fileKind.volume) {
       throw new TraceFormatError({
         ...base,
+        producer: header.producer,
         field,
         reason: `kind '${fileKind.type}' is ${fileKind.volume}-volume in the file but ${kind.volume}-volume in the schema`,
       })
@@ -131,6 +133,7 @@ export function validateHeader(
       if (!same) {
         throw new TraceFormatError({
           ...base,
+          producer: header.producer,
           field,
           reason: `fields of kind '${fileKind.type}' differ from the schema`,
         })
