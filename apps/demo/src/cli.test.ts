@@ -411,12 +411,38 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
     expect((await run(['why', trace, String(mapped)])).out).toContain('← #')
   })
 
+  it.each([
+    'tlb',
+    'pressure --policy lru',
+    'pressure --policy opt',
+  ])('a scenario that edits the machine through kernel.debug (%s) replays with --verify', async (line) => {
+    const scenario = line.split(' ')
+    const path = join(scratch, `debug-${scenario.join('-')}.ntt`)
+    expect((await run(['record', ...scenario, '-o', path])).code).toBe(0)
+    const { code, out } = await run(['replay', path, '--verify', '--json'])
+    expect(code).toBe(0)
+    const { determinism } = JSON.parse(out) as { determinism: { ok: boolean; inputs: number } }
+    expect(determinism.ok).toBe(true)
+    // The debugger's edits are among the inputs re-executed.
+    const { kernel } = await loadKernel(path)
+    const log = kernel.trace!
+    const debugInputs = Array.from({ length: log.length }, (_, seq) => log.view(seq)!).filter(
+      (event) => event.type === 'nt.debugInput',
+    )
+    expect(debugInputs.length).toBeGreaterThan(0)
+  })
+
   it('a re-execution that diverges is a finding: exit code 1 and the first divergent event', async () => {
     const tlbTrace = join(scratch, 'tlb.ntt')
     expect((await run(['record', 'tlb', '-o', tlbTrace, '--format', 'jsonl'])).code).toBe(0)
+    // Tamper with the debugger's PTE rewrite: the recorded PTE store no longer reproduces.
+    const text = readFileSync(tlbTrace, 'utf8')
+    const tampered = text.replace(/("call":"writePte","address":\d+,"low":)\d+/, '$10')
+    expect(tampered).not.toBe(text)
+    writeFileSync(tlbTrace, tampered)
     const { code, out } = await run(['replay', tlbTrace, '--verify'])
     expect(code).toBe(1)
-    expect(out).toMatch(/verify: first divergence at event #\d+/)
+    expect(out).toMatch(/verify: first divergence at event #\d+: recorded \{"type":"hw\.pteWritten"/)
   })
 
   it('imports a page list and a memsim trace, and exports for Perfetto', async () => {

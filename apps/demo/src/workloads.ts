@@ -1,7 +1,8 @@
 // The workloads the memory-pressure and TLB scenarios play and `ntmm sweep` compares across
 // machine configurations: deterministic reference strings driven through a process's CPU, with
-// each reference noted for the LRU and OPT policies (MemoryManager.noteAccess, the future reference
-// string for OPT), and the figures a comparison needs.
+// each reference noted for the LRU and OPT policies (kernel.debug.noteAccess, the future reference
+// string for OPT through kernel.debug.setFutureReferences: recorded inputs, so recordings replay),
+// and the figures a comparison needs.
 
 import type { MmStatistics } from '@ntmm/mm-core'
 import { type Kernel, MEM_COMMIT, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE } from '@ntmm/nt-syscalls'
@@ -58,14 +59,14 @@ export function playReferences(
     PAGE_READWRITE,
   ).baseAddress
   const address = (page: number) => base + page * 0x1000 + (page % 1024) * 4
-  kernel.mm.setFutureReferences(references.map((page) => ({ pid, address: address(page) })))
+  kernel.debug.setFutureReferences(pid, references.map(address))
   // Count from here (a delta, not resetStatistics: a recorded run must go through the Kernel only).
   const before = kernel.mm.mmu.statistics().data
   const written = new Set<number>()
   let corruptPages = 0
   for (const page of references) {
     const at = address(page)
-    kernel.mm.noteAccess(pid, at)
+    kernel.debug.noteAccess(pid, at)
     if (!written.has(page)) {
       written.add(page)
       cpu.write(at, [page & 0xff, page >> 8])

@@ -67,7 +67,7 @@ describe('hostile machine traces', () => {
     expect(index).toBeGreaterThan(0)
     lines[index] = lines[index]!.replace(/"address":/, '"addr":')
     const message = await attempt(lines.join('\n'))
-    expect(message).toMatch(/machine-trace version 0; this version reads machine-trace version 1/)
+    expect(message).toMatch(/machine-trace version 0; this version reads machine-trace version 2/)
   })
 
   it('names both versions when an older machine-trace schema is refused at the header', async () => {
@@ -77,7 +77,7 @@ describe('hostile machine traces', () => {
     header.schema.kinds[0].type = 'nt.retiredKind'
     lines[0] = JSON.stringify(header)
     const message = await attempt(lines.join('\n'))
-    expect(message).toMatch(/machine-trace version 0; this version reads machine-trace version 1/)
+    expect(message).toMatch(/machine-trace version 0; this version reads machine-trace version 2/)
     expect(message).toContain("kind 'nt.retiredKind' is not in the reader's schema")
   })
 

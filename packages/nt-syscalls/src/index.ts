@@ -44,6 +44,7 @@ export {
   type ProcessInfo,
   type RestoredMachine,
 } from './kernel.js'
+export type { DebugCall, DebugPteValue, KernelDebug } from './kernelDebug.js'
 export {
   applyKernelEvent,
   KERNEL_EVENT_TYPES,
@@ -88,6 +89,7 @@ export {
   type MachineConfig,
   type MachineCpuAccessEvent,
   type MachineCpuWriteDataEvent,
+  type MachineDebugInputEvent,
   type MachineEvent,
   MachineRecorder,
   type MachineSnapshot,

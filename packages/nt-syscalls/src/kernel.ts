@@ -22,6 +22,7 @@ import { type Cpu, type CpuAccessResult, type CpuReadResult, exceptionFor } from
 import type { NtEvent } from './events.js'
 import { NT_SUCCESS, ntStatusName, STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from './ntStatus.js'
 import type { ProcessBody } from './objectHeader.js'
+import type { DebugCall, KernelDebug } from './kernelDebug.js'
 import { applyKernelEvent, type KernelEvent, KernelState } from './kernelState.js'
 import {
   ACCESS_CODE,
@@ -155,6 +156,7 @@ export class Kernel {
   readonly viewOf: number | undefined
   readonly #state: KernelState
   readonly #facades = new Map<number, ProcessFacades>()
+  #debug: KernelDebug | undefined
   readonly #onEvent: ((record: KernelEventRecord) => void) | undefined
   readonly #recorder: MachineRecorder | undefined
   readonly #checkpointPolicy: CheckpointPolicy | undefined
@@ -439,6 +441,54 @@ export class Kernel {
       this.ob.dereferenceObject(record.processObjectId)
     } finally {
       if (seq !== undefined) this.#unwind(seq)
+    }
+  }
+
+  /**
+   * The debugger's surface: PTE rewrites without INVLPG, INVLPG, and the references the LRU and OPT
+   * policies are fed (see {@link KernelDebug}). Each call that changes the machine is recorded as an
+   * `nt.debugInput` input, so a verified replay re-executes it.
+   */
+  get debug(): KernelDebug {
+    this.#debug ??= this.#createDebug()
+    return this.#debug
+  }
+
+  /** Record (when tracing) a debug call as an input, and run it with its events caused by it. */
+  #debugInput<R>(pid: number, call: DebugCall, run: () => R): R {
+    if (this.viewOf !== undefined) this.#refuse(`debug.${call.call}`)
+    this.#live(pid)
+    const seq = this.#tracing ? this.#record({ type: 'nt.debugInput', pid, ...call }) : undefined
+    if (seq !== undefined) this.#causes.push(seq)
+    try {
+      return run()
+    } finally {
+      if (seq !== undefined) this.#unwind(seq)
+    }
+  }
+
+  #createDebug(): KernelDebug {
+    const mm = this.mm
+    return {
+      readPte: (pid, address) => {
+        this.#live(pid)
+        const read = mm.mmu.pageTables.readEntry(this.#space(pid).cr3, address, 1)
+        return read.ok ? { low: read.low, high: read.high } : undefined
+      },
+      writePte: (pid, address, { low, high }) =>
+        this.#debugInput(
+          pid,
+          { call: 'writePte', address, low, high },
+          () => mm.mmu.pageTables.writeEntry(this.#space(pid).cr3, address, 1, { low, high }).ok,
+        ),
+      invlpg: (pid, address) =>
+        this.#debugInput(pid, { call: 'invlpg', address }, () => mm.mmuFor(pid).invlpg(address)),
+      noteAccess: (pid, address) =>
+        this.#debugInput(pid, { call: 'noteAccess', address }, () => mm.noteAccess(pid, address)),
+      setFutureReferences: (pid, addresses) =>
+        this.#debugInput(pid, { call: 'setFutureReferences', addresses: [...addresses] }, () =>
+          mm.setFutureReferences(addresses.map((address) => ({ pid, address }))),
+        ),
     }
   }
 

@@ -28,6 +28,7 @@ import {
   KernelState,
   revertKernelEvent,
 } from './kernelState.js'
+import type { DebugCall } from './kernelDebug.js'
 import { ObjectManagerState } from './objectManagerState.js'
 import type { Arch } from './userAddressLimits.js'
 
@@ -82,6 +83,12 @@ export interface MachineCpuWriteDataEvent {
   readonly bytes: readonly number[]
 }
 
+/**
+ * A call of `kernel.debug` that changes the machine (an input, like a system call): its effects
+ * (PTE writes, TLB flushes, CR3 loads) are caused by it. It changes no state by itself.
+ */
+export type MachineDebugInputEvent = { readonly type: 'nt.debugInput'; readonly pid: number } & DebugCall
+
 /** A TLB fill as the trace stores it: the entry written and the tag it replaced (see docs/time-travel.md). */
 export type MachineTlbFillEvent = Pick<
   HwTlbFill,
@@ -96,6 +103,7 @@ export type MachineEvent =
   | Exclude<NtEvent, NtCpuAccessEvent>
   | MachineCpuAccessEvent
   | MachineCpuWriteDataEvent
+  | MachineDebugInputEvent
   | KernelEvent
 
 const MM_TYPES = [
@@ -134,6 +142,7 @@ const NT_TYPES = [
   'nt.processExited',
   'nt.exceptionRaised',
   'nt.cpuWriteData',
+  'nt.debugInput',
 ] as const
 
 const LOW_HW_TYPES = [
@@ -249,7 +258,7 @@ function buildSchema(): TraceSchema<MachineEvent> {
 export const machineSchema: TraceSchema<MachineEvent> = buildSchema()
 
 /** Producer written into trace headers. */
-export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '1' } as const
+export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '2' } as const
 
 /**
  * Appends a machine's events to a TraceLog: high-volume kinds through typed-array appenders (no
@@ -554,6 +563,7 @@ export function applyMachineEvent(state: MachineState, event: Readonly<MachineEv
       return
     }
     case 'nt.cpuWriteData':
+    case 'nt.debugInput':
       return
     case 'nt.processCreated':
     case 'nt.processTerminated':
@@ -602,6 +612,7 @@ export function machineModel(
           return state
         }
         case 'nt.cpuWriteData':
+        case 'nt.debugInput':
           return state
         case 'nt.processCreated':
         case 'nt.processTerminated':

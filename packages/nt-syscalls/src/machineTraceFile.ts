@@ -147,7 +147,7 @@ function argumentList(args: Readonly<Record<string, unknown>>): unknown[] {
 
 /**
  * The determinism check: re-run every recorded input (process creation and termination, system
- * calls with their arguments, memory accesses with their data) on a fresh machine of the same
+ * calls with their arguments, memory accesses with their data, `kernel.debug` calls) on a fresh machine of the same
  * configuration and compare the two traces event by event.
  */
 export function reexecute(log: TraceLog<MachineEvent>, config: MachineConfig): DeterminismReport {
@@ -198,6 +198,15 @@ export function reexecute(log: TraceLog<MachineEvent>, config: MachineConfig): D
           }
           cpu.write(access.address, data)
         }
+        break
+      }
+      case 'nt.debugInput': {
+        const debug = kernel.debug
+        if (event.call === 'writePte')
+          debug.writePte(event.pid, event.address, { low: event.low, high: event.high })
+        else if (event.call === 'invlpg') debug.invlpg(event.pid, event.address)
+        else if (event.call === 'noteAccess') debug.noteAccess(event.pid, event.address)
+        else debug.setFutureReferences(event.pid, event.addresses)
         break
       }
       default:

@@ -1,7 +1,8 @@
 // TLB behaviour. (1) A loop over one page more than a fully associative LRU TLB holds misses on
 // every reference: each fill evicts exactly the page the loop needs next (a loop that fits hits
 // on every reference after the first round). (2) The OS changes a PTE without INVLPG: the TLB
-// keeps the old translation, so the CPU goes on using the old frame until the entry is invalidated.
+// keeps the old translation, so the CPU goes on using the old frame until the entry is invalidated
+// (the edit and the INVLPG go through kernel.debug, so a recording of this replays with --verify).
 
 import { MEM_COMMIT, MEM_RESERVE, NtCurrentProcess, ntStatusName, PAGE_READWRITE } from '@ntmm/nt-syscalls'
 import { hex } from '../format.js'
@@ -58,13 +59,13 @@ function play(options: ScenarioOptions): Narrator {
   cpu.write(base, [0xaa])
   cpu.write(base + 0x1000, [0xbb])
   n.expect(`the byte at ${hex(base)}`, hex(cpu.read(base, 1).data[0] ?? -1, 2), '0xaa')
-  const mmu = n.kernel.mm.mmu
-  const cr3 = n.kernel.mm.addressSpace(pid)!.cr3
-  const original = mmu.pageTables.readEntry(cr3, base, 1)
-  const other2 = mmu.pageTables.readEntry(cr3, base + 0x1000, 1)
-  if (!original.ok || !other2.ok) throw new Error('the committed pages have no PTEs')
+  // kernel.debug: a debugger's PTE edit and INVLPG, recorded as inputs so a replay re-executes them.
+  const debug = n.kernel.debug
+  const original = debug.readPte(pid, base)
+  const other2 = debug.readPte(pid, base + 0x1000)
+  if (original === undefined || other2 === undefined) throw new Error('the committed pages have no PTEs')
   n.say(`   the PTE of ${hex(base)} is rewritten to name the frame of ${hex(base + 0x1000)} (no INVLPG):`)
-  mmu.pageTables.writeEntry(cr3, base, 1, { low: other2.low, high: other2.high })
+  debug.writePte(pid, base, other2)
   n.quietly(() => {
     for (const line of pteLines(n.kernel, pid, base)) n.lines.push(`   ${line}`)
   })
@@ -74,11 +75,11 @@ function play(options: ScenarioOptions): Narrator {
     '0xaa',
   )
   n.say(`   INVLPG ${hex(base)}:`)
-  mmu.invlpg(base)
+  debug.invlpg(pid, base)
   n.expect('the next read walks the new PTE', hex(cpu.read(base, 1).data[0] ?? -1, 2), '0xbb')
   n.say('   the PTE is put back (and invalidated again), so the machine stays consistent:')
-  mmu.pageTables.writeEntry(cr3, base, 1, { low: original.low, high: original.high })
-  mmu.invlpg(base)
+  debug.writePte(pid, base, original)
+  debug.invlpg(pid, base)
   n.expect(
     `the byte at ${hex(base)} again`,
     `${ntStatusName(cpu.read(base, 1).status)} ${hex(cpu.read(base, 1).data[0] ?? -1, 2)}`,
