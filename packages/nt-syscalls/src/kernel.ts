@@ -4,15 +4,7 @@
 // every event of every layer reaches `onEvent` in order, stamped with the system call or access
 // that caused it (docs/decisions/002).
 
-import type {
-  HwEvent,
-  HwRecordingLane,
-  Mmu,
-  PageFault,
-  TlbConfig,
-  TlbIndex,
-  TlbPresetName,
-} from '@ntmm/hw-mmu'
+import type { HwEvent, HwRecordingLane, Mmu, TlbConfig, TlbIndex, TlbPresetName } from '@ntmm/hw-mmu'
 import type { AddressSpace, MemoryArea, MemoryManager } from '@ntmm/mm-core'
 import { type CheckpointPolicy, NO_CAUSE, Timeline, type TraceLog } from '@ntmm/trace'
 import { InvariantError } from './assert.js'
@@ -20,7 +12,7 @@ import { capturePointer } from './captureArguments.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import { type Cpu, type CpuAccessResult, type CpuReadResult, exceptionFor } from './cpu.js'
 import type { NtEvent } from './events.js'
-import { NT_SUCCESS, ntStatusName, STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from './ntStatus.js'
+import { ntStatusName, STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from './ntStatus.js'
 import type { ProcessBody } from './objectHeader.js'
 import type { DebugCall, KernelDebug } from './kernelDebug.js'
 import { applyKernelEvent, type KernelEvent, KernelState } from './kernelState.js'
@@ -34,6 +26,7 @@ import {
   type MachineSnapshot,
   type MachineState,
   machineModel,
+  machineOptionsOf,
 } from './machineTrace.js'
 import { MachineHistory } from './machineHistory.js'
 import type { MachineExportOptions } from './machinePerfetto.js'
@@ -103,14 +96,7 @@ export { FIRST_PID }
 
 /** The createKernel options that rebuild a machine of `config`. */
 export function kernelOptionsOf(config: MachineConfig): KernelOptions {
-  return {
-    arch: config.arch,
-    physicalMemory: config.physicalMemory,
-    pageFile: config.pageFile,
-    ...(config.tlb === null ? {} : { tlb: config.tlb }),
-    replacementPolicy: config.replacementPolicy,
-    seed: config.seed,
-  }
+  return machineOptionsOf(config)
 }
 
 /** The per-process objects the kernel hands out (caches, not state). */
@@ -166,8 +152,6 @@ export class Kernel {
   readonly #causes: number[] = []
   /** The seq of the hw.pageFault being handled (its mm events are caused by it), or -1. */
   #openFault = -1
-  #faultPid = 0
-  #lastFaultStatus: number | undefined
   readonly #vm: VirtualMemoryPort
   readonly #tracer: SyscallTracer
 
@@ -590,19 +574,15 @@ export class Kernel {
 
   // ---- memory access (user threads and the kernel copying on their behalf) ----
 
+  /**
+   * The MMU with `pid`'s address space loaded. Its #PF handler is the memory manager's own
+   * (KiTrap0EHandler → MmAccessFault for the process whose CR3 is loaded); the result of the last
+   * fault is cleared so an exception is classified by this access's fault only.
+   */
   #mmu(pid: number): Mmu {
     const mmu = this.mm.mmuFor(pid)
-    this.#faultPid = pid
-    this.#lastFaultStatus = undefined
-    mmu.setFaultHandler(this.#handleFault)
+    this.mm.lastFault = undefined
     return mmu
-  }
-
-  /** KiTrap0EHandler → MmAccessFault: 'retry' when the memory manager resolved the fault. */
-  readonly #handleFault = (fault: PageFault): 'retry' | 'fail' => {
-    const result = this.mm.accessFault(this.#faultPid, fault)
-    this.#lastFaultStatus = result.status
-    return NT_SUCCESS(result.status) ? 'retry' : 'fail'
   }
 
   #noteWrite(pid: number, address: number, length: number): void {
@@ -684,7 +664,7 @@ export class Kernel {
       }
     }
     const raise = (fault: Parameters<typeof exceptionFor>[0]) => {
-      const exception = exceptionFor(fault, this.#lastFaultStatus)
+      const exception = exceptionFor(fault, this.mm.lastFault?.status)
       this.ob.emit(() => ({
         type: 'nt.exceptionRaised',
         pid,

@@ -8,7 +8,12 @@
 
 import type { HwEvent, HwTlbFill, TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
 import { applyTlbHit, undoHwEvent, undoTlbHit } from '@ntmm/hw-mmu'
-import { MemoryManager, type MemoryManagerSnapshot, type MmEvent } from '@ntmm/mm-core'
+import {
+  MemoryManager,
+  type MemoryManagerOptions,
+  type MemoryManagerSnapshot,
+  type MmEvent,
+} from '@ntmm/mm-core'
 import {
   defineSchema,
   NO_CAUSE,
@@ -533,16 +538,21 @@ export interface MachineSnapshot {
   readonly kernel: KernelState
 }
 
-/** A fresh MemoryManager for `config` (the machine's initial state). */
-export function memoryManagerFor(config: MachineConfig): MemoryManager {
-  return new MemoryManager({
+/** The memory-manager options of a machine of `config` (shared by every place that rebuilds one). */
+export function machineOptionsOf(config: MachineConfig): MemoryManagerOptions {
+  return {
     arch: config.arch,
     physicalMemory: config.physicalMemory,
     pageFile: config.pageFile,
     ...(config.tlb === null ? {} : { tlb: config.tlb }),
     replacementPolicy: config.replacementPolicy,
     seed: config.seed,
-  })
+  }
+}
+
+/** A fresh MemoryManager for `config` (the machine's initial state). */
+export function memoryManagerFor(config: MachineConfig): MemoryManager {
+  return new MemoryManager(machineOptionsOf(config))
 }
 
 /** Apply one machine event to a machine state (the same apply functions the live layers use). */

@@ -14,7 +14,7 @@ import {
   writeLogFile,
 } from '@ntmm/trace'
 import { createKernel } from './createKernel.js'
-import { Kernel } from './kernel.js'
+import { Kernel, kernelOptionsOf } from './kernel.js'
 import {
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
@@ -151,15 +151,7 @@ function argumentList(args: Readonly<Record<string, unknown>>): unknown[] {
  * configuration and compare the two traces event by event.
  */
 export function reexecute(log: TraceLog<MachineEvent>, config: MachineConfig): DeterminismReport {
-  const kernel = createKernel({
-    arch: config.arch,
-    physicalMemory: config.physicalMemory,
-    pageFile: config.pageFile,
-    ...(config.tlb === null ? {} : { tlb: config.tlb }),
-    replacementPolicy: config.replacementPolicy,
-    seed: config.seed,
-    record: true,
-  })
+  const kernel = createKernel({ ...kernelOptionsOf(config), record: true })
   let inputs = 0
   for (let seq = 0; seq < log.length; seq++) {
     if (log.causeOf(seq) !== undefined) continue
