@@ -22,8 +22,9 @@ import { PAGE_SIZE } from './paging.js'
 export type HwRecorder = (event: HwEvent) => void
 
 /**
- * The optional high-volume lane of a recorder: the per-access events as numeric calls, so a
- * recorded TLB hit or small store allocates no event object. Each call stands for exactly the
+ * The optional high-volume lane of a recorder: the per-access events (TLB hits, misses, fills
+ * and evictions, page walks, accessed/dirty updates, small stores) as numeric calls, so
+ * recording them allocates no event object. Each call stands for exactly the
  * event its name says, with the same fields in the same order; an Mmu given a lane
  * (`Mmu.setRecorder(recorder, lane)`) sends those events here and every other event to the
  * recorder, in the order they happen.
@@ -33,6 +34,38 @@ export interface HwRecordingLane {
   tlbHit(tlb: number, set: number, way: number, previousAge: number): void
   /** hw.physicalWrite: a little-endian store of 1, 2 or 4 bytes at physical `address`. */
   physicalWrite(address: number, size: number, value: number, previousValue: number): void
+  /** hw.tlbMiss: a lookup in level `tlb` missed. */
+  tlbMiss(tlb: number): void
+  /** hw.pageWalk: a walk for `address` made through first-level TLB `tlb`. */
+  pageWalk(tlb: number, address: number, memoryReferences: number): void
+  /** hw.tlbEvict: the valid entry (set, way) of level `tlb` is replaced to make room for a fill. */
+  tlbEvict(
+    tlb: number,
+    set: number,
+    way: number,
+    tag: number,
+    frame: number,
+    flags: number,
+    pcid: number,
+    age: number,
+  ): void
+  /** hw.tlbFill: entry (set, way) of level `tlb` is written; the `previous*` values are the entry's before. */
+  tlbFill(
+    tlb: number,
+    set: number,
+    way: number,
+    tag: number,
+    frame: number,
+    flags: number,
+    pcid: number,
+    previousTag: number,
+    previousFrame: number,
+    previousFlags: number,
+    previousPcid: number,
+    previousAge: number,
+  ): void
+  /** hw.accessedDirtySet: a walk set the accessed (and dirty) bit of the PTE at physical `address`. */
+  accessedDirtySet(address: number, level: number, oldValue: number, newValue: number): void
 }
 
 /** Largest supported store: 2^20 frames (4 GiB), so every physical address in RAM is a uint32. */
@@ -386,7 +419,15 @@ export function busReadInto(
     } else {
       const words = frameWords(store, address >>> 12)
       if (words === undefined) out.fill(0, outOffset + done, outOffset + done + chunk)
-      else out.set(new Uint8Array(words.buffer, offset, chunk), outOffset + done)
+      else if (chunk <= 16) {
+        // A few bytes (most accesses): read them from the words, no view over the frame (a view
+        // costs an allocation and materialises the frame's ArrayBuffer).
+        const at = outOffset + done
+        for (let i = 0; i < chunk; i++) {
+          const byte = offset + i
+          out[at + i] = (words[byte >>> 2]! >>> ((byte & 3) << 3)) & 0xff
+        }
+      } else out.set(new Uint8Array(words.buffer, offset, chunk), outOffset + done)
     }
     done += chunk
   }
@@ -470,8 +511,20 @@ export function applyPhysicalBytesWritten(store: FrameStore, pa: number, data: A
     if (address >= store.byteLength) return
     const offset = address & 0xfff
     const chunk = Math.min(length - done, PAGE_SIZE - offset)
-    const bytes = new Uint8Array(ownFrame(store, address >>> 12).buffer)
-    for (let i = 0; i < chunk; i++) bytes[offset + i] = data[done + i]!
+    const words = ownFrame(store, address >>> 12)
+    if (chunk <= 16) {
+      // A few bytes (most stores): merge them into the words, no view over the frame (a view
+      // costs an allocation and materialises the frame's ArrayBuffer).
+      for (let i = 0; i < chunk; i++) {
+        const byte = offset + i
+        const shift = (byte & 3) << 3
+        const index = byte >>> 2
+        words[index] = ((words[index]! & ~(0xff << shift)) | ((data[done + i]! & 0xff) << shift)) >>> 0
+      }
+    } else {
+      const bytes = new Uint8Array(words.buffer, words.byteOffset, PAGE_SIZE)
+      for (let i = 0; i < chunk; i++) bytes[offset + i] = data[done + i]!
+    }
     done += chunk
   }
 }

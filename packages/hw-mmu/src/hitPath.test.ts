@@ -6,7 +6,7 @@ import type { HwSnapshot } from './hwState.js'
 import { Mmu, type MmuOptions } from './mmu.js'
 import type { PagingMode, PrivilegeMode } from './paging.js'
 import { createRoot, mapPage } from './testing/addressSpace.js'
-import type { TlbConfig } from './tlb.js'
+import type { TlbConfig, TlbIndex } from './tlb.js'
 
 // The inlined TLB-hit path (mirror rows, row stamps for LRU, hits counted by the clock) runs only
 // without a recorder; with one, every access takes the general path. Two machines fed the same
@@ -190,6 +190,52 @@ describe('mmu hit path', () => {
                 value,
                 previousValue,
               }),
+            tlbMiss: (level) => laned.push({ type: 'hw.tlbMiss', tlb: level as TlbIndex }),
+            pageWalk: (level, address, memoryReferences) =>
+              laned.push({ type: 'hw.pageWalk', tlb: level as TlbIndex, address, memoryReferences }),
+            tlbEvict: (level, set, way, tag, frame, flags, pcid, age) =>
+              laned.push({
+                type: 'hw.tlbEvict',
+                tlb: level as TlbIndex,
+                set,
+                way,
+                tag,
+                frame,
+                flags,
+                pcid,
+                age,
+              }),
+            tlbFill: (
+              level,
+              set,
+              way,
+              tag,
+              frame,
+              flags,
+              pcid,
+              previousTag,
+              previousFrame,
+              previousFlags,
+              previousPcid,
+              previousAge,
+            ) =>
+              laned.push({
+                type: 'hw.tlbFill',
+                tlb: level as TlbIndex,
+                set,
+                way,
+                tag,
+                frame,
+                flags,
+                pcid,
+                previousTag,
+                previousFrame,
+                previousFlags,
+                previousPcid,
+                previousAge,
+              }),
+            accessedDirtySet: (address, level, oldValue, newValue) =>
+              laned.push({ type: 'hw.accessedDirtySet', address, level, oldValue, newValue }),
           }
           const a = machine(mode, tlb, { recorder: (event) => plain.push(normal(event)) })
           const b = machine(mode, tlb, { recorder: (event) => laned.push(event), lane })

@@ -405,7 +405,14 @@ export class Mmu {
   write(va: number, data: ArrayLike<number>, options: AccessOptions = {}): WriteResult {
     const user = modeCode(options.mode)
     const bytes = checkBytes(data)
-    const chunks = this.translateRange(va, bytes.length, ACCESS_WRITE, user)
+    const length = bytes.length
+    if (length > 0 && (va & 0xfff) + length <= 4096) {
+      const pa = this.translateOnePage(va, length, ACCESS_WRITE, user)
+      if (pa < 0) return { ok: false, fault: this.lastFault! }
+      this.store(pa, bytes)
+      return { ok: true }
+    }
+    const chunks = this.translateRange(va, length, ACCESS_WRITE, user)
     if (chunks === undefined) return { ok: false, fault: this.lastFault! }
     this.storeChunks(chunks, bytes)
     return { ok: true }
@@ -662,7 +669,7 @@ export class Mmu {
       this.pendingErrorCode = this.errorBase(access, user) | 1
       return -1
     }
-    this.recorder?.({ type: 'hw.tlbMiss', tlb: first.index })
+    if (this.recorder !== undefined) this.recordMiss(first)
     applyTlbMiss(first)
     const second = s.secondTlb
     if (second !== undefined) {
@@ -681,7 +688,7 @@ export class Mmu {
         this.pendingErrorCode = this.errorBase(access, user) | 1
         return -1
       }
-      this.recorder?.({ type: 'hw.tlbMiss', tlb: second.index })
+      if (this.recorder !== undefined) this.recordMiss(second)
       applyTlbMiss(second)
     }
     return this.walkAndFill(lo, hi, access, user, first)
@@ -690,14 +697,19 @@ export class Mmu {
   private walkAndFill(lo: number, hi: number, access: number, user: number, first: TlbLevel): number {
     const s = this.state
     const out = this.walkOut
-    walkPageTables(s, lo, hi, access, user, out, WALK_UPDATE, this.recorder, undefined)
-    if (this.recorder !== undefined) {
-      this.recorder({
-        type: 'hw.pageWalk',
-        tlb: first.index,
-        address: joinAddress(s, lo, hi),
-        memoryReferences: out.references,
-      })
+    walkPageTables(s, lo, hi, access, user, out, WALK_UPDATE, this.recorder, undefined, this.lane)
+    const recorder = this.recorder
+    if (recorder !== undefined) {
+      const lane = this.lane
+      if (lane !== undefined) lane.pageWalk(first.index, joinAddress(s, lo, hi), out.references)
+      else {
+        recorder({
+          type: 'hw.pageWalk',
+          tlb: first.index,
+          address: joinAddress(s, lo, hi),
+          memoryReferences: out.references,
+        })
+      }
     }
     applyPageWalk(first, out.references)
     if (s.secondTlb !== undefined) applyPageWalk(s.secondTlb, out.references)
@@ -723,21 +735,50 @@ export class Mmu {
       oldTag !== -1 &&
       !(oldTag === tag && (tlb.pcids[index] === s.pcid || (tlb.flags[index]! & TLB_GLOBAL) !== 0))
     const recorder = this.recorder
+    const lane = this.lane
     if (replacing) {
-      recorder?.({
-        type: 'hw.tlbEvict',
-        tlb: tlb.index,
-        set,
-        way,
-        tag: oldTag,
-        frame: tlb.frames[index]!,
-        flags: tlb.flags[index]!,
-        pcid: tlb.pcids[index]!,
-        age: tlbEntryAge(tlb, index),
-      })
+      if (lane !== undefined) {
+        lane.tlbEvict(
+          tlb.index,
+          set,
+          way,
+          oldTag,
+          tlb.frames[index]!,
+          tlb.flags[index]!,
+          tlb.pcids[index]!,
+          tlbEntryAge(tlb, index),
+        )
+      } else {
+        recorder?.({
+          type: 'hw.tlbEvict',
+          tlb: tlb.index,
+          set,
+          way,
+          tag: oldTag,
+          frame: tlb.frames[index]!,
+          flags: tlb.flags[index]!,
+          pcid: tlb.pcids[index]!,
+          age: tlbEntryAge(tlb, index),
+        })
+      }
       applyTlbEvict(tlb, index)
     }
-    if (recorder !== undefined) {
+    if (lane !== undefined) {
+      lane.tlbFill(
+        tlb.index,
+        set,
+        way,
+        tag,
+        frame,
+        flags,
+        s.pcid,
+        tlb.tags[index]!,
+        tlb.frames[index]!,
+        tlb.flags[index]!,
+        tlb.pcids[index]!,
+        tlbEntryAge(tlb, index),
+      )
+    } else if (recorder !== undefined) {
       recorder({
         type: 'hw.tlbFill',
         tlb: tlb.index,
@@ -773,6 +814,13 @@ export class Mmu {
     if (j >= 0 || s.modeCode === 1) return j
     const huge = hi * 4 + (lo >>> 30)
     return tlbProbe(tlb, huge * 4 + 2, huge, pcid)
+  }
+
+  /** hw.tlbMiss of `tlb` (a recorder is attached), through the lane when there is one. */
+  private recordMiss(tlb: TlbLevel): void {
+    const lane = this.lane
+    if (lane !== undefined) lane.tlbMiss(tlb.index)
+    else this.recorder!({ type: 'hw.tlbMiss', tlb: tlb.index })
   }
 
   private recordHit(tlb: TlbLevel, index: number): void {
@@ -825,6 +873,16 @@ export class Mmu {
   }
 
   /** Translates every page of [va, va + length) in order; (pa, length) pairs, or undefined on a fault. */
+  /**
+   * `translateRange` for an access of `length` (≥ 1) bytes that stays within the page of `va`:
+   * the same checks, then the physical address (or -1 with `lastFault` set).
+   */
+  private translateOnePage(va: number, length: number, access: number, user: number): number {
+    checkLength(length)
+    this.checkStart(va)
+    return this.translateVa(this.advance(va, 0), access, user)
+  }
+
   private translateRange(va: number, length: number, access: number, user: number): number[] | undefined {
     checkLength(length)
     this.checkStart(va)
@@ -842,6 +900,14 @@ export class Mmu {
   }
 
   private readAccess(va: number, length: number, access: number, user: number): AccessResult {
+    if (length > 0 && (va & 0xfff) + length <= 4096) {
+      // Within one page (the common case): one translation and no list of chunks.
+      const pa = this.translateOnePage(va, length, access, user)
+      if (pa < 0) return { ok: false, fault: this.lastFault! }
+      const data = new Uint8Array(length)
+      readInto(this.state.frames, pa, data, 0, length)
+      return { ok: true, data }
+    }
     const chunks = this.translateRange(va, length, access, user)
     if (chunks === undefined) return { ok: false, fault: this.lastFault! }
     const data = new Uint8Array(length)
@@ -854,31 +920,35 @@ export class Mmu {
   }
 
   private storeChunks(chunks: readonly number[], bytes: Uint8Array): void {
-    const frames = this.state.frames
     let done = 0
     for (let k = 0; k < chunks.length; k += 2) {
-      const pa = chunks[k]!
       const length = chunks[k + 1]!
-      const part = bytes.subarray(done, done + length)
-      const lane = this.lane
-      if (lane !== undefined && (length === 1 || length === 2 || length === 4)) {
-        // The same state change as the bytes written, as a scalar store (no arrays).
-        let value = 0
-        for (let b = length - 1; b >= 0; b--) value = value * 256 + part[b]!
-        lane.physicalWrite(pa, length, value, readScalarAt(frames, pa, length))
-      } else if (this.recorder !== undefined) {
-        const previous = new Uint8Array(length)
-        busReadInto(frames, pa, previous, 0, length)
-        this.recorder({
-          type: 'hw.physicalBytesWritten',
-          address: pa,
-          bytes: Array.from(part),
-          previousBytes: Array.from(previous),
-        })
-      }
-      writeBytesAt(frames, pa, part)
+      this.store(chunks[k]!, length === bytes.length ? bytes : bytes.subarray(done, done + length))
       done += length
     }
+  }
+
+  /** Stores `part` at physical `pa` (within one page), recording it when a recorder listens. */
+  private store(pa: number, part: Uint8Array): void {
+    const frames = this.state.frames
+    const length = part.length
+    const lane = this.lane
+    if (lane !== undefined && (length === 1 || length === 2 || length === 4)) {
+      // The same state change as the bytes written, as a scalar store (no arrays).
+      let value = 0
+      for (let b = length - 1; b >= 0; b--) value = value * 256 + part[b]!
+      lane.physicalWrite(pa, length, value, readScalarAt(frames, pa, length))
+    } else if (this.recorder !== undefined) {
+      const previous = new Uint8Array(length)
+      busReadInto(frames, pa, previous, 0, length)
+      this.recorder({
+        type: 'hw.physicalBytesWritten',
+        address: pa,
+        bytes: Array.from(part),
+        previousBytes: Array.from(previous),
+      })
+    }
+    writeBytesAt(frames, pa, part)
   }
 
   private readScalar(va: number, size: number, access: number, user: number): number {

@@ -212,16 +212,26 @@ export class Kernel {
     if (onEvent === undefined) return recorder
     const causes = this.#causes
     const top = () => (causes.length === 0 ? NO_CAUSE : causes[causes.length - 1]!)
+    /** Hands `event` to the hook as the recorder recorded it (`record` returns its seq). */
+    const tell = (event: HwEvent, cause: number, record: () => number) => {
+      const seq = record()
+      onEvent({ seq, cause: cause === NO_CAUSE ? undefined : cause, event })
+    }
+    /** The rest of the lane: recorded as the event objects they are. */
+    const recordObject = (event: HwEvent) => {
+      const cause = top()
+      tell(event, cause, () => recorder.record(event, cause))
+    }
+    const tlbIndex = (tlb: number) => tlb as TlbIndex
     return {
       tlbHit: (tlb, set, way, previousAge) => {
         const cause = top()
-        const seq = recorder.recordTlbHit(tlb, set, way, previousAge, cause)
-        const event: HwEvent = { type: 'hw.tlbHit', tlb: tlb as TlbIndex, set, way, previousAge }
-        onEvent({ seq, cause: cause === NO_CAUSE ? undefined : cause, event })
+        tell({ type: 'hw.tlbHit', tlb: tlbIndex(tlb), set, way, previousAge }, cause, () =>
+          recorder.recordTlbHit(tlb, set, way, previousAge, cause),
+        )
       },
       physicalWrite: (address, size, value, previousValue) => {
         const cause = top()
-        const seq = recorder.recordPhysicalWrite(address, size, value, previousValue, cause)
         const event: HwEvent = {
           type: 'hw.physicalWrite',
           address,
@@ -229,7 +239,64 @@ export class Kernel {
           value,
           previousValue,
         }
-        onEvent({ seq, cause: cause === NO_CAUSE ? undefined : cause, event })
+        tell(event, cause, () => recorder.recordPhysicalWrite(address, size, value, previousValue, cause))
+      },
+      tlbMiss: (tlb) => {
+        const event: HwEvent = { type: 'hw.tlbMiss', tlb: tlbIndex(tlb) }
+        recordObject(event)
+      },
+      pageWalk: (tlb, address, memoryReferences) => {
+        const event: HwEvent = { type: 'hw.pageWalk', tlb: tlbIndex(tlb), address, memoryReferences }
+        recordObject(event)
+      },
+      tlbEvict: (tlb, set, way, tag, frame, flags, pcid, age) => {
+        const event: HwEvent = {
+          type: 'hw.tlbEvict',
+          tlb: tlbIndex(tlb),
+          set,
+          way,
+          tag,
+          frame,
+          flags,
+          pcid,
+          age,
+        }
+        recordObject(event)
+      },
+      tlbFill: (
+        tlb,
+        set,
+        way,
+        tag,
+        frame,
+        flags,
+        pcid,
+        previousTag,
+        previousFrame,
+        previousFlags,
+        previousPcid,
+        previousAge,
+      ) => {
+        const event: HwEvent = {
+          type: 'hw.tlbFill',
+          tlb: tlbIndex(tlb),
+          set,
+          way,
+          tag,
+          frame,
+          flags,
+          pcid,
+          previousTag,
+          previousFrame,
+          previousFlags,
+          previousPcid,
+          previousAge,
+        }
+        recordObject(event)
+      },
+      accessedDirtySet: (address, level, oldValue, newValue) => {
+        const event: HwEvent = { type: 'hw.accessedDirtySet', address, level, oldValue, newValue }
+        recordObject(event)
       },
     }
   }

@@ -393,22 +393,70 @@ export class MachineRecorder {
    * listens, so the MMU's call site sees one class.
    */
   tlbHit(tlb: number, set: number, way: number, previousAge: number): void {
-    const causes = this.causes
-    const depth = causes.length
-    this.recordTlbHit(tlb, set, way, previousAge, depth === 0 ? NONE : (causes[depth - 1] as number))
+    this.recordTlbHit(tlb, set, way, previousAge, this.#top())
   }
 
   /** hw-mmu's recording lane: a store of 1, 2 or 4 bytes caused by the top of {@link causes}. */
   physicalWrite(address: number, size: number, value: number, previousValue: number): void {
+    this.recordPhysicalWrite(address, size, value, previousValue, this.#top())
+  }
+
+  /** The cause of a lane event: the top of {@link causes} (NONE when empty). */
+  #top(): number {
     const causes = this.causes
     const depth = causes.length
-    this.recordPhysicalWrite(
-      address,
-      size,
-      value,
-      previousValue,
-      depth === 0 ? NONE : (causes[depth - 1] as number),
-    )
+    return depth === 0 ? NONE : (causes[depth - 1] as number)
+  }
+
+  /** hw-mmu's recording lane: hw.tlbMiss, caused by the top of {@link causes}. */
+  tlbMiss(tlb: number): void {
+    if (this.#pendingSeq >= 0) this.flushAccess()
+    this.#next = this.#miss.append(tlb, this.#top()) + 1
+  }
+
+  /** hw-mmu's recording lane: hw.pageWalk, caused by the top of {@link causes}. */
+  pageWalk(tlb: number, address: number, memoryReferences: number): void {
+    if (this.#pendingSeq >= 0) this.flushAccess()
+    this.#next = this.#walk.append(tlb, address, memoryReferences, this.#top()) + 1
+  }
+
+  /** hw-mmu's recording lane: hw.tlbEvict, caused by the top of {@link causes}. */
+  tlbEvict(
+    tlb: number,
+    set: number,
+    way: number,
+    tag: number,
+    frame: number,
+    flags: number,
+    pcid: number,
+    age: number,
+  ): void {
+    if (this.#pendingSeq >= 0) this.flushAccess()
+    this.#next = this.#evict.append(tlb, set, way, tag, frame, flags, pcid, age, this.#top()) + 1
+  }
+
+  /**
+   * hw-mmu's recording lane: hw.tlbFill, caused by the top of {@link causes}. The trace keeps the
+   * previous tag only (as `#recordNow` does): the rest of the entry before is the eviction's.
+   */
+  tlbFill(
+    tlb: number,
+    set: number,
+    way: number,
+    tag: number,
+    frame: number,
+    flags: number,
+    pcid: number,
+    previousTag: number,
+  ): void {
+    if (this.#pendingSeq >= 0) this.flushAccess()
+    this.#next = this.#fill.append(tlb, set, way, tag, frame, flags, pcid, previousTag, this.#top()) + 1
+  }
+
+  /** hw-mmu's recording lane: hw.accessedDirtySet, caused by the top of {@link causes}. */
+  accessedDirtySet(address: number, level: number, oldValue: number, newValue: number): void {
+    if (this.#pendingSeq >= 0) this.flushAccess()
+    this.#next = this.#accessedDirty.append(address, level, oldValue, newValue, this.#top()) + 1
   }
 
   /** Record hw.tlbHit with `cause`; returns its seq (the access's when merged into it). */
