@@ -94,9 +94,14 @@ function trailingOk(line: string, index: number): boolean {
 
 const scratch = { value: 0 }
 
+/** A lackey line that is not an access: blank, or valgrind's `==pid==` / `--pid--` chatter. */
+function lackeySkips(line: string): boolean {
+  return isBlank(line) || line.startsWith('==') || line.startsWith('--')
+}
+
 const lackey: LineParser = (line, out) => {
   out.kind = -1
-  if (isBlank(line) || line.startsWith('==') || line.startsWith('--')) return undefined
+  // The access lines first (nearly every line): their first two characters tell.
   let kind: number
   let index: number
   const first = line.charCodeAt(0)
@@ -108,9 +113,9 @@ const lackey: LineParser = (line, out) => {
     if (letter === 76 /* L */) kind = ACCESS_READ
     else if (letter === 83 /* S */) kind = ACCESS_WRITE
     else if (letter === 77 /* M */) kind = ACCESS_MODIFY
-    else return 'expected I, L, S or M'
+    else return lackeySkips(line) ? undefined : 'expected I, L, S or M'
     index = 2
-  } else return 'expected I, L, S or M'
+  } else return lackeySkips(line) ? undefined : 'expected I, L, S or M'
   index = skipSpaces(line, index)
   index = readHex(line, index, scratch)
   if (index < 0) return 'expected a hex address'

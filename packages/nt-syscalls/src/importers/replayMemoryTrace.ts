@@ -277,10 +277,15 @@ export async function replayMemoryTrace(
   }
   /** One access of the source trace, translated (split where it crosses into a block placed elsewhere). */
   const access = (kind: number, address: number, size: number): void => {
+    // Most accesses stay in the block of the one before: no lookup, no split.
+    const block = Math.floor(address / BLOCK)
+    if (block === lastBlock && Math.floor((address + size - 1) / BLOCK) === block) {
+      one(kind, address + lastDelta, size)
+      return
+    }
     const delta = deltaOf(address)
     const last = address + size - 1
     if (Math.floor(last / BLOCK) === Math.floor(address / BLOCK) || deltaOf(last) === delta) {
-      lastBlock = -1
       one(kind, address + delta, size)
       return
     }
