@@ -43,15 +43,58 @@ function machine(record: boolean): { kernel: Kernel; pid: number; base: number }
 }
 
 const VALUE = new Uint8Array([1, 2, 3, 4])
-/** `count` 4-byte accesses, runs of 16 in a page then a jump to another page (1 in 4 a write). */
-function workload(m: { kernel: Kernel; pid: number; base: number }, count: number, salt = 0): void {
+/**
+ * `count` 4-byte accesses, runs of 16 in a page then a jump to another of `pages` pages (1 in 4
+ * a write, unless `reads` only).
+ */
+function workload(
+  m: { kernel: Kernel; pid: number; base: number },
+  count: number,
+  salt = 0,
+  shape: { readonly pages?: number; readonly reads?: boolean } = {},
+): void {
   const cpu = m.kernel.cpu(m.pid)
-  const pages = WORKING_SET / 4096
+  const pages = shape.pages ?? WORKING_SET / 4096
+  const writes = shape.reads === true ? 4 : 3
   for (let i = 0; i < count; i++) {
     const page = (((i >>> 4) + salt) * 7919) % pages
     const address = m.base + page * 4096 + ((i & 15) << 4)
-    if ((i & 3) === 3) cpu.write(address, VALUE)
+    if ((i & 3) === writes) cpu.write(address, VALUE)
     else cpu.read(address, 4)
+  }
+}
+
+/**
+ * Recording on and off for `workload(shape)`, `rounds` paired rounds of `accesses` (order
+ * alternating): the medians of each side, of the per-round difference and of the per-round ratio.
+ */
+function recordingCost(
+  accesses: number,
+  rounds: number,
+  shape: { readonly pages?: number; readonly reads?: boolean } = {},
+): { on: number; off: number; cost: number; ratio: number; eventsPerAccess: number } {
+  const on: number[] = []
+  const off: number[] = []
+  let events = 0
+  for (let round = 0; round < rounds; round++) {
+    for (const record of round % 2 === 0 ? [false, true] : [true, false]) {
+      const m = machine(record)
+      const started = performance.now()
+      workload(m, accesses, 0, shape)
+      const elapsed = performance.now() - started
+      if (record) {
+        on.push(elapsed)
+        events = m.kernel.trace!.length
+      } else off.push(elapsed)
+    }
+  }
+  const perAccess = (ms: number) => (ms * 1e6) / accesses
+  return {
+    on: perAccess(median(on)),
+    off: perAccess(median(off)),
+    cost: perAccess(median(on.map((t, i) => t - off[i]!))),
+    ratio: median(on.map((t, i) => t / off[i]!)),
+    eventsPerAccess: events / accesses,
   }
 }
 
@@ -60,35 +103,19 @@ function workload(m: { kernel: Kernel; pid: number; base: number }, count: numbe
 // back (order alternating); the figure is the median of the per-round ratios, so the drift of
 // this shared machine between rounds cancels out.
 {
-  const accesses = 1_000_000
-  const on: number[] = []
-  const off: number[] = []
-  const ratios: number[] = []
-  let events = 0
-  for (let round = 0; round < 9; round++) {
-    const times = { on: 0, off: 0 }
-    for (const record of round % 2 === 0 ? [false, true] : [true, false]) {
-      const m = machine(record)
-      const started = performance.now()
-      workload(m, accesses)
-      const elapsed = performance.now() - started
-      if (record) {
-        times.on = elapsed
-        events = m.kernel.trace!.length
-      } else times.off = elapsed
-    }
-    on.push(times.on)
-    off.push(times.off)
-    ratios.push(times.on / times.off)
-  }
-  row('recording off: ns/access', (median(off) * 1e6) / accesses)
-  row('recording on: ns/access', (median(on) * 1e6) / accesses)
-  row(
-    'recording cost: ns/access (on − off, per round)',
-    (median(on.map((t, i) => t - off[i]!)) * 1e6) / accesses,
-  )
-  row('recording on / off', median(ratios), '≤ 1.5')
-  row('events recorded per access', events / accesses)
+  const main = recordingCost(1_000_000, 9)
+  row('recording off: ns/access', main.off)
+  row('recording on: ns/access', main.on)
+  row('recording cost: ns/access (on − off, per round)', main.cost)
+  row('recording on / off', main.ratio, '≤ 1.5')
+  row('events recorded per access', main.eventsPerAccess)
+  // The same measure on other shapes of workload (not targets): what the cost depends on.
+  const readsOnly = recordingCost(500_000, 7, { reads: true })
+  row('recording on / off, reads only', readsOnly.ratio, 'info')
+  const inTlb = recordingCost(500_000, 7, { pages: 16 })
+  row('recording on / off, 16 pages (no TLB misses)', inTlb.ratio, 'info')
+  const inTlbReads = recordingCost(500_000, 7, { pages: 16, reads: true })
+  row('recording on / off, 16 pages, reads only', inTlbReads.ratio, 'info')
 }
 
 // ---- 3. lackey import + replay vs cpu.* directly (before the 10M-event trace fills the heap) ----
