@@ -872,7 +872,6 @@ export class Mmu {
     return this.state.modeCode === 2 ? va + offset : (va + offset) >>> 0
   }
 
-  /** Translates every page of [va, va + length) in order; (pa, length) pairs, or undefined on a fault. */
   /**
    * `translateRange` for an access of `length` (≥ 1) bytes that stays within the page of `va`:
    * the same checks, then the physical address (or -1 with `lastFault` set).
@@ -883,6 +882,7 @@ export class Mmu {
     return this.translateVa(this.advance(va, 0), access, user)
   }
 
+  /** Translates every page of [va, va + length) in order; (pa, length) pairs, or undefined on a fault. */
   private translateRange(va: number, length: number, access: number, user: number): number[] | undefined {
     checkLength(length)
     this.checkStart(va)
