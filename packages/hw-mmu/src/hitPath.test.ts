@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import type { HwEvent } from './events.js'
+import { eventLane } from './eventLane.js'
 import type { HwRecorder, HwRecordingLane } from './frameStore.js'
 import type { HwSnapshot } from './hwState.js'
 import { Mmu, type MmuOptions } from './mmu.js'
 import type { PagingMode, PrivilegeMode } from './paging.js'
 import { createRoot, mapPage } from './testing/addressSpace.js'
-import type { TlbConfig, TlbIndex } from './tlb.js'
+import type { TlbConfig } from './tlb.js'
 
 // The inlined TLB-hit path (mirror rows, row stamps for LRU, hits counted by the clock) runs only
 // without a recorder; with one, every access takes the general path. Two machines fed the same
@@ -179,64 +180,7 @@ describe('mmu hit path', () => {
         (mode, tlb, operations) => {
           const plain: HwEvent[] = []
           const laned: HwEvent[] = []
-          const lane: HwRecordingLane = {
-            tlbHit: (level, set, way, previousAge) =>
-              laned.push({ type: 'hw.tlbHit', tlb: level as 0 | 1 | 2, set, way, previousAge }),
-            physicalWrite: (address, size, value, previousValue) =>
-              laned.push({
-                type: 'hw.physicalWrite',
-                address,
-                size: size as 1 | 2 | 4,
-                value,
-                previousValue,
-              }),
-            tlbMiss: (level) => laned.push({ type: 'hw.tlbMiss', tlb: level as TlbIndex }),
-            pageWalk: (level, address, memoryReferences) =>
-              laned.push({ type: 'hw.pageWalk', tlb: level as TlbIndex, address, memoryReferences }),
-            tlbEvict: (level, set, way, tag, frame, flags, pcid, age) =>
-              laned.push({
-                type: 'hw.tlbEvict',
-                tlb: level as TlbIndex,
-                set,
-                way,
-                tag,
-                frame,
-                flags,
-                pcid,
-                age,
-              }),
-            tlbFill: (
-              level,
-              set,
-              way,
-              tag,
-              frame,
-              flags,
-              pcid,
-              previousTag,
-              previousFrame,
-              previousFlags,
-              previousPcid,
-              previousAge,
-            ) =>
-              laned.push({
-                type: 'hw.tlbFill',
-                tlb: level as TlbIndex,
-                set,
-                way,
-                tag,
-                frame,
-                flags,
-                pcid,
-                previousTag,
-                previousFrame,
-                previousFlags,
-                previousPcid,
-                previousAge,
-              }),
-            accessedDirtySet: (address, level, oldValue, newValue) =>
-              laned.push({ type: 'hw.accessedDirtySet', address, level, oldValue, newValue }),
-          }
+          const lane = eventLane((event) => laned.push(event))
           const a = machine(mode, tlb, { recorder: (event) => plain.push(normal(event)) })
           const b = machine(mode, tlb, { recorder: (event) => laned.push(event), lane })
           for (const op of operations) {

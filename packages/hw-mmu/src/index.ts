@@ -25,6 +25,7 @@ export type {
   TlbEntryRecord,
 } from './events.js'
 export { applyHwEvent, HW_EVENT_TYPES, undoHwEvent } from './events.js'
+export { eventLane } from './eventLane.js'
 export type { FrameStoreOptions, HwRecorder, HwRecordingLane } from './frameStore.js'
 export {
   applyFrameAllocated,

@@ -29,6 +29,7 @@ import {
   type HwRecorder,
   type HwRecordingLane,
 } from './frameStore.js'
+import { eventLane } from './eventLane.js'
 import {
   applyControlChanged,
   applyCr3Loaded,
@@ -207,6 +208,11 @@ export class Mmu {
   private recorder: HwRecorder | undefined = undefined
   /** The recorder's numeric lane for TLB hits and small stores (set only with a recorder). */
   private lane: HwRecordingLane | undefined = undefined
+  /**
+   * Where the miss path's events go while a recorder listens: its lane, or for a plain recorder
+   * a lane turning each call into the event object (one emission path for both).
+   */
+  private missLane: HwRecordingLane | undefined = undefined
   private faultHandler: FaultHandler | undefined = undefined
   private readonly maxFaultRetries: number
   private readonly walkOut = new WalkOutput()
@@ -271,6 +277,7 @@ export class Mmu {
   setRecorder(recorder: HwRecorder | undefined, lane?: HwRecordingLane): void {
     this.recorder = recorder
     this.lane = recorder === undefined ? undefined : lane
+    this.missLane = recorder === undefined ? undefined : (lane ?? eventLane(recorder))
     // With a lane the inlined hit path stays on and reports each hit to it.
     setHwRecording(this.state, recorder !== undefined && this.lane === undefined)
     for (const tlb of this.state.tlbs) if (tlb !== undefined) tlb.hitLane = this.lane
@@ -669,7 +676,7 @@ export class Mmu {
       this.pendingErrorCode = this.errorBase(access, user) | 1
       return -1
     }
-    if (this.recorder !== undefined) this.recordMiss(first)
+    this.missLane?.tlbMiss(first.index)
     applyTlbMiss(first)
     const second = s.secondTlb
     if (second !== undefined) {
@@ -688,7 +695,7 @@ export class Mmu {
         this.pendingErrorCode = this.errorBase(access, user) | 1
         return -1
       }
-      if (this.recorder !== undefined) this.recordMiss(second)
+      this.missLane?.tlbMiss(second.index)
       applyTlbMiss(second)
     }
     return this.walkAndFill(lo, hi, access, user, first)
@@ -697,20 +704,8 @@ export class Mmu {
   private walkAndFill(lo: number, hi: number, access: number, user: number, first: TlbLevel): number {
     const s = this.state
     const out = this.walkOut
-    walkPageTables(s, lo, hi, access, user, out, WALK_UPDATE, this.recorder, undefined, this.lane)
-    const recorder = this.recorder
-    if (recorder !== undefined) {
-      const lane = this.lane
-      if (lane !== undefined) lane.pageWalk(first.index, joinAddress(s, lo, hi), out.references)
-      else {
-        recorder({
-          type: 'hw.pageWalk',
-          tlb: first.index,
-          address: joinAddress(s, lo, hi),
-          memoryReferences: out.references,
-        })
-      }
-    }
+    walkPageTables(s, lo, hi, access, user, out, WALK_UPDATE, this.missLane, undefined)
+    this.missLane?.pageWalk(first.index, joinAddress(s, lo, hi), out.references)
     applyPageWalk(first, out.references)
     if (s.secondTlb !== undefined) applyPageWalk(s.secondTlb, out.references)
     if (out.errorCode >= 0) {
@@ -734,67 +729,34 @@ export class Mmu {
     const replacing =
       oldTag !== -1 &&
       !(oldTag === tag && (tlb.pcids[index] === s.pcid || (tlb.flags[index]! & TLB_GLOBAL) !== 0))
-    const recorder = this.recorder
-    const lane = this.lane
+    const lane = this.missLane
     if (replacing) {
-      if (lane !== undefined) {
-        lane.tlbEvict(
-          tlb.index,
-          set,
-          way,
-          oldTag,
-          tlb.frames[index]!,
-          tlb.flags[index]!,
-          tlb.pcids[index]!,
-          tlbEntryAge(tlb, index),
-        )
-      } else {
-        recorder?.({
-          type: 'hw.tlbEvict',
-          tlb: tlb.index,
-          set,
-          way,
-          tag: oldTag,
-          frame: tlb.frames[index]!,
-          flags: tlb.flags[index]!,
-          pcid: tlb.pcids[index]!,
-          age: tlbEntryAge(tlb, index),
-        })
-      }
-      applyTlbEvict(tlb, index)
-    }
-    if (lane !== undefined) {
-      lane.tlbFill(
+      lane?.tlbEvict(
         tlb.index,
         set,
         way,
-        tag,
-        frame,
-        flags,
-        s.pcid,
-        tlb.tags[index]!,
+        oldTag,
         tlb.frames[index]!,
         tlb.flags[index]!,
         tlb.pcids[index]!,
         tlbEntryAge(tlb, index),
       )
-    } else if (recorder !== undefined) {
-      recorder({
-        type: 'hw.tlbFill',
-        tlb: tlb.index,
-        set,
-        way,
-        tag,
-        frame,
-        flags,
-        pcid: s.pcid,
-        previousTag: tlb.tags[index]!,
-        previousFrame: tlb.frames[index]!,
-        previousFlags: tlb.flags[index]!,
-        previousPcid: tlb.pcids[index]!,
-        previousAge: tlbEntryAge(tlb, index),
-      })
+      applyTlbEvict(tlb, index)
     }
+    lane?.tlbFill(
+      tlb.index,
+      set,
+      way,
+      tag,
+      frame,
+      flags,
+      s.pcid,
+      tlb.tags[index]!,
+      tlb.frames[index]!,
+      tlb.flags[index]!,
+      tlb.pcids[index]!,
+      tlbEntryAge(tlb, index),
+    )
     applyTlbFill(tlb, index, tag, frame, flags, s.pcid)
   }
 
@@ -814,13 +776,6 @@ export class Mmu {
     if (j >= 0 || s.modeCode === 1) return j
     const huge = hi * 4 + (lo >>> 30)
     return tlbProbe(tlb, huge * 4 + 2, huge, pcid)
-  }
-
-  /** hw.tlbMiss of `tlb` (a recorder is attached), through the lane when there is one. */
-  private recordMiss(tlb: TlbLevel): void {
-    const lane = this.lane
-    if (lane !== undefined) lane.tlbMiss(tlb.index)
-    else this.recorder!({ type: 'hw.tlbMiss', tlb: tlb.index })
   }
 
   private recordHit(tlb: TlbLevel, index: number): void {

@@ -6,7 +6,7 @@
 //
 // The walk writes its outcome into a reusable WalkOutput (no allocation per walk). With a `trace`
 // array it also records every level it read, for `Mmu.probe` (explain the walk).
-import { applyPhysicalWrite, busRead32, type HwRecorder, type HwRecordingLane } from './frameStore.js'
+import { applyPhysicalWrite, busRead32, type HwRecordingLane } from './frameStore.js'
 import type { HwState } from './hwState.js'
 import { entryName, type PagingMode } from './paging.js'
 import { type DecodedEntry, decodePte } from './pte.js'
@@ -85,9 +85,8 @@ export function walkPageTables(
   user: number,
   out: WalkOutput,
   effects: number,
-  recorder: HwRecorder | undefined,
+  lane: HwRecordingLane | undefined,
   trace: WalkLevel[] | undefined,
-  lane?: HwRecordingLane,
 ): void {
   const frames = state.frames
   const modeCode = state.modeCode
@@ -182,16 +181,7 @@ export function walkPageTables(
       const value = (old | 0x20 | (write && i === count - 1 ? 0x40 : 0)) >>> 0
       if (value !== old) {
         const address = adAddress[i]!
-        if (lane !== undefined) lane.accessedDirtySet(address, adLevel[i]!, old, value)
-        else if (recorder !== undefined) {
-          recorder({
-            type: 'hw.accessedDirtySet',
-            address,
-            level: adLevel[i]!,
-            oldValue: old,
-            newValue: value,
-          })
-        }
+        lane?.accessedDirtySet(address, adLevel[i]!, old, value)
         applyPhysicalWrite(frames, address, 4, value)
       }
     }

@@ -4,7 +4,7 @@
 // every event of every layer reaches `onEvent` in order, stamped with the system call or access
 // that caused it (docs/decisions/002).
 
-import type { HwEvent, HwRecordingLane, Mmu, TlbConfig, TlbIndex, TlbPresetName } from '@ntmm/hw-mmu'
+import { eventLane, type HwRecordingLane, type Mmu, type TlbConfig, type TlbPresetName } from '@ntmm/hw-mmu'
 import type { AddressSpace, MemoryArea, MemoryManager } from '@ntmm/mm-core'
 import { type CheckpointPolicy, NO_CAUSE, Timeline, type TraceLog } from '@ntmm/trace'
 import { InvariantError } from './assert.js'
@@ -211,94 +211,15 @@ export class Kernel {
     const onEvent = this.#onEvent
     if (onEvent === undefined) return recorder
     const causes = this.#causes
-    const top = () => (causes.length === 0 ? NO_CAUSE : causes[causes.length - 1]!)
-    /** Hands `event` to the hook as the recorder recorded it (`record` returns its seq). */
-    const tell = (event: HwEvent, cause: number, record: () => number) => {
-      const seq = record()
+    return eventLane((event) => {
+      const cause = causes.length === 0 ? NO_CAUSE : causes[causes.length - 1]!
+      // A hit may merge into the access held back; the rest goes in as the event it is.
+      const seq =
+        event.type === 'hw.tlbHit'
+          ? recorder.recordTlbHit(event.tlb, event.set, event.way, event.previousAge, cause)
+          : recorder.record(event, cause)
       onEvent({ seq, cause: cause === NO_CAUSE ? undefined : cause, event })
-    }
-    /** The rest of the lane: recorded as the event objects they are. */
-    const recordObject = (event: HwEvent) => {
-      const cause = top()
-      tell(event, cause, () => recorder.record(event, cause))
-    }
-    const tlbIndex = (tlb: number) => tlb as TlbIndex
-    return {
-      tlbHit: (tlb, set, way, previousAge) => {
-        const cause = top()
-        tell({ type: 'hw.tlbHit', tlb: tlbIndex(tlb), set, way, previousAge }, cause, () =>
-          recorder.recordTlbHit(tlb, set, way, previousAge, cause),
-        )
-      },
-      physicalWrite: (address, size, value, previousValue) => {
-        const cause = top()
-        const event: HwEvent = {
-          type: 'hw.physicalWrite',
-          address,
-          size: size as 1 | 2 | 4,
-          value,
-          previousValue,
-        }
-        tell(event, cause, () => recorder.recordPhysicalWrite(address, size, value, previousValue, cause))
-      },
-      tlbMiss: (tlb) => {
-        const event: HwEvent = { type: 'hw.tlbMiss', tlb: tlbIndex(tlb) }
-        recordObject(event)
-      },
-      pageWalk: (tlb, address, memoryReferences) => {
-        const event: HwEvent = { type: 'hw.pageWalk', tlb: tlbIndex(tlb), address, memoryReferences }
-        recordObject(event)
-      },
-      tlbEvict: (tlb, set, way, tag, frame, flags, pcid, age) => {
-        const event: HwEvent = {
-          type: 'hw.tlbEvict',
-          tlb: tlbIndex(tlb),
-          set,
-          way,
-          tag,
-          frame,
-          flags,
-          pcid,
-          age,
-        }
-        recordObject(event)
-      },
-      tlbFill: (
-        tlb,
-        set,
-        way,
-        tag,
-        frame,
-        flags,
-        pcid,
-        previousTag,
-        previousFrame,
-        previousFlags,
-        previousPcid,
-        previousAge,
-      ) => {
-        const event: HwEvent = {
-          type: 'hw.tlbFill',
-          tlb: tlbIndex(tlb),
-          set,
-          way,
-          tag,
-          frame,
-          flags,
-          pcid,
-          previousTag,
-          previousFrame,
-          previousFlags,
-          previousPcid,
-          previousAge,
-        }
-        recordObject(event)
-      },
-      accessedDirtySet: (address, level, oldValue, newValue) => {
-        const event: HwEvent = { type: 'hw.accessedDirtySet', address, level, oldValue, newValue }
-        recordObject(event)
-      },
-    }
+    })
   }
 
   /** True when events go somewhere (a recorder or an onEvent hook). */

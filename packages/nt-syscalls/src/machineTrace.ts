@@ -370,8 +370,12 @@ export class MachineRecorder {
 
   /** Write the access held back by {@link MachineRecorder.beginAccess}, if any. */
   flushAccess(): void {
+    if (this.#pendingSeq >= 0) this.#writeAccess(-1, 0)
+  }
+
+  /** Writes the held-back access's row with its TLB hit (`tlbHit` -1: none); returns its seq. */
+  #writeAccess(tlbHit: number, tlbHitAge: number): number {
     const seq = this.#pendingSeq
-    if (seq < 0) return
     this.#pendingSeq = -1
     const written = this.#access.append(
       this.#pid,
@@ -380,11 +384,12 @@ export class MachineRecorder {
       this.#length,
       this.#value,
       this.#valueHigh,
-      -1,
-      0,
+      tlbHit,
+      tlbHitAge,
     )
     if (written !== seq) throw new InvariantError(`access recorded at ${written}, expected ${seq}`)
     this.#next = seq + 1
+    return seq
   }
 
   /**
@@ -463,24 +468,8 @@ export class MachineRecorder {
   recordTlbHit(tlb: number, set: number, way: number, previousAge: number, cause: number): number {
     const pending = this.#pendingSeq
     if (pending >= 0) {
-      if (pending === cause) {
-        this.#pendingSeq = -1
-        const entry = (tlb << HIT_LEVEL_SHIFT) + set * (this.#ways[tlb] ?? 1) + way
-        const written = this.#access.append(
-          this.#pid,
-          this.#accessCode,
-          this.#address,
-          this.#length,
-          this.#value,
-          this.#valueHigh,
-          entry,
-          previousAge,
-        )
-        if (written !== pending)
-          throw new InvariantError(`access recorded at ${written}, expected ${pending}`)
-        this.#next = written + 1
-        return written
-      }
+      if (pending === cause)
+        return this.#writeAccess((tlb << HIT_LEVEL_SHIFT) + set * (this.#ways[tlb] ?? 1) + way, previousAge)
       this.flushAccess()
     }
     const seq = this.#hit.append(tlb, set, way, previousAge, cause)

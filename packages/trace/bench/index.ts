@@ -251,24 +251,10 @@ if (wanted('append')) {
     return [time(a), second]
   }
   const names = ['reserved', 'growing', 'staged', 'alternating', 'warm', 'fresh'] as const
-  const perEvent: Record<(typeof names)[number] | 'touched' | 'untouched', number[]> = {
-    reserved: [],
-    growing: [],
-    staged: [],
-    alternating: [],
-    warm: [],
-    fresh: [],
-    touched: [],
-    untouched: [],
-  }
-  const ratios: Record<(typeof names)[number], number[]> = {
-    reserved: [],
-    growing: [],
-    staged: [],
-    alternating: [],
-    warm: [],
-    fresh: [],
-  }
+  const series = <K extends string>(keys: readonly K[]) =>
+    Object.fromEntries(keys.map((key) => [key, [] as number[]])) as Record<K, number[]>
+  const perEvent = series([...names, 'touched', 'untouched'])
+  const ratios = series(names)
   const record = (
     name: (typeof names)[number],
     against: 'touched' | 'untouched',
@@ -288,56 +274,22 @@ if (wanted('append')) {
     const arrays = [touchedArray(), touchedArray(), touchedArray(), touchedArray(), touchedArray()]
     const untouched = [new Int32Array(count * 3), new Int32Array(count * 3)]
     const next = (list: Int32Array[]) => list.pop() as Int32Array
-    record(
-      'reserved',
-      'touched',
-      pair(
-        rep,
-        () => writeBaseline(next(arrays)),
-        () => appendAll(reserved),
-      ),
-    )
-    record(
-      'growing',
-      'untouched',
-      pair(
-        rep,
-        () => writeBaseline(next(untouched)),
-        () => appendAll(growing),
-      ),
-    )
-    record(
-      'staged',
-      'touched',
-      pair(
-        rep,
-        () => writeBaseline(next(arrays)),
-        () => appendStaged(stagedLog),
-      ),
-    )
-    record(
-      'alternating',
-      'touched',
-      pair(
-        rep,
-        () => writeBaseline(next(arrays)),
-        () => appendAlternating(pairs),
-      ),
-    )
-    record(
-      'warm',
-      'touched',
-      pair(
-        rep,
-        () => writeBaseline(next(arrays)),
-        () => writeBaseline(warmArray),
-      ),
-    )
-    record(
-      'fresh',
-      'untouched',
-      pair(rep, () => writeBaseline(next(untouched)), freshChunks),
-    )
+    const contenders: [(typeof names)[number], 'touched' | 'untouched', () => void][] = [
+      ['reserved', 'touched', () => appendAll(reserved)],
+      ['growing', 'untouched', () => appendAll(growing)],
+      ['staged', 'touched', () => appendStaged(stagedLog)],
+      ['alternating', 'touched', () => appendAlternating(pairs)],
+      ['warm', 'touched', () => writeBaseline(warmArray)],
+      ['fresh', 'untouched', freshChunks],
+    ]
+    for (const [name, against, contender] of contenders) {
+      const baselines = against === 'touched' ? arrays : untouched
+      record(
+        name,
+        against,
+        pair(rep, () => writeBaseline(next(baselines)), contender),
+      )
+    }
   }
   const bytesLog = buildLog(count, 1)
   const ns = (values: number[]): string => ((median(values) * 1e6) / count).toFixed(2)
