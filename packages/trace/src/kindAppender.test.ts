@@ -217,6 +217,22 @@ describe('kindAppender', () => {
       ).toBe(seq)
       expected.push({ event, cause: seq === 0 ? undefined : cause })
     }
+    // In the dense chunk now open, a refused cause (on the inline dense branch's check) leaves
+    // the log as it was, and the appenders go on from where they were.
+    expect(log.runs.isDense(total)).toBe(true)
+    for (const [type, appender] of [['a.three', three], ['a.wide', wide]] as const) {
+      const values = fieldValues(eventFor(type, 0))
+      expect(() => appender.append(...values, expected.length)).toThrow(RangeError)
+      expect(() => appender.append(...values, 0.5)).toThrow(RangeError)
+      expect(log.length).toBe(expected.length)
+    }
+    for (let index = 0; index < 10; index++) {
+      const seq = expected.length
+      const type = index % 2 === 0 ? 'a.three' : 'a.wide'
+      const event = eventFor(type, seq)
+      expect((type === 'a.three' ? three : wide).append(...fieldValues(event), seq - 1)).toBe(seq)
+      expected.push({ event, cause: seq - 1 })
+    }
     expectSameAs(log, expected)
     // One run each for the first two stretches; afterwards runs of four a.three and one a.wide.
     expect(log.runs.count).toBeLessThan(3 + (total - CHUNK_SIZE - 500) / 2)

@@ -37,8 +37,8 @@ export class RunIndex {
   /** The seq chunk the last opened run began in, and the index of its first run in that chunk. */
   private noteChunk = -1
   private noteChunkFirstRun = 0
-  /** Per dense chunk: switches of kind counted when the next chunk was considered (-1 before). */
-  private readonly denseSwitches: number[] = []
+  /** Per full dense chunk: whether it switched kind often (decided when the next chunk opens). */
+  private readonly denseSwitches: boolean[] = []
 
   /**
    * Records that the event `seq` (the next seq of the log, in a run chunk) is row `row` of kind
@@ -101,7 +101,7 @@ export class RunIndex {
     const chunk = seq >>> CHUNK_BITS
     if (chunk === this.noteChunk && this.count - this.noteChunkFirstRun >= DENSE_AFTER_RUNS) return true
     if (chunk === 0 || this.denseKinds[chunk - 1] === undefined) return false
-    return this.switchesIn(chunk - 1) >= DENSE_AFTER_RUNS
+    return this.switchedOften(chunk - 1)
   }
 
   /**
@@ -201,17 +201,23 @@ export class RunIndex {
     return bytes
   }
 
-  /** Switches of kind between consecutive events of the (full) dense chunk `chunk`, counted once. */
-  private switchesIn(chunk: number): number {
+  /**
+   * True when the (full) dense chunk `chunk` switched kind at least DENSE_AFTER_RUNS times
+   * between consecutive events, decided once. The scan stops at that many switches: a machine
+   * trace reaches them within its first few hundred events, and scanning all 64 Ki of them
+   * took ~1 % of a recorded run (this runs once per chunk, too rarely to be optimised).
+   */
+  private switchedOften(chunk: number): boolean {
     const known = this.denseSwitches[chunk]
     if (known !== undefined) return known
     const kinds = this.denseKinds[chunk] as Uint8Array
     let switches = 0
-    for (let offset = 1; offset < CHUNK_SIZE; offset++) {
+    for (let offset = 1; offset < CHUNK_SIZE && switches < DENSE_AFTER_RUNS; offset++) {
       if (kinds[offset] !== kinds[offset - 1]) switches++
     }
-    this.denseSwitches[chunk] = switches
-    return switches
+    const often = switches >= DENSE_AFTER_RUNS
+    this.denseSwitches[chunk] = often
+    return often
   }
 
   private push(seq: number, kind: number, row: number): void {
