@@ -1,5 +1,6 @@
 // Benchmarks of @ntmm/trace (run: pnpm bench). Contenders are measured side by side in one run,
 // interleaved, repeated, medians taken; the table prints the ratios the issue asks for.
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -142,6 +143,22 @@ const report = (name: string, value: string, goal: string): void => {
   console.log(`  ${name}: ${value}`)
 }
 
+/**
+ * The median ratio of append contender `name` measured in a child process of this benchmark that
+ * times only that contender (same runtime flags and loader as this process).
+ */
+function isolated(name: string): string {
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1] as string, 'append'], {
+    env: { ...process.env, NTMM_BENCH_APPEND_ONLY: name },
+    encoding: 'utf8',
+  })
+  const line = child.stdout.split('\n').find((text) => text.includes(`append ratio appender (${name})`))
+  const value = line?.match(/: ([0-9.]+)$/)?.[1]
+  if (child.status !== 0 || value === undefined)
+    throw new Error(`isolated append run failed: ${child.stderr}`)
+  return value
+}
+
 /** `pnpm bench [append|replay|seek|files]…` runs only the named sections (all by default). */
 const sections = process.argv.slice(2)
 const wanted = (name: string): boolean => sections.length === 0 || sections.includes(name)
@@ -264,6 +281,8 @@ if (wanted('append')) {
     perEvent[name].push(times[1])
     ratios[name].push(times[1] / times[0])
   }
+  // A child run (see `isolated` below) times only the contenders it is given.
+  const only: readonly string[] = process.env.NTMM_BENCH_APPEND_ONLY?.split(',') ?? names
   for (let rep = 0; rep < 25; rep++) {
     // Everything a contender writes into is made before the timings; only writing is timed.
     const reserved = reservedLog()
@@ -282,7 +301,7 @@ if (wanted('append')) {
       ['warm', 'touched', () => writeBaseline(warmArray)],
       ['fresh', 'untouched', freshChunks],
     ]
-    for (const [name, against, contender] of contenders) {
+    for (const [name, against, contender] of contenders.filter(([name]) => only.includes(name))) {
       const baselines = against === 'touched' ? arrays : untouched
       record(
         name,
@@ -292,8 +311,11 @@ if (wanted('append')) {
     }
   }
   const bytesLog = buildLog(count, 1)
-  const ns = (values: number[]): string => ((median(values) * 1e6) / count).toFixed(2)
-  const ratio = (name: (typeof names)[number]): string => median(ratios[name]).toFixed(2)
+  // '-' for what a child run (timing only some contenders) did not time.
+  const ns = (values: number[]): string =>
+    values.length === 0 ? '-' : ((median(values) * 1e6) / count).toFixed(2)
+  const ratio = (name: (typeof names)[number]): string =>
+    ratios[name].length === 0 ? '-' : median(ratios[name]).toFixed(2)
   console.log('append (1M hw.access rows: u32 address, u16 pid, u8 access; 25 paired repetitions)')
   report('append ns/event: preallocated Int32Array, touched beforehand (baseline)', ns(perEvent.touched), '')
   report('append ns/event: preallocated Int32Array, untouched', ns(perEvent.untouched), '')
@@ -307,6 +329,17 @@ if (wanted('append')) {
   report('append ratio alternating kinds (reserved) / preallocated Int32Array', ratio('alternating'), 'info')
   report('append ratio same array rewritten (cache-warm) / preallocated Int32Array', ratio('warm'), 'info')
   report('append ratio bare loop into fresh 64Ki chunks / untouched Int32Array', ratio('fresh'), 'info')
+  // The appender class is generated per field signature and shared by every log of the process,
+  // so its type feedback is too: above, the alternating contender has made TurboFan compile the
+  // dense branch into every loop that appends hw.access. A process appending one kind does not
+  // have that, so the reserved contender is timed again alone in a fresh process (as JMH forks).
+  if (process.env.NTMM_BENCH_APPEND_ONLY === undefined) {
+    report(
+      'append ratio appender (reserved) / Int32Array, alone in a fresh process',
+      isolated('reserved'),
+      'info',
+    )
+  }
   report(
     'memory bytes/event (index + columns, allocated)',
     bytesLog.memory().bytesPerEvent.toFixed(2),

@@ -220,7 +220,10 @@ describe('kindAppender', () => {
     // In the dense chunk now open, a refused cause (on the inline dense branch's check) leaves
     // the log as it was, and the appenders go on from where they were.
     expect(log.runs.isDense(total)).toBe(true)
-    for (const [type, appender] of [['a.three', three], ['a.wide', wide]] as const) {
+    for (const [type, appender] of [
+      ['a.three', three],
+      ['a.wide', wide],
+    ] as const) {
       const values = fieldValues(eventFor(type, 0))
       expect(() => appender.append(...values, expected.length)).toThrow(RangeError)
       expect(() => appender.append(...values, 0.5)).toThrow(RangeError)
