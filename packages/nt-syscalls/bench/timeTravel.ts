@@ -267,7 +267,7 @@ const directory = await mkdtemp(join(tmpdir(), 'ntmm-bench-'))
     steps.push(performance.now() - t)
   }
   row('cursor step back/forward median µs (10M)', median(steps) * 1000)
-  row('heap MiB after the 10M trace', process.memoryUsage().rss / 2 ** 20)
+  row('process RSS MiB after the 10M trace', process.memoryUsage().rss / 2 ** 20)
 }
 
 await rm(directory, { recursive: true, force: true })
