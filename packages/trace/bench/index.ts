@@ -281,7 +281,7 @@ if (wanted('append')) {
     perEvent[name].push(times[1])
     ratios[name].push(times[1] / times[0])
   }
-  // A child run (see `isolated` below) times only the contenders it is given.
+  // A child run (see `isolated`) times only the contenders it is given.
   const only: readonly string[] = process.env.NTMM_BENCH_APPEND_ONLY?.split(',') ?? names
   for (let rep = 0; rep < 25; rep++) {
     // Everything a contender writes into is made before the timings; only writing is timed.

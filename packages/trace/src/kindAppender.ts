@@ -135,8 +135,8 @@ export class AppenderState {
   /**
    * The slow path in a dense chunk (`seq` the next seq): opens the chunk to the appenders if it
    * is not, makes room for our next row, joins the chunk's appenders and writes the event's
-   * index entry. Our fast path stays closed (`stop` 0): each append goes to the appender's
-   * the appender's inline dense branch, which writes the entry while `at < rowStop` and the chunk has room.
+   * index entry. Our fast path stays closed (`stop` 0): each append then takes the appender's
+   * inline dense branch, which writes the entry while `at < rowStop` and the chunk has room.
    */
   private rollDense(appender: AppenderOwner & DenseMember, seq: number): number {
     const log = this.log
