@@ -32,7 +32,10 @@ export type HwRecorder = (event: HwEvent) => void
 export interface HwRecordingLane {
   /** hw.tlbHit of level `tlb` (a TlbIndex), entry (set, way), with the entry's age before the hit. */
   tlbHit(tlb: number, set: number, way: number, previousAge: number): void
-  /** hw.physicalWrite: a little-endian store of 1, 2 or 4 bytes at physical `address`. */
+  /**
+   * hw.physicalWrite: a little-endian store of 1, 2 or 4 bytes at physical `address`. A store of
+   * up to `LANE_STORE_LIMIT` bytes arrives as several, lowest address first (scalarStores.ts).
+   */
   physicalWrite(address: number, size: number, value: number, previousValue: number): void
   /** hw.tlbMiss: a lookup in level `tlb` missed. */
   tlbMiss(tlb: number): void

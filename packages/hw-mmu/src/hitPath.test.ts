@@ -6,6 +6,7 @@ import type { HwRecorder, HwRecordingLane } from './frameStore.js'
 import type { HwSnapshot } from './hwState.js'
 import { Mmu, type MmuOptions } from './mmu.js'
 import type { PagingMode, PrivilegeMode } from './paging.js'
+import { LANE_STORE_LIMIT, scalarPieceSize } from './scalarStores.js'
 import { createRoot, mapPage } from './testing/addressSpace.js'
 import type { TlbConfig } from './tlb.js'
 
@@ -35,11 +36,13 @@ const operation = fc.oneof(
     weight: 12,
     arbitrary: fc.record({
       kind: fc.constant('access' as const),
-      api: fc.constantFrom('translate', 'read32', 'read8', 'write32', 'fetch'),
+      api: fc.constantFrom('translate', 'read32', 'read8', 'write32', 'write', 'fetch'),
       page: fc.integer({ min: 0, max: 23 }),
       offset: fc.integer({ min: 0, max: 4095 }),
       mode: fc.constantFrom<PrivilegeMode>('user', 'supervisor'),
       value: fc.nat(0xffffffff),
+      // A store of 1 to 40 bytes through `write` (page-crossing ones split into chunks).
+      length: fc.integer({ min: 1, max: 40 }),
     }),
   },
   {
@@ -104,6 +107,10 @@ function run(m: ReturnType<typeof machine>, base: number, op: Operation): unknow
     if (op.api === 'read32') return [mmu.read32(aligned, op.mode), mmu.lastFault]
     if (op.api === 'read8') return [mmu.read8(va, op.mode), mmu.lastFault]
     if (op.api === 'write32') return [mmu.write32(aligned, op.value, op.mode), mmu.lastFault]
+    if (op.api === 'write') {
+      const bytes = Array.from({ length: op.length }, (_, index) => (op.value >>> (index % 4)) & 0xff)
+      return [mmu.write(va, bytes, { mode: op.mode }), mmu.lastFault]
+    }
     return mmu.fetch(va, 2, { mode: op.mode })
   }
   if (op.kind === 'protect' || op.kind === 'unmap') {
@@ -158,19 +165,26 @@ describe('mmu hit path', () => {
   })
 
   it('a recording lane gets the same events in the same order as the plain recorder, and the state agrees', () => {
-    /** Small stores as the scalar write they are (what the lane reports). */
-    const normal = (event: HwEvent): HwEvent => {
-      if (event.type !== 'hw.physicalBytesWritten') return event
-      const n = event.bytes.length
-      if (n !== 1 && n !== 2 && n !== 4) return event
+    /**
+     * Stores of up to LANE_STORE_LIMIT bytes as the scalar writes of 4, 2 and 1 bytes they amount
+     * to, lowest address first (what the lane reports); longer ones as they are.
+     */
+    const normal = (event: HwEvent): HwEvent[] => {
+      if (event.type !== 'hw.physicalBytesWritten' || event.bytes.length > LANE_STORE_LIMIT) return [event]
       const value = (bytes: readonly number[]) => bytes.reduceRight((sum, byte) => sum * 256 + byte, 0)
-      return {
-        type: 'hw.physicalWrite',
-        address: event.address,
-        size: n,
-        value: value(event.bytes),
-        previousValue: value(event.previousBytes),
+      const pieces: HwEvent[] = []
+      for (let offset = 0; offset < event.bytes.length; ) {
+        const size = scalarPieceSize(event.bytes.length - offset)
+        pieces.push({
+          type: 'hw.physicalWrite',
+          address: event.address + offset,
+          size,
+          value: value(event.bytes.slice(offset, offset + size)),
+          previousValue: value(event.previousBytes.slice(offset, offset + size)),
+        })
+        offset += size
       }
+      return pieces
     }
     fc.assert(
       fc.property(
@@ -181,7 +195,7 @@ describe('mmu hit path', () => {
           const plain: HwEvent[] = []
           const laned: HwEvent[] = []
           const lane = eventLane((event) => laned.push(event))
-          const a = machine(mode, tlb, { recorder: (event) => plain.push(normal(event)) })
+          const a = machine(mode, tlb, { recorder: (event) => plain.push(...normal(event)) })
           const b = machine(mode, tlb, { recorder: (event) => laned.push(event), lane })
           for (const op of operations) {
             expect(run(b, BASES[mode], op)).toEqual(run(a, BASES[mode], op))

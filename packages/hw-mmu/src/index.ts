@@ -26,6 +26,7 @@ export type {
 } from './events.js'
 export { applyHwEvent, HW_EVENT_TYPES, undoHwEvent } from './events.js'
 export { eventLane } from './eventLane.js'
+export { LANE_STORE_LIMIT, scalarPieceSize } from './scalarStores.js'
 export type { FrameStoreOptions, HwRecorder, HwRecordingLane } from './frameStore.js'
 export {
   applyFrameAllocated,

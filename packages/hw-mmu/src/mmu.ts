@@ -59,6 +59,7 @@ import {
 } from './pageWalker.js'
 import type { AccessKind, PagingMode, PrivilegeMode } from './paging.js'
 import { pageSizeOf } from './paging.js'
+import { LANE_STORE_LIMIT, scalarPieceSize } from './scalarStores.js'
 import {
   applyPageWalk,
   applyTlbEvict,
@@ -271,8 +272,10 @@ export class Mmu {
 
   /**
    * Attaches (or detaches) the recorder that receives every state change as an event. With a
-   * `lane`, TLB hits and stores of 1, 2 or 4 bytes go to the lane's numeric calls instead (the
-   * same events, in the same order, without event objects); everything else to `recorder`.
+   * `lane`, TLB hits and the misses' events go to the lane's numeric calls instead (the same
+   * events, in the same order, without event objects), and so do stores of up to
+   * {@link LANE_STORE_LIMIT} bytes, as the scalar writes of 4, 2 and 1 bytes they amount to (a
+   * plain recorder gets them as one hw.physicalBytesWritten); everything else goes to `recorder`.
    */
   setRecorder(recorder: HwRecorder | undefined, lane?: HwRecordingLane): void {
     this.recorder = recorder
@@ -888,11 +891,16 @@ export class Mmu {
     const frames = this.state.frames
     const length = part.length
     const lane = this.lane
-    if (lane !== undefined && (length === 1 || length === 2 || length === 4)) {
-      // The same state change as the bytes written, as a scalar store (no arrays).
-      let value = 0
-      for (let b = length - 1; b >= 0; b--) value = value * 256 + part[b]!
-      lane.physicalWrite(pa, length, value, readScalarAt(frames, pa, length))
+    if (lane !== undefined && length <= LANE_STORE_LIMIT) {
+      // The same state change as the bytes written, as scalar stores (no arrays; see
+      // scalarStores.ts). Each previous value is read before anything is written.
+      for (let offset = 0; offset < length; ) {
+        const size = scalarPieceSize(length - offset)
+        let value = 0
+        for (let b = offset + size - 1; b >= offset; b--) value = value * 256 + part[b]!
+        lane.physicalWrite(pa + offset, size, value, readScalarAt(frames, pa + offset, size))
+        offset += size
+      }
     } else if (this.recorder !== undefined) {
       const previous = new Uint8Array(length)
       busReadInto(frames, pa, previous, 0, length)

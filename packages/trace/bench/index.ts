@@ -14,6 +14,7 @@ import {
   TraceLog,
   type TraceModel,
   writeLogFile,
+  writeTraceFile,
 } from '../src/index.js'
 
 interface AccessEvent {
@@ -489,6 +490,21 @@ if (wanted('files')) {
       jsonlRates.push(await readRate(jsonlPath))
       binaryRates.push(await readRate(binaryPath))
     }
+    // Writing: from the log (its columns read directly) and from its entries (an event object
+    // each, what a stream of events other than a log goes through), paired per repetition.
+    const writePath = join(directory, 'trace.write.bin')
+    const writeRate = async (fromLog: boolean): Promise<number> => {
+      const start = performance.now()
+      if (fromLog) await writeLogFile(writePath, { header, log }, { encoding: 'binary' })
+      else await writeTraceFile(writePath, { header, entries: log.entries() }, { encoding: 'binary' })
+      return count / ((performance.now() - start) / 1000)
+    }
+    const logWriteRates: number[] = []
+    const entryWriteRates: number[] = []
+    for (let rep = 0; rep < 3; rep++) {
+      logWriteRates.push(await writeRate(true))
+      entryWriteRates.push(await writeRate(false))
+    }
     console.log('files (1M-event realistic access stream)')
     report('binary bytes/event (deflate)', (binaryBytes / count).toFixed(3), '≤ 4')
     report('binary bytes/event (uncompressed)', (rawBytes / count).toFixed(3), 'info')
@@ -496,6 +512,12 @@ if (wanted('files')) {
     report('size ratio JSON Lines / binary', (jsonlBytes / binaryBytes).toFixed(1), '≥ 5')
     report('read throughput JSON Lines (events/s)', median(jsonlRates).toExponential(2), 'info')
     report('read throughput binary (events/s)', median(binaryRates).toExponential(2), 'info')
+    report('write throughput binary, from the log (events/s)', median(logWriteRates).toExponential(2), 'info')
+    report(
+      'write throughput binary, from entries (events/s)',
+      median(entryWriteRates).toExponential(2),
+      'info',
+    )
   } finally {
     rmSync(directory, { recursive: true, force: true })
   }

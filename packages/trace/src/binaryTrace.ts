@@ -5,11 +5,11 @@
 // reader can seek without reading the whole file. Works on Uint8Array chunks: no node: imports.
 import * as v from 'valibot'
 import { ByteReader, ByteReadError, ByteWriter, checksum32 } from './byteCodec.js'
-import { fitsField } from './columnStore.js'
+import { type ChunkedColumn, fitsField } from './columnStore.js'
 import { parseUntrustedJson } from './safeJson.js'
 import { TraceFormatError } from './traceFormatError.js'
 import { SUPPORTED_TRACE_VERSIONS, TRACE_VERSION, type TraceHeader, validateHeader } from './traceHeader.js'
-import type { TraceEntry } from './traceLog.js'
+import type { TraceEntry, TraceLog } from './traceLog.js'
 import type { KindInfo, NumericFieldType, TraceEventBase, TraceSchema } from './traceSchema.js'
 import { type TraceItem, type TraceWriteInput, validateEvent } from './traceStream.js'
 import type { DigestCheckpoint } from './verify.js'
@@ -123,7 +123,10 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   const blocks: BinaryBlockInfo[] = []
   let kinds: number[] = []
   let causes: (number | undefined)[] = []
-  let values: number[][][] = header.schema.kinds.map((_, id) => (fieldsOf[id] ?? []).map(() => []))
+  // One block's values per high-volume kind, in typed columns reused from block to block.
+  const values = header.schema.kinds.map((_, id) =>
+    highVolume[id] ? new KindValues((fieldsOf[id] ?? []).length) : undefined,
+  )
   let lows: string[] = []
   let firstSeq = 0
   let count = 0
@@ -152,13 +155,13 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
       payload.varint(firstSeq + index - cause)
       previous = index
     }
-    values.forEach((columns, kindId) => {
-      if (!highVolume[kindId]) return
-      columns.forEach((column, fieldIndex) => {
-        if (column.length === 0) return
+    values.forEach((kindValues, kindId) => {
+      if (kindValues === undefined || kindValues.rows === 0) return
+      kindValues.columns.forEach((column, fieldIndex) => {
         const type = fieldsOf[kindId]?.[fieldIndex]?.type as NumericFieldType
-        writeColumn(payload, column, type)
+        writeColumn(payload, column, kindValues.rows, type)
       })
+      kindValues.rows = 0
     })
     for (const low of lows) {
       const bytes = encoder.encode(low)
@@ -171,12 +174,37 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
     firstSeq += kinds.length
     kinds = []
     causes = []
-    values = header.schema.kinds.map((_, id) => (fieldsOf[id] ?? []).map(() => []))
     lows = []
     return block
   }
 
-  for await (const entry of input.entries as AsyncIterable<TraceEntry<E>>) {
+  const fromLog = input.log === undefined ? undefined : logReader(input.log, kindIds, fieldsOf, highVolume)
+  if (fromLog !== undefined) {
+    // Straight from the log's columns: the event objects of high-volume rows are never made.
+    const { log, headerKinds, columnsOf } = fromLog
+    const end = log.length
+    for (let seq = 0; seq < end; seq++) {
+      const logKind = log.kindAt(seq)
+      const kindId = headerKinds[logKind] as number
+      kinds.push(kindId)
+      causes.push(log.causeOf(seq))
+      const sources = columnsOf[logKind]
+      if (sources !== undefined) {
+        const row = log.rowAt(seq)
+        const kindValues = values[kindId] as KindValues
+        const at = kindValues.nextRow()
+        for (let field = 0; field < sources.length; field++) {
+          ;(kindValues.columns[field] as Float64Array)[at] = (sources[field] as ChunkedColumn).get(row)
+        }
+      } else {
+        lows.push(JSON.stringify(log.at(seq)))
+      }
+      count++
+      if ((count & 0xffff) === 0) input.onProgress?.(count)
+      if (kinds.length === blockEvents) yield flush()
+    }
+  }
+  for await (const entry of (fromLog === undefined ? input.entries : []) as AsyncIterable<TraceEntry<E>>) {
     const kindId = kindIds.get(entry.event.type)
     if (kindId === undefined)
       throw new TypeError(`encodeBinaryTrace: kind '${entry.event.type}' is not in the header schema`)
@@ -187,9 +215,10 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
     causes.push(entry.cause)
     if (highVolume[kindId]) {
       const record = entry.event as unknown as Record<string, number>
-      const columns = values[kindId] as number[][]
+      const kindValues = values[kindId] as KindValues
+      const at = kindValues.nextRow()
       ;(fieldsOf[kindId] ?? []).forEach((field, index) => {
-        ;(columns[index] as number[]).push(record[field.name] as number)
+        ;(kindValues.columns[index] as Float64Array)[at] = record[field.name] as number
       })
     } else {
       lows.push(JSON.stringify(entry.event))
@@ -214,6 +243,53 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   yield tail
 }
 
+/**
+ * How the encoder reads `log` directly: per kind id of the log, the header's kind id and, for a
+ * high-volume kind, its columns in the header's field order. Undefined (read the entries) when
+ * the header's schema does not describe the log's kinds field for field.
+ */
+function logReader<E extends TraceEventBase>(
+  log: TraceLog<E>,
+  kindIds: ReadonlyMap<string, number>,
+  fieldsOf: readonly (readonly { readonly name: string; readonly type: NumericFieldType }[])[],
+  highVolume: readonly boolean[],
+):
+  | {
+      readonly log: TraceLog<E>
+      readonly headerKinds: readonly number[]
+      readonly columnsOf: readonly (readonly ChunkedColumn[] | undefined)[]
+    }
+  | undefined {
+  const headerKinds: number[] = []
+  const columnsOf: (readonly ChunkedColumn[] | undefined)[] = []
+  for (const kind of log.schema.kinds) {
+    const id = kindIds.get(kind.type)
+    const fields = id === undefined ? undefined : fieldsOf[id]
+    if (
+      id === undefined ||
+      fields === undefined ||
+      fields.length !== kind.fields.length ||
+      highVolume[id] !== (kind.volume === 'high')
+    )
+      return undefined
+    headerKinds.push(id)
+    if (kind.volume === 'low') {
+      columnsOf.push(undefined)
+      continue
+    }
+    const store = log.stores[kind.id]
+    const columns: ChunkedColumn[] = []
+    for (const field of fields) {
+      const index = kind.fields.findIndex((candidate) => candidate.name === field.name)
+      const column = store?.columns[index]
+      if (column === undefined || kind.fields[index]?.type !== field.type) return undefined
+      columns.push(column)
+    }
+    columnsOf.push(columns)
+  }
+  return { log, headerKinds, columnsOf }
+}
+
 function frameBlock(tag: number, raw: Uint8Array, compressor: BlockCompressor | undefined): Uint8Array {
   const stored = compressor === undefined ? raw : compressor.compress(raw)
   const framed = new ByteWriter(stored.length + BLOCK_HEADER_BYTES)
@@ -226,19 +302,56 @@ function frameBlock(tag: number, raw: Uint8Array, compressor: BlockCompressor | 
   return framed.result().slice()
 }
 
-/** Writes one column: a mode byte, then delta-of-delta zigzag varints (integers) or raw f64. */
-function writeColumn(writer: ByteWriter, column: readonly number[], type: NumericFieldType): void {
-  const integral =
-    type !== 'f64' || column.every((value) => Number.isInteger(value) && Math.abs(value) <= F64_INTEGER_LIMIT)
+/**
+ * One block's values of one high-volume kind: a column per field (every value of every field
+ * type is exact as a double), grown by doubling and reused by the next block.
+ */
+class KindValues {
+  /** Rows in the block so far. */
+  rows = 0
+  columns: Float64Array[]
+  private capacity = 256
+
+  constructor(fields: number) {
+    this.columns = Array.from({ length: fields }, () => new Float64Array(this.capacity))
+  }
+
+  /** The index of the block's next row (room made for it). */
+  nextRow(): number {
+    if (this.rows === this.capacity) {
+      this.capacity *= 2
+      this.columns = this.columns.map((column) => {
+        const grown = new Float64Array(this.capacity)
+        grown.set(column)
+        return grown
+      })
+    }
+    return this.rows++
+  }
+}
+
+/**
+ * Writes one column (its first `length` values): a mode byte, then delta-of-delta zigzag
+ * varints (integers) or raw f64.
+ */
+function writeColumn(writer: ByteWriter, column: Float64Array, length: number, type: NumericFieldType): void {
+  let integral = true
+  if (type === 'f64') {
+    for (let index = 0; index < length && integral; index++) {
+      const value = column[index] as number
+      integral = Number.isInteger(value) && Math.abs(value) <= F64_INTEGER_LIMIT
+    }
+  }
   if (!integral) {
     writer.u8(MODE_FLOAT)
-    for (const value of column) writer.f64(value)
+    for (let index = 0; index < length; index++) writer.f64(column[index] as number)
     return
   }
   writer.u8(MODE_INTEGER)
   let previous = 0
   let previousDelta = 0
-  for (const value of column) {
+  for (let index = 0; index < length; index++) {
+    const value = column[index] as number
     const delta = value - previous
     writer.zigzag(delta - previousDelta)
     previousDelta = delta

@@ -59,6 +59,32 @@ describe('trace codecs (JSON Lines and binary)', () => {
     )
   })
 
+  it.each([
+    'binary',
+    'binary-deflate',
+  ] as const)('reading the log directly encodes the same bytes as reading its entries (%s)', async (encoding) => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ key: fc.nat(15), value: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }),
+            fc.record({ note: fc.string({ maxLength: 8 }) }),
+          ),
+          { maxLength: 120 },
+        ),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 50 }),
+        async (steps, causeEvery, blockEvents) => {
+          const log = toyLog(toyEvents(steps, 16), causeEvery)
+          const viaEntries = await encodeToBytes(log, encoding, blockEvents)
+          const viaLog = await encodeToBytes(log, encoding, blockEvents, true)
+          expect(viaLog).toEqual(viaEntries)
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
   it('opens a binary trace through its index and reads any seq without decoding the rest', async () => {
     const log = toyLog(sampleEvents(100))
     const bytes = await encodeToBytes(log, 'binary-deflate', 8)

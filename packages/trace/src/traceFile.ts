@@ -74,6 +74,7 @@ export function writeLogFile<E extends TraceEventBase>(
     {
       header: trace.header,
       entries: trace.log.entries(),
+      log: trace.log,
       ...(trace.checkpoints ? { checkpoints: trace.checkpoints } : {}),
     },
     options,

@@ -36,6 +36,8 @@ export async function encodeToBytes(
   log: TraceLog<ToyEvent>,
   encoding: Encoding,
   blockEvents = 8,
+  /** Also hand the encoder the log itself (its direct-read path) besides the entries. */
+  withLog = false,
 ): Promise<Uint8Array> {
   const header = createTraceHeader({
     producer: { name: 'trace-tests', version: '1.0.0' },
@@ -47,6 +49,7 @@ export async function encodeToBytes(
     header,
     entries: log.entries(),
     checkpoints: recordDigests(log, mutableToyModel, { slots: 16 }, 5),
+    ...(withLog ? { log } : {}),
   }
   const chunks: Uint8Array[] = []
   const stream =
