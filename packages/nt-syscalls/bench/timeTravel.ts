@@ -14,6 +14,7 @@ import {
   type Kernel,
   lineBatches,
   lineParser,
+  loadKernel,
   MEM_COMMIT,
   MEM_RESERVE,
   PAGE_EXECUTE_READWRITE,
@@ -209,10 +210,18 @@ const directory = await mkdtemp(join(tmpdir(), 'ntmm-bench-'))
 {
   const m = machine(true)
   workload(m, 300_000)
+  let started = performance.now()
   const binary = await m.kernel.saveTrace(join(directory, 'trace.bin'), { format: 'binary' })
+  const saveSeconds = (performance.now() - started) / 1000
   const jsonl = await m.kernel.saveTrace(join(directory, 'trace.jsonl'), { format: 'jsonl' })
+  started = performance.now()
+  const { kernel: loaded } = await loadKernel(join(directory, 'trace.bin'))
+  const loadSeconds = (performance.now() - started) / 1000
+  const events = loaded.trace!.length
   row('binary machine trace: bytes/event', binary.bytesPerEvent)
   row('JSON Lines machine trace: bytes/event', jsonl.bytesPerEvent)
+  row('saveTrace binary: events/s', events / saveSeconds)
+  row('loadKernel binary (read, rebuild the machine): events/s', events / loadSeconds)
 }
 
 // ---- 2. kernel.at(random seq): 10M vs 100k events ----

@@ -6,7 +6,7 @@
 
 import { eventLane, type HwRecordingLane, type Mmu, type TlbConfig, type TlbPresetName } from '@ntmm/hw-mmu'
 import type { AddressSpace, MemoryArea, MemoryManager } from '@ntmm/mm-core'
-import { type CheckpointPolicy, NO_CAUSE, Timeline, type TraceLog } from '@ntmm/trace'
+import { type CheckpointPolicy, NO_CAUSE, replayRange, Timeline, type TraceLog } from '@ntmm/trace'
 import { InvariantError } from './assert.js'
 import { capturePointer } from './captureArguments.js'
 import { PAGE_SIZE } from './memoryConstants.js'
@@ -322,8 +322,8 @@ export class Kernel {
     options: { readonly checkpoints?: CheckpointPolicy } = {},
   ): Kernel {
     const model = machineModel(config)
-    let state = model.initial(config)
-    for (let seq = 0; seq < log.length; seq++) state = model.apply(state, log.view(seq)!)
+    // One re-pointed view per kind, not an object per event (the timeline's own replay loop).
+    const state = replayRange(log, model, model.initial(config), 0, log.length)
     return new Kernel(
       state.mm,
       { ...kernelOptionsOf(config), ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}) },

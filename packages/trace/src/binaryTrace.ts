@@ -5,13 +5,14 @@
 // reader can seek without reading the whole file. Works on Uint8Array chunks: no node: imports.
 import * as v from 'valibot'
 import { ByteReader, ByteReadError, ByteWriter, checksum32 } from './byteCodec.js'
-import { type ChunkedColumn, fitsField } from './columnStore.js'
+import { type ChunkedColumn, firstMisfit } from './columnStore.js'
 import { parseUntrustedJson } from './safeJson.js'
 import { TraceFormatError } from './traceFormatError.js'
 import { SUPPORTED_TRACE_VERSIONS, TRACE_VERSION, type TraceHeader, validateHeader } from './traceHeader.js'
+import type { DecodedRowAppender } from './kindAppender.js'
 import type { TraceEntry, TraceLog } from './traceLog.js'
 import type { KindInfo, NumericFieldType, TraceEventBase, TraceSchema } from './traceSchema.js'
-import { type TraceItem, type TraceWriteInput, validateEvent } from './traceStream.js'
+import { type BlockItem, type TraceItem, type TraceWriteInput, validateEvent } from './traceStream.js'
 import type { DigestCheckpoint } from './verify.js'
 
 /** Compresses and decompresses block payloads (deflate-raw in the Node file module). */
@@ -465,13 +466,29 @@ function unpackBlock(
   return raw
 }
 
-/** Decodes one events block payload into entries. */
-function decodeEventsBlock<E extends TraceEventBase>(
+/**
+ * One decoded, fully validated events block: per event its kind (an index of the header's
+ * kinds) and cause (-1: none); per high-volume kind, its rows' values in one column per field;
+ * per low-volume event, the checked event object.
+ */
+interface DecodedBlock<E extends TraceEventBase> {
+  readonly firstSeq: number
+  readonly count: number
+  readonly kindOf: Uint8Array
+  readonly causes: Float64Array
+  /** Per header kind: one column per field (high-volume kinds with rows in the block), else empty. */
+  readonly columns: readonly (readonly Float64Array[])[]
+  /** Per event: the checked event of a low-volume kind, else undefined. */
+  readonly lows: readonly (E | undefined)[]
+}
+
+/** Decodes one events block payload, checking everything (throws before returning any of it). */
+function decodeBlock<E extends TraceEventBase>(
   payload: Uint8Array,
   payloadOffset: number,
   expectedFirstSeq: number,
   context: DecodeContext,
-): TraceEntry<E>[] {
+): DecodedBlock<E> {
   const reader = new ByteReader(payload, payloadOffset)
   const firstSeq = reader.varint()
   if (firstSeq !== expectedFirstSeq) {
@@ -521,14 +538,14 @@ function decodeEventsBlock<E extends TraceEventBase>(
   }
   const rowsOfKind = new Uint32Array(context.kinds.length)
   for (const kind of kindOf) rowsOfKind[kind] = (rowsOfKind[kind] as number) + 1
-  const columns: number[][][] = context.kinds.map(() => [])
+  const columns: Float64Array[][] = context.kinds.map(() => [])
   context.kinds.forEach((kind, kindId) => {
     const rows = rowsOfKind[kindId] as number
     if (kind.volume !== 'high' || rows === 0) return
     for (const field of kind.fields) {
       const modeOffset = reader.offset
       const mode = reader.u8()
-      const column: number[] = new Array(rows)
+      const column = new Float64Array(rows)
       if (mode === MODE_FLOAT) {
         for (let row = 0; row < rows; row++) column[row] = reader.f64()
       } else if (mode === MODE_INTEGER) {
@@ -548,65 +565,110 @@ function decodeEventsBlock<E extends TraceEventBase>(
           field: `${kind.type}.${field.name}`,
         })
       }
-      for (let row = 0; row < rows; row++) {
-        if (!fitsField(field.type, column[row])) {
-          throw formatError(context, `value ${column[row]} is not a valid ${field.type}`, modeOffset, {
-            field: `event.${field.name}`,
-          })
-        }
+      const misfit = firstMisfit(field.type, column)
+      if (misfit >= 0) {
+        throw formatError(context, `value ${column[misfit]} is not a valid ${field.type}`, modeOffset, {
+          field: `event.${field.name}`,
+        })
       }
-      ;(columns[kindId] as number[][]).push(column)
+      ;(columns[kindId] as Float64Array[]).push(column)
     }
   })
   const decoder = new TextDecoder('utf-8', { fatal: true })
-  const rowCursor = new Uint32Array(context.kinds.length)
-  const entries: TraceEntry<E>[] = []
+  const lows: (E | undefined)[] = new Array(count)
   for (let item = 0; item < count; item++) {
+    const kind = context.kinds[kindOf[item] as number] as KindInfo
+    if (kind.volume === 'high') continue
     const seq = firstSeq + item
-    const kindId = kindOf[item] as number
-    const kind = context.kinds[kindId] as KindInfo
     const eventOffset = reader.offset
-    let event: E
-    if (kind.volume === 'high') {
-      // Column values were range-checked above: build the frozen event directly.
-      const row = rowCursor[kindId] as number
-      rowCursor[kindId] = row + 1
-      const record: Record<string, unknown> = { type: kind.type }
-      const kindColumns = columns[kindId] as number[][]
-      for (let fieldIndex = 0; fieldIndex < kind.fields.length; fieldIndex++) {
-        record[(kind.fields[fieldIndex] as { name: string }).name] = (kindColumns[fieldIndex] as number[])[
-          row
-        ]
-      }
-      event = Object.freeze(record) as unknown as E
-    } else {
-      const length = reader.bounded(reader.remaining, 'event length')
-      const parsed = parseUntrustedJson(decoder.decode(reader.take(length)))
-      if (!parsed.ok)
-        throw formatError(context, parsed.problem.reason, eventOffset, {
-          seq,
-          field: `event.${parsed.problem.field}`,
-        })
-      const raw = parsed.value
-      if ((raw as { type?: unknown } | null)?.type !== kind.type) {
-        throw formatError(context, `event type differs from its kind '${kind.type}'`, eventOffset, {
-          seq,
-          field: 'event.type',
-        })
-      }
-      event = validateEvent(
-        raw,
-        kind,
-        { seq, offset: eventOffset, ...(context.file === undefined ? {} : { file: context.file }) },
-        { keysAndNumbersChecked: true },
-      ) as E
+    const length = reader.bounded(reader.remaining, 'event length')
+    const parsed = parseUntrustedJson(decoder.decode(reader.take(length)))
+    if (!parsed.ok)
+      throw formatError(context, parsed.problem.reason, eventOffset, {
+        seq,
+        field: `event.${parsed.problem.field}`,
+      })
+    const raw = parsed.value
+    if ((raw as { type?: unknown } | null)?.type !== kind.type) {
+      throw formatError(context, `event type differs from its kind '${kind.type}'`, eventOffset, {
+        seq,
+        field: 'event.type',
+      })
     }
-    const cause = causes[item] as number
-    entries.push(Object.freeze({ seq, cause: cause < 0 ? undefined : cause, event }))
+    lows[item] = validateEvent(
+      raw,
+      kind,
+      { seq, offset: eventOffset, ...(context.file === undefined ? {} : { file: context.file }) },
+      { keysAndNumbersChecked: true },
+    ) as E
   }
   if (reader.remaining !== 0)
     throw new ByteReadError(`${reader.remaining} unexpected bytes after the block's events`, reader.offset)
+  return { firstSeq, count, kindOf, causes, columns, lows }
+}
+
+/** The entries of a decoded block: frozen events (high-volume ones built from the columns). */
+function blockEntries<E extends TraceEventBase>(
+  block: DecodedBlock<E>,
+  kinds: readonly KindInfo[],
+): TraceEntry<E>[] {
+  const rowCursor = new Uint32Array(kinds.length)
+  const entries: TraceEntry<E>[] = []
+  for (let item = 0; item < block.count; item++) {
+    const kindId = block.kindOf[item] as number
+    const kind = kinds[kindId] as KindInfo
+    let event: E
+    if (kind.volume === 'high') {
+      // Column values were range-checked when decoded: build the frozen event directly.
+      const row = rowCursor[kindId] as number
+      rowCursor[kindId] = row + 1
+      const record: Record<string, unknown> = { type: kind.type }
+      const kindColumns = block.columns[kindId] as readonly Float64Array[]
+      for (let fieldIndex = 0; fieldIndex < kind.fields.length; fieldIndex++) {
+        record[(kind.fields[fieldIndex] as { name: string }).name] = (
+          kindColumns[fieldIndex] as Float64Array
+        )[row]
+      }
+      event = Object.freeze(record) as unknown as E
+    } else {
+      event = block.lows[item] as E
+    }
+    const cause = block.causes[item] as number
+    entries.push(Object.freeze({ seq: block.firstSeq + item, cause: cause < 0 ? undefined : cause, event }))
+  }
   return entries
+}
+
+/**
+ * Appends a decoded block to `log` (whose schema the block's kinds belong to): high-volume rows
+ * through their kind's appender straight from the block's columns, low-volume events as
+ * themselves. Everything in the block was checked when decoded.
+ */
+function appendDecodedBlock<E extends TraceEventBase>(
+  log: TraceLog<E>,
+  block: DecodedBlock<E>,
+  kinds: readonly KindInfo[],
+): void {
+  const rowCursor = new Uint32Array(kinds.length)
+  const appenders: (DecodedRowAppender | undefined)[] = []
+  const { kindOf, causes, count } = block
+  for (let item = 0; item < count; item++) {
+    const kindId = kindOf[item] as number
+    const kind = kinds[kindId] as KindInfo
+    const cause = causes[item] as number
+    if (kind.volume === 'high') {
+      let appender = appenders[kindId]
+      if (appender === undefined) {
+        appender = log.appender(kind.type as E['type']) as unknown as DecodedRowAppender
+        appenders[kindId] = appender
+      }
+      const row = rowCursor[kindId] as number
+      appender.appendFrom(block.columns[kindId] as readonly Float64Array[], row, cause < 0 ? -1 : cause)
+      rowCursor[kindId] = row + 1
+    } else {
+      log.append(block.lows[item] as E, { cause: cause < 0 ? undefined : cause })
+    }
+  }
 }
 
 function parseIndex(
@@ -694,11 +756,25 @@ class ChunkQueue {
  * a time). Yields the valid prefix, then throws a {@link TraceFormatError} (file, byte offset,
  * seq, field) at the first problem, including truncation.
  */
-export async function* decodeBinaryTrace<E extends TraceEventBase>(
+export function decodeBinaryTrace<E extends TraceEventBase>(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   schema: TraceSchema<E>,
   options: BinaryDecodeOptions = {},
 ): AsyncGenerator<TraceItem<E>> {
+  return decodeBinaryItems(chunks, schema, options, false) as AsyncGenerator<TraceItem<E>>
+}
+
+/**
+ * {@link decodeBinaryTrace}, or with `blocks` each events block as one {@link BlockItem} instead
+ * of an item per event (same checks, same valid prefix: a block is yielded whole or not at all).
+ * @internal
+ */
+export async function* decodeBinaryItems<E extends TraceEventBase>(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  schema: TraceSchema<E>,
+  options: BinaryDecodeOptions,
+  blocks: boolean,
+): AsyncGenerator<TraceItem<E> | BlockItem<E>> {
   const context = { file: options.file }
   const maxBlockBytes = options.maxBlockBytes ?? 64 << 20
   const queue = new ChunkQueue(chunks)
@@ -760,10 +836,15 @@ export async function* decodeBinaryTrace<E extends TraceEventBase>(
         options.onProgress?.(nextSeq, queue.consumed)
         return
       }
-      const entries = decodeEventsBlock<E>(payload, frame.offset + BLOCK_HEADER_BYTES, nextSeq, decodeContext)
-      for (const entry of entries) {
-        nextSeq++
-        yield { item: 'event', entry }
+      const block = decodeBlock<E>(payload, frame.offset + BLOCK_HEADER_BYTES, nextSeq, decodeContext)
+      if (blocks) {
+        nextSeq += block.count
+        yield { item: 'block', count: block.count, appendTo: (log) => appendDecodedBlock(log, block, kinds) }
+      } else {
+        for (const entry of blockEntries(block, kinds)) {
+          nextSeq++
+          yield { item: 'event', entry }
+        }
       }
       options.onProgress?.(nextSeq, queue.consumed)
     }
@@ -858,7 +939,10 @@ export async function openBinaryTrace<E extends TraceEventBase>(
         const blockFrame = readBlockHeader(await readExact(block.offset, BLOCK_HEADER_BYTES), maxBlockBytes)
         const blockStored = await readExact(block.offset + BLOCK_HEADER_BYTES, blockFrame.stored)
         const payload = unpackBlock(blockFrame, blockStored.bytes, options.compressor)
-        const entries = decodeEventsBlock<E>(payload, blockStored.base, block.firstSeq, decodeContext)
+        const entries = blockEntries(
+          decodeBlock<E>(payload, blockStored.base, block.firstSeq, decodeContext),
+          kinds,
+        )
         if (entries.length !== block.count)
           throw formatError(context, 'block size differs from the index', block.offset)
         return entries

@@ -35,6 +35,21 @@ export const FIELD_RANGES: Readonly<Record<NumericFieldType, readonly [number, n
   f64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 }
 
+/**
+ * The index of the first value of `column` that {@link fitsField} refuses for `type`, or -1: the
+ * same test over a whole decoded column, the range read once.
+ */
+export function firstMisfit(type: NumericFieldType, column: Float64Array): number {
+  const [low, high] = FIELD_RANGES[type]
+  const integral = type !== 'f64'
+  for (let index = 0; index < column.length; index++) {
+    const value = column[index] as number
+    // NaN fails both comparisons; ±Infinity is out of every range.
+    if (!(value >= low && value <= high) || (integral && Math.floor(value) !== value)) return index
+  }
+  return -1
+}
+
 /** True when `value` can be stored in a field of `type` without change. */
 export function fitsField(type: NumericFieldType, value: unknown): value is number {
   if (typeof value !== 'number' || !Number.isFinite(value)) return false

@@ -55,6 +55,14 @@ export interface RowAppender {
   append(...valuesThenCause: (number | undefined)[]): number
 }
 
+/**
+ * What the binary decoder uses of an appender (every appender has it): append row `row` of
+ * `columns` (one per field, values already checked) with `cause` (-1: none). @internal
+ */
+export interface DecodedRowAppender {
+  appendFrom(columns: readonly ArrayLike<number>[], row: number, cause: number): number
+}
+
 const EMPTY: ColumnArray = new Uint8Array(0)
 
 /**
@@ -338,13 +346,18 @@ export class AppenderBase {
 type AppenderClass = new (
   log: TraceLog<TraceEventBase>,
   store: KindStore,
-) => AppenderBase & RowAppender & AppenderOwner
+) => AppenderBase & RowAppender & AppenderOwner & DecodedRowAppender
 
 /**
  * The same work as a generated class, for fields in an array; used where `new Function` is
  * refused. @internal Exported for tests.
  */
 export class GenericAppender extends AppenderBase implements RowAppender, AppenderOwner {
+  /** {@link DecodedRowAppender.appendFrom}. */
+  appendFrom(columns: readonly ArrayLike<number>[], row: number, cause: number): number {
+    return this.append(...columns.map((column) => column[row]), cause)
+  }
+
   append(...valuesThenCause: (number | undefined)[]): number {
     const fieldCount = this.fieldCount
     const cause = valuesThenCause[fieldCount] ?? -1
@@ -429,6 +442,9 @@ function appenderSource(fieldCount: number): string {
     if (cause !== -1) this.state.setCause(seq, cause)
     this.at = at + 1
     return seq
+  }
+  appendFrom(columns, row, cause) {
+    return this.append(${[...values.map((_, index) => `columns[${index}][row]`), 'cause'].join(', ')})
   }
   slowAppend(${args}) {
     // Neither the fast path nor the dense branch could take the event: re-synchronise, append.

@@ -1,6 +1,7 @@
-// The replay loop shared by the timeline, cursors and verify: applies events [from, to) of a log
-// to a state, reading high-volume rows through reusable read-only views (or, when the model has
-// `applyRows`, handing whole runs of the run index straight from the columns). Internal to @ntmm/trace.
+// The replay loop shared by the timeline, cursors and verify, and exported for consumers that
+// rebuild a state from a log themselves: applies events [from, to) of a log to a state, reading
+// high-volume rows through reusable read-only views (or, when the model has `applyRows`, handing
+// whole runs of the run index straight from the columns): no object per high-volume event.
 import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, type ColumnArray } from './columnStore.js'
 import { RowView } from './rowView.js'
 import { DENSE_KIND } from './runIndex.js'
@@ -17,7 +18,11 @@ interface MutableBatch {
   end: number
 }
 
-/** Applies events `[from, to)` of `log` to `state` with `model`; returns the resulting state. */
+/**
+ * Applies events `[from, to)` of `log` to `state` with `model`; returns the resulting state.
+ * High-volume events reach `model.apply` as a read-only view that is re-pointed from row to row
+ * (valid only during the call), or whole runs reach `model.applyRows`.
+ */
 export function replayRange<S, E extends TraceEventBase, C, Snap>(
   log: TraceLog<E>,
   model: TraceModel<S, E, C, Snap>,

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bytesSource, decodeBinaryTrace, openBinaryTrace } from './binaryTrace.js'
+import { bytesSource, decodeBinaryItems, decodeBinaryTrace, openBinaryTrace } from './binaryTrace.js'
 import { decodeJsonLines } from './jsonLines.js'
 import {
   decodeBytes,
@@ -9,10 +9,11 @@ import {
   sampleEvents,
   testCompressor,
   toyLog,
+  chunked,
 } from './testing/codecHelpers.js'
-import { toySchema } from './testing/toyModel.js'
+import { type ToyEvent, toyEvents, toySchema } from './testing/toyModel.js'
 import { TraceFormatError } from './traceFormatError.js'
-import { collectTrace } from './traceStream.js'
+import { collectItems, collectTrace, type TraceReadResult } from './traceStream.js'
 
 const encodings: Encoding[] = ['jsonl', 'binary', 'binary-deflate']
 const text = new TextEncoder()
@@ -52,7 +53,72 @@ async function decodeJsonlText(lines: readonly string[]) {
   return collectTrace(decodeJsonLines([jsonlTrace(lines)], toySchema, { file: 'bad.jsonl' }), toySchema)
 }
 
+/** What a read result says: ok, the error's fields, and the prefix read (events and causes). */
+function outcome(result: TraceReadResult<ToyEvent>) {
+  const log = result.trace?.log
+  const events = log === undefined ? [] : Array.from({ length: log.length }, (_, seq) => log.at(seq))
+  const causes = log === undefined ? [] : Array.from({ length: log.length }, (_, seq) => log.causeOf(seq))
+  const error = result.ok ? undefined : { ...result.error, message: result.error.message }
+  return { ok: result.ok, error, events, causes, checkpoints: result.trace?.checkpoints }
+}
+
 describe('trace corruption', () => {
+  it.each([
+    'binary',
+    'binary-deflate',
+  ] as const)('collecting whole blocks (readTraceFile) ends like collecting event by event, corrupt or not (%s)', async (encoding) => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ key: fc.nat(15), value: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }),
+            fc.record({ note: fc.string({ maxLength: 6 }) }),
+          ),
+          { maxLength: 50 },
+        ),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.oneof(
+          fc.constant({ kind: 'none' as const }),
+          fc.record({
+            kind: fc.constant('truncate' as const),
+            at: fc.double({ min: 0, max: 1, noNaN: true }),
+          }),
+          fc.record({
+            kind: fc.constant('flip' as const),
+            at: fc.double({ min: 0, max: 1, noNaN: true }),
+            bit: fc.integer({ min: 0, max: 7 }),
+          }),
+        ),
+        async (steps, causeEvery, blockEvents, damage) => {
+          const bytes = await encodeToBytes(toyLog(toyEvents(steps, 16), causeEvery), encoding, blockEvents)
+          const offset = Math.min(
+            bytes.length - 1,
+            Math.floor(damage.kind === 'none' ? 0 : damage.at * bytes.length),
+          )
+          let damaged = bytes
+          if (damage.kind === 'truncate') damaged = bytes.subarray(0, offset)
+          if (damage.kind === 'flip') {
+            damaged = bytes.slice()
+            damaged[offset] = (damaged[offset] as number) ^ (1 << damage.bit)
+          }
+          const options = { file: 'test.bin', compressor: testCompressor }
+          const byEvent = await collectTrace(
+            decodeBinaryTrace(chunked(damaged, 23), toySchema, options),
+            toySchema,
+          )
+          const byBlock = await collectItems(
+            decodeBinaryItems(chunked(damaged, 23), toySchema, options, true),
+            toySchema,
+          )
+          expect(outcome(byBlock)).toEqual(outcome(byEvent))
+          expectNoPollution()
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
   it.each(
     encodings,
   )('yields the valid prefix and a clear error when truncated at every byte offset (%s)', async (encoding) => {

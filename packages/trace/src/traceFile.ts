@@ -9,7 +9,7 @@ import {
   type BinaryTraceIndex,
   type BlockCompressor,
   BINARY_MAGIC,
-  decodeBinaryTrace,
+  decodeBinaryItems,
   encodeBinaryTrace,
   openBinaryTrace,
 } from './binaryTrace.js'
@@ -21,7 +21,13 @@ import type { TraceHeader } from './traceHeader.js'
 import type { TraceEntry, TraceLog } from './traceLog.js'
 import type { TraceModel } from './traceModel.js'
 import type { TraceEventBase, TraceSchema } from './traceSchema.js'
-import { collectTrace, type TraceItem, type TraceReadResult, type TraceWriteInput } from './traceStream.js'
+import {
+  type BlockItem,
+  collectItems,
+  type TraceItem,
+  type TraceReadResult,
+  type TraceWriteInput,
+} from './traceStream.js'
 import type { TrackExportOptions } from './trackMapping.js'
 import type { DigestCheckpoint } from './verify.js'
 
@@ -120,11 +126,21 @@ export interface ReadTraceFileOptions {
  * Streams the items of a trace file (either encoding), constant memory. Yields the valid prefix
  * then throws a TraceFormatError naming the file (I/O errors too are reported as one).
  */
-export async function* streamTraceFile<E extends TraceEventBase>(
+export function streamTraceFile<E extends TraceEventBase>(
   path: string,
   schema: TraceSchema<E>,
   options: ReadTraceFileOptions = {},
 ): AsyncGenerator<TraceItem<E>> {
+  return fileItems(path, schema, options, false) as AsyncGenerator<TraceItem<E>>
+}
+
+/** {@link streamTraceFile}; with `blocks`, a binary file's events come as whole blocks. */
+async function* fileItems<E extends TraceEventBase>(
+  path: string,
+  schema: TraceSchema<E>,
+  options: ReadTraceFileOptions,
+  blocks: boolean,
+): AsyncGenerator<TraceItem<E> | BlockItem<E>> {
   let encoding: TraceEncoding
   try {
     encoding = await detectTraceEncoding(path)
@@ -143,7 +159,7 @@ export async function* streamTraceFile<E extends TraceEventBase>(
   const common = { file: path, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }
   try {
     if (encoding === 'binary')
-      yield* decodeBinaryTrace(chunks, schema, { ...common, compressor: deflateRawCompressor })
+      yield* decodeBinaryItems(chunks, schema, { ...common, compressor: deflateRawCompressor }, blocks)
     else
       yield* decodeJsonLines(chunks, schema, {
         ...common,
@@ -160,7 +176,8 @@ export function readTraceFile<E extends TraceEventBase>(
   schema: TraceSchema<E>,
   options: ReadTraceFileOptions = {},
 ): Promise<TraceReadResult<E>> {
-  return collectTrace(streamTraceFile(path, schema, options), schema)
+  // Collected block by block: a binary file's high-volume rows go into the log without event objects.
+  return collectItems(fileItems(path, schema, options, true), schema)
 }
 
 /** Opens a binary trace file for random access (reads the preamble and index only). */

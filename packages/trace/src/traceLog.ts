@@ -291,27 +291,42 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
       for (let index = 0; index < count; index++) this.checkCause(causes[index] as number, first + index)
     }
     if (count === 0) return first
+    this.writeRows(kind.id, store, sources, 0, count, causes, 0)
+    return first
+  }
+
+  /** Writes `count` rows (from `from` in each source) and their causes; `count` ≥ 1. */
+  private writeRows(
+    kindId: number,
+    store: KindStore,
+    sources: readonly ArrayLike<number>[],
+    from: number,
+    count: number,
+    causes: ArrayLike<number> | undefined,
+    causeFrom: number,
+  ): void {
     this.settle()
     // The rows follow each other, so the whole batch is (at most) one new run per chunk.
-    this.runs.noteRange(kind.id, first, store.rowCount, count)
+    this.runs.noteRange(kindId, this.settled, store.rowCount, count)
     let done = 0
     while (done < count) {
       const seq = this.settled
       const rowOffset = store.grow()
       const chunkRows = store.columns[0]?.current.length ?? CHUNK_SIZE
       const step = Math.min(count - done, chunkRows - rowOffset)
+      const start = from + done
       store.columns.forEach((column, index) => {
         const source = sources[index] as ArrayLike<number>
         const target = column.current
-        if (ArrayBuffer.isView(source)) {
-          target.set((source as unknown as ColumnArray).subarray(done, done + step), rowOffset)
+        if (step > 16 && ArrayBuffer.isView(source)) {
+          target.set((source as unknown as ColumnArray).subarray(start, start + step), rowOffset)
         } else {
-          for (let item = 0; item < step; item++) target[rowOffset + item] = source[done + item] as number
+          for (let item = 0; item < step; item++) target[rowOffset + item] = source[start + item] as number
         }
       })
       if (causes !== undefined) {
         for (let item = 0; item < step; item++) {
-          const cause = causes[done + item] as number
+          const cause = causes[causeFrom + done + item] as number
           if (cause !== NO_CAUSE) this.writeCause(seq + item, cause)
         }
       }
@@ -319,7 +334,6 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
       this.settled = seq + step
       done += step
     }
-    return first
   }
 
   /**

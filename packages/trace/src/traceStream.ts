@@ -17,6 +17,16 @@ export type TraceItem<E extends TraceEventBase> =
   | { readonly item: 'event'; readonly entry: TraceEntry<E> }
   | { readonly item: 'checkpoint'; readonly checkpoint: DigestCheckpoint }
 
+/**
+ * A decoded block of events handed to a collecting reader whole (the binary decoder's bulk
+ * path): `appendTo` appends its `count` events to a log of the reader's schema. @internal
+ */
+export interface BlockItem<E extends TraceEventBase> {
+  readonly item: 'block'
+  readonly count: number
+  appendTo(log: TraceLog<E>): void
+}
+
 /** What an encoder writes. */
 export interface TraceWriteInput<E extends TraceEventBase> {
   readonly header: TraceHeader
@@ -111,8 +121,16 @@ export function validateEvent(
  * Reads a whole item stream into memory. Never throws for bad input: on a TraceFormatError it
  * returns the error and the valid prefix.
  */
-export async function collectTrace<E extends TraceEventBase>(
+export function collectTrace<E extends TraceEventBase>(
   items: AsyncIterable<TraceItem<E>>,
+  schema: TraceSchema<E>,
+): Promise<TraceReadResult<E>> {
+  return collectItems(items, schema)
+}
+
+/** {@link collectTrace}, also taking whole decoded blocks ({@link BlockItem}). @internal */
+export async function collectItems<E extends TraceEventBase>(
+  items: AsyncIterable<TraceItem<E> | BlockItem<E>>,
   schema: TraceSchema<E>,
 ): Promise<TraceReadResult<E>> {
   let header: TraceHeader | undefined
@@ -129,6 +147,8 @@ export async function collectTrace<E extends TraceEventBase>(
         log = new TraceLog(schema, { validateLowVolume: false })
       } else if (item.item === 'checkpoint') {
         checkpoints.push(item.checkpoint)
+      } else if (item.item === 'block') {
+        if (log !== undefined) item.appendTo(log)
       } else if (log !== undefined) {
         const { entry } = item
         const kind = schema.kind(entry.event.type)
