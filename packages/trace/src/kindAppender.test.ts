@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { CHUNK_SIZE } from './columnStore.js'
-import { GenericAppender, type RowAppender } from './kindAppender.js'
+import { type DecodedRowAppender, GenericAppender, type RowAppender } from './kindAppender.js'
 import { replayRange } from './replayRange.js'
 import { type KindStore, NO_CAUSE, type RowBatch, TraceLog } from './traceLog.js'
 import type { TraceModel } from './traceModel.js'
@@ -239,6 +239,24 @@ describe('kindAppender', () => {
     expectSameAs(log, expected)
     // One run each for the first two stretches; afterwards runs of four a.three and one a.wide.
     expect(log.runs.count).toBeLessThan(3 + (total - CHUNK_SIZE - 500) / 2)
+  })
+
+  it('appendFrom (how the binary reader appends) appends what append appends, generated or generic', () => {
+    const columns = [Float64Array.of(7, 4_000_000_000), Float64Array.of(9, 65535), Float64Array.of(1, 255)]
+    for (const generic of [false, true]) {
+      const log = new TraceLog(schema)
+      const store = log.stores[schema.kind('a.three')?.id ?? -1] as KindStore
+      const appender = (generic
+        ? new GenericAppender(log as unknown as TraceLog<TraceEventBase>, store)
+        : log.appender('a.three')) as unknown as DecodedRowAppender
+      expect(appender.appendFrom(columns, 0, -1)).toBe(0)
+      expect(appender.appendFrom(columns, 1, 0)).toBe(1)
+      expect(() => appender.appendFrom(columns, 1, 5)).toThrow(RangeError)
+      expectSameAs(log, [
+        { event: { type: 'a.three', x: 7, y: 9, z: 1 }, cause: undefined },
+        { event: { type: 'a.three', x: 4_000_000_000, y: 65535, z: 255 }, cause: 0 },
+      ])
+    }
   })
 
   it('returns one appender per kind and refuses kinds that are not high-volume', () => {
