@@ -179,6 +179,12 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
     return block
   }
 
+  /** Counts the event just added (reporting progress); true when its block is full. */
+  const added = (): boolean => {
+    count++
+    if ((count & 0xffff) === 0) input.onProgress?.(count)
+    return kinds.length === blockEvents
+  }
   const fromLog = input.log === undefined ? undefined : logReader(input.log, kindIds, fieldsOf, highVolume)
   if (fromLog !== undefined) {
     // Straight from the log's columns: the event objects of high-volume rows are never made.
@@ -200,33 +206,30 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
       } else {
         lows.push(JSON.stringify(log.at(seq)))
       }
-      count++
-      if ((count & 0xffff) === 0) input.onProgress?.(count)
-      if (kinds.length === blockEvents) yield flush()
+      if (added()) yield flush()
     }
-  }
-  for await (const entry of (fromLog === undefined ? input.entries : []) as AsyncIterable<TraceEntry<E>>) {
-    const kindId = kindIds.get(entry.event.type)
-    if (kindId === undefined)
-      throw new TypeError(`encodeBinaryTrace: kind '${entry.event.type}' is not in the header schema`)
-    if (entry.seq !== firstSeq + kinds.length) {
-      throw new RangeError(`encodeBinaryTrace: expected seq ${firstSeq + kinds.length}, got ${entry.seq}`)
+  } else {
+    for await (const entry of input.entries as AsyncIterable<TraceEntry<E>>) {
+      const kindId = kindIds.get(entry.event.type)
+      if (kindId === undefined)
+        throw new TypeError(`encodeBinaryTrace: kind '${entry.event.type}' is not in the header schema`)
+      if (entry.seq !== firstSeq + kinds.length) {
+        throw new RangeError(`encodeBinaryTrace: expected seq ${firstSeq + kinds.length}, got ${entry.seq}`)
+      }
+      kinds.push(kindId)
+      causes.push(entry.cause)
+      if (highVolume[kindId]) {
+        const record = entry.event as unknown as Record<string, number>
+        const kindValues = values[kindId] as KindValues
+        const at = kindValues.nextRow()
+        ;(fieldsOf[kindId] ?? []).forEach((field, index) => {
+          ;(kindValues.columns[index] as Float64Array)[at] = record[field.name] as number
+        })
+      } else {
+        lows.push(JSON.stringify(entry.event))
+      }
+      if (added()) yield flush()
     }
-    kinds.push(kindId)
-    causes.push(entry.cause)
-    if (highVolume[kindId]) {
-      const record = entry.event as unknown as Record<string, number>
-      const kindValues = values[kindId] as KindValues
-      const at = kindValues.nextRow()
-      ;(fieldsOf[kindId] ?? []).forEach((field, index) => {
-        ;(kindValues.columns[index] as Float64Array)[at] = record[field.name] as number
-      })
-    } else {
-      lows.push(JSON.stringify(entry.event))
-    }
-    count++
-    if ((count & 0xffff) === 0) input.onProgress?.(count)
-    if (kinds.length === blockEvents) yield flush()
   }
   if (kinds.length > 0) yield flush()
 

@@ -8,6 +8,7 @@ import {
   sampleEvents,
   testCompressor,
   toyLog,
+  toySteps,
 } from './testing/codecHelpers.js'
 import { mutableToyModel, toyEvents, toySchema } from './testing/toyModel.js'
 import { Timeline } from './timeline.js'
@@ -19,13 +20,7 @@ describe('trace codecs (JSON Lines and binary)', () => {
   it.each(encodings)('save → load → replay gives identical digests and events (%s)', async (encoding) => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(
-          fc.oneof(
-            fc.record({ key: fc.nat(15), value: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }),
-            fc.record({ note: fc.string({ maxLength: 8 }) }),
-          ),
-          { maxLength: 60 },
-        ),
+        toySteps(60),
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 1, max: 40 }),
         async (steps, causeEvery, chunkSize) => {
@@ -65,13 +60,7 @@ describe('trace codecs (JSON Lines and binary)', () => {
   ] as const)('reading the log directly encodes the same bytes as reading its entries (%s)', async (encoding) => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(
-          fc.oneof(
-            fc.record({ key: fc.nat(15), value: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }),
-            fc.record({ note: fc.string({ maxLength: 8 }) }),
-          ),
-          { maxLength: 120 },
-        ),
+        toySteps(120),
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 1, max: 50 }),
         async (steps, causeEvery, blockEvents) => {

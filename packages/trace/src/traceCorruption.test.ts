@@ -9,6 +9,7 @@ import {
   sampleEvents,
   testCompressor,
   toyLog,
+  toySteps,
   chunked,
 } from './testing/codecHelpers.js'
 import { type ToyEvent, toyEvents, toySchema } from './testing/toyModel.js'
@@ -69,13 +70,7 @@ describe('trace corruption', () => {
   ] as const)('collecting whole blocks (readTraceFile) ends like collecting event by event, corrupt or not (%s)', async (encoding) => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(
-          fc.oneof(
-            fc.record({ key: fc.nat(15), value: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }),
-            fc.record({ note: fc.string({ maxLength: 6 }) }),
-          ),
-          { maxLength: 50 },
-        ),
+        toySteps(50, 6),
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 1, max: 12 }),
         fc.oneof(

@@ -1,4 +1,5 @@
 // Helpers for codec tests: build a toy trace, encode it to bytes, decode bytes back.
+import fc from 'fast-check'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { type BlockCompressor, decodeBinaryTrace, encodeBinaryTrace } from '../binaryTrace.js'
 import { decodeJsonLines, encodeJsonLines } from '../jsonLines.js'
@@ -14,6 +15,17 @@ export const testCompressor: BlockCompressor = {
 }
 
 export type Encoding = 'jsonl' | 'binary' | 'binary-deflate'
+
+/** Random steps for `toyEvents`: sets of a key (0–15) to any i32, and notes up to `noteLength` characters. */
+export function toySteps(maxLength: number, noteLength = 8) {
+  return fc.array(
+    fc.oneof(
+      fc.record({ key: fc.nat(15), value: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }),
+      fc.record({ note: fc.string({ maxLength: noteLength }) }),
+    ),
+    { maxLength },
+  )
+}
 
 export function toyLog(events: readonly ToyEvent[], causeEvery = 3): TraceLog<ToyEvent> {
   const log = new TraceLog(toySchema)
