@@ -398,6 +398,22 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
       (await run(['events', trace, '--type', 'nt.*', '--from', '0', '--to', '20', '--json'])).out,
     ) as { events: { seq: number; event: { type: string } }[] }
     expect(layer.events.every(({ seq, event }) => seq <= 20 && event.type.startsWith('nt.'))).toBe(true)
+    // --limit cuts the list, not the count; a pid filter reads the events of the kinds asked for.
+    const accesses = types.flatMap((type, seq) => (type === 'nt.cpuAccess' ? [seq] : []))
+    const limited = JSON.parse(
+      (await run(['events', trace, '--type', 'nt.cpuAccess', '--pid', '4', '--limit', '2', '--json'])).out,
+    ) as { matched: number; events: { seq: number }[] }
+    expect(accesses.length).toBeGreaterThan(2)
+    expect(limited.matched).toBe(accesses.length)
+    expect(limited.events.map((event) => event.seq)).toEqual(accesses.slice(0, 2))
+    const all = JSON.parse((await run(['events', trace, '--limit', '1', '--json'])).out) as {
+      matched: number
+    }
+    expect(all.matched).toBe(log.length)
+    const otherProcess = JSON.parse(
+      (await run(['events', trace, '--type', 'nt.cpuAccess', '--pid', '8', '--json'])).out,
+    ) as { matched: number }
+    expect(otherProcess.matched).toBe(0)
 
     const why = await run(['why', trace, String(mapped), '--json'])
     expect(why.code).toBe(0)

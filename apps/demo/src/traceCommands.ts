@@ -140,18 +140,22 @@ export function listEvents(trace: OpenedTrace, filter: EventFilter) {
         : type === pattern,
     )
   const query = trace.kernel.history.query
+  // Types go to the query as kinds (blocks without them are skipped, and a match by type alone
+  // is counted from block summaries); only a pid needs to read each event.
   const match = {
+    ...(filter.types === undefined ? {} : { type: log.schema.kinds.map((kind) => kind.type).filter(wanted) }),
     ...(filter.address === undefined ? {} : { address: filter.address }),
-    where: (event: AnyEvent) => wanted(event.type) && (filter.pid === undefined || event.pid === filter.pid),
-  } as unknown as Parameters<typeof query.next>[0]
+    ...(filter.pid === undefined ? {} : { where: (event: AnyEvent) => event.pid === filter.pid }),
+  } as unknown as Parameters<typeof query.find>[0]
+  const window = { from, to }
   const events: { seq: number; cause: number | null; event: AnyEvent }[] = []
-  let matched = 0
-  for (let seq = query.next(match, from, to); seq !== undefined; seq = query.next(match, seq + 1, to)) {
-    matched++
-    if (events.length < filter.limit)
+  if (filter.limit > 0) {
+    for (const seq of query.find(match, window)) {
       events.push({ seq, cause: log.causeOf(seq) ?? null, event: log.at(seq) as AnyEvent })
+      if (events.length === filter.limit) break
+    }
   }
-  return { matched, events }
+  return { matched: query.count(match, window), events }
 }
 
 /** One event as a line: seq, layer, description, cause. */

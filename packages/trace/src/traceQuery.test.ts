@@ -74,6 +74,37 @@ describe('traceQuery', () => {
     )
   })
 
+  it('counts the matches of a match as find lists them (by type from summaries, else scanning)', () => {
+    const types = fc.option(fc.subarray(['kv.set', 'kv.note'] as const), { nil: undefined })
+    const address = fc.option(fc.record({ low: fc.nat(255), width: fc.integer({ min: 1, max: 60 }) }), {
+      nil: undefined,
+    })
+    fc.assert(
+      fc.property(types, address, fc.boolean(), fc.nat(21_000), fc.nat(21_000), (type, range, odd, a, b) => {
+        const match = {
+          ...(type === undefined ? {} : { type }),
+          ...(range === undefined ? {} : { address: { low: range.low, high: range.low + range.width } }),
+          ...(odd ? { where: (_event: ToyEvent, seq: number) => seq % 2 === 1 } : {}),
+        }
+        const window = { from: Math.min(a, b), to: Math.max(a, b) }
+        const expected = brute(
+          (event, seq) =>
+            seq >= window.from &&
+            seq < window.to &&
+            (type === undefined || (type as readonly string[]).includes(event.type)) &&
+            (range === undefined ||
+              (event.type === 'kv.set' && event.key >= range.low && event.key < range.low + range.width)) &&
+            (!odd || seq % 2 === 1),
+        )
+        expect(query.count(match, window)).toBe(expected.length)
+        expect([...query.find(match, window)]).toEqual(expected)
+      }),
+      { numRuns: 60 },
+    )
+    expect(query.count({}, { from: 10, to: 5 })).toBe(0)
+    expect(query.count({ type: 'kv.note' })).toBe(20)
+  })
+
   it('follows the causal chain back and lists effects forward', () => {
     const small = new TraceLog(toySchema)
     small.append({ type: 'kv.set', key: 1, value: 1, old: 0 })

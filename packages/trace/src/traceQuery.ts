@@ -134,6 +134,45 @@ export class TraceQuery<E extends TraceEventBase> {
     return this.previous(match)
   }
 
+  /**
+   * Number of events matching `match` in `window`. A match by type only is counted from the
+   * block summaries (no event is read); an address range or a `where` scans, skipping the blocks
+   * that cannot match.
+   */
+  count(match: QueryMatch<E>, window: SeqWindow = {}): number {
+    const from = Math.max(0, window.from ?? 0)
+    const to = Math.min(this.log.length, window.to ?? this.log.length)
+    if (to <= from) return 0
+    const compiled = this.compile(match)
+    if (match.address !== undefined || match.where !== undefined) {
+      let matched = 0
+      for (let seq = this.nextCompiled(compiled, from, to); seq !== undefined; ) {
+        matched++
+        seq = this.nextCompiled(compiled, seq + 1, to)
+      }
+      return matched
+    }
+    const kinds = compiled.kinds
+    if (kinds === undefined) return to - from
+    this.summarize()
+    let matched = 0
+    let seq = from
+    while (seq < to) {
+      const block = seq >>> BLOCK_BITS
+      const blockStart = block * BLOCK_SIZE
+      const blockEnd = blockStart + BLOCK_SIZE
+      if (seq === blockStart && blockEnd <= to && block < this.summarizedBlocks) {
+        for (let kind = 0; kind < this.kindCount; kind++)
+          if (kinds[kind] === 1) matched += this.counts[block * this.kindCount + kind] as number
+        seq = blockEnd
+        continue
+      }
+      const stop = Math.min(to, blockEnd)
+      for (; seq < stop; seq++) if (kinds[this.log.kindAt(seq)] === 1) matched++
+    }
+    return matched
+  }
+
   /** Number of events per type in `window` (types with no event are omitted). */
   countByType(window: SeqWindow = {}): Partial<Record<E['type'], number>> {
     const from = Math.max(0, window.from ?? 0)
