@@ -10,6 +10,7 @@ import { TraceFormatError } from '@ntmm/trace'
 import { afterAll, describe, expect, it } from 'vitest'
 import { checkKernelInvariants } from './checkKernelInvariants.js'
 import { createKernel } from './createKernel.js'
+import { MACHINE_TRACE_PRODUCER } from './machineTrace.js'
 import { loadKernel } from './machineTraceFile.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from './memoryConstants.js'
 
@@ -67,7 +68,9 @@ describe('hostile machine traces', () => {
     expect(index).toBeGreaterThan(0)
     lines[index] = lines[index]!.replace(/"address":/, '"addr":')
     const message = await attempt(lines.join('\n'))
-    expect(message).toMatch(/machine-trace version 0; this version reads machine-trace version 2/)
+    expect(message).toContain(
+      `machine-trace version 0; this version reads machine-trace version ${MACHINE_TRACE_PRODUCER.version}`,
+    )
   })
 
   it('names both versions when an older machine-trace schema is refused at the header', async () => {
@@ -77,8 +80,22 @@ describe('hostile machine traces', () => {
     header.schema.kinds[0].type = 'nt.retiredKind'
     lines[0] = JSON.stringify(header)
     const message = await attempt(lines.join('\n'))
-    expect(message).toMatch(/machine-trace version 0; this version reads machine-trace version 2/)
+    expect(message).toContain(
+      `machine-trace version 0; this version reads machine-trace version ${MACHINE_TRACE_PRODUCER.version}`,
+    )
     expect(message).toContain("kind 'nt.retiredKind' is not in the reader's schema")
+  })
+
+  it('loads a machine-trace version 2 trace (the schema before nt.cpuWriteWords)', async () => {
+    const lines = new TextDecoder().decode(await recorded('jsonl')).split('\n')
+    const header = JSON.parse(lines[0]!)
+    expect(header.producer.version).toBe(MACHINE_TRACE_PRODUCER.version)
+    header.producer.version = '2'
+    const kinds = header.schema.kinds as { type: string }[]
+    expect(kinds.at(-1)?.type).toBe('nt.cpuWriteWords')
+    header.schema.kinds = kinds.slice(0, -1)
+    lines[0] = JSON.stringify(header)
+    expect(await attempt(lines.join('\n'))).toBe('loaded')
   })
 
   it.each([

@@ -83,12 +83,14 @@ export {
 } from './importers/replayMemoryTrace.js'
 export {
   ACCESS_CODE,
+  ACCESS_ROW_DATA_BYTES,
   applyMachineEvent,
   littleEndian,
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
   type MachineCpuAccessEvent,
   type MachineCpuWriteDataEvent,
+  type MachineCpuWriteWordsEvent,
   type MachineDebugInputEvent,
   type MachineEvent,
   MachineRecorder,
@@ -98,6 +100,7 @@ export {
   machineModel,
   machineSchema,
   memoryManagerFor,
+  WRITE_WORDS_ROW_BYTES,
 } from './machineTrace.js'
 export {
   type DeterminismReport,
@@ -108,6 +111,7 @@ export {
   type SaveTraceOptions,
   type SaveTraceResult,
   saveMachineTrace,
+  writeDataOf,
 } from './machineTraceFile.js'
 export * from './memoryConstants.js'
 export {

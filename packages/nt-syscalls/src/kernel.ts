@@ -619,24 +619,25 @@ export class Kernel {
       const depth = causes.length
       let seq: number
       if (recorder !== undefined) {
-        const small = data !== undefined && data.length <= 8
         seq = recorder.beginAccess(
           pid,
           access === 'read' ? READ_CODE : access === 'write' ? WRITE_CODE : EXECUTE_CODE,
           address,
           length,
-          small ? toLittleEndian(data, 0, 4) : 0,
-          small && data.length > 4 ? toLittleEndian(data, 4, 4) : 0,
+          data === undefined ? 0 : toLittleEndian(data, 0, 4),
+          data !== undefined && data.length > 4 ? toLittleEndian(data, 4, 4) : 0,
         )
-        if (this.#onEvent !== undefined) {
-          this.#onEvent({
-            seq,
-            cause: undefined,
-            event: { type: 'nt.cpuAccess', pid, access, address, length },
-          })
+        const onEvent = this.#onEvent
+        if (onEvent !== undefined) {
+          onEvent({ seq, cause: undefined, event: { type: 'nt.cpuAccess', pid, access, address, length } })
         }
-        if (data !== undefined && !small)
-          recorder.record({ type: 'nt.cpuWriteData', bytes: Array.from(data) }, seq)
+        // Bytes past the first 8 (an SSE or AVX store, a long write) follow as rows of 16.
+        if (data !== undefined && data.length > 8) {
+          const first = recorder.writeData(data, seq)
+          if (onEvent !== undefined)
+            for (let row = first; row < recorder.log.length; row++)
+              onEvent({ seq: row, cause: seq, event: recorder.log.at(row)! })
+        }
       } else {
         seq = this.#record({ type: 'nt.cpuAccess', pid, access, address, length }, undefined)
       }

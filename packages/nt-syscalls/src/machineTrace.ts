@@ -61,9 +61,9 @@ export interface MachineCpuAccessEvent {
   readonly access: number
   readonly address: number
   readonly length: number
-  /** A write of at most 8 bytes: its first 4 bytes, little-endian (longer writes: nt.cpuWriteData follows). */
+  /** A write: its bytes 0 to 3, little-endian (a longer write's bytes from 8 on follow as nt.cpuWriteWords rows). */
   readonly value: number
-  /** A write of 5 to 8 bytes: bytes 4 to 7, little-endian. */
+  /** A write of 5 bytes or more: bytes 4 to 7, little-endian. */
   readonly valueHigh: number
   /**
    * The TLB hit of the access's first lookup, when that lookup was the first thing the access
@@ -82,11 +82,33 @@ export const TLB_HIT_LEVEL_SHIFT = 24
 const HIT_LEVEL_SHIFT = 24
 const NONE = NO_CAUSE
 
-/** The bytes of a write longer than 4 bytes (an input; its cause is the access). */
+/**
+ * The bytes of a write longer than 8 bytes, as traces of machine-trace version 2 carry them
+ * (an input; its cause is the access). Version 3 records {@link MachineCpuWriteWordsEvent} rows
+ * instead; this kind stays readable and re-executable.
+ */
 export interface MachineCpuWriteDataEvent {
   readonly type: 'nt.cpuWriteData'
   readonly bytes: readonly number[]
 }
+
+/**
+ * Sixteen bytes of a write longer than 8 bytes (an input; its cause is the access): the access
+ * row carries bytes 0 to 7, then row k carries bytes 8 + 16k to 23 + 16k as four little-endian
+ * words (zero past the write's end). A 16-byte SSE store is one row, a 32-byte AVX store two.
+ */
+export interface MachineCpuWriteWordsEvent {
+  readonly type: 'nt.cpuWriteWords'
+  readonly w0: number
+  readonly w1: number
+  readonly w2: number
+  readonly w3: number
+}
+
+/** Bytes of a write carried by its access row (value, valueHigh); the rest go in nt.cpuWriteWords rows. */
+export const ACCESS_ROW_DATA_BYTES = 8
+/** Bytes of a write per nt.cpuWriteWords row. */
+export const WRITE_WORDS_ROW_BYTES = 16
 
 /**
  * A call of `kernel.debug` that changes the machine (an input, like a system call): its effects
@@ -108,6 +130,7 @@ export type MachineEvent =
   | Exclude<NtEvent, NtCpuAccessEvent>
   | MachineCpuAccessEvent
   | MachineCpuWriteDataEvent
+  | MachineCpuWriteWordsEvent
   | MachineDebugInputEvent
   | KernelEvent
 
@@ -256,6 +279,8 @@ function buildSchema(): TraceSchema<MachineEvent> {
   }
   for (const type of [...LOW_HW_TYPES, ...MM_TYPES, ...NT_TYPES, ...KERNEL_EVENT_TYPES])
     kinds[type] = lowKind(type)
+  // Added in machine-trace version 3, last so the kind ids of version 2 stay what they were.
+  kinds['nt.cpuWriteWords'] = { volume: 'high', fields: { w0: 'u32', w1: 'u32', w2: 'u32', w3: 'u32' } }
   return defineSchema<MachineEvent>({ kinds } as unknown as Parameters<typeof defineSchema<MachineEvent>>[0])
 }
 
@@ -263,7 +288,7 @@ function buildSchema(): TraceSchema<MachineEvent> {
 export const machineSchema: TraceSchema<MachineEvent> = buildSchema()
 
 /** Producer written into trace headers. */
-export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '2' } as const
+export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '3' } as const
 
 /**
  * Appends a machine's events to a TraceLog: high-volume kinds through typed-array appenders (no
@@ -287,6 +312,7 @@ export class MachineRecorder {
   readonly #pteWritten: RowAppender
   readonly #frameAllocated: RowAppender
   readonly #frameFreed: RowAppender
+  readonly #writeWords: RowAppender
   /** Ways of each TLB level (to number a merged hit's entry). */
   readonly #ways: readonly number[]
   // The access held back (seq -1: none).
@@ -324,6 +350,29 @@ export class MachineRecorder {
     this.#pteWritten = log.appender('hw.pteWritten')
     this.#frameAllocated = log.appender('hw.frameAllocated')
     this.#frameFreed = log.appender('hw.frameFreed')
+    this.#writeWords = log.appender('nt.cpuWriteWords')
+  }
+
+  /**
+   * Records the bytes of write `data` past the first 8 (which its access row carries) as
+   * nt.cpuWriteWords rows caused by the access `cause`; nothing for a write of 8 bytes or fewer.
+   * Returns the seq of the first row (the log's length when none).
+   */
+  writeData(data: ArrayLike<number>, cause: number): number {
+    if (this.#pendingSeq >= 0) this.flushAccess()
+    const first = this.#next
+    if (data.length <= ACCESS_ROW_DATA_BYTES) return first
+    for (let offset = ACCESS_ROW_DATA_BYTES; offset < data.length; offset += WRITE_WORDS_ROW_BYTES) {
+      this.#next =
+        this.#writeWords.append(
+          littleEndian(data, offset, 4),
+          littleEndian(data, offset + 4, 4),
+          littleEndian(data, offset + 8, 4),
+          littleEndian(data, offset + 12, 4),
+          cause,
+        ) + 1
+    }
+    return first
   }
 
   /** Record a memory access (an input) at once; returns its seq. */
@@ -610,6 +659,7 @@ export function applyMachineEvent(state: MachineState, event: Readonly<MachineEv
       return
     }
     case 'nt.cpuWriteData':
+    case 'nt.cpuWriteWords':
     case 'nt.debugInput':
       return
     case 'nt.processCreated':
@@ -659,6 +709,7 @@ export function machineModel(
           return state
         }
         case 'nt.cpuWriteData':
+        case 'nt.cpuWriteWords':
         case 'nt.debugInput':
           return state
         case 'nt.processCreated':

@@ -18,10 +18,12 @@ import { Kernel, kernelOptionsOf } from './kernel.js'
 import {
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
+  ACCESS_ROW_DATA_BYTES,
   type MachineCpuAccessEvent,
   type MachineEvent,
   machineModel,
   machineSchema,
+  WRITE_WORDS_ROW_BYTES,
 } from './machineTrace.js'
 
 /** Options of {@link Kernel.saveTrace}. */
@@ -146,6 +148,37 @@ function argumentList(args: Readonly<Record<string, unknown>>): unknown[] {
 }
 
 /**
+ * The data of the write recorded as the nt.cpuAccess at `seq`: bytes 0 to 7 from the access row,
+ * the rest from the nt.cpuWriteWords rows after it (or, in a machine-trace version 2 trace, all
+ * of them from the nt.cpuWriteData after it). Bytes a damaged trace lacks read as zeros.
+ */
+export function writeDataOf(log: TraceLog<MachineEvent>, seq: number): Uint8Array {
+  const access = log.view(seq) as Readonly<MachineCpuAccessEvent>
+  const data = new Uint8Array(access.length)
+  const next = log.view(seq + 1)
+  if (access.length > ACCESS_ROW_DATA_BYTES && next?.type === 'nt.cpuWriteData') {
+    data.set(next.bytes.slice(0, data.length))
+    return data
+  }
+  const putWord = (offset: number, word: number) => {
+    for (let index = 0; index < 4 && offset + index < data.length; index++)
+      data[offset + index] = Math.floor(word / 256 ** index) & 0xff
+  }
+  putWord(0, access.value)
+  putWord(4, access.valueHigh)
+  let row = seq + 1
+  for (let offset = ACCESS_ROW_DATA_BYTES; offset < data.length; offset += WRITE_WORDS_ROW_BYTES, row++) {
+    const words = log.view(row)
+    if (words?.type !== 'nt.cpuWriteWords' || log.causeOf(row) !== seq) break
+    putWord(offset, words.w0)
+    putWord(offset + 4, words.w1)
+    putWord(offset + 8, words.w2)
+    putWord(offset + 12, words.w3)
+  }
+  return data
+}
+
+/**
  * The determinism check: re-run every recorded input (process creation and termination, system
  * calls with their arguments, memory accesses with their data, `kernel.debug` calls) on a fresh machine of the same
  * configuration and compare the two traces event by event.
@@ -177,19 +210,7 @@ export function reexecute(log: TraceLog<MachineEvent>, config: MachineConfig): D
         const cpu = kernel.cpu(access.pid)
         if (access.access === 0) cpu.read(access.address, access.length)
         else if (access.access === 8) cpu.execute(access.address)
-        else {
-          const next = log.view(seq + 1)
-          let data: Uint8Array
-          if (access.length > 8 && next?.type === 'nt.cpuWriteData') data = Uint8Array.from(next.bytes)
-          else {
-            data = new Uint8Array(access.length)
-            for (let index = 0; index < access.length; index++) {
-              const word = index < 4 ? access.value : access.valueHigh
-              data[index] = Math.floor(word / 256 ** (index % 4)) & 0xff
-            }
-          }
-          cpu.write(access.address, data)
-        }
+        else cpu.write(access.address, writeDataOf(log, seq))
         break
       }
       case 'nt.debugInput': {
