@@ -492,6 +492,11 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
     [['inspect', 'TRACE', 'heap'], /^ntmm: unknown view 'heap'/],
     [['inspect', 'TRACE', 'pte'], /^ntmm: the pte view needs an address/],
     [['events', 'TRACE', '--address', 'zzz'], /^ntmm: --address 'zzz': expected an address/],
+    [
+      ['events', 'TRACE', '--type', 'hw.tlbfill'],
+      /^ntmm: --type 'hw.tlbfill': no event type of this trace matches \(did you mean hw\.tlbFill\?\)/,
+    ],
+    [['events', 'TRACE', '--type', 'zz.*'], /^ntmm: --type 'zz\.\*': no event type of this trace matches;/],
     [['why', 'TRACE', '99999'], /^ntmm: <seq> 99999: out of range/],
     [['import', 'strace', 'TRACE', '-o', 'x.ntt'], /^ntmm: unknown trace format 'strace'/],
     [['import', 'pages', 'BADPAGES', '-o', 'x.ntt'], /^ntmm: .*badpages\.txt:2: /],

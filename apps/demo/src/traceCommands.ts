@@ -127,18 +127,32 @@ export function parseAddressRange(text: string, parse: (value: string) => number
   return { low, high: high ?? Math.floor(low / 4096) * 4096 + 4096 }
 }
 
+/** True when event type `type` matches `--type` pattern `pattern` (a type, or a prefix ending in '.' or '*'). */
+function matchesPattern(type: string, pattern: string): boolean {
+  return pattern.endsWith('.') || pattern.endsWith('*')
+    ? type.startsWith(pattern.replace(/\*$/, ''))
+    : type === pattern
+}
+
 /** `events`: the events matching `filter`, in order, with the total matched. */
 export function listEvents(trace: OpenedTrace, filter: EventFilter) {
   const log = trace.kernel.trace!
   const from = Math.max(0, filter.from ?? 0)
   const to = Math.min(trace.length, filter.to === undefined ? trace.length : filter.to + 1)
   const wanted = (type: string) =>
-    filter.types === undefined ||
-    filter.types.some((pattern) =>
-      pattern.endsWith('.') || pattern.endsWith('*')
-        ? type.startsWith(pattern.replace(/\*$/, ''))
-        : type === pattern,
+    filter.types === undefined || filter.types.some((pattern) => matchesPattern(type, pattern))
+  const types = log.schema.kinds.map((kind) => kind.type)
+  for (const pattern of filter.types ?? []) {
+    if (types.some((type) => matchesPattern(type, pattern))) continue
+    const lower = pattern.toLowerCase().replace(/\*$/, '')
+    const close = types.filter(
+      (type) => type.toLowerCase().startsWith(lower) || lower.startsWith(type.toLowerCase()),
     )
+    throw new CliError(
+      `--type '${pattern}': no event type of this trace matches${close.length > 0 ? ` (did you mean ${close.slice(0, 3).join(', ')}?)` : ''}; ` +
+        `a layer is 'hw.*', 'mm.*' or 'nt.*'`,
+    )
+  }
   const query = trace.kernel.history.query
   // Types go to the query as kinds (blocks without them are skipped, and a match by type alone
   // is counted from block summaries); only a pid needs to read each event.
