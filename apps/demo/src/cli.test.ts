@@ -472,6 +472,19 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
     expect(report.accesses).toBe(4)
     expect(report.faults.demandZero).toBe(3)
     expect((await run(['replay', out, '--verify'])).code).toBe(0)
+    // Without -o: the same report from a machine that records nothing, and no file.
+    const reportOnly = await run(['import', 'pages', pages, '--json'])
+    expect(reportOnly.code).toBe(0)
+    const parsed = JSON.parse(reportOnly.out) as { report: unknown; trace: unknown }
+    expect(parsed.trace).toBeNull()
+    // The same figures; only the seqs the replay spans in a trace are missing (there is none).
+    const { traceRange, ...recorded } = (JSON.parse(imported.out) as { report: { traceRange: unknown } })
+      .report
+    expect(traceRange).toBeDefined()
+    expect(parsed.report).toEqual(recorded)
+    const text = await run(['import', 'pages', pages])
+    expect(text.out).toContain('4 accesses')
+    expect(text.out).toContain('no trace written (-o <file> records one)')
     const memsim = script('memsim.txt', '0041f7a0 R\n0041f7a4 W\n13f5e2c0 R\n')
     expect((await run(['import', 'memsim', memsim, '-o', join(scratch, 'memsim.ntt')])).out).toContain(
       '3 accesses',

@@ -517,10 +517,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
   program
     .command('import')
-    .description("replay a real program's memory trace through a new process and save the machine trace")
+    .description(
+      "replay a real program's memory trace through a new process and save the machine trace (or, without -o, only report)",
+    )
     .argument('<format>', Object.keys(importFormats).join(' | '))
     .argument('<file>', 'the memory trace (.gz read too)')
-    .requiredOption('-o, --output <file>', 'the trace file to write (.ntt)')
+    .option(
+      '-o, --output <file>',
+      'the trace file to write (.ntt); without it nothing is recorded, only the report is printed',
+    )
     .addOption(
       new Option('--format <format>', 'trace file encoding')
         .choices(traceFormats as unknown as string[])
@@ -530,17 +535,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .addOption(
       new Option('--on-error <policy>', 'at a malformed line').choices(['stop', 'skip']).default('stop'),
     )
-    .option('--json', 'print { file, report, trace: { events, bytes } }')
+    .option('--json', 'print { file, report, trace: { file, events, bytes } | null }')
     .addHelpText(
       'after',
-      `${examples(['ntmm import lackey sort.lackey.gz -o sort.ntt --arch x64', 'ntmm import memsim trace.txt -o trace.ntt', 'ntmm import pages ostep.txt -o pages.ntt --on-error skip'])}\nFormats: lackey (valgrind --tool=lackey --trace-mem=yes), memsim ('0041f7a0 R'), memsim-ls ('l 0x1fffff50 1'),\npinatrace (Pin '0x400519: W 0x7fff5b3c'), pages (one page number per line), auto (detect).\n`,
+      `${examples(['ntmm import lackey sort.lackey.gz -o sort.ntt --arch x64', 'ntmm import lackey sort.lackey.gz --arch x64', 'ntmm import memsim trace.txt -o trace.ntt', 'ntmm import pages ostep.txt -o pages.ntt --on-error skip'])}\nFormats: lackey (valgrind --tool=lackey --trace-mem=yes), memsim ('0041f7a0 R'), memsim-ls ('l 0x1fffff50 1'),\npinatrace (Pin '0x400519: W 0x7fff5b3c'), pages (one page number per line), auto (detect).\n`,
     )
     .action(
       async (
         kind: string,
         file: string,
         options: {
-          output: string
+          output?: string
           format: TraceFormat
           arch: Arch
           onError: 'stop' | 'skip'
@@ -550,7 +555,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         const { kernel, report } = await importTrace(io, kind, file, {
           machine: { arch: options.arch },
           onError: options.onError,
+          record: options.output !== undefined,
         })
+        if (options.output === undefined) {
+          // Only the report: the machine ran without recording.
+          if (options.json) printJson(io, { file, report, trace: null })
+          else printLines(io, [...importLines(file, report), 'no trace written (-o <file> records one)'])
+          return
+        }
         let saved: Awaited<ReturnType<Kernel['saveTrace']>>
         try {
           saved = await kernel.saveTrace(resolve(io.cwd, options.output), { format: options.format })
