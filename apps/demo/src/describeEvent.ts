@@ -46,7 +46,7 @@ export function describeEvent(event: AnyEvent): string | undefined {
     case 'nt.cpuAccess':
       return `CPU ${accessName(event.access)} of ${String(event.length)} byte(s) at ${hex(number(event.address))}`
     case 'nt.cpuWriteWords':
-      return `16 more bytes written: ${[event.w0, event.w1, event.w2, event.w3].map((word) => hex(number(word), 8)).join(' ')}`
+      return `write data, continued (16 bytes, zero past the end): ${[event.w0, event.w1, event.w2, event.w3].map((word) => hex(number(word), 8)).join(' ')}`
     case 'nt.exceptionRaised':
       return `exception ${String(event.codeName)} raised to the thread at ${hex(number(event.address))}`
     case 'nt.handleCreated':
