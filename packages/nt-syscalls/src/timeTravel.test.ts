@@ -52,7 +52,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       block: fc.nat(8),
       offset: fc.nat(24 * 4096 - 1),
       value: fc.nat(255),
-      length: fc.constantFrom(1, 4, 8, 13),
+      length: fc.constantFrom(1, 4, 8, 13, 16, 32),
     }),
     weight: 6,
   },
