@@ -355,13 +355,13 @@ export class MachineRecorder {
 
   /**
    * Records the bytes of write `data` past the first 8 (which its access row carries) as
-   * nt.cpuWriteWords rows caused by the access `cause`; nothing for a write of 8 bytes or fewer.
-   * Returns the seq of the first row (the log's length when none).
+   * nt.cpuWriteWords rows caused by the access `cause`. Returns the seq of the first row, or -1
+   * for a write of 8 bytes or fewer (nothing to record; a held-back access stays held back).
    */
   writeData(data: ArrayLike<number>, cause: number): number {
+    if (data.length <= ACCESS_ROW_DATA_BYTES) return -1
     if (this.#pendingSeq >= 0) this.flushAccess()
     const first = this.#next
-    if (data.length <= ACCESS_ROW_DATA_BYTES) return first
     for (let offset = ACCESS_ROW_DATA_BYTES; offset < data.length; offset += WRITE_WORDS_ROW_BYTES) {
       this.#next =
         this.#writeWords.append(
