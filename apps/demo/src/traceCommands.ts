@@ -157,7 +157,7 @@ export function listEvents(trace: OpenedTrace, filter: EventFilter) {
   // Types go to the query as kinds (blocks without them are skipped, and a match by type alone
   // is counted from block summaries); only a pid needs to read each event.
   const match = {
-    ...(filter.types === undefined ? {} : { type: log.schema.kinds.map((kind) => kind.type).filter(wanted) }),
+    ...(filter.types === undefined ? {} : { type: types.filter(wanted) }),
     ...(filter.address === undefined ? {} : { address: filter.address }),
     ...(filter.pid === undefined ? {} : { where: (event: AnyEvent) => event.pid === filter.pid }),
   } as unknown as Parameters<typeof query.find>[0]
@@ -217,7 +217,7 @@ export const importFormats: Readonly<Record<string, MemoryTraceFormat | undefine
 
 /**
  * `import`: replays a memory trace through a new process, on a recording kernel unless `record`
- * is false (only the report is wanted: about twice as fast, and no trace held in memory).
+ * is false (only the report is wanted: no trace held in memory, and several times faster).
  */
 export async function importTrace(
   io: CliIo,

@@ -143,33 +143,16 @@ export class TraceQuery<E extends TraceEventBase> {
     const from = Math.max(0, window.from ?? 0)
     const to = Math.min(this.log.length, window.to ?? this.log.length)
     if (to <= from) return 0
-    const compiled = this.compile(match)
     if (match.address !== undefined || match.where !== undefined) {
       let matched = 0
-      for (let seq = this.nextCompiled(compiled, from, to); seq !== undefined; ) {
-        matched++
-        seq = this.nextCompiled(compiled, seq + 1, to)
-      }
+      for (const _seq of this.find(match, { from, to })) matched++
       return matched
     }
-    const kinds = compiled.kinds
+    const kinds = this.compile(match).kinds
     if (kinds === undefined) return to - from
-    this.summarize()
+    const perType = this.countByType({ from, to }) as Record<string, number | undefined>
     let matched = 0
-    let seq = from
-    while (seq < to) {
-      const block = seq >>> BLOCK_BITS
-      const blockStart = block * BLOCK_SIZE
-      const blockEnd = blockStart + BLOCK_SIZE
-      if (seq === blockStart && blockEnd <= to && block < this.summarizedBlocks) {
-        for (let kind = 0; kind < this.kindCount; kind++)
-          if (kinds[kind] === 1) matched += this.counts[block * this.kindCount + kind] as number
-        seq = blockEnd
-        continue
-      }
-      const stop = Math.min(to, blockEnd)
-      for (; seq < stop; seq++) if (kinds[this.log.kindAt(seq)] === 1) matched++
-    }
+    for (const kind of this.log.schema.kinds) if (kinds[kind.id] === 1) matched += perType[kind.type] ?? 0
     return matched
   }
 
