@@ -82,6 +82,29 @@ describe('frameStore', () => {
     expect(store.read32(0)).toBe(1)
   })
 
+  it('counts in a checkpoint the frames written since the previous checkpoint or restore (the buffers it holds)', () => {
+    const store = new FrameStore({ frameCount: 600 })
+    store.write32(0, 1)
+    store.write32(8, 2) // same frame: one buffer
+    store.write32(4096 * 300, 3)
+    const first = store.checkpoint()
+    expect(first.heldFrames).toBe(2)
+    // After a checkpoint every frame is shared again: a write copies it, once per epoch.
+    store.write32(4, 4)
+    store.write32(12, 5)
+    const second = store.checkpoint()
+    expect(second.heldFrames).toBe(1)
+    expect(store.checkpoint().heldFrames).toBe(0)
+    store.restore(first)
+    store.write32(4096 * 599, 6)
+    store.write32(4096 * 2, 7)
+    const third = store.checkpoint()
+    expect(third.heldFrames).toBe(2)
+    // Its held bytes cover those buffers and the pointer lists a checkpoint copies.
+    expect(third.heldBytes).toBeGreaterThanOrEqual(2 * 4096 + 600)
+    expect(third.heldBytes).toBeLessThan(2 * 4096 + 600 + 3 * 8 * 257 + 1)
+  })
+
   it('never shows writes made after a checkpoint in it (property)', () => {
     const operation = fc.oneof(
       fc.record({

@@ -89,7 +89,23 @@ export class FrameStoreCheckpoint {
     /** @internal */ readonly allocated: Uint8Array,
     /** @internal */ readonly freeCount: number,
     /** @internal */ readonly searchHint: number,
+    /**
+     * Frames written since the store's previous checkpoint or restore: their buffers were the
+     * store's alone, so this checkpoint is the first to hold them (the store copies them again
+     * on its next write). What a checkpoint keeps alive beyond its pointer lists is about this
+     * many 4 KiB buffers; a budget for checkpoints must count them.
+     */
+    readonly heldFrames: number,
   ) {}
+
+  /**
+   * Bytes this checkpoint keeps alive, at most: its frame buffers (see `heldFrames`), its chunk
+   * list and the per-chunk pointer lists (copied by the store on its first write to a chunk), and
+   * the allocation map.
+   */
+  get heldBytes(): number {
+    return this.heldFrames * PAGE_SIZE + this.chunks.length * 8 * (CHUNK_SIZE + 1) + this.allocated.length
+  }
 }
 
 /** Options of a FrameStore: its size in frames or in bytes (a multiple of 4096). */
@@ -111,6 +127,8 @@ export class FrameStore {
   readonly frameEpoch: Uint32Array
   /** @internal bumped by checkpoint and restore: everything becomes shared. */
   epoch = 1
+  /** @internal frames this store made its own (wrote) since the epoch began. */
+  ownedFrames = 0
   /** @internal 1 per allocated PFN. */
   allocated: Uint8Array
   /** @internal */
@@ -301,12 +319,15 @@ export class FrameStore {
    */
   checkpoint(): FrameStoreCheckpoint {
     this.epoch++
+    const held = this.ownedFrames
+    this.ownedFrames = 0
     return new FrameStoreCheckpoint(
       this.frameCount,
       this.chunks.slice(),
       this.allocated.slice(),
       this.freeFrames,
       this.searchHint,
+      held,
     )
   }
 
@@ -319,6 +340,7 @@ export class FrameStore {
     }
     this.chunks = checkpoint.chunks.slice() as (Uint32Array | undefined)[][]
     this.epoch++
+    this.ownedFrames = 0
     this.allocated.set(checkpoint.allocated)
     this.freeFrames = checkpoint.freeCount
     this.searchHint = checkpoint.searchHint
@@ -450,6 +472,7 @@ function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const copy = old === undefined ? new Uint32Array(PAGE_SIZE / 4) : old.slice()
   chunk[pfn & CHUNK_MASK] = copy
   store.frameEpoch[pfn] = store.epoch
+  store.ownedFrames++
   return copy
 }
 

@@ -277,6 +277,21 @@ export class HwSnapshot {
     /** @internal */ readonly pdptes: Uint32Array,
     /** @internal */ readonly tlbs: readonly (TlbLevelSnapshot | undefined)[],
   ) {}
+
+  /**
+   * Bytes this snapshot keeps alive: the frames written since the machine's previous snapshot
+   * or restore (copy-on-write leaves their buffers to this snapshot), the frame store's pointer
+   * lists, and the TLB and register copies. For a memory budget over many snapshots.
+   */
+  get heldBytes(): number {
+    let bytes = this.frames.heldBytes + this.registers.byteLength + this.pdptes.byteLength
+    for (const tlb of this.tlbs) {
+      if (tlb === undefined) continue
+      for (const array of [tlb.tags, tlb.frames, tlb.flags, tlb.pcids, tlb.ages, tlb.counters])
+        bytes += array.byteLength
+    }
+    return bytes
+  }
 }
 
 function tlbCounters(tlb: TlbLevel): Float64Array {

@@ -87,4 +87,4 @@ export type {
   MemoryManagerSnapshot,
   MmStatistics,
 } from './memoryManager.js'
-export { MemoryManager, areaPages } from './memoryManager.js'
+export { MemoryManager, areaPages, snapshotHeldBytes } from './memoryManager.js'

@@ -146,6 +146,23 @@ export interface MemoryManagerSnapshot {
   readonly lastUse: Float64Array
 }
 
+/**
+ * Bytes `snapshot` keeps alive on top of what it shares with the machine and with other
+ * snapshots: the frames and page-file slots written since the machine's previous snapshot or
+ * restore (copy-on-write leaves their old contents to this snapshot alone), and its copies of
+ * the PFN database, the slot table and the hardware registers and TLBs. The memory trees are
+ * persistent and shared; they are not counted. Meant for a memory budget over many snapshots
+ * (time travel's checkpoints).
+ */
+export function snapshotHeldBytes(snapshot: MemoryManagerSnapshot): number {
+  const { pfn, pageFile } = snapshot.mm
+  let bytes = snapshot.hw.heldBytes + snapshot.lastUse.byteLength
+  for (const array of pfn.arrays) bytes += array.byteLength
+  bytes += pfn.heads.byteLength + pfn.tails.byteLength + pfn.counts.byteLength
+  bytes += pageFile.heldSlots * PAGE_SIZE + pageFile.slots.length * 8
+  return bytes
+}
+
 function alignDown(value: number, granularity: number): number {
   return Math.floor(value / granularity) * granularity
 }

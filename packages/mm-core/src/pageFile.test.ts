@@ -24,6 +24,18 @@ describe('pageFile', () => {
     expect(file.findFreeSlot()).toBeUndefined()
   })
 
+  it('counts in a checkpoint the slots written since the previous checkpoint or restore', () => {
+    const file = new PageFile(4)
+    file.write(0, page(1))
+    file.write(1, page(2))
+    const first = file.checkpoint()
+    expect(first.heldSlots).toBe(2)
+    file.write(0, page(3))
+    expect(file.checkpoint().heldSlots).toBe(1)
+    file.restore(first)
+    expect(file.checkpoint().heldSlots).toBe(0)
+  })
+
   it('restores a checkpoint (slot contents are shared, never changed in place)', () => {
     const file = new PageFile(2)
     file.write(0, page(3))

@@ -11,6 +11,11 @@ export interface PageFileCheckpoint {
   readonly slots: readonly (Uint8Array | undefined)[]
   readonly used: number
   readonly hint: number
+  /**
+   * Slots written since the previous checkpoint or restore: this checkpoint is the first to hold
+   * their contents (a budget for checkpoints counts 4 KiB for each).
+   */
+  readonly heldSlots: number
 }
 
 /** The page file: `slotCount` slots; slot numbers are 0-based. */
@@ -21,6 +26,8 @@ export class PageFile {
   /** @internal */ used = 0
   /** @internal no free slot below this one. */
   hint = 0
+  /** @internal slots written since the last checkpoint or restore. */
+  written = 0
 
   constructor(slotCount: number) {
     if (!Number.isInteger(slotCount) || slotCount < 0) {
@@ -53,6 +60,7 @@ export class PageFile {
     assert(bytes.length === PAGE_SIZE, 'a page-file slot holds one page')
     if (this.slots[slot] === undefined) this.used++
     this.slots[slot] = bytes.slice()
+    this.written++
     if (slot === this.hint) this.hint = slot + 1
   }
 
@@ -66,13 +74,16 @@ export class PageFile {
 
   /** A copy of the page file's slots and contents that `restore` brings back. */
   checkpoint(): PageFileCheckpoint {
-    return { slots: this.slots.slice(), used: this.used, hint: this.hint }
+    const heldSlots = this.written
+    this.written = 0
+    return { slots: this.slots.slice(), used: this.used, hint: this.hint, heldSlots }
   }
 
   /** Brings the page file back to a `checkpoint`. */
   restore(checkpoint: PageFileCheckpoint): void {
     assert(checkpoint.slots.length === this.slotCount, 'PageFile.restore: checkpoint of another size')
     this.slots = checkpoint.slots.slice()
+    this.written = 0
     this.used = checkpoint.used
     this.hint = checkpoint.hint
   }

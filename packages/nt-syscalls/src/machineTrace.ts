@@ -13,6 +13,7 @@ import {
   type MemoryManagerOptions,
   type MemoryManagerSnapshot,
   type MmEvent,
+  snapshotHeldBytes,
 } from '@ntmm/mm-core'
 import {
   defineSchema,
@@ -681,7 +682,6 @@ export function applyMachineEvent(state: MachineState, event: Readonly<MachineEv
 export function machineModel(
   config: MachineConfig,
 ): TraceModel<MachineState, MachineEvent, MachineConfig, MachineSnapshot> {
-  const frameCount = config.physicalMemory / 4096
   return {
     initial: (c) => ({
       mm: memoryManagerFor(c),
@@ -735,7 +735,10 @@ export function machineModel(
         .string(state.ob.digestInput())
         .string(state.kernel.digestInput())
         .digest(),
-    // Frame pointers (COW), the PFN database's arrays and the TLB arrays.
-    snapshotBytes: () => frameCount * 48 + 64 * 1024,
+    // What a checkpoint keeps alive: the frames and page-file slots written since the previous
+    // checkpoint (copy-on-write leaves their old buffers to it), the PFN database, TLB and
+    // register copies; plus the object manager's and Kernel's clones (small, estimated). Counting
+    // pointers only (as before) let a 10M-event trace's checkpoints take 5× their budget.
+    snapshotBytes: (snapshot) => snapshotHeldBytes(snapshot.mm) + 64 * 1024,
   }
 }
