@@ -552,17 +552,8 @@ function decodeBlock<E extends TraceEventBase>(
       if (mode === MODE_FLOAT) {
         for (let row = 0; row < rows; row++) column[row] = reader.f64()
       } else if (mode === MODE_INTEGER) {
-        let previous = 0
-        let previousDelta = 0
-        for (let row = 0; row < rows; row++) {
-          const delta = previousDelta + reader.zigzag()
-          const value = previous + delta
-          if (!Number.isSafeInteger(value))
-            throw new ByteReadError(`${field.name} value overflows`, reader.offset)
-          column[row] = value
-          previous = value
-          previousDelta = delta
-        }
+        if (reader.deltaOfDeltaColumn(column, rows) >= 0)
+          throw new ByteReadError(`${field.name} value overflows`, reader.offset)
       } else {
         throw formatError(context, `unknown column mode ${mode}`, modeOffset, {
           field: `${kind.type}.${field.name}`,
