@@ -274,10 +274,44 @@ describe('ntmm sweep', () => {
       tlbs: ['8x8', '16x4'],
       pages: 9,
       rounds: 5,
-    }).map(playSweepJob)
-    expect(results).toEqual(expected)
+    })
+    expect(results).toEqual(await Promise.all(expected.map(playSweepJob)))
     expect(results[0]?.tlbHits).toBe(0)
     expect(results[1]?.tlbHits).toBeGreaterThan(0)
+  })
+
+  it("sweeps a program's memory trace across policies and TLBs, as an in-process replay does", async () => {
+    const pages = script(
+      'sweep-pages.txt',
+      `${Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? (i / 2) % 4 : 100 + i)).join('\n')}\n`,
+    )
+    const args = ['sweep', '--trace', pages, '--memory', '256K', '--policy', 'fifo,lru', '--tlb', '8x2,16x4']
+    const { code, out } = await run([...args, '--json'])
+    expect(code).toBe(0)
+    const results = JSON.parse(out) as { label: string; references: number; pageFaults: number }[]
+    expect(results.map((result) => result.label)).toEqual([
+      'fifo tlb 8x2',
+      'fifo tlb 16x4',
+      'lru tlb 8x2',
+      'lru tlb 16x4',
+    ])
+    expect(results.every((result) => result.references === 400 && result.pageFaults > 0)).toBe(true)
+    const expected = await Promise.all(
+      sweepJobs({
+        workload: 'pressure',
+        arch: 'x86',
+        pages: 9,
+        rounds: 20,
+        policies: ['fifo', 'lru'],
+        tlbs: ['8x2', '16x4'],
+        trace: { path: pages, format: 'page-list' },
+        physicalMemory: 256 * 1024,
+      }).map(playSweepJob),
+    )
+    expect(results).toEqual(expected)
+    // Detected or named, the format gives the same figures.
+    const named = JSON.parse((await run([...args, '--trace-format', 'pages', '--json'])).out)
+    expect(named).toEqual(results)
   })
 
   it('prints CSV with a header and one row per configuration', async () => {
@@ -505,6 +539,24 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
     [['inspect', 'TRACE', 'heap'], /^ntmm: unknown view 'heap'/],
     [['inspect', 'TRACE', 'pte'], /^ntmm: the pte view needs an address/],
     [['events', 'TRACE', '--address', 'zzz'], /^ntmm: --address 'zzz': expected an address/],
+    [['sweep', '--trace', 'nowhere.txt'], /^ntmm: --trace nowhere\.txt: no such file/],
+    [
+      ['sweep', '--trace', 'TRACE', '--policy', 'opt'],
+      /^ntmm: --policy opt needs the future reference string/,
+    ],
+    [['sweep', '--memory', '1M'], /^ntmm: --memory sizes the machines of a --trace sweep/],
+    [
+      ['sweep', '--trace', 'TRACE', '--memory', '1000'],
+      /^ntmm: option '--memory <bytes>' argument '1000' is invalid/,
+    ],
+    [
+      ['sweep', '--trace', 'BADPAGES', '--trace-format', 'pages'],
+      /^ntmm: sweep '[^']+': .*badpages\.txt:2: expected a decimal page number/,
+    ],
+    [
+      ['sweep', '--trace', 'BADPAGES'],
+      /^ntmm: --trace .*badpages\.txt: cannot tell its format from the first lines; name it with --trace-format \(lackey, memsim/,
+    ],
     [
       ['events', 'TRACE', '--type', 'hw.tlbfill'],
       /^ntmm: --type 'hw.tlbfill': no event type of this trace matches \(did you mean hw\.tlbFill\?\)/,

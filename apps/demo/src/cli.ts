@@ -5,12 +5,18 @@
 // documented shape on every command that prints state, exit code 0 for success, 1 for a finding
 // (a failed expectation), 2 for bad usage or input — always one `ntmm: …` line, never a stack trace.
 
-import { readFileSync, realpathSync } from 'node:fs'
+import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
-import type { Arch, Kernel } from '@ntmm/nt-syscalls'
+import {
+  type Arch,
+  detectMemoryTraceFormat,
+  type Kernel,
+  lineBatches,
+  type MemoryTraceFormat,
+} from '@ntmm/nt-syscalls'
 import { type CliIo, paint, processIo } from './cliIo.js'
 import { CliError } from './cliError.js'
 import { parseNumber } from './format.js'
@@ -52,6 +58,50 @@ function integerOption(name: string, minimum = 1) {
     if (number === undefined || number < minimum)
       throw new InvalidArgumentError(`${name} must be an integer ≥ ${minimum}`)
     return number
+  }
+}
+
+/** `--memory`: bytes, or KiB/MiB/GiB with a K, M or G suffix; whole pages, at least 16. */
+function byteSizeOption(value: string): number {
+  const match = /^(\d+)([KMG])?$/i.exec(value.trim())
+  const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match?.[2] ?? '').toUpperCase() as 'K']
+  const bytes = match === null ? Number.NaN : Number(match[1]) * scale
+  if (!Number.isSafeInteger(bytes) || bytes % 4096 !== 0 || bytes < 16 * 4096)
+    throw new InvalidArgumentError('expected whole 4 KiB pages, at least 64K (e.g. 1M, 262144)')
+  return bytes
+}
+
+/** The format of the memory trace at `path` (named `name` in messages), told from its first lines. */
+async function detectFormat(path: string, name: string | undefined): Promise<MemoryTraceFormat> {
+  let first: readonly string[] = []
+  try {
+    for await (const batch of lineBatches(path)) {
+      first = batch.slice(0, 200)
+      break
+    }
+  } catch (error) {
+    throw new CliError(
+      `--trace ${name}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
+    )
+  }
+  const format = detectMemoryTraceFormat(first)
+  if (format === undefined)
+    throw new CliError(
+      `--trace ${name}: cannot tell its format from the first lines; name it with --trace-format (${Object.keys(
+        importFormats,
+      )
+        .filter((key) => key !== 'auto')
+        .join(', ')})`,
+    )
+  return format
+}
+
+/** True when `path` names a file. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
   }
 }
 
@@ -242,6 +292,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--pages <n>', 'pages in the tlb-loop workload', integerOption('--pages'), 9)
     .option('--rounds <n>', 'rounds of the tlb-loop workload', integerOption('--rounds'), 20)
     .option('--jobs <n>', 'worker threads at once (default: the number of CPUs)', integerOption('--jobs'))
+    .option(
+      '--trace <file>',
+      "replay a program's memory trace (as `import` reads them) instead of the workload, under each --policy (default: all but opt) and --tlb",
+    )
+    .addOption(
+      new Option('--trace-format <format>', 'format of the --trace file')
+        .choices(Object.keys(importFormats))
+        .default('auto'),
+    )
+    .option('--memory <bytes>', 'RAM of each machine of a --trace sweep, e.g. 1M or 262144', byteSizeOption)
     .option('--csv', 'print CSV')
     .option(
       '--json',
@@ -253,17 +313,32 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         'ntmm sweep',
         'ntmm sweep --policy fifo,lru,opt --csv',
         'ntmm sweep --workload tlb-loop --tlb 8x8,16x4,32x4 --pages 12',
+        'ntmm sweep --trace sort.lackey.gz --arch x64 --memory 256K --policy fifo,lru,clock',
       ]),
     )
     .action(async (options: SweepOptions) => {
-      const jobs = sweepJobs({
+      if (options.trace === undefined && options.memory !== undefined)
+        throw new CliError('--memory sizes the machines of a --trace sweep (the workloads have their own)')
+      const trace = options.trace === undefined ? undefined : resolve(io.cwd, options.trace)
+      if (trace !== undefined && !isFile(trace)) throw new CliError(`--trace ${options.trace}: no such file`)
+      const named = importFormats[options.traceFormat]
+      let jobs = sweepJobs({
         workload: options.workload,
         arch: options.arch,
         pages: options.pages,
         rounds: options.rounds,
         ...(options.policy === undefined ? {} : { policies: options.policy }),
         ...(options.tlb === undefined ? {} : { tlbs: options.tlb }),
+        ...(trace === undefined
+          ? {}
+          : { trace: named === undefined ? { path: trace } : { path: trace, format: named } }),
+        ...(options.memory === undefined ? {} : { physicalMemory: options.memory }),
       })
+      if (trace !== undefined && named === undefined) {
+        // Told once here: a trace of no known format is one clear message, not one per worker.
+        const format = await detectFormat(trace, options.trace)
+        jobs = jobs.map((job) => ({ ...job, trace: { path: trace, format } }))
+      }
       const bar = startProgress(io, 'sweep [{bar}] {value}/{total} configurations', jobs.length)
       const results = await runSweep(jobs, {
         ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
@@ -273,7 +348,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       else if (options.csv) io.stdout(sweepCsv(results))
       else
         printLines(io, [
-          `sweep: workload '${options.workload}' on ${options.arch}, ${jobs.length} configurations`,
+          `sweep: ${options.trace === undefined ? `workload '${options.workload}'` : `trace ${options.trace}`} on ${options.arch}, ${jobs.length} configurations`,
           ...sweepTable(results),
         ])
       if (results.some((result) => result.corruptPages > 0)) exitCode = 1
@@ -651,6 +726,9 @@ interface SweepOptions {
   pages: number
   rounds: number
   jobs?: number
+  trace?: string
+  traceFormat: string
+  memory?: number
   csv?: boolean
   json?: boolean
 }

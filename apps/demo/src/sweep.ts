@@ -9,17 +9,25 @@ import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { TlbConfig } from '@ntmm/hw-mmu'
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
-import type { Arch } from '@ntmm/nt-syscalls'
+import type { Arch, MemoryTraceFormat } from '@ntmm/nt-syscalls'
 import { CliError } from './cliError.js'
 import { table } from './format.js'
 import { replacementPolicies } from './machine.js'
-import type { SweepJob, SweepResult } from './sweepJob.js'
+import type { SweepJob, SweepOutcome, SweepResult } from './sweepJob.js'
 import type { WorkloadName } from './workloads.js'
 
 /** What to sweep. */
 export interface SweepRequest {
   readonly workload: WorkloadName
   readonly arch: Arch
+  /**
+   * A program's memory trace to replay instead of the workload (absolute path; format detected
+   * when absent): compared across `policies` (default: all but OPT, which needs the future) and
+   * `tlbs`.
+   */
+  readonly trace?: { readonly path: string; readonly format?: MemoryTraceFormat }
+  /** RAM of every machine of a `trace` sweep (default createKernel's). */
+  readonly physicalMemory?: number
   /** Replacement policies to compare (pressure). */
   readonly policies?: readonly ReplacementPolicyName[]
   /** TLB organisations to compare, as `entries x ways` (tlb-loop; pressure too). */
@@ -47,6 +55,30 @@ export function parseTlb(text: string): TlbConfig {
 /** The jobs of a request, one per configuration. */
 export function sweepJobs(request: SweepRequest): SweepJob[] {
   const tlbs = request.tlbs ?? []
+  const memory = request.physicalMemory === undefined ? {} : { physicalMemory: request.physicalMemory }
+  const trace = request.trace
+  if (trace !== undefined) {
+    // OPT evicts the page used furthest in the future: a streamed trace has no future to give it.
+    if (request.policies?.includes('opt'))
+      throw new CliError(
+        '--policy opt needs the future reference string, which a streamed --trace cannot give',
+      )
+    const policies = request.policies ?? replacementPolicies.filter((policy) => policy !== 'opt')
+    const tlbList = tlbs.length === 0 ? [undefined] : tlbs
+    return policies.flatMap((policy) =>
+      tlbList.map((tlb) => ({
+        label: tlb === undefined ? policy : `${policy} tlb ${tlb}`,
+        workload: 'trace' as const,
+        arch: request.arch,
+        policy,
+        ...(tlb === undefined ? {} : { tlb: parseTlb(tlb) }),
+        pages: request.pages,
+        rounds: request.rounds,
+        trace,
+        ...memory,
+      })),
+    )
+  }
   if (request.workload === 'tlb-loop') {
     const list = tlbs.length === 0 ? ['8x8', '16x4', '32x4', '64x4'] : tlbs
     return list.map((label) => ({
@@ -95,7 +127,11 @@ function startWorker(job: SweepJob): Worker {
 function runInWorker(job: SweepJob): Promise<SweepResult> {
   return new Promise((resolve, reject) => {
     const worker = startWorker(job)
-    worker.once('message', (result: SweepResult) => resolve(result))
+    worker.once('message', (outcome: SweepOutcome) =>
+      'error' in outcome
+        ? reject(new CliError(`sweep '${job.label}': ${outcome.error}`))
+        : resolve(outcome.result),
+    )
     worker.once('error', reject)
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`sweep worker for '${job.label}' exited with code ${code}`))

@@ -4,7 +4,7 @@
 
 import type { TlbConfig } from '@ntmm/hw-mmu'
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
-import type { Arch } from '@ntmm/nt-syscalls'
+import { type Arch, type MemoryTraceFormat, replayMemoryTrace } from '@ntmm/nt-syscalls'
 import { createMachine } from './machine.js'
 import {
   loopReferences,
@@ -18,13 +18,21 @@ import {
 /** A configuration to play. */
 export interface SweepJob {
   readonly label: string
-  readonly workload: WorkloadName
+  /** A built-in workload, or 'trace': a program's memory trace replayed (see `trace`). */
+  readonly workload: WorkloadName | 'trace'
   readonly arch: Arch
   readonly policy?: ReplacementPolicyName
   readonly tlb?: TlbConfig
   readonly pages: number
   readonly rounds: number
+  /** The memory trace of a 'trace' job: an absolute path and its format (detected when absent). */
+  readonly trace?: { readonly path: string; readonly format?: MemoryTraceFormat }
+  /** RAM of the machine (default createKernel's). */
+  readonly physicalMemory?: number
 }
+
+/** What a worker posts back: the figures, or why the job could not be played. */
+export type SweepOutcome = { readonly result: SweepResult } | { readonly error: string }
 
 /** The figures of one configuration. */
 export interface SweepResult {
@@ -40,8 +48,49 @@ export interface SweepResult {
   readonly corruptPages: number
 }
 
-/** Plays one configuration. */
-export function playSweepJob(job: SweepJob): SweepResult {
+/** Plays one configuration (a 'trace' job streams its file, hence the promise). */
+export async function playSweepJob(job: SweepJob): Promise<SweepResult> {
+  if (job.workload === 'trace') return playTraceJob(job)
+  return playBuiltInJob(job)
+}
+
+/**
+ * Replays a program's memory trace on the job's machine (recording nothing) and takes its
+ * figures from the replay's report; a malformed line stops the job with `file:line`.
+ */
+async function playTraceJob(job: SweepJob): Promise<SweepResult> {
+  const trace = job.trace
+  if (trace === undefined) throw new Error(`sweep job '${job.label}' has no trace`)
+  const kernel = createMachine({
+    arch: job.arch,
+    ...(job.physicalMemory === undefined ? {} : { physicalMemory: job.physicalMemory }),
+    ...(job.policy === undefined ? {} : { replacementPolicy: job.policy }),
+    ...(job.tlb === undefined ? {} : { tlb: job.tlb }),
+  })
+  // LRU learns of references from notes (the hardware keeps only Accessed bits): note them all.
+  const report = await replayMemoryTrace(kernel, trace.path, {
+    ...(trace.format === undefined ? {} : { format: trace.format }),
+    noteAccesses: job.policy === 'lru',
+  })
+  const first = report.errors[0]
+  if (!report.completed && first !== undefined)
+    throw new Error(`${trace.path}:${first.line}: ${first.message} ('${first.text.slice(0, 60)}')`)
+  const { hits, misses } = report.tlb.data
+  return {
+    label: job.label,
+    references: report.accesses,
+    tlbHits: hits,
+    tlbMisses: misses,
+    tlbHitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
+    pageFaults: report.faults.total,
+    hardFaults: report.faults.hard,
+    softFaults: report.faults.soft,
+    pagesWritten: kernel.mm.counters.pagesWritten,
+    corruptPages: 0,
+  }
+}
+
+function playBuiltInJob(job: SweepJob): SweepResult {
   const pressure = job.workload === 'pressure'
   const kernel = createMachine({
     arch: job.arch,

@@ -81,6 +81,23 @@ describe('replayMemoryTrace', () => {
     expect(pages).toMatchObject({ reads: 4, faults: { demandZero: 3 } })
   })
 
+  it('notes every access for LRU when asked (without the notes LRU sees only faults: FIFO)', async () => {
+    // Four hot pages touched between the pages of a long cold scan, on 64 frames: LRU keeps the
+    // hot pages resident, FIFO evicts them in turn as they get old.
+    const pages = Array.from({ length: 1600 }, (_, i) => String(i % 2 === 0 ? (i / 2) % 4 : 100 + i))
+    const faults = async (replacementPolicy: 'fifo' | 'lru', noteAccesses: boolean) => {
+      const kernel = createKernel({ physicalMemory: 64 * 4096, pageFile: 1024 * 4096, replacementPolicy })
+      const report = await replayMemoryTrace(kernel, pages, { format: 'page-list', noteAccesses })
+      expect(report.accesses).toBe(1600)
+      return report.faults
+    }
+    const fifo = await faults('fifo', false)
+    const lruNoted = await faults('lru', true)
+    expect(await faults('lru', false)).toEqual(fifo)
+    // Read-only pages are dropped, not written: a hot page's return is a demand-zero fault again.
+    expect(lruNoted.total).toBeLessThan(fifo.total - 20)
+  })
+
   it('uses a supplied layout instead of reserving on first touch; other addresses fault', async () => {
     const report = await replayMemoryTrace(small(), ['00100000 R', '00500000 W'], {
       format: 'course',

@@ -55,6 +55,13 @@ export interface ReplayMemoryTraceOptions {
   readonly onError?: 'stop' | 'skip'
   /** Replay instruction fetches (lackey `I` lines; default true). */
   readonly instructions?: boolean
+  /**
+   * Note every access for the LRU replacement policy (`kernel.debug.noteAccess` before each,
+   * default false). The hardware keeps no order of references, only Accessed bits, so the
+   * simulator's exact LRU learns of references from these notes: without them it sees only the
+   * faults that made pages resident. A recording kernel records each note as an input.
+   */
+  readonly noteAccesses?: boolean
   /** Page size for page lists (default 4096). */
   readonly pageSize?: number
   /** Called every `progressEvery` lines (default 65536) and at the end. */
@@ -261,8 +268,10 @@ export async function replayMemoryTrace(
   let writes = 0
   let fetches = 0
   let exceptions = 0
+  const debug = options.noteAccesses === true ? kernel.debug : undefined
   const one = (kind: number, address: number, size: number): void => {
     let status: number
+    debug?.noteAccess(pid, address)
     if (kind === ACCESS_READ) {
       reads++
       status = cpu.read(address, size).status
