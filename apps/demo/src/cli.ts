@@ -294,7 +294,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--jobs <n>', 'worker threads at once (default: the number of CPUs)', integerOption('--jobs'))
     .option(
       '--trace <file>',
-      "replay a program's memory trace (as `import` reads them) instead of the workload, under each --policy (default: all but opt) and --tlb",
+      "replay a program's memory trace (as `import` reads them) instead of the workload, under each --policy (default: all) and --tlb",
     )
     .addOption(
       new Option('--trace-format <format>', 'format of the --trace file')
@@ -313,7 +313,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         'ntmm sweep',
         'ntmm sweep --policy fifo,lru,opt --csv',
         'ntmm sweep --workload tlb-loop --tlb 8x8,16x4,32x4 --pages 12',
-        'ntmm sweep --trace sort.lackey.gz --arch x64 --memory 256K --policy fifo,lru,clock',
+        'ntmm sweep --trace sort.lackey.gz --arch x64 --memory 256K --policy fifo,lru,opt',
       ]),
     )
     .action(async (options: SweepOptions) => {

@@ -22,8 +22,8 @@ export interface SweepRequest {
   readonly arch: Arch
   /**
    * A program's memory trace to replay instead of the workload (absolute path; format detected
-   * when absent): compared across `policies` (default: all but OPT, which needs the future) and
-   * `tlbs`.
+   * when absent): compared across `policies` (default: all; OPT reads the trace whole first, to
+   * know its future) and `tlbs`.
    */
   readonly trace?: { readonly path: string; readonly format?: MemoryTraceFormat }
   /** RAM of every machine of a `trace` sweep (default createKernel's). */
@@ -58,12 +58,7 @@ export function sweepJobs(request: SweepRequest): SweepJob[] {
   const memory = request.physicalMemory === undefined ? {} : { physicalMemory: request.physicalMemory }
   const trace = request.trace
   if (trace !== undefined) {
-    // OPT evicts the page used furthest in the future: a streamed trace has no future to give it.
-    if (request.policies?.includes('opt'))
-      throw new CliError(
-        '--policy opt needs the future reference string, which a streamed --trace cannot give',
-      )
-    const policies = request.policies ?? replacementPolicies.filter((policy) => policy !== 'opt')
+    const policies = request.policies ?? replacementPolicies
     const tlbList = tlbs.length === 0 ? [undefined] : tlbs
     return policies.flatMap((policy) =>
       tlbList.map((tlb) => ({

@@ -71,6 +71,8 @@ async function playTraceJob(job: SweepJob): Promise<SweepResult> {
   const report = await replayMemoryTrace(kernel, trace.path, {
     ...(trace.format === undefined ? {} : { format: trace.format }),
     noteAccesses: job.policy === 'lru',
+    // OPT needs the future: the trace is read whole first.
+    futureReferences: job.policy === 'opt',
   })
   const first = report.errors[0]
   if (!report.completed && first !== undefined)

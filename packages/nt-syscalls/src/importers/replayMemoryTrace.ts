@@ -62,6 +62,14 @@ export interface ReplayMemoryTraceOptions {
    * faults that made pages resident. A recording kernel records each note as an input.
    */
   readonly noteAccesses?: boolean
+  /**
+   * Give Belady's OPT policy its future (default false): the trace is read whole first, every
+   * block placed in first-touch order, and the translated accesses handed to
+   * `kernel.debug.setFutureReferences`; then the accesses are replayed, each noted (OPT moves
+   * along the string as accesses are noted). Memory grows with the trace (about 24 bytes per
+   * access) and progress reports lines as they are read, before the replay.
+   */
+  readonly futureReferences?: boolean
   /** Page size for page lists (default 4096). */
   readonly pageSize?: number
   /** Called every `progressEvery` lines (default 65536) and at the end. */
@@ -268,8 +276,9 @@ export async function replayMemoryTrace(
   let writes = 0
   let fetches = 0
   let exceptions = 0
-  const debug = options.noteAccesses === true ? kernel.debug : undefined
-  const one = (kind: number, address: number, size: number): void => {
+  const future = options.futureReferences === true
+  const debug = options.noteAccesses === true || future ? kernel.debug : undefined
+  const perform = (kind: number, address: number, size: number): void => {
     let status: number
     debug?.noteAccess(pid, address)
     if (kind === ACCESS_READ) {
@@ -284,6 +293,15 @@ export async function replayMemoryTrace(
     }
     if (status !== 0) exceptions++
   }
+  // With the future wanted, translated accesses are first collected (placing blocks as the replay
+  // would), and performed once the whole string is known.
+  const pending = { kinds: [] as number[], addresses: [] as number[], sizes: [] as number[] }
+  const collect = (kind: number, address: number, size: number): void => {
+    pending.kinds.push(kind)
+    pending.addresses.push(address)
+    pending.sizes.push(size)
+  }
+  const one = future ? collect : perform
   /** One access of the source trace, translated (split where it crosses into a block placed elsewhere). */
   const access = (kind: number, address: number, size: number): void => {
     // Most accesses stay in the block of the one before: no lookup, no split.
@@ -335,6 +353,12 @@ export async function replayMemoryTrace(
         options.onProgress?.({ lines, accesses: reads + writes + fetches })
       }
     }
+  }
+  if (future) {
+    kernel.debug.setFutureReferences(pid, pending.addresses)
+    const { kinds, addresses, sizes } = pending
+    for (let index = 0; index < kinds.length; index++)
+      perform(kinds[index]!, addresses[index]!, sizes[index]!)
   }
   options.onProgress?.({ lines, accesses: reads + writes + fetches })
 
