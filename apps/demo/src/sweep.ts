@@ -119,9 +119,11 @@ function startWorker(job: SweepJob): Worker {
   return new Worker(bootstrap, { eval: true, workerData: job, execArgv: ['--conditions=@ntmm/source'] })
 }
 
-function runInWorker(job: SweepJob): Promise<SweepResult> {
+function runInWorker(job: SweepJob, running: Set<Worker>): Promise<SweepResult> {
   return new Promise((resolve, reject) => {
     const worker = startWorker(job)
+    running.add(worker)
+    worker.once('exit', () => running.delete(worker))
     worker.once('message', (outcome: SweepOutcome) =>
       'error' in outcome
         ? reject(new CliError(`sweep '${job.label}': ${outcome.error}`))
@@ -141,15 +143,23 @@ export async function runSweep(
 ): Promise<SweepResult[]> {
   const limit = Math.max(1, Math.min(options.jobs ?? availableParallelism(), jobs.length))
   const results: SweepResult[] = new Array(jobs.length)
+  const running = new Set<Worker>()
   let next = 0
   const lane = async () => {
     while (next < jobs.length) {
       const index = next++
-      results[index] = await runInWorker(jobs[index]!)
+      results[index] = await runInWorker(jobs[index]!, running)
       options.progress?.()
     }
   }
-  await Promise.all(Array.from({ length: limit }, lane))
+  try {
+    await Promise.all(Array.from({ length: limit }, lane))
+  } catch (error) {
+    // One configuration failed (a malformed trace line fails them all): stop the others now.
+    next = jobs.length
+    await Promise.all([...running].map((worker) => worker.terminate()))
+    throw error
+  }
   return results
 }
 
