@@ -38,7 +38,7 @@ import {
   PAGE_READONLY,
   PAGE_SIZE,
 } from './memoryConstants.js'
-import { MmCore, type MmRecorder, type ReplacementPolicyName } from './mmCore.js'
+import { MmCore, type MmRecorder, pageKey, type ReplacementPolicyName } from './mmCore.js'
 import { KERNEL_SPACE_ID, type MmCounters, MmState, type MmStateCheckpoint, fnv1a } from './mmState.js'
 import {
   NT_SUCCESS,
@@ -813,7 +813,15 @@ export class MemoryManager {
         expected.pid === pid &&
         Math.floor(expected.address / PAGE_SIZE) === Math.floor(address / PAGE_SIZE)
       ) {
-        this.core.futureCursor = cursor + 1
+        const core = this.core
+        core.futureCursor = cursor + 1
+        // The page's next use is now its next reference after this one.
+        if (core.nextUseCursor === cursor) {
+          const next = core.futureNext[cursor]!
+          if (next >= 0) core.nextUse.set(core.futureKeys[cursor]!, next)
+          else core.nextUse.delete(core.futureKeys[cursor]!)
+          core.nextUseCursor = cursor + 1
+        }
       }
     }
     const pte = readPte(this.core, pid, alignDown(address, PAGE_SIZE))
@@ -824,8 +832,24 @@ export class MemoryManager {
 
   /** OPT: the future reference string (each reference is consumed by the matching noteAccess). */
   setFutureReferences(references: readonly { readonly pid: number; readonly address: number }[]): void {
-    this.core.futureReferences = references.slice()
-    this.core.futureCursor = 0
+    const core = this.core
+    core.futureReferences = references.slice()
+    core.futureCursor = 0
+    // Each reference's next reference to the same page, from one backward pass; what is seen last
+    // is each page's first use.
+    const count = references.length
+    core.futureKeys = new Float64Array(count)
+    core.futureNext = new Int32Array(count)
+    const seen = new Map<number, number>()
+    for (let index = count - 1; index >= 0; index--) {
+      const reference = references[index]!
+      const key = pageKey(reference.pid, reference.address)
+      core.futureKeys[index] = key
+      core.futureNext[index] = seen.get(key) ?? -1
+      seen.set(key, index)
+    }
+    core.nextUse = seen
+    core.nextUseCursor = 0
   }
 
   /** The zero-page thread: zero up to `count` free frames and move them to the zeroed list. */
@@ -933,6 +957,8 @@ export class MemoryManager {
     this.state.pfn.lastUse.set(snapshot.lastUse)
     this.core.tick = snapshot.tick
     this.core.futureCursor = snapshot.futureCursor
+    // OPT's next uses are rebuilt for the restored cursor when next needed.
+    this.core.nextUseCursor = -1
     for (const pid of [...this.core.handles.keys()])
       if (!this.state.spaces.has(pid)) this.core.handles.delete(pid)
     for (const pid of this.state.spaces.keys()) {

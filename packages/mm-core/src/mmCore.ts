@@ -30,6 +30,11 @@ export interface MachinePort {
 /** Receives every mm event (and, through the hardware, every hw event) in causal order. */
 export type MmRecorder = (event: MmEvent | HwEvent) => void
 
+/** A number naming page `address` of process `pid` (pids are small; x64 pages are below 2^36). */
+export function pageKey(pid: number, address: number): number {
+  return pid * 2 ** 36 + Math.floor(address / 0x1000)
+}
+
 /** The shared working context. */
 export class MmCore {
   recorder: MmRecorder | undefined = undefined
@@ -38,6 +43,16 @@ export class MmCore {
   /** OPT: the future reference string (page-aligned addresses with their pid) and the cursor in it. */
   futureReferences: readonly { readonly pid: number; readonly address: number }[] = []
   futureCursor = 0
+  /** OPT: each reference's page key (see `pageKey`) and the index of the key's next reference (-1: none). */
+  futureKeys: Float64Array = new Float64Array(0)
+  futureNext: Int32Array = new Int32Array(0)
+  /**
+   * OPT: the index of each page's next reference at or after `nextUseCursor` (absent: never), kept
+   * up to date as noted accesses move the cursor; rebuilt from the string when the cursor moved
+   * otherwise (a restore). So choosing a victim costs the resident pages, not the whole future.
+   */
+  nextUse = new Map<number, number>()
+  nextUseCursor = -1
   /** The AddressSpace handles by pid (they carry the lock and the node hint). */
   readonly handles = new Map<number, AddressSpace>()
 

@@ -1,10 +1,15 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { PAGE_READWRITE } from './memoryConstants.js'
 import type { ReplacementPolicyName } from './mmCore.js'
 import { createTestMachine } from './testing/createTestMachine.js'
 
-/** Run a page reference string (page numbers) on a machine with few free frames; count the faults that brought pages back. */
-function faultsFor(policy: ReplacementPolicyName, references: readonly number[]) {
+/**
+ * Run a page reference string (page numbers) on a machine with few free frames; count the faults
+ * that brought pages back. `restoreEvery`: snapshot and restore the machine (same state) before
+ * every that many references, which makes OPT rebuild its next uses from the string.
+ */
+function faultsFor(policy: ReplacementPolicyName, references: readonly number[], restoreEvery = 0) {
   const { mm, mmu, space, pid } = createTestMachine({
     frames: 20,
     pageFileSlots: 64,
@@ -19,7 +24,8 @@ function faultsFor(policy: ReplacementPolicyName, references: readonly number[])
   }
   mm.setFutureReferences(references.map((page) => ({ pid, address: address(page) })))
   const before = mm.counters
-  for (const page of references) {
+  for (const [index, page] of references.entries()) {
+    if (restoreEvery > 0 && index % restoreEvery === 0) mm.restore(mm.snapshot())
     mm.noteAccess(pid, address(page))
     expect(mmu.read(address(page), 1)).toEqual({ ok: true, data: new Uint8Array([page + 1]) })
   }
@@ -49,6 +55,19 @@ describe('replacementPolicy', () => {
     const opt = faultsFor('opt', references)
     for (const policy of ['fifo', 'lru', 'clock'] as const)
       expect(opt).toBeLessThanOrEqual(faultsFor(policy, references))
+  })
+
+  it('OPT chooses the same victims from its kept next uses as from the string rebuilt after a restore (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 23 }), { minLength: 30, maxLength: 160 }),
+        fc.integer({ min: 1, max: 7 }),
+        (pages, restoreEvery) => {
+          expect(faultsFor('opt', pages, restoreEvery)).toBe(faultsFor('opt', pages))
+        },
+      ),
+      { numRuns: 40 },
+    )
   })
 
   it('LRU keeps a re-referenced hot set resident better than FIFO', () => {

@@ -17,7 +17,7 @@
 // Accessed-bit changes are PTE writes (hw.pteWritten) plus INVLPG, and aging is mm.pageAged, so the
 // policy's decisions replay from the event stream.
 
-import type { MmCore } from './mmCore.js'
+import { type MmCore, pageKey } from './mmCore.js'
 import { invalidateIfCurrent, readPte, writePteAt } from './virtualMapping.js'
 import { withoutAccessed } from './softwarePte.js'
 
@@ -74,17 +74,21 @@ function lruVictim(core: MmCore): number {
 
 function optVictim(core: MmCore): number {
   const pfnDb = core.state.pfn
-  const future = core.futureReferences
-  const nextUse = new Map<string, number>()
-  for (let i = future.length - 1; i >= core.futureCursor; i--) {
-    const reference = future[i]!
-    nextUse.set(`${reference.pid}:${Math.floor(reference.address / 0x1000)}`, i)
+  const cursor = core.futureCursor
+  if (core.nextUseCursor !== cursor) {
+    // The cursor moved without noted accesses (a restore): each page's first use from here on.
+    const keys = core.futureKeys
+    const nextUse = new Map<number, number>()
+    for (let i = keys.length - 1; i >= cursor; i--) nextUse.set(keys[i]!, i)
+    core.nextUse = nextUse
+    core.nextUseCursor = cursor
   }
+  const nextUse = core.nextUse
   let best = pfnDb.first('ACTIVE')!
   let bestDistance = -1
   for (let pfn: number | undefined = best; pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
-    const key = `${pfnDb.ownerPid[pfn]}:${Math.floor(pfnDb.ownerAddress[pfn]! / 0x1000)}`
-    const distance = nextUse.get(key) ?? Number.POSITIVE_INFINITY
+    const distance =
+      nextUse.get(pageKey(pfnDb.ownerPid[pfn]!, pfnDb.ownerAddress[pfn]!)) ?? Number.POSITIVE_INFINITY
     if (distance > bestDistance) {
       best = pfn
       bestDistance = distance
