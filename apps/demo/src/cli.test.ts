@@ -330,6 +330,33 @@ describe('ntmm sweep', () => {
     expect(named).toEqual(results)
   })
 
+  it("reproduces the textbook's FIFO, LRU and OPT counts on its reference string with 3 frames", async () => {
+    const belady = script('belady.txt', '7\n0\n1\n2\n0\n3\n0\n4\n2\n3\n0\n3\n2\n1\n2\n0\n1\n7\n0\n1\n')
+    // 7 pages of RAM on x86: 4 for the system and the process's paging structures, 3 for the program.
+    const { code, out } = await run([
+      'sweep',
+      '--trace',
+      belady,
+      '--memory',
+      '28K',
+      '--policy',
+      'fifo,lru,opt',
+      '--csv',
+    ])
+    expect(code).toBe(0)
+    const faults = out
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','))
+      .map((cells) => [cells[0], Number(cells[5])])
+    expect(faults).toEqual([
+      ['fifo', 15],
+      ['lru', 12],
+      ['opt', 9],
+    ])
+  })
+
   it('prints CSV with a header and one row per configuration', async () => {
     const { code, out } = await run(['sweep', '--policy', 'fifo,lru', '--csv', '--jobs', '2'])
     expect(code).toBe(0)

@@ -61,13 +61,13 @@ function integerOption(name: string, minimum = 1) {
   }
 }
 
-/** `--memory`: bytes, or KiB/MiB/GiB with a K, M or G suffix; whole pages, at least 16. */
+/** `--memory`: bytes, or KiB/MiB/GiB with a K, M or G suffix; whole pages, at least 6 (x86's minimum). */
 function byteSizeOption(value: string): number {
   const match = /^(\d+)([KMG])?$/i.exec(value.trim())
   const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match?.[2] ?? '').toUpperCase() as 'K']
   const bytes = match === null ? Number.NaN : Number(match[1]) * scale
-  if (!Number.isSafeInteger(bytes) || bytes % 4096 !== 0 || bytes < 16 * 4096)
-    throw new InvalidArgumentError('expected whole 4 KiB pages, at least 64K (e.g. 1M, 262144)')
+  if (!Number.isSafeInteger(bytes) || bytes % 4096 !== 0 || bytes < 6 * 4096)
+    throw new InvalidArgumentError('expected whole 4 KiB pages, at least 24K (e.g. 28K, 1M, 262144)')
   return bytes
 }
 

@@ -87,4 +87,4 @@ export type {
   MemoryManagerSnapshot,
   MmStatistics,
 } from './memoryManager.js'
-export { MemoryManager, areaPages, snapshotHeldBytes } from './memoryManager.js'
+export { MemoryManager, MINIMUM_RAM_PAGES, areaPages, snapshotHeldBytes } from './memoryManager.js'

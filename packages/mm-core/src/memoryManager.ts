@@ -163,6 +163,15 @@ export function snapshotHeldBytes(snapshot: MemoryManagerSnapshot): number {
   return bytes
 }
 
+/**
+ * The smallest RAM a machine may have, in pages: what the system (KUSER_SHARED_DATA) and one
+ * process's paging structures take (x86: a page directory and a page table; x64: four levels;
+ * PAE: four page directories and a PDPT page), plus a few frames for the program. Machines this
+ * small are for the textbook exercises: on x86, 7 pages leave 3 frames to a program, and the
+ * classic reference string gives FIFO 15, LRU 12 and OPT 9 faults.
+ */
+export const MINIMUM_RAM_PAGES: Readonly<Record<Architecture, number>> = { x86: 6, x64: 8, 'x86-pae': 16 }
+
 function alignDown(value: number, granularity: number): number {
   return Math.floor(value / granularity) * granularity
 }
@@ -199,13 +208,14 @@ export class MemoryManager {
     this.layout = addressSpaceLayout(arch)
     const physicalMemory = options.physicalMemory ?? 64 * 1024 * 1024
     const pageFileBytes = options.pageFile ?? 128 * 1024 * 1024
+    const minimumPages = MINIMUM_RAM_PAGES[arch]
     if (
       !Number.isInteger(physicalMemory) ||
-      physicalMemory < 16 * PAGE_SIZE ||
+      physicalMemory < minimumPages * PAGE_SIZE ||
       physicalMemory % PAGE_SIZE !== 0
     ) {
       throw new RangeError(
-        `physicalMemory ${physicalMemory} must be a multiple of ${PAGE_SIZE} of at least 16 pages`,
+        `physicalMemory ${physicalMemory} must be a multiple of ${PAGE_SIZE} of at least ${minimumPages} pages on ${arch}`,
       )
     }
     if (!Number.isInteger(pageFileBytes) || pageFileBytes < 0 || pageFileBytes % PAGE_SIZE !== 0) {

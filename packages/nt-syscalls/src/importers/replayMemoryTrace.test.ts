@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from '../createKernel.js'
+import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from '../memoryConstants.js'
 import { detectMemoryTraceFormat } from './memoryTraceFormats.js'
 import { replayMemoryTrace } from './replayMemoryTrace.js'
 
@@ -101,6 +102,58 @@ describe('replayMemoryTrace', () => {
     expect(lruNoted.total).toBeLessThan(fifo.total - 20)
     // With the whole future, OPT does at least as well as LRU (Belady).
     expect((await faults('opt', { futureReferences: true })).total).toBeLessThanOrEqual(lruNoted.total)
+  })
+
+  // The textbook's reference string (Silberschatz, Operating System Concepts) on a machine whose
+  // RAM leaves the program `frames` frames: x86 takes 4 (the system's and the process's page
+  // directory and table), x64 6 (four paging levels). Every count is the textbook's.
+  it.each([
+    ['x86', 2, { fifo: 15, lru: 17, opt: 13 }],
+    ['x86', 3, { fifo: 15, lru: 12, opt: 9 }],
+    ['x86', 4, { fifo: 10, lru: 8, opt: 8 }],
+    ['x64', 3, { fifo: 15, lru: 12, opt: 9 }],
+  ] as const)('rule: on %s with %i frames left to the program, the classic string faults as the textbook says', async (arch, frames, expected) => {
+    const string = [7, 0, 1, 2, 0, 3, 0, 4, 2, 3, 0, 3, 2, 1, 2, 0, 1, 7, 0, 1].map((page) =>
+      String(16 + page),
+    )
+    const overhead = arch === 'x86' ? 4 : 6
+    for (const policy of ['fifo', 'lru', 'opt'] as const) {
+      const kernel = createKernel({
+        arch,
+        physicalMemory: (frames + overhead) * 4096,
+        pageFile: 64 * 4096,
+        replacementPolicy: policy,
+      })
+      const report = await replayMemoryTrace(kernel, string, {
+        format: 'page-list',
+        noteAccesses: policy === 'lru',
+        futureReferences: policy === 'opt',
+      })
+      expect({ policy, faults: report.faults.total }).toEqual({ policy, faults: expected[policy] })
+    }
+  })
+
+  it('refuses RAM smaller than a process needs, naming the minimum of the architecture', () => {
+    expect(() => createKernel({ arch: 'x86', physicalMemory: 5 * 4096 })).toThrow(/at least 6 pages on x86/)
+    expect(() => createKernel({ arch: 'x64', physicalMemory: 7 * 4096 })).toThrow(/at least 8 pages on x64/)
+    expect(() => createKernel({ arch: 'x86-pae', physicalMemory: 15 * 4096 })).toThrow(
+      /at least 16 pages on x86-pae/,
+    )
+    // At each minimum a process runs: two pages written (one evicted when frames run short) read back.
+    for (const [arch, pages] of [
+      ['x86', 6],
+      ['x64', 8],
+      ['x86-pae', 16],
+    ] as const) {
+      const kernel = createKernel({ arch, physicalMemory: pages * 4096, pageFile: 64 * 4096 })
+      const { pid } = kernel.createProcess({ name: 'tiny.exe' })
+      const base = kernel
+        .syscalls(pid)
+        .NtAllocateVirtualMemory(-1, 0, 0, 0x2000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE).baseAddress
+      const cpu = kernel.cpu(pid)
+      expect([cpu.write(base, [7]).status, cpu.write(base + 0x1000, [8]).status]).toEqual([0, 0])
+      expect([cpu.read(base, 1).data[0], cpu.read(base + 0x1000, 1).data[0]]).toEqual([7, 8])
+    }
   })
 
   it('gives OPT the future: a loop over more pages than frames, where LRU faults on every page', async () => {
