@@ -32,6 +32,15 @@ const call = (args: Record<string, unknown>) =>
   script({ steps: [{ call: 'NtAllocateVirtualMemory', args, expect: 'STATUS_SUCCESS' }] })
 
 describe('hostile scripts', () => {
+  it('refuses more processes than a tiny machine can hold, naming the process (no stack trace)', () => {
+    const processes = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name: `${name}.exe` }))
+    const tiny = script({ machine: { arch: 'x86', physicalMemory: '24K' }, processes })
+    expect(attempt(tiny)).toMatch(
+      /^hostile\.json: processes\[\d\] '[a-f]\.exe': cannot be created \(no frame left for the page directory of \d+\); give the machine more physicalMemory$/,
+    )
+    expect(attempt(script({ machine: { arch: 'x86', physicalMemory: '24K' } }))).toBe('ran')
+  })
+
   it('refuses the example truncated at every offset with a CliError', () => {
     expect(attempt(example)).toBe('ran')
     for (let cut = 0; cut < example.trimEnd().length; cut++)

@@ -203,8 +203,16 @@ export function runScript(script: Script, file: string, options: RunScriptOption
   }
   const pids = new Map<string, number>()
   n.quietly(() => {
-    for (const process of script.processes)
-      pids.set(process.name, n.kernel.createProcess({ name: process.name }).pid)
+    for (const [index, process] of script.processes.entries()) {
+      try {
+        pids.set(process.name, n.kernel.createProcess({ name: process.name }).pid)
+      } catch (error) {
+        // A machine too small for its processes' paging structures (a page directory is never paged out).
+        throw new CliError(
+          `${file}: processes[${index}] '${process.name}': cannot be created (${(error as Error).message}); give the machine more physicalMemory`,
+        )
+      }
+    }
   })
   const firstName = script.processes[0]!.name
   n.say(
