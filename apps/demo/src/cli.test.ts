@@ -525,6 +525,34 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
     expect(debugInputs.length).toBeGreaterThan(0)
   })
 
+  it('events over a window reads a binary trace through its index, as the loaded trace answers', async () => {
+    const jsonl = join(scratch, 'article.jsonl')
+    expect((await run(['record', 'article', '-o', jsonl, '--format', 'jsonl'])).code).toBe(0)
+    const { kernel } = await loadKernel(trace)
+    const length = kernel.trace!.length
+    const cases = [
+      ['--from', '0', '--to', String(length - 1)],
+      ['--from', '5', '--to', '40', '--type', 'mm.*,nt.exceptionRaised'],
+      ['--from', '10', '--type', 'hw.pteWritten', '--limit', '2'],
+      ['--to', '50', '--address', '0x11000', '--pid', '4'],
+      ['--from', '3', '--to', '3'],
+    ]
+    for (const window of cases) {
+      const indexed = await run(['events', trace, ...window, '--json'])
+      const loaded = await run(['events', jsonl, ...window, '--json'])
+      expect(indexed.code).toBe(0)
+      expect(JSON.parse(indexed.out)).toEqual(JSON.parse(loaded.out))
+      expect((JSON.parse(indexed.out) as { matched: number }).matched).toBeGreaterThan(0)
+    }
+    // The index path checks the window and the types as the loaded path does.
+    const late = await run(['events', trace, '--from', String(length)])
+    expect(late.code).toBe(2)
+    expect(late.err).toContain(`--from ${length}: out of range; ${trace} has events 0..${length - 1}`)
+    expect((await run(['events', trace, '--from', '0', '--type', 'hw.tlbfill'])).err).toMatch(
+      /did you mean hw\.tlbFill\?/,
+    )
+  })
+
   it('a re-execution that diverges is a finding: exit code 1 and the first divergent event', async () => {
     const tlbTrace = join(scratch, 'tlb.ntt')
     expect((await run(['record', 'tlb', '-o', tlbTrace, '--format', 'jsonl'])).code).toBe(0)

@@ -37,6 +37,7 @@ import {
   importTrace,
   inspectView,
   listEvents,
+  listWindowFromIndex,
   openTrace,
   parseAddressRange,
   replayLines,
@@ -553,10 +554,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
           json?: boolean
         },
       ) => {
-        const trace = await openTrace(io, path)
-        if (options.from !== undefined) checkSeq(trace, path, options.from, '--from')
-        if (options.to !== undefined) checkSeq(trace, path, options.to, '--to')
-        const result = listEvents(trace, {
+        const filter = {
           limit: options.limit,
           ...(options.type === undefined ? {} : { types: options.type }),
           ...(options.address === undefined
@@ -565,7 +563,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
           ...(options.pid === undefined ? {} : { pid: options.pid }),
           ...(options.from === undefined ? {} : { from: options.from }),
           ...(options.to === undefined ? {} : { to: options.to }),
-        })
+        }
+        // A window of a binary trace is read through its index (its blocks only); else the trace is loaded.
+        let result =
+          options.from !== undefined || options.to !== undefined
+            ? await listWindowFromIndex(io, path, filter)
+            : undefined
+        if (result === undefined) {
+          const trace = await openTrace(io, path)
+          if (options.from !== undefined) checkSeq(trace, path, options.from, '--from')
+          if (options.to !== undefined) checkSeq(trace, path, options.to, '--to')
+          result = listEvents(trace, filter)
+        }
         if (options.json) return printJson(io, result)
         printLines(io, [
           ...result.events.map(({ seq, cause, event }) => eventLine(seq, cause, event)),

@@ -10,10 +10,12 @@ import {
   createKernel,
   type Kernel,
   loadKernel,
+  machineSchema,
   type MemoryTraceFormat,
   type MemoryTraceReport,
   replayMemoryTrace,
 } from '@ntmm/nt-syscalls'
+import { detectTraceEncoding, openBinaryTraceFile } from '@ntmm/trace'
 import type { CliIo } from './cliIo.js'
 import { CliError } from './cliError.js'
 import { describeEvent } from './describeEvent.js'
@@ -134,6 +136,22 @@ function matchesPattern(type: string, pattern: string): boolean {
     : type === pattern
 }
 
+/** Refuses a `--type` pattern that matches none of `types`, naming the closest ones. */
+function checkTypePattern(
+  pattern: string,
+  types: readonly string[] = machineSchema.kinds.map((kind) => kind.type),
+): void {
+  if (types.some((type) => matchesPattern(type, pattern))) return
+  const lower = pattern.toLowerCase().replace(/\*$/, '')
+  const close = types.filter(
+    (type) => type.toLowerCase().startsWith(lower) || lower.startsWith(type.toLowerCase()),
+  )
+  throw new CliError(
+    `--type '${pattern}': no event type of this trace matches${close.length > 0 ? ` (did you mean ${close.slice(0, 3).join(', ')}?)` : ''}; ` +
+      `a layer is 'hw.*', 'mm.*' or 'nt.*'`,
+  )
+}
+
 /** `events`: the events matching `filter`, in order, with the total matched. */
 export function listEvents(trace: OpenedTrace, filter: EventFilter) {
   const log = trace.kernel.trace!
@@ -142,17 +160,7 @@ export function listEvents(trace: OpenedTrace, filter: EventFilter) {
   const wanted = (type: string) =>
     filter.types === undefined || filter.types.some((pattern) => matchesPattern(type, pattern))
   const types = log.schema.kinds.map((kind) => kind.type)
-  for (const pattern of filter.types ?? []) {
-    if (types.some((type) => matchesPattern(type, pattern))) continue
-    const lower = pattern.toLowerCase().replace(/\*$/, '')
-    const close = types.filter(
-      (type) => type.toLowerCase().startsWith(lower) || lower.startsWith(type.toLowerCase()),
-    )
-    throw new CliError(
-      `--type '${pattern}': no event type of this trace matches${close.length > 0 ? ` (did you mean ${close.slice(0, 3).join(', ')}?)` : ''}; ` +
-        `a layer is 'hw.*', 'mm.*' or 'nt.*'`,
-    )
-  }
+  for (const pattern of filter.types ?? []) checkTypePattern(pattern, types)
   const query = trace.kernel.history.query
   // Types go to the query as kinds (blocks without them are skipped, and a match by type alone
   // is counted from block summaries); only a pid needs to read each event.
@@ -170,6 +178,61 @@ export function listEvents(trace: OpenedTrace, filter: EventFilter) {
     }
   }
   return { matched: query.count(match, window), events }
+}
+
+/** True when `event` matches `filter`'s types, pid and address (as `listEvents` matches them). */
+function matchesFilter(event: AnyEvent, filter: EventFilter): boolean {
+  if (filter.types !== undefined && !filter.types.some((pattern) => matchesPattern(event.type, pattern)))
+    return false
+  if (filter.pid !== undefined && event.pid !== filter.pid) return false
+  const range = filter.address
+  if (range === undefined) return true
+  // The address fields the kind declares (TraceQuery's address match).
+  const fields = machineSchema.kind(event.type)?.addressFields ?? []
+  return fields.some((field) => {
+    const value = event[field]
+    return typeof value === 'number' && value >= range.low && value < range.high
+  })
+}
+
+/**
+ * `events` over a window of seqs of a binary trace, through its index: only the blocks holding
+ * the window are read, and no machine is rebuilt. Undefined when `path` is not an indexed binary
+ * machine trace (then the whole trace is loaded, which also gives its errors their messages).
+ */
+export async function listWindowFromIndex(io: CliIo, path: string, filter: EventFilter) {
+  const full = resolve(io.cwd, path)
+  if (!existsSync(full) || !statSync(full).isFile()) return undefined
+  if ((await detectTraceEncoding(full).catch(() => undefined)) !== 'binary') return undefined
+  const index = await openBinaryTraceFile(full, machineSchema).catch(() => undefined)
+  if (index === undefined) return undefined
+  try {
+    const last = index.events - 1
+    for (const [flag, seq] of [
+      ['--from', filter.from],
+      ['--to', filter.to],
+    ] as const) {
+      if (seq !== undefined && (seq < 0 || seq > last))
+        throw new CliError(`${flag} ${seq}: out of range; ${path} has events 0..${last}`)
+    }
+    for (const pattern of filter.types ?? []) checkTypePattern(pattern)
+    const from = filter.from ?? 0
+    const to = filter.to === undefined ? index.events : filter.to + 1
+    const events: { seq: number; cause: number | null; event: AnyEvent }[] = []
+    let matched = 0
+    for await (const entry of index.entries(from, to)) {
+      const event = entry.event as AnyEvent
+      if (!matchesFilter(event, filter)) continue
+      matched++
+      if (events.length < filter.limit) events.push({ seq: entry.seq, cause: entry.cause ?? null, event })
+    }
+    return { matched, events }
+  } catch (error) {
+    if (error instanceof CliError) throw error
+    return undefined
+  } finally {
+    await index.close()
+  }
 }
 
 /** One event as a line: seq, layer, description, cause. */
