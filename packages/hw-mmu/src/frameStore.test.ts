@@ -77,7 +77,7 @@ describe('frameStore', () => {
     store.write32(0, 10)
     expect(checkpoint.chunks[0]![0]).not.toBe(store.chunks[0]![0])
     expect(checkpoint.chunks[0]![1]).toBe(store.chunks[0]![1])
-    expect(checkpoint.chunks[0]![0]![0]).toBe(1)
+    expect((checkpoint.chunks[0]![0] as Uint32Array)[0]).toBe(1)
     store.restore(checkpoint)
     expect(store.read32(0)).toBe(1)
   })
@@ -89,11 +89,13 @@ describe('frameStore', () => {
     store.write32(4096 * 300, 3)
     const first = store.checkpoint()
     expect(first.heldFrames).toBe(2)
-    // After a checkpoint every frame is shared again: a write copies it, once per epoch.
+    // After a checkpoint every frame is shared again: a write copies it, once per epoch. Two words
+    // differ from the buffer the first checkpoint holds: the second holds the frame as a delta.
     store.write32(4, 4)
     store.write32(12, 5)
     const second = store.checkpoint()
-    expect(second.heldFrames).toBe(1)
+    expect(second.heldFrames).toBe(0)
+    expect(second.deltaBytes).toBe(2 * 2 + 2 * 4 + 64)
     expect(store.checkpoint().heldFrames).toBe(0)
     store.restore(first)
     store.write32(4096 * 599, 6)
@@ -118,20 +120,32 @@ describe('frameStore', () => {
         data: fc.uint8Array({ maxLength: 64 }),
       }),
       fc.record({ kind: fc.constant('zero' as const), pfn: fc.integer({ min: 0, max: 3 }) }),
+      // A whole frame rewritten: more words differ than a delta holds.
+      fc.record({
+        kind: fc.constant('fill' as const),
+        pfn: fc.integer({ min: 0, max: 3 }),
+        value: fc.nat(255),
+      }),
+      fc.record({ kind: fc.constant('checkpoint' as const) }),
       fc.record({ kind: fc.constant('checkpoint' as const) }),
       fc.record({ kind: fc.constant('restore' as const), which: fc.nat() }),
     )
     fc.assert(
-      fc.property(fc.array(operation, { maxLength: 40 }), (operations) => {
+      fc.property(fc.array(operation, { maxLength: 60 }), (operations) => {
         const store = new FrameStore({ frameCount: 4 })
         const saved: { checkpoint: ReturnType<FrameStore['checkpoint']>; bytes: Uint8Array }[] = []
         for (const op of operations) {
           if (op.kind === 'write32') store.write32(op.address, op.value >>> 0)
           else if (op.kind === 'bytes') store.writeBytes(op.address, op.data)
           else if (op.kind === 'zero') store.zero(op.pfn)
+          else if (op.kind === 'fill') store.writeBytes(op.pfn * 4096, new Uint8Array(4096).fill(op.value))
           else if (op.kind === 'checkpoint')
             saved.push({ checkpoint: store.checkpoint(), bytes: store.readBytes(0, 4 * 4096) })
-          else if (saved.length > 0) store.restore(saved[op.which % saved.length]!.checkpoint)
+          else if (saved.length > 0) {
+            const { checkpoint, bytes } = saved[op.which % saved.length]!
+            store.restore(checkpoint)
+            expect(Buffer.from(store.readBytes(0, 4 * 4096)).equals(bytes)).toBe(true)
+          }
         }
         for (const { checkpoint, bytes } of saved) {
           const copy = new FrameStore({ frameCount: 4 })
@@ -139,7 +153,7 @@ describe('frameStore', () => {
           expect(Buffer.from(copy.readBytes(0, 4 * 4096)).equals(bytes)).toBe(true)
         }
       }),
-      { numRuns: 100 },
+      { numRuns: 300 },
     )
   })
 

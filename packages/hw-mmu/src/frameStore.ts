@@ -80,22 +80,71 @@ const CHUNK_SHIFT = 8
 const CHUNK_SIZE = 1 << CHUNK_SHIFT
 const CHUNK_MASK = CHUNK_SIZE - 1
 
+/**
+ * A frame a checkpoint holds as the words in which it differs from an older buffer of the same
+ * frame that another checkpoint already holds whole (its anchor): a few bytes instead of 4 KiB
+ * when a program rewrites a few words of a page between two checkpoints.
+ */
+export class FrameDelta {
+  /** @internal */
+  constructor(
+    /** @internal */ readonly base: Uint32Array,
+    /** @internal */ readonly indices: Uint16Array,
+    /** @internal */ readonly values: Uint32Array,
+  ) {}
+
+  /** The frame's words, in a new buffer. */
+  materialize(): Uint32Array {
+    const words = this.base.slice()
+    const { indices, values } = this
+    for (let index = 0; index < indices.length; index++) words[indices[index]!] = values[index]!
+    return words
+  }
+
+  /** Bytes it holds (besides its base, which another checkpoint holds). */
+  get byteLength(): number {
+    return this.indices.byteLength + this.values.byteLength + 64
+  }
+}
+
+/** Words that may differ for a frame to be held as a delta; beyond, it is held whole. */
+const DELTA_LIMIT = 256
+
+/** The delta of `words` against `base` (same frame), or undefined when more than DELTA_LIMIT words differ. */
+function frameDelta(base: Uint32Array, words: Uint32Array): FrameDelta | undefined {
+  let count = 0
+  for (let index = 0; index < words.length; index++)
+    if (words[index] !== base[index] && ++count > DELTA_LIMIT) return undefined
+  const indices = new Uint16Array(count)
+  const values = new Uint32Array(count)
+  let at = 0
+  for (let index = 0; index < words.length && at < count; index++) {
+    if (words[index] !== base[index]) {
+      indices[at] = index
+      values[at++] = words[index]!
+    }
+  }
+  return new FrameDelta(base, indices, values)
+}
+
 /** A frozen copy-on-write view of a FrameStore, taken by {@link FrameStore.checkpoint}. */
 export class FrameStoreCheckpoint {
   /** @internal */
   constructor(
     readonly frameCount: number,
-    /** @internal */ readonly chunks: readonly (readonly (Uint32Array | undefined)[])[],
+    /** @internal */ readonly chunks: readonly (readonly (Uint32Array | FrameDelta | undefined)[])[],
     /** @internal */ readonly allocated: Uint8Array,
     /** @internal */ readonly freeCount: number,
     /** @internal */ readonly searchHint: number,
     /**
-     * Frames written since the store's previous checkpoint or restore: their buffers were the
-     * store's alone, so this checkpoint is the first to hold them (the store copies them again
-     * on its next write). What a checkpoint keeps alive beyond its pointer lists is about this
-     * many 4 KiB buffers; a budget for checkpoints must count them.
+     * Frames written since the store's previous checkpoint or restore that this checkpoint holds
+     * whole: their buffers were the store's alone, so it is the first to hold them (the store
+     * copies them again on its next write). The other frames written since are held as deltas
+     * against a buffer an earlier checkpoint holds (`deltaBytes`).
      */
     readonly heldFrames: number,
+    /** Bytes of the frames this checkpoint holds as deltas. */
+    readonly deltaBytes = 0,
   ) {}
 
   /**
@@ -104,7 +153,12 @@ export class FrameStoreCheckpoint {
    * the allocation map.
    */
   get heldBytes(): number {
-    return this.heldFrames * PAGE_SIZE + this.chunks.length * 8 * (CHUNK_SIZE + 1) + this.allocated.length
+    return (
+      this.heldFrames * PAGE_SIZE +
+      this.deltaBytes +
+      this.chunks.length * 8 * (CHUNK_SIZE + 1) +
+      this.allocated.length
+    )
   }
 }
 
@@ -127,8 +181,13 @@ export class FrameStore {
   readonly frameEpoch: Uint32Array
   /** @internal bumped by checkpoint and restore: everything becomes shared. */
   epoch = 1
-  /** @internal frames this store made its own (wrote) since the epoch began. */
-  ownedFrames = 0
+  /** @internal frames this store made its own (wrote) since the epoch began, in order (a frame zeroed and written again twice). */
+  ownedList: number[] = []
+  /**
+   * @internal Per frame, the buffer the latest checkpoint holds whole for it, or holds a delta
+   * against: the base of the next checkpoint's delta of the frame.
+   */
+  anchors: (Uint32Array | undefined)[]
   /** @internal 1 per allocated PFN. */
   allocated: Uint8Array
   /** @internal */
@@ -162,6 +221,7 @@ export class FrameStore {
     )
     this.chunkEpoch = new Uint32Array(chunkCount).fill(this.epoch)
     this.frameEpoch = new Uint32Array(frameCount)
+    this.anchors = new Array<Uint32Array | undefined>(frameCount).fill(undefined)
     this.allocated = new Uint8Array(frameCount)
     this.freeFrames = frameCount
   }
@@ -318,16 +378,55 @@ export class FrameStore {
    * never show in the checkpoint.
    */
   checkpoint(): FrameStoreCheckpoint {
+    const chunks: (Uint32Array | FrameDelta | undefined)[][] = this.chunks.slice()
+    // A frame written since the last checkpoint (or held as a delta by it) is held whole (its
+    // buffer becomes its anchor, shared from now on), or, when few of its words differ from its
+    // anchor, as a delta in this checkpoint's own copy of the chunk's list. The store's buffer is
+    // then no checkpoint's: the store keeps writing it in place and it is compared again at the
+    // next checkpoint (carried), so no checkpoint ever holds it uncounted.
+    const ownLists = new Set<number>()
+    const seen = new Set<number>()
+    const carried: number[] = []
+    let heldFrames = 0
+    let deltaBytes = 0
+    for (const pfn of this.ownedList) {
+      if (seen.has(pfn)) continue
+      seen.add(pfn)
+      const c = pfn >>> CHUNK_SHIFT
+      const words = this.chunks[c]![pfn & CHUNK_MASK]
+      const anchor = this.anchors[pfn]
+      const delta = words === undefined || anchor === undefined ? undefined : frameDelta(anchor, words)
+      if (delta === undefined) {
+        this.anchors[pfn] = words
+        if (words !== undefined) heldFrames++
+        continue
+      }
+      if (!ownLists.has(c)) {
+        chunks[c] = (chunks[c] as (Uint32Array | FrameDelta | undefined)[]).slice()
+        ownLists.add(c)
+      }
+      ;(chunks[c] as (Uint32Array | FrameDelta | undefined)[])[pfn & CHUNK_MASK] =
+        delta.indices.length === 0 ? anchor : delta
+      if (delta.indices.length > 0) deltaBytes += delta.byteLength
+      carried.push(pfn)
+    }
     this.epoch++
-    const held = this.ownedFrames
-    this.ownedFrames = 0
+    // The carried frames stay the store's own in the new epoch, and so do their chunks' lists
+    // (this checkpoint holds copies of those lists; other frames in them are still copied on
+    // write by their own epoch).
+    for (const pfn of carried) {
+      this.frameEpoch[pfn] = this.epoch
+      this.chunkEpoch[pfn >>> CHUNK_SHIFT] = this.epoch
+    }
+    this.ownedList = carried
     return new FrameStoreCheckpoint(
       this.frameCount,
-      this.chunks.slice(),
+      chunks,
       this.allocated.slice(),
       this.freeFrames,
       this.searchHint,
-      held,
+      heldFrames,
+      deltaBytes,
     )
   }
 
@@ -338,9 +437,29 @@ export class FrameStore {
         `checkpoint of ${checkpoint.frameCount} frames cannot restore a store of ${this.frameCount}`,
       )
     }
-    this.chunks = checkpoint.chunks.slice() as (Uint32Array | undefined)[][]
     this.epoch++
-    this.ownedFrames = 0
+    this.ownedList = []
+    // Frames the checkpoint holds as deltas are rebuilt into buffers of this store's own (written
+    // into in place; compared with their anchors at the next checkpoint); the rest is shared.
+    const chunks: (Uint32Array | undefined)[][] = []
+    for (let c = 0; c < checkpoint.chunks.length; c++) {
+      const list = checkpoint.chunks[c]!
+      let own: (Uint32Array | undefined)[] | undefined
+      for (let index = 0; index < list.length; index++) {
+        const entry = list[index]
+        const pfn = c * CHUNK_SIZE + index
+        if (entry instanceof FrameDelta) {
+          own ??= list.slice() as (Uint32Array | undefined)[]
+          own[index] = entry.materialize()
+          this.anchors[pfn] = entry.base
+          this.frameEpoch[pfn] = this.epoch
+          this.ownedList.push(pfn)
+        } else if (pfn < this.frameCount) this.anchors[pfn] = entry
+      }
+      chunks.push(own ?? (list as (Uint32Array | undefined)[]))
+      if (own !== undefined) this.chunkEpoch[c] = this.epoch
+    }
+    this.chunks = chunks
     this.allocated.set(checkpoint.allocated)
     this.freeFrames = checkpoint.freeCount
     this.searchHint = checkpoint.searchHint
@@ -472,7 +591,7 @@ function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const copy = old === undefined ? new Uint32Array(PAGE_SIZE / 4) : old.slice()
   chunk[pfn & CHUNK_MASK] = copy
   store.frameEpoch[pfn] = store.epoch
-  store.ownedFrames++
+  store.ownedList.push(pfn)
   return copy
 }
 

@@ -1,13 +1,14 @@
 // Time travel's checkpoints hold, besides pointer lists, the frames written since the checkpoint
-// before them (copy-on-write leaves those buffers to them): the machine model counts them, so a
-// memory budget bounds what the checkpoints keep alive.
+// before them: whole when much of a frame changed (copy-on-write leaves the buffer to them), else
+// as the words that differ from a buffer an earlier checkpoint holds. The machine model counts
+// both, so a memory budget bounds what the checkpoints keep alive.
 import { describe, expect, it } from 'vitest'
 import { createKernel } from './createKernel.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from './memoryConstants.js'
 
 const PAGES = 64
 
-/** A machine that writes 4 bytes into each of PAGES pages, round after round. */
+/** A machine that writes 2 bytes into each of PAGES pages, round after round. */
 function rewritingMachine(memoryBudget: number) {
   const kernel = createKernel({
     record: true,
@@ -26,15 +27,22 @@ function rewritingMachine(memoryBudget: number) {
 }
 
 describe('checkpoint memory budget', () => {
-  it('counts the frames written between two checkpoints in the later one', () => {
+  it('counts a page whole in the first checkpoint after its first write, then as its changed words', () => {
     const kernel = rewritingMachine(1 << 30)
     const timeline = kernel.timeline
     timeline.buildCheckpoints()
     const count = timeline.checkpointSeqs().length
-    // Each interval of 1024 events rewrites every page (a round is well under 1024 events).
+    // Each interval of 1024 events rewrites two bytes of every page (a round is well under 1024
+    // events): held whole, the pages alone would be PAGES × 4 KiB per checkpoint, on top of the
+    // PFN database and lists every checkpoint copies; as deltas, a checkpoint counts less than that.
     expect(count).toBeGreaterThan(10)
     expect(timeline.checkpointInterval).toBe(1024)
-    expect(timeline.checkpointBytes).toBeGreaterThanOrEqual((count - 1) * PAGES * 4096)
+    expect(timeline.checkpointBytes).toBeGreaterThanOrEqual(PAGES * 4096)
+    expect(timeline.checkpointBytes / count).toBeLessThan(PAGES * 4096)
+    // And the past is exact: the machine at each seq asked for equals a replay to it.
+    const last = kernel.trace!.length - 1
+    for (const seq of [last, Math.floor(last / 2), 1500, 2047])
+      expect(kernel.at(seq).mm.digest()).toBe(timeline.copyOfStateAt(seq + 1).mm.digest())
   })
 
   it('keeps the checkpoints within the budget by thinning them', () => {
