@@ -34,6 +34,7 @@ export {
   applyFrameZeroed,
   applyPhysicalBytesWritten,
   applyPhysicalWrite,
+  FrameDelta,
   FrameStore,
   FrameStoreCheckpoint,
   MAX_FRAME_COUNT,
