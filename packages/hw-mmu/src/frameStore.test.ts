@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import type { HwEvent } from './events.js'
-import { FrameStore } from './frameStore.js'
+import { FrameStore, type FrameStoreCheckpoint } from './frameStore.js'
 
 describe('frameStore', () => {
   it('allocates the lowest free PFN, deterministically', () => {
@@ -105,6 +105,40 @@ describe('frameStore', () => {
     // Its held bytes cover those buffers and the pointer lists a checkpoint copies.
     expect(third.heldBytes).toBeGreaterThanOrEqual(2 * 4096 + 600)
     expect(third.heldBytes).toBeLessThan(2 * 4096 + 600 + 3 * 8 * 257 + 1)
+  })
+
+  it('holds a frame rewritten in a few words as a delta, kept while unwritten and recomputed once written', () => {
+    const store = new FrameStore({ frameCount: 2 })
+    const saved: [FrameStoreCheckpoint, number[]][] = []
+    const take = () => saved.push([store.checkpoint(), Array.from(store.readBytes(0, 2 * 4096))])
+    store.write32(0, 1)
+    take() // frame 0 held whole: its anchor
+    store.write32(4, 2)
+    take() // one word differs: a delta
+    take() // not written since: the same delta
+    store.write32(8, 3)
+    take() // written again: a new delta with both words
+    store.zero(0)
+    take()
+    expect(saved.map(([checkpoint]) => [checkpoint.heldFrames, checkpoint.deltaBytes > 0])).toEqual([
+      [1, false],
+      [0, true],
+      [0, true],
+      [0, true],
+      [0, false],
+    ])
+    for (const [checkpoint, bytes] of saved) {
+      const copy = new FrameStore({ frameCount: 2 })
+      copy.restore(checkpoint)
+      expect(Array.from(copy.readBytes(0, 2 * 4096))).toEqual(bytes)
+      // Restored, written and checkpointed again: still exact.
+      copy.write32(12, 9)
+      const again = copy.checkpoint()
+      const check = new FrameStore({ frameCount: 2 })
+      check.restore(again)
+      expect(check.read32(12)).toBe(9)
+      expect(Array.from(check.readBytes(0, 12))).toEqual(bytes.slice(0, 12))
+    }
   })
 
   it('never shows writes made after a checkpoint in it (property)', () => {

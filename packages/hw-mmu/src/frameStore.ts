@@ -188,6 +188,10 @@ export class FrameStore {
    * against: the base of the next checkpoint's delta of the frame.
    */
   anchors: (Uint32Array | undefined)[]
+  /** @internal Per frame, the delta the latest checkpoint holds for it (reused while it is not written). */
+  lastDeltas: (FrameDelta | undefined)[]
+  /** @internal 1 per frame written (or zeroed) since the latest checkpoint or restore. */
+  written: Uint8Array
   /** @internal 1 per allocated PFN. */
   allocated: Uint8Array
   /** @internal */
@@ -222,6 +226,8 @@ export class FrameStore {
     this.chunkEpoch = new Uint32Array(chunkCount).fill(this.epoch)
     this.frameEpoch = new Uint32Array(frameCount)
     this.anchors = new Array<Uint32Array | undefined>(frameCount).fill(undefined)
+    this.lastDeltas = new Array<FrameDelta | undefined>(frameCount).fill(undefined)
+    this.written = new Uint8Array(frameCount)
     this.allocated = new Uint8Array(frameCount)
     this.freeFrames = frameCount
   }
@@ -395,7 +401,16 @@ export class FrameStore {
       const c = pfn >>> CHUNK_SHIFT
       const words = this.chunks[c]![pfn & CHUNK_MASK]
       const anchor = this.anchors[pfn]
-      const delta = words === undefined || anchor === undefined ? undefined : frameDelta(anchor, words)
+      // A carried frame not written since keeps its delta: no compare.
+      const kept = this.written[pfn] === 0 ? this.lastDeltas[pfn] : undefined
+      this.written[pfn] = 0
+      const delta =
+        kept !== undefined && kept.base === anchor
+          ? kept
+          : words === undefined || anchor === undefined
+            ? undefined
+            : frameDelta(anchor, words)
+      this.lastDeltas[pfn] = delta
       if (delta === undefined) {
         this.anchors[pfn] = words
         if (words !== undefined) heldFrames++
@@ -452,6 +467,8 @@ export class FrameStore {
           own ??= list.slice() as (Uint32Array | undefined)[]
           own[index] = entry.materialize()
           this.anchors[pfn] = entry.base
+          this.lastDeltas[pfn] = entry
+          this.written[pfn] = 0
           this.frameEpoch[pfn] = this.epoch
           this.ownedList.push(pfn)
         } else if (pfn < this.frameCount) this.anchors[pfn] = entry
@@ -581,6 +598,7 @@ export function busReadInto(
 function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const c = pfn >>> CHUNK_SHIFT
   let chunk = store.chunks[c]!
+  store.written[pfn] = 1
   if (store.frameEpoch[pfn] === store.epoch) return chunk[pfn & CHUNK_MASK]!
   if (store.chunkEpoch[c] !== store.epoch) {
     chunk = chunk.slice()
@@ -623,6 +641,7 @@ export function applyFrameZeroed(store: FrameStore, pfn: number): void {
   }
   store.chunks[c]![pfn & CHUNK_MASK] = undefined
   store.frameEpoch[pfn] = 0
+  store.written[pfn] = 1
 }
 
 /**
