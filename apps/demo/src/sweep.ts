@@ -57,24 +57,7 @@ export function sweepJobs(request: SweepRequest): SweepJob[] {
   const tlbs = request.tlbs ?? []
   const memory = request.physicalMemory === undefined ? {} : { physicalMemory: request.physicalMemory }
   const trace = request.trace
-  if (trace !== undefined) {
-    const policies = request.policies ?? replacementPolicies
-    const tlbList = tlbs.length === 0 ? [undefined] : tlbs
-    return policies.flatMap((policy) =>
-      tlbList.map((tlb) => ({
-        label: tlb === undefined ? policy : `${policy} tlb ${tlb}`,
-        workload: 'trace' as const,
-        arch: request.arch,
-        policy,
-        ...(tlb === undefined ? {} : { tlb: parseTlb(tlb) }),
-        pages: request.pages,
-        rounds: request.rounds,
-        trace,
-        ...memory,
-      })),
-    )
-  }
-  if (request.workload === 'tlb-loop') {
+  if (request.workload === 'tlb-loop' && trace === undefined) {
     const list = tlbs.length === 0 ? ['8x8', '16x4', '32x4', '64x4'] : tlbs
     return list.map((label) => ({
       label: `tlb ${label}`,
@@ -85,17 +68,20 @@ export function sweepJobs(request: SweepRequest): SweepJob[] {
       rounds: request.rounds,
     }))
   }
+  // The pressure workload, or a program's trace, under each policy and TLB organisation.
   const policies = request.policies ?? replacementPolicies
   const tlbList = tlbs.length === 0 ? [undefined] : tlbs
+  const played =
+    trace === undefined ? { workload: 'pressure' as const } : { workload: 'trace' as const, trace, ...memory }
   return policies.flatMap((policy) =>
     tlbList.map((tlb) => ({
       label: tlb === undefined ? policy : `${policy} tlb ${tlb}`,
-      workload: 'pressure' as const,
       arch: request.arch,
       policy,
       ...(tlb === undefined ? {} : { tlb: parseTlb(tlb) }),
       pages: request.pages,
       rounds: request.rounds,
+      ...played,
     })),
   )
 }

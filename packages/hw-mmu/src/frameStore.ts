@@ -181,8 +181,16 @@ export class FrameStore {
   readonly frameEpoch: Uint32Array
   /** @internal bumped by checkpoint and restore: everything becomes shared. */
   epoch = 1
-  /** @internal frames this store made its own (wrote) since the epoch began, in order (a frame zeroed and written again twice). */
+  /** @internal frames written or zeroed since the epoch began, in order (a frame may appear twice). */
   ownedList: number[] = []
+  /**
+   * @internal Frames the latest checkpoint (or restore) holds as deltas: their buffers are this
+   * store's alone though their epoch is old, so their first write takes them without a copy
+   * (`carriedEpoch`), and a checkpoint reuses their delta when nothing wrote them.
+   */
+  carried: number[] = []
+  /** @internal epoch in which each frame is carried (see `carried`). */
+  readonly carriedEpoch: Uint32Array
   /**
    * @internal Per frame, the buffer the latest checkpoint holds whole for it, or holds a delta
    * against: the base of the next checkpoint's delta of the frame.
@@ -190,8 +198,6 @@ export class FrameStore {
   anchors: (Uint32Array | undefined)[]
   /** @internal Per frame, the delta the latest checkpoint holds for it (reused while it is not written). */
   lastDeltas: (FrameDelta | undefined)[]
-  /** @internal 1 per frame written (or zeroed) since the latest checkpoint or restore. */
-  written: Uint8Array
   /** @internal 1 per allocated PFN. */
   allocated: Uint8Array
   /** @internal */
@@ -227,7 +233,7 @@ export class FrameStore {
     this.frameEpoch = new Uint32Array(frameCount)
     this.anchors = new Array<Uint32Array | undefined>(frameCount).fill(undefined)
     this.lastDeltas = new Array<FrameDelta | undefined>(frameCount).fill(undefined)
-    this.written = new Uint8Array(frameCount)
+    this.carriedEpoch = new Uint32Array(frameCount)
     this.allocated = new Uint8Array(frameCount)
     this.freeFrames = frameCount
   }
@@ -385,37 +391,19 @@ export class FrameStore {
    */
   checkpoint(): FrameStoreCheckpoint {
     const chunks: (Uint32Array | FrameDelta | undefined)[][] = this.chunks.slice()
-    // A frame written since the last checkpoint (or held as a delta by it) is held whole (its
-    // buffer becomes its anchor, shared from now on), or, when few of its words differ from its
-    // anchor, as a delta in this checkpoint's own copy of the chunk's list. The store's buffer is
-    // then no checkpoint's: the store keeps writing it in place and it is compared again at the
-    // next checkpoint (carried), so no checkpoint ever holds it uncounted.
+    // A frame written since the last checkpoint is held whole (its buffer becomes its anchor,
+    // shared from now on), or, when few of its words differ from its anchor, as a delta in this
+    // checkpoint's own copy of the chunk's list. The store's buffer is then no checkpoint's
+    // (carried): the store takes it back without a copy when it next writes it, and the next
+    // checkpoint compares it again, or, when nothing wrote it, holds the same delta, so no
+    // checkpoint ever holds that buffer uncounted.
     const ownLists = new Set<number>()
-    const seen = new Set<number>()
+    const written = new Set(this.ownedList)
     const carried: number[] = []
     let heldFrames = 0
     let deltaBytes = 0
-    for (const pfn of this.ownedList) {
-      if (seen.has(pfn)) continue
-      seen.add(pfn)
+    const holdAsDelta = (pfn: number, anchor: Uint32Array, delta: FrameDelta): void => {
       const c = pfn >>> CHUNK_SHIFT
-      const words = this.chunks[c]![pfn & CHUNK_MASK]
-      const anchor = this.anchors[pfn]
-      // A carried frame not written since keeps its delta: no compare.
-      const kept = this.written[pfn] === 0 ? this.lastDeltas[pfn] : undefined
-      this.written[pfn] = 0
-      const delta =
-        kept !== undefined && kept.base === anchor
-          ? kept
-          : words === undefined || anchor === undefined
-            ? undefined
-            : frameDelta(anchor, words)
-      this.lastDeltas[pfn] = delta
-      if (delta === undefined) {
-        this.anchors[pfn] = words
-        if (words !== undefined) heldFrames++
-        continue
-      }
       if (!ownLists.has(c)) {
         chunks[c] = (chunks[c] as (Uint32Array | FrameDelta | undefined)[]).slice()
         ownLists.add(c)
@@ -425,15 +413,29 @@ export class FrameStore {
       if (delta.indices.length > 0) deltaBytes += delta.byteLength
       carried.push(pfn)
     }
+    for (const pfn of written) {
+      const words = this.chunks[pfn >>> CHUNK_SHIFT]![pfn & CHUNK_MASK]
+      const anchor = this.anchors[pfn]
+      const delta = words === undefined || anchor === undefined ? undefined : frameDelta(anchor, words)
+      this.lastDeltas[pfn] = delta
+      if (delta === undefined) {
+        this.anchors[pfn] = words
+        if (words !== undefined) heldFrames++
+      } else holdAsDelta(pfn, anchor as Uint32Array, delta)
+    }
+    for (const pfn of this.carried) {
+      if (written.has(pfn)) continue
+      holdAsDelta(pfn, this.anchors[pfn] as Uint32Array, this.lastDeltas[pfn] as FrameDelta)
+    }
     this.epoch++
-    // The carried frames stay the store's own in the new epoch, and so do their chunks' lists
-    // (this checkpoint holds copies of those lists; other frames in them are still copied on
-    // write by their own epoch).
+    // The carried frames' chunk lists stay the store's own (this checkpoint holds copies of them;
+    // the other frames in them are still copied on write by their own epoch).
     for (const pfn of carried) {
-      this.frameEpoch[pfn] = this.epoch
+      this.carriedEpoch[pfn] = this.epoch
       this.chunkEpoch[pfn >>> CHUNK_SHIFT] = this.epoch
     }
-    this.ownedList = carried
+    this.ownedList = []
+    this.carried = carried
     return new FrameStoreCheckpoint(
       this.frameCount,
       chunks,
@@ -454,8 +456,9 @@ export class FrameStore {
     }
     this.epoch++
     this.ownedList = []
-    // Frames the checkpoint holds as deltas are rebuilt into buffers of this store's own (written
-    // into in place; compared with their anchors at the next checkpoint); the rest is shared.
+    this.carried = []
+    // Frames the checkpoint holds as deltas are rebuilt into buffers of this store's own, carried
+    // as the checkpoint's deltas (see `checkpoint`); the rest is shared.
     const chunks: (Uint32Array | undefined)[][] = []
     for (let c = 0; c < checkpoint.chunks.length; c++) {
       const list = checkpoint.chunks[c]!
@@ -468,9 +471,8 @@ export class FrameStore {
           own[index] = entry.materialize()
           this.anchors[pfn] = entry.base
           this.lastDeltas[pfn] = entry
-          this.written[pfn] = 0
-          this.frameEpoch[pfn] = this.epoch
-          this.ownedList.push(pfn)
+          this.carriedEpoch[pfn] = this.epoch
+          this.carried.push(pfn)
         } else if (pfn < this.frameCount) this.anchors[pfn] = entry
       }
       chunks.push(own ?? (list as (Uint32Array | undefined)[]))
@@ -598,7 +600,6 @@ export function busReadInto(
 function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const c = pfn >>> CHUNK_SHIFT
   let chunk = store.chunks[c]!
-  store.written[pfn] = 1
   if (store.frameEpoch[pfn] === store.epoch) return chunk[pfn & CHUNK_MASK]!
   if (store.chunkEpoch[c] !== store.epoch) {
     chunk = chunk.slice()
@@ -606,7 +607,9 @@ function ownFrame(store: FrameStore, pfn: number): Uint32Array {
     store.chunkEpoch[c] = store.epoch
   }
   const old = chunk[pfn & CHUNK_MASK]
-  const copy = old === undefined ? new Uint32Array(PAGE_SIZE / 4) : old.slice()
+  // A carried frame's buffer is no checkpoint's: take it back as it is.
+  const carried = store.carriedEpoch[pfn] === store.epoch && old !== undefined
+  const copy = carried ? old : old === undefined ? new Uint32Array(PAGE_SIZE / 4) : old.slice()
   chunk[pfn & CHUNK_MASK] = copy
   store.frameEpoch[pfn] = store.epoch
   store.ownedList.push(pfn)
@@ -641,7 +644,8 @@ export function applyFrameZeroed(store: FrameStore, pfn: number): void {
   }
   store.chunks[c]![pfn & CHUNK_MASK] = undefined
   store.frameEpoch[pfn] = 0
-  store.written[pfn] = 1
+  // A change the next checkpoint must see (a carried frame's delta no longer holds).
+  store.ownedList.push(pfn)
 }
 
 /**
