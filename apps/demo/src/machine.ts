@@ -37,6 +37,7 @@ export function createMachine(
   return createKernel({
     ...config,
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-    ...(options.record === true ? { record: true } : {}),
+    // Every trace the demo records is read or saved whole: record its events as they happen.
+    ...(options.record === true ? { record: 'eager' as const } : {}),
   })
 }

@@ -296,7 +296,7 @@ export async function importTrace(
     throw new CliError(`unknown trace format '${kind}' (formats: ${Object.keys(importFormats).join(', ')})`)
   const full = resolve(io.cwd, file)
   if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${file}: no such file`)
-  const kernel = createKernel({ ...options.machine, record: options.record ?? true })
+  const kernel = createKernel({ ...options.machine, record: (options.record ?? true) && 'eager' })
   const format = importFormats[kind]
   const bar = startProgress(io, 'import {value} lines, {accesses} accesses', 0, { accesses: 0 })
   let report: MemoryTraceReport

@@ -111,8 +111,8 @@ export {
   type SaveTraceOptions,
   type SaveTraceResult,
   saveMachineTrace,
-  writeDataOf,
 } from './machineTraceFile.js'
+export { replayInputs, writeDataOf } from './replayInputs.js'
 export * from './memoryConstants.js'
 export {
   type AllocateValidation,

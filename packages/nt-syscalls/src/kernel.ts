@@ -27,11 +27,13 @@ import {
   type MachineState,
   machineModel,
   machineOptionsOf,
+  memoryManagerFor,
 } from './machineTrace.js'
 import { MachineHistory } from './machineHistory.js'
 import type { MachineExportOptions } from './machinePerfetto.js'
 import type { SaveTraceOptions, SaveTraceResult } from './machineTraceFile.js'
 import { ObjectManager } from './objectManager.js'
+import { replayInputs } from './replayInputs.js'
 import type { ServiceContext } from './serviceContext.js'
 import { createSyscalls, type NtSyscalls, type SyscallTracer } from './syscalls.js'
 import { type Arch, type UserAddressLimits, userAddressLimits } from './userAddressLimits.js'
@@ -70,8 +72,17 @@ export interface KernelOptions {
   /**
    * Record every input and every event of every layer into {@link Kernel.trace} (docs/time-travel.md).
    * Recording changes nothing the simulation does.
+   *
+   * - `true` or `'deferred'`: while the machine runs, store its inputs only (process creation,
+   *   system calls with their arguments, memory accesses with their data, debug calls); the first
+   *   read of the trace (`trace`, `eventCount`, `at`, `timeline`, `history`, `saveTrace`,
+   *   `exportTrace`) re-executes the inputs not yet replayed on a companion machine of the same
+   *   configuration, which records every event. The same trace, event for event, as `'eager'`;
+   *   running costs less, the first read more (rr's record-and-replay).
+   * - `'eager'`: record every event as it happens (always so with an `onEvent` hook). Best when
+   *   the trace is read as it grows or written out at the end anyway.
    */
-  readonly record?: boolean
+  readonly record?: boolean | 'deferred' | 'eager'
   /** Checkpoint policy of the time-travel timeline (default: adaptive, see @ntmm/trace). */
   readonly checkpoints?: CheckpointPolicy
 }
@@ -145,6 +156,14 @@ export class Kernel {
   #debug: KernelDebug | undefined
   readonly #onEvent: ((record: KernelEventRecord) => void) | undefined
   readonly #recorder: MachineRecorder | undefined
+  /** Deferred recording: the inputs not yet re-executed (uncaused events only, see replayInputs.ts). */
+  #inputs: MachineRecorder | undefined
+  /** Ways of each TLB level (for a new input recorder). */
+  readonly #ways: readonly number[]
+  /** Deferred recording: the machine the inputs are re-executed on, recording every event. */
+  #companion: Kernel | undefined
+  /** Deferred recording: true while the companion re-executes (its appends read its log). */
+  #replaying = false
   readonly #checkpointPolicy: CheckpointPolicy | undefined
   #history: MachineHistory | undefined
   #timeline: Timeline<MachineState, MachineEvent, MachineConfig, MachineSnapshot> | undefined
@@ -154,6 +173,8 @@ export class Kernel {
   #openFault = -1
   readonly #vm: VirtualMemoryPort
   readonly #tracer: SyscallTracer
+  /** Deferred recording: the system call is an input, what it does is re-derived. */
+  readonly #inputTracer: SyscallTracer | undefined
 
   constructor(mm: MemoryManager, options: KernelOptions = {}, restored?: RestoredMachine) {
     this.arch = options.arch ?? 'x86'
@@ -174,15 +195,21 @@ export class Kernel {
     const view = restored?.seq !== undefined
     this.#onEvent = view ? undefined : options.onEvent
     const ways = mm.mmu.state.tlbs.map((tlb) => tlb?.ways ?? 0)
+    const record =
+      view || options.record === undefined || options.record === false ? undefined : options.record
+    const eager = record === 'eager' || (record !== undefined && this.#onEvent !== undefined)
     this.#recorder = restored?.log
       ? new MachineRecorder(restored.log, ways)
-      : options.record === true && !view
+      : eager
         ? new MachineRecorder(undefined, ways)
         : undefined
+    this.#ways = ways
+    this.#inputs =
+      record !== undefined && !eager && !restored?.log ? new MachineRecorder(undefined, ways) : undefined
     if (this.#onEvent || this.#recorder) {
-      const record = (event: { readonly type: string }) => this.#record(event)
-      this.ob.setRecorder(record)
-      mm.setRecorder(record, this.#recorder ? this.#createLane(this.#recorder) : undefined)
+      const recordEvent = (event: { readonly type: string }) => this.#record(event)
+      this.ob.setRecorder(recordEvent)
+      mm.setRecorder(recordEvent, this.#recorder ? this.#createLane(this.#recorder) : undefined)
     }
     this.#vm = this.#createPort()
     this.#tracer = {
@@ -198,6 +225,12 @@ export class Kernel {
           token,
         )
       },
+    }
+    // The input recorder is replaced after each catch-up: look it up on each call.
+    this.#inputTracer = this.#inputs && {
+      enter: (pid, service, args) =>
+        this.#inputs?.record({ type: 'nt.syscallEntered', pid, service, arguments: args }, NONE) ?? NONE,
+      leave: () => {},
     }
   }
 
@@ -259,6 +292,8 @@ export class Kernel {
   /** Record (when tracing) and apply a kernel-state event: the only way the process table changes. */
   #emitKernel(event: KernelEvent): number | undefined {
     const seq = this.#tracing ? this.#record(event) : undefined
+    // Deferred recording: the kernel events that no recorded input causes are inputs themselves.
+    if (this.#inputs !== undefined && event.type !== 'nt.writeWatchChanged') this.#inputs.record(event, NONE)
     applyKernelEvent(this.#state, event)
     return seq
   }
@@ -271,20 +306,48 @@ export class Kernel {
 
   // ---- the recorded trace and time travel ----
 
-  /** The recorded machine trace (`createKernel({ record: true })`); undefined when not recording. */
+  /**
+   * The recorded machine trace (`createKernel({ record: true })`); undefined when not recording.
+   * Under deferred recording it is the companion machine's log, brought up to date whenever it is
+   * read (see {@link KernelOptions.record}).
+   */
   get trace(): TraceLog<MachineEvent> | undefined {
-    return this.#recorder?.log
+    if (this.#recorder !== undefined) return this.#recorder.log
+    if (this.#inputs === undefined) return undefined
+    if (this.#companion === undefined) {
+      this.#companion = new Kernel(memoryManagerFor(this.config), { ...this.#options(), record: 'eager' })
+      this.#companion.trace!.setUpdate(() => this.#catchUp())
+    }
+    return this.#companion.trace
+  }
+
+  /**
+   * Deferred recording: re-execute the inputs recorded since the last read on the companion
+   * machine. Called by every read of its log, including its own appends while it replays.
+   */
+  #catchUp(): void {
+    const inputs = (this.#inputs as MachineRecorder).log
+    const end = inputs.length
+    if (end === 0 || this.#replaying) return
+    this.#replaying = true
+    try {
+      replayInputs(inputs, 0, end, this.#companion as Kernel)
+    } finally {
+      // Replayed inputs are in the companion's trace now: only the ones to come are kept.
+      this.#inputs = new MachineRecorder(undefined, this.#ways)
+      this.#replaying = false
+    }
   }
 
   /** Number of events recorded so far (0 when not recording). */
   get eventCount(): number {
-    return this.#recorder ? this.#recorder.log.length : this.#seq
+    return this.trace?.length ?? this.#seq
   }
 
   /** The time-travel timeline over the recorded trace (built lazily; checkpoints as seeks pass). */
   get timeline(): Timeline<MachineState, MachineEvent, MachineConfig, MachineSnapshot> {
     if (this.viewOf !== undefined) this.#refuse('timeline')
-    const log = this.#recorder?.log
+    const log = this.trace
     if (!log) throw new Error('kernel.timeline needs a recording kernel: createKernel({ record: true })')
     this.#timeline ??= new Timeline({
       log,
@@ -431,6 +494,7 @@ export class Kernel {
     if (this.viewOf !== undefined) this.#refuse(`debug.${call.call}`)
     this.#live(pid)
     const seq = this.#tracing ? this.#record({ type: 'nt.debugInput', pid, ...call }) : undefined
+    this.#inputs?.record({ type: 'nt.debugInput', pid, ...call }, NONE)
     if (seq !== undefined) this.#causes.push(seq)
     try {
       return run()
@@ -480,7 +544,9 @@ export class Kernel {
     this.#live(pid)
     const facades = this.#facadesOf(pid)
     if (!facades.syscalls) {
-      const syscalls = createSyscalls(this.#context(pid), () => (this.#tracing ? this.#tracer : undefined))
+      const syscalls = createSyscalls(this.#context(pid), () =>
+        this.#tracing ? this.#tracer : this.#inputTracer,
+      )
       facades.syscalls =
         this.viewOf === undefined ? syscalls : this.#guard(syscalls, VIEW_SYSCALLS, 'syscalls')
     }
@@ -613,6 +679,20 @@ export class Kernel {
       run: () => R,
     ): R => {
       if (this.viewOf !== undefined) this.#refuse(`cpu(${pid}).${access}`)
+      const inputs = this.#inputs
+      if (inputs !== undefined) {
+        // Deferred recording: the access and its data are the input; what it does is re-derived.
+        const seq = inputs.access(
+          pid,
+          access === 'read' ? READ_CODE : access === 'write' ? WRITE_CODE : EXECUTE_CODE,
+          address,
+          length,
+          data === undefined ? 0 : toLittleEndian(data, 0, 4),
+          data !== undefined && data.length > 4 ? toLittleEndian(data, 4, 4) : 0,
+        )
+        if (data !== undefined && data.length > 8) inputs.writeData(data, seq)
+        return run()
+      }
       const recorder = this.#recorder
       if (recorder === undefined && this.#onEvent === undefined) return run()
       const causes = this.#causes

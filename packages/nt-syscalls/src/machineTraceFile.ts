@@ -15,15 +15,13 @@ import {
 } from '@ntmm/trace'
 import { createKernel } from './createKernel.js'
 import { Kernel, kernelOptionsOf } from './kernel.js'
+import { replayInputs } from './replayInputs.js'
 import {
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
-  ACCESS_ROW_DATA_BYTES,
-  type MachineCpuAccessEvent,
   type MachineEvent,
   machineModel,
   machineSchema,
-  WRITE_WORDS_ROW_BYTES,
 } from './machineTrace.js'
 
 /** Options of {@link Kernel.saveTrace}. */
@@ -140,92 +138,14 @@ export async function loadKernel(path: string, options: LoadKernelOptions = {}):
   return { kernel, determinism: reexecute(log, config) }
 }
 
-/** The arguments of a recorded system call, in the service's parameter order. */
-function argumentList(args: Readonly<Record<string, unknown>>): unknown[] {
-  return Object.entries(args).map(([key, value]) =>
-    key === 'data' && Array.isArray(value) ? Uint8Array.from(value as number[]) : value,
-  )
-}
-
-/**
- * The data of the write recorded as the nt.cpuAccess at `seq`: bytes 0 to 7 from the access row,
- * the rest from the nt.cpuWriteWords rows after it (or, in a machine-trace version 2 trace, all
- * of them from the nt.cpuWriteData after it). Bytes a damaged trace lacks read as zeros.
- */
-export function writeDataOf(log: TraceLog<MachineEvent>, seq: number): Uint8Array {
-  const access = log.view(seq) as Readonly<MachineCpuAccessEvent>
-  const data = new Uint8Array(access.length)
-  const next = log.view(seq + 1)
-  if (access.length > ACCESS_ROW_DATA_BYTES && next?.type === 'nt.cpuWriteData') {
-    data.set(next.bytes.slice(0, data.length))
-    return data
-  }
-  const putWord = (offset: number, word: number) => {
-    for (let index = 0; index < 4 && offset + index < data.length; index++)
-      data[offset + index] = Math.floor(word / 256 ** index) & 0xff
-  }
-  putWord(0, access.value)
-  putWord(4, access.valueHigh)
-  let row = seq + 1
-  for (let offset = ACCESS_ROW_DATA_BYTES; offset < data.length; offset += WRITE_WORDS_ROW_BYTES, row++) {
-    const words = log.view(row)
-    if (words?.type !== 'nt.cpuWriteWords' || log.causeOf(row) !== seq) break
-    putWord(offset, words.w0)
-    putWord(offset + 4, words.w1)
-    putWord(offset + 8, words.w2)
-    putWord(offset + 12, words.w3)
-  }
-  return data
-}
-
 /**
  * The determinism check: re-run every recorded input (process creation and termination, system
  * calls with their arguments, memory accesses with their data, `kernel.debug` calls) on a fresh machine of the same
  * configuration and compare the two traces event by event.
  */
 export function reexecute(log: TraceLog<MachineEvent>, config: MachineConfig): DeterminismReport {
-  const kernel = createKernel({ ...kernelOptionsOf(config), record: true })
-  let inputs = 0
-  for (let seq = 0; seq < log.length; seq++) {
-    if (log.causeOf(seq) !== undefined) continue
-    const event = log.view(seq)!
-    inputs++
-    switch (event.type) {
-      case 'nt.processCreated':
-        kernel.createProcess({ name: event.name })
-        break
-      case 'nt.processTerminated':
-        kernel.terminateProcess(event.pid)
-        break
-      case 'nt.syscallEntered': {
-        const syscalls = kernel.syscalls(event.pid) as unknown as Record<
-          string,
-          (...args: unknown[]) => unknown
-        >
-        syscalls[event.service]?.(...argumentList(event.arguments))
-        break
-      }
-      case 'nt.cpuAccess': {
-        const access = event as Readonly<MachineCpuAccessEvent>
-        const cpu = kernel.cpu(access.pid)
-        if (access.access === 0) cpu.read(access.address, access.length)
-        else if (access.access === 8) cpu.execute(access.address)
-        else cpu.write(access.address, writeDataOf(log, seq))
-        break
-      }
-      case 'nt.debugInput': {
-        const debug = kernel.debug
-        if (event.call === 'writePte')
-          debug.writePte(event.pid, event.address, { low: event.low, high: event.high })
-        else if (event.call === 'invlpg') debug.invlpg(event.pid, event.address)
-        else if (event.call === 'noteAccess') debug.noteAccess(event.pid, event.address)
-        else debug.setFutureReferences(event.pid, event.addresses)
-        break
-      }
-      default:
-        break
-    }
-  }
+  const kernel = createKernel({ ...kernelOptionsOf(config), record: 'eager' })
+  const inputs = replayInputs(log, 0, log.length, kernel)
   const reproduced = kernel.trace!
   const seq = firstDivergentEvent(log, reproduced)
   if (seq === undefined) return { ok: true, events: log.length, inputs }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { firstDivergentEvent } from '@ntmm/trace'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from './createKernel.js'
@@ -118,7 +119,12 @@ function observe(
 }
 
 /** Runs `steps` on a fresh machine; returns the kernel and observations at some moments. */
-function run(steps: readonly Step[], options: KernelOptions, observeAt: (index: number) => boolean) {
+function run(
+  steps: readonly Step[],
+  options: KernelOptions,
+  observeAt: (index: number) => boolean,
+  markAt: (index: number) => boolean = () => true,
+) {
   const kernel = createKernel({ physicalMemory: 64 * 4096, pageFile: 128 * 4096, ...options })
   const pids = [kernel.createProcess({ name: 'a.exe' }).pid]
   const bases: number[] = []
@@ -173,7 +179,8 @@ function run(steps: readonly Step[], options: KernelOptions, observeAt: (index: 
         if (pids.length < 3) pids.push(kernel.createProcess().pid)
         break
     }
-    marks.push(kernel.eventCount - 1)
+    // Reading the event count reads the trace (under deferred recording, a catch-up).
+    marks.push(markAt(index) ? kernel.eventCount - 1 : -1)
     if (observeAt(index))
       observations.push({
         seq: kernel.eventCount - 1,
@@ -392,6 +399,110 @@ describe('time travel', () => {
     expect(page.find((entry) => entry.event.type === 'mm.mappingCreated')!.pteWrites.length).toBeGreaterThan(
       0,
     )
+  })
+
+  describe('deferred recording (inputs now, events on read)', () => {
+    it('records the same trace, event for event, as eager recording, whenever and however often it is read', () => {
+      fc.assert(
+        fc.property(
+          fc.array(step, { minLength: 1, maxLength: 60 }),
+          fc.constantFrom<'x86' | 'x64'>('x86', 'x64'),
+          fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
+          (steps, arch, reads) => {
+            const eager = run(steps, { arch, seed: 3, record: 'eager' }, () => false)
+            // Read (and so replay) after some steps only, and hold the first log read.
+            const deferred = run(
+              steps,
+              { arch, seed: 3, record: true },
+              () => false,
+              (index) => reads[index]!,
+            )
+            const held = deferred.kernel.trace!
+            expect(deferred.results).toEqual(eager.results)
+            const trace = eager.kernel.trace!
+            expect(held.length).toBe(trace.length)
+            expect(firstDivergentEvent(trace, held)).toBeUndefined()
+            for (let seq = 0; seq < trace.length; seq += 7) expect(held.causeOf(seq)).toBe(trace.causeOf(seq))
+            // Where the deferred run read its event count, it read the eager run's.
+            deferred.marks.forEach((mark, index) => {
+              if (reads[index]) expect(mark).toBe(eager.marks[index])
+            })
+          },
+        ),
+        { numRuns: 60 },
+      )
+    })
+
+    it('keeps a log read earlier up to date: its length and events follow the machine', () => {
+      const kernel = createKernel({ record: true })
+      const log = kernel.trace!
+      expect(log.length).toBe(0)
+      const { pid } = kernel.createProcess({ name: 'late.exe' })
+      const base = kernel
+        .syscalls(pid)
+        .NtAllocateVirtualMemory(
+          NtCurrentProcess,
+          0,
+          0,
+          0x10000,
+          MEM_RESERVE | MEM_COMMIT,
+          PAGE_READWRITE,
+        ).baseAddress
+      const before = log.length
+      expect(before).toBeGreaterThan(2)
+      expect(kernel.cpu(pid).write(base + 40, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).status).toBe(0)
+      // No read in between: the held log catches up when its length is read.
+      const after = log.length
+      expect(after).toBeGreaterThan(before)
+      const types = Array.from({ length: after - before }, (_, index) => log.typeAt(before + index))
+      expect(types[0]).toBe('nt.cpuAccess')
+      expect(types).toContain('hw.pageFault')
+      expect(types).toContain('nt.cpuWriteWords')
+      expect(
+        kernel
+          .at(after - 1)
+          .cpu(pid)
+          .peek(base + 40, 10).data,
+      ).toEqual(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]))
+    })
+
+    it('replays the inputs of a run whose live calls threw (no frame left for another process) like eager recording', () => {
+      const traceOf = (record: true | 'eager') => {
+        const kernel = createKernel({ record, physicalMemory: 6 * 4096, pageFile: 16 * 4096 })
+        let thrown = 0
+        for (let index = 0; index < 8; index++) {
+          try {
+            kernel.createProcess()
+          } catch (error) {
+            expect(error).toBeInstanceOf(RangeError)
+            thrown++
+          }
+        }
+        return { trace: kernel.trace!, thrown }
+      }
+      const eager = traceOf('eager')
+      const deferred = traceOf(true)
+      expect(eager.thrown).toBeGreaterThan(0)
+      expect(deferred.thrown).toBe(eager.thrown)
+      expect(deferred.trace.length).toBe(eager.trace.length)
+      expect(firstDivergentEvent(eager.trace, deferred.trace)).toBeUndefined()
+    })
+
+    it('records Win32 SetLastError calls as inputs, so a replay sets the same last error', () => {
+      const kernel = createKernel({ record: true })
+      const { pid } = kernel.createProcess()
+      kernel.win32(pid).SetLastError(87)
+      kernel.win32(pid).SetLastError(5)
+      const seq = kernel.eventCount - 1
+      const view = kernel.at(seq)
+      expect(view.win32(pid).GetLastError()).toBe(5)
+      expect(
+        kernel
+          .at(seq - 1)
+          .win32(pid)
+          .GetLastError(),
+      ).toBe(87)
+    })
   })
 })
 

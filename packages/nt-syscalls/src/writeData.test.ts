@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from './createKernel.js'
 import type { KernelEventRecord } from './kernel.js'
 import { ACCESS_CODE, type MachineEvent, machineSchema } from './machineTrace.js'
-import { loadKernel, writeDataOf } from './machineTraceFile.js'
+import { loadKernel } from './machineTraceFile.js'
+import { writeDataOf } from './replayInputs.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from './memoryConstants.js'
 
 const directory = await mkdtemp(join(tmpdir(), 'ntmm-write-data-'))

@@ -1,5 +1,6 @@
 // Forward and backward scans over a log with a predicate, reading high-volume rows through
-// reusable read-only views (no allocation per event). Internal to @ntmm/trace.
+// reusable read-only views (no allocation per event). The scans are internal to @ntmm/trace; the
+// view reader is exported for consumers' own loops.
 import { CHUNK_BITS, CHUNK_MASK } from './columnStore.js'
 import { RowView } from './rowView.js'
 import type { TraceLog } from './traceLog.js'
@@ -8,7 +9,12 @@ import type { TraceEventBase } from './traceSchema.js'
 /** A predicate over events; `event` is a view valid only during the call. */
 export type EventPredicate<E extends TraceEventBase> = (event: Readonly<E>, seq: number) => boolean
 
-/** Builds a function returning a (reused) read-only view of the event at a seq. */
+/**
+ * A reader of events by seq for a loop over many of them: `read(seq)` returns the event at `seq`
+ * (a seq of the log) as a read-only view that the next call of `read` re-points (one view per
+ * kind, no allocation per event; copy what must outlive the call). Low-volume events come as
+ * their frozen objects.
+ */
 export function viewReader<E extends TraceEventBase>(log: TraceLog<E>): (seq: number) => Readonly<E> {
   const views: (RowView | undefined)[] = log.stores.map((store) => store?.view(0))
   return (seq) => {

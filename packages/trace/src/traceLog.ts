@@ -170,6 +170,8 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
   /** @internal The length when no appender owns the open run. */
   settled = 0
   private readonly appenders: (AppenderBase & RowAppender)[] = []
+  /** See {@link TraceLog.setUpdate}. */
+  private update: (() => void) | undefined = undefined
   private readonly validateLowVolume: boolean
 
   constructor(schema: TraceSchema<E>, options: TraceLogOptions = {}) {
@@ -180,8 +182,21 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
 
   /** Number of events; the next event gets this seq. */
   get length(): number {
+    const update = this.update
+    if (update !== undefined) update()
     const owner = this.owner
     return owner === undefined ? this.settled : owner.liveLength()
+  }
+
+  /**
+   * Makes the log filled on demand: `update` is called whenever the log's length is read (every
+   * read of the log goes through its length) and appends what its producer has not appended yet;
+   * it must tolerate being called again while it appends. For a producer that records little
+   * while it runs and derives its events when they are read (a machine recording its inputs only
+   * and re-executing them, as rr does). `undefined` removes it.
+   */
+  setUpdate(update: (() => void) | undefined): void {
+    this.update = update
   }
 
   /**

@@ -270,7 +270,7 @@ async function load(file: string, name: string, head?: Buffer): Promise<Explorer
       ? undefined
       : detectMemoryTraceFormat(head.toString('latin1').split('\n').slice(0, 200))
   if (format === undefined) throw new HttpError(400, `${name}: not a readable ntmm trace (${failure})`)
-  const kernel = createKernel({ arch: 'x64', record: true })
+  const kernel = createKernel({ arch: 'x64', record: 'eager' })
   let report: Awaited<ReturnType<typeof replayMemoryTrace>>
   try {
     report = await replayMemoryTrace(kernel, file, { format, onError: 'stop' })

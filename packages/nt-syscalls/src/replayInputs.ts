@@ -1,0 +1,130 @@
+// The inputs of a machine trace, re-executed. A machine is deterministic: what it records is a
+// function of its configuration and its inputs (process creation and termination, system calls
+// with their arguments, memory accesses with their data, `kernel.debug` calls, Win32 last-error
+// changes), the uncaused events of a trace. Re-running them on a machine of the same configuration
+// re-records every other event. Two users: the determinism check of a loaded trace (`reexecute`)
+// and deferred recording, where a kernel stores only its inputs while it runs and re-executes
+// them on a companion machine when its trace is read (rr's record-inputs, replay-to-inspect).
+
+import { type TraceLog, viewReader } from '@ntmm/trace'
+import type { Kernel } from './kernel.js'
+import {
+  ACCESS_ROW_DATA_BYTES,
+  type MachineCpuAccessEvent,
+  type MachineEvent,
+  WRITE_WORDS_ROW_BYTES,
+} from './machineTrace.js'
+
+/**
+ * The data of the write recorded as the nt.cpuAccess at `seq`: bytes 0 to 7 from the access row,
+ * the rest from the nt.cpuWriteWords rows after it (or, in a machine-trace version 2 trace, all
+ * of them from the nt.cpuWriteData after it). Bytes a damaged trace lacks read as zeros.
+ */
+export function writeDataOf(log: TraceLog<MachineEvent>, seq: number): Uint8Array {
+  return writeDataFrom(log, seq, log.view(seq) as Readonly<MachineCpuAccessEvent>)
+}
+
+/** {@link writeDataOf} for the access row `access` (the event at `seq`, maybe a reused view). */
+function writeDataFrom(
+  log: TraceLog<MachineEvent>,
+  seq: number,
+  access: Readonly<MachineCpuAccessEvent>,
+): Uint8Array {
+  const data = new Uint8Array(access.length)
+  const putWord = (offset: number, word: number) => {
+    for (let index = 0; index < 4 && offset + index < data.length; index++)
+      data[offset + index] = (word >>> (8 * index)) & 0xff
+  }
+  putWord(0, access.value)
+  putWord(4, access.valueHigh)
+  if (data.length <= ACCESS_ROW_DATA_BYTES) return data
+  const next = log.view(seq + 1)
+  if (next?.type === 'nt.cpuWriteData') {
+    data.set(next.bytes.slice(0, data.length))
+    return data
+  }
+  let row = seq + 1
+  for (let offset = ACCESS_ROW_DATA_BYTES; offset < data.length; offset += WRITE_WORDS_ROW_BYTES, row++) {
+    const words = log.view(row)
+    if (words?.type !== 'nt.cpuWriteWords' || log.causeOf(row) !== seq) break
+    putWord(offset, words.w0)
+    putWord(offset + 4, words.w1)
+    putWord(offset + 8, words.w2)
+    putWord(offset + 12, words.w3)
+  }
+  return data
+}
+
+/** The arguments of a recorded system call, in the service's parameter order. */
+function argumentList(args: Readonly<Record<string, unknown>>): unknown[] {
+  return Object.entries(args).map(([key, value]) =>
+    key === 'data' && Array.isArray(value) ? Uint8Array.from(value as number[]) : value,
+  )
+}
+
+/**
+ * Re-executes the inputs among events `[from, to)` of `log` on `kernel` (uncaused events; the
+ * others are what inputs cause, which `kernel` derives itself). Returns how many inputs ran.
+ */
+export function replayInputs(log: TraceLog<MachineEvent>, from: number, to: number, kernel: Kernel): number {
+  const read = viewReader(log)
+  let inputs = 0
+  for (let seq = from; seq < to; seq++) {
+    if (log.causeOf(seq) !== undefined) continue
+    try {
+      if (replayInput(log, seq, read(seq), kernel)) inputs++
+    } catch {
+      // The recorded run threw at this input too (a machine too small for another process): the
+      // caller saw that error then; the machine is left as it was left then.
+    }
+  }
+  return inputs
+}
+
+/** Re-executes `event` (at `seq` of `log`) on `kernel` if it is an input; false if it is not. */
+function replayInput(
+  log: TraceLog<MachineEvent>,
+  seq: number,
+  event: Readonly<MachineEvent>,
+  kernel: Kernel,
+): boolean {
+  switch (event.type) {
+    case 'nt.processCreated':
+      kernel.createProcess({ name: event.name })
+      return true
+    case 'nt.processTerminated':
+      kernel.terminateProcess(event.pid)
+      return true
+    case 'nt.syscallEntered': {
+      const syscalls = kernel.syscalls(event.pid) as unknown as Record<
+        string,
+        (...args: unknown[]) => unknown
+      >
+      syscalls[event.service]?.(...argumentList(event.arguments))
+      return true
+    }
+    case 'nt.cpuAccess': {
+      const access = event as Readonly<MachineCpuAccessEvent>
+      const cpu = kernel.cpu(access.pid)
+      if (access.access === 0) cpu.read(access.address, access.length)
+      else if (access.access === 8) cpu.execute(access.address)
+      else cpu.write(access.address, writeDataFrom(log, seq, access))
+      return true
+    }
+    case 'nt.debugInput': {
+      const debug = kernel.debug
+      if (event.call === 'writePte')
+        debug.writePte(event.pid, event.address, { low: event.low, high: event.high })
+      else if (event.call === 'invlpg') debug.invlpg(event.pid, event.address)
+      else if (event.call === 'noteAccess') debug.noteAccess(event.pid, event.address)
+      else debug.setFutureReferences(event.pid, event.addresses)
+      return true
+    }
+    case 'nt.lastErrorChanged':
+      // SetLastError outside a system call (the Win32 layer after a failed call, or the caller).
+      kernel.win32(event.pid).SetLastError(event.value)
+      return true
+    default:
+      return false
+  }
+}
