@@ -33,7 +33,7 @@ import { MachineHistory } from './machineHistory.js'
 import type { MachineExportOptions } from './machinePerfetto.js'
 import type { SaveTraceOptions, SaveTraceResult } from './machineTraceFile.js'
 import { ObjectManager } from './objectManager.js'
-import { replayInputs } from './replayInputs.js'
+import { MachineInputs } from './machineInputs.js'
 import type { ServiceContext } from './serviceContext.js'
 import { createSyscalls, type NtSyscalls, type SyscallTracer } from './syscalls.js'
 import { type Arch, type UserAddressLimits, userAddressLimits } from './userAddressLimits.js'
@@ -156,10 +156,8 @@ export class Kernel {
   #debug: KernelDebug | undefined
   readonly #onEvent: ((record: KernelEventRecord) => void) | undefined
   readonly #recorder: MachineRecorder | undefined
-  /** Deferred recording: the inputs not yet re-executed (uncaused events only, see replayInputs.ts). */
-  #inputs: MachineRecorder | undefined
-  /** Ways of each TLB level (for a new input recorder). */
-  readonly #ways: readonly number[]
+  /** Deferred recording: the inputs not yet re-executed (see machineInputs.ts). */
+  #inputs: MachineInputs | undefined
   /** Deferred recording: the machine the inputs are re-executed on, recording every event. */
   #companion: Kernel | undefined
   /** Deferred recording: true while the companion re-executes (its appends read its log). */
@@ -203,9 +201,7 @@ export class Kernel {
       : eager
         ? new MachineRecorder(undefined, ways)
         : undefined
-    this.#ways = ways
-    this.#inputs =
-      record !== undefined && !eager && !restored?.log ? new MachineRecorder(undefined, ways) : undefined
+    this.#inputs = record !== undefined && !eager && !restored?.log ? new MachineInputs() : undefined
     if (this.#onEvent || this.#recorder) {
       const recordEvent = (event: { readonly type: string }) => this.#record(event)
       this.ob.setRecorder(recordEvent)
@@ -228,8 +224,10 @@ export class Kernel {
     }
     // The input recorder is replaced after each catch-up: look it up on each call.
     this.#inputTracer = this.#inputs && {
-      enter: (pid, service, args) =>
-        this.#inputs?.record({ type: 'nt.syscallEntered', pid, service, arguments: args }, NONE) ?? NONE,
+      enter: (pid, service, args) => {
+        this.#inputs?.other({ type: 'nt.syscallEntered', pid, service, arguments: args })
+        return NONE
+      },
       leave: () => {},
     }
   }
@@ -293,7 +291,7 @@ export class Kernel {
   #emitKernel(event: KernelEvent): number | undefined {
     const seq = this.#tracing ? this.#record(event) : undefined
     // Deferred recording: the kernel events that no recorded input causes are inputs themselves.
-    if (this.#inputs !== undefined && event.type !== 'nt.writeWatchChanged') this.#inputs.record(event, NONE)
+    if (this.#inputs !== undefined && event.type !== 'nt.writeWatchChanged') this.#inputs.other(event)
     applyKernelEvent(this.#state, event)
     return seq
   }
@@ -326,15 +324,14 @@ export class Kernel {
    * machine. Called by every read of its log, including its own appends while it replays.
    */
   #catchUp(): void {
-    const inputs = (this.#inputs as MachineRecorder).log
-    const end = inputs.length
-    if (end === 0 || this.#replaying) return
+    const inputs = this.#inputs as MachineInputs
+    if (inputs.size === 0 || this.#replaying) return
     this.#replaying = true
+    // Replayed inputs are in the companion's trace from now on: only the ones to come are kept.
+    this.#inputs = new MachineInputs()
     try {
-      replayInputs(inputs, 0, end, this.#companion as Kernel)
+      inputs.replay(this.#companion as Kernel)
     } finally {
-      // Replayed inputs are in the companion's trace now: only the ones to come are kept.
-      this.#inputs = new MachineRecorder(undefined, this.#ways)
       this.#replaying = false
     }
   }
@@ -494,7 +491,7 @@ export class Kernel {
     if (this.viewOf !== undefined) this.#refuse(`debug.${call.call}`)
     this.#live(pid)
     const seq = this.#tracing ? this.#record({ type: 'nt.debugInput', pid, ...call }) : undefined
-    this.#inputs?.record({ type: 'nt.debugInput', pid, ...call }, NONE)
+    this.#inputs?.other({ type: 'nt.debugInput', pid, ...call })
     if (seq !== undefined) this.#causes.push(seq)
     try {
       return run()
@@ -682,15 +679,15 @@ export class Kernel {
       const inputs = this.#inputs
       if (inputs !== undefined) {
         // Deferred recording: the access and its data are the input; what it does is re-derived.
-        const seq = inputs.access(
+        inputs.access(
           pid,
           access === 'read' ? READ_CODE : access === 'write' ? WRITE_CODE : EXECUTE_CODE,
           address,
           length,
           data === undefined ? 0 : toLittleEndian(data, 0, 4),
           data !== undefined && data.length > 4 ? toLittleEndian(data, 4, 4) : 0,
+          data,
         )
-        if (data !== undefined && data.length > 8) inputs.writeData(data, seq)
         return run()
       }
       const recorder = this.#recorder

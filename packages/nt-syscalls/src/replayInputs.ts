@@ -71,8 +71,21 @@ export function replayInputs(log: TraceLog<MachineEvent>, from: number, to: numb
   let inputs = 0
   for (let seq = from; seq < to; seq++) {
     if (log.causeOf(seq) !== undefined) continue
+    const event = read(seq)
     try {
-      if (replayInput(log, seq, read(seq), kernel)) inputs++
+      if (event.type === 'nt.cpuAccess') {
+        const access = event as Readonly<MachineCpuAccessEvent>
+        inputs++
+        const write = access.access !== 0 && access.access !== 8
+        runAccess(
+          kernel,
+          access.pid,
+          access.access,
+          access.address,
+          access.length,
+          write ? writeDataFrom(log, seq, access) : undefined,
+        )
+      } else if (replayInput(event, kernel)) inputs++
     } catch {
       // The recorded run threw at this input too (a machine too small for another process): the
       // caller saw that error then; the machine is left as it was left then.
@@ -81,13 +94,26 @@ export function replayInputs(log: TraceLog<MachineEvent>, from: number, to: numb
   return inputs
 }
 
-/** Re-executes `event` (at `seq` of `log`) on `kernel` if it is an input; false if it is not. */
-function replayInput(
-  log: TraceLog<MachineEvent>,
-  seq: number,
-  event: Readonly<MachineEvent>,
+/** Re-executes one memory access (`kind` an ACCESS_CODE; `data` the bytes of a write). */
+export function runAccess(
   kernel: Kernel,
-): boolean {
+  pid: number,
+  kind: number,
+  address: number,
+  length: number,
+  data: Uint8Array | undefined,
+): void {
+  const cpu = kernel.cpu(pid)
+  if (kind === 0) cpu.read(address, length)
+  else if (kind === 8) cpu.execute(address)
+  else cpu.write(address, data as Uint8Array)
+}
+
+/**
+ * Re-executes `event` on `kernel` if it is an input other than a memory access (those need their
+ * data, see {@link runAccess}); false if it is not such an input.
+ */
+export function replayInput(event: Readonly<MachineEvent>, kernel: Kernel): boolean {
   switch (event.type) {
     case 'nt.processCreated':
       kernel.createProcess({ name: event.name })
@@ -101,14 +127,6 @@ function replayInput(
         (...args: unknown[]) => unknown
       >
       syscalls[event.service]?.(...argumentList(event.arguments))
-      return true
-    }
-    case 'nt.cpuAccess': {
-      const access = event as Readonly<MachineCpuAccessEvent>
-      const cpu = kernel.cpu(access.pid)
-      if (access.access === 0) cpu.read(access.address, access.length)
-      else if (access.access === 8) cpu.execute(access.address)
-      else cpu.write(access.address, writeDataFrom(log, seq, access))
       return true
     }
     case 'nt.debugInput': {

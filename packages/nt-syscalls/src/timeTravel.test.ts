@@ -488,6 +488,39 @@ describe('time travel', () => {
       expect(firstDivergentEvent(eager.trace, deferred.trace)).toBeUndefined()
     })
 
+    it('re-executes debug inputs (PTE rewrite, INVLPG, noted accesses, future references) like eager recording', () => {
+      const traceOf = (record: true | 'eager') => {
+        const kernel = createKernel({ record, replacementPolicy: 'opt', physicalMemory: 32 * 4096 })
+        const { pid } = kernel.createProcess()
+        const base = kernel
+          .syscalls(pid)
+          .NtAllocateVirtualMemory(
+            NtCurrentProcess,
+            0,
+            0,
+            0x10000,
+            MEM_RESERVE | MEM_COMMIT,
+            PAGE_READWRITE,
+          ).baseAddress
+        const cpu = kernel.cpu(pid)
+        kernel.debug.setFutureReferences(pid, [base, base + 0x1000, base])
+        cpu.write(base, [7])
+        kernel.debug.noteAccess(pid, base + 0x1000)
+        const pte = kernel.debug.readPte(pid, base)!
+        kernel.debug.writePte(pid, base, { low: pte.low & ~2, high: pte.high })
+        cpu.write(base + 4, [8])
+        kernel.debug.invlpg(pid, base)
+        cpu.write(base + 8, [9])
+        return kernel.trace!
+      }
+      const eager = traceOf('eager')
+      const deferred = traceOf(true)
+      const types = Array.from({ length: eager.length }, (_, seq) => eager.typeAt(seq))
+      expect(types.filter((type) => type === 'nt.debugInput')).toHaveLength(4)
+      expect(deferred.length).toBe(eager.length)
+      expect(firstDivergentEvent(eager, deferred)).toBeUndefined()
+    })
+
     it('records Win32 SetLastError calls as inputs, so a replay sets the same last error', () => {
       const kernel = createKernel({ record: true })
       const { pid } = kernel.createProcess()

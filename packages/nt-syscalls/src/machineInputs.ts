@@ -1,0 +1,145 @@
+// The inputs of a deferred recording (createKernel({ record: true })): what a machine is given
+// while it runs, kept in the order it was given, so that a companion machine of the same
+// configuration re-executes them and records every event when the trace is read (rr's record
+// and replay; see replayInputs.ts for why the inputs determine the trace). Memory accesses, the
+// bulk of them, are rows of typed arrays (no object, no log index, no cause cell: 25 bytes); the
+// rest (process creation and termination, system calls with their arguments, debug calls, Win32
+// last-error changes) are kept as the events eager recording stores for them.
+
+import type { Kernel } from './kernel.js'
+import type { MachineEvent } from './machineTrace.js'
+import { replayInput, runAccess } from './replayInputs.js'
+
+const ROWS = 1 << 16
+const ROW_MASK = ROWS - 1
+const ROW_BITS = 16
+
+/** One chunk of access rows. */
+class AccessRows {
+  readonly pid = new Uint32Array(ROWS)
+  readonly kind = new Uint8Array(ROWS)
+  readonly address = new Float64Array(ROWS)
+  readonly length = new Uint32Array(ROWS)
+  /** Bytes 0–3 and 4–7 of a write's data, little-endian. */
+  readonly low = new Uint32Array(ROWS)
+  readonly high = new Uint32Array(ROWS)
+}
+
+/** An input other than a memory access, with the number of accesses given before it. */
+interface OtherInput {
+  readonly after: number
+  readonly event: MachineEvent
+}
+
+/** The inputs of a machine since its trace was last brought up to date. */
+export class MachineInputs {
+  readonly #chunks: AccessRows[] = []
+  #rows: AccessRows | undefined
+  /** Next row in `#rows` (ROWS when a new chunk is needed). */
+  #at = ROWS
+  readonly #others: OtherInput[] = []
+  /** The whole data of each write longer than 8 bytes, by access index. */
+  readonly #longWrites = new Map<number, Uint8Array>()
+
+  /** Number of memory accesses given so far. */
+  get accesses(): number {
+    return this.#chunks.length === 0 ? 0 : (this.#chunks.length - 1) * ROWS + this.#at
+  }
+
+  /** Number of inputs given so far. */
+  get size(): number {
+    return this.accesses + this.#others.length
+  }
+
+  /**
+   * A memory access (`kind` an ACCESS_CODE); `low`/`high` are bytes 0–7 of a write's data, and
+   * `data` (copied) the whole of a write longer than 8 bytes.
+   */
+  access(
+    pid: number,
+    kind: number,
+    address: number,
+    length: number,
+    low: number,
+    high: number,
+    data: ArrayLike<number> | undefined,
+  ): void {
+    let at = this.#at
+    if (at === ROWS) at = this.#grow()
+    const rows = this.#rows as AccessRows
+    rows.pid[at] = pid
+    rows.kind[at] = kind
+    rows.address[at] = address
+    rows.length[at] = length
+    rows.low[at] = low
+    rows.high[at] = high
+    this.#at = at + 1
+    if (data !== undefined && data.length > 8) this.#longWrites.set(this.accesses - 1, Uint8Array.from(data))
+  }
+
+  /** An input other than a memory access (its event, as eager recording stores it). */
+  other(event: MachineEvent): void {
+    this.#others.push({ after: this.accesses, event })
+  }
+
+  #grow(): number {
+    const rows = new AccessRows()
+    this.#chunks.push(rows)
+    this.#rows = rows
+    return 0
+  }
+
+  /**
+   * Re-executes every input, in the order given, on `kernel` (a machine of the same configuration
+   * in the state this one was in before the first of them). An input whose live call threw
+   * throws again there and is passed over: the caller saw that error when it happened.
+   */
+  replay(kernel: Kernel): void {
+    const others = this.#others
+    const total = this.accesses
+    // Writes of up to 8 bytes: the data rebuilt in a buffer of its length, reused (the machine
+    // copies what it is given).
+    const buffers = Array.from({ length: 9 }, (_, length) => new Uint8Array(length))
+    let other = 0
+    let low = 0
+    let high = 0
+    let index = 0
+    const data = (length: number): Uint8Array => {
+      const long = length > 8 ? this.#longWrites.get(index) : undefined
+      if (long !== undefined) return long
+      const bytes = buffers[length] as Uint8Array
+      for (let byte = 0; byte < length; byte++)
+        bytes[byte] = ((byte < 4 ? low : high) >>> (8 * (byte & 3))) & 0xff
+      return bytes
+    }
+    for (; index <= total; index++) {
+      while (other < others.length && (others[other] as OtherInput).after === index) {
+        try {
+          replayInput((others[other] as OtherInput).event, kernel)
+        } catch {
+          // Thrown live too (see above).
+        }
+        other++
+      }
+      if (index === total) break
+      const rows = this.#chunks[index >>> ROW_BITS] as AccessRows
+      const row = index & ROW_MASK
+      const kind = rows.kind[row] as number
+      const length = rows.length[row] as number
+      low = rows.low[row] as number
+      high = rows.high[row] as number
+      try {
+        runAccess(
+          kernel,
+          rows.pid[row] as number,
+          kind,
+          rows.address[row] as number,
+          length,
+          kind === 0 || kind === 8 ? undefined : data(length),
+        )
+      } catch {
+        // Thrown live too (see above).
+      }
+    }
+  }
+}
