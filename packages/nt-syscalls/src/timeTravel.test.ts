@@ -536,6 +536,16 @@ describe('time travel', () => {
           .GetLastError(),
       ).toBe(87)
     })
+
+    it('the determinism check re-executes SetLastError calls made outside a system call', async () => {
+      const kernel = createKernel({ record: 'eager' })
+      const { pid } = kernel.createProcess()
+      kernel.win32(pid).SetLastError(87)
+      const path = join(directory, 'last-error.jsonl')
+      await kernel.saveTrace(path, { format: 'jsonl' })
+      const { determinism } = await loadKernel(path, { verify: true })
+      expect(determinism).toEqual({ ok: true, events: kernel.eventCount, inputs: 2 })
+    })
   })
 })
 
