@@ -78,7 +78,9 @@ export interface KernelOptions {
    *   read of the trace (`trace`, `eventCount`, `at`, `timeline`, `history`, `saveTrace`,
    *   `exportTrace`) re-executes the inputs not yet replayed on a companion machine of the same
    *   configuration, which records every event. The same trace, event for event, as `'eager'`;
-   *   running costs less, the first read more (rr's record-and-replay).
+   *   running costs less, the first read more (rr's record-and-replay). Inputs are what goes
+   *   through this Kernel's API (processes, `syscalls`, `win32`, `cpu`, `debug`); a change made
+   *   straight through `kernel.mm` is not one and would not be in a deferred trace.
    * - `'eager'`: record every event as it happens (always so with an `onEvent` hook). Best when
    *   the trace is read as it grows or written out at the end anyway.
    */
