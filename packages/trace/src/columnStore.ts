@@ -13,8 +13,6 @@ const FIRST_CHUNK_CAPACITY = 256
 /** Any typed array a column chunk may be. */
 export type ColumnArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array
 
-type ColumnConstructor = new (length: number) => ColumnArray
-
 export const COLUMN_CONSTRUCTORS: Readonly<Record<NumericFieldType, ColumnConstructor>> = {
   u8: Uint8Array,
   u16: Uint16Array,
@@ -57,63 +55,93 @@ export function fitsField(type: NumericFieldType, value: unknown): value is numb
   return (type === 'f64' || Number.isInteger(value)) && value >= low && value <= high
 }
 
+/** A typed-array constructor a column is made of (fresh arrays and views of a buffer). */
+export interface ColumnConstructor<A extends ColumnArray = ColumnArray> {
+  new (length: number): A
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): A
+  readonly BYTES_PER_ELEMENT: number
+}
+
 /**
  * A growable column of one element type, chunked. `chunks[c]` holds rows
  * `[c * CHUNK_SIZE, (c + 1) * CHUNK_SIZE)`; only the last chunk may be partly filled.
+ *
+ * Chunks reserved together are views of one buffer, and `spans[c]` is then a view of that buffer
+ * from chunk `c` to its end: an appender writes a reserved stretch through it without stopping
+ * at each chunk's end (a stop is a call in the producer's loop, which costs it more than the
+ * stop itself: measured, 2.0× → 1.8× a bare Int32Array loop).
  */
 export class ChunkedColumn<A extends ColumnArray = ColumnArray> {
   readonly chunks: A[] = []
+  /** Per chunk reserved with later ones: a view from its first row to the reservation's end. */
+  readonly spans: (A | undefined)[] = []
   /** The chunk rows are appended to, and its first row. */
   current: A
   base = 0
-  private readonly make: (length: number) => A
+  private readonly Make: ColumnConstructor<A>
 
-  constructor(make: (length: number) => A) {
-    this.make = make
-    this.current = make(FIRST_CHUNK_CAPACITY)
+  constructor(Make: ColumnConstructor<A>) {
+    this.Make = Make
+    this.current = new Make(FIRST_CHUNK_CAPACITY)
     this.chunks.push(this.current)
   }
 
-  /** Makes room for row `row` (which must be the next row to append); returns its chunk offset. */
+  /**
+   * Makes room for row `row` (the next row to append: at most the end of the stretch the current
+   * chunk's span covers); returns its offset in its chunk, which becomes the current one.
+   */
   grow(row: number): number {
     const offset = row - this.base
     if (offset < this.current.length) return offset
     if (this.current.length < CHUNK_SIZE) {
-      const bigger = this.make(Math.min(CHUNK_SIZE, this.current.length * 2))
+      const bigger = new this.Make(Math.min(CHUNK_SIZE, this.current.length * 2))
       bigger.set(this.current)
       this.current = bigger
       this.chunks[this.chunks.length - 1] = bigger
       return offset
     }
-    this.base += CHUNK_SIZE
-    const next = (this.base >>> CHUNK_BITS) as number
+    const next = row >>> CHUNK_BITS
+    this.base = next << CHUNK_BITS
     const reserved = this.chunks[next]
     if (reserved !== undefined) {
       this.current = reserved
-      return 0
+      return row - this.base
     }
-    this.current = this.make(CHUNK_SIZE)
+    if (next !== this.chunks.length) throw new RangeError(`row ${row} skips chunks of the column`)
+    this.current = new this.Make(CHUNK_SIZE)
     this.chunks.push(this.current)
-    return 0
+    return row - this.base
+  }
+
+  /** Where rows from the current chunk on may be written: its span, or the chunk itself. */
+  writable(): A {
+    return this.spans[this.base >>> CHUNK_BITS] ?? this.current
   }
 
   /**
-   * Allocates (and touches, so the operating system maps the pages now rather than on the
-   * append path) every chunk up to `rows` rows.
+   * Allocates every chunk up to `rows` rows, as views of one buffer (touched, so the operating
+   * system maps the pages now rather than on the append path), with their spans.
    */
   reserve(rows: number): void {
     if (rows <= this.base + this.current.length) return
-    if (this.current.length < CHUNK_SIZE) {
-      const full = this.make(CHUNK_SIZE)
-      full.set(this.current)
-      full.fill(0, this.current.length)
-      this.current = full
-      this.chunks[this.chunks.length - 1] = full
-    }
-    while (this.chunks.length * CHUNK_SIZE < rows) {
-      const chunk = this.make(CHUNK_SIZE)
-      chunk.fill(0)
-      this.chunks.push(chunk)
+    const current = this.base >>> CHUNK_BITS
+    // A partly grown current chunk moves into the new buffer; later chunks are added after it.
+    const start = this.current.length < CHUNK_SIZE ? current : this.chunks.length
+    const end = Math.ceil(rows / CHUNK_SIZE)
+    if (start >= end) return
+    const count = end - start
+    const bytes = this.Make.BYTES_PER_ELEMENT
+    const buffer = new ArrayBuffer(count * CHUNK_SIZE * bytes)
+    new Uint8Array(buffer).fill(0)
+    for (let index = 0; index < count; index++) {
+      const offset = index * CHUNK_SIZE * bytes
+      const chunk = new this.Make(buffer, offset, CHUNK_SIZE)
+      if (start + index === current && this.current.length < CHUNK_SIZE) {
+        chunk.set(this.current)
+        this.current = chunk
+      }
+      this.chunks[start + index] = chunk
+      this.spans[start + index] = new this.Make(buffer, offset, (count - index) * CHUNK_SIZE)
     }
   }
 

@@ -241,6 +241,80 @@ describe('kindAppender', () => {
     expect(log.runs.count).toBeLessThan(3 + (total - CHUNK_SIZE - 500) / 2)
   })
 
+  it('writes reserved stretches through their spans past row and seq chunk ends, with reads, causes, other kinds and more reservations in between', () => {
+    const block = fc.record({
+      type: fc.constantFrom<HighType>('a.three', 'a.three', 'a.wide', 'a.none'),
+      count: fc.integer({ min: 1, max: 40_000 }),
+      causeEvery: fc.constantFrom(0, 1, 7, 5000),
+      reserve: fc.constantFrom(0, 0, 30_000, 150_000),
+      read: fc.boolean(),
+    })
+    fc.assert(
+      fc.property(fc.array(block, { minLength: 1, maxLength: 8 }), (blocks) => {
+        const log = new TraceLog(schema)
+        const expected: Expected[] = []
+        for (const item of blocks) {
+          if (item.reserve > 0)
+            log.reserve({
+              events: expected.length + item.reserve,
+              rows: { 'a.three': item.reserve, 'a.wide': item.reserve / 2 },
+            })
+          const appender = log.appender(item.type)
+          for (let index = 0; index < item.count; index++) {
+            const seq = expected.length
+            const event = eventFor(item.type, seq)
+            const cause = item.causeEvery > 0 && seq > 0 && seq % item.causeEvery === 0 ? seq - 1 : undefined
+            expect(
+              cause === undefined
+                ? appender.append(...fieldValues(event))
+                : appender.append(...fieldValues(event), cause),
+            ).toBe(seq)
+            expected.push({ event, cause })
+            // A read in the middle takes the open run back from the appender.
+            if (item.read && index === item.count >> 1) expect(log.at(seq)).toEqual(event)
+          }
+        }
+        expect(log.length).toBe(expected.length)
+        for (let seq = 0; seq < expected.length; seq += 97) {
+          const { event, cause } = expected[seq] as Expected
+          expect(log.at(seq)).toEqual(event)
+          expect(log.causeOf(seq)).toBe(cause)
+        }
+        // Around every chunk end, by seq; and everything through a replay.
+        for (let seq = CHUNK_SIZE - 2; seq < expected.length; seq += CHUNK_SIZE)
+          for (const at of [seq, seq + 1, seq + 2, seq + 3].filter((at) => at < expected.length))
+            expect(log.at(at)).toEqual((expected[at] as Expected).event)
+        const replayed = replayAll(log, true)
+        expect(replayed.length).toBe(expected.length)
+        expect(
+          replayed.findIndex(
+            (event, seq) => JSON.stringify(event) !== JSON.stringify((expected[seq] as Expected).event),
+          ),
+        ).toBe(-1)
+      }),
+      { numRuns: 8 },
+    )
+  })
+
+  it('shares generated appender classes between schemas of one shape only', () => {
+    const same = defineSchema<Event>({
+      kinds: {
+        'a.three': { volume: 'high', fields: { x: 'u32', y: 'u16', z: 'u8' } },
+        'a.wide': { volume: 'high', fields: { w: 'f64' } },
+        'a.none': { volume: 'high', fields: {} },
+        'a.note': { volume: 'low', schema: v.object({ type: v.literal('a.note'), text: v.string() }) },
+      },
+    })
+    const other = defineSchema<Extract<Event, { type: 'a.three' }>>({
+      kinds: { 'a.three': { volume: 'high', fields: { x: 'u32', y: 'u16', z: 'u8' } } },
+    })
+    const classOf = (log: TraceLog<TraceEventBase>) => Object.getPrototypeOf(log.appender('a.three'))
+    const first = classOf(new TraceLog(schema) as unknown as TraceLog<TraceEventBase>)
+    expect(classOf(new TraceLog(schema) as unknown as TraceLog<TraceEventBase>)).toBe(first)
+    expect(classOf(new TraceLog(same) as unknown as TraceLog<TraceEventBase>)).toBe(first)
+    expect(classOf(new TraceLog(other) as unknown as TraceLog<TraceEventBase>)).not.toBe(first)
+  })
+
   it('appendFrom (how the binary reader appends) appends what append appends, generated or generic', () => {
     const columns = [Float64Array.of(7, 4_000_000_000), Float64Array.of(9, 65535), Float64Array.of(1, 255)]
     for (const generic of [false, true]) {

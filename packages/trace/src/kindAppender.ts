@@ -4,7 +4,8 @@
 // - One appender object per kind, `append` a method on its class: the call site sees one
 //   function (a closure per log made TurboFan deopt with "wrong call target" each time a new
 //   log handed out a new closure) and TurboFan inlines it into the producer's loop.
-// - A class generated per field signature (`new Function`, cached by the kind's field types), so
+// - A class generated per field signature (`new Function`, cached by the schema and the kind's
+//   field types), so
 //   every typed-array store in `append` sees one element kind: shared code would see Uint32Array
 //   here and Float64Array there and pay a polymorphic dispatch per store (measured +15-60%).
 //   The field arrays are typed from their first assignment (no placeholder of another type), so
@@ -27,7 +28,7 @@
 // - The slow path lives in one `AppenderState` class shared by all kinds, so it stays
 //   monomorphic when kinds alternate; the cursor stays in the generated class, one load closer
 //   to the stores.
-import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, type ChunkedColumn, type ColumnArray } from './columnStore.js'
+import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, type ColumnArray } from './columnStore.js'
 import type { KindStore, TraceLog } from './traceLog.js'
 import type { TraceEventBase } from './traceSchema.js'
 
@@ -83,6 +84,11 @@ export class AppenderState {
   seqDelta = 0
   /** In a dense chunk: the end of the row chunk (0 outside dense chunks), copied by the appender. */
   rowStop = 0
+  /**
+   * Where the appender writes, one array per field, from row `rowBase` on: the current row
+   * chunks, or the spans of a reserved stretch (see ChunkedColumn.spans).
+   */
+  arrays: ColumnArray[] = []
   readonly kindId: number
   readonly log: TraceLog<TraceEventBase>
   readonly store: KindStore
@@ -131,9 +137,11 @@ export class AppenderState {
     const next = store.grow()
     const first = store.columns[0]
     this.rowBase = first === undefined ? store.rowCount : first.base
-    const rowsLeft = first === undefined ? ROWS_PER_CHUNK : first.current.length - next
-    const seqsLeft = ROWS_PER_CHUNK - (seq & SEQ_MASK)
-    this.stop = next + Math.min(rowsLeft, seqsLeft)
+    this.arrays = store.writableArrays()
+    // The run goes on past seq chunk ends (setCause changes cause chunks itself, and a run may
+    // span seq chunks): it stops where its arrays end, or after a chunk for a kind without fields.
+    const rowsLeft = first === undefined ? ROWS_PER_CHUNK : (this.arrays[0] as ColumnArray).length - next
+    this.stop = next + rowsLeft
     this.seqDelta = seq - next
     this.causeBase = seq - (seq & SEQ_MASK)
     this.causeCells = log.causes[seq >>> SEQ_BITS]
@@ -158,7 +166,8 @@ export class AppenderState {
     const next = store.grow()
     const first = store.columns[0]
     this.rowBase = first === undefined ? store.rowCount : first.base
-    this.rowStop = first === undefined ? 0x7fffffff : first.current.length
+    this.arrays = store.writableArrays()
+    this.rowStop = first === undefined ? 0x7fffffff : (this.arrays[0] as ColumnArray).length
     const offset = seq - dense.base
     dense.kinds[offset] = this.kindId
     dense.rows[offset] = store.rowCount
@@ -385,9 +394,9 @@ export class GenericAppender extends AppenderBase implements RowAppender, Append
     }
     const seq = at + this.seqDelta
     if (cause !== -1) state.setCause(seq, cause)
-    const columns = state.store.columns
+    const arrays = state.arrays
     for (let index = 0; index < fieldCount; index++) {
-      ;(columns[index] as ChunkedColumn).current[at] = valuesThenCause[index] ?? 0
+      ;(arrays[index] as ColumnArray)[at] = valuesThenCause[index] ?? 0
     }
     this.at = at + 1
     return seq
@@ -412,10 +421,10 @@ function appenderSource(fieldCount: number): string {
   const values = Array.from({ length: fieldCount }, (_, index) => `v${index}`)
   const args = [...values, 'cause'].join(', ')
   const stores = values.map((value, index) => `this.c${index}[at] = ${value}`).join('\n    ')
-  const loads = values.map((_, index) => `this.c${index} = columns[${index}].current`).join('\n      ')
+  const loads = values.map((_, index) => `this.c${index} = arrays[${index}]`).join('\n      ')
   // On a switch of kind the chunks are usually the ones already loaded (the columns of a kind
   // always change chunk together, so the first column tells).
-  const reload = fieldCount === 0 ? '' : `if (columns[0].current !== this.c0) {\n      ${loads}\n    }`
+  const reload = fieldCount === 0 ? '' : `if (arrays[0] !== this.c0) {\n      ${loads}\n    }`
   return `return class extends Base {
   append(${[...values, 'cause = -1'].join(', ')}) {
     const at = this.at
@@ -454,7 +463,7 @@ function appenderSource(fieldCount: number): string {
     this.seqDelta = state.seqDelta
     this.rowStop = state.rowStop
     this.rowBase = state.rowBase
-    const columns = state.store.columns
+    const arrays = state.arrays
     ${reload}
     const seq = at + this.seqDelta
     if (cause !== -1) state.setCause(seq, cause)
@@ -465,15 +474,25 @@ function appenderSource(fieldCount: number): string {
 }`
 }
 
-/** Generated classes by field signature ('u32,u16,u8'). */
+/**
+ * Generated classes per schema shape, by field signature ('u32,u16,u8'). Logs of one schema share
+ * them (a producer loop sees one class whichever log it appends to); producers of schemas of
+ * different shapes do not share type feedback (measured: where another schema's producer
+ * alternated kinds through the same signature, TurboFan compiled the dense branch into this
+ * producer's single-kind loop, 1.8× → 2.4× a bare Int32Array loop). Keyed by the shape (its
+ * kinds and field types), not the schema object: decoders build a schema per file read.
+ */
 const generated = new Map<string, AppenderClass>()
 /** False once `new Function` was refused (then every kind uses {@link GenericAppender}). */
 let codeGeneration = true
 
-/** The appender class for a kind with these field types (generated once per signature). */
-export function appenderClass(fieldTypes: readonly string[]): AppenderClass {
-  const signature = fieldTypes.join(',')
-  const known = generated.get(signature)
+/**
+ * The appender class for a kind with these field types in a schema of shape `shape` (generated
+ * once per shape and signature).
+ */
+export function appenderClass(shape: string, fieldTypes: readonly string[]): AppenderClass {
+  const key = `${shape}|${fieldTypes.join(',')}`
+  const known = generated.get(key)
   if (known !== undefined) return known
   if (codeGeneration) {
     try {
@@ -482,7 +501,7 @@ export function appenderClass(fieldTypes: readonly string[]): AppenderClass {
         base: typeof AppenderBase,
       ) => AppenderClass
       const made = make(AppenderBase)
-      generated.set(signature, made)
+      generated.set(key, made)
       return made
     } catch {
       codeGeneration = false

@@ -78,8 +78,7 @@ export class KindStore {
   constructor(kind: KindInfo) {
     this.kind = kind
     this.columns = kind.fields.map((field) => {
-      const Make = COLUMN_CONSTRUCTORS[field.type]
-      return new ChunkedColumn((length) => new Make(length))
+      return new ChunkedColumn(COLUMN_CONSTRUCTORS[field.type])
     })
     this.refreshChunk(0)
     this.ViewClass = rowViewClass(kind)
@@ -96,6 +95,14 @@ export class KindStore {
     for (const column of this.columns) offset = column.grow(row)
     if (this.columns[0]?.current !== before) this.refreshChunk(row >>> CHUNK_BITS)
     return offset
+  }
+
+  /**
+   * Where an appender may write rows from the current chunk's first row on, one array per field:
+   * the spans of a reserved stretch, else the current chunks (see {@link ChunkedColumn.spans}).
+   */
+  writableArrays(): ColumnArray[] {
+    return this.columns.map((column) => column.writable())
   }
 
   /** Pre-allocates chunks up to `rows` rows. */
@@ -259,7 +266,10 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
     }
     let appender = this.appenders[kind.id]
     if (appender === undefined) {
-      const Appender = appenderClass(kind.fields.map((field) => field.type))
+      const Appender = appenderClass(
+        this.schema.shape,
+        kind.fields.map((field) => field.type),
+      )
       appender = new Appender(this as unknown as TraceLog<TraceEventBase>, store)
       this.appenders[kind.id] = appender
     }

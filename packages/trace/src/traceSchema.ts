@@ -89,9 +89,18 @@ export class TraceSchema<E extends TraceEventBase = TraceEventBase> {
   /** Phantom member carrying the event union for inference; always undefined at run time. */
   declare readonly eventType: E
 
+  /**
+   * @internal The kinds with their field types, as one string: schemas of one shape share their
+   * generated appender classes (see kindAppender.ts).
+   */
+  readonly shape: string
+
   constructor(kinds: readonly KindInfo[]) {
     this.kinds = kinds
     this.byType = new Map(kinds.map((kind) => [kind.type, kind]))
+    this.shape = kinds
+      .map((kind) => `${kind.type}:${kind.fields.map((field) => field.type).join(',')}`)
+      .join(';')
   }
 
   /** The kind declared for `type`, or undefined. */
