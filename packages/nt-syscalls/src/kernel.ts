@@ -679,33 +679,21 @@ export class Kernel {
     ): R => {
       if (this.viewOf !== undefined) this.#refuse(`cpu(${pid}).${access}`)
       const inputs = this.#inputs
+      const recorder = this.#recorder
+      if (inputs === undefined && recorder === undefined && this.#onEvent === undefined) return run()
+      const code = access === 'read' ? READ_CODE : access === 'write' ? WRITE_CODE : EXECUTE_CODE
+      const low = data === undefined ? 0 : toLittleEndian(data, 0, 4)
+      const high = data !== undefined && data.length > 4 ? toLittleEndian(data, 4, 4) : 0
       if (inputs !== undefined) {
         // Deferred recording: the access and its data are the input; what it does is re-derived.
-        inputs.access(
-          pid,
-          access === 'read' ? READ_CODE : access === 'write' ? WRITE_CODE : EXECUTE_CODE,
-          address,
-          length,
-          data === undefined ? 0 : toLittleEndian(data, 0, 4),
-          data !== undefined && data.length > 4 ? toLittleEndian(data, 4, 4) : 0,
-          data,
-        )
+        inputs.access(pid, code, address, length, low, high, data)
         return run()
       }
-      const recorder = this.#recorder
-      if (recorder === undefined && this.#onEvent === undefined) return run()
       const causes = this.#causes
       const depth = causes.length
       let seq: number
       if (recorder !== undefined) {
-        seq = recorder.beginAccess(
-          pid,
-          access === 'read' ? READ_CODE : access === 'write' ? WRITE_CODE : EXECUTE_CODE,
-          address,
-          length,
-          data === undefined ? 0 : toLittleEndian(data, 0, 4),
-          data !== undefined && data.length > 4 ? toLittleEndian(data, 4, 4) : 0,
-        )
+        seq = recorder.beginAccess(pid, code, address, length, low, high)
         const onEvent = this.#onEvent
         if (onEvent !== undefined) {
           onEvent({ seq, cause: undefined, event: { type: 'nt.cpuAccess', pid, access, address, length } })

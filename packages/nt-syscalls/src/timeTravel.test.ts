@@ -192,6 +192,14 @@ function run(
   return { kernel, observations, results, pids, bases, marks }
 }
 
+/** Reserves and commits a 64 KiB block in `pid`; returns its base. */
+function committedBlock(kernel: Kernel, pid: number): number {
+  return kernel
+    .syscalls(pid)
+    .NtAllocateVirtualMemory(NtCurrentProcess, 0, 0, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE)
+    .baseAddress
+}
+
 describe('time travel', () => {
   it('kernel.at(seq) agrees with what the live kernel reported at that moment, in any order, on x86 and x64', () => {
     fc.assert(
@@ -438,16 +446,7 @@ describe('time travel', () => {
       const log = kernel.trace!
       expect(log.length).toBe(0)
       const { pid } = kernel.createProcess({ name: 'late.exe' })
-      const base = kernel
-        .syscalls(pid)
-        .NtAllocateVirtualMemory(
-          NtCurrentProcess,
-          0,
-          0,
-          0x10000,
-          MEM_RESERVE | MEM_COMMIT,
-          PAGE_READWRITE,
-        ).baseAddress
+      const base = committedBlock(kernel, pid)
       const before = log.length
       expect(before).toBeGreaterThan(2)
       expect(kernel.cpu(pid).write(base + 40, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).status).toBe(0)
@@ -492,16 +491,7 @@ describe('time travel', () => {
       const traceOf = (record: true | 'eager') => {
         const kernel = createKernel({ record, replacementPolicy: 'opt', physicalMemory: 32 * 4096 })
         const { pid } = kernel.createProcess()
-        const base = kernel
-          .syscalls(pid)
-          .NtAllocateVirtualMemory(
-            NtCurrentProcess,
-            0,
-            0,
-            0x10000,
-            MEM_RESERVE | MEM_COMMIT,
-            PAGE_READWRITE,
-          ).baseAddress
+        const base = committedBlock(kernel, pid)
         const cpu = kernel.cpu(pid)
         kernel.debug.setFutureReferences(pid, [base, base + 0x1000, base])
         cpu.write(base, [7])
