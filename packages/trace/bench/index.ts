@@ -153,7 +153,11 @@ function isolated(name: string): string {
     env: { ...process.env, NTMM_BENCH_APPEND_ONLY: name },
     encoding: 'utf8',
   })
-  const line = child.stdout.split('\n').find((text) => text.includes(`append ratio appender (${name}) / preallocated Int32Array, in this process`))
+  const line = child.stdout
+    .split('\n')
+    .find((text) =>
+      text.includes(`append ratio appender (${name}) / preallocated Int32Array, in this process`),
+    )
   const value = line?.match(/: ([0-9.]+)$/)?.[1]
   if (child.status !== 0 || value === undefined)
     throw new Error(`isolated append run failed: ${child.stderr}`)
@@ -326,7 +330,11 @@ if (wanted('append')) {
   report('append ns/event: two kinds alternating every event, reserved log', ns(perEvent.alternating), '')
   // The goal is read alone in a fresh process (below): here the same producer loop also appends
   // to a growing log, so its compiled code carries that log's slow paths.
-  report('append ratio appender (reserved) / preallocated Int32Array, in this process', ratio('reserved'), 'info')
+  report(
+    'append ratio appender (reserved) / preallocated Int32Array, in this process',
+    ratio('reserved'),
+    'info',
+  )
   // A growing log also allocates, which no preallocated array does: the allocator's share swings
   // from run to run (the "fresh chunks" line); `reserve` takes it out.
   report('append ratio appender (growing) / untouched preallocated Int32Array', ratio('growing'), 'info')
