@@ -331,10 +331,22 @@ export class Kernel {
     this.#replaying = true
     // Replayed inputs are in the companion's trace from now on: only the ones to come are kept.
     this.#inputs = new MachineInputs()
+    const companion = this.#companion as Kernel
     try {
-      inputs.replay(this.#companion as Kernel)
+      inputs.replay(companion)
     } finally {
       this.#replaying = false
+    }
+    // The companion must now be where this machine is: a cheap look at both (counters, commit,
+    // frame lists, TLB statistics, processes) instead of a trace that is silently wrong.
+    const summary = (kernel: Kernel) =>
+      JSON.stringify([kernel.mm.counters, kernel.mm.mmu.statistics(), kernel.processes()])
+    if (summary(companion) !== summary(this)) {
+      throw new InvariantError(
+        'deferred recording: re-executing the recorded inputs did not bring the machine where it is ' +
+          '(was it changed outside the Kernel API, e.g. through kernel.mm?); record such a run with ' +
+          "createKernel({ record: 'eager' })",
+      )
     }
   }
 

@@ -487,6 +487,23 @@ describe('time travel', () => {
       expect(firstDivergentEvent(eager.trace, deferred.trace)).toBeUndefined()
     })
 
+    it('refuses to show a trace that re-execution cannot reproduce (a change made straight through kernel.mm)', () => {
+      const kernel = createKernel({ record: true })
+      const { pid } = kernel.createProcess()
+      committedBlock(kernel, pid)
+      expect(kernel.trace!.length).toBeGreaterThan(0)
+      // Not an input: the memory manager is changed behind the Kernel's back.
+      const space = kernel.mm.addressSpace(pid)!
+      kernel.mm.createArea(space, {
+        size: 0x10000,
+        type: 'VIRTUAL_MEMORY',
+        protect: PAGE_READWRITE,
+        commit: true,
+      })
+      committedBlock(kernel, pid)
+      expect(() => kernel.trace!.length).toThrow(/outside the Kernel API.*record: 'eager'/)
+    })
+
     it('re-executes debug inputs (PTE rewrite, INVLPG, noted accesses, future references) like eager recording', () => {
       const traceOf = (record: true | 'eager') => {
         const kernel = createKernel({ record, replacementPolicy: 'opt', physicalMemory: 32 * 4096 })
