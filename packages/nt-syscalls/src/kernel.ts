@@ -164,6 +164,8 @@ export class Kernel {
   #companion: Kernel | undefined
   /** Deferred recording: true while the companion re-executes (its appends read its log). */
   #replaying = false
+  /** Deferred recording: why the companion's trace cannot be trusted (set once it went astray). */
+  #diverged: string | undefined
   readonly #checkpointPolicy: CheckpointPolicy | undefined
   #history: MachineHistory | undefined
   #timeline: Timeline<MachineState, MachineEvent, MachineConfig, MachineSnapshot> | undefined
@@ -326,8 +328,11 @@ export class Kernel {
    * machine. Called by every read of its log, including its own appends while it replays.
    */
   #catchUp(): void {
+    if (this.#replaying) return
+    // Once the companion went astray, its trace stays untrustworthy: every read says so.
+    if (this.#diverged !== undefined) throw new InvariantError(this.#diverged)
     const inputs = this.#inputs as MachineInputs
-    if (inputs.size === 0 || this.#replaying) return
+    if (inputs.size === 0) return
     this.#replaying = true
     // Replayed inputs are in the companion's trace from now on: only the ones to come are kept.
     this.#inputs = new MachineInputs()
@@ -342,11 +347,11 @@ export class Kernel {
     const summary = (kernel: Kernel) =>
       JSON.stringify([kernel.mm.counters, kernel.mm.mmu.statistics(), kernel.processes()])
     if (summary(companion) !== summary(this)) {
-      throw new InvariantError(
+      this.#diverged =
         'deferred recording: re-executing the recorded inputs did not bring the machine where it is ' +
-          '(was it changed outside the Kernel API, e.g. through kernel.mm?); record such a run with ' +
-          "createKernel({ record: 'eager' })",
-      )
+        '(was it changed outside the Kernel API, e.g. through kernel.mm?); record such a run with ' +
+        "createKernel({ record: 'eager' })"
+      throw new InvariantError(this.#diverged)
     }
   }
 

@@ -502,6 +502,8 @@ describe('time travel', () => {
       })
       committedBlock(kernel, pid)
       expect(() => kernel.trace!.length).toThrow(/outside the Kernel API.*record: 'eager'/)
+      // And it stays refused: the companion's trace is not the machine's.
+      expect(() => kernel.eventCount).toThrow(/outside the Kernel API/)
     })
 
     it('re-executes debug inputs (PTE rewrite, INVLPG, noted accesses, future references) like eager recording', () => {

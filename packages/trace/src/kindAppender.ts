@@ -4,10 +4,10 @@
 // - One appender object per kind, `append` a method on its class: the call site sees one
 //   function (a closure per log made TurboFan deopt with "wrong call target" each time a new
 //   log handed out a new closure) and TurboFan inlines it into the producer's loop.
-// - A class generated per field signature (`new Function`, cached by the schema and the kind's
-//   field types), so
-//   every typed-array store in `append` sees one element kind: shared code would see Uint32Array
-//   here and Float64Array there and pay a polymorphic dispatch per store (measured +15-60%).
+// - A class generated per field signature (`new Function`, cached by the schema's shape and the
+//   kind's field types), so every typed-array store in `append` sees one element kind: shared
+//   code would see Uint32Array here and Float64Array there and pay a polymorphic dispatch per
+//   store (measured +15-60%).
 //   The field arrays are typed from their first assignment (no placeholder of another type), so
 //   the stores need no map check. Where code generation is refused (a Content-Security-Policy
 //   without 'unsafe-eval'), `GenericAppender` does the same work more slowly.
@@ -15,8 +15,8 @@
 //   index records a run of this kind once), no `log.length` store (the log reads the live
 //   length from the appender owning the open run), counters kept small integers (a double in a
 //   mutable slot would allocate a heap number per append).
-// - One bounds check, `at >= stop`: `stop` ends at the row chunk's end, at the seq chunk's end
-//   (where the cause cells change) and is set to 0 when another path appends to the log, so
+// - One bounds check, `at >= stop`: `stop` ends where the arrays written end (a row chunk, or a
+//   reserved stretch's span) and is set to 0 when another path appends to the log, so
 //   anything unusual funnels into `slowAppend`, which re-synchronises and appends the event.
 // - Three exits that never merge: the fast path, the dense branch below (its own stores and
 //   return) and `slowAppend`, which does the whole append itself (see `appenderSource`).
