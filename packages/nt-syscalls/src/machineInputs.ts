@@ -6,6 +6,7 @@
 // rest (process creation and termination, system calls with their arguments, debug calls, Win32
 // last-error changes) are kept as the events eager recording stores for them.
 
+import type { Cpu } from './cpu.js'
 import type { Kernel } from './kernel.js'
 import type { MachineEvent } from './machineTrace.js'
 import { replayInput, runAccess } from './replayInputs.js'
@@ -101,6 +102,10 @@ export class MachineInputs {
     // copies what it is given).
     const buffers = Array.from({ length: 9 }, (_, length) => new Uint8Array(length))
     let other = 0
+    // The CPU of the last access's process (looked up again after any other input, which may
+    // create or end a process).
+    let pid = -1
+    let cpu: Cpu | undefined
     let low = 0
     let high = 0
     let index = 0
@@ -120,6 +125,7 @@ export class MachineInputs {
           // Thrown live too (see above).
         }
         other++
+        pid = -1
       }
       if (index === total) break
       const rows = this.#chunks[index >>> ROW_BITS] as AccessRows
@@ -129,9 +135,12 @@ export class MachineInputs {
       low = rows.low[row] as number
       high = rows.high[row] as number
       try {
+        if (rows.pid[row] !== pid) {
+          pid = rows.pid[row] as number
+          cpu = kernel.cpu(pid)
+        }
         runAccess(
-          kernel,
-          rows.pid[row] as number,
+          cpu as Cpu,
           kind,
           rows.address[row] as number,
           length,

@@ -7,6 +7,7 @@
 // them on a companion machine when its trace is read (rr's record-inputs, replay-to-inspect).
 
 import { type TraceLog, viewReader } from '@ntmm/trace'
+import type { Cpu } from './cpu.js'
 import type { Kernel } from './kernel.js'
 import {
   ACCESS_ROW_DATA_BYTES,
@@ -78,8 +79,7 @@ export function replayInputs(log: TraceLog<MachineEvent>, from: number, to: numb
         inputs++
         const write = access.access !== 0 && access.access !== 8
         runAccess(
-          kernel,
-          access.pid,
+          kernel.cpu(access.pid),
           access.access,
           access.address,
           access.length,
@@ -94,16 +94,14 @@ export function replayInputs(log: TraceLog<MachineEvent>, from: number, to: numb
   return inputs
 }
 
-/** Re-executes one memory access (`kind` an ACCESS_CODE; `data` the bytes of a write). */
+/** Re-executes one memory access on `cpu` (`kind` an ACCESS_CODE; `data` the bytes of a write). */
 export function runAccess(
-  kernel: Kernel,
-  pid: number,
+  cpu: Cpu,
   kind: number,
   address: number,
   length: number,
   data: Uint8Array | undefined,
 ): void {
-  const cpu = kernel.cpu(pid)
   if (kind === 0) cpu.read(address, length)
   else if (kind === 8) cpu.execute(address)
   else cpu.write(address, data as Uint8Array)
