@@ -36,7 +36,7 @@ describe('hostile scripts', () => {
     const processes = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name: `${name}.exe` }))
     const tiny = script({ machine: { arch: 'x86', physicalMemory: '24K' }, processes })
     expect(attempt(tiny)).toMatch(
-      /^hostile\.json: processes\[\d\] '[a-f]\.exe': cannot be created \(no frame left for the page directory of \d+\); give the machine more physicalMemory$/,
+      /^hostile\.json: processes\[\d\] '[a-f]\.exe': cannot be created \(no frame left for the page directory of \d+; nothing was created\); give the machine more physicalMemory$/,
     )
     expect(attempt(script({ machine: { arch: 'x86', physicalMemory: '24K' } }))).toBe('ran')
   })

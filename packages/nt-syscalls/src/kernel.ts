@@ -292,10 +292,11 @@ export class Kernel {
   }
 
   /** Record (when tracing) and apply a kernel-state event: the only way the process table changes. */
-  #emitKernel(event: KernelEvent): number | undefined {
+  #emitKernel(event: KernelEvent, input = event.type !== 'nt.writeWatchChanged'): number | undefined {
     const seq = this.#tracing ? this.#record(event) : undefined
-    // Deferred recording: the kernel events that no recorded input causes are inputs themselves.
-    if (this.#inputs !== undefined && event.type !== 'nt.writeWatchChanged') this.#inputs.other(event)
+    // Deferred recording: the kernel events that no recorded input causes (`input`) are inputs
+    // themselves.
+    if (this.#inputs !== undefined && input) this.#inputs.other(event)
     applyKernelEvent(this.#state, event)
     return seq
   }
@@ -437,7 +438,11 @@ export class Kernel {
     return kernelOptionsOf(this.config)
   }
 
-  /** Create a process: its object, its thread, its handle table and its address space. */
+  /**
+   * Create a process: its object, its thread, its handle table and its address space. Throws a
+   * RangeError when no frame is left for its page directory; the process is then taken back
+   * (its objects deleted, its pid not reused), so the machine holds no half-made process.
+   */
   createProcess(options: { readonly name?: string } = {}): { readonly pid: number } {
     if (this.viewOf !== undefined) this.#refuse('createProcess')
     const pid = this.#state.nextPid
@@ -459,11 +464,39 @@ export class Kernel {
       if (process.id !== nextObjectId || thread.id !== nextObjectId + 1)
         throw new InvariantError('process and thread objects got unexpected ids')
       this.ob.createHandleTable(pid)
-      this.mm.createAddressSpace(pid)
+      try {
+        this.mm.createAddressSpace(pid)
+      } catch (error) {
+        // No frame for the page directory. NtCreateProcess fails as a whole (PspCreateProcess
+        // dereferences what it had made): take the process back, so none is left half made.
+        if (!(error instanceof RangeError)) throw error
+        this.#undoCreateProcess(pid)
+        throw new RangeError(`${error.message}; nothing was created`)
+      }
     } finally {
       if (seq !== undefined) this.#unwind(seq)
     }
     return { pid }
+  }
+
+  /** Takes back a process whose address space could not be made (caused by its creation). */
+  #undoCreateProcess(pid: number): void {
+    const record = this.#live(pid)
+    this.#emitKernel(
+      {
+        type: 'nt.processTerminated',
+        pid,
+        processObjectId: record.processObjectId,
+        threadObjectId: record.threadObjectId,
+        lastError: record.lastError,
+        writeWatch: [],
+      },
+      false,
+    )
+    this.ob.deleteHandleTable(pid)
+    this.ob.markProcessExited(record.processObjectId)
+    this.ob.dereferenceObject(record.threadObjectId)
+    this.ob.dereferenceObject(record.processObjectId)
   }
 
   /**

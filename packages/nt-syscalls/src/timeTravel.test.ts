@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { firstDivergentEvent } from '@ntmm/trace'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
+import { checkKernelInvariants } from './checkKernelInvariants.js'
 import { createKernel } from './createKernel.js'
 import type { Kernel, KernelOptions } from './kernel.js'
 import type { MachineCpuAccessEvent } from './machineTrace.js'
@@ -477,7 +478,7 @@ describe('time travel', () => {
             thrown++
           }
         }
-        return { trace: kernel.trace!, thrown }
+        return { kernel, trace: kernel.trace!, thrown }
       }
       const eager = traceOf('eager')
       const deferred = traceOf(true)
@@ -485,6 +486,14 @@ describe('time travel', () => {
       expect(deferred.thrown).toBe(eager.thrown)
       expect(deferred.trace.length).toBe(eager.trace.length)
       expect(firstDivergentEvent(eager.trace, deferred.trace)).toBeUndefined()
+      // Rule: a process that cannot get its page directory is not created at all (NtCreateProcess
+      // fails as a whole): the machine stays consistent, live and in the past.
+      for (const { kernel } of [eager, deferred]) {
+        expect(checkKernelInvariants(kernel)).toEqual([])
+        expect(kernel.processes().map((process) => process.pid)).toEqual([4, 8, 12, 16])
+        expect(kernel.at(kernel.eventCount - 1).processes()).toEqual(kernel.processes())
+        expect(() => kernel.cpu(20)).toThrow(RangeError)
+      }
     })
 
     it('refuses to show a trace that re-execution cannot reproduce (a change made straight through kernel.mm)', () => {
