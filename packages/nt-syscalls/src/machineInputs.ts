@@ -97,6 +97,8 @@ export class MachineInputs {
    */
   replay(kernel: Kernel): void {
     const others = this.#others
+    const chunks = this.#chunks
+    const longWrites = this.#longWrites
     const total = this.accesses
     // Writes of up to 8 bytes: the data rebuilt in a buffer of its length, reused (the machine
     // copies what it is given).
@@ -106,18 +108,7 @@ export class MachineInputs {
     // create or end a process).
     let pid = -1
     let cpu: Cpu | undefined
-    let low = 0
-    let high = 0
-    let index = 0
-    const data = (length: number): Uint8Array => {
-      const long = length > 8 ? this.#longWrites.get(index) : undefined
-      if (long !== undefined) return long
-      const bytes = buffers[length] as Uint8Array
-      for (let byte = 0; byte < length; byte++)
-        bytes[byte] = ((byte < 4 ? low : high) >>> (8 * (byte & 3))) & 0xff
-      return bytes
-    }
-    for (; index <= total; index++) {
+    for (let index = 0; index <= total; index++) {
       while (other < others.length && (others[other] as OtherInput).after === index) {
         try {
           replayInput((others[other] as OtherInput).event, kernel)
@@ -128,27 +119,32 @@ export class MachineInputs {
         pid = -1
       }
       if (index === total) break
-      const rows = this.#chunks[index >>> ROW_BITS] as AccessRows
+      const rows = chunks[index >>> ROW_BITS] as AccessRows
       const row = index & ROW_MASK
       const kind = rows.kind[row] as number
       const length = rows.length[row] as number
-      low = rows.low[row] as number
-      high = rows.high[row] as number
       try {
         if (rows.pid[row] !== pid) {
           pid = rows.pid[row] as number
           cpu = kernel.cpu(pid)
         }
-        runAccess(
-          cpu as Cpu,
-          kind,
-          rows.address[row] as number,
-          length,
-          kind === 0 || kind === 8 ? undefined : data(length),
-        )
+        const write = kind !== 0 && kind !== 8
+        const data = !write
+          ? undefined
+          : length > 8
+            ? longWrites.get(index)
+            : shortWrite(buffers[length] as Uint8Array, rows.low[row] as number, rows.high[row] as number)
+        runAccess(cpu as Cpu, kind, rows.address[row] as number, length, data)
       } catch {
         // Thrown live too (see above).
       }
     }
   }
+}
+
+/** `bytes` (a write of up to 8 bytes) filled from its two little-endian words. */
+function shortWrite(bytes: Uint8Array, low: number, high: number): Uint8Array {
+  for (let byte = 0; byte < bytes.length; byte++)
+    bytes[byte] = ((byte < 4 ? low : high) >>> (8 * (byte & 3))) & 0xff
+  return bytes
 }
