@@ -159,7 +159,7 @@ export class Kernel {
   readonly #onEvent: ((record: KernelEventRecord) => void) | undefined
   readonly #recorder: MachineRecorder | undefined
   /** Deferred recording: the inputs not yet re-executed (see machineInputs.ts). */
-  #inputs: MachineInputs | undefined
+  readonly #inputs: MachineInputs | undefined
   /** Deferred recording: the machine the inputs are re-executed on, recording every event. */
   #companion: Kernel | undefined
   /** Deferred recording: true while the companion re-executes (its appends read its log). */
@@ -226,10 +226,10 @@ export class Kernel {
         )
       },
     }
-    // The input recorder is replaced after each catch-up: look it up on each call.
-    this.#inputTracer = this.#inputs && {
+    const inputs = this.#inputs
+    this.#inputTracer = inputs && {
       enter: (pid, service, args) => {
-        this.#inputs?.other({ type: 'nt.syscallEntered', pid, service, arguments: args })
+        inputs.other({ type: 'nt.syscallEntered', pid, service, arguments: args })
         return NONE
       },
       leave: () => {},
@@ -335,12 +335,12 @@ export class Kernel {
     const inputs = this.#inputs as MachineInputs
     if (inputs.size === 0) return
     this.#replaying = true
-    // Replayed inputs are in the companion's trace from now on: only the ones to come are kept.
-    this.#inputs = new MachineInputs()
     const companion = this.#companion as Kernel
     try {
       inputs.replay(companion)
     } finally {
+      // Replayed inputs are in the companion's trace from now on: only the ones to come are kept.
+      inputs.clear()
       this.#replaying = false
     }
     // The companion must now be where this machine is: a cheap look at both (counters, commit,

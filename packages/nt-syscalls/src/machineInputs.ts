@@ -15,15 +15,35 @@ const ROWS = 1 << 16
 const ROW_MASK = ROWS - 1
 const ROW_BITS = 16
 
+/** Rows of the first chunk at first (it doubles up to ROWS, so a short run stays small). */
+const FIRST_ROWS = 1024
+
 /** One chunk of access rows. */
 class AccessRows {
-  readonly pid = new Uint32Array(ROWS)
-  readonly kind = new Uint8Array(ROWS)
-  readonly address = new Float64Array(ROWS)
-  readonly length = new Uint32Array(ROWS)
+  readonly pid: Uint32Array
+  readonly kind: Uint8Array
+  readonly address: Float64Array
+  readonly length: Uint32Array
   /** Bytes 0–3 and 4–7 of a write's data, little-endian. */
-  readonly low = new Uint32Array(ROWS)
-  readonly high = new Uint32Array(ROWS)
+  readonly low: Uint32Array
+  readonly high: Uint32Array
+
+  /** `capacity` rows, the first `from.pid.length` copied from `from`. */
+  constructor(capacity: number, from?: AccessRows) {
+    this.pid = new Uint32Array(capacity)
+    this.kind = new Uint8Array(capacity)
+    this.address = new Float64Array(capacity)
+    this.length = new Uint32Array(capacity)
+    this.low = new Uint32Array(capacity)
+    this.high = new Uint32Array(capacity)
+    if (from === undefined) return
+    this.pid.set(from.pid)
+    this.kind.set(from.kind)
+    this.address.set(from.address)
+    this.length.set(from.length)
+    this.low.set(from.low)
+    this.high.set(from.high)
+  }
 }
 
 /** An input other than a memory access, with the number of accesses given before it. */
@@ -36,8 +56,9 @@ interface OtherInput {
 export class MachineInputs {
   readonly #chunks: AccessRows[] = []
   #rows: AccessRows | undefined
-  /** Next row in `#rows` (ROWS when a new chunk is needed). */
-  #at = ROWS
+  /** Next row in `#rows`, and its capacity (`#at === #capacity`: room is needed). */
+  #at = 0
+  #capacity = 0
   readonly #others: OtherInput[] = []
   /** The whole data of each write longer than 8 bytes, by access index. */
   readonly #longWrites = new Map<number, Uint8Array>()
@@ -66,7 +87,7 @@ export class MachineInputs {
     data: ArrayLike<number> | undefined,
   ): void {
     let at = this.#at
-    if (at === ROWS) at = this.#grow()
+    if (at === this.#capacity) at = this.#grow()
     const rows = this.#rows as AccessRows
     rows.pid[at] = pid
     rows.kind[at] = kind
@@ -83,11 +104,35 @@ export class MachineInputs {
     this.#others.push({ after: this.accesses, event })
   }
 
+  /** Makes room for the next row; returns its offset in `#rows`. */
   #grow(): number {
-    const rows = new AccessRows()
+    const last = this.#rows
+    if (last !== undefined && this.#capacity < ROWS) {
+      // The first chunk doubles in place until it is a full one.
+      const bigger = new AccessRows(this.#capacity * 2, last)
+      this.#chunks[0] = bigger
+      this.#rows = bigger
+      this.#capacity *= 2
+      return this.#at
+    }
+    const rows = new AccessRows(last === undefined ? FIRST_ROWS : ROWS)
     this.#chunks.push(rows)
     this.#rows = rows
+    this.#capacity = rows.pid.length
+    this.#at = 0
     return 0
+  }
+
+  /** Forgets every input (they have been re-executed), keeping the first chunk for the next ones. */
+  clear(): void {
+    const first = this.#chunks[0]
+    this.#chunks.length = 0
+    if (first !== undefined) this.#chunks.push(first)
+    this.#rows = first
+    this.#at = 0
+    this.#capacity = first?.pid.length ?? 0
+    this.#others.length = 0
+    this.#longWrites.clear()
   }
 
   /**
