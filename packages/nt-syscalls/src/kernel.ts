@@ -15,7 +15,7 @@ import type { NtEvent } from './events.js'
 import { ntStatusName, STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from './ntStatus.js'
 import type { ProcessBody } from './objectHeader.js'
 import type { DebugCall, KernelDebug } from './kernelDebug.js'
-import { applyKernelEvent, type KernelEvent, KernelState } from './kernelState.js'
+import { applyKernelEvent, type KernelEvent, type KernelProcessState, KernelState } from './kernelState.js'
 import {
   ACCESS_CODE,
   FIRST_PID,
@@ -508,19 +508,31 @@ export class Kernel {
   /** Takes back a process whose address space could not be made (caused by its creation). */
   #undoCreateProcess(pid: number): void {
     const record = this.#live(pid)
-    this.#emitKernel(
+    this.#emitProcessTerminated(pid, record, false)
+    this.#dropProcess(pid, record)
+  }
+
+  /** Records (and applies) the end of `pid` in the process table; `input` as for #emitKernel. */
+  #emitProcessTerminated(pid: number, record: KernelProcessState, input?: boolean): number | undefined {
+    return this.#emitKernel(
       {
         type: 'nt.processTerminated',
         pid,
         processObjectId: record.processObjectId,
         threadObjectId: record.threadObjectId,
         lastError: record.lastError,
-        writeWatch: [],
+        writeWatch: [...record.writeWatch].map(([base, pages]) => ({ base, pages: [...pages] })),
       },
-      false,
+      input,
     )
+  }
+
+  /** Closes `pid`'s handles, tears down its address space (if it has one) and drops its objects. */
+  #dropProcess(pid: number, record: KernelProcessState): void {
     this.ob.deleteHandleTable(pid)
     this.ob.markProcessExited(record.processObjectId)
+    if (this.mm.addressSpace(pid) !== undefined) this.mm.deleteAddressSpace(pid)
+    this.#facades.delete(pid)
     this.ob.dereferenceObject(record.threadObjectId)
     this.ob.dereferenceObject(record.processObjectId)
   }
@@ -533,22 +545,10 @@ export class Kernel {
   terminateProcess(pid: number): void {
     if (this.viewOf !== undefined) this.#refuse('terminateProcess')
     const record = this.#live(pid)
-    const seq = this.#emitKernel({
-      type: 'nt.processTerminated',
-      pid,
-      processObjectId: record.processObjectId,
-      threadObjectId: record.threadObjectId,
-      lastError: record.lastError,
-      writeWatch: [...record.writeWatch].map(([base, pages]) => ({ base, pages: [...pages] })),
-    })
+    const seq = this.#emitProcessTerminated(pid, record)
     if (seq !== undefined) this.#causes.push(seq)
     try {
-      this.ob.deleteHandleTable(pid)
-      this.ob.markProcessExited(record.processObjectId)
-      this.mm.deleteAddressSpace(pid)
-      this.#facades.delete(pid)
-      this.ob.dereferenceObject(record.threadObjectId)
-      this.ob.dereferenceObject(record.processObjectId)
+      this.#dropProcess(pid, record)
     } finally {
       if (seq !== undefined) this.#unwind(seq)
     }
