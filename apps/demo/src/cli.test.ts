@@ -425,7 +425,7 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
     expect(end.seq).toBe(summary.events - 1)
     expect(end.determinism).toMatchObject({ ok: true, events: summary.events })
 
-    const { kernel } = await loadKernel(trace)
+    const kernel = await loadKernel(trace)
     const log = kernel.trace!
     let reserveSeq = 0
     while (log.typeAt(reserveSeq) !== 'nt.syscallEntered') reserveSeq++
@@ -452,7 +452,7 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
   })
 
   it('inspect shows a view at an event; events and why agree with the trace', async () => {
-    const { kernel } = await loadKernel(trace)
+    const kernel = await loadKernel(trace)
     const log = kernel.trace!
     const types = Array.from({ length: log.length }, (_, seq) => log.typeAt(seq))
     const mapped = types.indexOf('mm.mappingCreated')
@@ -517,7 +517,7 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
     const { determinism } = JSON.parse(out) as { determinism: { ok: boolean; inputs: number } }
     expect(determinism.ok).toBe(true)
     // The debugger's edits are among the inputs re-executed.
-    const { kernel } = await loadKernel(path)
+    const kernel = await loadKernel(path)
     const log = kernel.trace!
     const debugInputs = Array.from({ length: log.length }, (_, seq) => log.view(seq)!).filter(
       (event) => event.type === 'nt.debugInput',
@@ -528,7 +528,7 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
   it('events over a window reads a binary trace through its index, as the loaded trace answers', async () => {
     const jsonl = join(scratch, 'article.jsonl')
     expect((await run(['record', 'article', '-o', jsonl, '--format', 'jsonl'])).code).toBe(0)
-    const { kernel } = await loadKernel(trace)
+    const kernel = await loadKernel(trace)
     const length = kernel.trace!.length
     const cases = [
       ['--from', '0', '--to', String(length - 1)],

@@ -8,12 +8,14 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import {
   createKernel,
+  type DeterminismReport,
   type Kernel,
   loadKernel,
   machineSchema,
   type MemoryTraceFormat,
   type MemoryTraceReport,
   replayMemoryTrace,
+  verifyTrace,
 } from '@ntmm/nt-syscalls'
 import { detectTraceEncoding, openBinaryTraceFile } from '@ntmm/trace'
 import type { CliIo } from './cliIo.js'
@@ -39,7 +41,7 @@ type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
 export interface OpenedTrace {
   readonly kernel: Kernel
   readonly length: number
-  readonly determinism?: Awaited<ReturnType<typeof loadKernel>>['determinism']
+  readonly determinism?: DeterminismReport
 }
 
 /** Loads `path` (relative to the working directory); a missing or unreadable file is a CliError. */
@@ -50,9 +52,9 @@ export async function openTrace(
 ): Promise<OpenedTrace> {
   const full = resolve(io.cwd, path)
   if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${path}: no such trace file`)
-  let loaded: Awaited<ReturnType<typeof loadKernel>>
+  let loaded: { readonly kernel: Kernel; readonly determinism?: DeterminismReport }
   try {
-    loaded = await loadKernel(full, { verify: options.verify === true })
+    loaded = options.verify === true ? await verifyTrace(full) : { kernel: await loadKernel(full) }
   } catch (error) {
     throw new CliError(`${path}: not a readable ntmm trace (${firstLine(error)})`)
   }

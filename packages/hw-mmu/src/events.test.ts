@@ -95,15 +95,15 @@ describe('events', () => {
           mmu.loadCr3(root)
           const base = BASES[mode]
           mmu.setFaultHandler((fault) => {
-            if (!fault.isNotPresent) return 'fail'
+            if (!fault.isNotPresent) return { retry: false }
             const pfn = mmu.frames.allocate()
-            if (pfn === undefined) return 'fail'
+            if (pfn === undefined) return { retry: false }
             mmu.frames.zero(pfn)
             mapPage(mmu, root, fault.address - (((fault.address % 4096) + 4096) % 4096), pfn, {
               writable: true,
               user: true,
             })
-            return 'retry'
+            return { retry: true }
           })
           const extra: number[] = []
           for (const op of operations) {
@@ -157,7 +157,7 @@ describe('events', () => {
     mmu.setRecorder((event) => events.push(event))
     mmu.setFaultHandler((fault) => {
       mapPage(mmu, root, fault.address, allocateZeroed(mmu), { writable: true, user: true })
-      return 'retry'
+      return { retry: true }
     })
     mmu.write8(0x1000, 1)
     expect(events.map((event) => event.type)).toMatchInlineSnapshot(`

@@ -86,13 +86,13 @@ function machine(
   const root = createRoot(mmu)
   mmu.loadCr3(root)
   mmu.setFaultHandler((fault) => {
-    if (!fault.isNotPresent) return 'fail'
+    if (!fault.isNotPresent) return { retry: false }
     const pfn = mmu.frames.allocate()
-    if (pfn === undefined) return 'fail'
+    if (pfn === undefined) return { retry: false }
     mmu.frames.zero(pfn)
     const page = fault.address - (((fault.address % 4096) + 4096) % 4096)
     mapPage(mmu, root, page, pfn, { writable: true, user: true })
-    return 'retry'
+    return { retry: true }
   })
   return { mmu, root, snapshot: undefined as HwSnapshot | undefined }
 }

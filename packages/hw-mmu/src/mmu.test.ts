@@ -94,7 +94,7 @@ describe('mmu', () => {
     const faults: PageFault[] = []
     mmu.setFaultHandler((fault) => {
       faults.push(fault)
-      return 'retry' // the OS sees a valid writable PTE: a spurious fault, just retry
+      return { retry: true } // the OS sees a valid writable PTE: a spurious fault, just retry
     })
     expect(mmu.write8(VA, 5)).toBe(true)
     expect(faults).toEqual([expect.objectContaining({ errorCode: 0x7, isNotPresent: false, address: VA })])
@@ -107,7 +107,7 @@ describe('mmu', () => {
     mmu.setFaultHandler((fault) => {
       calls.push(fault)
       mapPage(mmu, root, fault.address, allocateZeroed(mmu), { user: true, writable: true })
-      return 'retry'
+      return { retry: true }
     })
     expect(mmu.write32(VA + 8, 42)).toBe(true)
     expect(mmu.read32(VA + 8)).toBe(42)
@@ -129,7 +129,7 @@ describe('mmu', () => {
     let calls = 0
     mmu.setFaultHandler(() => {
       calls++
-      return 'retry'
+      return { retry: true }
     })
     const result = mmu.read(VA, 4)
     expect(result).toMatchObject({ ok: false, fault: { kind: 'page-fault', isNotPresent: true } })
@@ -137,11 +137,27 @@ describe('mmu', () => {
     expect(mmu.state.faultCount).toBe(9)
   })
 
-  it("returns the fault to the caller when the handler answers 'fail'", () => {
+  it('returns the fault to the caller when the handler answers retry: false', () => {
     const { mmu } = createMachine()
-    mmu.setFaultHandler(() => 'fail')
+    mmu.setFaultHandler(() => ({ retry: false }))
     expect(mmu.read32(VA)).toBe(-1)
     expect(mmu.lastFault).toMatchObject({ kind: 'page-fault', address: VA })
+  })
+
+  it("hands the handler's response back in a failed access's result", () => {
+    const { mmu } = createMachine()
+    const handler = (fault: PageFault) => ({ retry: false, reason: `no page at ${fault.address}` })
+    const typed = mmu as unknown as Mmu<ReturnType<typeof handler>>
+    typed.setFaultHandler(handler)
+    const read = typed.read(VA, 4)
+    expect(read.ok).toBe(false)
+    expect(!read.ok && read.response).toEqual({ retry: false, reason: `no page at ${VA}` })
+    const write = typed.write(VA, [1])
+    expect(!write.ok && write.response?.reason).toBe(`no page at ${VA}`)
+    // No handler: the fault comes back with no response.
+    typed.setFaultHandler(undefined)
+    const bare = typed.read(VA, 4)
+    expect(!bare.ok && bare.response).toBeUndefined()
   })
 
   it('an access crossing a page boundary touches both pages and faults on the second', () => {

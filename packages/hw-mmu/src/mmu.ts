@@ -14,8 +14,8 @@
 //             page walk (A/D bits) ─ok─► fill STLB and L1
 //               │fault
 //               ▼
-//             #PF: CR2 ← va, invalidate the page, fault handler ─'retry'─► again (at most 8 times)
-//                                                                ─'fail'──► { ok: false, fault }
+//             #PF: CR2 ← va, invalidate the page, fault handler ─retry─► again (at most 8 times)
+//                                                                ─else──► { ok: false, fault, response }
 import { assert } from './assert.js'
 import type { HwEvent, TlbEntryRecord } from './events.js'
 import {
@@ -90,8 +90,20 @@ import {
   tlbProbe,
 } from './tlb.js'
 
-/** The OS's page-fault handler: 'retry' when it fixed the mapping, 'fail' to return the fault. */
-export type FaultHandler = (fault: PageFault) => 'retry' | 'fail'
+/**
+ * What the OS's page-fault handler decided about one #PF, as a value (SerenityOS's
+ * `PageFaultResponse`): `retry` when it fixed the mapping and the access runs again, as the CPU
+ * re-executes the faulting instruction. The OS extends it with its own outcome (mm-core: the
+ * NTSTATUS, the fault kind and the exception the process sees); a failed access hands the last
+ * response back in its result, so no caller reads the outcome from a side channel.
+ */
+export interface FaultResponse {
+  /** True: the fault was resolved and the access is retried; false: the access fails. */
+  readonly retry: boolean
+}
+
+/** The OS's page-fault handler (ReactOS KiTrap0EHandler → MmAccessFault). */
+export type FaultHandler<R extends FaultResponse = FaultResponse> = (fault: PageFault) => R
 
 /** Options of an access. */
 export interface AccessOptions {
@@ -99,13 +111,23 @@ export interface AccessOptions {
   readonly mode?: PrivilegeMode
 }
 
+/**
+ * How an access failed: the CPU's fault and, when the OS's handler saw it, its last response
+ * (undefined for a general-protection fault, with no handler, and for inspection).
+ */
+export interface FailedAccess<R extends FaultResponse = FaultResponse> {
+  readonly ok: false
+  readonly fault: CpuFault
+  readonly response?: R | undefined
+}
+
 /** Result of a read, fetch or peek. */
-export type AccessResult =
+export type AccessResult<R extends FaultResponse = FaultResponse> =
   | { readonly ok: true; readonly data: Uint8Array }
-  | { readonly ok: false; readonly fault: CpuFault }
+  | FailedAccess<R>
 
 /** Result of a write. */
-export type WriteResult = { readonly ok: true } | { readonly ok: false; readonly fault: CpuFault }
+export type WriteResult<R extends FaultResponse = FaultResponse> = { readonly ok: true } | FailedAccess<R>
 
 /** Effective permissions of a translation (combined over every level). */
 export interface Translation {
@@ -119,9 +141,9 @@ export interface Translation {
 }
 
 /** Result of {@link Mmu.translate}. */
-export type TranslateResult =
+export type TranslateResult<R extends FaultResponse = FaultResponse> =
   | ({ readonly ok: true } & Translation)
-  | { readonly ok: false; readonly fault: CpuFault }
+  | FailedAccess<R>
 
 /** A TLB entry as the UI shows it. */
 export interface TlbEntryView {
@@ -174,7 +196,7 @@ export type ControlResult = { readonly ok: true } | { readonly ok: false; readon
 
 /** Options of the machine. */
 export interface MmuOptions extends HwConfig {
-  /** Times an access is retried after the handler answers 'retry' (default 8). */
+  /** Times an access is retried after the handler answers retry: true (default 8). */
   readonly maxFaultRetries?: number
 }
 
@@ -200,12 +222,17 @@ const X64_LOW = -0x800000000000
 const X64_HIGH = 0x800000000000
 const TWO_32 = 0x100000000
 
-/** The MMU of one CPU: TLB, page walk, #PF delivery and the control registers. */
-export class Mmu {
+/**
+ * The MMU of one CPU: TLB, page walk, #PF delivery and the control registers. `R` is what the
+ * OS's fault handler answers (see {@link FaultResponse}).
+ */
+export class Mmu<R extends FaultResponse = FaultResponse> {
   /** The hardware state (change it only through this class or applyHwEvent). */
   readonly state: HwState
   /** The fault of the last failed access (set whenever an access ends in a fault). */
   lastFault: CpuFault | undefined = undefined
+  /** The fault handler's response to the last fault that ended an access (undefined when none ran). */
+  private lastResponse: R | undefined = undefined
   private recorder: HwRecorder | undefined = undefined
   /** The recorder's numeric lane for TLB hits and small stores (set only with a recorder). */
   private lane: HwRecordingLane | undefined = undefined
@@ -214,7 +241,7 @@ export class Mmu {
    * a lane turning each call into the event object (one emission path for both).
    */
   private missLane: HwRecordingLane | undefined = undefined
-  private faultHandler: FaultHandler | undefined = undefined
+  private faultHandler: FaultHandler<R> | undefined = undefined
   private readonly maxFaultRetries: number
   private readonly walkOut = new WalkOutput()
   private pendingErrorCode = 0
@@ -288,7 +315,7 @@ export class Mmu {
   }
 
   /** Registers the OS's page-fault handler (undefined: every fault returns to the caller). */
-  setFaultHandler(handler: FaultHandler | undefined): void {
+  setFaultHandler(handler: FaultHandler<R> | undefined): void {
     this.faultHandler = handler
   }
 
@@ -402,28 +429,28 @@ export class Mmu {
   // ---- accesses --------------------------------------------------------------------------------
 
   /** Reads `length` bytes at `va`. Every page touched is translated first; a fault comes back as a value. */
-  read(va: number, length: number, options: AccessOptions = {}): AccessResult {
+  read(va: number, length: number, options: AccessOptions = {}): AccessResult<R> {
     return this.readAccess(va, length, ACCESS_READ, modeCode(options.mode))
   }
 
   /** Fetches `length` instruction bytes at `va` (default 1). */
-  fetch(va: number, length = 1, options: AccessOptions = {}): AccessResult {
+  fetch(va: number, length = 1, options: AccessOptions = {}): AccessResult<R> {
     return this.readAccess(va, length, ACCESS_EXECUTE, modeCode(options.mode))
   }
 
   /** Writes `data` at `va`. Every page is translated (for write) before any byte is stored: a fault writes nothing. */
-  write(va: number, data: ArrayLike<number>, options: AccessOptions = {}): WriteResult {
+  write(va: number, data: ArrayLike<number>, options: AccessOptions = {}): WriteResult<R> {
     const user = modeCode(options.mode)
     const bytes = checkBytes(data)
     const length = bytes.length
     if (length > 0 && (va & 0xfff) + length <= 4096) {
       const pa = this.translateOnePage(va, length, ACCESS_WRITE, user)
-      if (pa < 0) return { ok: false, fault: this.lastFault! }
+      if (pa < 0) return this.failed()
       this.store(pa, bytes)
       return { ok: true }
     }
     const chunks = this.translateRange(va, length, ACCESS_WRITE, user)
-    if (chunks === undefined) return { ok: false, fault: this.lastFault! }
+    if (chunks === undefined) return this.failed()
     this.storeChunks(chunks, bytes)
     return { ok: true }
   }
@@ -476,10 +503,10 @@ export class Mmu {
    * Translates `va` as an access would (TLB, walk with A/D updates, #PF delivery and retries):
    * the physical address and the effective permissions, or the fault.
    */
-  translate(va: number, access: AccessKind = 'read', mode: PrivilegeMode = 'user'): TranslateResult {
+  translate(va: number, access: AccessKind = 'read', mode: PrivilegeMode = 'user'): TranslateResult<R> {
     const accessCode = accessCodeOf(access)
     const pa = this.translateVa(va, accessCode, modeCode(mode))
-    if (pa < 0) return { ok: false, fault: this.lastFault! }
+    if (pa < 0) return this.failed()
     const s = this.state
     if (!s.paging) return identity(pa)
     const { lo, hi } = splitAddress(s.mode, va)
@@ -640,6 +667,7 @@ export class Mmu {
 
   private translateSlow(va: number, lo: number, hi: number, access: number, user: number): number {
     const s = this.state
+    this.lastResponse = undefined
     for (let attempt = 0; ; attempt++) {
       const pa = this.lookupOrWalk(lo, hi, access, user)
       if (pa >= 0) return pa
@@ -660,7 +688,9 @@ export class Mmu {
       this.lastFault = fault
       const handler = this.faultHandler
       if (handler === undefined || attempt >= this.maxFaultRetries) return -1
-      if (handler(fault) !== 'retry') return -1
+      const response = handler(fault)
+      this.lastResponse = response
+      if (!response.retry) return -1
     }
   }
 
@@ -815,7 +845,13 @@ export class Mmu {
       mode: user !== 0 ? 'user' : 'supervisor',
     }
     this.lastFault = fault
+    this.lastResponse = undefined
     return -1
+  }
+
+  /** The result of an access that ended in {@link Mmu.lastFault}. */
+  private failed(): FailedAccess<R> {
+    return { ok: false, fault: this.lastFault!, response: this.lastResponse }
   }
 
   // ---- multi-byte and range accesses -----------------------------------------------------------
@@ -857,17 +893,17 @@ export class Mmu {
     return chunks
   }
 
-  private readAccess(va: number, length: number, access: number, user: number): AccessResult {
+  private readAccess(va: number, length: number, access: number, user: number): AccessResult<R> {
     if (length > 0 && (va & 0xfff) + length <= 4096) {
       // Within one page (the common case): one translation and no list of chunks.
       const pa = this.translateOnePage(va, length, access, user)
-      if (pa < 0) return { ok: false, fault: this.lastFault! }
+      if (pa < 0) return this.failed()
       const data = new Uint8Array(length)
       readInto(this.state.frames, pa, data, 0, length)
       return { ok: true, data }
     }
     const chunks = this.translateRange(va, length, access, user)
-    if (chunks === undefined) return { ok: false, fault: this.lastFault! }
+    if (chunks === undefined) return this.failed()
     const data = new Uint8Array(length)
     let done = 0
     for (let k = 0; k < chunks.length; k += 2) {
@@ -1157,7 +1193,7 @@ function flagsTranslation(mode: PagingMode, flags: number, physicalAddress: numb
   }
 }
 
-function identity(physicalAddress: number): TranslateResult {
+function identity(physicalAddress: number): { readonly ok: true } & Translation {
   return {
     ok: true,
     physicalAddress,

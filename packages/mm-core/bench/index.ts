@@ -138,7 +138,7 @@ if (
 
 // ---- 3. demand-zero fault vs TLB hit -----------------------------------------------------------
 const mm = new MemoryManager({ arch: 'x86', physicalMemory: 64 * 1024 * 1024, pageFile: 64 * 1024 * 1024 })
-const space = mm.createAddressSpace(1)
+const space = mm.createAddressSpace(1).space!
 const mmu = mm.mmuFor(1)
 const FAULT_PAGES = 4096
 const faultTimes: number[] = []

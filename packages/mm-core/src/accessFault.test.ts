@@ -16,6 +16,7 @@ import {
   STATUS_PAGE_FAULT_DEMAND_ZERO,
   ntStatusName,
 } from './ntStatus.js'
+import type { MmEvent } from './events.js'
 import { createTestMachine } from './testing/createTestMachine.js'
 
 type Access = 'read' | 'write' | 'execute'
@@ -25,6 +26,20 @@ function machineWith(arch: Architecture, protect: number, commit = true) {
   const created = machine.mm.createArea(machine.space, { size: 0x10000, protect, commit })
   if (created.area === undefined) throw new Error('createArea failed')
   return { ...machine, base: created.area.startingAddress, area: created.area }
+}
+
+/** The fault handler's answer carried by a failed access (MmAccessFault's AccessFaultResult). */
+function responseOf<R>(result: { readonly ok: boolean; readonly response?: R | undefined }): R | undefined {
+  return result.ok ? undefined : result.response
+}
+
+/** The mm.pageFault events of `mm` from now on, in order. */
+function recordFaults(mm: ReturnType<typeof createTestMachine>['mm']) {
+  const faults: Extract<MmEvent, { type: 'mm.pageFault' }>[] = []
+  mm.setRecorder((event) => {
+    if (event.type === 'mm.pageFault') faults.push(event)
+  })
+  return faults
 }
 
 function access(mmu: ReturnType<typeof createTestMachine>['mmu'], kind: Access, address: number) {
@@ -40,9 +55,10 @@ describe('accessFault', () => {
     'x64',
   ] as const)('resolves the first touch of a committed page as a demand-zero fault (%s)', (arch) => {
     const { mm, mmu, base } = machineWith(arch, PAGE_READWRITE)
+    const faults = recordFaults(mm)
     const read = mmu.read(base + 0x1234, 4)
     expect(read).toEqual({ ok: true, data: new Uint8Array(4) })
-    expect(mm.lastFault?.status).toBe(STATUS_PAGE_FAULT_DEMAND_ZERO)
+    expect(faults.at(-1)?.status).toBe(STATUS_PAGE_FAULT_DEMAND_ZERO)
     expect(mm.counters.demandZeroFaults).toBe(1)
     expect(mmu.write(base + 0x1234, [7, 8]).ok).toBe(true)
     expect(mmu.read(base + 0x1234, 2)).toEqual({ ok: true, data: new Uint8Array([7, 8]) })
@@ -66,16 +82,20 @@ describe('accessFault', () => {
     const address = base + 0x2010
     const result = access(mmu, kind, address)
     expect(result.ok).toBe(false)
-    expect(ntStatusName(mm.lastFault!.status)).toBe('STATUS_ACCESS_VIOLATION')
-    expect(mm.lastFault!.exception).toEqual({ code: STATUS_ACCESS_VIOLATION, parameters: [code, address] })
+    expect(ntStatusName(responseOf(result)!.status)).toBe('STATUS_ACCESS_VIOLATION')
+    expect(responseOf(result)!.exception).toEqual({
+      code: STATUS_ACCESS_VIOLATION,
+      parameters: [code, address],
+    })
     expect(mm.counters.accessViolations).toBe(1)
     expect(mm.checkInvariants()).toEqual([])
   })
 
   it('raises STATUS_ACCESS_VIOLATION for free memory', () => {
-    const { mm, mmu } = createTestMachine()
-    expect(mmu.read(0x20000000, 1).ok).toBe(false)
-    expect(mm.lastFault?.cause).toBe('no memory area at the address')
+    const { mmu } = createTestMachine()
+    const read = mmu.read(0x20000000, 1)
+    expect(read.ok).toBe(false)
+    expect(responseOf(read)?.cause).toBe('no memory area at the address')
   })
 
   it('lets a read of a PAGE_READONLY page and an execute of PAGE_EXECUTE_READ through', () => {
@@ -97,9 +117,10 @@ describe('accessFault', () => {
   ] as const)('PAGE_GUARD: the first %s raises STATUS_GUARD_PAGE_VIOLATION once, clears the guard, and the retry succeeds', (kind) => {
     const { mm, mmu, space, base } = machineWith('x64', PAGE_EXECUTE_READWRITE | PAGE_GUARD)
     const address = base + 0x3008
-    expect(access(mmu, kind, address).ok).toBe(false)
+    const result = access(mmu, kind, address)
+    expect(result.ok).toBe(false)
     const code = kind === 'read' ? 0 : kind === 'write' ? 1 : 8
-    expect(mm.lastFault?.exception).toEqual({
+    expect(responseOf(result)?.exception).toEqual({
       code: STATUS_GUARD_PAGE_VIOLATION,
       parameters: [code, address],
     })
@@ -112,19 +133,22 @@ describe('accessFault', () => {
   })
 
   it('raises STATUS_ACCESS_VIOLATION for a user-mode access to system space', () => {
-    const { mm, mmu } = createTestMachine()
-    expect(mmu.read(0x80001000, 1).ok).toBe(false)
-    expect(mm.lastFault?.cause).toBe('user-mode access to system space')
+    const { mmu } = createTestMachine()
+    const read = mmu.read(0x80001000, 1)
+    expect(read.ok).toBe(false)
+    expect(responseOf(read)?.cause).toBe('user-mode access to system space')
     const x64 = createTestMachine({ arch: 'x64' })
-    expect(x64.mmu.read(-0x800000000000 + 0x1000, 1).ok).toBe(false)
-    expect(x64.mm.lastFault?.status).toBe(STATUS_ACCESS_VIOLATION)
+    const x64Read = x64.mmu.read(-0x800000000000 + 0x1000, 1)
+    expect(x64Read.ok).toBe(false)
+    expect(responseOf(x64Read)?.status).toBe(STATUS_ACCESS_VIOLATION)
   })
 
   it('maps KUSER_SHARED_DATA read-only in every process, on the one shared frame', () => {
     const { mm, mmu } = createTestMachine()
     expect(mmu.read(0x7ffe0000, 4).ok).toBe(true)
-    expect(mmu.write(0x7ffe0000, [1]).ok).toBe(false)
-    expect(mm.lastFault?.status).toBe(STATUS_ACCESS_VIOLATION)
+    const write = mmu.write(0x7ffe0000, [1])
+    expect(write.ok).toBe(false)
+    expect(responseOf(write)?.status).toBe(STATUS_ACCESS_VIOLATION)
     mm.createAddressSpace(2)
     const other = mm.mmuFor(2)
     expect(other.read(0x7ffe0000, 4).ok).toBe(true)
@@ -138,8 +162,9 @@ describe('accessFault', () => {
     const { mm, mmu, space, base, area } = machineWith('x86', PAGE_READWRITE)
     expect(mmu.write(base, [5]).ok).toBe(true)
     expect(mm.alterRegion(space, area, base, 0x1000, MEM_RESERVE, PAGE_NOACCESS).status).toBe(0)
-    expect(mmu.read(base, 1).ok).toBe(false)
-    expect(mm.lastFault?.cause).toBe('page reserved, not committed')
+    const read = mmu.read(base, 1)
+    expect(read.ok).toBe(false)
+    expect(responseOf(read)?.cause).toBe('page reserved, not committed')
     expect(mm.alterRegion(space, area, base, 0x1000, MEM_COMMIT, PAGE_READWRITE).status).toBe(0)
     expect(mmu.read(base, 1)).toEqual({ ok: true, data: new Uint8Array([0]) })
     expect(mm.checkInvariants()).toEqual([])
@@ -149,8 +174,9 @@ describe('accessFault', () => {
     const { mm, mmu, space, base, area } = machineWith('x86', PAGE_READWRITE)
     expect(mmu.write(base, [5]).ok).toBe(true)
     expect(mm.alterRegion(space, area, base, 0x1000, MEM_COMMIT, PAGE_READONLY).status).toBe(0)
-    expect(mmu.write(base, [6]).ok).toBe(false)
-    expect(mm.lastFault?.cause).toContain('write to a read-only page')
+    const write = mmu.write(base, [6])
+    expect(write.ok).toBe(false)
+    expect(responseOf(write)?.cause).toContain('write to a read-only page')
     expect(mmu.read(base, 1)).toEqual({ ok: true, data: new Uint8Array([5]) })
     expect(mm.alterRegion(space, area, base, 0x1000, MEM_COMMIT, PAGE_NOACCESS).status).toBe(0)
     expect(mmu.read(base, 1).ok).toBe(false)
@@ -169,8 +195,9 @@ describe('accessFault with paging', () => {
     expect(mmu.write(base, [42]).ok).toBe(true)
     expect(mm.alterRegion(space, area, base, 0x1000, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD).status).toBe(0)
     expect(mm.queryAddress(space, base).protect).toBe(PAGE_READWRITE | PAGE_GUARD)
-    expect(mmu.read(base, 1).ok).toBe(false)
-    expect(mm.lastFault?.status).toBe(STATUS_GUARD_PAGE_VIOLATION)
+    const read = mmu.read(base, 1)
+    expect(read.ok).toBe(false)
+    expect(responseOf(read)?.status).toBe(STATUS_GUARD_PAGE_VIOLATION)
     // Push the page out to the page file before touching it again.
     for (let page = 1; page < 64; page++) expect(mmu.write(base + page * 0x1000, [page]).ok).toBe(true)
     expect(mm.queryAddress(space, base).protect).toBe(PAGE_READWRITE)

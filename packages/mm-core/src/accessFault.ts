@@ -23,7 +23,7 @@
 // never-touched page is materialised, so a write to an untouched PAGE_READONLY page faults once
 // (ARM3 first maps it, then the retried write faults).
 
-import type { PageFault } from '@ntmm/hw-mmu'
+import type { FaultResponse, PageFault } from '@ntmm/hw-mmu'
 import { isSystemAddress } from './addressSpaceLayout.js'
 import { assert } from './assert.js'
 import { type PageFaultKind, pfnRecordOf } from './events.js'
@@ -32,6 +32,7 @@ import { MEM_RESERVE, PAGE_SIZE, pageProtectionName } from './memoryConstants.js
 import type { MmCore } from './mmCore.js'
 import { KERNEL_SPACE_ID } from './mmState.js'
 import {
+  NT_SUCCESS,
   STATUS_ACCESS_VIOLATION,
   STATUS_GUARD_PAGE_VIOLATION,
   STATUS_IN_PAGE_ERROR,
@@ -63,8 +64,11 @@ export interface FaultException {
   readonly parameters: readonly number[]
 }
 
-/** What MmAccessFault decided. NT_SUCCESS(status) means the access is retried. */
-export interface AccessFaultResult {
+/**
+ * What MmAccessFault decided, as the MMU's fault handler answers it: `retry` is NT_SUCCESS(status)
+ * (the access runs again), and a failed access carries this value back in its result.
+ */
+export interface AccessFaultResult extends FaultResponse {
   readonly status: number
   readonly kind: PageFaultKind
   readonly cause: string
@@ -82,22 +86,26 @@ export function exceptionAccessCode(access: PageFault['access']): number {
  * Emits the events of the resolution, then mm.pageFault with the outcome.
  */
 export function mmAccessFault(core: MmCore, pid: number, fault: PageFault): AccessFaultResult {
-  const result = dispatchFault(core, pid, fault)
+  const decision = dispatchFault(core, pid, fault)
+  const result: AccessFaultResult = { ...decision, retry: NT_SUCCESS(decision.status) }
   core.emit({
     type: 'mm.pageFault',
     pid,
     address: fault.address,
     access: fault.access,
     mode: fault.mode,
-    kind: result.kind,
-    outcome: result.exception === undefined ? 'resolved' : 'exception',
-    status: result.status,
-    cause: result.cause,
+    kind: decision.kind,
+    outcome: decision.exception === undefined ? 'resolved' : 'exception',
+    status: decision.status,
+    cause: decision.cause,
   })
   return result
 }
 
-function failure(fault: PageFault, status: number, kind: PageFaultKind, cause: string): AccessFaultResult {
+/** A decision of the fault path before the MMU's `retry` is derived from its status. */
+type FaultDecision = Omit<AccessFaultResult, 'retry'>
+
+function failure(fault: PageFault, status: number, kind: PageFaultKind, cause: string): FaultDecision {
   const parameters = [exceptionAccessCode(fault.access), fault.address]
   if (status === STATUS_NO_MEMORY) {
     return {
@@ -110,11 +118,11 @@ function failure(fault: PageFault, status: number, kind: PageFaultKind, cause: s
   return { status, kind, cause, exception: { code: status, parameters } }
 }
 
-function accessViolation(fault: PageFault, cause: string): AccessFaultResult {
+function accessViolation(fault: PageFault, cause: string): FaultDecision {
   return failure(fault, STATUS_ACCESS_VIOLATION, 'access-violation', cause)
 }
 
-function dispatchFault(core: MmCore, pid: number, fault: PageFault): AccessFaultResult {
+function dispatchFault(core: MmCore, pid: number, fault: PageFault): FaultDecision {
   if (core.state.space(pid) === undefined) return accessViolation(fault, 'no address space')
   const systemAddress = isSystemAddress(core.layout, fault.address)
   if (systemAddress && fault.mode === 'user')
@@ -126,7 +134,7 @@ function dispatchFault(core: MmCore, pid: number, fault: PageFault): AccessFault
 }
 
 /** MmpAccessFault: a protection fault on a present page. Private memory has no copy-on-write here. */
-function mmpAccessFault(core: MmCore, pid: number, fault: PageFault): AccessFaultResult {
+function mmpAccessFault(core: MmCore, pid: number, fault: PageFault): FaultDecision {
   const page = pageOf(fault.address)
   const pte = readPte(core, pid, page)
   if (pte !== undefined && pte.view.kind === 'valid') {
@@ -159,7 +167,7 @@ function mmNotPresentFault(
   pid: number,
   fault: PageFault,
   systemAddress: boolean,
-): AccessFaultResult {
+): FaultDecision {
   const spaceId = systemAddress ? KERNEL_SPACE_ID : pid
   const space = core.handles.get(spaceId)
   assert(space !== undefined, () => `no AddressSpace handle for ${spaceId}`)
@@ -192,7 +200,7 @@ function pageOf(address: number): number {
 }
 
 /** MEMORY_AREA_SHARED_DATA: copy the KUSER_SHARED_DATA PTE (read-only, user) into this process. */
-function sharedDataFault(core: MmCore, pid: number, fault: PageFault): AccessFaultResult {
+function sharedDataFault(core: MmCore, pid: number, fault: PageFault): FaultDecision {
   const mask = MmProtection.MM_READONLY
   if (!accessAllowed(core, mask, fault.access)) {
     return accessViolation(fault, `${fault.access} of KUSER_SHARED_DATA (PAGE_READONLY)`)
@@ -221,7 +229,7 @@ function mmNotPresentFaultVirtualMemory(
   pid: number,
   area: MemoryArea,
   fault: PageFault,
-): AccessFaultResult {
+): FaultDecision {
   const page = pageOf(fault.address)
   const pte = readPte(core, pid, page)
   const view = pte?.view ?? { kind: 'zero' as const }

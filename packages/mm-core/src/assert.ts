@@ -1,10 +1,9 @@
-// The package's one exception type: an InvariantError means a broken invariant inside the memory
-// manager (a bug), never a caller's bad input (ReactOS ASSERT / KeBugCheck, SerenityOS VERIFY).
+// Broken invariants of the memory manager (a bug, never a caller's bad input: ReactOS ASSERT /
+// KeBugCheck, SerenityOS VERIFY) throw the project's one InvariantError, hw-mmu's.
 
-/** Thrown only when an internal invariant of mm-core does not hold. */
-export class InvariantError extends Error {
-  override readonly name = 'InvariantError'
-}
+import { InvariantError } from '@ntmm/hw-mmu'
+
+export { InvariantError }
 
 /** Throw an {@link InvariantError} with `message` unless `condition` holds. */
 export function assert(condition: unknown, message: string | (() => string)): asserts condition {

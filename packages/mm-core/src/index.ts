@@ -80,6 +80,7 @@ export type { AccessFaultResult, FaultException } from './accessFault.js'
 export { exceptionAccessCode } from './accessFault.js'
 export type { MmRecorder, ReplacementPolicyName } from './mmCore.js'
 export type {
+  CreateAddressSpaceResult,
   CreateAreaOptions,
   CreateAreaResult,
   MemoryBasicInformation,

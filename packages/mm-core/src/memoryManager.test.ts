@@ -10,7 +10,7 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
 } from './memoryConstants.js'
-import { MemoryManager } from './memoryManager.js'
+import { MemoryManager, MINIMUM_RAM_PAGES } from './memoryManager.js'
 import {
   STATUS_ACCESS_VIOLATION,
   STATUS_CONFLICTING_ADDRESSES,
@@ -154,10 +154,38 @@ describe('memoryManager', () => {
     expect(mm.checkInvariants()).toEqual([])
   })
 
+  it.each([
+    ['x86', 0, 'page directory'],
+    ['x86-pae', 0, 'page directory'],
+    // Two frames short of a PAE space: its PDPT page and one directory are made, then taken back.
+    ['x86-pae', 2, 'page directories'],
+  ] as const)('answers STATUS_NO_MEMORY, with nothing made, when no frame is left for a new address space (%s, %i spare frames)', (arch, spare, what) => {
+    const mm = new MemoryManager({
+      arch,
+      physicalMemory: (MINIMUM_RAM_PAGES[arch] + spare) * 4096,
+      pageFile: 0,
+    })
+    let pid = 1
+    let result = mm.createAddressSpace(pid)
+    while (result.status === STATUS_SUCCESS) result = mm.createAddressSpace(++pid)
+    const free = mm.counters.freePages + mm.counters.zeroedPages
+    expect(result).toEqual({
+      status: STATUS_NO_MEMORY,
+      reason: expect.stringContaining(`no frame left for the ${what}`),
+    })
+    expect(mm.addressSpace(pid)).toBeUndefined()
+    expect(mm.processIds()).not.toContain(pid)
+    expect(mm.checkInvariants()).toEqual([])
+    // Nothing was kept: the frames a half-made space took are back, and the pid can be used later.
+    mm.deleteAddressSpace(1)
+    expect(mm.counters.freePages + mm.counters.zeroedPages).toBeGreaterThan(free)
+    expect(mm.createAddressSpace(pid).status).toBe(STATUS_SUCCESS)
+  })
+
   it('frees every frame, page table and charge of a deleted address space', () => {
     const mm = new MemoryManager({ physicalMemory: 64 * 4096, pageFile: 64 * 4096 })
     const freeBefore = mm.counters.freePages
-    const space = mm.createAddressSpace(7)
+    const space = mm.createAddressSpace(7).space!
     const mmu = mm.mmuFor(7)
     const area = mm.createArea(space, { size: 0x20000, protect: PAGE_READWRITE, commit: true }).area!
     for (let p = 0; p < 32; p += 3) mmu.write(area.startingAddress + p * 0x1000, [1])

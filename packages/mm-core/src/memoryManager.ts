@@ -41,7 +41,6 @@ import {
 import { MmCore, type MmRecorder, pageKey, type ReplacementPolicyName } from './mmCore.js'
 import { KERNEL_SPACE_ID, type MmCounters, MmState, type MmStateCheckpoint, fnv1a } from './mmState.js'
 import {
-  NT_SUCCESS,
   STATUS_ACCESS_VIOLATION,
   STATUS_COMMITMENT_LIMIT,
   STATUS_CONFLICTING_ADDRESSES,
@@ -103,6 +102,14 @@ export interface CreateAreaOptions {
   /** MEM_COMMIT too (charged against the commit limit now). */
   readonly commit: boolean
 }
+
+/**
+ * Result of {@link MemoryManager.createAddressSpace}: the space, or STATUS_NO_MEMORY with the
+ * reason when no frame is left for its paging structures (nothing is then left made).
+ */
+export type CreateAddressSpaceResult =
+  | { readonly status: typeof STATUS_SUCCESS; readonly space: AddressSpace }
+  | { readonly status: typeof STATUS_NO_MEMORY; readonly reason: string; readonly space?: undefined }
 
 /** Result of {@link MemoryManager.createArea}. */
 export type CreateAreaResult =
@@ -191,14 +198,15 @@ function isCharged(area: MemoryArea): boolean {
 export class MemoryManager {
   /** The architecture's address-space constants. */
   readonly layout: AddressSpaceLayout
-  /** The CPU's MMU (one CPU; {@link MemoryManager.mmuFor} switches CR3). */
-  readonly mmu: Mmu
+  /**
+   * The CPU's MMU (one CPU; {@link MemoryManager.mmuFor} switches CR3). Its fault handler is
+   * MmAccessFault, so a failed access's result carries the {@link AccessFaultResult}.
+   */
+  readonly mmu: Mmu<AccessFaultResult>
   /** The system address space. */
   readonly kernelSpace: AddressSpace
   /** The replacement policy in force. */
   readonly replacementPolicy: ReplacementPolicyName
-  /** The result of the last fault handled through the MMU's fault handler. */
-  lastFault: AccessFaultResult | undefined = undefined
 
   private readonly state: MmState
   private readonly core: MmCore
@@ -229,19 +237,17 @@ export class MemoryManager {
     }
     this.replacementPolicy = policy
     const frameCount = physicalMemory / PAGE_SIZE
-    this.mmu = new Mmu({
+    this.mmu = new Mmu<AccessFaultResult>({
       mode: arch,
       frames: frameCount,
       ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
     })
     this.state = new MmState({ frameCount, pageFileSlots: pageFileBytes / PAGE_SIZE })
     this.core = new MmCore(this.state, new MmuMachine(this.mmu), this.layout, policy, -1)
-    this.mmu.setFaultHandler((fault) => {
-      const result = this.accessFault(this.currentPid(), fault)
-      this.lastFault = result
-      return NT_SUCCESS(result.status) ? 'retry' : 'fail'
-    })
-    this.kernelSpace = this.createSpace(KERNEL_SPACE_ID)
+    this.mmu.setFaultHandler((fault) => this.accessFault(this.currentPid(), fault))
+    const kernel = this.createSpace(KERNEL_SPACE_ID)
+    assert(kernel.status === STATUS_SUCCESS, 'no frame for the system page directory')
+    this.kernelSpace = kernel.space
     this.mmu.loadCr3(this.kernelSpace.cr3)
     // The one KUSER_SHARED_DATA frame, charged once to the system.
     const shared = requestPageMemoryConsumer(this.core, {
@@ -259,13 +265,16 @@ export class MemoryManager {
   /**
    * Create the address space of process `pid` (> 0): its own page directory (CR3) and the
    * KUSER_SHARED_DATA area (one read-only committed page at 0x7FFE0000, backed by the shared
-   * frame). Throws a RangeError for an invalid or existing pid, or when no frame is left for the
-   * page directory (a machine too small to run a process).
+   * frame). When no frame is left for its paging structures (a machine too small to run another
+   * process) the result is STATUS_NO_MEMORY with the reason, and nothing is left made. Throws a
+   * RangeError only for a caller's mistake: an invalid or existing pid.
    */
-  createAddressSpace(pid: number): AddressSpace {
+  createAddressSpace(pid: number): CreateAddressSpaceResult {
     if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`pid ${pid} must be a positive integer`)
     if (this.state.space(pid) !== undefined) throw new RangeError(`address space ${pid} already exists`)
-    const space = this.createSpace(pid)
+    const created = this.createSpace(pid)
+    if (created.status !== STATUS_SUCCESS) return created
+    const space = created.space
     const start = this.layout.sharedUserData
     space.lock()
     try {
@@ -284,12 +293,14 @@ export class MemoryManager {
     } finally {
       space.unlock()
     }
-    return space
+    return created
   }
 
-  private createSpace(pid: number): AddressSpace {
+  /** The space's record, page directory (and PAE's four directories), or STATUS_NO_MEMORY with nothing made. */
+  private createSpace(pid: number): CreateAddressSpaceResult {
     const directory = requestPageMemoryConsumer(this.core, { purpose: 'page-table', pid, address: 0 })
-    if (directory === undefined) throw new RangeError(`no frame left for the page directory of ${pid}`)
+    if (directory === undefined)
+      return { status: STATUS_NO_MEMORY, reason: `no frame left for the page directory of ${pid}` }
     this.core.emit({ type: 'mm.addressSpaceCreated', pid, directoryPfn: directory })
     const space = new AddressSpace(pid, this.layout, this.state)
     this.core.handles.set(pid, space)
@@ -301,7 +312,11 @@ export class MemoryManager {
           pid,
           address: index * 0x40000000,
         })
-        if (pfn === undefined) throw new RangeError(`no frame left for the page directories of ${pid}`)
+        if (pfn === undefined) {
+          // Take back what was made (MmCreateProcessAddressSpace frees its pages on failure).
+          this.deleteAddressSpace(pid)
+          return { status: STATUS_NO_MEMORY, reason: `no frame left for the page directories of ${pid}` }
+        }
         this.mmu.pageTables.writeEntryAt(
           directory * PAGE_SIZE + index * 8,
           3,
@@ -309,7 +324,7 @@ export class MemoryManager {
         )
       }
     }
-    return space
+    return { status: STATUS_SUCCESS, space }
   }
 
   /**
@@ -353,7 +368,7 @@ export class MemoryManager {
   }
 
   /** The MMU with `pid`'s CR3 loaded (a context switch when another space was current). */
-  mmuFor(pid: number): Mmu {
+  mmuFor(pid: number): Mmu<AccessFaultResult> {
     const space = this.addressSpace(pid)
     assert(space !== undefined, () => `mmuFor: no address space ${pid}`)
     if (this.mmu.cr3 !== space.cr3) this.mmu.loadCr3(space.cr3)

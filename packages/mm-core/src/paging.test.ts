@@ -86,10 +86,14 @@ function runScenario(
   const model = new Map<number, number>()
   const protectOf = (address: number) => mm.queryAddress(space, address)
   // A guarded page refuses the first access (STATUS_GUARD_PAGE_VIOLATION) and loses its guard.
-  const passGuard = (address: number, attempt: () => boolean) => {
+  const passGuard = (
+    address: number,
+    attempt: () => { readonly ok: boolean; readonly response?: { readonly status: number } | undefined },
+  ) => {
     if ((protectOf(address).protect & PAGE_GUARD) === 0) return
-    expect(attempt()).toBe(false)
-    expect(mm.lastFault?.status).toBe(STATUS_GUARD_PAGE_VIOLATION)
+    const result = attempt()
+    expect(result.ok).toBe(false)
+    expect(result.response?.status).toBe(STATUS_GUARD_PAGE_VIOLATION)
     expect(protectOf(address).protect & PAGE_GUARD).toBe(0)
   }
   const areas = (): MemoryArea[] => [...space.tree.areas()].filter((a) => a.type === 'VIRTUAL_MEMORY')
@@ -137,7 +141,7 @@ function runScenario(
           break
         }
         case 'write': {
-          passGuard(start, () => mmu.write(start, [raw.value as number]).ok)
+          passGuard(start, () => mmu.write(start, [raw.value as number]))
           const info = protectOf(start)
           const ok = mmu.write(start, [raw.value as number]).ok
           const writable = info.state === MEM_COMMIT && info.protect === PAGE_READWRITE
@@ -150,7 +154,7 @@ function runScenario(
           for (let p = 0; p < areaPages; p++) {
             const address = area.startingAddress + p * 0x1000
             const value = ((raw.value as number) + p) % 255 || 1
-            passGuard(address, () => mmu.write(address, [value]).ok)
+            passGuard(address, () => mmu.write(address, [value]))
             const info = protectOf(address)
             const ok = mmu.write(address, [value]).ok
             expect(ok).toBe(info.state === MEM_COMMIT && info.protect === PAGE_READWRITE)
@@ -158,7 +162,7 @@ function runScenario(
           }
           break
         case 'read': {
-          passGuard(start, () => mmu.read(start, 1).ok)
+          passGuard(start, () => mmu.read(start, 1))
           const info = protectOf(start)
           const result = mmu.read(start, 1)
           const readable = info.state === MEM_COMMIT && info.protect !== PAGE_NOACCESS
@@ -172,7 +176,7 @@ function runScenario(
   }
   // Page contents survive any amount of paging: every written page still reads back.
   for (const [address, value] of model) {
-    passGuard(address, () => mmu.read(address, 1).ok)
+    passGuard(address, () => mmu.read(address, 1))
     const info = protectOf(address)
     if (info.state !== MEM_COMMIT || info.protect === PAGE_NOACCESS) continue
     expect(mmu.read(address, 1)).toEqual({ ok: true, data: new Uint8Array([value]) })

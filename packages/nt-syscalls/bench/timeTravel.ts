@@ -237,7 +237,7 @@ const directory = await mkdtemp(join(tmpdir(), 'ntmm-bench-'))
   const saveSeconds = (performance.now() - started) / 1000
   const jsonl = await m.kernel.saveTrace(join(directory, 'trace.jsonl'), { format: 'jsonl' })
   started = performance.now()
-  const { kernel: loaded } = await loadKernel(join(directory, 'trace.bin'))
+  const loaded = await loadKernel(join(directory, 'trace.bin'))
   const loadSeconds = (performance.now() - started) / 1000
   const events = loaded.trace!.length
   row('binary machine trace: bytes/event', binary.bytesPerEvent)

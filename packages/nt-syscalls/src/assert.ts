@@ -1,10 +1,9 @@
-// The one exception this package throws for a broken invariant (a bug in the simulator, never a
-// caller's bad input): ReactOS ASSERT, SerenityOS VERIFY.
+// Broken invariants of the system-call layer (a bug in the simulator, never a caller's bad input:
+// ReactOS ASSERT, SerenityOS VERIFY) throw the project's one InvariantError, hw-mmu's.
 
-/** A broken invariant inside @ntmm/nt-syscalls. */
-export class InvariantError extends Error {
-  override readonly name = 'InvariantError'
-}
+import { InvariantError } from '@ntmm/hw-mmu'
+
+export { InvariantError }
 
 /** Throw an {@link InvariantError} when `condition` is false. */
 export function assert(condition: unknown, message: string): asserts condition {

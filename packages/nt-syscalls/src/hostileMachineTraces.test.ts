@@ -41,7 +41,7 @@ async function attempt(bytes: Uint8Array | string): Promise<string> {
   const path = join(directory, `hostile-${tried++}`)
   writeFileSync(path, bytes)
   try {
-    const { kernel } = await loadKernel(path)
+    const kernel = await loadKernel(path)
     expect(checkKernelInvariants(kernel, { tlb: false })).toEqual([])
     return 'loaded'
   } catch (error) {

@@ -104,13 +104,13 @@ export {
 } from './machineTrace.js'
 export {
   type DeterminismReport,
-  type LoadedKernel,
-  type LoadKernelOptions,
   loadKernel,
   reexecute,
   type SaveTraceOptions,
   type SaveTraceResult,
   saveMachineTrace,
+  type VerifiedTrace,
+  verifyTrace,
 } from './machineTraceFile.js'
 export { replayInputs, writeDataOf } from './replayInputs.js'
 export * from './memoryConstants.js'

@@ -4,8 +4,15 @@
 // every event of every layer reaches `onEvent` in order, stamped with the system call or access
 // that caused it (docs/decisions/002).
 
-import { eventLane, type HwRecordingLane, type Mmu, type TlbConfig, type TlbPresetName } from '@ntmm/hw-mmu'
-import type { AddressSpace, MemoryArea, MemoryManager } from '@ntmm/mm-core'
+import {
+  eventLane,
+  type FailedAccess,
+  type HwRecordingLane,
+  type Mmu,
+  type TlbConfig,
+  type TlbPresetName,
+} from '@ntmm/hw-mmu'
+import type { AccessFaultResult, AddressSpace, MemoryArea, MemoryManager } from '@ntmm/mm-core'
 import { type CheckpointPolicy, NO_CAUSE, replayRange, Timeline, type TraceLog } from '@ntmm/trace'
 import { InvariantError } from './assert.js'
 import { capturePointer } from './captureArguments.js'
@@ -490,14 +497,12 @@ export class Kernel {
       if (process.id !== nextObjectId || thread.id !== nextObjectId + 1)
         throw new InvariantError('process and thread objects got unexpected ids')
       this.ob.createHandleTable(pid)
-      try {
-        this.mm.createAddressSpace(pid)
-      } catch (error) {
+      const space = this.mm.createAddressSpace(pid)
+      if (space.status !== STATUS_SUCCESS) {
         // No frame for the page directory. NtCreateProcess fails as a whole (PspCreateProcess
         // dereferences what it had made): take the process back, so none is left half made.
-        if (!(error instanceof RangeError)) throw error
         this.#undoCreateProcess(pid)
-        throw new RangeError(`${error.message}; nothing was created`)
+        throw new RangeError(`${space.reason}; nothing was created`)
       }
     } finally {
       if (seq !== undefined) this.#unwind(seq)
@@ -705,13 +710,11 @@ export class Kernel {
 
   /**
    * The MMU with `pid`'s address space loaded. Its #PF handler is the memory manager's own
-   * (KiTrap0EHandler → MmAccessFault for the process whose CR3 is loaded); the result of the last
-   * fault is cleared so an exception is classified by this access's fault only.
+   * (KiTrap0EHandler → MmAccessFault for the process whose CR3 is loaded); a failed access carries
+   * MmAccessFault's answer, which classifies the exception.
    */
-  #mmu(pid: number): Mmu {
-    const mmu = this.mm.mmuFor(pid)
-    this.mm.lastFault = undefined
-    return mmu
+  #mmu(pid: number): Mmu<AccessFaultResult> {
+    return this.mm.mmuFor(pid)
   }
 
   #noteWrite(pid: number, address: number, length: number): void {
@@ -795,8 +798,8 @@ export class Kernel {
         this.#openFault = -1
       }
     }
-    const raise = (fault: Parameters<typeof exceptionFor>[0]) => {
-      const exception = exceptionFor(fault, this.mm.lastFault?.status)
+    const raise = (failed: FailedAccess<AccessFaultResult>) => {
+      const exception = exceptionFor(failed.fault, failed.response?.status)
       this.ob.emit(() => ({
         type: 'nt.exceptionRaised',
         pid,
@@ -829,7 +832,7 @@ export class Kernel {
         return traced('read', address, length, undefined, () => {
           const result = this.#mmu(pid).read(address, length, { mode: 'user' })
           if (result.ok) return { status: SUCCESS, data: result.data }
-          const exception = raise(result.fault)
+          const exception = raise(result)
           return { status: exception.code, data: new Uint8Array(0), exception }
         })
       },
@@ -843,7 +846,7 @@ export class Kernel {
             this.#noteWrite(pid, address, data.length)
             return { status: SUCCESS }
           }
-          const exception = raise(result.fault)
+          const exception = raise(result)
           return { status: exception.code, exception }
         })
       },
@@ -853,7 +856,7 @@ export class Kernel {
         return traced('execute', address, 1, undefined, () => {
           const result = this.#mmu(pid).fetch(address, 1, { mode: 'user' })
           if (result.ok) return { status: SUCCESS }
-          const exception = raise(result.fault)
+          const exception = raise(result)
           return { status: exception.code, exception }
         })
       },

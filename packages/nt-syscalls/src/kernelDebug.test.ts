@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from './createKernel.js'
 import type { Kernel } from './kernel.js'
 import type { MachineDebugInputEvent } from './machineTrace.js'
-import { loadKernel, reexecute } from './machineTraceFile.js'
+import { reexecute, verifyTrace } from './machineTraceFile.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from './memoryConstants.js'
 import { NtCurrentProcess } from './objectManager.js'
 
@@ -97,7 +97,7 @@ describe('kernelDebug', () => {
 
     const path = join(directory, `debug-${policy}.${format}`)
     await kernel.saveTrace(path, { format })
-    const { kernel: loaded, determinism } = await loadKernel(path, { verify: true })
+    const { kernel: loaded, determinism } = await verifyTrace(path)
     expect(determinism).toMatchObject({ ok: true, events: log.length })
     expect(loaded.eventCount).toBe(log.length)
   })

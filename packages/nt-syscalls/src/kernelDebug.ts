@@ -3,7 +3,7 @@
 // INVLPG leaves a stale TLB entry, as a !pte edit in WinDbg would) and for feeding the LRU and OPT
 // replacement policies the references they cannot observe themselves. Every call that changes the
 // machine is an input of the recording (`nt.debugInput`), caused by nothing, whose effects are
-// caused by it, so `loadKernel(path, { verify: true })` re-executes it.
+// caused by it, so `verifyTrace(path)` re-executes it.
 
 /** A level-1 PTE as two 32-bit halves (`high` is 0 on non-PAE x86). */
 export interface DebugPteValue {

@@ -64,12 +64,6 @@ export async function saveMachineTrace(
   return { bytes, events: log.length, bytesPerEvent: log.length === 0 ? 0 : bytes / log.length }
 }
 
-/** Options of {@link loadKernel}. */
-export interface LoadKernelOptions {
-  /** Re-execute the recorded inputs on a fresh machine and compare the events (default false). */
-  readonly verify?: boolean
-}
-
 /** Result of the determinism check. */
 export type DeterminismReport =
   | { readonly ok: true; readonly events: number; readonly inputs: number }
@@ -82,10 +76,10 @@ export type DeterminismReport =
       readonly inputs: number
     }
 
-/** A kernel rebuilt from a file, with the determinism report when asked for. */
-export interface LoadedKernel {
+/** A kernel rebuilt from a file and the determinism check of its trace ({@link verifyTrace}). */
+export interface VerifiedTrace {
   readonly kernel: Kernel
-  readonly determinism?: DeterminismReport
+  readonly determinism: DeterminismReport
 }
 
 function checkConfig(config: unknown, path: string): MachineConfig {
@@ -106,12 +100,10 @@ function checkConfig(config: unknown, path: string): MachineConfig {
   return c as MachineConfig
 }
 
-/**
- * Rebuild a kernel from a trace file by applying its events (no logic is re-run). The kernel
- * answers `.at(seq)`, the queries, and keeps recording if used further. Throws the file's
- * TraceFormatError (naming file, line or offset, seq, field) when the file is corrupt.
- */
-export async function loadKernel(path: string, options: LoadKernelOptions = {}): Promise<LoadedKernel> {
+/** The machine trace in `path` with its configuration; throws the file's TraceFormatError. */
+async function readMachineTrace(
+  path: string,
+): Promise<{ log: TraceLog<MachineEvent>; config: MachineConfig }> {
   const read = await readTraceFile(path, machineSchema)
   if (!read.ok) {
     // A machine trace from another version of this package whose events no longer fit the
@@ -131,11 +123,28 @@ export async function loadKernel(path: string, options: LoadKernelOptions = {}):
     }
     throw read.error
   }
-  const { log } = read.trace
-  const config = checkConfig(read.trace.config, path)
-  const kernel = Kernel.fromLog(log, config)
-  if (!options.verify) return { kernel }
-  return { kernel, determinism: reexecute(log, config) }
+  return { log: read.trace.log, config: checkConfig(read.trace.config, path) }
+}
+
+/**
+ * Rebuild a kernel from a trace file by applying its events (no logic is re-run), as
+ * {@link createKernel} builds one: the kernel answers `.at(seq)`, the queries, and keeps recording
+ * if used further. Throws the file's TraceFormatError (naming file, line or offset, seq, field)
+ * when the file is corrupt. The determinism check is {@link verifyTrace}.
+ */
+export async function loadKernel(path: string): Promise<Kernel> {
+  const { log, config } = await readMachineTrace(path)
+  return Kernel.fromLog(log, config)
+}
+
+/**
+ * Load a trace file ({@link loadKernel}) and run the determinism check on it ({@link reexecute}):
+ * re-execute its recorded inputs on a fresh machine of the same configuration and compare the
+ * events. The report names the first event that differs.
+ */
+export async function verifyTrace(path: string): Promise<VerifiedTrace> {
+  const { log, config } = await readMachineTrace(path)
+  return { kernel: Kernel.fromLog(log, config), determinism: reexecute(log, config) }
 }
 
 /**

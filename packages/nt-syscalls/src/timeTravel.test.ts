@@ -8,7 +8,7 @@ import { checkKernelInvariants } from './checkKernelInvariants.js'
 import { createKernel } from './createKernel.js'
 import type { Kernel, KernelOptions } from './kernel.js'
 import type { MachineCpuAccessEvent } from './machineTrace.js'
-import { loadKernel } from './machineTraceFile.js'
+import { reexecute, verifyTrace } from './machineTraceFile.js'
 import {
   MEM_COMMIT,
   MEM_DECOMMIT,
@@ -328,7 +328,7 @@ describe('time travel', () => {
     const path = join(directory, `trace.${format}`)
     const saved = await kernel.saveTrace(path, { format })
     expect(saved.events).toBe(kernel.trace!.length)
-    const { kernel: loaded, determinism } = await loadKernel(path, { verify: true })
+    const { kernel: loaded, determinism } = await verifyTrace(path)
     expect(determinism).toMatchObject({ ok: true, events: kernel.trace!.length })
     expect(loaded.config).toEqual(kernel.config)
     expect(observe(loaded, pids, bases)).toEqual(observe(kernel, pids, bases))
@@ -349,7 +349,6 @@ describe('time travel', () => {
       () => false,
     )
     // Re-executing on another machine (x64 instead of x86) must diverge, and say where.
-    const { reexecute } = await import('./machineTraceFile.js')
     const report = reexecute(kernel.trace!, { ...kernel.config, arch: 'x64' })
     expect(report.ok).toBe(false)
     if (!report.ok) expect(report.seq).toBeGreaterThanOrEqual(0)
@@ -561,7 +560,7 @@ describe('time travel', () => {
       kernel.win32(pid).SetLastError(87)
       const path = join(directory, 'last-error.jsonl')
       await kernel.saveTrace(path, { format: 'jsonl' })
-      const { determinism } = await loadKernel(path, { verify: true })
+      const { determinism } = await verifyTrace(path)
       expect(determinism).toEqual({ ok: true, events: kernel.eventCount, inputs: 2 })
     })
   })

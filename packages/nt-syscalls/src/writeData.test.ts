@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from './createKernel.js'
 import type { KernelEventRecord } from './kernel.js'
 import { ACCESS_CODE, type MachineEvent, machineSchema } from './machineTrace.js'
-import { loadKernel } from './machineTraceFile.js'
+import { verifyTrace } from './machineTraceFile.js'
 import { writeDataOf } from './replayInputs.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from './memoryConstants.js'
 
@@ -87,7 +87,7 @@ describe('write data in the machine trace', () => {
           for (const write of writes) kernel.cpu(pid).write(base + write.offset, write.bytes)
           const path = join(directory, `wide.${format}`)
           await kernel.saveTrace(path, { format })
-          const { kernel: loaded, determinism } = await loadKernel(path, { verify: true })
+          const { kernel: loaded, determinism } = await verifyTrace(path)
           expect(determinism).toMatchObject({ ok: true, events: log.length })
           const loadedLog = loaded.trace!
           expect(loadedLog.length).toBe(log.length)

@@ -257,7 +257,7 @@ async function openUpload(request: IncomingMessage, url: URL, limit: number): Pr
 async function load(file: string, name: string, head?: Buffer): Promise<ExplorerSession> {
   let failure: string
   try {
-    const { kernel } = await loadKernel(file)
+    const kernel = await loadKernel(file)
     return new Session(kernel, name)
   } catch (error) {
     // The message names the file: name it as the user knows it, not by the temporary path.

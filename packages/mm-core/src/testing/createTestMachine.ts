@@ -2,6 +2,7 @@
 // happen after a handful of accesses. Not exported from the package (excluded from the build).
 
 import type { Mmu } from '@ntmm/hw-mmu'
+import type { AccessFaultResult } from '../accessFault.js'
 import type { AddressSpace } from '../addressSpace.js'
 import type { Architecture } from '../addressSpaceLayout.js'
 import { MemoryManager } from '../memoryManager.js'
@@ -21,7 +22,7 @@ export interface TestMachineOptions {
 export function createTestMachine(options: TestMachineOptions = {}): {
   mm: MemoryManager
   space: AddressSpace
-  mmu: Mmu
+  mmu: Mmu<AccessFaultResult>
   pid: number
 } {
   const mm = new MemoryManager({
@@ -32,7 +33,8 @@ export function createTestMachine(options: TestMachineOptions = {}): {
     replacementPolicy: options.replacementPolicy ?? 'working-set',
   })
   const pid = 1
-  const space = mm.createAddressSpace(pid)
+  const { space } = mm.createAddressSpace(pid)
+  if (space === undefined) throw new Error('createTestMachine: no frame for the page directory')
   const mmu = mm.mmuFor(pid)
   return { mm, space, mmu, pid }
 }
