@@ -1,0 +1,84 @@
+// `ntmm events <trace>`: lists a trace's events, filtered by type (or layer), address or range,
+// process and seq window; a window of a binary trace is read through its index only.
+
+import type { Command } from 'commander'
+import { parseNumber } from '../format.js'
+import {
+  checkSeq,
+  eventLine,
+  listEvents,
+  listWindowFromIndex,
+  openTrace,
+  parseAddressRange,
+} from '../traceCommands.js'
+import type { CommandContext } from './commandContext.js'
+import { examples, integerOption } from './options.js'
+import { printJson, printLines } from './output.js'
+
+/** Registers `events` on the program. */
+export function registerEventsCommand(program: Command, { io }: CommandContext): void {
+  program
+    .command('events')
+    .description('list the events of a trace, filtered by type, address, process and seq window')
+    .argument('<trace>', 'a trace file')
+    .option(
+      '--type <list>',
+      "event types, comma-separated; a prefix ending in '.' or '*' matches a layer (mm.*)",
+      (value: string) => value.split(','),
+    )
+    .option('--address <va|range>', 'events touching this page (0x11000) or range (0x10000-0x20000)')
+    .option('--pid <pid>', 'events of this process', integerOption('--pid'))
+    .option('--from <seq>', 'first seq', integerOption('--from', 0))
+    .option('--to <seq>', 'last seq (inclusive)', integerOption('--to', 0))
+    .option('--limit <n>', 'print at most n events', integerOption('--limit'), 200)
+    .option('--json', 'print { matched, events: [{ seq, cause, event }] }')
+    .addHelpText(
+      'after',
+      examples([
+        'ntmm events article.ntt --type mm.pageFault,nt.exceptionRaised',
+        "ntmm events article.ntt --type 'mm.*' --address 0x11000",
+        'ntmm events run.ntt --from 100 --to 200 --json',
+      ]),
+    )
+    .action(
+      async (
+        path: string,
+        options: {
+          type?: string[]
+          address?: string
+          pid?: number
+          from?: number
+          to?: number
+          limit: number
+          json?: boolean
+        },
+      ) => {
+        const filter = {
+          limit: options.limit,
+          ...(options.type === undefined ? {} : { types: options.type }),
+          ...(options.address === undefined
+            ? {}
+            : { address: parseAddressRange(options.address, parseNumber) }),
+          ...(options.pid === undefined ? {} : { pid: options.pid }),
+          ...(options.from === undefined ? {} : { from: options.from }),
+          ...(options.to === undefined ? {} : { to: options.to }),
+        }
+        // A window of a binary trace is read through its index (its blocks only); else the trace is loaded.
+        let result =
+          options.from !== undefined || options.to !== undefined
+            ? await listWindowFromIndex(io, path, filter)
+            : undefined
+        if (result === undefined) {
+          const trace = await openTrace(io, path)
+          if (options.from !== undefined) checkSeq(trace, path, options.from, '--from')
+          if (options.to !== undefined) checkSeq(trace, path, options.to, '--to')
+          result = listEvents(trace, filter)
+        }
+        if (options.json) return printJson(io, result)
+        printLines(io, [
+          ...result.events.map(({ seq, cause, event }) => eventLine(seq, cause, event)),
+          `${result.matched} event(s) matched${result.matched > result.events.length ? `, ${result.events.length} shown (--limit)` : ''}`,
+        ])
+      },
+    )
+}

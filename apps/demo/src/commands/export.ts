@@ -1,0 +1,46 @@
+// `ntmm export <perfetto|chrome> <trace> -o <file>`: converts a machine trace into a file that
+// ui.perfetto.dev or chrome://tracing opens, to look at a run on a timeline.
+
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import { CliError } from '../cliError.js'
+import { openTrace } from '../traceCommands.js'
+import type { CommandContext } from './commandContext.js'
+import { examples } from './options.js'
+import { printJson, printLines } from './output.js'
+
+/** Registers `export` on the program. */
+export function registerExportCommand(program: Command, { io }: CommandContext): void {
+  program
+    .command('export')
+    .description('export a trace for ui.perfetto.dev (or chrome://tracing)')
+    .argument('<kind>', 'perfetto | chrome')
+    .argument('<trace>', 'a trace file')
+    .requiredOption('-o, --output <file>', 'the file to write')
+    .option('--json', 'print { file, bytes }')
+    .addHelpText(
+      'after',
+      examples([
+        'ntmm export perfetto article.ntt -o article.perfetto-trace',
+        'ntmm export chrome article.ntt -o article.json',
+      ]),
+    )
+    .action(async (kind: string, path: string, options: { output: string; json?: boolean }) => {
+      if (kind !== 'perfetto' && kind !== 'chrome')
+        throw new CliError(`unknown export '${kind}' (exports: perfetto, chrome)`)
+      const trace = await openTrace(io, path)
+      let bytes: number
+      try {
+        bytes = await trace.kernel.exportTrace(resolve(io.cwd, options.output), { format: kind })
+      } catch (error) {
+        throw new CliError(
+          `${options.output}: cannot write (${error instanceof Error ? error.message : String(error)})`,
+        )
+      }
+      if (options.json) printJson(io, { file: options.output, bytes })
+      else
+        printLines(io, [
+          `wrote ${bytes} bytes (${kind}) → ${options.output}; open it in ${kind === 'perfetto' ? 'https://ui.perfetto.dev' : 'chrome://tracing'}`,
+        ])
+    })
+}

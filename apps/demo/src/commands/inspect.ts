@@ -1,0 +1,53 @@
+// `ntmm inspect <trace> <view> [va]`: one view of a recorded machine right after an event, as WinDbg's
+// !address, !vad, !pte, !pfn and !handle show it.
+
+import type { Command } from 'commander'
+import { CliError } from '../cliError.js'
+import { parseNumber } from '../format.js'
+import { checkSeq, inspectView, openTrace } from '../traceCommands.js'
+import { findView, inspectViews } from '../views/inspectViews.js'
+import type { CommandContext } from './commandContext.js'
+import { examples, integerOption } from './options.js'
+import { printJson, printLines } from './output.js'
+
+/** Registers `inspect` on the program. */
+export function registerInspectCommand(program: Command, { io }: CommandContext): void {
+  program
+    .command('inspect')
+    .description('one view of the machine right after an event, as WinDbg shows it')
+    .argument('<trace>', 'a trace file')
+    .argument('<view>', inspectViews.map((view) => view.name).join(' | '))
+    .argument('[va]', 'the address, for the pte view')
+    .option('--at <seq>', 'the event (default: the last; -1: before the first)', integerOption('--at', -1))
+    .option('--pid <pid>', 'the process (default: the first)', integerOption('--pid'))
+    .option('--va <address>', 'the address, for the pte view (instead of the [va] argument)')
+    .option('--json', "print the view's JSON")
+    .addHelpText(
+      'after',
+      `${examples(['ntmm inspect article.ntt address --at 30', 'ntmm inspect article.ntt pte 0x11010 --at 40', 'ntmm inspect two.ntt handles --pid 4 --json'])}\nViews:\n${inspectViews.map((view) => `  ${view.name.padEnd(8)} ${view.description}`).join('\n')}\n`,
+    )
+    .action(
+      async (
+        path: string,
+        name: string,
+        argument: string | undefined,
+        options: { at?: number; pid?: number; va?: string; json?: boolean },
+      ) => {
+        const va = argument ?? options.va
+        findView(name)
+        const address = va === undefined ? undefined : parseNumber(va)
+        if (va !== undefined && address === undefined)
+          throw new CliError(`'${va}' is not an address (e.g. 0x11010)`)
+        if (name === 'pte' && address === undefined)
+          throw new CliError('the pte view needs an address: ntmm inspect <trace> pte <va>')
+        const trace = await openTrace(io, path)
+        const seq = checkSeq(trace, path, options.at)
+        const view = inspectView(trace, seq, name, {
+          ...(options.pid === undefined ? {} : { pid: options.pid }),
+          ...(address === undefined ? {} : { va: address }),
+        })
+        if (options.json) printJson(io, { seq, view: name, ...(view.json as object) })
+        else printLines(io, [`${path} right after event #${seq}:`, ...view.lines])
+      },
+    )
+}

@@ -1,0 +1,58 @@
+// Plays what `run`, `demo` and `record` are given: a built-in scenario by name, or a user's scenario
+// script (.json, or any path) parsed, checked and run; the narrator holds the log and the machine.
+
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { ReplacementPolicyName } from '@ntmm/mm-core'
+import type { Arch } from '@ntmm/nt-syscalls'
+import type { CliIo } from '../cliIo.js'
+import { CliError } from '../cliError.js'
+import type { Narrator } from '../narrator.js'
+import { parseScript } from '../parseScript.js'
+import { runScript } from '../runScript.js'
+import { requireScenario } from '../scenarios/catalog.js'
+
+/**
+ * Loads a scenario or a script by argument: a built-in name, or a path to a .json script. A script
+ * keeps its own machine unless `archGiven` (the user named --arch). Throws CliError for an unknown
+ * scenario or an unreadable or invalid script.
+ */
+export function play(
+  io: CliIo,
+  target: string,
+  options: {
+    arch: Arch
+    archGiven: boolean
+    verbose: boolean
+    record?: boolean
+    policies?: ReplacementPolicyName[]
+  },
+): { name: string; title: string; narrator: Narrator } {
+  if (target.endsWith('.json') || target.includes('/') || target.includes('\\')) {
+    const path = resolve(io.cwd, target)
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      throw new CliError(
+        `${target}: cannot read the script (${code === 'ENOENT' ? 'no such file' : (code ?? String(error))})`,
+      )
+    }
+    const script = parseScript(text, target)
+    const narrator = runScript(script, target, {
+      verbose: options.verbose,
+      record: options.record === true,
+      ...(options.archGiven ? { machine: { arch: options.arch } } : {}),
+    })
+    return { name: target, title: script.name ?? target, narrator }
+  }
+  const scenario = requireScenario(target)
+  const narrator = scenario.run({
+    arch: options.arch,
+    verbose: options.verbose,
+    record: options.record === true,
+    ...(options.policies === undefined ? {} : { policies: options.policies }),
+  })
+  return { name: scenario.name, title: scenario.title, narrator }
+}

@@ -1,0 +1,66 @@
+// `ntmm replay <trace>`: rebuilds the machine a trace recorded and prints its state right after an
+// event (NtQueryVirtualMemory of every process); --verify re-executes the inputs and reports a divergence.
+
+import type { Command } from 'commander'
+import { paint } from '../cliIo.js'
+import { startProgress } from '../progress.js'
+import { checkSeq, openTrace, replayLines } from '../traceCommands.js'
+import type { CommandContext } from './commandContext.js'
+import { examples, integerOption } from './options.js'
+import { printJson, printLines } from './output.js'
+
+/** Registers `replay` on the program; a re-execution that diverges is a finding (exit code 1). */
+export function registerReplayCommand(program: Command, { io, setExitCode }: CommandContext): void {
+  program
+    .command('replay')
+    .description(
+      'rebuild the machine from a trace: the state right after an event (default: the end); --verify re-executes',
+    )
+    .argument('<trace>', 'a trace file written by record or import')
+    .option('--at <seq>', 'the event (-1: before the first)', integerOption('--at', -1))
+    .option(
+      '--verify',
+      're-execute the recorded inputs on a fresh machine and report the first divergence (exit code 1)',
+    )
+    .option(
+      '--json',
+      'print { seq, processes: [{ pid, name, regions: [MEMORY_BASIC_INFORMATION] }], stats } (and determinism with --verify)',
+    )
+    .addHelpText(
+      'after',
+      examples([
+        'ntmm replay article.ntt',
+        'ntmm replay article.ntt --at 30 --json',
+        'ntmm replay article.ntt --verify',
+      ]),
+    )
+    .action(async (path: string, options: { at?: number; verify?: boolean; json?: boolean }) => {
+      const bar = startProgress(io, 'replay [{bar}] {stage}', 1, {
+        stage: options.verify ? 'loading and re-executing' : 'loading',
+      })
+      const trace = await openTrace(io, path, { verify: options.verify === true }).finally(() => bar?.stop())
+      const seq = checkSeq(trace, path, options.at)
+      const { lines, json } = replayLines(trace, path, seq)
+      const determinism = trace.determinism
+      if (options.json) printJson(io, determinism === undefined ? json : { ...json, determinism })
+      else {
+        printLines(io, lines)
+        if (determinism !== undefined)
+          printLines(io, [
+            '',
+            determinism.ok
+              ? paint(
+                  io,
+                  'green',
+                  `verify: re-execution reproduced all ${determinism.events} events from ${determinism.inputs} inputs`,
+                )
+              : paint(
+                  io,
+                  'red',
+                  `verify: first divergence at event #${determinism.seq}: recorded ${JSON.stringify(determinism.recorded)}, re-execution gave ${JSON.stringify(determinism.reproduced)}`,
+                ),
+          ])
+      }
+      setExitCode(determinism === undefined || determinism.ok ? 0 : 1)
+    })
+}

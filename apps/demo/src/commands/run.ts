@@ -1,0 +1,129 @@
+// `ntmm run <scenario|script.json>`: plays a built-in scenario or a user's script with a narrated log
+// of every layer, optionally followed by views of the final state; a failed expectation exits 1.
+
+import type { ReplacementPolicyName } from '@ntmm/mm-core'
+import type { Arch } from '@ntmm/nt-syscalls'
+import type { Command } from 'commander'
+import { type CliIo, paint } from '../cliIo.js'
+import { CliError } from '../cliError.js'
+import { replacementPolicies } from '../machine.js'
+import { findView, inspectViews } from '../views/inspectViews.js'
+import { machineState } from '../views/memoryMap.js'
+import type { CommandContext } from './commandContext.js'
+import { archOption, examples, integerOption, listOption } from './options.js'
+import { printJson, printLines } from './output.js'
+import { play } from './play.js'
+
+/** The options of `ntmm run` as commander parses them. */
+export interface RunOptions {
+  /** The paging mode (a script keeps its own unless given on the command line). */
+  arch: Arch
+  /** Replacement policies the pressure scenario compares. */
+  policy?: ReplacementPolicyName[]
+  /** Narrate every event, not only the narrated kinds. */
+  verbose?: boolean
+  /** The views of the final state to print. */
+  show?: string[]
+  /** The process the views show. */
+  pid?: number
+  /** The address of the pte view. */
+  va?: number
+  /** Print the run as JSON. */
+  json?: boolean
+}
+
+/** Registers `run` on the program. */
+export function registerRunCommand(program: Command, { io, setExitCode }: CommandContext): void {
+  program
+    .command('run')
+    .description('play a built-in scenario or a scenario script with a narrated log of every layer')
+    .argument('<scenario>', 'a built-in scenario name (`ntmm scenarios`) or a script file (.json)')
+    .addOption(archOption())
+    .option(
+      '--policy <list>',
+      'replacement policies for the pressure scenario (comma-separated)',
+      listOption(replacementPolicies),
+    )
+    .option('--verbose', 'print every event, not only the narrated kinds')
+    .option(
+      '--show <view>',
+      `a view of the final state (repeatable, or comma-separated): ${inspectViews.map((view) => view.name).join(', ')}`,
+      (value: string, previous: string[] = []) => [...previous, ...value.split(',')],
+    )
+    .option('--pid <pid>', 'the process the views show (default: the first)', integerOption('--pid'))
+    .option('--va <address>', 'the address of the pte view', integerOption('--va', 0))
+    .option(
+      '--json',
+      'print { scenario, title, ok, expectations, log, state: { seq, processes, stats }, views }',
+    )
+    .addHelpText(
+      'after',
+      `${examples([
+        'ntmm run article',
+        'ntmm run pressure --policy fifo,lru',
+        'ntmm run stack --show address --show vad',
+        'ntmm run article --show pte --va 0x11010',
+        'ntmm run examples/scenario.json --json',
+      ])}\nViews:\n${inspectViews.map((view) => `  ${view.name.padEnd(8)} ${view.description}`).join('\n')}\n`,
+    )
+    .action((target: string, options: RunOptions, command: Command) => {
+      setExitCode(
+        playAndPrint(io, target, {
+          ...options,
+          archGiven: command.getOptionValueSource('arch') === 'cli',
+          show: options.show ?? [],
+        }),
+      )
+    })
+}
+
+/**
+ * Plays `target` and prints its log, the views asked for and the failed expectations (or all of it
+ * as JSON); returns the exit code: 1 when an expectation failed. Shared by `run` and `demo`.
+ */
+export function playAndPrint(
+  io: CliIo,
+  target: string,
+  options: Omit<RunOptions, 'show'> & { archGiven: boolean; show: string[] },
+): number {
+  const views = options.show.map((name) => findView(name))
+  if (options.show.includes('pte') && options.va === undefined)
+    throw new CliError('--show pte needs --va <address>')
+  const { name, title, narrator } = play(io, target, {
+    arch: options.arch,
+    archGiven: options.archGiven,
+    verbose: options.verbose === true,
+    ...(options.policy === undefined ? {} : { policies: options.policy }),
+  })
+  narrator.flush()
+  const viewOptions = {
+    ...(options.pid === undefined ? {} : { pid: options.pid }),
+    ...(options.va === undefined ? {} : { va: options.va }),
+  }
+  const rendered = views.map((view) => ({ name: view.name, ...view.render(narrator.kernel, viewOptions) }))
+  const failures = narrator.failures
+  if (options.json) {
+    printJson(io, {
+      scenario: name,
+      title,
+      ok: failures.length === 0,
+      expectations: narrator.expectations,
+      log: narrator.lines,
+      state: machineState(narrator.kernel, narrator.events.length - 1),
+      views: Object.fromEntries(rendered.map((view) => [view.name, view.json])),
+    })
+  } else {
+    printLines(io, narrator.lines)
+    for (const view of rendered) printLines(io, ['', ...view.lines])
+    if (failures.length > 0) {
+      printLines(io, [
+        '',
+        paint(io, 'red', `${failures.length} expectation(s) failed:`),
+        ...failures.map(
+          (failure) => `  ${failure.label}: expected ${failure.expected}, got ${failure.actual}`,
+        ),
+      ])
+    }
+  }
+  return failures.length === 0 ? 0 : 1
+}

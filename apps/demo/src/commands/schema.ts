@@ -1,0 +1,17 @@
+// `ntmm schema`: prints the JSON Schema of scenario scripts (what apps/demo/scenario.schema.json
+// holds), for editors to complete and check a script.
+
+import type { Command } from 'commander'
+import { scriptJsonSchema } from '../scriptSchema.js'
+import type { CommandContext } from './commandContext.js'
+import { examples } from './options.js'
+import { printJson } from './output.js'
+
+/** Registers `schema` on the program. */
+export function registerSchemaCommand(program: Command, { io }: CommandContext): void {
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario scripts (apps/demo/scenario.schema.json)')
+    .addHelpText('after', examples(['ntmm schema > scenario.schema.json']))
+    .action(() => printJson(io, scriptJsonSchema()))
+}
