@@ -1,5 +1,5 @@
-// The linear addresses an access may name, by paging mode (Intel SDM vol. 3A §3.3.7.1 canonical
-// addressing, §4.1.1): x86 and x86-pae take unsigned 32-bit integers; x64 takes the canonical
+// The linear addresses an access may name, by paging mode (Intel SDM vol. 1 §3.3.7.1 canonical
+// addressing; vol. 3A §4.1.1): x86 and x86-pae take unsigned 32-bit integers; x64 takes the canonical
 // halves as one signed number (the kernel half negative), and any other safe integer is
 // non-canonical, a #GP rather than a malformed argument. Range accesses wrap as the hardware does.
 // The checks both the access path (mmu.ts) and inspection (mmuInspection.ts) start with.

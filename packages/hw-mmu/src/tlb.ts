@@ -1,7 +1,8 @@
 // The translation lookaside buffer: a set-associative cache of translations, configurable from
 // direct-mapped (1 way) to fully associative (ways = entries), with LRU, FIFO or seeded random
 // replacement, optionally split into instruction and data TLBs and backed by a second-level
-// STLB (Intel SDM vol. 3A §4.10). Each level lives in typed arrays indexed set × ways + way:
+// STLB (Intel SDM vol. 3A §4.10; the configuration, level names and counters are tlbConfig.ts's).
+// Each level lives in typed arrays indexed set × ways + way:
 //
 //   index = set * ways + way          set = pageNumber mod sets
 //   tags[i]   pageNumber * 4 + sizeCode   (-1 = invalid)       sizeCode 0 = 4 KiB, 1 = 2/4 MiB, 2 = 1 GiB

@@ -3,6 +3,7 @@
 // index and name of each level (data or unified, instruction, second-level STLB) that events
 // carry, the kinds of flush and the counters a level keeps. Plain data with no dependency, so the
 // event types (events.ts) can name them without reaching the TLB's state (tlb.ts).
+
 /** A replacement policy. */
 export type ReplacementPolicy = 'lru' | 'fifo' | 'random'
 

@@ -1,7 +1,8 @@
 // Where a linear address sits in the TLB for each page size the mode has (Intel SDM vol. 3A
-// §4.10.2: an entry caches one page of 4 KiB, 2/4 MiB or 1 GiB): the page number and offset by
-// size code, the lookup that tries every size a level may hold, and the physical address an entry
-// gives. An address is handled as its two 32-bit halves (lo, hi), as the walker takes it.
+// §4.10.2.1 page numbers and offsets, §4.10.2.3: an entry caches one page of 4 KiB, 2/4 MiB or
+// 1 GiB): the page number and offset by size code, the lookup that tries every size a level may
+// hold, and the physical address an entry gives. An address is handled as its two 32-bit halves
+// (lo, hi), as the walker takes it.
 import type { HwState } from './hwState.js'
 import { TLB_SIZE_SHIFT, type TlbLevel, tlbProbe } from './tlb.js'
 
