@@ -4,7 +4,7 @@
 // grants LESS (a stale read-only entry after a PTE was made writable) is allowed: the CPU takes a
 // spurious #PF, invalidates the entry and retries, so the OS may skip that INVLPG.
 import type { Mmu } from './mmu.js'
-import { TLB_NAMES } from './tlb.js'
+import { TLB_NAMES } from './tlbConfig.js'
 
 /**
  * Every TLB entry of the loaded address space (its PCID, or global) that maps another frame than

@@ -2,8 +2,8 @@
 // it stands for: for listeners that want the events as objects while a recorder keeps the
 // numeric lane (the Kernel's onEvent hook), and for tests comparing a lane with a plain recorder.
 import type { HwEvent } from './events.js'
-import type { HwRecordingLane } from './frameStore.js'
-import type { TlbIndex } from './tlb.js'
+import type { HwRecordingLane } from './hwRecorder.js'
+import type { TlbIndex } from './tlbConfig.js'
 
 /** A lane handing `sink` each event as the object a plain recorder would get. */
 export function eventLane(sink: (event: HwEvent) => void): HwRecordingLane {

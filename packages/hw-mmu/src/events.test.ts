@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { applyHwEvent, type HwEvent, undoHwEvent } from './events.js'
+import { applyHwEvent, undoHwEvent } from './applyHwEvent.js'
+import type { HwEvent } from './events.js'
 import type { HwState } from './hwState.js'
 import { Mmu, type MmuOptions } from './mmu.js'
 import type { AccessKind, PagingMode, PrivilegeMode } from './paging.js'

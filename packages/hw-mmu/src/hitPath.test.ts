@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import type { HwEvent } from './events.js'
 import { eventLane } from './eventLane.js'
-import type { HwRecorder, HwRecordingLane } from './frameStore.js'
+import type { HwRecorder, HwRecordingLane } from './hwRecorder.js'
 import type { HwSnapshot } from './hwState.js'
 import { Mmu, type MmuOptions } from './mmu.js'
 import type { PagingMode, PrivilegeMode } from './paging.js'
 import { LANE_STORE_LIMIT, scalarPieceSize } from './scalarStores.js'
 import { createRoot, mapPage } from './testing/addressSpace.js'
-import type { TlbConfig } from './tlb.js'
+import type { TlbConfig } from './tlbConfig.js'
 
 // The inlined TLB-hit path (mirror rows, row stamps for LRU, hits counted by the clock) runs only
 // without a recorder; with one, every access takes the general path. Two machines fed the same

@@ -1,8 +1,21 @@
 // @ntmm/hw-mmu: what a real x86 CPU and its RAM provide — physical frames, the paging structures
 // of 32-bit, PAE and 4-level paging, the page walk, the TLB and the page-fault exception. It knows
-// nothing about the OS.
+// nothing about the OS. This is the public API (docs/versioning.md); the fine-grained apply
+// functions the other ntmm packages share are in './internal.js' (`@ntmm/hw-mmu/internal`).
+export type {
+  AccessOptions,
+  AccessResult,
+  FailedAccess,
+  TranslateResult,
+  Translation,
+  WriteResult,
+} from './accessResult.js'
+export { applyHwEvent, undoHwEvent } from './applyHwEvent.js'
 export { InvariantError } from './assert.js'
 export { checkTlbConsistency } from './checkTlbConsistency.js'
+export type { ControlBits } from './controlBits.js'
+export { defaultControlBits } from './controlBits.js'
+export type { ControlResult } from './controlRegisters.js'
 export type {
   HwAccessedDirtySet,
   HwControlChanged,
@@ -24,51 +37,24 @@ export type {
   HwTlbMiss,
   TlbEntryRecord,
 } from './events.js'
-export { applyHwEvent, HW_EVENT_TYPES, undoHwEvent } from './events.js'
+export { HW_EVENT_TYPES } from './events.js'
 export { eventLane } from './eventLane.js'
 export { LANE_STORE_LIMIT, scalarPieceSize } from './scalarStores.js'
-export type { FrameStoreOptions, HwRecorder, HwRecordingLane } from './frameStore.js'
-export {
-  applyFrameAllocated,
-  applyFrameFreed,
-  applyFrameZeroed,
-  applyPhysicalBytesWritten,
-  applyPhysicalWrite,
-  FrameDelta,
-  FrameStore,
-  FrameStoreCheckpoint,
-  MAX_FRAME_COUNT,
-} from './frameStore.js'
-export type { ControlBits, HwConfig } from './hwState.js'
-export {
-  applyControlChanged,
-  applyCr3Loaded,
-  applyPageFault,
-  defaultControlBits,
-  digestHwState,
-  HwSnapshot,
-  HwState,
-  restoreHwState,
-  snapshotHwState,
-} from './hwState.js'
+export type { FrameStoreOptions } from './frameStore.js'
+export { FrameDelta, FrameStore, FrameStoreCheckpoint, MAX_FRAME_COUNT } from './frameStore.js'
+export type { HwRecorder, HwRecordingLane } from './hwRecorder.js'
+export type { HwConfig } from './hwState.js'
+export { digestHwState, HwSnapshot, HwState, restoreHwState, snapshotHwState } from './hwState.js'
+export type { MmuOptions } from './mmu.js'
+export { Mmu } from './mmu.js'
+export type { CachedTranslation, MmuStatistics, TlbEntryView, WalkExplanation } from './mmuInspection.js'
 export type {
-  AccessOptions,
-  AccessResult,
-  CachedTranslation,
-  ControlResult,
-  FailedAccess,
+  CpuFault,
   FaultHandler,
   FaultResponse,
-  MmuOptions,
-  MmuStatistics,
-  TlbEntryView,
-  TranslateResult,
-  Translation,
-  WalkExplanation,
-  WriteResult,
-} from './mmu.js'
-export { Mmu } from './mmu.js'
-export type { CpuFault, GeneralProtectionFault, PageFault } from './pageFault.js'
+  GeneralProtectionFault,
+  PageFault,
+} from './pageFault.js'
 export {
   decodePageFault,
   PF_INSTRUCTION_FETCH,
@@ -78,7 +64,7 @@ export {
   PF_WRITE,
 } from './pageFault.js'
 export type { EntryLocation, EntryRead } from './pageTableEditor.js'
-export { applyPteWritten, PageTableEditor } from './pageTableEditor.js'
+export { PageTableEditor } from './pageTableEditor.js'
 export type { WalkLevel } from './pageWalker.js'
 export type { AccessKind, PagingMode, PrivilegeMode } from './paging.js'
 export {
@@ -112,6 +98,14 @@ export {
   PTE_WRITE_THROUGH,
   reservedBits,
 } from './pte.js'
+export {
+  TLB_DIRTY,
+  TLB_EXECUTABLE,
+  TLB_GLOBAL,
+  TLB_USER,
+  TLB_WRITABLE,
+  TlbLevel,
+} from './tlb.js'
 export type {
   FlushKind,
   ReplacementPolicy,
@@ -121,23 +115,12 @@ export type {
   TlbName,
   TlbPresetName,
   TlbStatistics,
-} from './tlb.js'
+} from './tlbConfig.js'
 export {
-  applyTlbEvict,
-  applyTlbFill,
-  applyTlbHit,
-  applyTlbMiss,
   resolveTlbConfig,
   TLB_DATA,
-  TLB_DIRTY,
-  TLB_EXECUTABLE,
-  TLB_GLOBAL,
   TLB_INSTRUCTION,
   TLB_NAMES,
   TLB_PRESETS,
   TLB_SECOND,
-  TLB_USER,
-  TLB_WRITABLE,
-  TlbLevel,
-  undoTlbHit,
-} from './tlb.js'
+} from './tlbConfig.js'

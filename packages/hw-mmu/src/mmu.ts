@@ -1,9 +1,8 @@
 // The CPU's memory-access path: read, write and instruction fetch at a virtual address, through
 // the TLB, the page walk on a miss, and the #PF exception when the translation fails. The OS plugs
 // in as the fault handler (ReactOS's KiTrap0EHandler → MmAccessFault); when it resolves the fault
-// the access is retried, as the CPU re-executes the faulting instruction. Also: the control
-// registers with the TLB flush rules of the Intel SDM §4.10.4, INVLPG, side-effect-free inspection
-// (`peek`, `probe`), statistics, checkpoints and the event recorder.
+// the access is retried, as the CPU re-executes the faulting instruction. Also the TLB flushes:
+// INVLPG, a full flush, and those MOV CR3 and MOV CR0/CR4 cause (Intel SDM §4.10.4).
 //
 //   access ─► L1 TLB (data or instruction) ─hit─► permissions ok ─► physical address
 //               │miss                              │D clear on write → walk (sets D), refill
@@ -16,7 +15,28 @@
 //               ▼
 //             #PF: CR2 ← va, invalidate the page, fault handler ─retry─► again (at most 8 times)
 //                                                                ─else──► { ok: false, fault, response }
+//
+// The `Mmu` class is the machine's whole public face; what is not on the access path lives beside
+// it and the class delegates: control-register writes to controlRegisters.ts, side-effect-free
+// inspection (peek, probe, TLB views, statistics) to mmuInspection.ts.
+//
+// Why this file is over the house's ~450 lines: it is the hot path, kept in one piece. The
+// inlined TLB-hit path (translateVa) and its slower branches (translateGeneral, translateSlow,
+// the lookup, the walk and the fill, the recording of each event), the scalar and range accesses
+// that call it, and the flushes that must keep the mirror rows right all read this class's
+// `declare`d fields and this module's constants, which V8 tracks and folds (see the comments on
+// the fields, on the aliases below and on translateVa; docs/hw-mmu.md §7 measured this shape).
+// Split across modules, the same code would read imported bindings and pass the state around.
 import { assert } from './assert.js'
+import type {
+  AccessOptions,
+  AccessResult,
+  FailedAccess,
+  TranslateResult,
+  WriteResult,
+} from './accessResult.js'
+import { type ControlResult, writeControlBits, writeCr3 } from './controlRegisters.js'
+import type { ControlBits } from './controlBits.js'
 import type { HwEvent, TlbEntryRecord } from './events.js'
 import {
   applyPhysicalBytesWritten,
@@ -26,17 +46,11 @@ import {
   busReadInto,
   busReadScalar,
   type FrameStore,
-  type HwRecorder,
-  type HwRecordingLane,
 } from './frameStore.js'
 import { eventLane } from './eventLane.js'
+import type { HwRecorder, HwRecordingLane } from './hwRecorder.js'
 import {
-  applyControlChanged,
-  applyCr3Loaded,
   applyPageFault,
-  type ControlBits,
-  checkControlChanges,
-  controlProblem,
   digestHwState,
   type HwConfig,
   type HwSnapshot,
@@ -45,20 +59,36 @@ import {
   setHwRecording,
   snapshotHwState,
 } from './hwState.js'
-import { type CpuFault, decodePageFault, type GeneralProtectionFault, type PageFault } from './pageFault.js'
-import { checkCr3, PageTableEditor, splitAddress } from './pageTableEditor.js'
+import { addressAt, badAddress, checkLength, checkStartAddress } from './linearAddress.js'
+import {
+  entryTranslation,
+  explainWalk,
+  identityTranslation,
+  type MmuStatistics,
+  mmuStatistics,
+  peekMemory,
+  type TlbEntryView,
+  tlbEntryViews,
+  type WalkExplanation,
+} from './mmuInspection.js'
+import {
+  type CpuFault,
+  decodePageFault,
+  type FaultHandler,
+  type FaultResponse,
+  type GeneralProtectionFault,
+} from './pageFault.js'
+import { PageTableEditor, splitAddress } from './pageTableEditor.js'
 import {
   ACCESS_EXECUTE,
+  ACCESS_NAMES,
   ACCESS_READ,
   ACCESS_WRITE,
-  WALK_INSPECT,
   WALK_UPDATE,
-  type WalkLevel,
   WalkOutput,
   walkPageTables,
 } from './pageWalker.js'
 import type { AccessKind, PagingMode, PrivilegeMode } from './paging.js'
-import { pageSizeOf } from './paging.js'
 import { LANE_STORE_LIMIT, scalarPieceSize } from './scalarStores.js'
 import {
   applyPageWalk,
@@ -71,136 +101,26 @@ import {
   applyTlbInvalidate,
   applyTlbMiss,
   applyTlbStatisticsReset,
-  type FlushKind,
   MIRROR_FLAGS_SHIFT as TLB_MIRROR_FLAGS_SHIFT,
   MIRROR_PAGE_MASK as TLB_MIRROR_PAGE_MASK,
   MIRROR_VALID as TLB_MIRROR_VALID,
   TLB_DIRTY,
-  TLB_EXECUTABLE,
   TLB_GLOBAL,
-  TLB_NAMES,
   TLB_SIZE_SHIFT,
   TLB_USER,
-  TLB_WRITABLE,
   type TlbLevel,
-  type TlbName,
-  type TlbStatistics,
   tlbChooseWay,
   tlbEntryAge,
   tlbProbe,
 } from './tlb.js'
-
-/**
- * What the OS's page-fault handler decided about one #PF, as a value (SerenityOS's
- * `PageFaultResponse`): `retry` when it fixed the mapping and the access runs again, as the CPU
- * re-executes the faulting instruction. The OS extends it with its own outcome (mm-core: the
- * NTSTATUS, the fault kind and the exception the process sees); a failed access hands the last
- * response back in its result, so no caller reads the outcome from a side channel.
- */
-export interface FaultResponse {
-  /** True: the fault was resolved and the access is retried; false: the access fails. */
-  readonly retry: boolean
-}
-
-/** The OS's page-fault handler (ReactOS KiTrap0EHandler → MmAccessFault). */
-export type FaultHandler<R extends FaultResponse = FaultResponse> = (fault: PageFault) => R
-
-/** Options of an access. */
-export interface AccessOptions {
-  /** Privilege of the access; 'user' by default. */
-  readonly mode?: PrivilegeMode
-}
-
-/**
- * How an access failed: the CPU's fault and, when the OS's handler saw it, its last response
- * (undefined for a general-protection fault, with no handler, and for inspection).
- */
-export interface FailedAccess<R extends FaultResponse = FaultResponse> {
-  readonly ok: false
-  readonly fault: CpuFault
-  readonly response?: R | undefined
-}
-
-/** Result of a read, fetch or peek. */
-export type AccessResult<R extends FaultResponse = FaultResponse> =
-  | { readonly ok: true; readonly data: Uint8Array }
-  | FailedAccess<R>
-
-/** Result of a write. */
-export type WriteResult<R extends FaultResponse = FaultResponse> = { readonly ok: true } | FailedAccess<R>
-
-/** Effective permissions of a translation (combined over every level). */
-export interface Translation {
-  readonly physicalAddress: number
-  readonly pageSize: number
-  readonly writable: boolean
-  readonly user: boolean
-  readonly executable: boolean
-  readonly dirty: boolean
-  readonly global: boolean
-}
-
-/** Result of {@link Mmu.translate}. */
-export type TranslateResult<R extends FaultResponse = FaultResponse> =
-  | ({ readonly ok: true } & Translation)
-  | FailedAccess<R>
-
-/** A TLB entry as the UI shows it. */
-export interface TlbEntryView {
-  readonly tlb: TlbName
-  readonly set: number
-  readonly way: number
-  /** Linear address of the first byte of the page (x64 kernel half: negative). */
-  readonly virtualAddress: number
-  readonly physicalAddress: number
-  readonly pageSize: number
-  readonly writable: boolean
-  readonly user: boolean
-  readonly executable: boolean
-  readonly dirty: boolean
-  readonly global: boolean
-  readonly pcid: number
-  readonly age: number
-}
-
-/** A TLB entry that currently caches a probed address. */
-export interface CachedTranslation extends TlbEntryView {
-  /** The translation the entry gives for the probed address. */
-  readonly translatedAddress: number
-  /** True when it differs from what the page tables say now (an entry changed without INVLPG). */
-  readonly stale: boolean
-}
-
-/** The walk for one address, explained level by level (side-effect free). */
-export interface WalkExplanation {
-  readonly address: number
-  readonly access: AccessKind
-  readonly mode: PrivilegeMode
-  readonly pagingMode: PagingMode
-  /** False when CR0.PG is clear: the address is physical. */
-  readonly paging: boolean
-  readonly levels: readonly WalkLevel[]
-  readonly result: TranslateResult
-  readonly tlb: readonly CachedTranslation[]
-}
-
-/** Statistics of every TLB level present. */
-export interface MmuStatistics {
-  readonly data: TlbStatistics
-  readonly instruction?: TlbStatistics
-  readonly second?: TlbStatistics
-}
-
-/** Result of a CR3 load or a control-register change: not ok where a real CPU raises #GP. */
-export type ControlResult = { readonly ok: true } | { readonly ok: false; readonly reason: string }
+import type { FlushKind, TlbName } from './tlbConfig.js'
+import { entryAddress, offsetInPage, pageNumberOf, probeAllSizes } from './tlbLookup.js'
 
 /** Options of the machine. */
 export interface MmuOptions extends HwConfig {
   /** Times an access is retried after the handler answers retry: true (default 8). */
   readonly maxFaultRetries?: number
 }
-
-const ACCESS_NAMES: readonly AccessKind[] = ['read', 'write', 'execute']
 
 // Module-local aliases of imported bindings for the inlined hit path. V8 reads an imported
 // binding from its module cell, with a check for the temporal dead zone, at every use; a
@@ -333,37 +253,14 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     options: number | { readonly pcid?: number; readonly noFlush?: boolean } = {},
   ): ControlResult {
     if (typeof options === 'number') options = { pcid: options }
-    const s = this.state
-    checkCr3(s.mode, address)
-    const pcid = options.pcid ?? 0
-    if (!Number.isInteger(pcid) || pcid < 0 || pcid > 0xfff)
-      throw new RangeError(`pcid ${pcid} must be an integer in [0, 4095]`)
-    if (pcid !== 0 && !s.processContextIds)
-      throw new RangeError(`pcid ${pcid} needs CR4.PCIDE (control bit processContextIds)`)
-    if (options.noFlush === true && !s.processContextIds)
-      throw new RangeError('noFlush (CR3 bit 63) needs CR4.PCIDE')
-    let pdptes: number[] | null = null
-    if (s.mode === 'x86-pae' && s.paging) {
-      const loaded = this.loadPdptes(address)
-      if (typeof loaded === 'string') return { ok: false, reason: loaded }
-      pdptes = loaded
-    }
-    this.recorder?.({
-      type: 'hw.cr3Loaded',
-      cr3: address,
-      pcid,
-      pdptes,
-      previousCr3: s.cr3,
-      previousPcid: s.pcid,
-      previousPdptes: Array.from(s.pdptes),
-    })
-    applyCr3Loaded(s, address, pcid, pdptes ?? undefined)
-    if (s.processContextIds) {
-      if (options.noFlush !== true) this.flushWhere('pcid', 1, pcid)
+    const result = writeCr3(this.state, this.recorder, address, options)
+    if (!result.ok) return result
+    if (this.state.processContextIds) {
+      if (options.noFlush !== true) this.flushWhere('pcid', 1, this.state.pcid)
     } else {
       this.flushWhere('nonGlobal', 1, 0)
     }
-    return { ok: true }
+    return result
   }
 
   /**
@@ -373,33 +270,10 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
    * the mode forbids; nothing changes then. Throws a TypeError for an unknown bit.
    */
   setControl(changes: Partial<ControlBits>): ControlResult {
-    checkControlChanges(changes)
-    const s = this.state
-    const previous = s.control
-    const next: ControlBits = { ...previous, ...changes }
-    let mode = s.mode
-    if (next.physicalAddressExtension !== previous.physicalAddressExtension && mode !== 'x64') {
-      mode = next.physicalAddressExtension ? 'x86-pae' : 'x86'
-    }
-    const problem = controlProblem(mode, next, s.pcid)
-    if (problem !== undefined) return { ok: false, reason: problem }
-    let pdptes: number[] | null = null
-    if (mode === 'x86-pae' && next.paging && (mode !== s.mode || !previous.paging)) {
-      const loaded = this.loadPdptes(s.cr3 - (s.cr3 % 32))
-      if (typeof loaded === 'string') return { ok: false, reason: loaded }
-      pdptes = loaded
-    }
-    this.recorder?.({
-      type: 'hw.controlChanged',
-      mode,
-      control: next,
-      pdptes,
-      previousMode: s.mode,
-      previousControl: previous,
-      previousPdptes: Array.from(s.pdptes),
-    })
-    applyControlChanged(s, mode, next)
-    if (pdptes !== null) applyCr3Loaded(s, s.cr3, s.pcid, pdptes)
+    const previous = this.state.control
+    const result = writeControlBits(this.state, this.recorder, changes)
+    if (!result.ok) return result
+    const next = this.state.control
     if (
       next.paging !== previous.paging ||
       next.writeProtect !== previous.writeProtect ||
@@ -410,7 +284,7 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     ) {
       this.flushWhere('full', 0, 0)
     }
-    return { ok: true }
+    return result
   }
 
   /** INVLPG: removes every TLB entry covering `va` (current PCID and global), at every level and page size. */
@@ -508,33 +382,19 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     const pa = this.translateVa(va, accessCode, modeCode(mode))
     if (pa < 0) return this.failed()
     const s = this.state
-    if (!s.paging) return identity(pa)
+    if (!s.paging) return identityTranslation(pa)
     const { lo, hi } = splitAddress(s.mode, va)
     const tlb = accessCode === ACCESS_EXECUTE ? s.fetchTlb : s.dataTlb
-    const i = this.probeAllSizes(tlb, lo, hi)
+    const i = probeAllSizes(s, tlb, lo, hi)
     assert(i >= 0, 'a successful translation leaves its entry in the first-level TLB')
-    return { ok: true, ...this.entryTranslation(tlb, i, pa) }
+    return { ok: true, ...entryTranslation(s, tlb, i, pa) }
   }
 
   // ---- inspection (no side effects: no A/D bit, no TLB fill, no statistic, no event) -----------
 
   /** Reads `length` bytes at `va` as the page tables say now, without touching any state. */
   peek(va: number, length: number, options: AccessOptions = {}): AccessResult {
-    const user = modeCode(options.mode)
-    checkLength(length)
-    this.checkStart(va)
-    const s = this.state
-    const data = new Uint8Array(length)
-    let done = 0
-    while (done < length) {
-      const current = this.advance(va, done)
-      const chunk = Math.min(length - done, 4096 - (current & 0xfff))
-      const result = this.inspect(current, ACCESS_READ, user, undefined)
-      if (!result.ok) return result
-      busReadInto(s.frames, result.physicalAddress, data, done, chunk)
-      done += chunk
-    }
-    return { ok: true, data }
+    return peekMemory(this.state, va, length, modeCode(options.mode))
   }
 
   /** Explains the walk for `va`: every level's entry address, raw value and decoded bits; and the TLB entries caching it. */
@@ -542,40 +402,18 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     va: number,
     options: { readonly access?: AccessKind; readonly mode?: PrivilegeMode } = {},
   ): WalkExplanation {
-    const access = options.access ?? 'read'
-    const mode = options.mode ?? 'user'
-    const accessCode = accessCodeOf(access)
-    const levels: WalkLevel[] = []
-    const result = this.inspect(va, accessCode, modeCode(mode), levels)
-    return {
-      address: va,
-      access,
-      mode,
-      pagingMode: this.state.mode,
-      paging: this.state.paging,
-      levels,
-      result,
-      tlb: this.cachedTranslations(va, result),
-    }
+    const accessCode = accessCodeOf(options.access ?? 'read')
+    return explainWalk(this.state, va, accessCode, modeCode(options.mode ?? 'user'))
   }
 
   /** The valid entries of TLB level `name`. */
   tlbEntries(name: TlbName = 'data'): TlbEntryView[] {
-    const tlb = this.tlbByName(name)
-    const out: TlbEntryView[] = []
-    for (let i = 0; i < tlb.entries; i++) if (tlb.tags[i] !== -1) out.push(this.entryView(tlb, i))
-    return out
+    return tlbEntryViews(this.state, name)
   }
 
   /** Statistics of every TLB level. */
   statistics(): MmuStatistics {
-    const [data, instruction, second] = this.state.tlbs
-    const out: { data: TlbStatistics; instruction?: TlbStatistics; second?: TlbStatistics } = {
-      data: data.statistics(),
-    }
-    if (instruction !== undefined) out.instruction = instruction.statistics()
-    if (second !== undefined) out.second = second.statistics()
-    return out
+    return mmuStatistics(this.state)
   }
 
   /** Resets every level's statistics (an event too, so replays stay exact). */
@@ -699,7 +537,7 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     const s = this.state
     const first = access === ACCESS_EXECUTE ? s.fetchTlb : s.dataTlb
     const required = s.required[access * 2 + user]!
-    const i = this.probeAllSizes(first, lo, hi)
+    const i = probeAllSizes(s, first, lo, hi)
     if (i >= 0) {
       if (this.recorder !== undefined) this.recordHit(first, i)
       applyTlbHit(first, i)
@@ -713,7 +551,7 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     applyTlbMiss(first)
     const second = s.secondTlb
     if (second !== undefined) {
-      const j = this.probeAllSizes(second, lo, hi)
+      const j = probeAllSizes(s, second, lo, hi)
       if (j >= 0) {
         if (this.recorder !== undefined) this.recordHit(second, j)
         applyTlbHit(second, j)
@@ -793,24 +631,6 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     applyTlbFill(tlb, index, tag, frame, flags, s.pcid)
   }
 
-  private probeAllSizes(tlb: TlbLevel, lo: number, hi: number): number {
-    const s = this.state
-    const pcid = s.pcid
-    const vpn = hi * 0x100000 + (lo >>> 12)
-    const i = tlbProbe(tlb, vpn * 4, vpn, pcid)
-    if (i >= 0) return i
-    if (s.modeCode === 0) {
-      if (!s.pageSizeExtension) return -1
-      const large = lo >>> 22
-      return tlbProbe(tlb, large * 4 + 1, large, pcid)
-    }
-    const large = hi * 2048 + (lo >>> 21)
-    const j = tlbProbe(tlb, large * 4 + 1, large, pcid)
-    if (j >= 0 || s.modeCode === 1) return j
-    const huge = hi * 4 + (lo >>> 30)
-    return tlbProbe(tlb, huge * 4 + 2, huge, pcid)
-  }
-
   private recordHit(tlb: TlbLevel, index: number): void {
     const set = Math.floor(index / tlb.ways)
     const lane = this.lane
@@ -856,34 +676,24 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
 
   // ---- multi-byte and range accesses -----------------------------------------------------------
 
-  /** Throws for a malformed start address (before `advance` could wrap it into range). */
-  private checkStart(va: number): void {
-    const s = this.state
-    if (s.modeCode === 2 ? !Number.isSafeInteger(va) : va >>> 0 !== va) throw badAddress(s.mode, va)
-  }
-
-  private advance(va: number, offset: number): number {
-    return this.state.modeCode === 2 ? va + offset : (va + offset) >>> 0
-  }
-
   /**
    * `translateRange` for an access of `length` (≥ 1) bytes that stays within the page of `va`:
    * the same checks, then the physical address (or -1 with `lastFault` set).
    */
   private translateOnePage(va: number, length: number, access: number, user: number): number {
     checkLength(length)
-    this.checkStart(va)
-    return this.translateVa(this.advance(va, 0), access, user)
+    checkStartAddress(this.state, va)
+    return this.translateVa(addressAt(this.state, va, 0), access, user)
   }
 
   /** Translates every page of [va, va + length) in order; (pa, length) pairs, or undefined on a fault. */
   private translateRange(va: number, length: number, access: number, user: number): number[] | undefined {
     checkLength(length)
-    this.checkStart(va)
+    checkStartAddress(this.state, va)
     const chunks: number[] = []
     let done = 0
     while (done < length) {
-      const current = this.advance(va, done)
+      const current = addressAt(this.state, va, done)
       const chunk = Math.min(length - done, 4096 - (current & 0xfff))
       const pa = this.translateVa(current, access, user)
       if (pa < 0) return undefined
@@ -1064,162 +874,6 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     for (const i of indices) applyTlbInvalidate(tlb, i)
     applyTlbFlushCounted(tlb, kind)
   }
-
-  // ---- helpers for inspection ------------------------------------------------------------------
-
-  private loadPdptes(address: number): number[] | string {
-    const s = this.state
-    const pdptes: number[] = []
-    for (let i = 0; i < 4; i++) {
-      const low = busRead32(s.frames, address + i * 8)
-      const high = busRead32(s.frames, address + i * 8 + 4)
-      if ((low & 1) !== 0 && ((low & s.reservedLow[6]!) !== 0 || (high & s.reservedHigh[6]!) !== 0)) {
-        return `general-protection: PDPTE ${i} at 0x${(address + i * 8).toString(16)} has reserved bits set`
-      }
-      pdptes.push(low, high)
-    }
-    return pdptes
-  }
-
-  private inspect(
-    va: number,
-    access: number,
-    user: number,
-    levels: WalkLevel[] | undefined,
-  ): TranslateResult {
-    const s = this.state
-    if (s.modeCode !== 2 && va >>> 0 !== va) throw badAddress(s.mode, va)
-    if (s.modeCode === 2 && (!(va >= X64_LOW && va < X64_HIGH) || Math.floor(va) !== va)) {
-      if (!Number.isSafeInteger(va)) throw badAddress('x64', va)
-      const mode: PrivilegeMode = user !== 0 ? 'user' : 'supervisor'
-      return {
-        ok: false,
-        fault: {
-          kind: 'general-protection',
-          address: va,
-          reason: 'non-canonical',
-          access: ACCESS_NAMES[access]!,
-          mode,
-        },
-      }
-    }
-    if (!s.paging) return identity(va)
-    const { lo, hi } = splitAddress(s.mode, va)
-    const out = new WalkOutput()
-    walkPageTables(s, lo, hi, access, user, out, WALK_INSPECT, undefined, levels)
-    if (out.errorCode >= 0) {
-      return {
-        ok: false,
-        fault: decodePageFault(va, out.errorCode, ACCESS_NAMES[access]!, user !== 0 ? 'user' : 'supervisor'),
-      }
-    }
-    return {
-      ok: true,
-      ...flagsTranslation(s.mode, out.flags, out.frame * 4096 + offsetInPage(s, out.sizeCode, lo)),
-    }
-  }
-
-  private cachedTranslations(va: number, result: TranslateResult): CachedTranslation[] {
-    const s = this.state
-    if (!s.paging || (s.modeCode === 2 && !(va >= X64_LOW && va < X64_HIGH))) return []
-    const { lo, hi } = splitAddress(s.mode, va)
-    const out: CachedTranslation[] = []
-    for (const tlb of s.tlbs) {
-      if (tlb === undefined) continue
-      const i = this.probeAllSizes(tlb, lo, hi)
-      if (i < 0) continue
-      const view = this.entryView(tlb, i)
-      const translatedAddress = entryAddress(s, tlb, i, lo)
-      const stale =
-        !result.ok ||
-        result.physicalAddress !== translatedAddress ||
-        result.writable !== view.writable ||
-        result.user !== view.user ||
-        result.executable !== view.executable ||
-        result.pageSize !== view.pageSize
-      out.push({ ...view, translatedAddress, stale })
-    }
-    return out
-  }
-
-  private entryView(tlb: TlbLevel, i: number): TlbEntryView {
-    const s = this.state
-    const flags = tlb.flags[i]!
-    const sizeCode = flags >>> TLB_SIZE_SHIFT
-    const pageSize = pageSizeOf(s.mode, sizeCode)
-    const pageNumber = Math.floor(tlb.tags[i]! / 4)
-    let virtualAddress = pageNumber * pageSize
-    if (s.modeCode === 2 && virtualAddress >= X64_HIGH) virtualAddress -= 0x1000000000000
-    const set = Math.floor(i / tlb.ways)
-    return {
-      tlb: TLB_NAMES[tlb.index],
-      set,
-      way: i - set * tlb.ways,
-      virtualAddress,
-      physicalAddress: tlb.frames[i]! * 4096,
-      pageSize,
-      writable: (flags & TLB_WRITABLE) !== 0,
-      user: (flags & TLB_USER) !== 0,
-      executable: (flags & TLB_EXECUTABLE) !== 0,
-      dirty: (flags & TLB_DIRTY) !== 0,
-      global: (flags & TLB_GLOBAL) !== 0,
-      pcid: tlb.pcids[i]!,
-      age: tlbEntryAge(tlb, i),
-    }
-  }
-
-  private entryTranslation(tlb: TlbLevel, i: number, physicalAddress: number): Translation {
-    return flagsTranslation(this.state.mode, tlb.flags[i]!, physicalAddress)
-  }
-
-  private tlbByName(name: TlbName): TlbLevel {
-    const index = TLB_NAMES.indexOf(name)
-    const tlb = index < 0 ? undefined : this.state.tlbs[index]
-    if (tlb === undefined)
-      throw new RangeError(`TLB level ${JSON.stringify(name)} does not exist in this machine`)
-    return tlb
-  }
-}
-
-function flagsTranslation(mode: PagingMode, flags: number, physicalAddress: number): Translation {
-  return {
-    physicalAddress,
-    pageSize: pageSizeOf(mode, flags >>> TLB_SIZE_SHIFT),
-    writable: (flags & TLB_WRITABLE) !== 0,
-    user: (flags & TLB_USER) !== 0,
-    executable: (flags & TLB_EXECUTABLE) !== 0,
-    dirty: (flags & TLB_DIRTY) !== 0,
-    global: (flags & TLB_GLOBAL) !== 0,
-  }
-}
-
-function identity(physicalAddress: number): { readonly ok: true } & Translation {
-  return {
-    ok: true,
-    physicalAddress,
-    pageSize: 4096,
-    writable: true,
-    user: true,
-    executable: true,
-    dirty: false,
-    global: false,
-  }
-}
-
-function pageNumberOf(s: HwState, sizeCode: number, lo: number, hi: number): number {
-  if (sizeCode === 0) return hi * 0x100000 + (lo >>> 12)
-  if (sizeCode === 2) return hi * 4 + (lo >>> 30)
-  return s.modeCode === 0 ? lo >>> 22 : hi * 2048 + (lo >>> 21)
-}
-
-function offsetInPage(s: HwState, sizeCode: number, lo: number): number {
-  if (sizeCode === 0) return lo & 0xfff
-  if (sizeCode === 2) return lo & 0x3fffffff
-  return s.modeCode === 0 ? lo & 0x3fffff : lo & 0x1fffff
-}
-
-function entryAddress(s: HwState, tlb: TlbLevel, i: number, lo: number): number {
-  return tlb.frames[i]! * 4096 + offsetInPage(s, tlb.flags[i]! >>> TLB_SIZE_SHIFT, lo)
 }
 
 function joinAddress(s: HwState, lo: number, hi: number): number {
@@ -1243,20 +897,6 @@ const accessCodeOf = (access: AccessKind): number => {
   if (access === 'write') return WRITE
   if (access === 'execute') return EXECUTE
   throw new RangeError(`access ${JSON.stringify(access)} must be 'read', 'write' or 'execute'`)
-}
-
-function badAddress(mode: PagingMode, va: number): RangeError {
-  return mode === 'x64'
-    ? new RangeError(
-        `virtual address ${va} is out of range: x64 takes an integer (canonical in [-2^47, 2^47))`,
-      )
-    : new RangeError(`virtual address ${va} is out of range: ${mode} takes an integer in [0, 2^32)`)
-}
-
-function checkLength(length: number): void {
-  if (!Number.isInteger(length) || length < 0 || length > 0x40000000) {
-    throw new RangeError(`length ${length} must be an integer in [0, 2^30]`)
-  }
 }
 
 function checkBytes(data: ArrayLike<number>): Uint8Array {

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { Mmu } from './mmu.js'
 import type { AccessKind, PagingMode, PrivilegeMode } from './paging.js'
 import { encodePte } from './pte.js'
-import type { TlbConfig } from './tlb.js'
+import type { TlbConfig } from './tlbConfig.js'
 import { createRoot, mapPage } from './testing/addressSpace.js'
 import { referenceTranslate } from './testing/referenceWalker.js'
 

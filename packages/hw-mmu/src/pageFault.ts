@@ -1,6 +1,7 @@
 // The page-fault exception (#PF, vector 14) as the CPU delivers it: an error code pushed on the
 // stack and the faulting linear address in CR2 (Intel SDM vol. 3A §4.7). The OS (ReactOS's
-// KiTrap0EHandler → MmAccessFault) receives it decoded, never as raw bits.
+// KiTrap0EHandler → MmAccessFault) receives it decoded, never as raw bits, and answers with a
+// FaultResponse value: retry the access, or let it fail.
 import type { AccessKind, PrivilegeMode } from './paging.js'
 
 /** Error-code bit P: 0 = the page was not present, 1 = a protection (or reserved-bit) violation. */
@@ -67,3 +68,18 @@ export function decodePageFault(
     mode,
   }
 }
+
+/**
+ * What the OS's page-fault handler decided about one #PF, as a value (SerenityOS's
+ * `PageFaultResponse`): `retry` when it fixed the mapping and the access runs again, as the CPU
+ * re-executes the faulting instruction. The OS extends it with its own outcome (mm-core: the
+ * NTSTATUS, the fault kind and the exception the process sees); a failed access hands the last
+ * response back in its result, so no caller reads the outcome from a side channel.
+ */
+export interface FaultResponse {
+  /** True: the fault was resolved and the access is retried; false: the access fails. */
+  readonly retry: boolean
+}
+
+/** The OS's page-fault handler (ReactOS KiTrap0EHandler → MmAccessFault). */
+export type FaultHandler<R extends FaultResponse = FaultResponse> = (fault: PageFault) => R

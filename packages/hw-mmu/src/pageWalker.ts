@@ -6,9 +6,10 @@
 //
 // The walk writes its outcome into a reusable WalkOutput (no allocation per walk). With a `trace`
 // array it also records every level it read, for `Mmu.probe` (explain the walk).
-import { applyPhysicalWrite, busRead32, type HwRecordingLane } from './frameStore.js'
+import { applyPhysicalWrite, busRead32 } from './frameStore.js'
+import type { HwRecordingLane } from './hwRecorder.js'
 import type { HwState } from './hwState.js'
-import { entryName, type PagingMode } from './paging.js'
+import { type AccessKind, entryName, type PagingMode } from './paging.js'
 import { type DecodedEntry, decodePte } from './pte.js'
 import { TLB_SIZE_SHIFT } from './tlb.js'
 
@@ -18,6 +19,8 @@ export const ACCESS_READ = 0
 export const ACCESS_WRITE = 1
 /** Instruction-fetch access code. */
 export const ACCESS_EXECUTE = 2
+/** The access kinds by access code. */
+export const ACCESS_NAMES: readonly AccessKind[] = ['read', 'write', 'execute']
 
 /** Walk effects: only inspect (no A/D update, no event) or update like the CPU. */
 export const WALK_INSPECT = 0

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Mmu } from './mmu.js'
-import type { TlbConfig, TlbLevelConfig } from './tlb.js'
-import { resolveTlbConfig, TLB_PRESETS } from './tlb.js'
+import type { TlbConfig, TlbLevelConfig } from './tlbConfig.js'
+import { resolveTlbConfig, TLB_PRESETS } from './tlbConfig.js'
 import { createMachine, mapPage } from './testing/addressSpace.js'
 
 /** A machine whose pages 0..count-1 (at 0x10000000 + n × 4 KiB) are mapped, with TLB `data`. */
