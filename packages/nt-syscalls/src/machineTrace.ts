@@ -7,7 +7,8 @@
 // the object-manager state and the Kernel state, applied through the layers' own apply functions.
 
 import type { HwEvent, HwTlbFill, TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
-import { applyTlbHit, undoHwEvent, undoTlbHit } from '@ntmm/hw-mmu'
+import { undoHwEvent } from '@ntmm/hw-mmu'
+import { applyTlbHit, undoTlbHit } from '@ntmm/hw-mmu/internal'
 import {
   MemoryManager,
   type MemoryManagerOptions,
