@@ -10,7 +10,7 @@ import { TraceFormatError } from '@ntmm/trace'
 import { afterAll, describe, expect, it } from 'vitest'
 import { checkKernelInvariants } from './checkKernelInvariants.js'
 import { createKernel } from './createKernel.js'
-import { MACHINE_TRACE_PRODUCER } from './machineTrace.js'
+import { MACHINE_TRACE_PRODUCER } from './machineSchema.js'
 import { loadKernel } from './machineTraceFile.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from './memoryConstants.js'
 
