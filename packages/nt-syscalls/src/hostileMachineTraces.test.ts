@@ -1,8 +1,9 @@
 // Hostile machine trace files (issue 9): a real recorded machine, saved in both encodings, then
 // truncated at many offsets, bytes flipped, its header's version, config and schema corrupted.
 // loadKernel either rebuilds a sound machine from what is valid or refuses with a TraceFormatError
-// (or a TypeError/RangeError from the configuration checks) — never a TypeError, RangeError or InvariantError — in bounded
-// time, and Object.prototype stays untouched.
+// (or a TypeError/RangeError of the configuration checks, naming the value), never a crash from
+// inside the machine (an InvariantError, "Cannot read properties of undefined"), in bounded time,
+// and Object.prototype stays untouched.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
