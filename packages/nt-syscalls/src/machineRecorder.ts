@@ -1,8 +1,8 @@
 // The recorder of a machine trace: appends a running machine's events to one @ntmm/trace log in
 // seq order, the per-access kinds (the access itself, TLB hits, misses, fills, walks,
 // accessed/dirty updates, small physical writes, PTE writes) straight into typed-array columns
-// without creating objects, and is hw-mmu's recording lane. No NT counterpart: the role of an ETW
-// logger session's buffers, kept complete.
+// without creating objects, and is hw-mmu's recording lane. No NT counterpart: an ETW session's
+// buffers come closest, but they may drop events under load; this recorder never drops one.
 
 import type { HwEvent } from '@ntmm/hw-mmu'
 import { NO_CAUSE, type RowAppender, TraceLog } from '@ntmm/trace'

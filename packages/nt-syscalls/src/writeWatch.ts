@@ -1,10 +1,10 @@
 // Write watch (MEM_WRITE_WATCH): the pages of a watched allocation written since their bits were
 // last reset, the state NtGetWriteWatch reports and NtResetWriteWatch clears. Windows keeps a
 // bitmap per write-watch VAD and sets a bit when it sees the PTE dirty (wrtwatch.c,
-// MiCaptureWriteWatchDirtyBit); ReactOS does not implement write watch. Here the bits are a set of
-// page addresses per allocation in the process table, changed only through nt.writeWatchChanged
-// events, set by user-mode writes (cpu.write) and by the kernel's copies into the process
-// (NtWriteVirtualMemory).
+// MiCaptureWriteWatchDirtyBit); ReactOS checks NtGetWriteWatch's parameters (mm/ARM3/virtual.c)
+// but keeps no bits. Here the bits are a set of page addresses per allocation in the process
+// table, changed only through nt.writeWatchChanged events, set by user-mode writes (cpu.write) and
+// by the kernel's copies into the process (NtWriteVirtualMemory).
 
 import type { MemoryArea } from '@ntmm/mm-core'
 import type { KernelContext } from './kernelContext.js'
