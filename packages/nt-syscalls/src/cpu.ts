@@ -2,7 +2,8 @@
 // translates (TLB, page walk); a #PF goes to the memory manager (KiTrap0EHandler → MmAccessFault),
 // which resolves what it can (demand-zero, page-in, guard-page handling) so the access is retried;
 // what it cannot resolve becomes the exception the thread receives, with the access kind and the
-// address as EXCEPTION_RECORD.ExceptionInformation[0..1]. `peek` only inspects.
+// address as EXCEPTION_RECORD.ExceptionInformation[0..1]. `peek` only inspects. This file holds
+// the interface and the exception a fault becomes; createCpu.ts is the Kernel's implementation.
 
 import type { CpuFault } from '@ntmm/hw-mmu'
 import {

@@ -1,8 +1,9 @@
 // Hostile machine trace files (issue 9): a real recorded machine, saved in both encodings, then
 // truncated at many offsets, bytes flipped, its header's version, config and schema corrupted.
 // loadKernel either rebuilds a sound machine from what is valid or refuses with a TraceFormatError
-// (or a TypeError/RangeError from the configuration checks) — never a TypeError, RangeError or InvariantError — in bounded
-// time, and Object.prototype stays untouched.
+// (or a TypeError/RangeError of the configuration checks, naming the value), never a crash from
+// inside the machine (an InvariantError, "Cannot read properties of undefined"), in bounded time,
+// and Object.prototype stays untouched.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +11,7 @@ import { TraceFormatError } from '@ntmm/trace'
 import { afterAll, describe, expect, it } from 'vitest'
 import { checkKernelInvariants } from './checkKernelInvariants.js'
 import { createKernel } from './createKernel.js'
-import { MACHINE_TRACE_PRODUCER } from './machineTrace.js'
+import { MACHINE_TRACE_PRODUCER } from './machineSchema.js'
 import { loadKernel } from './machineTraceFile.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from './memoryConstants.js'
 

@@ -82,9 +82,16 @@ export {
   type TlbLevelReport,
 } from './importers/replayMemoryTrace.js'
 export {
+  applyMachineEvent,
+  type MachineSnapshot,
+  type MachineState,
+  machineModel,
+  memoryManagerFor,
+} from './machineModel.js'
+export { MachineRecorder } from './machineRecorder.js'
+export {
   ACCESS_CODE,
   ACCESS_ROW_DATA_BYTES,
-  applyMachineEvent,
   littleEndian,
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
@@ -93,26 +100,20 @@ export {
   type MachineCpuWriteWordsEvent,
   type MachineDebugInputEvent,
   type MachineEvent,
-  MachineRecorder,
-  type MachineSnapshot,
-  type MachineState,
   type MachineTlbFillEvent,
-  machineModel,
   machineSchema,
-  memoryManagerFor,
   WRITE_WORDS_ROW_BYTES,
-} from './machineTrace.js'
+} from './machineSchema.js'
 export {
   type DeterminismReport,
   loadKernel,
   reexecute,
-  type SaveTraceOptions,
-  type SaveTraceResult,
   saveMachineTrace,
   type VerifiedTrace,
   verifyTrace,
 } from './machineTraceFile.js'
 export { replayInputs, writeDataOf } from './replayInputs.js'
+export type { SaveTraceOptions, SaveTraceResult } from './writeMachineTrace.js'
 export * from './memoryConstants.js'
 export {
   type AllocateValidation,

@@ -1,5 +1,6 @@
-// End-to-end tests of the machine: services over the real hw-mmu and mm-core (createTestKernel).
-// They run as soon as @ntmm/mm-core exports its MemoryManager facade.
+// End-to-end tests of the machine: services over the real hw-mmu and mm-core (createTestKernel),
+// from the reservation rules to the source article's story (reserve, commit, touch, demand-zero
+// fault, mapping), handles across processes, write watch and the Win32 layer.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { PROCESS_QUERY_INFORMATION, PROCESS_VM_OPERATION, PROCESS_VM_READ } from './accessRights.js'

@@ -5,7 +5,7 @@
 // that cannot match).
 
 import { type TraceLog, TraceQuery } from '@ntmm/trace'
-import type { MachineEvent } from './machineTrace.js'
+import type { MachineEvent } from './machineSchema.js'
 
 const PAGE = 4096
 /** Accesses longer than this are not found by `firstWritten` from a page they start before. */

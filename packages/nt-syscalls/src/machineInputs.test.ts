@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Kernel } from './kernel.js'
 import { MachineInputs } from './machineInputs.js'
-import { ACCESS_CODE, littleEndian } from './machineTrace.js'
+import { ACCESS_CODE, littleEndian } from './machineSchema.js'
 
 /** What a replay did, in order: `pid:kind:address:bytes` for accesses, `debug:…` for the rest. */
 function recordingKernel(calls: string[]): Kernel {

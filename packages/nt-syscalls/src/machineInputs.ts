@@ -4,16 +4,33 @@
 // and replay; see replayInputs.ts for why the inputs determine the trace). Memory accesses, the
 // bulk of them, are rows of typed arrays (no object, no log index, no cause cell: 25 bytes); the
 // rest (process creation and termination, system calls with their arguments, debug calls, Win32
-// last-error changes) are kept as the events eager recording stores for them.
+// last-error changes) are kept as the events eager recording stores for them. How one input is
+// re-executed (`replayInput`, `runAccess`) is here too: replayInputs.ts uses it for a recorded
+// trace's inputs.
 
 import type { Cpu } from './cpu.js'
-import type { Kernel } from './kernel.js'
-import type { MachineEvent } from './machineTrace.js'
-import { replayInput, runAccess } from './replayInputs.js'
+import type { KernelDebug } from './kernelDebug.js'
+import type { MachineEvent } from './machineSchema.js'
+import type { NtSyscalls } from './syscalls.js'
+import type { Win32Api } from './win32.js'
 
 const ROWS = 1 << 16
 const ROW_MASK = ROWS - 1
 const ROW_BITS = 16
+
+/**
+ * What re-executing inputs calls: the input surface of a Kernel (processes, system calls, CPUs,
+ * the Win32 layer's last error, the debugger). A Kernel is one; naming only what is called keeps
+ * this file below kernel.ts.
+ */
+export interface MachineInputTarget {
+  createProcess(options: { readonly name?: string }): { readonly pid: number }
+  terminateProcess(pid: number): void
+  syscalls(pid: number): NtSyscalls
+  cpu(pid: number): Cpu
+  win32(pid: number): Win32Api
+  readonly debug: KernelDebug
+}
 
 /** Rows of the first chunk at first (it doubles up to ROWS, so a short run stays small). */
 const FIRST_ROWS = 1024
@@ -140,7 +157,7 @@ export class MachineInputs {
    * in the state this one was in before the first of them). An input whose live call threw
    * throws again there and is passed over: the caller saw that error when it happened.
    */
-  replay(kernel: Kernel): void {
+  replay(kernel: MachineInputTarget): void {
     const others = this.#others
     const chunks = this.#chunks
     const longWrites = this.#longWrites
@@ -192,4 +209,62 @@ function shortWrite(bytes: Uint8Array, low: number, high: number): Uint8Array {
   for (let byte = 0; byte < bytes.length; byte++)
     bytes[byte] = ((byte < 4 ? low : high) >>> (8 * (byte & 3))) & 0xff
   return bytes
+}
+
+/** The arguments of a recorded system call, in the service's parameter order. */
+function argumentList(args: Readonly<Record<string, unknown>>): unknown[] {
+  return Object.entries(args).map(([key, value]) =>
+    key === 'data' && Array.isArray(value) ? Uint8Array.from(value as number[]) : value,
+  )
+}
+
+/** Re-executes one memory access on `cpu` (`kind` an ACCESS_CODE; `data` the bytes of a write). */
+export function runAccess(
+  cpu: Cpu,
+  kind: number,
+  address: number,
+  length: number,
+  data: Uint8Array | undefined,
+): void {
+  if (kind === 0) cpu.read(address, length)
+  else if (kind === 8) cpu.execute(address)
+  else cpu.write(address, data as Uint8Array)
+}
+
+/**
+ * Re-executes `event` on `kernel` if it is an input other than a memory access (those need their
+ * data, see {@link runAccess}); false if it is not such an input.
+ */
+export function replayInput(event: Readonly<MachineEvent>, kernel: MachineInputTarget): boolean {
+  switch (event.type) {
+    case 'nt.processCreated':
+      kernel.createProcess({ name: event.name })
+      return true
+    case 'nt.processTerminated':
+      kernel.terminateProcess(event.pid)
+      return true
+    case 'nt.syscallEntered': {
+      const syscalls = kernel.syscalls(event.pid) as unknown as Record<
+        string,
+        (...args: unknown[]) => unknown
+      >
+      syscalls[event.service]?.(...argumentList(event.arguments))
+      return true
+    }
+    case 'nt.debugInput': {
+      const debug = kernel.debug
+      if (event.call === 'writePte')
+        debug.writePte(event.pid, event.address, { low: event.low, high: event.high })
+      else if (event.call === 'invlpg') debug.invlpg(event.pid, event.address)
+      else if (event.call === 'noteAccess') debug.noteAccess(event.pid, event.address)
+      else debug.setFutureReferences(event.pid, event.addresses)
+      return true
+    }
+    case 'nt.lastErrorChanged':
+      // SetLastError outside a system call (the Win32 layer after a failed call, or the caller).
+      kernel.win32(event.pid).SetLastError(event.value)
+      return true
+    default:
+      return false
+  }
 }

@@ -13,7 +13,8 @@ import {
   type TrackItem,
   writeChunks,
 } from '@ntmm/trace'
-import { type MachineConfig, type MachineEvent, memoryManagerFor } from './machineTrace.js'
+import { memoryManagerFor } from './machineModel.js'
+import type { MachineConfig, MachineEvent } from './machineSchema.js'
 
 /** Options of {@link exportMachineTrace}. */
 export interface MachineExportOptions {

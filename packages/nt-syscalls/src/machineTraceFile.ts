@@ -1,43 +1,20 @@
-// Machine trace files: save a recording kernel's trace (JSON Lines or binary, through
-// @ntmm/trace's codecs, with the machine configuration and seed in the header), load one back into
-// a Kernel by applying its events, and the determinism check: re-execute the recorded inputs on a
-// fresh machine and compare the events it records with the file's, reporting the first divergence.
+// Machine trace files and Kernels: save a recording kernel's trace (writeMachineTrace.ts writes
+// it), load one back into a Kernel by applying its events, and the determinism check: re-execute
+// the recorded inputs on a fresh machine and compare the events it records with the file's,
+// reporting the first divergence. This file may build Kernels (createKernel); kernel.ts imports
+// none of it.
 
-import {
-  createTraceHeader,
-  type DigestCheckpoint,
-  firstDivergentEvent,
-  readTraceFile,
-  recordDigests,
-  TraceFormatError,
-  type TraceLog,
-  writeLogFile,
-} from '@ntmm/trace'
+import { firstDivergentEvent, readTraceFile, TraceFormatError, type TraceLog } from '@ntmm/trace'
 import { createKernel } from './createKernel.js'
 import { Kernel, kernelOptionsOf } from './kernel.js'
-import { replayInputs } from './replayInputs.js'
 import {
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
   type MachineEvent,
-  machineModel,
   machineSchema,
-} from './machineTrace.js'
-
-/** Options of {@link Kernel.saveTrace}. */
-export interface SaveTraceOptions {
-  /** 'binary' (compact, columnar, deflated; default) or 'jsonl' (one JSON object per line). */
-  readonly format?: 'jsonl' | 'binary'
-  /** Also store the state digest every this many events (0 = none, the default), for `verify`. */
-  readonly digestEvery?: number
-}
-
-/** What {@link saveMachineTrace} wrote. */
-export interface SaveTraceResult {
-  readonly bytes: number
-  readonly events: number
-  readonly bytesPerEvent: number
-}
+} from './machineSchema.js'
+import { replayInputs } from './replayInputs.js'
+import { type SaveTraceOptions, type SaveTraceResult, writeMachineTrace } from './writeMachineTrace.js'
 
 /** Write a kernel's recorded trace to `path`. */
 export async function saveMachineTrace(
@@ -47,21 +24,7 @@ export async function saveMachineTrace(
 ): Promise<SaveTraceResult> {
   const log = kernel.trace
   if (!log) throw new Error('saveTrace needs a recording kernel: createKernel({ record: true })')
-  const header = createTraceHeader({
-    producer: MACHINE_TRACE_PRODUCER,
-    config: kernel.config,
-    seed: kernel.config.seed,
-    schema: machineSchema,
-  })
-  const every = options.digestEvery ?? 0
-  const checkpoints: readonly DigestCheckpoint[] =
-    every > 0 ? recordDigests(log, machineModel(kernel.config), kernel.config, every) : []
-  const bytes = await writeLogFile(
-    path,
-    { header, log, ...(checkpoints.length > 0 ? { checkpoints } : {}) },
-    { encoding: options.format ?? 'binary' },
-  )
-  return { bytes, events: log.length, bytesPerEvent: log.length === 0 ? 0 : bytes / log.length }
+  return writeMachineTrace(log, kernel.config, path, options)
 }
 
 /** Result of the determinism check. */

@@ -218,7 +218,7 @@ export function ntAllocateVirtualMemory(
       const highestAddress = Math.min(request.zeroBitsLimit, context.limits.highestVadAddress)
       if (base === undefined && highestAddress < context.limits.lowestUserAddress)
         return failed(STATUS_NO_MEMORY)
-      const result = context.vm.reserve(target.pid, {
+      const result = context.vm.createMemoryArea(target.pid, {
         base,
         size,
         topDown: (type & MEM_TOP_DOWN) !== 0,
@@ -247,7 +247,7 @@ export function ntAllocateVirtualMemory(
     if (isWriteCopy(protectionMask)) return failed(STATUS_INVALID_PAGE_PROTECTION)
     // An allocation made with PAGE_NOCACHE keeps it on every later protection (Windows).
     const effectiveProtect = protect | (allocation.allocationProtect & PAGE_NOCACHE)
-    const result = context.vm.alter(
+    const result = context.vm.alterRegion(
       target.pid,
       allocation.base,
       range.start,

@@ -135,11 +135,11 @@ export function ntFreeVirtualMemory(
     if (!allocation.isPrivate) return failed(STATUS_UNABLE_TO_DELETE_SECTION)
 
     if (freeType === MEM_RELEASE) {
-      const result = context.vm.release(target.pid, allocation.base, range.start, range.size)
+      const result = context.vm.releaseRange(target.pid, allocation.base, range.start, range.size)
       if (result.status !== STATUS_SUCCESS) return failed(result.status)
       return { status: STATUS_SUCCESS, baseAddress: range.start, regionSize: range.size }
     }
-    const result = context.vm.alter(
+    const result = context.vm.alterRegion(
       target.pid,
       allocation.base,
       range.start,

@@ -140,7 +140,7 @@ export function ntProtectVirtualMemory(
     }
     // PAGE_NOCACHE follows the allocation: kept when it was allocated so, dropped otherwise.
     const effective = ((newProtect & ~PAGE_NOCACHE) | (allocation.allocationProtect & PAGE_NOCACHE)) >>> 0
-    const result = context.vm.alter(
+    const result = context.vm.alterRegion(
       target.pid,
       allocation.base,
       range.start,

@@ -7,14 +7,14 @@
 // them on a companion machine when its trace is read (rr's record-inputs, replay-to-inspect).
 
 import { type TraceLog, viewReader } from '@ntmm/trace'
-import type { Cpu } from './cpu.js'
 import type { Kernel } from './kernel.js'
+import { replayInput, runAccess } from './machineInputs.js'
 import {
   ACCESS_ROW_DATA_BYTES,
   type MachineCpuAccessEvent,
   type MachineEvent,
   WRITE_WORDS_ROW_BYTES,
-} from './machineTrace.js'
+} from './machineSchema.js'
 
 /**
  * The data of the write recorded as the nt.cpuAccess at `seq`: bytes 0 to 7 from the access row,
@@ -56,13 +56,6 @@ function writeDataFrom(
   return data
 }
 
-/** The arguments of a recorded system call, in the service's parameter order. */
-function argumentList(args: Readonly<Record<string, unknown>>): unknown[] {
-  return Object.entries(args).map(([key, value]) =>
-    key === 'data' && Array.isArray(value) ? Uint8Array.from(value as number[]) : value,
-  )
-}
-
 /**
  * Re-executes the inputs among events `[from, to)` of `log` on `kernel` (uncaused events; the
  * others are what inputs cause, which `kernel` derives itself). Returns how many inputs ran.
@@ -92,55 +85,4 @@ export function replayInputs(log: TraceLog<MachineEvent>, from: number, to: numb
     }
   }
   return inputs
-}
-
-/** Re-executes one memory access on `cpu` (`kind` an ACCESS_CODE; `data` the bytes of a write). */
-export function runAccess(
-  cpu: Cpu,
-  kind: number,
-  address: number,
-  length: number,
-  data: Uint8Array | undefined,
-): void {
-  if (kind === 0) cpu.read(address, length)
-  else if (kind === 8) cpu.execute(address)
-  else cpu.write(address, data as Uint8Array)
-}
-
-/**
- * Re-executes `event` on `kernel` if it is an input other than a memory access (those need their
- * data, see {@link runAccess}); false if it is not such an input.
- */
-export function replayInput(event: Readonly<MachineEvent>, kernel: Kernel): boolean {
-  switch (event.type) {
-    case 'nt.processCreated':
-      kernel.createProcess({ name: event.name })
-      return true
-    case 'nt.processTerminated':
-      kernel.terminateProcess(event.pid)
-      return true
-    case 'nt.syscallEntered': {
-      const syscalls = kernel.syscalls(event.pid) as unknown as Record<
-        string,
-        (...args: unknown[]) => unknown
-      >
-      syscalls[event.service]?.(...argumentList(event.arguments))
-      return true
-    }
-    case 'nt.debugInput': {
-      const debug = kernel.debug
-      if (event.call === 'writePte')
-        debug.writePte(event.pid, event.address, { low: event.low, high: event.high })
-      else if (event.call === 'invlpg') debug.invlpg(event.pid, event.address)
-      else if (event.call === 'noteAccess') debug.noteAccess(event.pid, event.address)
-      else debug.setFutureReferences(event.pid, event.addresses)
-      return true
-    }
-    case 'nt.lastErrorChanged':
-      // SetLastError outside a system call (the Win32 layer after a failed call, or the caller).
-      kernel.win32(event.pid).SetLastError(event.value)
-      return true
-    default:
-      return false
-  }
 }

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { checkKernelInvariants } from './checkKernelInvariants.js'
 import { createKernel } from './createKernel.js'
 import type { Kernel, KernelOptions } from './kernel.js'
-import type { MachineCpuAccessEvent } from './machineTrace.js'
+import type { MachineCpuAccessEvent } from './machineSchema.js'
 import { reexecute, verifyTrace } from './machineTraceFile.js'
 import {
   MEM_COMMIT,

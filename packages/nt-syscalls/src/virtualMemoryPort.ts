@@ -1,7 +1,8 @@
 // The view the system services have of the memory manager: exactly the operations the NT services
-// need, in already-validated, already-rounded terms. kernel.ts implements it over mm-core's
-// MemoryManager; keeping the services behind this small
-// port keeps parameter rules (here) and memory-manager structures (mm-core) apart.
+// need, in already-validated, already-rounded terms, named after the memory-manager routines they
+// stand for. createVirtualMemoryPort.ts implements it over mm-core's MemoryManager; keeping the
+// services behind this small port keeps parameter rules (here) and memory-manager structures
+// (mm-core) apart.
 
 import type { MEM_COMMIT, MEM_RESERVE } from './memoryConstants.js'
 
@@ -33,8 +34,11 @@ export interface VirtualMemoryPort {
   allocationAt(pid: number, address: number): AllocationView | undefined
   /** Any allocation overlapping [start, start + size) (MiCheckForConflictingNode). */
   allocationOverlapping(pid: number, start: number, size: number): AllocationView | undefined
-  /** MiInsertVadEx: reserve (and commit) a new allocation; base undefined = the system chooses. */
-  reserve(
+  /**
+   * MmCreateMemoryArea (ARM3: MiInsertVadEx): reserve (and commit) a new allocation; base
+   * undefined = the system chooses.
+   */
+  createMemoryArea(
     pid: number,
     request: {
       readonly base: number | undefined
@@ -47,7 +51,7 @@ export interface VirtualMemoryPort {
     },
   ): PortResult & { readonly base?: number; readonly size?: number }
   /** MmAlterRegion inside one allocation: commit / decommit / change protection of pages. */
-  alter(
+  alterRegion(
     pid: number,
     allocationBase: number,
     start: number,
@@ -55,8 +59,11 @@ export interface VirtualMemoryPort {
     state: typeof MEM_COMMIT | typeof MEM_RESERVE,
     protect: number,
   ): PortResult
-  /** MEM_RELEASE of [start, start + size) inside one allocation (whole, front, back or middle). */
-  release(pid: number, allocationBase: number, start: number, size: number): PortResult
+  /**
+   * MEM_RELEASE of [start, start + size) inside one allocation (whole, front, back or middle:
+   * NtFreeVirtualMemory's cases A to D).
+   */
+  releaseRange(pid: number, allocationBase: number, start: number, size: number): PortResult
   /** MemoryBasicInformation for one address (free, reserved or committed runs). */
   query(pid: number, address: number): MemoryBasicInformation
   /** Write-watch: the written pages of [start, start + size) in ascending order; reset them if asked. */
