@@ -141,3 +141,4 @@ export {
   TlbLevel,
   undoTlbHit,
 } from './tlb.js'
+export { walkLeafEntries } from './walkLeafEntries.js'
