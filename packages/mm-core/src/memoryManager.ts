@@ -67,7 +67,7 @@ import {
   sliceRegionList,
 } from './region.js'
 import { ZERO_PTE, protectionPte, pageFilePte, readPteView, transitionPte, validPte } from './softwarePte.js'
-import { entrySpan, forEachPte, invalidateIfCurrent, readPte, writePteAt } from './virtualMapping.js'
+import { entrySpan, forEachPte, invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
 
 /** Configuration of a MemoryManager (and of the machine it drives). */
 export interface MemoryManagerOptions {
