@@ -1,16 +1,17 @@
-// Page tables and mappings (ReactOS ntoskrnl/mm/i386/page.c: MmCreateVirtualMapping; ARM3
-// MiMakeSystemAddressValid / demand-zero page tables): the last step of a fault, which maps the
-// requested frame, and the page tables it needs, created on demand. PTEs are read and written
-// through pteAccess.ts, under the owning space's CR3.
+// Page tables and mappings (ReactOS ntoskrnl/mm/i386/page.c: MmCreateVirtualMapping,
+// MmDeleteVirtualMapping; ARM3 MiMakeSystemAddressValid / demand-zero page tables): the last step
+// of a fault, which maps the requested frame; the page tables it needs, created on demand; and the
+// deletion of the mappings of a range when it is decommitted or released. PTEs are read and
+// written through pteAccess.ts, under the owning space's CR3.
 
 import { encodePte, levelCount } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import { isSystemAddress } from './addressSpaceLayout.js'
 import { pfnRecordOf } from './events.js'
 import type { MmCore } from './mmCore.js'
-import { requestPageMemoryConsumer } from './pageMemoryConsumer.js'
-import { readPte, writePteAt } from './pteAccess.js'
-import { validPte } from './softwarePte.js'
+import { releasePageMemoryConsumer, requestPageMemoryConsumer } from './pageMemoryConsumer.js'
+import { forEachPte, invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
+import { ZERO_PTE, validPte } from './softwarePte.js'
 
 /**
  * Make sure every paging structure above the PTE of `va` exists in space `pid`, allocating zeroed
@@ -78,4 +79,41 @@ export function createVirtualMapping(
   core.emit({ type: 'mm.mappingCreated', pid, address: va, pfn, protectMask, before, after })
   // LRU bookkeeping: becoming resident counts as a reference (not an event: an input-driven hint).
   core.state.pfn.lastUse[pfn] = ++core.tick
+}
+
+/**
+ * MmDeleteVirtualMapping + MmFreeSwapPage + MmReleasePageMemoryConsumer over [start, end) of space
+ * `pid` (page-aligned): every non-zero PTE becomes zero; a resident page loses its mapping (INVLPG
+ * when the space is loaded), its frame and its page-file copy; a transition page its frame and
+ * copy; a paged-out page its slot.
+ */
+export function deleteVirtualMappings(core: MmCore, pid: number, start: number, end: number): void {
+  forEachPte(core, pid, start, end, (va, pte) => {
+    const view = pte.view
+    if (view.kind === 'zero') return
+    writePteAt(core, pte.address, ZERO_PTE)
+    if (view.kind === 'valid') {
+      invalidateIfCurrent(core, pid, va)
+      const before = pfnRecordOf(core.state, view.pfn)
+      core.emit({
+        type: 'mm.mappingDeleted',
+        pid,
+        address: va,
+        pfn: view.pfn,
+        before,
+        after: { ...before, state: 'ACTIVE' },
+      })
+      freeFrameAndSlot(core, view.pfn)
+    } else if (view.kind === 'transition') {
+      freeFrameAndSlot(core, view.pfn)
+    } else if (view.kind === 'pageFile') {
+      core.emit({ type: 'mm.pageFileSlotFreed', slot: view.slot })
+    }
+  })
+}
+
+function freeFrameAndSlot(core: MmCore, pfn: number): void {
+  const slot = core.state.pfn.pageFileSlot[pfn]!
+  if (slot >= 0) core.emit({ type: 'mm.pageFileSlotFreed', slot })
+  releasePageMemoryConsumer(core, pfn)
 }
