@@ -19,7 +19,6 @@ export { MemoryAreaType, areaContains, areaLength } from './memoryArea.js'
 export type { AreaTreeAugment, GapQuery } from './areaTree.js'
 export { AreaTree, checkAreaTree } from './areaTree.js'
 export type {
-  AlterRegionResult,
   MmRegion,
   RegionChange,
   RegionEdit,
@@ -31,7 +30,6 @@ export {
   checkRegionList,
   committedBytesIn,
   invertRegionEdit,
-  mmAlterRegion,
   mmFindRegion,
   mmInitializeRegion,
   planAlterRegion,
