@@ -28,7 +28,7 @@ import { type RegionType, mmInitializeRegion, regionsOf, regionsOverlapping } fr
 import { ZERO_PTE } from './softwarePte.js'
 import { deleteVirtualMappings } from './virtualMapping.js'
 
-/** What {@link mmCreateMemoryArea} is asked to create (arguments already validated and rounded). */
+/** What `MemoryManager.createArea` (MmCreateMemoryArea) is asked to create (arguments already validated and rounded). */
 export interface CreateAreaOptions {
   /** Fixed base (aligned down to the area granularity), or undefined to let the memory manager choose. */
   readonly base?: number
@@ -46,7 +46,7 @@ export interface CreateAreaOptions {
   readonly commit: boolean
 }
 
-/** Result of {@link mmCreateMemoryArea}. */
+/** Result of `MemoryManager.createArea` (MmCreateMemoryArea). */
 export type CreateAreaResult =
   | { readonly status: typeof STATUS_SUCCESS; readonly area: MemoryArea }
   | { readonly status: number; readonly area?: undefined }
