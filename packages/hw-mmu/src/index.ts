@@ -124,3 +124,4 @@ export {
   TLB_PRESETS,
   TLB_SECOND,
 } from './tlbConfig.js'
+export { walkLeafEntries } from './walkLeafEntries.js'

@@ -54,7 +54,8 @@ import {
 } from './protectionMask.js'
 import { mmFindRegion } from './region.js'
 import { pageFilePte, protectionPte, transitionPte, validPte } from './softwarePte.js'
-import { createVirtualMapping, ensurePageTables, readPte, writePteAt } from './virtualMapping.js'
+import { readPte, writePteAt } from './pteAccess.js'
+import { createVirtualMapping, ensurePageTables } from './virtualMapping.js'
 
 /** The exception a failed fault raises in the process (EXCEPTION_RECORD code and parameters). */
 export interface FaultException {

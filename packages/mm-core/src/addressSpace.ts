@@ -6,8 +6,9 @@
 //
 // Lock discipline (stated, as ReactOS does, though the simulation is single-threaded): every
 // operation that reads the tree and then changes it — creating or freeing an area, altering
-// regions, resolving a fault — runs with the space locked; MemoryManager methods take the lock
-// themselves and `assertLocked` checks it in the steps that need it. The lock is re-entrant here
+// regions, resolving a fault — runs with the space locked; the subsystem functions (memoryAreas.ts,
+// alterRegion.ts, releaseRange.ts, accessFault.ts) take the lock themselves and `assertLocked`
+// checks it in the steps that need it. The lock is re-entrant here
 // (a count), so a caller (NtAllocateVirtualMemory) may hold it across several steps.
 
 import type { AddressSpaceLayout } from './addressSpaceLayout.js'

@@ -1,7 +1,7 @@
 // The memory manager's events (DESIGN.md "Event sourcing"): one interface per change of mm state,
-// the MmEvent union, and applyMmEvent, the only code that changes an MmState. The live
-// MemoryManager emits each event and applies it through this function, so replaying a recorded
-// stream (with the hw.* events of @ntmm/hw-mmu interleaved) rebuilds the state exactly.
+// the MmEvent union, and applyMmEvent, the only code that changes an MmState. Live code emits each
+// event through MmCore.emit, which records it and applies it with this function, so replaying a
+// recorded stream (with the hw.* events of @ntmm/hw-mmu interleaved) rebuilds the state exactly.
 // Events are plain JSON data; they carry the old values beside the new ones.
 
 import type { FrameStore } from '@ntmm/hw-mmu'
@@ -304,6 +304,12 @@ function setPfn(state: MmState, pfn: number, record: PfnRecord): void {
   })
 }
 
+/**
+ * Replace space `pid`'s record (records are shared by checkpoints, never changed in place). By
+ * hand, not with immer: measured interleaved in one process, produce doubled these events' cost
+ * (reserve + release, three area events: 7.2 → 14.9 µs; commit + decommit: 6.6 → 11.9 µs) on
+ * services that cost a few µs in all, and the working-set counters change on every fault.
+ */
 function updateSpace(
   state: MmState,
   pid: number,
@@ -314,6 +320,7 @@ function updateSpace(
   state.spaces.set(pid, change(space))
 }
 
+/** On the fault path (every mapping): hand-written, as above. */
 function workingSetDelta(state: MmState, pid: number, delta: number): void {
   updateSpace(state, pid, (space) => {
     const size = space.workingSetSize + delta
@@ -334,8 +341,8 @@ const faultCounter: Readonly<Record<PageFaultKind, keyof MmState['counters'] | u
 
 /**
  * Apply one mm event to `state`. `frames` is the physical memory the page file reads from
- * (mm.pageWritten copies the frame into its slot). The live MemoryManager changes its state only
- * through this function.
+ * (mm.pageWritten copies the frame into its slot). The live memory manager changes its state
+ * only through this function (MmCore.emit).
  */
 export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore): void {
   switch (event.type) {

@@ -19,7 +19,6 @@ export { MemoryAreaType, areaContains, areaLength } from './memoryArea.js'
 export type { AreaTreeAugment, GapQuery } from './areaTree.js'
 export { AreaTree, checkAreaTree } from './areaTree.js'
 export type {
-  AlterRegionResult,
   MmRegion,
   RegionChange,
   RegionEdit,
@@ -31,7 +30,6 @@ export {
   checkRegionList,
   committedBytesIn,
   invertRegionEdit,
-  mmAlterRegion,
   mmFindRegion,
   mmInitializeRegion,
   planAlterRegion,
@@ -40,7 +38,7 @@ export {
   regionsOverlapping,
   sliceRegionList,
 } from './region.js'
-export type { CommitState } from './commitCharge.js'
+export type { CommitState } from './mmState.js'
 export { canCharge, chargedState } from './commitCharge.js'
 export type { PfnEntry, PfnListName, PfnStateName } from './pfnDatabase.js'
 export { PfnDatabase, PfnState } from './pfnDatabase.js'
@@ -79,13 +77,11 @@ export { applyMmEvent, areaFromRecord, areaToRecord } from './events.js'
 export type { AccessFaultResult, FaultException } from './accessFault.js'
 export { exceptionAccessCode } from './accessFault.js'
 export type { MmRecorder, ReplacementPolicyName } from './mmCore.js'
-export type {
-  CreateAddressSpaceResult,
-  CreateAreaOptions,
-  CreateAreaResult,
-  MemoryBasicInformation,
-  MemoryManagerOptions,
-  MemoryManagerSnapshot,
-  MmStatistics,
-} from './memoryManager.js'
-export { MemoryManager, MINIMUM_RAM_PAGES, areaPages, snapshotHeldBytes } from './memoryManager.js'
+export type { CreateAddressSpaceResult } from './processAddressSpace.js'
+export type { CreateAreaOptions, CreateAreaResult } from './memoryAreas.js'
+export type { MemoryBasicInformation } from './queryMemoryBasicInformation.js'
+export type { MmStatistics } from './mmStatistics.js'
+export type { MemoryManagerSnapshot } from './memoryManagerSnapshot.js'
+export { snapshotHeldBytes } from './memoryManagerSnapshot.js'
+export type { MemoryManagerOptions } from './memoryManager.js'
+export { MemoryManager, MINIMUM_RAM_PAGES, areaPages } from './memoryManager.js'

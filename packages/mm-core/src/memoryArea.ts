@@ -48,3 +48,11 @@ export function areaLength(area: MemoryArea): number {
 export function areaContains(area: MemoryArea, address: number): boolean {
   return address >= area.startingAddress && address < area.endingAddress
 }
+
+/**
+ * True for the area types that hold private memory (VIRTUAL_MEMORY, PEB_OR_TEB): reserved on 64 KiB
+ * boundaries, and their committed pages are charged against the commit limit.
+ */
+export function isPrivateMemory(type: MemoryAreaTypeName): boolean {
+  return type === 'VIRTUAL_MEMORY' || type === 'PEB_OR_TEB'
+}

@@ -1,7 +1,9 @@
-// The memory manager's working context, shared by the subsystem files (virtualMapping.ts,
-// pageMemoryConsumer.ts, accessFault.ts, memoryManager.ts): the state, the hardware it drives,
-// the architecture layout, the recorder, and `emit`, which records an event and applies it — the
-// one road by which live code changes mm state. Internal: not exported from the package.
+// The memory manager's working context (no single ReactOS counterpart: the globals and the
+// EPROCESS fields ReactOS's mm functions reach directly), handed to every subsystem function
+// (accessFault.ts, memoryAreas.ts, alterRegion.ts, pageMemoryConsumer.ts, ...): the state, the
+// hardware it drives, the architecture layout, the recorder, the AddressSpace handles, and `emit`,
+// which records an event and applies it — the one road by which live code changes mm state. The
+// MmCore class is internal; the package exports only its recorder and policy types.
 
 import type { FrameStore, HwEvent, PageTableEditor, PagingMode } from '@ntmm/hw-mmu'
 import type { AddressSpace } from './addressSpace.js'

@@ -4,7 +4,6 @@
 // and copy the typed arrays; the digest is a stable hash of everything that events determine.
 
 import type { AreaTree } from './areaTree.js'
-import type { CommitState } from './commitCharge.js'
 import { PageFile, type PageFileCheckpoint } from './pageFile.js'
 import { PfnDatabase, type PfnDatabaseCheckpoint } from './pfnDatabase.js'
 import { regionsOf } from './region.js'
@@ -26,6 +25,19 @@ export interface AddressSpaceState {
   /** Resident private pages (working-set size). */
   readonly workingSetSize: number
   readonly workingSetPeak: number
+}
+
+/**
+ * The system-wide commit state, in pages (see commitCharge.ts). It lives with the state it is part
+ * of, so commitCharge.ts can charge through the MmCore without a type cycle.
+ */
+export interface CommitState {
+  /** Pages charged now (MmTotalCommittedPages). */
+  readonly charge: number
+  /** Highest charge seen (MmPeakCommitment). */
+  readonly peak: number
+  /** The limit (MmTotalCommitLimit): RAM pages plus page-file pages. */
+  readonly limit: number
 }
 
 /** Counters of the memory manager (all monotonic except where noted). */

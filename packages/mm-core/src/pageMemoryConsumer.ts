@@ -15,7 +15,7 @@ import { type PfnRecord, pfnRecordOf } from './events.js'
 import type { MmCore } from './mmCore.js'
 import { chooseVictims } from './replacementPolicy.js'
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
-import { invalidateIfCurrent, readPte, writePteAt } from './virtualMapping.js'
+import { invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
 
 /** Who asks for a frame. */
 export interface FrameRequest {

@@ -17,7 +17,7 @@ import {
   applyRegionEdit,
   checkRegionList,
   invertRegionEdit,
-  mmAlterRegion,
+  alterRegionList,
   mmFindRegion,
   mmInitializeRegion,
   regionsOf,
@@ -33,7 +33,7 @@ function shape(list: RegionList): [number, number, RegionType, number][] {
 
 function alter(list: RegionList, firstPage: number, pages: number, type: RegionType, protect: number) {
   const changes: RegionChange[] = []
-  const result = mmAlterRegion(list, BASE + firstPage * P, pages * P, type, protect, (c) => changes.push(c))
+  const result = alterRegionList(list, BASE + firstPage * P, pages * P, type, protect, (c) => changes.push(c))
   if (result.status !== STATUS_SUCCESS) throw new Error('alter failed')
   expect(checkRegionList(result.list)).toEqual([])
   return {
@@ -126,11 +126,11 @@ describe('region', () => {
   })
 
   it('MmAlterRegion rejects a range outside the list or not page-aligned, changing nothing', () => {
-    expect(mmAlterRegion(fresh(), BASE - P, P, C, PAGE_READWRITE).status).toBe(STATUS_INVALID_PARAMETER)
-    expect(mmAlterRegion(fresh(), BASE + 15 * P, 2 * P, C, PAGE_READWRITE).status).toBe(
+    expect(alterRegionList(fresh(), BASE - P, P, C, PAGE_READWRITE).status).toBe(STATUS_INVALID_PARAMETER)
+    expect(alterRegionList(fresh(), BASE + 15 * P, 2 * P, C, PAGE_READWRITE).status).toBe(
       STATUS_INVALID_PARAMETER,
     )
-    expect(mmAlterRegion(fresh(), BASE + 1, P, C, PAGE_READWRITE).status).toBe(STATUS_INVALID_PARAMETER)
+    expect(alterRegionList(fresh(), BASE + 1, P, C, PAGE_READWRITE).status).toBe(STATUS_INVALID_PARAMETER)
   })
 
   it('MmFindRegion returns the region containing an address', () => {
@@ -156,7 +156,7 @@ describe('region', () => {
           const type: RegionType = o.commit ? C : R
           const before = list
           const touched = new Set<number>()
-          const result = mmAlterRegion(list, BASE + o.first * P, pages * P, type, o.protect, (c) => {
+          const result = alterRegionList(list, BASE + o.first * P, pages * P, type, o.protect, (c) => {
             for (let p = 0; p < c.length / P; p++) touched.add((c.start - BASE) / P + p)
           })
           if (result.status !== STATUS_SUCCESS) throw new Error('unexpected failure')

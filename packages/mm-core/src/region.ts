@@ -6,7 +6,8 @@
 // area start). Here the list is a persistent AVL tree keyed by each region's start, so finding a
 // region is O(log n), altering k regions costs O(k log n), and every older list stays valid.
 //
-// MmAlterRegion over [Start, Start+Length) — the three-way split of the first region, then the
+// MmAlterRegion's list edit over [Start, Start+Length), planned here (planAlterRegion) and carried
+// out with the pages by alterRegion.ts — the three-way split of the first region, then the
 // absorption of the following ones, then merging with equal neighbours:
 //
 //   before:   |  R0 (RESERVE)          |  R1 (COMMIT RO)  |  R2 (RESERVE)       |
@@ -209,7 +210,7 @@ export function planAlterRegion(
   return { changes, edit: { removed, added } }
 }
 
-/** Apply a structural edit (remove, then add). Used by MmAlterRegion and by event replay in both directions. */
+/** Apply a structural edit (remove, then add): event replay of mm.regionsAltered, in both directions. */
 export function applyRegionEdit(list: RegionList, edit: RegionEdit): RegionList {
   let root = list.root
   for (const region of edit.removed) root = avlRemove(regionOps, root, region.start)
@@ -227,8 +228,8 @@ export function invertRegionEdit(edit: RegionEdit): RegionEdit {
   return { removed: edit.added, added: edit.removed }
 }
 
-/** Result of {@link mmAlterRegion}. */
-export type AlterRegionResult =
+/** Result of {@link alterRegionList}. */
+export type AlterRegionListResult =
   | {
       readonly status: typeof STATUS_SUCCESS
       readonly list: RegionList
@@ -238,21 +239,21 @@ export type AlterRegionResult =
   | { readonly status: typeof STATUS_INVALID_PARAMETER }
 
 /**
- * MmAlterRegion: give [start, start+length) the state `newType` and protection `newProtect`,
- * splitting the first region into up to three pieces, absorbing the covered ones and merging
- * equal neighbours. `alter` (ReactOS's AlterFunc, e.g. MmModifyAttributes) is called once per
- * covered piece whose attributes change, before the list is replaced, to update the pages.
- * Fails with STATUS_INVALID_PARAMETER (nothing changed) when the range is not page-aligned
- * inside the list.
+ * MmAlterRegion on a bare list: the split / absorb / merge of {@link planAlterRegion} applied to
+ * `list`, with `alter` (ReactOS's AlterFunc) called once per covered piece whose attributes change,
+ * before the edit. No pages, no events, no commit charge: it exists so the region tests can check
+ * the list algorithm alone. The live MmAlterRegion, which records the edit and changes the pages
+ * (MmModifyAttributes), is alterRegion.ts's. Fails with STATUS_INVALID_PARAMETER (nothing changed)
+ * when the range is not page-aligned inside the list.
  */
-export function mmAlterRegion(
+export function alterRegionList(
   list: RegionList,
   start: number,
   length: number,
   newType: RegionType,
   newProtect: number,
   alter?: (change: RegionChange) => void,
-): AlterRegionResult {
+): AlterRegionListResult {
   const plan = planAlterRegion(list, start, length, newType, newProtect)
   if (plan === undefined) return { status: STATUS_INVALID_PARAMETER }
   if (alter !== undefined) for (const change of plan.changes) alter(change)

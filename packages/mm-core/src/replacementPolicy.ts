@@ -18,7 +18,7 @@
 // policy's decisions replay from the event stream.
 
 import { type MmCore, pageKey } from './mmCore.js'
-import { invalidateIfCurrent, readPte, writePteAt } from './virtualMapping.js'
+import { invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
 import { withoutAccessed } from './softwarePte.js'
 
 /** The frames to trim now (empty when nothing is resident). */

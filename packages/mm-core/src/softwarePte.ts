@@ -16,7 +16,7 @@
 //   Pr (prototype, bit 10) and PageFileLow (bits 1-4, which paging file) are always 0 here.
 
 import type { EntryValue, PagingMode } from '@ntmm/hw-mmu'
-import { encodePte } from '@ntmm/hw-mmu'
+import { PTE_ACCESSED, PTE_PRESENT, decodePte, encodePte } from '@ntmm/hw-mmu'
 import { MmProtection, maskAllowsExecute, maskAllowsWrite } from './protectionMask.js'
 
 const PROTECTION_SHIFT = 5
@@ -38,16 +38,19 @@ export type PteView =
   | { readonly kind: 'pageFile'; readonly slot: number; readonly protectMask: number }
   | { readonly kind: 'transition'; readonly pfn: number; readonly protectMask: number }
 
-/** Decode the entry (low, high) as the memory manager sees it. */
+/**
+ * Decode the entry (low, high) as the memory manager sees it. A present entry is the hardware's
+ * (decoded by hw-mmu); a not-present one holds the software formats above.
+ */
 export function readPteView(low: number, high: number, mode: PagingMode): PteView {
-  if ((low & 1) !== 0) {
-    const pfn = mode === 'x86' ? low >>> HIGH_SHIFT : (high & 0x3fff) * 0x100000 + (low >>> HIGH_SHIFT)
+  if ((low & PTE_PRESENT) !== 0) {
+    const entry = decodePte(low, high, mode, 1)
     return {
       kind: 'valid',
-      pfn,
-      dirty: (low & 0x40) !== 0,
-      accessed: (low & 0x20) !== 0,
-      writable: (low & 2) !== 0,
+      pfn: entry.pfn,
+      dirty: entry.dirty,
+      accessed: entry.accessed,
+      writable: entry.writable,
     }
   }
   if (low === 0) return { kind: 'zero' }
@@ -103,5 +106,5 @@ export function validPte(
 
 /** The valid PTE with its hardware accessed bit cleared (the clock/aging scan). */
 export function withoutAccessed(value: EntryValue): EntryValue {
-  return { low: (value.low & ~0x20) >>> 0, high: value.high }
+  return { low: (value.low & ~PTE_ACCESSED) >>> 0, high: value.high }
 }

@@ -1,44 +1,17 @@
 // Page tables and mappings (ReactOS ntoskrnl/mm/i386/page.c: MmCreateVirtualMapping,
-// MmDeleteVirtualMapping, MmSetPageProtect, MiAddressToPte; ARM3 MiMakeSystemAddressValid /
-// demand-zero page tables). The memory manager reads and writes paging-structure entries through
-// @ntmm/hw-mmu's PageTableEditor under the owning space's CR3 (not only the current one), creates
-// missing page tables on demand, and invalidates the TLB entry of a changed PTE when that space is
-// the one loaded (a CR3 load flushes the others).
+// MmDeleteVirtualMapping; ARM3 MiMakeSystemAddressValid / demand-zero page tables): the last step
+// of a fault, which maps the requested frame; the page tables it needs, created on demand; and the
+// deletion of the mappings of a range when it is decommitted or released. PTEs are read and
+// written through pteAccess.ts, under the owning space's CR3.
 
-import { type EntryValue, encodePte, levelCount } from '@ntmm/hw-mmu'
+import { encodePte, levelCount } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import { isSystemAddress } from './addressSpaceLayout.js'
 import { pfnRecordOf } from './events.js'
 import type { MmCore } from './mmCore.js'
-import { requestPageMemoryConsumer } from './pageMemoryConsumer.js'
-import { type PteView, readPteView, validPte } from './softwarePte.js'
-
-/** A PTE read by {@link readPte}: where it is, its raw value and the mm reading of it. */
-export interface PteRead {
-  readonly address: number
-  readonly value: EntryValue
-  readonly view: PteView
-}
-
-/** The PTE mapping `va` in space `pid`, or undefined when its page table does not exist. Side-effect free. */
-export function readPte(core: MmCore, pid: number, va: number): PteRead | undefined {
-  const cr3 = core.cr3Of(pid)
-  if (cr3 === undefined) return undefined
-  const read = core.machine.editor.readEntry(cr3, va, 1)
-  if (!read.ok) return undefined
-  const value = { low: read.low, high: read.high }
-  return { address: read.address, value, view: readPteView(read.low, read.high, core.machine.mode) }
-}
-
-/** Write the PTE at physical `address` (from {@link readPte}); emits hw.pteWritten. */
-export function writePteAt(core: MmCore, address: number, value: EntryValue): void {
-  core.machine.editor.writeEntryAt(address, 1, value)
-}
-
-/** INVLPG `va` if space `pid` is the one loaded in CR3 (other spaces' entries were flushed by the CR3 load). */
-export function invalidateIfCurrent(core: MmCore, pid: number, va: number): void {
-  if (core.cr3Of(pid) === core.machine.currentCr3()) core.machine.invalidatePage(va)
-}
+import { releasePageMemoryConsumer, requestPageMemoryConsumer } from './pageMemoryConsumer.js'
+import { forEachPte, invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
+import { ZERO_PTE, validPte } from './softwarePte.js'
 
 /**
  * Make sure every paging structure above the PTE of `va` exists in space `pid`, allocating zeroed
@@ -108,39 +81,39 @@ export function createVirtualMapping(
   core.state.pfn.lastUse[pfn] = ++core.tick
 }
 
-/** The span of virtual memory one entry at `level` maps (level 1: a page). */
-export function entrySpan(mode: string, level: number): number {
-  if (level === 1) return 0x1000
-  if (level === 2) return mode === 'x86' ? 0x400000 : 0x200000
-  if (level === 3) return 0x40000000
-  return 0x8000000000
+/**
+ * MmDeleteVirtualMapping + MmFreeSwapPage + MmReleasePageMemoryConsumer over [start, end) of space
+ * `pid` (page-aligned): every non-zero PTE becomes zero; a resident page loses its mapping (INVLPG
+ * when the space is loaded), its frame and its page-file copy; a transition page its frame and
+ * copy; a paged-out page its slot.
+ */
+export function deleteVirtualMappings(core: MmCore, pid: number, start: number, end: number): void {
+  forEachPte(core, pid, start, end, (va, pte) => {
+    const view = pte.view
+    if (view.kind === 'zero') return
+    writePteAt(core, pte.address, ZERO_PTE)
+    if (view.kind === 'valid') {
+      invalidateIfCurrent(core, pid, va)
+      const before = pfnRecordOf(core.state, view.pfn)
+      core.emit({
+        type: 'mm.mappingDeleted',
+        pid,
+        address: va,
+        pfn: view.pfn,
+        before,
+        after: { ...before, state: 'ACTIVE' },
+      })
+      freeFrameAndSlot(core, view.pfn)
+    } else if (view.kind === 'transition') {
+      freeFrameAndSlot(core, view.pfn)
+    } else if (view.kind === 'pageFile') {
+      core.emit({ type: 'mm.pageFileSlotFreed', slot: view.slot })
+    }
+  })
 }
 
-/**
- * Visit every existing PTE of space `pid` in [start, end) (page-aligned), skipping whole spans
- * whose page tables do not exist. `visit` may rewrite the PTE it is given.
- */
-export function forEachPte(
-  core: MmCore,
-  pid: number,
-  start: number,
-  end: number,
-  visit: (va: number, pte: PteRead) => void,
-): void {
-  const cr3 = core.cr3Of(pid)
-  if (cr3 === undefined) return
-  const editor = core.machine.editor
-  const mode = core.machine.mode
-  let va = start
-  while (va < end) {
-    const location = editor.entryAddress(cr3, va, 1)
-    if (!location.ok) {
-      const span = entrySpan(mode, location.level)
-      va = Math.floor(va / span) * span + span
-      continue
-    }
-    const value = editor.readEntryAt(location.address)
-    visit(va, { address: location.address, value, view: readPteView(value.low, value.high, mode) })
-    va += 0x1000
-  }
+function freeFrameAndSlot(core: MmCore, pfn: number): void {
+  const slot = core.state.pfn.pageFileSlot[pfn]!
+  if (slot >= 0) core.emit({ type: 'mm.pageFileSlotFreed', slot })
+  releasePageMemoryConsumer(core, pfn)
 }

@@ -1,0 +1,135 @@
+// MmAlterRegion over a memory area's pages (ReactOS ntoskrnl/mm/region.c MmAlterRegion, with
+// anonmem.c MmModifyAttributes as its AlterFunc): region.ts plans the split / absorb / merge of the
+// MM_REGION list; here the plan is charged, recorded (mm.regionsAltered) and carried out on the
+// pages of every piece whose attributes change:
+//
+//   piece change                 what happens to its pages (MmModifyAttributes)
+//   COMMIT  → RESERVE            frames, page-file slots and PTEs deleted; commit charge returned
+//   RESERVE → COMMIT             nothing yet: the pages are demand-zero (charged now)
+//   COMMIT  → COMMIT, new protect valid PTEs rewritten keeping A/D (INVLPG); software PTEs get the
+//                                new protection; NOACCESS or GUARD: the resident page is trimmed to
+//                                a transition PTE (NT keeps the page and its contents)
+
+import { PTE_ACCESSED, PTE_DIRTY } from '@ntmm/hw-mmu'
+import type { AddressSpace } from './addressSpace.js'
+import { canCharge, chargeCommit } from './commitCharge.js'
+import { type MemoryArea, isPrivateMemory } from './memoryArea.js'
+import { MEM_COMMIT, PAGE_SIZE } from './memoryConstants.js'
+import type { MmCore } from './mmCore.js'
+import {
+  STATUS_COMMITMENT_LIMIT,
+  STATUS_CONFLICTING_ADDRESSES,
+  STATUS_INVALID_PAGE_PROTECTION,
+  STATUS_SUCCESS,
+} from './ntStatus.js'
+import { pageOut } from './pageMemoryConsumer.js'
+import { MmProtection, makeProtectionMask, maskIsGuard } from './protectionMask.js'
+import { forEachPte, invalidateIfCurrent, writePteAt } from './pteAccess.js'
+import { type RegionChange, type RegionType, planAlterRegion } from './region.js'
+import { pageFilePte, protectionPte, transitionPte, validPte } from './softwarePte.js'
+import { deleteVirtualMappings } from './virtualMapping.js'
+
+/**
+ * MmAlterRegion with MmModifyAttributes as its callback: give [start, start + length) (page
+ * aligned, inside `area`) the state `newType` and protection `newProtect`. Decommitted pages lose
+ * their frames and page-file slots; resident pages whose protection changes get their PTEs
+ * rewritten and INVLPG. Newly committed pages are charged first (STATUS_COMMITMENT_LIMIT, nothing
+ * changed); decommitted ones are returned. Already committed pages are not charged again.
+ * STATUS_INVALID_PAGE_PROTECTION for a protection with no mask, STATUS_CONFLICTING_ADDRESSES when
+ * the area is gone or the range is not inside it.
+ */
+export function mmAlterRegion(
+  core: MmCore,
+  space: AddressSpace,
+  area: MemoryArea,
+  start: number,
+  length: number,
+  newType: RegionType,
+  newProtect: number,
+): { readonly status: number } {
+  if (makeProtectionMask(newProtect) === undefined) return { status: STATUS_INVALID_PAGE_PROTECTION }
+  space.lock()
+  try {
+    const current = space.tree.locate(area.startingAddress)
+    if (current === undefined || current.startingAddress !== area.startingAddress)
+      return { status: STATUS_CONFLICTING_ADDRESSES }
+    const plan = planAlterRegion(current.regions, start, length, newType, newProtect)
+    if (plan === undefined) return { status: STATUS_CONFLICTING_ADDRESSES }
+    let delta = 0
+    for (const change of plan.changes) {
+      const pages = change.length / PAGE_SIZE
+      if (change.newType === MEM_COMMIT && change.oldType !== MEM_COMMIT) delta += pages
+      if (change.oldType === MEM_COMMIT && change.newType !== MEM_COMMIT) delta -= pages
+    }
+    const charged = isPrivateMemory(current.type)
+    if (charged && !canCharge(core.state.commit, delta)) return { status: STATUS_COMMITMENT_LIMIT }
+    if (plan.edit.removed.length === 0 && plan.edit.added.length === 0) return { status: STATUS_SUCCESS }
+    core.emit({
+      type: 'mm.regionsAltered',
+      pid: space.pid,
+      areaStart: current.startingAddress,
+      start,
+      length,
+      newType,
+      newProtect,
+      removed: plan.edit.removed,
+      added: plan.edit.added,
+    })
+    for (const change of plan.changes) mmModifyAttributes(core, space.pid, change)
+    if (charged && delta !== 0) chargeCommit(core, space.pid, delta)
+    return { status: STATUS_SUCCESS }
+  } finally {
+    space.unlock()
+  }
+}
+
+/** MmModifyAttributes: the page side of one region change of space `pid` (see the file comment). */
+function mmModifyAttributes(core: MmCore, pid: number, change: RegionChange): void {
+  const end = change.start + change.length
+  if (change.oldType === MEM_COMMIT && change.newType !== MEM_COMMIT) {
+    deleteVirtualMappings(core, pid, change.start, end)
+    return
+  }
+  if (change.oldType !== MEM_COMMIT || change.newType !== MEM_COMMIT) return
+  const mask = makeProtectionMask(change.newProtect)!
+  forEachPte(core, pid, change.start, end, (va, pte) => {
+    const view = pte.view
+    switch (view.kind) {
+      case 'zero':
+        return
+      case 'protection':
+        writePteAt(core, pte.address, protectionPte(mask))
+        return
+      case 'pageFile':
+        writePteAt(core, pte.address, pageFilePte(view.slot, mask))
+        return
+      case 'transition':
+        writePteAt(core, pte.address, transitionPte(view.pfn, mask))
+        return
+      case 'valid': {
+        core.emit({
+          type: 'mm.pageProtectionChanged',
+          pid,
+          address: va,
+          pfn: view.pfn,
+          protectMask: mask,
+          previousProtectMask: core.state.pfn.protectMask[view.pfn]!,
+        })
+        if ((mask & MmProtection.MM_PROTECT_ACCESS) === 0 || maskIsGuard(mask)) {
+          // NT turns such a page into a transition PTE: the page and its contents are kept.
+          pageOut(core, view.pfn)
+          return
+        }
+        const next = validPte(view.pfn, mask, {
+          mode: core.machine.mode,
+          user: true,
+          noExecute: core.machine.noExecute,
+        })
+        // The hardware's accessed and dirty bits survive the rewrite (the page may still be dirty).
+        const kept = pte.value.low & (PTE_ACCESSED | PTE_DIRTY)
+        writePteAt(core, pte.address, { low: (next.low | kept) >>> 0, high: next.high })
+        invalidateIfCurrent(core, pid, va)
+      }
+    }
+  })
+}

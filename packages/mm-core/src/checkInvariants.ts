@@ -1,0 +1,107 @@
+// The memory manager's cross-structure invariants, checked in one pass for tests and debugging:
+// what a ReactOS checked build ASSERTs piecemeal along the way (marea.c's tree checks, region.c's
+// list walks, ARM3 pfnlist.c's list consistency, the PTE ↔ PFN back-pointers of MMPFN.PteAddress),
+// here gathered over the whole state. Inspection only: page tables are read through hw-mmu's
+// walkLeafEntries, which sets no A/D bit, fills no TLB entry and records no event.
+
+import { walkLeafEntries } from '@ntmm/hw-mmu'
+import { checkAreaTree } from './areaTree.js'
+import { isPrivateMemory } from './memoryArea.js'
+import { MEM_COMMIT, PAGE_SIZE } from './memoryConstants.js'
+import type { MmCore } from './mmCore.js'
+import { KERNEL_SPACE_ID } from './mmState.js'
+import { readPte } from './pteAccess.js'
+import { checkRegionList, mmFindRegion, regionsOf } from './region.js'
+import { readPteView } from './softwarePte.js'
+
+const hex = (value: number) => `0x${value.toString(16)}`
+
+/**
+ * Every cross-structure invariant, as violations (empty when sound): area trees and region lists
+ * sound; PFN lists consistent; every valid user PTE maps an ACTIVE frame owned by exactly that
+ * page (so no two PTEs share a private frame), inside a committed region, or the shared frame at
+ * KUSER_SHARED_DATA; every transition PTE names a standby/modified frame of that page; every
+ * page-file PTE a used slot; working-set sizes and commit charges equal what they count.
+ */
+export function checkInvariants(core: MmCore): string[] {
+  const problems: string[] = []
+  const state = core.state
+  const pfnDb = state.pfn
+  const frames = core.machine.frames
+  const mode = core.machine.mode
+  problems.push(...pfnDb.check())
+  // The KUSER_SHARED_DATA frame, charged once to the system.
+  let totalCommitted = 1
+  for (const [pid, record] of state.spaces) {
+    for (const problem of checkAreaTree(record.tree)) problems.push(`space ${pid}: ${problem}`)
+    let processCommitted = 0
+    for (const area of record.tree.areas()) {
+      for (const problem of checkRegionList(area.regions))
+        problems.push(`area ${hex(area.startingAddress)}: ${problem}`)
+      if (area.regions.start !== area.startingAddress || area.regions.end !== area.endingAddress) {
+        problems.push(`area ${hex(area.startingAddress)}: region list covers another range`)
+      }
+      if (isPrivateMemory(area.type)) {
+        for (const region of regionsOf(area.regions))
+          if (region.type === MEM_COMMIT) processCommitted += region.length / PAGE_SIZE
+      }
+    }
+    totalCommitted += processCommitted
+    if (pid !== KERNEL_SPACE_ID && record.commitCharge !== processCommitted) {
+      problems.push(`space ${pid}: commit charge ${record.commitCharge}, committed pages ${processCommitted}`)
+    }
+    let resident = 0
+    walkLeafEntries(core.machine.editor, record.directoryPfn * PAGE_SIZE, (va, low, high) => {
+      const view = readPteView(low, high, mode)
+      if (view.kind === 'zero') return
+      const area = record.tree.locate(va)
+      const region = area === undefined ? undefined : mmFindRegion(area.regions, va)
+      if (view.kind === 'valid' && area?.type === 'SHARED_DATA') {
+        if (view.pfn !== core.sharedDataPfn)
+          problems.push(`space ${pid}: KUSER_SHARED_DATA maps frame ${view.pfn}`)
+        return
+      }
+      if (region === undefined || region.type !== MEM_COMMIT) {
+        problems.push(`space ${pid}: ${view.kind} PTE at ${hex(va)} outside committed memory`)
+        return
+      }
+      if (view.kind === 'valid') {
+        resident++
+        if (
+          pfnDb.stateOf(view.pfn) !== 'ACTIVE' ||
+          pfnDb.ownerPid[view.pfn] !== pid ||
+          pfnDb.ownerAddress[view.pfn] !== va
+        ) {
+          problems.push(
+            `space ${pid}: PTE at ${hex(va)} maps frame ${view.pfn} owned by ${pfnDb.ownerPid[view.pfn]}:${hex(pfnDb.ownerAddress[view.pfn]!)} (${pfnDb.stateOf(view.pfn)})`,
+          )
+        }
+        if (!frames.isAllocated(view.pfn))
+          problems.push(`space ${pid}: PTE at ${hex(va)} maps an unallocated frame`)
+      } else if (view.kind === 'transition') {
+        const pfnState = pfnDb.stateOf(view.pfn)
+        if (
+          (pfnState !== 'STANDBY' && pfnState !== 'MODIFIED') ||
+          pfnDb.ownerPid[view.pfn] !== pid ||
+          pfnDb.ownerAddress[view.pfn] !== va
+        ) {
+          problems.push(`space ${pid}: transition PTE at ${hex(va)} names frame ${view.pfn} (${pfnState})`)
+        }
+      } else if (view.kind === 'pageFile') {
+        if (state.pageFile.read(view.slot) === undefined)
+          problems.push(`space ${pid}: PTE at ${hex(va)} names free slot ${view.slot}`)
+      }
+    })
+    if (record.workingSetSize !== resident)
+      problems.push(`space ${pid}: working set ${record.workingSetSize}, resident ${resident}`)
+  }
+  if (state.commit.charge !== totalCommitted) {
+    problems.push(`commit charge ${state.commit.charge}, committed pages ${totalCommitted}`)
+  }
+  for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
+    const pte = readPte(core, pfnDb.ownerPid[pfn]!, pfnDb.ownerAddress[pfn]!)
+    if (pte === undefined || pte.view.kind !== 'valid' || pte.view.pfn !== pfn)
+      problems.push(`active frame ${pfn} is not mapped by its owner`)
+  }
+  return problems
+}

@@ -1,0 +1,75 @@
+// Reading and writing one process's PTEs from anywhere (ReactOS ntoskrnl/mm/i386/page.c
+// MiAddressToPte / MmGetPageTableForProcess, which map another process's page table through
+// hyperspace; NT's self-map for the current one). Here the paging structures are read and written
+// through @ntmm/hw-mmu's PageTableEditor under the owning space's CR3, whichever space is loaded,
+// and a changed PTE's TLB entry is invalidated only when that space is the one loaded (a CR3 load
+// flushes the others). A leaf: it knows nothing of faults, frames or paging, so the fault path,
+// the frame supply and the replacement policy all build on it without importing one another.
+
+import type { EntryValue, PagingMode } from '@ntmm/hw-mmu'
+import type { MmCore } from './mmCore.js'
+import { type PteView, readPteView } from './softwarePte.js'
+
+/** A PTE read by {@link readPte}: where it is, its raw value and the mm reading of it. */
+export interface PteRead {
+  readonly address: number
+  readonly value: EntryValue
+  readonly view: PteView
+}
+
+/** The PTE mapping `va` in space `pid`, or undefined when its page table does not exist. Side-effect free. */
+export function readPte(core: MmCore, pid: number, va: number): PteRead | undefined {
+  const cr3 = core.cr3Of(pid)
+  if (cr3 === undefined) return undefined
+  const read = core.machine.editor.readEntry(cr3, va, 1)
+  if (!read.ok) return undefined
+  const value = { low: read.low, high: read.high }
+  return { address: read.address, value, view: readPteView(read.low, read.high, core.machine.mode) }
+}
+
+/** Write the PTE at physical `address` (from {@link readPte}); emits hw.pteWritten. */
+export function writePteAt(core: MmCore, address: number, value: EntryValue): void {
+  core.machine.editor.writeEntryAt(address, 1, value)
+}
+
+/** INVLPG `va` if space `pid` is the one loaded in CR3 (other spaces' entries were flushed by the CR3 load). */
+export function invalidateIfCurrent(core: MmCore, pid: number, va: number): void {
+  if (core.cr3Of(pid) === core.machine.currentCr3()) core.machine.invalidatePage(va)
+}
+
+/** The span of virtual memory one entry at `level` maps (level 1: a page). */
+export function entrySpan(mode: PagingMode, level: number): number {
+  if (level === 1) return 0x1000
+  if (level === 2) return mode === 'x86' ? 0x400000 : 0x200000
+  if (level === 3) return 0x40000000
+  return 0x8000000000
+}
+
+/**
+ * Visit every existing PTE of space `pid` in [start, end) (page-aligned), skipping whole spans
+ * whose page tables do not exist. `visit` may rewrite the PTE it is given.
+ */
+export function forEachPte(
+  core: MmCore,
+  pid: number,
+  start: number,
+  end: number,
+  visit: (va: number, pte: PteRead) => void,
+): void {
+  const cr3 = core.cr3Of(pid)
+  if (cr3 === undefined) return
+  const editor = core.machine.editor
+  const mode = core.machine.mode
+  let va = start
+  while (va < end) {
+    const location = editor.entryAddress(cr3, va, 1)
+    if (!location.ok) {
+      const span = entrySpan(mode, location.level)
+      va = Math.floor(va / span) * span + span
+      continue
+    }
+    const value = editor.readEntryAt(location.address)
+    visit(va, { address: location.address, value, view: readPteView(value.low, value.high, mode) })
+    va += 0x1000
+  }
+}
