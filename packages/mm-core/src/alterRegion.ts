@@ -9,6 +9,10 @@
 //   COMMIT  → COMMIT, new protect valid PTEs rewritten keeping A/D (INVLPG); software PTEs get the
 //                                new protection; NOACCESS or GUARD: the resident page is trimmed to
 //                                a transition PTE (NT keeps the page and its contents)
+//   COMMIT  → COMMIT, same       the region list does not change, but a page's PTE may differ from
+//     protection                 its region: a guard page that fired has lost PAGE_GUARD in its PTE
+//                                only. Windows applies the protection to every page again (the
+//                                guard is re-armed), so pages whose PTE differs get the same work
 
 import { PTE_ACCESSED, PTE_DIRTY } from '@ntmm/hw-mmu'
 import type { AddressSpace } from './addressSpace.js'
@@ -25,7 +29,7 @@ import {
 import { pageOut } from './pageMemoryConsumer.js'
 import { MmProtection, makeProtectionMask, maskIsGuard } from './protectionMask.js'
 import { forEachPte, invalidateIfCurrent, writePteAt } from './pteAccess.js'
-import { type RegionChange, type RegionType, planAlterRegion } from './region.js'
+import { type RegionChange, type RegionType, planAlterRegion, regionsOverlapping } from './region.js'
 import { pageFilePte, protectionPte, transitionPte, validPte } from './softwarePte.js'
 import { deleteVirtualMappings } from './virtualMapping.js'
 
@@ -63,6 +67,24 @@ export function mmAlterRegion(
     }
     const charged = isPrivateMemory(current.type)
     if (charged && !canCharge(core.state.commit, delta)) return { status: STATUS_COMMITMENT_LIMIT }
+    // Committed pieces that keep their region's attributes: only their PTEs that differ change.
+    const unchanged: RegionChange[] = []
+    if (newType === MEM_COMMIT) {
+      for (const region of regionsOverlapping(current.regions, start, start + length)) {
+        if (region.type !== MEM_COMMIT || region.protect !== newProtect) continue
+        const pieceStart = Math.max(start, region.start)
+        const pieceEnd = Math.min(start + length, region.start + region.length)
+        unchanged.push({
+          start: pieceStart,
+          length: pieceEnd - pieceStart,
+          oldType: MEM_COMMIT,
+          oldProtect: newProtect,
+          newType: MEM_COMMIT,
+          newProtect,
+        })
+      }
+    }
+    for (const piece of unchanged) mmModifyAttributes(core, space.pid, piece, { onlyDiffering: true })
     if (plan.edit.removed.length === 0 && plan.edit.added.length === 0) return { status: STATUS_SUCCESS }
     core.emit({
       type: 'mm.regionsAltered',
@@ -75,7 +97,7 @@ export function mmAlterRegion(
       removed: plan.edit.removed,
       added: plan.edit.added,
     })
-    for (const change of plan.changes) mmModifyAttributes(core, space.pid, change)
+    for (const change of plan.changes) mmModifyAttributes(core, space.pid, change, { onlyDiffering: false })
     if (charged && delta !== 0) chargeCommit(core, space.pid, delta)
     return { status: STATUS_SUCCESS }
   } finally {
@@ -83,8 +105,17 @@ export function mmAlterRegion(
   }
 }
 
-/** MmModifyAttributes: the page side of one region change of space `pid` (see the file comment). */
-function mmModifyAttributes(core: MmCore, pid: number, change: RegionChange): void {
+/**
+ * MmModifyAttributes: the page side of one region change of space `pid` (see the file comment).
+ * `onlyDiffering`: leave alone the PTEs that already carry the new protection (a piece whose
+ * region keeps its attributes).
+ */
+function mmModifyAttributes(
+  core: MmCore,
+  pid: number,
+  change: RegionChange,
+  options: { readonly onlyDiffering: boolean },
+): void {
   const end = change.start + change.length
   if (change.oldType === MEM_COMMIT && change.newType !== MEM_COMMIT) {
     deleteVirtualMappings(core, pid, change.start, end)
@@ -94,6 +125,11 @@ function mmModifyAttributes(core: MmCore, pid: number, change: RegionChange): vo
   const mask = makeProtectionMask(change.newProtect)!
   forEachPte(core, pid, change.start, end, (va, pte) => {
     const view = pte.view
+    if (options.onlyDiffering) {
+      if (view.kind === 'zero') return
+      const current = view.kind === 'valid' ? core.state.pfn.protectMask[view.pfn]! : view.protectMask
+      if (current === mask) return
+    }
     switch (view.kind) {
       case 'zero':
         return

@@ -200,6 +200,23 @@ describe('NtProtectVirtualMemory (end to end)', () => {
     expect(nt.NtProtectVirtualMemory(-1, A, 0x1000, RW).oldProtect).toBe(RW | PAGE_GUARD)
   })
 
+  it.each([
+    ['a page touched after the guard fired', true],
+    ['a page never touched after the guard fired', false],
+  ])('re-arms a guard page every time PAGE_GUARD is set again (STATUS_GUARD_PAGE_VIOLATION once per arming): %s', (_, touch) => {
+    const { kernel, pid, nt } = machine()
+    const cpu = kernel.cpu(pid)
+    for (let arming = 0; arming < 3; arming++) {
+      expect(ntStatusName(nt.NtProtectVirtualMemory(-1, A, 0x1000, RW | PAGE_GUARD).status)).toBe(
+        'STATUS_SUCCESS',
+      )
+      expect(nt.NtQueryVirtualMemory(-1, A).info.protect).toBe(RW | PAGE_GUARD)
+      expect(ntStatusName(cpu.read(A, 1).status)).toBe('STATUS_GUARD_PAGE_VIOLATION')
+      expect(nt.NtQueryVirtualMemory(-1, A).info.protect).toBe(RW)
+      if (touch) expect(ntStatusName(cpu.write(A, [arming]).status)).toBe('STATUS_SUCCESS')
+    }
+  })
+
   it('keeps PAGE_NOCACHE on every later protection of an allocation made with it (0x204, 0x202)', () => {
     const { kernel, pid } = createTestKernel()
     const nt = kernel.syscalls(pid)
