@@ -54,7 +54,8 @@ export interface RandomAccessSource {
 /**
  * Decodes a binary trace from a stream of chunks into trace items (constant memory: one block at
  * a time). Yields the valid prefix, then throws a {@link TraceFormatError} (file, byte offset,
- * seq, field) at the first problem, including truncation.
+ * seq, field) at the first problem, including truncation. Chunks are read in place (a block is
+ * copied only when it spans several): a producer must not reuse a chunk's memory once yielded.
  */
 export function decodeBinaryTrace<E extends TraceEventBase>(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
