@@ -8,10 +8,12 @@ import { parseUntrustedJson } from './safeJson.js'
 import type { TraceEntry, TraceLog } from './traceLog.js'
 import type { KindInfo, TraceEventBase } from './traceSchema.js'
 import { validateEvent } from './traceStream.js'
-import { formatError, MAX_BLOCK_EVENTS, MODE_FLOAT, MODE_INTEGER } from './binaryLayout.js'
+import { eventCapacity, formatError, MAX_BLOCK_EVENTS, MODE_FLOAT, MODE_INTEGER } from './binaryLayout.js'
 
+/** What decoding a block needs: the header's kinds, the fewest bytes any event takes, the file name. */
 export interface DecodeContext {
   readonly kinds: readonly KindInfo[]
+  readonly minimumEventBytes: number
   readonly file: string | undefined
 }
 
@@ -51,7 +53,21 @@ export function decodeBlock<E extends TraceEventBase>(
       },
     )
   }
+  const countOffset = reader.offset
   const count = reader.bounded(MAX_BLOCK_EVENTS, 'block event count')
+  // The bytes left must hold the events claimed (each takes at least its kind's minimum) before
+  // anything is allocated or decoded for them.
+  const capacity = eventCapacity(reader.remaining, context.minimumEventBytes, true)
+  if (count === 0 || count > capacity) {
+    throw formatError(
+      context,
+      count === 0
+        ? 'an events block holds at least one event'
+        : `block claims ${count} events; its ${reader.remaining} bytes hold at most ${capacity}`,
+      countOffset,
+      { seq: expectedFirstSeq, field: 'count' },
+    )
+  }
   const runCount = reader.bounded(count, 'run count')
   const kindOf = new Uint8Array(count)
   let filled = 0

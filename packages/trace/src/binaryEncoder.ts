@@ -26,6 +26,7 @@ import { TRACE_VERSION } from './traceHeader.js'
 import type { TraceEntry, TraceLog } from './traceLog.js'
 import type { NumericFieldType, TraceEventBase } from './traceSchema.js'
 import type { TraceWriteInput } from './traceStream.js'
+import { checkCheckpointOrder } from './verify.js'
 
 /** Options of the binary encoder. */
 export interface BinaryEncodeOptions {
@@ -44,6 +45,7 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   options: BinaryEncodeOptions = {},
 ): AsyncGenerator<Uint8Array> {
   const blockEvents = options.blockEvents ?? 1 << 16
+  checkCheckpointOrder(input.checkpoints ?? [], 'encodeBinaryTrace')
   if (!(Number.isInteger(blockEvents) && blockEvents >= 1 && blockEvents <= MAX_BLOCK_EVENTS)) {
     throw new RangeError(`encodeBinaryTrace: blockEvents ${blockEvents} must be in [1, ${MAX_BLOCK_EVENTS}]`)
   }
@@ -178,7 +180,9 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   if (kinds.length > 0) yield flush()
 
   const index = new ByteWriter(1024)
-  index.raw(encoder.encode(JSON.stringify({ events: count, blocks, checkpoints: input.checkpoints ?? [] })))
+  // As in JSON Lines, digests recorded beyond the last event are not written (no reader accepts them).
+  const checkpoints = (input.checkpoints ?? []).filter((checkpoint) => checkpoint.seq <= count)
+  index.raw(encoder.encode(JSON.stringify({ events: count, blocks, checkpoints })))
   const indexBlock = frameBlock(TAG_INDEX, index.result(), undefined)
   const trailer = new ByteWriter(TRAILER_BYTES)
   trailer.u32(offset % TWO_32)

@@ -5,21 +5,27 @@
 // binaryBlock.ts. Works on Uint8Array chunks: no node: imports.
 import { appendDecodedBlock, blockEntries, type DecodeContext, decodeBlock } from './binaryBlock.js'
 import {
+  checkIndexedBlockFrame,
+  checkIndexFrame,
+  checkIndexMatchesBlocks,
+  checkIndexOffset,
+  misplacedIndexError,
+  readIndex,
+  readTrailer,
+} from './binaryIndex.js'
+import {
   asFormatError,
-  BINARY_END_MAGIC,
-  BINARY_MAGIC,
   type BinaryBlockInfo,
   BLOCK_HEADER_BYTES,
   type BlockCompressor,
   formatError,
-  MAX_HEADER_BYTES,
+  minimumEventBytesOf,
   PREAMBLE_FIXED_BYTES,
-  parseIndex,
-  readBlockHeader,
-  readPreamble,
+  readBlockFrame,
+  readHeader,
+  readPreambleFixed,
   TAG_INDEX,
   TRAILER_BYTES,
-  TWO_32,
   unpackBlock,
 } from './binaryLayout.js'
 import { ByteReader, ByteReadError } from './byteCodec.js'
@@ -87,57 +93,49 @@ export async function* decodeBinaryItems<E extends TraceEventBase>(
         context,
         `truncated: ${what} needs ${count} bytes, ${queue.buffered} left`,
         base + queue.buffered,
-        {
-          seq: nextSeq,
-        },
+        { seq: nextSeq },
       )
     }
     return new ByteReader(queue.take(count), base)
   }
   try {
-    const fixed = await need(PREAMBLE_FIXED_BYTES, 'the preamble')
-    const headerLength = new DataView(fixed.bytes.buffer, fixed.bytes.byteOffset + 12, 4).getUint32(0, true)
-    const headerReader =
-      headerLength <= MAX_HEADER_BYTES && String.fromCharCode(...fixed.bytes.subarray(0, 8)) === BINARY_MAGIC
-        ? await need(headerLength, 'the header')
-        : new ByteReader(new Uint8Array(0), PREAMBLE_FIXED_BYTES)
-    const preamble = new Uint8Array(PREAMBLE_FIXED_BYTES + headerReader.bytes.length)
-    preamble.set(fixed.bytes)
-    preamble.set(headerReader.bytes, PREAMBLE_FIXED_BYTES)
-    const { header, kinds } = readPreamble(new ByteReader(preamble, 0), schema as TraceSchema, options.file)
+    const headerLength = readPreambleFixed(await need(PREAMBLE_FIXED_BYTES, 'the preamble'), context)
+    const { header, kinds } = readHeader(
+      await need(headerLength, 'the header'),
+      schema as TraceSchema,
+      context,
+    )
+    const preambleEnd = PREAMBLE_FIXED_BYTES + headerLength
     yield { item: 'header', header }
-    const decodeContext: DecodeContext = { kinds, file: options.file }
+    const decodeContext: DecodeContext = {
+      kinds,
+      minimumEventBytes: minimumEventBytesOf(kinds),
+      file: options.file,
+    }
+    const seen: BinaryBlockInfo[] = []
     for (;;) {
       if (await queue.atEnd())
         throw formatError(context, 'truncated: the index block is missing', queue.consumed, { seq: nextSeq })
-      const frame = readBlockHeader(await need(BLOCK_HEADER_BYTES, 'a block header'), maxBlockBytes)
+      const frame = readBlockFrame(await need(BLOCK_HEADER_BYTES, 'a block header'), maxBlockBytes, context)
       const stored = await need(frame.stored, 'a block')
       const payload = unpackBlock(frame, stored.bytes, options.compressor)
       if (frame.tag === TAG_INDEX) {
-        const index = parseIndex(payload, frame.offset + BLOCK_HEADER_BYTES, context)
-        if (index.events !== nextSeq) {
-          throw formatError(
-            context,
-            `index counts ${index.events} events, the blocks hold ${nextSeq}`,
-            frame.offset,
-            {
-              field: 'index.events',
-            },
-          )
-        }
+        const trailerOffset = queue.consumed
+        const placement = { preambleEnd, indexOffset: frame.offset, trailerOffset }
+        const index = readIndex(payload, stored.base, placement, { kinds, maxBlockBytes }, context)
+        checkIndexMatchesBlocks(index, seen, stored.base, context)
+        const indexOffset = readTrailer(await need(TRAILER_BYTES, 'the trailer'), context)
+        checkIndexOffset(indexOffset, placement, context)
+        checkIndexFrame(frame, indexOffset, trailerOffset, context)
+        if (!(await queue.atEnd())) throw formatError(context, 'bytes after the trailer', queue.consumed)
+        // Digests are handed out once the whole layout is known sound.
         for (const checkpoint of index.checkpoints)
           yield { item: 'checkpoint', checkpoint: Object.freeze({ ...checkpoint }) }
-        const trailer = await need(TRAILER_BYTES, 'the trailer')
-        trailer.u32()
-        trailer.u32()
-        if (String.fromCharCode(...trailer.take(8)) !== BINARY_END_MAGIC) {
-          throw formatError(context, 'bad trailer magic', trailer.base + 8, { field: 'trailer' })
-        }
-        if (!(await queue.atEnd())) throw formatError(context, 'bytes after the trailer', queue.consumed)
         options.onProgress?.(nextSeq, queue.consumed)
         return
       }
-      const block = decodeBlock<E>(payload, frame.offset + BLOCK_HEADER_BYTES, nextSeq, decodeContext)
+      const block = decodeBlock<E>(payload, stored.base, nextSeq, decodeContext)
+      seen.push({ offset: frame.offset, firstSeq: nextSeq, count: block.count })
       if (blocks) {
         nextSeq += block.count
         yield { item: 'block', count: block.count, appendTo: (log) => appendDecodedBlock(log, block, kinds) }
@@ -176,7 +174,8 @@ export function bytesSource(bytes: Uint8Array): RandomAccessSource {
 
 /**
  * Opens a binary trace through its trailer and index: reads the preamble, the last 16 bytes and
- * the index block, nothing else. Blocks are read on demand.
+ * the index block, nothing else, and checks the index against the layout (the counts it claims
+ * must fit the bytes of their blocks). Blocks are read, and checked, on demand.
  * @throws TraceFormatError when the preamble, trailer or index is invalid (a truncated file has
  *   no trailer: read it with `decodeBinaryTrace` to get its valid prefix).
  */
@@ -194,58 +193,58 @@ export async function openBinaryTrace<E extends TraceEventBase>(
     return new ByteReader(bytes, offset)
   }
   try {
-    const fixed = await readExact(0, PREAMBLE_FIXED_BYTES)
-    const headerLength = new DataView(fixed.bytes.buffer, fixed.bytes.byteOffset + 12, 4).getUint32(0, true)
-    const preambleLength = PREAMBLE_FIXED_BYTES + Math.min(headerLength, MAX_HEADER_BYTES)
-    const { header, kinds } = readPreamble(
-      await readExact(0, preambleLength),
+    const headerLength = readPreambleFixed(await readExact(0, PREAMBLE_FIXED_BYTES), context)
+    const preambleEnd = PREAMBLE_FIXED_BYTES + headerLength
+    const { header, kinds } = readHeader(
+      await readExact(PREAMBLE_FIXED_BYTES, headerLength),
       schema as TraceSchema,
-      options.file,
+      context,
     )
-    const trailer = await readExact(source.size - TRAILER_BYTES, TRAILER_BYTES)
-    const indexOffset = trailer.u32() + trailer.u32() * TWO_32
-    if (String.fromCharCode(...trailer.take(8)) !== BINARY_END_MAGIC) {
-      throw formatError(
-        context,
-        'bad trailer magic (truncated or not a complete binary trace)',
-        trailer.base + 8,
-        {
-          field: 'trailer',
-        },
-      )
-    }
-    if (indexOffset < preambleLength || indexOffset > source.size - TRAILER_BYTES - BLOCK_HEADER_BYTES) {
-      throw formatError(context, `index offset ${indexOffset} is outside the file`, trailer.base, {
-        field: 'trailer',
-      })
-    }
-    const frame = readBlockHeader(await readExact(indexOffset, BLOCK_HEADER_BYTES), maxBlockBytes)
-    if (frame.tag !== TAG_INDEX)
-      throw formatError(context, 'the trailer does not point at an index block', indexOffset)
+    const trailerOffset = source.size - TRAILER_BYTES
+    const indexOffset = readTrailer(await readExact(trailerOffset, TRAILER_BYTES), context)
+    checkIndexOffset(indexOffset, { preambleEnd, trailerOffset }, context)
+    const frameReader = await readExact(indexOffset, BLOCK_HEADER_BYTES)
+    // Whatever lies at the offset must be an index block before its frame means anything.
+    if (frameReader.bytes[0] !== TAG_INDEX) throw misplacedIndexError(indexOffset, trailerOffset, context)
+    const frame = readBlockFrame(frameReader, maxBlockBytes, context)
+    checkIndexFrame(frame, indexOffset, trailerOffset, context)
     const stored = await readExact(indexOffset + BLOCK_HEADER_BYTES, frame.stored)
-    const index = parseIndex(unpackBlock(frame, stored.bytes, options.compressor), stored.base, context)
-    let expected = 0
-    for (const block of index.blocks) {
-      if (block.firstSeq !== expected || block.offset >= indexOffset) {
-        throw formatError(context, 'index blocks are not contiguous', stored.base, { field: 'index.blocks' })
-      }
-      expected += block.count
+    const index = readIndex(
+      unpackBlock(frame, stored.bytes, options.compressor),
+      stored.base,
+      { preambleEnd, indexOffset, trailerOffset },
+      { kinds, maxBlockBytes },
+      context,
+    )
+    const decodeContext: DecodeContext = {
+      kinds,
+      minimumEventBytes: minimumEventBytesOf(kinds),
+      file: options.file,
     }
-    if (expected !== index.events)
-      throw formatError(context, 'index block counts do not add up', stored.base, { field: 'index.events' })
-    const decodeContext: DecodeContext = { kinds, file: options.file }
     const readBlock = async (blockIndex: number): Promise<TraceEntry<E>[]> => {
       const block = index.blocks[blockIndex] as BinaryBlockInfo
+      const end = (index.blocks[blockIndex + 1] as BinaryBlockInfo | undefined)?.offset ?? indexOffset
       try {
-        const blockFrame = readBlockHeader(await readExact(block.offset, BLOCK_HEADER_BYTES), maxBlockBytes)
+        const blockFrame = readBlockFrame(
+          await readExact(block.offset, BLOCK_HEADER_BYTES),
+          maxBlockBytes,
+          context,
+        )
+        checkIndexedBlockFrame(blockFrame, blockIndex, end - block.offset, context)
         const blockStored = await readExact(block.offset + BLOCK_HEADER_BYTES, blockFrame.stored)
         const payload = unpackBlock(blockFrame, blockStored.bytes, options.compressor)
         const entries = blockEntries(
           decodeBlock<E>(payload, blockStored.base, block.firstSeq, decodeContext),
           kinds,
         )
-        if (entries.length !== block.count)
-          throw formatError(context, 'block size differs from the index', block.offset)
+        if (entries.length !== block.count) {
+          throw formatError(
+            context,
+            `block ${blockIndex} holds ${entries.length} events, the index says ${block.count}`,
+            block.offset,
+            { field: `index.blocks.${blockIndex}.count` },
+          )
+        }
         return entries
       } catch (error) {
         throw asFormatError(error, context, block.firstSeq)

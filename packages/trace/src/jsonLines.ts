@@ -13,6 +13,7 @@ import { validateHeader } from './traceHeader.js'
 import type { TraceEntry } from './traceLog.js'
 import type { TraceEventBase, TraceSchema } from './traceSchema.js'
 import { type TraceItem, type TraceWriteInput, validateEvent } from './traceStream.js'
+import { checkCheckpointOrder } from './verify.js'
 
 /** Options of the decoders. */
 export interface DecodeOptions {
@@ -32,6 +33,7 @@ export async function* encodeJsonLines<E extends TraceEventBase>(
 ): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder()
   const checkpoints = input.checkpoints ?? []
+  checkCheckpointOrder(checkpoints, 'encodeJsonLines')
   let nextCheckpoint = 0
   let buffer = `${JSON.stringify(input.header)}\n`
   let count = 0
@@ -79,6 +81,7 @@ export async function* decodeJsonLines<E extends TraceEventBase>(
   let bytesRead = 0
   let state: { kinds: ReturnType<typeof validateHeader>['kinds'] } | undefined
   let nextSeq = 0
+  let lastCheckpointSeq = -1
   let ended = false
 
   const fail = (reason: string, extra: { seq?: number; field?: string } = {}): TraceFormatError =>
@@ -122,6 +125,17 @@ export async function* decodeJsonLines<E extends TraceEventBase>(
       ) {
         throw fail('invalid checkpoint record', { field: 'checkpoint' })
       }
+      // A digest is written right before the event whose seq it carries (the last ones after
+      // the last event), one a seq: a replay checks each as it reaches it, none is skipped.
+      if (checkpoint.seq !== nextSeq || checkpoint.seq <= lastCheckpointSeq) {
+        throw fail(
+          checkpoint.seq !== nextSeq
+            ? `digest recorded at seq ${checkpoint.seq} stands after ${nextSeq} events (it belongs right before event ${checkpoint.seq})`
+            : `a second digest recorded at seq ${checkpoint.seq}`,
+          { seq: nextSeq, field: 'checkpoint.seq' },
+        )
+      }
+      lastCheckpointSeq = checkpoint.seq
       return {
         item: 'checkpoint',
         checkpoint: Object.freeze({ seq: checkpoint.seq as number, digest: checkpoint.digest }),
