@@ -75,7 +75,9 @@ export async function* decodeJsonLines<E extends TraceEventBase>(
   const maxLine = options.maxLineLength ?? 1 << 20
   const decoder = new TextDecoder('utf-8', { fatal: false })
   const file = options.file
-  let pending = ''
+  /** The line in progress, in pieces (none holds a line end), and its length. */
+  let pending: string[] = []
+  let pendingLength = 0
   let lineNumber = 0
   let lineOffset = 0
   let bytesRead = 0
@@ -194,27 +196,36 @@ export async function* decodeJsonLines<E extends TraceEventBase>(
     for await (const chunk of chunks as AsyncIterable<Uint8Array | string>) {
       const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
       bytesRead += typeof chunk === 'string' ? encoder.encode(chunk).length : chunk.length
-      pending += text
+      // Only the new text is searched for line ends, and a line spanning chunks is joined once,
+      // when its end arrives: a line of n characters costs O(n) whatever the chunk size.
       let start = 0
-      let newline = pending.indexOf('\n')
+      let newline = text.indexOf('\n')
       while (newline >= 0) {
-        const line = pending.slice(start, newline)
         lineNumber++
-        if (line.length > maxLine) throw fail(`line longer than ${maxLine} characters`, { seq: nextSeq })
+        if (pendingLength + newline - start > maxLine)
+          throw fail(`line longer than ${maxLine} characters`, { seq: nextSeq })
+        const line =
+          pending.length === 0
+            ? text.slice(start, newline)
+            : `${pending.join('')}${text.slice(start, newline)}`
+        pending = []
+        pendingLength = 0
         const item = handleLine(line)
         if (item !== undefined) yield item
         lineOffset += utf8Length(line) + 1
         start = newline + 1
-        newline = pending.indexOf('\n', start)
+        newline = text.indexOf('\n', start)
       }
-      pending = start === 0 ? pending : pending.slice(start)
-      if (pending.length > maxLine) {
+      if (start < text.length) {
+        pending.push(start === 0 ? text : text.slice(start))
+        pendingLength += text.length - start
+      }
+      if (pendingLength > maxLine) {
         lineNumber++
         throw fail(`line longer than ${maxLine} characters`, { seq: nextSeq })
       }
     }
-    pending += decoder.decode()
-    if (pending.trim() !== '') {
+    if (`${pending.join('')}${decoder.decode()}`.trim() !== '') {
       lineNumber++
       throw fail('truncated: the last line has no line end', { seq: nextSeq })
     }
