@@ -8,6 +8,7 @@ import {
   type ColumnArray,
   createTraceHeader,
   defineSchema,
+  encodeBinaryTrace,
   type RowBatch,
   streamTraceFile,
   Timeline,
@@ -16,6 +17,7 @@ import {
   writeLogFile,
   writeTraceFile,
 } from '../src/index.js'
+import { decodeBinaryItems } from '../src/binaryTrace.js'
 
 interface AccessEvent {
   readonly type: 'hw.access'
@@ -164,7 +166,7 @@ function isolated(name: string): string {
   return value
 }
 
-/** `pnpm bench [append|replay|seek|files]…` runs only the named sections (all by default). */
+/** `pnpm bench [append|replay|seek|files|blocks]…` runs only the named sections (all by default). */
 const sections = process.argv.slice(2)
 const wanted = (name: string): boolean => sections.length === 0 || sections.includes(name)
 
@@ -533,6 +535,86 @@ if (wanted('files')) {
   } finally {
     rmSync(directory, { recursive: true, force: true })
   }
+}
+
+// 5. Large blocks ----------------------------------------------------------------------------
+// One block of 8 MiB and one of 64 MiB (rows of eight raw f64 fields, 64 bytes a row), streamed
+// in 64 KiB chunks as a file stream delivers them: reading must cost the same per MiB whatever
+// the block size (the chunk queue once re-merged its buffer on each chunk: 64 MiB took 45 s).
+if (wanted('blocks')) {
+  interface WideEvent {
+    readonly type: 'wide'
+    readonly a: number
+    readonly b: number
+    readonly c: number
+    readonly d: number
+    readonly e: number
+    readonly f: number
+    readonly g: number
+    readonly h: number
+  }
+  const wideSchema = defineSchema<WideEvent>({
+    kinds: {
+      wide: {
+        volume: 'high',
+        fields: { a: 'f64', b: 'f64', c: 'f64', d: 'f64', e: 'f64', f: 'f64', g: 'f64', h: 'f64' },
+      },
+    },
+  })
+  const header = createTraceHeader({
+    producer: { name: 'bench', version: '0' },
+    config: null,
+    seed: 5,
+    schema: wideSchema,
+  })
+  /** A one-block uncompressed trace of about `mebibytes` MiB, in 64 KiB chunks. */
+  const blockTrace = async (mebibytes: number): Promise<Uint8Array[]> => {
+    const rows = (mebibytes << 20) / 64 - 64
+    const log = new TraceLog(wideSchema)
+    const appender = log.appender('wide')
+    for (let row = 0; row < rows; row++) appender.append(row + 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5)
+    const parts: Uint8Array[] = []
+    for await (const part of encodeBinaryTrace(
+      { header, entries: log.entries(), log },
+      { blockEvents: rows },
+    ))
+      parts.push(part)
+    const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
+    let offset = 0
+    for (const part of parts) {
+      bytes.set(part, offset)
+      offset += part.length
+    }
+    const chunks: Uint8Array[] = []
+    for (let start = 0; start < bytes.length; start += 1 << 16)
+      chunks.push(bytes.subarray(start, start + (1 << 16)))
+    return chunks
+  }
+  /** Milliseconds per MiB to read a trace's blocks (as readTraceFile collects them, without the log). */
+  const msPerMib = async (chunks: readonly Uint8Array[], mebibytes: number): Promise<number> => {
+    const start = performance.now()
+    let events = 0
+    for await (const item of decodeBinaryItems(chunks, wideSchema, {}, true))
+      if (item.item === 'block') events += item.count
+    if (events === 0) throw new Error('no events read')
+    return (performance.now() - start) / mebibytes
+  }
+  const small = await blockTrace(8)
+  const large = await blockTrace(64)
+  const smallTimes: number[] = []
+  const largeTimes: number[] = []
+  for (let rep = 0; rep < 5; rep++) {
+    smallTimes.push(await msPerMib(small, 8))
+    largeTimes.push(await msPerMib(large, 64))
+  }
+  console.log('blocks (one uncompressed block read in 64 KiB chunks)')
+  report('block read ms/MiB, 8 MiB block', median(smallTimes).toFixed(2), '')
+  report('block read ms/MiB, 64 MiB block', median(largeTimes).toFixed(2), '')
+  report(
+    'block read ratio ms/MiB 64 MiB / 8 MiB',
+    (median(largeTimes) / median(smallTimes)).toFixed(2),
+    '≈ 1',
+  )
 }
 
 console.log('\n| figure | value | goal |\n|---|---:|---|')

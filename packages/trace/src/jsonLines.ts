@@ -13,6 +13,7 @@ import { validateHeader } from './traceHeader.js'
 import type { TraceEntry } from './traceLog.js'
 import type { TraceEventBase, TraceSchema } from './traceSchema.js'
 import { type TraceItem, type TraceWriteInput, validateEvent } from './traceStream.js'
+import { checkCheckpointOrder } from './verify.js'
 
 /** Options of the decoders. */
 export interface DecodeOptions {
@@ -32,6 +33,7 @@ export async function* encodeJsonLines<E extends TraceEventBase>(
 ): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder()
   const checkpoints = input.checkpoints ?? []
+  checkCheckpointOrder(checkpoints, 'encodeJsonLines')
   let nextCheckpoint = 0
   let buffer = `${JSON.stringify(input.header)}\n`
   let count = 0
@@ -73,12 +75,15 @@ export async function* decodeJsonLines<E extends TraceEventBase>(
   const maxLine = options.maxLineLength ?? 1 << 20
   const decoder = new TextDecoder('utf-8', { fatal: false })
   const file = options.file
-  let pending = ''
+  /** The line in progress, in pieces (none holds a line end), and its length. */
+  let pending: string[] = []
+  let pendingLength = 0
   let lineNumber = 0
   let lineOffset = 0
   let bytesRead = 0
   let state: { kinds: ReturnType<typeof validateHeader>['kinds'] } | undefined
   let nextSeq = 0
+  let lastCheckpointSeq = -1
   let ended = false
 
   const fail = (reason: string, extra: { seq?: number; field?: string } = {}): TraceFormatError =>
@@ -122,6 +127,17 @@ export async function* decodeJsonLines<E extends TraceEventBase>(
       ) {
         throw fail('invalid checkpoint record', { field: 'checkpoint' })
       }
+      // A digest is written right before the event whose seq it carries (the last ones after
+      // the last event), one a seq: a replay checks each as it reaches it, none is skipped.
+      if (checkpoint.seq !== nextSeq || checkpoint.seq <= lastCheckpointSeq) {
+        throw fail(
+          checkpoint.seq !== nextSeq
+            ? `digest recorded at seq ${checkpoint.seq} stands after ${nextSeq} events (it belongs right before event ${checkpoint.seq})`
+            : `a second digest recorded at seq ${checkpoint.seq}`,
+          { seq: nextSeq, field: 'checkpoint.seq' },
+        )
+      }
+      lastCheckpointSeq = checkpoint.seq
       return {
         item: 'checkpoint',
         checkpoint: Object.freeze({ seq: checkpoint.seq as number, digest: checkpoint.digest }),
@@ -180,27 +196,36 @@ export async function* decodeJsonLines<E extends TraceEventBase>(
     for await (const chunk of chunks as AsyncIterable<Uint8Array | string>) {
       const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
       bytesRead += typeof chunk === 'string' ? encoder.encode(chunk).length : chunk.length
-      pending += text
+      // Only the new text is searched for line ends, and a line spanning chunks is joined once,
+      // when its end arrives: a line of n characters costs O(n) whatever the chunk size.
       let start = 0
-      let newline = pending.indexOf('\n')
+      let newline = text.indexOf('\n')
       while (newline >= 0) {
-        const line = pending.slice(start, newline)
         lineNumber++
-        if (line.length > maxLine) throw fail(`line longer than ${maxLine} characters`, { seq: nextSeq })
+        if (pendingLength + newline - start > maxLine)
+          throw fail(`line longer than ${maxLine} characters`, { seq: nextSeq })
+        const line =
+          pending.length === 0
+            ? text.slice(start, newline)
+            : `${pending.join('')}${text.slice(start, newline)}`
+        pending = []
+        pendingLength = 0
         const item = handleLine(line)
         if (item !== undefined) yield item
         lineOffset += utf8Length(line) + 1
         start = newline + 1
-        newline = pending.indexOf('\n', start)
+        newline = text.indexOf('\n', start)
       }
-      pending = start === 0 ? pending : pending.slice(start)
-      if (pending.length > maxLine) {
+      if (start < text.length) {
+        pending.push(start === 0 ? text : text.slice(start))
+        pendingLength += text.length - start
+      }
+      if (pendingLength > maxLine) {
         lineNumber++
         throw fail(`line longer than ${maxLine} characters`, { seq: nextSeq })
       }
     }
-    pending += decoder.decode()
-    if (pending.trim() !== '') {
+    if (`${pending.join('')}${decoder.decode()}`.trim() !== '') {
       lineNumber++
       throw fail('truncated: the last line has no line end', { seq: nextSeq })
     }

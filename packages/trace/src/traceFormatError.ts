@@ -1,5 +1,8 @@
 // The typed error for anything wrong in trace input read from outside (a file, a stream, a
 // buffer): it names where (file, line or byte offset), which event (seq) and which field.
+// Reasons and fields quote the input (a key, a value, a kind name): control characters in them
+// are escaped and long excerpts cut, so a message printed to a terminal or a log is one line of
+// bounded length that cannot move the cursor or rewrite the screen.
 
 /** Where and what went wrong while reading a trace. All members but `reason` are optional. */
 export interface TraceFormatErrorDetails {
@@ -36,14 +39,20 @@ export class TraceFormatError extends Error {
   readonly producer: { readonly name: string; readonly version: string } | undefined
 
   constructor(details: TraceFormatErrorDetails) {
-    super(formatMessage(details))
-    this.reason = details.reason
-    this.file = details.file
-    this.line = details.line
-    this.offset = details.offset
-    this.seq = details.seq
-    this.field = details.field
-    this.producer = details.producer
+    const safe: TraceFormatErrorDetails = {
+      ...details,
+      reason: printable(details.reason, MAX_REASON_LENGTH),
+      ...(details.field === undefined ? {} : { field: printable(details.field, MAX_FIELD_LENGTH) }),
+      ...(details.file === undefined ? {} : { file: printable(details.file, MAX_FILE_LENGTH) }),
+    }
+    super(formatMessage(safe))
+    this.reason = safe.reason
+    this.file = safe.file
+    this.line = safe.line
+    this.offset = safe.offset
+    this.seq = safe.seq
+    this.field = safe.field
+    this.producer = safe.producer
   }
 
   /** A copy with more location details filled in (existing ones win). */
@@ -73,4 +82,29 @@ function formatMessage(details: TraceFormatErrorDetails): string {
   if (details.seq !== undefined) where.push(`seq ${details.seq}`)
   if (details.field !== undefined) where.push(`field ${details.field}`)
   return where.length > 0 ? `${where.join(', ')}: ${details.reason}` : details.reason
+}
+
+const MAX_REASON_LENGTH = 500
+const MAX_FIELD_LENGTH = 200
+const MAX_FILE_LENGTH = 1000
+
+/**
+ * Characters escaped in messages: C0 controls, DEL and C1 controls; the line and paragraph
+ * separators; the bidirectional overrides and isolates (which reorder what a terminal shows).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters escaped
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/** `text` with unprintable characters escaped (`\x1b`, `\u202e`), cut to `max` characters. */
+function printable(text: string, max: number): string {
+  const escaped = text.replace(UNPRINTABLE, (char) => {
+    const code = char.charCodeAt(0)
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`
+  })
+  if (escaped.length <= max) return escaped
+  // Cut before a surrogate pair rather than through it.
+  const end = /[\ud800-\udbff]/.test(escaped.charAt(max - 2)) ? max - 2 : max - 1
+  return `${escaped.slice(0, end)}…`
 }

@@ -12,6 +12,21 @@ export interface DigestCheckpoint {
   readonly digest: string
 }
 
+/**
+ * Refuses recorded digests out of seq order or two at one seq (a caller's mistake: readers
+ * refuse such files).
+ */
+export function checkCheckpointOrder(checkpoints: readonly DigestCheckpoint[], caller: string): void {
+  for (let index = 1; index < checkpoints.length; index++) {
+    const previous = (checkpoints[index - 1] as DigestCheckpoint).seq
+    const seq = (checkpoints[index] as DigestCheckpoint).seq
+    if (!(seq > previous))
+      throw new RangeError(
+        `${caller}: digests must be in ascending seq order, one a seq (seq ${seq} after ${previous})`,
+      )
+  }
+}
+
 /** Outcome of {@link verify}. */
 export type VerifyResult =
   | { readonly ok: true; readonly checked: number }

@@ -94,6 +94,13 @@ function trailingOk(line: string, index: number): boolean {
 
 const scratch = { value: 0 }
 
+/**
+ * The largest access lackey traces, in bytes: valgrind's lackey asserts every data access it
+ * records is at most 512 bytes (`MAX_DSIZE` in lk_main.c) and every instruction at most 20 (its
+ * largest instruction size). A bigger size is no lackey output.
+ */
+export const MAX_LACKEY_SIZE = 512
+
 /** A lackey line that is not an access: blank, or valgrind's `==pid==` / `--pid--` chatter. */
 function lackeySkips(line: string): boolean {
   return isBlank(line) || line.startsWith('==') || line.startsWith('--')
@@ -122,7 +129,8 @@ const lackey: LineParser = (line, out) => {
   out.address = scratch.value
   if (line.charCodeAt(index) !== 44 /* , */) return 'expected ",size" after the address'
   index = readDecimal(line, index + 1, scratch)
-  if (index < 0 || scratch.value === 0) return 'expected a positive decimal size'
+  if (index < 0 || scratch.value === 0 || scratch.value > MAX_LACKEY_SIZE)
+    return `expected a decimal size from 1 to ${MAX_LACKEY_SIZE}`
   if (!trailingOk(line, index)) return 'unexpected text after the size'
   out.size = scratch.value
   out.kind = kind
@@ -204,11 +212,14 @@ const pinatrace: LineParser = (line, out) => {
 }
 
 function pageList(pageSize: number): LineParser {
+  const maxPage = Math.floor(Number.MAX_SAFE_INTEGER / pageSize) - 1
   return (line, out) => {
     out.kind = -1
     if (isBlank(line) || line.startsWith('#')) return undefined
     const index = readDecimal(line, skipSpaces(line, 0), scratch)
     if (index < 0 || !trailingOk(line, index)) return 'expected a decimal page number'
+    // Addresses are exact integers (below 2^53): a page number beyond that is no page.
+    if (scratch.value > maxPage) return `page number ${scratch.value} is beyond the last page (${maxPage})`
     out.kind = ACCESS_READ
     out.address = scratch.value * pageSize
     out.size = 1

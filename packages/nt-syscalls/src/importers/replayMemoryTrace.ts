@@ -13,7 +13,8 @@
 import type { Kernel } from '../kernel.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_EXECUTE_READWRITE } from '../memoryConstants.js'
 import { NtCurrentProcess } from '../objectManager.js'
-import { type LineInput, lineBatches } from './lineSource.js'
+import { lineExcerpt } from './lineExcerpt.js'
+import { type LineInput, lineBatches, MAX_LINE_LENGTH } from './lineSource.js'
 import {
   ACCESS_FETCH,
   ACCESS_MODIFY,
@@ -26,6 +27,7 @@ import {
 } from './memoryTraceFormats.js'
 
 const BLOCK = 0x10000
+const LINE_TOO_LONG = `line longer than ${MAX_LINE_LENGTH} characters`
 
 /** A range the user places before the replay (the 'layout' policy). */
 export interface LayoutRange {
@@ -79,8 +81,14 @@ export interface ReplayMemoryTraceOptions {
 
 /** A malformed line. */
 export interface ImportLineError {
+  /** 1-based line number (0: a `layout` range that could not be allocated). */
   readonly line: number
+  /** What is wrong with it (no text of the line). */
   readonly message: string
+  /**
+   * The line as a report may quote it: control characters escaped (`\x1b`), cut to 100
+   * characters (the last `…` when cut).
+   */
   readonly text: string
 }
 
@@ -151,7 +159,10 @@ async function peekLines(input: LineInput): Promise<readonly string[]> {
 
 /**
  * Replay a memory trace through a process of `kernel`. Streams the input; malformed lines are
- * reported with their line number. Never throws for bad trace content (a missing file rejects).
+ * reported with their line number. A line longer than 4096 characters (`MAX_LINE_LENGTH`) is
+ * malformed (read in bounded memory, skipped up to its line end with `onError: 'skip'`), as is
+ * an access larger than its format allows. Never throws for bad trace content (a missing file
+ * rejects).
  */
 export async function replayMemoryTrace(
   kernel: Kernel,
@@ -330,10 +341,10 @@ export async function replayMemoryTrace(
     for (let index = 0; index < batch.length; index++) {
       const line = batch[index]!
       lines++
-      const problem = parse(line, out)
+      const problem = line.length > MAX_LINE_LENGTH ? LINE_TOO_LONG : parse(line, out)
       if (problem !== undefined) {
         malformed++
-        if (errors.length < 100) errors.push({ line: lines, message: problem, text: line.slice(0, 200) })
+        if (errors.length < 100) errors.push({ line: lines, message: problem, text: lineExcerpt(line) })
         if (stop) {
           completed = false
           break outer

@@ -1,0 +1,312 @@
+// The binary trace encoder (docs/trace-format.md): the preamble with the JSON header, columnar
+// event blocks (kinds run-length coded, causes sparse, numeric columns delta-of-delta zigzag
+// varints, rare events as JSON), optionally compressed per block, then the index block and the
+// trailer pointing at it. Works on Uint8Array chunks: no node: imports.
+import {
+  asciiBytes,
+  BINARY_END_MAGIC,
+  BINARY_MAGIC,
+  type BinaryBlockInfo,
+  BLOCK_HEADER_BYTES,
+  type BlockCompressor,
+  CODEC_DEFLATE_RAW,
+  CODEC_NONE,
+  F64_INTEGER_LIMIT,
+  MAX_BLOCK_EVENTS,
+  MODE_FLOAT,
+  MODE_INTEGER,
+  TAG_EVENTS,
+  TAG_INDEX,
+  TRAILER_BYTES,
+  TWO_32,
+} from './binaryLayout.js'
+import { ByteWriter, checksum32 } from './byteCodec.js'
+import type { ChunkedColumn } from './columnStore.js'
+import { TRACE_VERSION } from './traceHeader.js'
+import type { TraceEntry, TraceLog } from './traceLog.js'
+import type { NumericFieldType, TraceEventBase } from './traceSchema.js'
+import type { TraceWriteInput } from './traceStream.js'
+import { checkCheckpointOrder } from './verify.js'
+
+/** Options of the binary encoder. */
+export interface BinaryEncodeOptions {
+  /** Compress each block (codec 1, deflate-raw) with this compressor. */
+  readonly compressor?: BlockCompressor
+  /** Events per block (default 65536, at most 1 Mi). */
+  readonly blockEvents?: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/** Encodes a trace in the binary encoding, yielding chunks (one per block). */
+export async function* encodeBinaryTrace<E extends TraceEventBase>(
+  input: TraceWriteInput<E>,
+  options: BinaryEncodeOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const blockEvents = options.blockEvents ?? 1 << 16
+  checkCheckpointOrder(input.checkpoints ?? [], 'encodeBinaryTrace')
+  if (!(Number.isInteger(blockEvents) && blockEvents >= 1 && blockEvents <= MAX_BLOCK_EVENTS)) {
+    throw new RangeError(`encodeBinaryTrace: blockEvents ${blockEvents} must be in [1, ${MAX_BLOCK_EVENTS}]`)
+  }
+  const header = input.header
+  const kindIds = new Map(header.schema.kinds.map((kind, id) => [kind.type, id]))
+  const fieldsOf = header.schema.kinds.map((kind) =>
+    (kind.fields ?? []).map(([name, type]) => ({ name, type })),
+  )
+  const highVolume = header.schema.kinds.map((kind) => kind.volume === 'high')
+  const encoder = new TextEncoder()
+
+  const preamble = new ByteWriter(256)
+  preamble.raw(asciiBytes(BINARY_MAGIC))
+  preamble.u16(TRACE_VERSION)
+  preamble.u16(0)
+  const headerBytes = encoder.encode(JSON.stringify(header))
+  preamble.u32(headerBytes.length)
+  preamble.raw(headerBytes)
+  let offset = preamble.length
+  yield preamble.result().slice()
+
+  const blocks: BinaryBlockInfo[] = []
+  let kinds: number[] = []
+  let causes: (number | undefined)[] = []
+  // One block's values per high-volume kind, in typed columns reused from block to block.
+  const values = header.schema.kinds.map((_, id) =>
+    highVolume[id] ? new KindValues((fieldsOf[id] ?? []).length) : undefined,
+  )
+  let lows: string[] = []
+  let firstSeq = 0
+  let count = 0
+  const payload = new ByteWriter()
+
+  const flush = (): Uint8Array => {
+    payload.reset()
+    payload.varint(firstSeq)
+    payload.varint(kinds.length)
+    const runs: [number, number][] = []
+    for (const kind of kinds) {
+      const last = runs[runs.length - 1]
+      if (last !== undefined && last[0] === kind) last[1]++
+      else runs.push([kind, 1])
+    }
+    payload.varint(runs.length)
+    for (const [kind, length] of runs) {
+      payload.varint(kind)
+      payload.varint(length)
+    }
+    const withCause = causes.flatMap((cause, index) => (cause === undefined ? [] : [[index, cause] as const]))
+    payload.varint(withCause.length)
+    let previous = -1
+    for (const [index, cause] of withCause) {
+      payload.varint(index - previous - 1)
+      payload.varint(firstSeq + index - cause)
+      previous = index
+    }
+    values.forEach((kindValues, kindId) => {
+      if (kindValues === undefined || kindValues.rows === 0) return
+      kindValues.columns.forEach((column, fieldIndex) => {
+        const type = fieldsOf[kindId]?.[fieldIndex]?.type as NumericFieldType
+        writeColumn(payload, column, kindValues.rows, type)
+      })
+      kindValues.rows = 0
+    })
+    for (const low of lows) {
+      const bytes = encoder.encode(low)
+      payload.varint(bytes.length)
+      payload.raw(bytes)
+    }
+    const block = frameBlock(TAG_EVENTS, payload.result(), options.compressor)
+    blocks.push({ offset, firstSeq, count: kinds.length })
+    offset += block.length
+    firstSeq += kinds.length
+    kinds = []
+    causes = []
+    lows = []
+    return block
+  }
+
+  /** Counts the event just added (reporting progress); true when its block is full. */
+  const added = (): boolean => {
+    count++
+    if ((count & 0xffff) === 0) input.onProgress?.(count)
+    return kinds.length === blockEvents
+  }
+  const fromLog = input.log === undefined ? undefined : logReader(input.log, kindIds, fieldsOf, highVolume)
+  if (fromLog !== undefined) {
+    // Straight from the log's columns: the event objects of high-volume rows are never made.
+    const { log, headerKinds, columnsOf } = fromLog
+    const end = log.length
+    for (let seq = 0; seq < end; seq++) {
+      const logKind = log.kindAt(seq)
+      const kindId = headerKinds[logKind] as number
+      kinds.push(kindId)
+      causes.push(log.causeOf(seq))
+      const sources = columnsOf[logKind]
+      if (sources !== undefined) {
+        const row = log.rowAt(seq)
+        const kindValues = values[kindId] as KindValues
+        const at = kindValues.nextRow()
+        for (let field = 0; field < sources.length; field++) {
+          ;(kindValues.columns[field] as Float64Array)[at] = (sources[field] as ChunkedColumn).get(row)
+        }
+      } else {
+        lows.push(JSON.stringify(log.at(seq)))
+      }
+      if (added()) yield flush()
+    }
+  } else {
+    for await (const entry of input.entries as AsyncIterable<TraceEntry<E>>) {
+      const kindId = kindIds.get(entry.event.type)
+      if (kindId === undefined)
+        throw new TypeError(`encodeBinaryTrace: kind '${entry.event.type}' is not in the header schema`)
+      if (entry.seq !== firstSeq + kinds.length) {
+        throw new RangeError(`encodeBinaryTrace: expected seq ${firstSeq + kinds.length}, got ${entry.seq}`)
+      }
+      kinds.push(kindId)
+      causes.push(entry.cause)
+      if (highVolume[kindId]) {
+        const record = entry.event as unknown as Record<string, number>
+        const kindValues = values[kindId] as KindValues
+        const at = kindValues.nextRow()
+        ;(fieldsOf[kindId] ?? []).forEach((field, index) => {
+          ;(kindValues.columns[index] as Float64Array)[at] = record[field.name] as number
+        })
+      } else {
+        lows.push(JSON.stringify(entry.event))
+      }
+      if (added()) yield flush()
+    }
+  }
+  if (kinds.length > 0) yield flush()
+
+  const index = new ByteWriter(1024)
+  // As in JSON Lines, digests recorded beyond the last event are not written (no reader accepts them).
+  const checkpoints = (input.checkpoints ?? []).filter((checkpoint) => checkpoint.seq <= count)
+  index.raw(encoder.encode(JSON.stringify({ events: count, blocks, checkpoints })))
+  const indexBlock = frameBlock(TAG_INDEX, index.result(), undefined)
+  const trailer = new ByteWriter(TRAILER_BYTES)
+  trailer.u32(offset % TWO_32)
+  trailer.u32(Math.floor(offset / TWO_32))
+  trailer.raw(asciiBytes(BINARY_END_MAGIC))
+  const tail = new Uint8Array(indexBlock.length + TRAILER_BYTES)
+  tail.set(indexBlock)
+  tail.set(trailer.result(), indexBlock.length)
+  input.onProgress?.(count)
+  yield tail
+}
+
+/**
+ * How the encoder reads `log` directly: per kind id of the log, the header's kind id and, for a
+ * high-volume kind, its columns in the header's field order. Undefined (read the entries) when
+ * the header's schema does not describe the log's kinds field for field.
+ */
+function logReader<E extends TraceEventBase>(
+  log: TraceLog<E>,
+  kindIds: ReadonlyMap<string, number>,
+  fieldsOf: readonly (readonly { readonly name: string; readonly type: NumericFieldType }[])[],
+  highVolume: readonly boolean[],
+):
+  | {
+      readonly log: TraceLog<E>
+      readonly headerKinds: readonly number[]
+      readonly columnsOf: readonly (readonly ChunkedColumn[] | undefined)[]
+    }
+  | undefined {
+  const headerKinds: number[] = []
+  const columnsOf: (readonly ChunkedColumn[] | undefined)[] = []
+  for (const kind of log.schema.kinds) {
+    const id = kindIds.get(kind.type)
+    const fields = id === undefined ? undefined : fieldsOf[id]
+    if (
+      id === undefined ||
+      fields === undefined ||
+      fields.length !== kind.fields.length ||
+      highVolume[id] !== (kind.volume === 'high')
+    )
+      return undefined
+    headerKinds.push(id)
+    if (kind.volume === 'low') {
+      columnsOf.push(undefined)
+      continue
+    }
+    const store = log.stores[kind.id]
+    const columns: ChunkedColumn[] = []
+    for (const field of fields) {
+      const index = kind.fields.findIndex((candidate) => candidate.name === field.name)
+      const column = store?.columns[index]
+      if (column === undefined || kind.fields[index]?.type !== field.type) return undefined
+      columns.push(column)
+    }
+    columnsOf.push(columns)
+  }
+  return { log, headerKinds, columnsOf }
+}
+
+function frameBlock(tag: number, raw: Uint8Array, compressor: BlockCompressor | undefined): Uint8Array {
+  const stored = compressor === undefined ? raw : compressor.compress(raw)
+  const framed = new ByteWriter(stored.length + BLOCK_HEADER_BYTES)
+  framed.u8(tag)
+  framed.u8(compressor === undefined ? CODEC_NONE : CODEC_DEFLATE_RAW)
+  framed.u32(stored.length)
+  framed.u32(raw.length)
+  framed.u32(checksum32(stored))
+  framed.raw(stored)
+  return framed.result().slice()
+}
+
+/**
+ * One block's values of one high-volume kind: a column per field (every value of every field
+ * type is exact as a double), grown by doubling and reused by the next block.
+ */
+class KindValues {
+  /** Rows in the block so far. */
+  rows = 0
+  columns: Float64Array[]
+  private capacity = 256
+
+  constructor(fields: number) {
+    this.columns = Array.from({ length: fields }, () => new Float64Array(this.capacity))
+  }
+
+  /** The index of the block's next row (room made for it). */
+  nextRow(): number {
+    if (this.rows === this.capacity) {
+      this.capacity *= 2
+      this.columns = this.columns.map((column) => {
+        const grown = new Float64Array(this.capacity)
+        grown.set(column)
+        return grown
+      })
+    }
+    return this.rows++
+  }
+}
+
+/**
+ * Writes one column (its first `length` values): a mode byte, then delta-of-delta zigzag
+ * varints (integers) or raw f64.
+ */
+function writeColumn(writer: ByteWriter, column: Float64Array, length: number, type: NumericFieldType): void {
+  let integral = true
+  if (type === 'f64') {
+    for (let index = 0; index < length && integral; index++) {
+      const value = column[index] as number
+      integral = Number.isInteger(value) && Math.abs(value) <= F64_INTEGER_LIMIT
+    }
+  }
+  if (!integral) {
+    writer.u8(MODE_FLOAT)
+    for (let index = 0; index < length; index++) writer.f64(column[index] as number)
+    return
+  }
+  writer.u8(MODE_INTEGER)
+  let previous = 0
+  let previousDelta = 0
+  for (let index = 0; index < length; index++) {
+    const value = column[index] as number
+    const delta = value - previous
+    writer.zigzag(delta - previousDelta)
+    previousDelta = delta
+    previous = value
+  }
+}
