@@ -59,7 +59,7 @@ export {
 } from './kernelState.js'
 export { type CauseReport, MachineHistory, type PageHistoryEntry } from './machineHistory.js'
 export { exportMachineTrace, type MachineExportOptions, machineTrackMapping } from './machinePerfetto.js'
-export { type LineInput, lineBatches } from './importers/lineSource.js'
+export { type LineInput, lineBatches, MAX_LINE_LENGTH } from './importers/lineSource.js'
 export {
   ACCESS_FETCH,
   ACCESS_MODIFY,
@@ -68,6 +68,7 @@ export {
   detectMemoryTraceFormat,
   type LineParser,
   lineParser,
+  MAX_LACKEY_SIZE,
   MEMORY_TRACE_FORMATS,
   type MemoryTraceFormat,
   ParsedAccess,
