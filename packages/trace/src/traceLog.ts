@@ -9,6 +9,7 @@
 //   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16)
 //   per low-volume event:             one frozen object (row = its position in `objects`)
 import * as v from 'valibot'
+import { type AppenderOwner, DenseCursor } from './appenderState.js'
 import {
   CHUNK_BITS,
   CHUNK_MASK,
@@ -19,13 +20,7 @@ import {
   fitsField,
 } from './columnStore.js'
 import { deepFreeze } from './deepFreeze.js'
-import {
-  type AppenderBase,
-  type AppenderOwner,
-  appenderClass,
-  DenseCursor,
-  type RowAppender,
-} from './kindAppender.js'
+import { type AppenderBase, appenderClass, type RowAppender } from './kindAppender.js'
 import { RowView, rowViewClass } from './rowView.js'
 import { RunIndex } from './runIndex.js'
 import type { KindInfo, TraceEventBase, TraceSchema } from './traceSchema.js'
