@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import type { HwEvent } from './events.js'
-import { FrameStore, type FrameStoreCheckpoint } from './frameStore.js'
+import { FrameStore } from './frameStore.js'
+import type { FrameStoreCheckpoint } from './frameStoreCheckpoint.js'
 
 describe('frameStore', () => {
   it('allocates the lowest free PFN, deterministically', () => {

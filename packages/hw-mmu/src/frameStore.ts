@@ -1,20 +1,24 @@
 // Physical memory: N frames of 4 KiB holding real bytes, addressed by PFN (page frame number) or
-// physical address, as the CPU's RAM. Copy-on-write at frame granularity makes a checkpoint cheap:
-// no byte is copied; after a checkpoint every frame is shared, and the first write to a shared
-// frame copies that frame only. A frame never written reads as zeros and holds no buffer.
-//
-//   chunks[pfn >> 8][pfn & 255] → the frame's words (Uint32Array of 1024), or undefined (zeros)
-//
-// The frame table is a two-level persistent array: a checkpoint copies the chunk list (one pointer
-// per 256 frames) and the allocation map, and bumps an epoch, which in O(1) marks every chunk and
-// frame as shared (this store owns a chunk or frame only if it copied it in the current epoch).
-// A write to a shared frame copies its chunk's pointer list (once per epoch) and the frame.
+// physical address, as the CPU's RAM. A frame never written reads as zeros and holds no buffer.
+// Frames live in a two-level copy-on-write table (frameTable.ts), so a checkpoint copies no byte
+// (frameStoreCheckpoint.ts): after one, the first write to a frame copies that frame only.
 //
 // The allocate/free bookkeeping is the minimal PFN allocator the OS layer builds on (ReactOS keeps
 // it in the PFN database); it hands out the lowest free PFN so runs are deterministic.
 //
 // Every change goes through the exported apply functions, which hw.* events dispatch to as well.
+//
+// Why this file is over the house's ~450 lines: it is the physical-memory hot path, kept in one
+// module. Every Mmu access and A/D-bit update ends in the bus reads (busRead8/32, busReadInto) or
+// the copy-on-write write path (ownFrame, applyPhysicalWrite, applyPhysicalBytesWritten); the
+// FrameStore methods check, record and call them as this module's own functions, and all of them
+// index the frame table with this module's own constants, which V8 folds (an imported binding is
+// a load with a dead-zone check at each use, see mmu.ts). The checkpoint machinery, off that
+// path, is in frameStoreCheckpoint.ts and frameDelta.ts.
 import { assert } from './assert.js'
+import type { FrameDelta } from './frameDelta.js'
+import { checkpointFrames, type FrameStoreCheckpoint, restoreFrames } from './frameStoreCheckpoint.js'
+import { FRAME_CHUNK_MASK, FRAME_CHUNK_SHIFT, FRAME_CHUNK_SIZE } from './frameTable.js'
 import type { HwRecorder } from './hwRecorder.js'
 import { PAGE_SIZE } from './paging.js'
 
@@ -23,91 +27,10 @@ export const MAX_FRAME_COUNT = 0x100000
 
 assert(new Uint8Array(new Uint32Array([0x01020304]).buffer)[0] === 4, 'hw-mmu needs a little-endian host')
 
-const CHUNK_SHIFT = 8
-const CHUNK_SIZE = 1 << CHUNK_SHIFT
-const CHUNK_MASK = CHUNK_SIZE - 1
-
-/**
- * A frame a checkpoint holds as the words in which it differs from an older buffer of the same
- * frame that another checkpoint already holds whole (its anchor): a few bytes instead of 4 KiB
- * when a program rewrites a few words of a page between two checkpoints.
- */
-export class FrameDelta {
-  /** @internal */
-  constructor(
-    /** @internal */ readonly base: Uint32Array,
-    /** @internal */ readonly indices: Uint16Array,
-    /** @internal */ readonly values: Uint32Array,
-  ) {}
-
-  /** The frame's words, in a new buffer. */
-  materialize(): Uint32Array {
-    const words = this.base.slice()
-    const { indices, values } = this
-    for (let index = 0; index < indices.length; index++) words[indices[index]!] = values[index]!
-    return words
-  }
-
-  /** Bytes it holds (besides its base, which another checkpoint holds). */
-  get byteLength(): number {
-    return this.indices.byteLength + this.values.byteLength + 64
-  }
-}
-
-/** Words that may differ for a frame to be held as a delta; beyond, it is held whole. */
-const DELTA_LIMIT = 256
-
-/** The delta of `words` against `base` (same frame), or undefined when more than DELTA_LIMIT words differ. */
-function frameDelta(base: Uint32Array, words: Uint32Array): FrameDelta | undefined {
-  let count = 0
-  for (let index = 0; index < words.length; index++)
-    if (words[index] !== base[index] && ++count > DELTA_LIMIT) return undefined
-  const indices = new Uint16Array(count)
-  const values = new Uint32Array(count)
-  let at = 0
-  for (let index = 0; index < words.length && at < count; index++) {
-    if (words[index] !== base[index]) {
-      indices[at] = index
-      values[at++] = words[index]!
-    }
-  }
-  return new FrameDelta(base, indices, values)
-}
-
-/** A frozen copy-on-write view of a FrameStore, taken by {@link FrameStore.checkpoint}. */
-export class FrameStoreCheckpoint {
-  /** @internal */
-  constructor(
-    readonly frameCount: number,
-    /** @internal */ readonly chunks: readonly (readonly (Uint32Array | FrameDelta | undefined)[])[],
-    /** @internal */ readonly allocated: Uint8Array,
-    /** @internal */ readonly freeCount: number,
-    /** @internal */ readonly searchHint: number,
-    /**
-     * Frames written since the store's previous checkpoint or restore that this checkpoint holds
-     * whole: their buffers were the store's alone, so it is the first to hold them (the store
-     * copies them again on its next write). The other frames written since are held as deltas
-     * against a buffer an earlier checkpoint holds (`deltaBytes`).
-     */
-    readonly heldFrames: number,
-    /** Bytes of the frames this checkpoint holds as deltas. */
-    readonly deltaBytes = 0,
-  ) {}
-
-  /**
-   * Bytes this checkpoint keeps alive, at most: its frame buffers (see `heldFrames`), its chunk
-   * list and the per-chunk pointer lists (copied by the store on its first write to a chunk), and
-   * the allocation map.
-   */
-  get heldBytes(): number {
-    return (
-      this.heldFrames * PAGE_SIZE +
-      this.deltaBytes +
-      this.chunks.length * 8 * (CHUNK_SIZE + 1) +
-      this.allocated.length
-    )
-  }
-}
+// Module-local copies of the frame table's constants, for the hot paths below (see the top).
+const CHUNK_SHIFT = FRAME_CHUNK_SHIFT
+const CHUNK_SIZE = FRAME_CHUNK_SIZE
+const CHUNK_MASK = FRAME_CHUNK_MASK
 
 /** Options of a FrameStore: its size in frames or in bytes (a multiple of 4096). */
 export type FrameStoreOptions = { readonly frameCount: number } | { readonly bytes: number }
@@ -130,20 +53,13 @@ export class FrameStore {
   epoch = 1
   /** @internal frames written or zeroed since the epoch began, in order (a frame may appear twice). */
   ownedList: number[] = []
-  /**
-   * @internal Frames the latest checkpoint (or restore) holds as deltas: their buffers are this
-   * store's alone though their epoch is old, so their first write takes them without a copy
-   * (`carriedEpoch`), and a checkpoint reuses their delta when nothing wrote them.
-   */
+  /** @internal frames the latest checkpoint or restore holds as deltas (see frameTable.ts). */
   carried: number[] = []
   /** @internal epoch in which each frame is carried (see `carried`). */
   readonly carriedEpoch: Uint32Array
-  /**
-   * @internal Per frame, the buffer the latest checkpoint holds whole for it, or holds a delta
-   * against: the base of the next checkpoint's delta of the frame.
-   */
+  /** @internal per frame, the base of the next checkpoint's delta (see frameTable.ts). */
   anchors: (Uint32Array | undefined)[]
-  /** @internal Per frame, the delta the latest checkpoint holds for it (reused while it is not written). */
+  /** @internal per frame, the delta the latest checkpoint holds (see frameTable.ts). */
   lastDeltas: (FrameDelta | undefined)[]
   /** @internal 1 per allocated PFN. */
   allocated: Uint8Array
@@ -337,98 +253,12 @@ export class FrameStore {
    * never show in the checkpoint.
    */
   checkpoint(): FrameStoreCheckpoint {
-    const chunks: (Uint32Array | FrameDelta | undefined)[][] = this.chunks.slice()
-    // A frame written since the last checkpoint is held whole (its buffer becomes its anchor,
-    // shared from now on), or, when few of its words differ from its anchor, as a delta in this
-    // checkpoint's own copy of the chunk's list. The store's buffer is then no checkpoint's
-    // (carried): the store takes it back without a copy when it next writes it, and the next
-    // checkpoint compares it again, or, when nothing wrote it, holds the same delta, so no
-    // checkpoint ever holds that buffer uncounted.
-    const ownLists = new Set<number>()
-    const written = new Set(this.ownedList)
-    const carried: number[] = []
-    let heldFrames = 0
-    let deltaBytes = 0
-    const holdAsDelta = (pfn: number, anchor: Uint32Array, delta: FrameDelta): void => {
-      const c = pfn >>> CHUNK_SHIFT
-      if (!ownLists.has(c)) {
-        chunks[c] = (chunks[c] as (Uint32Array | FrameDelta | undefined)[]).slice()
-        ownLists.add(c)
-      }
-      ;(chunks[c] as (Uint32Array | FrameDelta | undefined)[])[pfn & CHUNK_MASK] =
-        delta.indices.length === 0 ? anchor : delta
-      if (delta.indices.length > 0) deltaBytes += delta.byteLength
-      carried.push(pfn)
-    }
-    for (const pfn of written) {
-      const words = this.chunks[pfn >>> CHUNK_SHIFT]![pfn & CHUNK_MASK]
-      const anchor = this.anchors[pfn]
-      const delta = words === undefined || anchor === undefined ? undefined : frameDelta(anchor, words)
-      this.lastDeltas[pfn] = delta
-      if (delta === undefined) {
-        this.anchors[pfn] = words
-        if (words !== undefined) heldFrames++
-      } else holdAsDelta(pfn, anchor as Uint32Array, delta)
-    }
-    for (const pfn of this.carried) {
-      if (written.has(pfn)) continue
-      holdAsDelta(pfn, this.anchors[pfn] as Uint32Array, this.lastDeltas[pfn] as FrameDelta)
-    }
-    this.epoch++
-    // The carried frames' chunk lists stay the store's own (this checkpoint holds copies of them;
-    // the other frames in them are still copied on write by their own epoch).
-    for (const pfn of carried) {
-      this.carriedEpoch[pfn] = this.epoch
-      this.chunkEpoch[pfn >>> CHUNK_SHIFT] = this.epoch
-    }
-    this.ownedList = []
-    this.carried = carried
-    return new FrameStoreCheckpoint(
-      this.frameCount,
-      chunks,
-      this.allocated.slice(),
-      this.freeFrames,
-      this.searchHint,
-      heldFrames,
-      deltaBytes,
-    )
+    return checkpointFrames(this)
   }
 
   /** Returns the store to `checkpoint` (which stays valid for later restores). */
   restore(checkpoint: FrameStoreCheckpoint): void {
-    if (checkpoint.frameCount !== this.frameCount) {
-      throw new RangeError(
-        `checkpoint of ${checkpoint.frameCount} frames cannot restore a store of ${this.frameCount}`,
-      )
-    }
-    this.epoch++
-    this.ownedList = []
-    this.carried = []
-    // Frames the checkpoint holds as deltas are rebuilt into buffers of this store's own, carried
-    // as the checkpoint's deltas (see `checkpoint`); the rest is shared.
-    const chunks: (Uint32Array | undefined)[][] = []
-    for (let c = 0; c < checkpoint.chunks.length; c++) {
-      const list = checkpoint.chunks[c]!
-      let own: (Uint32Array | undefined)[] | undefined
-      for (let index = 0; index < list.length; index++) {
-        const entry = list[index]
-        const pfn = c * CHUNK_SIZE + index
-        if (entry instanceof FrameDelta) {
-          own ??= list.slice() as (Uint32Array | undefined)[]
-          own[index] = entry.materialize()
-          this.anchors[pfn] = entry.base
-          this.lastDeltas[pfn] = entry
-          this.carriedEpoch[pfn] = this.epoch
-          this.carried.push(pfn)
-        } else if (pfn < this.frameCount) this.anchors[pfn] = entry
-      }
-      chunks.push(own ?? (list as (Uint32Array | undefined)[]))
-      if (own !== undefined) this.chunkEpoch[c] = this.epoch
-    }
-    this.chunks = chunks
-    this.allocated.set(checkpoint.allocated)
-    this.freeFrames = checkpoint.freeCount
-    this.searchHint = checkpoint.searchHint
+    restoreFrames(this, checkpoint)
   }
 
   private writeScalar(pa: number, size: 1 | 2 | 4, value: number): void {

@@ -4,7 +4,8 @@
 // registers; checkpoints (copy-on-write frames plus copies of the small arrays) and a stable digest
 // serve time travel and determinism checks.
 import { type ControlBits, checkControlChanges, controlProblem, defaultControlBits } from './controlBits.js'
-import { FrameStore, type FrameStoreCheckpoint, frameWords } from './frameStore.js'
+import { FrameStore, frameWords } from './frameStore.js'
+import type { FrameStoreCheckpoint } from './frameStoreCheckpoint.js'
 import type { PagingMode } from './paging.js'
 import { checkPagingMode } from './paging.js'
 import { highFrameMask, reservedBits } from './pte.js'

@@ -9,6 +9,7 @@
 //   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16)
 //   per low-volume event:             one frozen object (row = its position in `objects`)
 import * as v from 'valibot'
+import { type AppenderOwner, DenseCursor } from './appenderState.js'
 import {
   CHUNK_BITS,
   CHUNK_MASK,
@@ -18,14 +19,9 @@ import {
   type ColumnArray,
   fitsField,
 } from './columnStore.js'
+import { bulkAppendRows } from './bulkAppendRows.js'
 import { deepFreeze } from './deepFreeze.js'
-import {
-  type AppenderBase,
-  type AppenderOwner,
-  appenderClass,
-  DenseCursor,
-  type RowAppender,
-} from './kindAppender.js'
+import { type AppenderBase, appenderClass, type RowAppender } from './kindAppender.js'
 import { RowView, rowViewClass } from './rowView.js'
 import { RunIndex } from './runIndex.js'
 import type { KindInfo, TraceEventBase, TraceSchema } from './traceSchema.js'
@@ -298,67 +294,7 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
     if (kind === undefined || store === undefined) {
       throw new TypeError(`TraceLog.appendRows: '${type}' is not a high-volume kind of the schema`)
     }
-    const { count, causes } = rows
-    if (!(Number.isInteger(count) && count >= 0))
-      throw new RangeError(`TraceLog.appendRows: count ${count} is invalid`)
-    const sources = kind.fields.map((field) => {
-      const source = rows.columns[field.name]
-      if (source === undefined || source.length < count) {
-        throw new RangeError(
-          `TraceLog.appendRows: column '${field.name}' is missing or shorter than ${count}`,
-        )
-      }
-      return source
-    })
-    const first = this.length
-    if (causes !== undefined) {
-      if (causes.length < count) throw new RangeError(`TraceLog.appendRows: causes is shorter than ${count}`)
-      for (let index = 0; index < count; index++) this.checkCause(causes[index] as number, first + index)
-    }
-    if (count === 0) return first
-    this.writeRows(kind.id, store, sources, 0, count, causes, 0)
-    return first
-  }
-
-  /** Writes `count` rows (from `from` in each source) and their causes; `count` ≥ 1. */
-  private writeRows(
-    kindId: number,
-    store: KindStore,
-    sources: readonly ArrayLike<number>[],
-    from: number,
-    count: number,
-    causes: ArrayLike<number> | undefined,
-    causeFrom: number,
-  ): void {
-    this.settle()
-    // The rows follow each other, so the whole batch is (at most) one new run per chunk.
-    this.runs.noteRange(kindId, this.settled, store.rowCount, count)
-    let done = 0
-    while (done < count) {
-      const seq = this.settled
-      const rowOffset = store.grow()
-      const chunkRows = store.columns[0]?.current.length ?? CHUNK_SIZE
-      const step = Math.min(count - done, chunkRows - rowOffset)
-      const start = from + done
-      store.columns.forEach((column, index) => {
-        const source = sources[index] as ArrayLike<number>
-        const target = column.current
-        if (step > 16 && ArrayBuffer.isView(source)) {
-          target.set((source as unknown as ColumnArray).subarray(start, start + step), rowOffset)
-        } else {
-          for (let item = 0; item < step; item++) target[rowOffset + item] = source[start + item] as number
-        }
-      })
-      if (causes !== undefined) {
-        for (let item = 0; item < step; item++) {
-          const cause = causes[causeFrom + done + item] as number
-          if (cause !== NO_CAUSE) this.writeCause(seq + item, cause)
-        }
-      }
-      store.rowCount += step
-      this.settled = seq + step
-      done += step
-    }
+    return bulkAppendRows(this, kind, store, rows)
   }
 
   /**
@@ -503,7 +439,8 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
     return chunk
   }
 
-  private writeCause(seq: number, cause: number): void {
+  /** @internal Records `cause` (an earlier seq) for the event at `seq`. */
+  writeCause(seq: number, cause: number): void {
     this.causeChunk(seq)[seq & CHUNK_MASK] = cause + 1
   }
 }
