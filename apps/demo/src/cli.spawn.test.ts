@@ -1,7 +1,7 @@
 // The command line as a user runs it: spawned processes (from source, through tsx), their output,
 // JSON and exit codes. Most behaviour is tested in-process (cli.test.ts); these check the binary.
 
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { describe, expect, it } from 'vitest'
@@ -21,7 +21,31 @@ function ntmm(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, out: result.stdout, err: result.stderr }
 }
 
+/** Runs ntmm with its standard output closed before it writes, as `ntmm … | head -1` ends up. */
+function ntmmIntoClosedPipe(args: string[]): Promise<{ code: number | null; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@ntmm/source', '--import', 'tsx', 'src/cli.ts', ...args],
+      { cwd: appDirectory, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    child.stdout.destroy()
+    let err = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString()
+    })
+    child.on('close', (code) => resolve({ code, err }))
+  })
+}
+
 describe('ntmm as a spawned process', () => {
+  it.each([
+    [['--help']],
+    [['demo', '--verbose']],
+  ])('%j into a closed pipe ends quietly: exit code 0, nothing on standard error', async (args) => {
+    expect(await ntmmIntoClosedPipe(args)).toEqual({ code: 0, err: '' })
+  })
+
   it("runs the README's demo: the article's story, without colours when not on a terminal", () => {
     const { code, out, err } = ntmm(['demo'])
     expect(err).toBe('')

@@ -183,7 +183,11 @@ describe('ntmm run <script.json>', () => {
   })
 
   it.each([
-    ['not JSON', '{ "processes": [ }', /bad1\.json: not valid JSON: Unexpected token/],
+    [
+      'not JSON',
+      '{ "processes": [ }',
+      /bad1\.json: not valid JSON at line 1, column 18: expected a value, found '}'/,
+    ],
     ['a missing field', { steps: [] }, /bad2\.json: processes: Invalid (key|type)/],
     [
       'an unknown step kind',

@@ -95,6 +95,15 @@ function invokedDirectly(): boolean {
   }
 }
 if (invokedDirectly()) {
+  // A reader that stops early (`ntmm events t.ntt | head -1`) closes the pipe: end quietly, as
+  // the tools `head` is used with do, instead of dying on an unhandled EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code

@@ -1,10 +1,11 @@
 // Reading a scenario script: JSON text → a validated Script, or one CliError (exit code 2) naming
-// the file and the place: the line and column of a JSON syntax error, or the path of the first
-// invalid field (`steps[2].args.regionSize`). A step's kind is decided by its key (call, access,
+// the file and the place: the line and column of a JSON syntax error (jsonSyntaxError.ts), or the
+// path of the first invalid field (`steps[2].args.regionSize`). A step's kind is decided by its key (call, access,
 // show, note) so the message names what is wrong with that kind, not "matches no alternative".
 
 import * as v from 'valibot'
 import { CliError } from './cliError.js'
+import { jsonSyntaxError } from './jsonSyntaxError.js'
 import {
   AccessStepSchema,
   CallStepSchema,
@@ -20,7 +21,12 @@ export function parseScript(text: string, file: string): Script {
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw new CliError(`${file}: not valid JSON: ${jsonErrorPlace(text, error)}`)
+    const place = jsonSyntaxError(text)
+    throw new CliError(
+      place === undefined
+        ? `${file}: not valid JSON: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`
+        : `${file}: not valid JSON at line ${place.line}, column ${place.column}: ${place.message}`,
+    )
   }
   const result = v.safeParse(ScriptSchema, json)
   if (result.success) return result.output
@@ -55,13 +61,4 @@ function describeIssue(issue: v.BaseIssue<unknown> | undefined): string {
     .map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
     .join('')
   return `${path}: ${issue.message}`
-}
-
-function jsonErrorPlace(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
-  const position = /position (\d+)/.exec(message)
-  if (position === null) return message
-  const offset = Number(position[1])
-  const before = text.slice(0, offset).split('\n')
-  return `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`
 }

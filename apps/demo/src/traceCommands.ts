@@ -21,7 +21,7 @@ import { detectTraceEncoding, openBinaryTraceFile } from '@ntmm/trace'
 import type { CliIo } from './cliIo.js'
 import { CliError } from './cliError.js'
 import { describeEvent } from './describeEvent.js'
-import { bytes, hex } from './format.js'
+import { ADDRESS_SYNTAX, bytes, hex } from './format.js'
 import { startProgress } from './progress.js'
 import type { MachineConfig } from './machine.js'
 import type { Narrator } from './narrator.js'
@@ -95,7 +95,9 @@ export function replayLines(trace: OpenedTrace, path: string, seq: number) {
   const config = trace.kernel.config
   const lines = [
     `${path}: ${trace.length} events; ${config.arch}, ${bytes(config.physicalMemory)} RAM, ${bytes(config.pageFile)} page file, policy ${config.replacementPolicy}`,
-    `the machine right after event #${seq}${seq >= 0 ? ` (${trace.kernel.trace?.typeAt(seq)})` : ''}:`,
+    seq >= 0
+      ? `the machine right after event #${seq} (${trace.kernel.trace?.typeAt(seq)}):`
+      : 'the machine before the first event:',
   ]
   for (const pid of livePids(view)) lines.push('', ...addressView(view, { pid }).lines)
   lines.push('', ...statsView(view).lines)
@@ -123,11 +125,14 @@ export interface EventFilter {
   readonly limit: number
 }
 
-/** Parses `0x11000` (its page), or `0x10000-0x20000` (a half-open range). */
+/** Parses `11000` (its page), or `10000-20000` (a half-open range); addresses as `parse` reads them. */
 export function parseAddressRange(text: string, parse: (value: string) => number | undefined) {
-  const [low, high] = text.split('-').map((part) => parse(part))
-  if (low === undefined || (text.includes('-') && (high === undefined || high <= low)))
-    throw new CliError(`--address '${text}': expected an address (0x11000) or a range (0x10000-0x20000)`)
+  const parts = text.split('-')
+  const [low, high] = parts.map((part) => parse(part))
+  if (parts.length > 2 || low === undefined || (parts.length === 2 && (high === undefined || high <= low)))
+    throw new CliError(
+      `--address '${text}': expected an address (11000) or a range (10000-20000), ${ADDRESS_SYNTAX}`,
+    )
   return { low, high: high ?? Math.floor(low / 4096) * 4096 + 4096 }
 }
 

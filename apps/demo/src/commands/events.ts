@@ -2,7 +2,7 @@
 // process and seq window; a window of a binary trace is read through its index only.
 
 import type { Command } from 'commander'
-import { parseNumber } from '../format.js'
+import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
 import {
   checkSeq,
   eventLine,
@@ -26,7 +26,10 @@ export function registerEventsCommand(program: Command, { io }: CommandContext):
       "event types, comma-separated; a prefix ending in '.' or '*' matches a layer (mm.*)",
       (value: string) => value.split(','),
     )
-    .option('--address <va|range>', 'events touching this page (0x11000) or range (0x10000-0x20000)')
+    .option(
+      '--address <va|range>',
+      `events touching this page (11000) or range (10000-20000); addresses ${ADDRESS_SYNTAX}`,
+    )
     .option('--pid <pid>', 'events of this process', integerOption('--pid'))
     .option('--from <seq>', 'first seq', integerOption('--from', 0))
     .option('--to <seq>', 'last seq (inclusive)', integerOption('--to', 0))
@@ -58,7 +61,7 @@ export function registerEventsCommand(program: Command, { io }: CommandContext):
           ...(options.type === undefined ? {} : { types: options.type }),
           ...(options.address === undefined
             ? {}
-            : { address: parseAddressRange(options.address, parseNumber) }),
+            : { address: parseAddressRange(options.address, parseAddress) }),
           ...(options.pid === undefined ? {} : { pid: options.pid }),
           ...(options.from === undefined ? {} : { from: options.from }),
           ...(options.to === undefined ? {} : { to: options.to }),

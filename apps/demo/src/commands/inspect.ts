@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
-import { parseNumber } from '../format.js'
+import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
 import { checkSeq, inspectView, openTrace } from '../traceCommands.js'
 import { findView, inspectViews } from '../views/inspectViews.js'
 import type { CommandContext } from './commandContext.js'
@@ -17,7 +17,7 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
     .description('one view of the machine right after an event, as WinDbg shows it')
     .argument('<trace>', 'a trace file')
     .argument('<view>', inspectViews.map((view) => view.name).join(' | '))
-    .argument('[va]', 'the address, for the pte view')
+    .argument('[va]', `the address, for the pte view: ${ADDRESS_SYNTAX}`)
     .option('--at <seq>', 'the event (default: the last; -1: before the first)', integerOption('--at', -1))
     .option('--pid <pid>', 'the process (default: the first)', integerOption('--pid'))
     .option('--va <address>', 'the address, for the pte view (instead of the [va] argument)')
@@ -35,9 +35,9 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
       ) => {
         const va = argument ?? options.va
         findView(name)
-        const address = va === undefined ? undefined : parseNumber(va)
+        const address = va === undefined ? undefined : parseAddress(va)
         if (va !== undefined && address === undefined)
-          throw new CliError(`'${va}' is not an address (e.g. 0x11010)`)
+          throw new CliError(`'${va}' is not an address: ${ADDRESS_SYNTAX}`)
         if (name === 'pte' && address === undefined)
           throw new CliError('the pte view needs an address: ntmm inspect <trace> pte <va>')
         const trace = await openTrace(io, path)
@@ -47,7 +47,11 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
           ...(address === undefined ? {} : { va: address }),
         })
         if (options.json) printJson(io, { seq, view: name, ...(view.json as object) })
-        else printLines(io, [`${path} right after event #${seq}:`, ...view.lines])
+        else
+          printLines(io, [
+            seq >= 0 ? `${path} right after event #${seq}:` : `${path} before the first event:`,
+            ...view.lines,
+          ])
       },
     )
 }

@@ -6,11 +6,12 @@ import type { Arch } from '@ntmm/nt-syscalls'
 import type { Command } from 'commander'
 import { type CliIo, paint } from '../cliIo.js'
 import { CliError } from '../cliError.js'
+import { ADDRESS_SYNTAX } from '../format.js'
 import { replacementPolicies } from '../machine.js'
 import { findView, inspectViews } from '../views/inspectViews.js'
 import { machineState } from '../views/memoryMap.js'
 import type { CommandContext } from './commandContext.js'
-import { archOption, examples, integerOption, listOption } from './options.js'
+import { addressOption, archOption, examples, integerOption, listOption } from './options.js'
 import { printJson, printLines } from './output.js'
 import { play } from './play.js'
 
@@ -51,7 +52,7 @@ export function registerRunCommand(program: Command, { io, setExitCode }: Comman
       (value: string, previous: string[] = []) => [...previous, ...value.split(',')],
     )
     .option('--pid <pid>', 'the process the views show (default: the first)', integerOption('--pid'))
-    .option('--va <address>', 'the address of the pte view', integerOption('--va', 0))
+    .option('--va <address>', `the address of the pte view, ${ADDRESS_SYNTAX}`, addressOption)
     .option(
       '--json',
       'print { scenario, title, ok, expectations, log, state: { seq, processes, stats }, views }',
