@@ -26,6 +26,7 @@ import { registerScenariosCommand } from './commands/scenarios.js'
 import { registerSchemaCommand } from './commands/schema.js'
 import { registerSweepCommand } from './commands/sweep.js'
 import { registerWhyCommand } from './commands/why.js'
+import { stopAllProgress } from './progress.js'
 import { registerServeCommand } from './serve/serveCommand.js'
 
 /** The commands, in the order the overall --help lists them. */
@@ -73,8 +74,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
   try {
     await program.parseAsync(argv.length === 0 ? ['--help'] : [...argv], { from: 'user' })
+    stopAllProgress()
     return exitCode
   } catch (error) {
+    stopAllProgress()
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2
     if (error instanceof CliError) {
       io.stderr(`ntmm: ${error.message}\n`)

@@ -30,8 +30,13 @@ export function processIo(): CliIo {
   }
 }
 
-/** A CliIo collecting everything (tests, and commands that capture another's output). */
-export function collectingIo(options: { readonly cwd?: string } = {}): CliIo & {
+/**
+ * A CliIo collecting everything (tests, and commands that capture another's output); give it a
+ * `progressStream` (a fake terminal) to see the progress bars a terminal would.
+ */
+export function collectingIo(
+  options: { readonly cwd?: string; readonly progressStream?: NodeJS.WritableStream } = {},
+): CliIo & {
   readonly out: string[]
   readonly err: string[]
 } {
@@ -43,6 +48,7 @@ export function collectingIo(options: { readonly cwd?: string } = {}): CliIo & {
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
     color: false,
+    ...(options.progressStream === undefined ? {} : { progressStream: options.progressStream }),
     cwd: options.cwd ?? process.cwd(),
   }
 }

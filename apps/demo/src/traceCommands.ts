@@ -8,23 +8,20 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import {
   createKernel,
-  type DeterminismReport,
   type Kernel,
-  loadKernel,
   machineSchema,
   type MemoryTraceFormat,
   type MemoryTraceReport,
   replayMemoryTrace,
-  verifyTrace,
 } from '@ntmm/nt-syscalls'
 import { detectTraceEncoding, openBinaryTraceFile } from '@ntmm/trace'
 import type { CliIo } from './cliIo.js'
 import { CliError } from './cliError.js'
 import { describeEvent } from './describeEvent.js'
 import { ADDRESS_SYNTAX, bytes, hex } from './format.js'
-import { startProgress } from './progress.js'
+import { noProgress, type Progress } from './progress.js'
 import type { MachineConfig } from './machine.js'
-import type { Narrator } from './narrator.js'
+import { machineAt, type OpenedTrace } from './traceFiles.js'
 import { findView } from './views/inspectViews.js'
 import { livePids } from './views/machineLike.js'
 import { addressView, machineState } from './views/memoryMap.js'
@@ -37,34 +34,7 @@ export type TraceFormat = (typeof traceFormats)[number]
 
 type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
 
-/** A loaded trace: the kernel rebuilt from it and its length. */
-export interface OpenedTrace {
-  readonly kernel: Kernel
-  readonly length: number
-  readonly determinism?: DeterminismReport
-}
-
-/** Loads `path` (relative to the working directory); a missing or unreadable file is a CliError. */
-export async function openTrace(
-  io: CliIo,
-  path: string,
-  options: { readonly verify?: boolean } = {},
-): Promise<OpenedTrace> {
-  const full = resolve(io.cwd, path)
-  if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${path}: no such trace file`)
-  let loaded: { readonly kernel: Kernel; readonly determinism?: DeterminismReport }
-  try {
-    loaded = options.verify === true ? await verifyTrace(full) : { kernel: await loadKernel(full) }
-  } catch (error) {
-    throw new CliError(`${path}: not a readable ntmm trace (${firstLine(error)})`)
-  }
-  const length = loaded.kernel.trace?.length ?? 0
-  return {
-    kernel: loaded.kernel,
-    length,
-    ...(loaded.determinism === undefined ? {} : { determinism: loaded.determinism }),
-  }
-}
+export { type OpenedTrace, openTrace } from './traceFiles.js'
 
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error'
@@ -79,19 +49,9 @@ export function checkSeq(trace: OpenedTrace, path: string, seq: number | undefin
   return seq
 }
 
-/** Writes the recorded trace of a played scenario or script. */
-export async function saveRecording(narrator: Narrator, path: string, io: CliIo, format: TraceFormat) {
-  const full = resolve(io.cwd, path)
-  try {
-    return await narrator.kernel.saveTrace(full, { format })
-  } catch (error) {
-    throw new CliError(`${path}: cannot write the trace (${firstLine(error)})`)
-  }
-}
-
 /** `replay`: the state of every process right after event `seq`, as lines and as JSON. */
-export function replayLines(trace: OpenedTrace, path: string, seq: number) {
-  const view = trace.kernel.at(seq)
+export function replayLines(trace: OpenedTrace, path: string, seq: number, progress: Progress = noProgress) {
+  const view = machineAt(trace, seq, progress)
   const config = trace.kernel.config
   const lines = [
     `${path}: ${trace.length} events; ${config.arch}, ${bytes(config.physicalMemory)} RAM, ${bytes(config.pageFile)} page file, policy ${config.replacementPolicy}`,
@@ -110,9 +70,10 @@ export function inspectView(
   seq: number,
   name: string,
   options: { pid?: number; va?: number },
+  progress: Progress = noProgress,
 ) {
   const view = findView(name)
-  return view.render(trace.kernel.at(seq), options)
+  return view.render(machineAt(trace, seq, progress), options)
 }
 
 /** Filters of `events`. */
@@ -297,6 +258,7 @@ export async function importTrace(
     readonly machine: MachineConfig
     readonly onError: 'stop' | 'skip'
     readonly record?: boolean
+    readonly progress?: Progress
   },
 ): Promise<{ kernel: Kernel; report: MemoryTraceReport }> {
   if (!(kind in importFormats))
@@ -305,18 +267,17 @@ export async function importTrace(
   if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${file}: no such file`)
   const kernel = createKernel({ ...options.machine, record: (options.record ?? true) && 'eager' })
   const format = importFormats[kind]
-  const bar = startProgress(io, 'import {value} lines, {accesses} accesses', 0, { accesses: 0 })
+  const progress = options.progress ?? noProgress
+  progress.stage(`replaying ${file}`, { unit: 'lines' })
   let report: MemoryTraceReport
   try {
     report = await replayMemoryTrace(kernel, full, {
       ...(format === undefined ? {} : { format }),
       onError: options.onError,
-      onProgress: ({ lines, accesses }) => bar?.update(lines, { accesses }),
+      onProgress: ({ lines }) => progress.update(lines),
     })
   } catch (error) {
     throw new CliError(`${file}: cannot import (${firstLine(error)})`)
-  } finally {
-    bar?.stop()
   }
   const first = report.errors[0]
   if (!report.completed && first !== undefined)

@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander'
 import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
+import { commandProgress } from '../progress.js'
 import {
   checkSeq,
   eventLine,
@@ -72,10 +73,13 @@ export function registerEventsCommand(program: Command, { io }: CommandContext):
             ? await listWindowFromIndex(io, path, filter)
             : undefined
         if (result === undefined) {
-          const trace = await openTrace(io, path)
+          const progress = commandProgress(io, 'events')
+          const trace = await openTrace(io, path, { progress })
           if (options.from !== undefined) checkSeq(trace, path, options.from, '--from')
           if (options.to !== undefined) checkSeq(trace, path, options.to, '--to')
+          progress.stage('matching events')
           result = listEvents(trace, filter)
+          progress.stop()
         }
         if (options.json) return printJson(io, result)
         printLines(io, [

@@ -4,6 +4,7 @@
 import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
 import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
+import { commandProgress } from '../progress.js'
 import { checkSeq, inspectView, openTrace } from '../traceCommands.js'
 import { findView, inspectViews } from '../views/inspectViews.js'
 import type { CommandContext } from './commandContext.js'
@@ -40,12 +41,20 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
           throw new CliError(`'${va}' is not an address: ${ADDRESS_SYNTAX}`)
         if (name === 'pte' && address === undefined)
           throw new CliError('the pte view needs an address: ntmm inspect <trace> pte <va>')
-        const trace = await openTrace(io, path)
+        const progress = commandProgress(io, 'inspect')
+        const trace = await openTrace(io, path, { progress })
         const seq = checkSeq(trace, path, options.at)
-        const view = inspectView(trace, seq, name, {
-          ...(options.pid === undefined ? {} : { pid: options.pid }),
-          ...(address === undefined ? {} : { va: address }),
-        })
+        const view = inspectView(
+          trace,
+          seq,
+          name,
+          {
+            ...(options.pid === undefined ? {} : { pid: options.pid }),
+            ...(address === undefined ? {} : { va: address }),
+          },
+          progress,
+        )
+        progress.stop()
         if (options.json) printJson(io, { seq, view: name, ...(view.json as object) })
         else
           printLines(io, [
