@@ -89,7 +89,7 @@ describe('ntmm scenarios and run', () => {
     }
     expect(json.ok).toBe(true)
     const narrator = playArticleStory({ arch: 'x86', verbose: false })
-    expect(json.state.seq).toBe(narrator.events.length - 1)
+    expect(json.state.seq).toBe(narrator.kernel.trace!.length - 1)
     const [process] = json.state.processes
     expect(process?.name).toBe('article.exe')
     const nt = narrator.kernel.syscalls(process!.pid)

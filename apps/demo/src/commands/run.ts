@@ -110,7 +110,7 @@ export function playAndPrint(
       ok: failures.length === 0,
       expectations: narrator.expectations,
       log: narrator.lines,
-      state: machineState(narrator.kernel, narrator.events.length - 1),
+      state: machineState(narrator.kernel, narrator.lastSeq),
       views: Object.fromEntries(rendered.map((view) => [view.name, view.json])),
     })
   } else {
