@@ -188,7 +188,7 @@ describe('ntmm run <script.json>', () => {
       '{ "processes": [ }',
       /bad1\.json: not valid JSON at line 1, column 18: expected a value, found '}'/,
     ],
-    ['a missing field', { steps: [] }, /bad2\.json: processes: Invalid (key|type)/],
+    ['a missing field', { steps: [] }, /bad2\.json: processes: missing$/m],
     [
       'an unknown step kind',
       { processes: [{ name: 'a' }], steps: [{ jump: 1 }] },
@@ -197,7 +197,7 @@ describe('ntmm run <script.json>', () => {
     [
       'a bad field in a step',
       { processes: [{ name: 'a' }], steps: [{ access: 'poke', address: 0 }] },
-      /bad4\.json: steps\[0\]\.access: Invalid type/,
+      /bad4\.json: steps\[0\]\.access: "poke" is not one of "read", "write", "execute"/,
     ],
     [
       'an unknown constant',

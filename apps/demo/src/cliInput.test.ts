@@ -103,3 +103,99 @@ describe('addresses are hexadecimal, as WinDbg reads them; 0n marks a decimal on
       expect((await run([command, '--help'])).out).toContain('0n69648 for decimal')
   })
 })
+
+describe('options that would do nothing are refused, not ignored', () => {
+  it.each([
+    [['run', 'article', '--policy', 'fifo'], "--policy: 'article' does not depend on the replacement policy"],
+    [['record', 'stack', '--policy', 'lru', '-o', 'x.ntt'], "--policy: 'stack' does not depend"],
+    [
+      ['run', 'examples/belady.json', '--policy', 'fifo,lru'],
+      'a script runs on one machine; give it one policy',
+    ],
+    [['sweep', '--csv', '--json'], '--csv and --json: choose one'],
+    [['sweep', '--trace-format', 'pages'], '--trace-format names the format of the --trace file'],
+    [['sweep', '--pages', '12'], '--pages sizes the tlb-loop workload'],
+    [['sweep', '--workload', 'tlb-loop', '--policy', 'fifo'], '--policy compares replacement policies'],
+    [['events', 'TRACE', '--from', '50', '--to', '10'], '--from 50 is after --to 10'],
+    [['run', 'article', '--va', '0x11010'], '--va is the address of the pte view: add --show pte'],
+    [['run', 'article', '--pid', '4'], '--pid chooses the process the views show'],
+    [['inspect', 'TRACE', 'vad', '11000'], "the address '11000' is for the pte view"],
+    [['inspect', 'TRACE', 'pte', '11000', '--va', '12000'], 'the address is given twice'],
+    [
+      ['import', 'pages', 'examples/anomaly.txt', '--format', 'jsonl'],
+      '--format is the encoding of the trace -o writes',
+    ],
+  ])('%j', async (argv, message) => {
+    expect((await run(['record', 'article', '-o', trace])).code).toBe(0)
+    expect(await refused(argv.map((item) => (item === 'TRACE' ? trace : item)))).toContain(message)
+  })
+
+  it('--policy on a script sets its machine: the textbook string faults 15 times under FIFO, 12 under LRU, 9 under OPT', async () => {
+    const faults = async (policy: string) => {
+      const { code, out } = await run(['run', 'examples/belady.json', '--policy', policy, '--json'])
+      expect(code).toBe(0)
+      return (JSON.parse(out) as { state: { stats: { mm: { pageFaults: number } } } }).state.stats.mm
+        .pageFaults
+    }
+    expect([await faults('fifo'), await faults('lru'), await faults('opt')]).toEqual([15, 12, 9])
+  })
+})
+
+describe("messages speak the command line's words", () => {
+  it.each([
+    [
+      { machine: { physicalMemory: '64G' }, processes: [{ name: 'a' }], steps: [] },
+      'machine.physicalMemory: 64 GiB is more RAM than ntmm simulates (at most 4 GiB)',
+    ],
+    [
+      { machine: { arch: 'x86-pae', physicalMemory: '32K' }, processes: [{ name: 'a' }], steps: [] },
+      'machine.physicalMemory: 32 KiB is less than the 64 KiB an x86-pae machine needs',
+    ],
+    [
+      { machine: { pageFile: '5000' }, processes: [{ name: 'a' }], steps: [] },
+      'machine.pageFile: 5000 bytes is not a whole number of 4 KiB pages',
+    ],
+    [
+      { processes: [{ name: 'a' }], steps: [{ access: 'read', address: '-5' }] },
+      'steps[0].address: "-5" is -5; an address is 0 or more',
+    ],
+    [
+      {
+        processes: [{ name: 'a' }],
+        steps: [{ call: 'NtWriteVirtualMemory', args: { baseAddress: '0x10000', data: [1, 256] } }],
+      },
+      'steps[0].args.data[1]: 256 is not a byte (0..255)',
+    ],
+    [
+      { processes: [{ name: 'a' }], steps: [{ access: 'write', address: '0x10000', data: [1, 256] }] },
+      'steps[0].data[1]: 256 is not a byte (0..255)',
+    ],
+  ])('a script %j', async (content, message) => {
+    const err = await refused(['run', script('words.json', content)])
+    expect(err).toContain(message)
+    expect(err).not.toMatch(/FrameStore|Invalid value|Expected <=|must be an integer in/)
+  })
+
+  it('a memory trace of no known format names the formats `import` takes, not a library option', async () => {
+    const junk = script('junk.txt', 'hello world\nfoo\n')
+    const err = await refused(['import', 'auto', junk])
+    expect(err).toBe(
+      `ntmm: ${junk}: cannot tell its format from the first lines; name it: ntmm import <lackey|memsim|memsim-ls|pinatrace|pages> ${junk}`,
+    )
+  })
+})
+
+describe('machine sizes on the command line', () => {
+  it.each([
+    [
+      ['sweep', '--trace', 'examples/belady.txt', '--memory', '8G'],
+      '--memory: 8 GiB is more RAM than ntmm simulates (at most 4 GiB)',
+    ],
+    [
+      ['sweep', '--trace', 'examples/belady.txt', '--memory', '28K', '--arch', 'x86-pae'],
+      '--memory: 28 KiB is less than the 64 KiB an x86-pae machine needs',
+    ],
+  ])('%j', async (argv, message) => {
+    expect(await refused(argv)).toContain(`ntmm: ${message}`)
+  })
+})

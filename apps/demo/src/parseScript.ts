@@ -57,8 +57,47 @@ function stepSchema(step: unknown) {
 
 function describeIssue(issue: v.BaseIssue<unknown> | undefined): string {
   if (issue === undefined) return ': invalid'
-  const path = (issue.path ?? [])
-    .map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
-    .join('')
-  return `${path}: ${issue.message}`
+  const keys = (issue.path ?? []).map((item) => item.key)
+  const path = keys.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('')
+  return `${path}: ${issueWords(issue, keys)}`
+}
+
+const kinds: Readonly<Record<string, string>> = {
+  Array: 'a list',
+  Object: 'an object',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  null: 'null',
+}
+
+/** A valibot issue in the words of a script's author (valibot's own read "Invalid key: Expected never…"). */
+function issueWords(issue: v.BaseIssue<unknown>, keys: readonly unknown[]): string {
+  const { received, expected } = issue
+  const bound = (expected ?? '').replace(/^[<>]=/, '')
+  switch (issue.type) {
+    case 'strict_object':
+      if (expected === 'never') return 'unknown key (a typo, or a key of another kind of step?)'
+      return 'missing'
+    case 'object':
+    case 'array':
+    case 'string':
+    case 'number':
+      if (received === 'undefined') return 'missing'
+      return `expected ${kinds[expected ?? ''] ?? expected}, found ${kinds[received] ?? received}`
+    case 'picklist':
+      return `${received} is not one of ${(expected ?? '').replace(/^\(|\)$/g, '').replaceAll(' | ', ', ')}`
+    case 'integer':
+      return `${received} is not an integer`
+    case 'min_value':
+    case 'max_value':
+      if (keys.at(-2) === 'data') return `${received} is not a byte (0..255)`
+      return `${received} is ${issue.type === 'min_value' ? 'less than the minimum' : 'more than the maximum'} ${bound}`
+    case 'min_length':
+      return bound === '1' ? 'must not be empty' : `needs at least ${bound} items`
+    case 'regex':
+      return `${received} is not a variable name (letters, digits and _, not starting with a digit)`
+    default:
+      return issue.message
+  }
 }

@@ -8,7 +8,9 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import {
   createKernel,
+  detectMemoryTraceFormat,
   type Kernel,
+  lineBatches,
   machineSchema,
   type MemoryTraceFormat,
   type MemoryTraceReport,
@@ -246,6 +248,29 @@ export const importFormats: Readonly<Record<string, MemoryTraceFormat | undefine
   pages: 'page-list',
 }
 
+/** The format names `import <format>` and `sweep --trace-format` take, but 'auto'. */
+export const namedFormats = Object.keys(importFormats).filter((name) => name !== 'auto')
+
+/**
+ * The format of the memory trace at `path`, told from its first lines, or undefined when they
+ * match none; a file that cannot be read is a CliError (`name` leads its message).
+ */
+export async function detectMemoryTraceFile(
+  path: string,
+  name: string,
+): Promise<MemoryTraceFormat | undefined> {
+  let first: readonly string[] = []
+  try {
+    for await (const batch of lineBatches(path)) {
+      first = batch.slice(0, 200)
+      break
+    }
+  } catch (error) {
+    throw new CliError(`${name}: cannot read it (${firstLine(error)})`)
+  }
+  return detectMemoryTraceFormat(first)
+}
+
 /**
  * `import`: replays a memory trace through a new process, on a recording kernel unless `record`
  * is false (only the report is wanted: no trace held in memory, and several times faster).
@@ -265,14 +290,18 @@ export async function importTrace(
     throw new CliError(`unknown trace format '${kind}' (formats: ${Object.keys(importFormats).join(', ')})`)
   const full = resolve(io.cwd, file)
   if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${file}: no such file`)
+  const format = importFormats[kind] ?? (await detectMemoryTraceFile(full, file))
+  if (format === undefined)
+    throw new CliError(
+      `${file}: cannot tell its format from the first lines; name it: ntmm import <${namedFormats.join('|')}> ${file}`,
+    )
   const kernel = createKernel({ ...options.machine, record: (options.record ?? true) && 'eager' })
-  const format = importFormats[kind]
   const progress = options.progress ?? noProgress
   progress.stage(`replaying ${file}`, { unit: 'lines' })
   let report: MemoryTraceReport
   try {
     report = await replayMemoryTrace(kernel, full, {
-      ...(format === undefined ? {} : { format }),
+      format,
       onError: options.onError,
       onProgress: ({ lines }) => progress.update(lines),
     })

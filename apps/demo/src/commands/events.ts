@@ -2,6 +2,7 @@
 // process and seq window; a window of a binary trace is read through its index only.
 
 import type { Command } from 'commander'
+import { CliError } from '../cliError.js'
 import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
 import { commandProgress } from '../progress.js'
 import {
@@ -57,6 +58,8 @@ export function registerEventsCommand(program: Command, { io }: CommandContext):
           json?: boolean
         },
       ) => {
+        if (options.from !== undefined && options.to !== undefined && options.from > options.to)
+          throw new CliError(`--from ${options.from} is after --to ${options.to}: the window would be empty`)
         const filter = {
           limit: options.limit,
           ...(options.type === undefined ? {} : { types: options.type }),

@@ -3,6 +3,7 @@
 
 import type { Arch } from '@ntmm/nt-syscalls'
 import { type Command, Option } from 'commander'
+import { CliError } from '../cliError.js'
 import { commandProgress } from '../progress.js'
 import { importFormats, importLines, importTrace, type TraceFormat, traceFormats } from '../traceCommands.js'
 import { outputPath, saveTrace } from '../traceFiles.js'
@@ -48,7 +49,10 @@ export function registerImportCommand(program: Command, { io }: CommandContext):
           onError: 'stop' | 'skip'
           json?: boolean
         },
+        command: Command,
       ) => {
+        if (options.output === undefined && command.getOptionValueSource('format') === 'cli')
+          throw new CliError('--format is the encoding of the trace -o writes: add -o <file>')
         if (options.output !== undefined) outputPath(io, options.output)
         const progress = commandProgress(io, 'import')
         const { kernel, report } = await importTrace(io, kind, file, {

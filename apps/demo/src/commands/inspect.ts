@@ -34,8 +34,12 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
         argument: string | undefined,
         options: { at?: number; pid?: number; va?: string; json?: boolean },
       ) => {
+        if (argument !== undefined && options.va !== undefined)
+          throw new CliError(`the address is given twice ('${argument}' and --va ${options.va}): give one`)
         const va = argument ?? options.va
         findView(name)
+        if (va !== undefined && name !== 'pte')
+          throw new CliError(`the address '${va}' is for the pte view; the ${name} view takes none`)
         const address = va === undefined ? undefined : parseAddress(va)
         if (va !== undefined && address === undefined)
           throw new CliError(`'${va}' is not an address: ${ADDRESS_SYNTAX}`)

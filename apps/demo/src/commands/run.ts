@@ -42,7 +42,7 @@ export function registerRunCommand(program: Command, { io, setExitCode }: Comman
     .addOption(archOption())
     .option(
       '--policy <list>',
-      'replacement policies for the pressure scenario (comma-separated)',
+      "replacement policies: those 'pressure' compares (comma-separated), or a script's one",
       listOption(replacementPolicies),
     )
     .option('--verbose', 'print every event, not only the narrated kinds')
@@ -90,6 +90,10 @@ export function playAndPrint(
   const views = options.show.map((name) => findView(name))
   if (options.show.includes('pte') && options.va === undefined)
     throw new CliError('--show pte needs --va <address>')
+  if (options.va !== undefined && !options.show.includes('pte'))
+    throw new CliError('--va is the address of the pte view: add --show pte')
+  if (options.pid !== undefined && views.length === 0)
+    throw new CliError('--pid chooses the process the views show: add --show <view>')
   const { name, title, narrator } = play(io, target, {
     arch: options.arch,
     archGiven: options.archGiven,

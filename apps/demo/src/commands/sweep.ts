@@ -4,13 +4,13 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
-import { type Arch, detectMemoryTraceFormat, lineBatches, type MemoryTraceFormat } from '@ntmm/nt-syscalls'
+import type { Arch } from '@ntmm/nt-syscalls'
 import { type Command, Option } from 'commander'
 import { CliError } from '../cliError.js'
-import { replacementPolicies } from '../machine.js'
+import { machineSizeProblem, replacementPolicies } from '../machine.js'
 import { startProgress } from '../progress.js'
 import { runSweep, sweepCsv, sweepJobs, sweepTable } from '../sweep.js'
-import { importFormats } from '../traceCommands.js'
+import { detectMemoryTraceFile, importFormats, namedFormats } from '../traceCommands.js'
 import { type WorkloadName, workloadNames } from '../workloads.js'
 import type { CommandContext } from './commandContext.js'
 import { archOption, byteSizeOption, examples, integerOption, listOption } from './options.js'
@@ -81,9 +81,10 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
         'ntmm sweep --trace sort.lackey.gz --arch x64 --memory 256K --policy fifo,lru,opt',
       ]),
     )
-    .action(async (options: SweepOptions) => {
-      if (options.trace === undefined && options.memory !== undefined)
-        throw new CliError('--memory sizes the machines of a --trace sweep (the workloads have their own)')
+    .action(async (options: SweepOptions, command: Command) => {
+      refuseIdleOptions(options, (name) => command.getOptionValueSource(name) === 'cli')
+      const size = machineSizeProblem({ arch: options.arch, physicalMemory: options.memory ?? 4096 * 64 })
+      if (size !== undefined) throw new CliError(`--memory: ${size.reason}`)
       const trace = options.trace === undefined ? undefined : resolve(io.cwd, options.trace)
       if (trace !== undefined && !isFile(trace)) throw new CliError(`--trace ${options.trace}: no such file`)
       const named = importFormats[options.traceFormat]
@@ -101,7 +102,11 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
       })
       if (trace !== undefined && named === undefined) {
         // Told once here: a trace of no known format is one clear message, not one per worker.
-        const format = await detectFormat(trace, options.trace)
+        const format = await detectMemoryTraceFile(trace, `--trace ${options.trace}`)
+        if (format === undefined)
+          throw new CliError(
+            `--trace ${options.trace}: cannot tell its format from the first lines; name it with --trace-format (${namedFormats.join(', ')})`,
+          )
         jobs = jobs.map((job) => ({ ...job, trace: { path: trace, format } }))
       }
       const bar = startProgress(io, 'sweep [{bar}] {value}/{total} configurations', jobs.length)
@@ -120,6 +125,28 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
     })
 }
 
+/** Refuses an option that would change nothing in the sweep asked for (or two that conflict). */
+function refuseIdleOptions(options: SweepOptions, given: (name: keyof SweepOptions) => boolean): void {
+  if (options.csv && options.json) throw new CliError('--csv and --json: choose one')
+  if (options.trace === undefined) {
+    if (options.memory !== undefined)
+      throw new CliError('--memory sizes the machines of a --trace sweep (the workloads have their own)')
+    if (given('traceFormat'))
+      throw new CliError('--trace-format names the format of the --trace file: add --trace <file>')
+  } else if (given('workload'))
+    throw new CliError(`--workload ${options.workload} and --trace: a sweep plays one of them`)
+  const loop = options.trace === undefined && options.workload === 'tlb-loop'
+  for (const name of ['pages', 'rounds'] as const)
+    if (!loop && given(name))
+      throw new CliError(
+        `--${name} sizes the tlb-loop workload (--workload tlb-loop); this sweep has no use for it`,
+      )
+  if (loop && options.policy !== undefined)
+    throw new CliError(
+      '--policy compares replacement policies of the pressure workload or a --trace; tlb-loop compares TLBs (--tlb)',
+    )
+}
+
 /** True when `path` names a file. */
 function isFile(path: string): boolean {
   try {
@@ -127,29 +154,4 @@ function isFile(path: string): boolean {
   } catch {
     return false
   }
-}
-
-/** The format of the memory trace at `path` (named `name` in messages), told from its first lines. */
-async function detectFormat(path: string, name: string | undefined): Promise<MemoryTraceFormat> {
-  let first: readonly string[] = []
-  try {
-    for await (const batch of lineBatches(path)) {
-      first = batch.slice(0, 200)
-      break
-    }
-  } catch (error) {
-    throw new CliError(
-      `--trace ${name}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
-    )
-  }
-  const format = detectMemoryTraceFormat(first)
-  if (format === undefined)
-    throw new CliError(
-      `--trace ${name}: cannot tell its format from the first lines; name it with --trace-format (${Object.keys(
-        importFormats,
-      )
-        .filter((key) => key !== 'auto')
-        .join(', ')})`,
-    )
-  return format
 }
