@@ -2,7 +2,7 @@
 // is the recorded trace's (copied into `ntmm why`, it names that event), --verbose prints every
 // event, and the ReactOS routines of a fault or an allocation are told in the order they run.
 
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -78,5 +78,82 @@ describe('the narration numbers events as the recorded trace does', () => {
       'CPU read of 4 byte(s) at 0x00011010',
       'hw.tlbHit',
     ])
+  })
+})
+
+describe("the ReactOS path in the narration of a user's own script", () => {
+  it('tells the fault path where the fault starts, before the frames and the mapping it makes', async () => {
+    const lines = (await run(['run', 'examples/reserve-commit-touch.json'])).out.split('\n')
+    const fault = lines.findIndex((line) => / hw #PF at 0x00011010/.test(line))
+    expect(lines[fault + 1]?.trim()).toBe(
+      '↳ MmAccessFault → MmNotPresentFault → MmNotPresentFaultVirtualMemory → MmRequestPageMemoryConsumer + MmCreateVirtualMapping',
+    )
+    const request = lines.findIndex(
+      (line, at) => at > fault && line.includes('mm MmRequestPageMemoryConsumer'),
+    )
+    const mapping = lines.findIndex((line, at) => at > fault && line.includes('mm MmCreateVirtualMapping'))
+    const verdict = lines.findIndex((line, at) => at > fault && line.includes('mm MmAccessFault:'))
+    expect(fault + 1 < request && request < mapping && mapping < verdict).toBe(true)
+    const reserve = lines.findIndex((line) => / nt NtAllocateVirtualMemory\(.*MEM_RESERVE/.test(line))
+    expect(lines[reserve + 1]?.trim()).toBe('↳ NtAllocateVirtualMemory → MmCreateMemoryArea')
+    const commit = lines.findIndex((line) =>
+      / nt NtAllocateVirtualMemory\(.*allocationType=MEM_COMMIT,/.test(line),
+    )
+    expect(lines[commit + 1]?.trim()).toBe('↳ NtAllocateVirtualMemory → MmAlterRegion (commit charged)')
+    const reserved = lines.findIndex((line) => / hw #PF at 0x00012000/.test(line))
+    expect(lines[reserved + 1]?.trim()).toBe(
+      '↳ MmAccessFault → MmNotPresentFault → MmNotPresentFaultVirtualMemory → page reserved, not committed: STATUS_ACCESS_VIOLATION',
+    )
+  })
+
+  it('names the constants of a query, and says why a fired guard page is gone from it but not from the region list', async () => {
+    const file = join(scratch, 'guard.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        processes: [{ name: 'guard.exe' }],
+        steps: [
+          {
+            call: 'NtAllocateVirtualMemory',
+            args: { regionSize: '8K', allocationType: 'MEM_RESERVE', protect: 'PAGE_READWRITE' },
+            save: { baseAddress: 'base' },
+          },
+          {
+            call: 'NtAllocateVirtualMemory',
+            args: {
+              baseAddress: '$base',
+              regionSize: '4K',
+              allocationType: 'MEM_COMMIT',
+              protect: 'PAGE_READWRITE|PAGE_GUARD',
+            },
+          },
+          {
+            access: 'write',
+            address: '$base',
+            data: [1],
+            expect: { exception: 'STATUS_GUARD_PAGE_VIOLATION' },
+          },
+          {
+            call: 'NtQueryVirtualMemory',
+            args: { baseAddress: '$base' },
+            expect: { state: 'MEM_COMMIT', type: 'MEM_PRIVATE', protect: 'PAGE_READWRITE' },
+          },
+          { show: 'regions' },
+        ],
+      }),
+    )
+    const { code, out } = await run(['run', file])
+    expect(code).toBe(0)
+    expect(out).toContain(
+      'allocationProtect PAGE_READWRITE, regionSize 0x1000, state MEM_COMMIT, protect PAGE_READWRITE, type MEM_PRIVATE',
+    )
+    expect(out).toContain('✓ state: MEM_COMMIT')
+    expect(out).toContain('✓ type: MEM_PRIVATE')
+    expect(out).toContain(
+      'PAGE_GUARD is not in the answer: the guard fired on the first touch and was consumed in the PTE; the MM_REGION keeps the protection it was committed with (PAGE_READWRITE|PAGE_GUARD), as the regions view shows',
+    )
+    expect(out).toMatch(
+      /MEM_COMMIT PAGE_READWRITE\|PAGE_GUARD {2}\(guard consumed in the PTE: NtQueryVirtualMemory answers PAGE_READWRITE\)/,
+    )
   })
 })

@@ -12,6 +12,7 @@
 import type { Kernel, KernelEventRecord } from '@ntmm/nt-syscalls'
 import { describeEvent } from './describeEvent.js'
 import { createMachine, type MachineConfig } from './machine.js'
+import { faultPath, syscallPath } from './routinePath.js'
 
 /** One event of the run, as the kernel reported it. */
 export interface RunEvent {
@@ -136,9 +137,34 @@ export class Narrator {
           : cause === undefined
             ? ''
             : `  (cause #${cause})`
-      this.lines.push(`    #${String(seq).padStart(3)} ${layer.padEnd(2)} ${text}${because}`)
+      const line = `    #${String(seq).padStart(3)} ${layer.padEnd(2)} ${text}${because}`
+      this.lines.push(line)
+      const path = this.#pathAfter(index)
+      if (path !== undefined) this.lines.push(`${' '.repeat(line.indexOf(text))}↳ ${path}`)
     }
     this.#flushed = this.events.length
+  }
+
+  /**
+   * The ReactOS routines behind event `index` when it starts a fault or a virtual-memory system
+   * call, read from the events it caused (all in the log by the time a step is narrated).
+   */
+  #pathAfter(index: number): string | undefined {
+    const { seq, event } = this.events[index]!
+    if (event.type === 'hw.pageFault') {
+      const outcome = this.events.find(
+        (later, at) => at > index && later.cause === seq && later.event.type === 'mm.pageFault',
+      )
+      return faultPath(event, outcome?.event)
+    }
+    if (event.type === 'nt.syscallEntered') {
+      const caused = this.events.filter((later, at) => at > index && later.cause === seq)
+      return syscallPath(
+        event,
+        caused.map((later) => later.event),
+      )
+    }
+    return undefined
   }
 
   /** Checks one expectation and narrates it (✓ or ✗). */

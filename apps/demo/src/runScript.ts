@@ -3,7 +3,7 @@
 // saved into variables, and its expectations are checked (a mismatch is a finding, exit code 1).
 // Everything a script can get wrong without running is found first (scriptValues.ts: checkScript).
 
-import { ntStatusName, pageProtectionName } from '@ntmm/nt-syscalls'
+import { memoryFlagsName, ntStatusName, pageProtectionName } from '@ntmm/nt-syscalls'
 import { CliError } from './cliError.js'
 import { hex } from './format.js'
 import { type MachineConfig, machineSizeProblem } from './machine.js'
@@ -11,6 +11,7 @@ import { Narrator } from './narrator.js'
 import type { Script, ScriptStep } from './scriptSchema.js'
 import { bytesOf, checkScript, evaluate, parameters, statusValue, type Value } from './scriptValues.js'
 import { findView } from './views/inspectViews.js'
+import { guardConsumedNote } from './views/regionsView.js'
 
 /** Options of {@link runScript}. */
 export interface RunScriptOptions {
@@ -212,11 +213,13 @@ function playStep(n: Narrator, step: ScriptStep, index: number, context: StepCon
     const result = call as unknown as Readonly<Record<string, unknown>> & { readonly status: number }
     const out = Object.entries(result)
       .filter(([key, item]) => key !== 'status' && typeof item === 'number')
-      .map(
-        ([key, item]) =>
-          `${key} ${key.toLowerCase().includes('protect') ? pageProtectionName(item as number) : hex(item as number, 0)}`,
-      )
+      .map(([key, item]) => `${key} ${outValueText(key, item as number)}`)
     n.say(`   → ${ntStatusName(result.status)}${out.length === 0 ? '' : `, ${out.join(', ')}`}`)
+    if (step.call === 'NtQueryVirtualMemory' && result.status === 0 && arg('processHandle') === -1)
+      n.quietly(() => {
+        const consumed = guardConsumedNote(n.kernel, pids.get(name)!, result as never)
+        if (consumed !== undefined) n.lines.push(`   ${consumed}`)
+      })
     for (const [key, variable] of Object.entries(step.save ?? {})) {
       const saved = result[key]
       if (typeof saved !== 'number')
@@ -271,6 +274,14 @@ function playStep(n: Narrator, step: ScriptStep, index: number, context: StepCon
   n.step(`${title} ${step.note}`)
 }
 
+/** An out-value as text: protections, states and types by their constants' names, the rest in hexadecimal. */
+function outValueText(key: string, value: number): string {
+  if (value === 0) return '0x0'
+  if (key.toLowerCase().includes('protect')) return pageProtectionName(value)
+  if (key === 'state' || key === 'type') return memoryFlagsName(value)
+  return hex(value, 0)
+}
+
 function checkExpectations(
   n: Narrator,
   expect: NonNullable<Extract<ScriptStep, { expect?: unknown }>['expect']>,
@@ -295,9 +306,11 @@ function checkExpectations(
     } else {
       const actual = result[key]
       const wanted = evaluate(expected as Value, variables)
-      const format = (number: number) =>
-        key.toLowerCase().includes('protect') ? pageProtectionName(number) : hex(number, 0)
-      n.expect(key, typeof actual === 'number' ? format(actual) : 'absent', format(wanted))
+      n.expect(
+        key,
+        typeof actual === 'number' ? outValueText(key, actual) : 'absent',
+        outValueText(key, wanted),
+      )
     }
   }
 }
