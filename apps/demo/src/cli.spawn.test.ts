@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 
 const appDirectory = new URL('..', import.meta.url).pathname
 
-function ntmm(args: string[], env: Record<string, string> = {}) {
+function ntmm(args: string[], env: Record<string, string> = {}, input?: string) {
   const result = spawnSync(
     process.execPath,
     ['--conditions=@ntmm/source', '--import', 'tsx', 'src/cli.ts', ...args],
@@ -16,6 +16,7 @@ function ntmm(args: string[], env: Record<string, string> = {}) {
       cwd: appDirectory,
       encoding: 'utf8',
       env: { ...process.env, ...env },
+      ...(input === undefined ? {} : { input }),
     },
   )
   return { code: result.status, out: result.stdout, err: result.stderr }
@@ -69,6 +70,16 @@ describe('ntmm as a spawned process', () => {
     expect(out).toBe('')
     expect(err.trim().split('\n')).toHaveLength(1)
     expect(err).toMatch(/^ntmm: unknown scenario 'no-such-scenario'/)
+  })
+
+  it('reads a reference string from standard input (sweep --trace -)', () => {
+    const { code, out } = ntmm(
+      ['sweep', '--trace', '-', '--frames', '3', '--policy', 'fifo', '--json'],
+      {},
+      '7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1\n',
+    )
+    expect(code).toBe(0)
+    expect((JSON.parse(out) as { rows: { pageFaults: number }[] }).rows[0]?.pageFaults).toBe(15)
   })
 
   it('sweeps in worker threads started from the source', () => {

@@ -7,7 +7,7 @@
 // This file is the entry point and dispatcher: the command table, the overall help, and errors
 // turned into exit codes; each command is in src/commands/<name>.ts (serve: src/serve/serveCommand.ts).
 
-import { realpathSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { type CliIo, processIo } from './cliIo.js'
@@ -46,10 +46,19 @@ const commands: readonly RegisterCommand[] = [
   (program, { io }) => registerServeCommand(program, io),
 ]
 
+/** The version in apps/demo/package.json (next to src/ and dist/ alike). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return manifest.version
+}
+
 /** Runs the command line with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let exitCode = 0
   const program = new Command('ntmm')
+    .version(packageVersion(), '-V, --version', 'print the version of ntmm')
     .description(
       'ntmm: the Windows NT virtual memory manager, simulated from NtAllocateVirtualMemory down to the PTE',
     )

@@ -16,6 +16,8 @@ export interface CliIo {
   readonly progressStream?: NodeJS.WritableStream
   /** The working directory relative paths are resolved against. */
   readonly cwd: string
+  /** Reads standard input to its end (`--trace -`). */
+  readonly readStdin?: () => Promise<string>
 }
 
 /** The CliIo of the running process. */
@@ -27,6 +29,11 @@ export function processIo(): CliIo {
     color: process.stdout.isTTY === true && !noColor,
     ...(process.stderr.isTTY === true ? { progressStream: process.stderr } : {}),
     cwd: process.cwd(),
+    readStdin: async () => {
+      const chunks: Buffer[] = []
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    },
   }
 }
 
@@ -35,7 +42,12 @@ export function processIo(): CliIo {
  * `progressStream` (a fake terminal) to see the progress bars a terminal would.
  */
 export function collectingIo(
-  options: { readonly cwd?: string; readonly progressStream?: NodeJS.WritableStream } = {},
+  options: {
+    readonly cwd?: string
+    readonly progressStream?: NodeJS.WritableStream
+    /** What standard input holds. */
+    readonly stdin?: string
+  } = {},
 ): CliIo & {
   readonly out: string[]
   readonly err: string[]
@@ -50,6 +62,7 @@ export function collectingIo(
     color: false,
     ...(options.progressStream === undefined ? {} : { progressStream: options.progressStream }),
     cwd: options.cwd ?? process.cwd(),
+    ...(options.stdin === undefined ? {} : { readStdin: async () => options.stdin ?? '' }),
   }
 }
 

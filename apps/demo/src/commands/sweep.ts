@@ -15,6 +15,7 @@ import { type WorkloadName, workloadNames } from '../workloads.js'
 import type { CommandContext } from './commandContext.js'
 import { archOption, byteSizeOption, examples, integerOption, listOption } from './options.js'
 import { printJson, printLines } from './output.js'
+import { isReferenceSweep, sweepReferences } from './sweepReferences.js'
 
 interface SweepOptions {
   workload: WorkloadName
@@ -27,6 +28,11 @@ interface SweepOptions {
   trace?: string
   traceFormat: string
   memory?: number
+  refs?: string
+  random?: number
+  seed?: number
+  frames?: number
+  questions?: boolean
   csv?: boolean
   json?: boolean
 }
@@ -46,7 +52,7 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
     .addOption(archOption())
     .option(
       '--policy <list>',
-      'replacement policies (pressure; default: all)',
+      'replacement policies, side by side (pressure and --trace: default all; a reference string: default fifo,lru,opt)',
       listOption(replacementPolicies),
     )
     .option(
@@ -54,12 +60,17 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
       'TLB organisations as <entries>x<ways>[:lru|fifo|random], comma-separated',
       (value: string) => value.split(','),
     )
-    .option('--pages <n>', 'pages in the tlb-loop workload', integerOption('--pages'), 9)
+    .option(
+      '--pages <n>',
+      'pages in the tlb-loop workload, or of a --random reference string (0..n-1)',
+      integerOption('--pages'),
+      9,
+    )
     .option('--rounds <n>', 'rounds of the tlb-loop workload', integerOption('--rounds'), 20)
     .option('--jobs <n>', 'worker threads at once (default: the number of CPUs)', integerOption('--jobs'))
     .option(
       '--trace <file>',
-      "replay a program's memory trace (as `import` reads them) instead of the workload, under each --policy (default: all) and --tlb",
+      "replay a program's memory trace (as `import` reads them) instead of the workload, under each --policy (default: all) and --tlb; with --frames, or '-' (standard input), a reference string of page numbers",
     )
     .addOption(
       new Option('--trace-format <format>', 'format of the --trace file')
@@ -67,6 +78,23 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
         .default('auto'),
     )
     .option('--memory <bytes>', 'RAM of each machine of a --trace sweep, e.g. 1M or 262144', byteSizeOption)
+    .option('--refs <pages>', 'a reference string of page numbers, e.g. 7,0,1,2,0,3 (one line per reference)')
+    .option(
+      '--random <n>',
+      'a random reference string of n references over --pages pages',
+      integerOption('--random'),
+    )
+    .option(
+      '--seed <s>',
+      'the seed of --random (default 1): the same seed, the same string',
+      integerOption('--seed', 0),
+    )
+    .option(
+      '--frames <n>',
+      "the frames a reference string's program gets (default 3); the memory manager's own are added",
+      integerOption('--frames'),
+    )
+    .option('--questions', 'print the reference string exercise without its answers')
     .option('--csv', 'print CSV')
     .option(
       '--json',
@@ -79,10 +107,18 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
         'ntmm sweep --policy fifo,lru,opt --csv',
         'ntmm sweep --workload tlb-loop --tlb 8x8,16x4,32x4 --pages 12',
         'ntmm sweep --trace sort.lackey.gz --arch x64 --memory 256K --policy fifo,lru,opt',
+        'ntmm sweep --refs 7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1 --frames 3 --policy fifo',
+        'ntmm sweep --random 10 --pages 5 --seed 7 --frames 3 --questions',
+        "printf '1 2 3 4 1 2 5 1 2 3 4 5' | ntmm sweep --trace - --frames 4 --policy fifo,lru",
       ]),
     )
     .action(async (options: SweepOptions, command: Command) => {
-      refuseIdleOptions(options, (name) => command.getOptionValueSource(name) === 'cli')
+      const given = (name: string) => command.getOptionValueSource(name) === 'cli'
+      if (isReferenceSweep(options)) return sweepReferences(io, options, given)
+      if (given('seed')) throw new CliError('--seed draws a random reference string: add --random <n>')
+      if (given('questions'))
+        throw new CliError('--questions asks about a reference string: add --refs, --random or --frames')
+      refuseIdleOptions(options, given)
       const size = machineSizeProblem({ arch: options.arch, physicalMemory: options.memory ?? 4096 * 64 })
       if (size !== undefined) throw new CliError(`--memory: ${size.reason}`)
       const trace = options.trace === undefined ? undefined : resolve(io.cwd, options.trace)
@@ -126,7 +162,7 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
 }
 
 /** Refuses an option that would change nothing in the sweep asked for (or two that conflict). */
-function refuseIdleOptions(options: SweepOptions, given: (name: keyof SweepOptions) => boolean): void {
+function refuseIdleOptions(options: SweepOptions, given: (name: string) => boolean): void {
   if (options.csv && options.json) throw new CliError('--csv and --json: choose one')
   if (options.trace === undefined) {
     if (options.memory !== undefined)
