@@ -101,6 +101,10 @@ describe('ntmm time travel as a spawned process', () => {
     expect(json.processes.map((process) => process.name)).toEqual(['debugger.exe', 'target.exe'])
   })
 
+  it('lists events into a closed pipe (`ntmm events t.ntt | head -1`): exit code 0, nothing on standard error', async () => {
+    expect(await ntmmIntoClosedPipe(['events', file, '--limit', '100000'])).toEqual({ code: 0, err: '' })
+  })
+
   it('inspects, lists and explains events of the recorded trace', () => {
     const handles = ntmm(['inspect', file, 'handles', '--pid', '4', '--json'])
     expect(handles.code).toBe(0)
