@@ -1,14 +1,14 @@
 // The command line as a user runs it: spawned processes (from source, through tsx), their output,
 // JSON and exit codes. Most behaviour is tested in-process (cli.test.ts); these check the binary.
 
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { describe, expect, it } from 'vitest'
 
 const appDirectory = new URL('..', import.meta.url).pathname
 
-function ntmm(args: string[], env: Record<string, string> = {}) {
+function ntmm(args: string[], env: Record<string, string> = {}, input?: string) {
   const result = spawnSync(
     process.execPath,
     ['--conditions=@ntmm/source', '--import', 'tsx', 'src/cli.ts', ...args],
@@ -16,12 +16,37 @@ function ntmm(args: string[], env: Record<string, string> = {}) {
       cwd: appDirectory,
       encoding: 'utf8',
       env: { ...process.env, ...env },
+      ...(input === undefined ? {} : { input }),
     },
   )
   return { code: result.status, out: result.stdout, err: result.stderr }
 }
 
+/** Runs ntmm with its standard output closed before it writes, as `ntmm … | head -1` ends up. */
+function ntmmIntoClosedPipe(args: string[]): Promise<{ code: number | null; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@ntmm/source', '--import', 'tsx', 'src/cli.ts', ...args],
+      { cwd: appDirectory, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    child.stdout.destroy()
+    let err = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString()
+    })
+    child.on('close', (code) => resolve({ code, err }))
+  })
+}
+
 describe('ntmm as a spawned process', () => {
+  it.each([
+    [['--help']],
+    [['demo', '--verbose']],
+  ])('%j into a closed pipe ends quietly: exit code 0, nothing on standard error', async (args) => {
+    expect(await ntmmIntoClosedPipe(args)).toEqual({ code: 0, err: '' })
+  })
+
   it("runs the README's demo: the article's story, without colours when not on a terminal", () => {
     const { code, out, err } = ntmm(['demo'])
     expect(err).toBe('')
@@ -47,6 +72,16 @@ describe('ntmm as a spawned process', () => {
     expect(err).toMatch(/^ntmm: unknown scenario 'no-such-scenario'/)
   })
 
+  it('reads a reference string from standard input (sweep --trace -)', () => {
+    const { code, out } = ntmm(
+      ['sweep', '--trace', '-', '--frames', '3', '--policy', 'fifo', '--json'],
+      {},
+      '7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1\n',
+    )
+    expect(code).toBe(0)
+    expect((JSON.parse(out) as { rows: { pageFaults: number }[] }).rows[0]?.pageFaults).toBe(15)
+  })
+
   it('sweeps in worker threads started from the source', () => {
     const { code, out } = ntmm(['sweep', '--workload', 'tlb-loop', '--tlb', '8x8,16x4', '--csv'])
     expect(code).toBe(0)
@@ -64,6 +99,10 @@ describe('ntmm time travel as a spawned process', () => {
     const json = JSON.parse(out) as { determinism: { ok: boolean }; processes: { name: string }[] }
     expect(json.determinism.ok).toBe(true)
     expect(json.processes.map((process) => process.name)).toEqual(['debugger.exe', 'target.exe'])
+  })
+
+  it('lists events into a closed pipe (`ntmm events t.ntt | head -1`): exit code 0, nothing on standard error', async () => {
+    expect(await ntmmIntoClosedPipe(['events', file, '--limit', '100000'])).toEqual({ code: 0, err: '' })
   })
 
   it('inspects, lists and explains events of the recorded trace', () => {

@@ -7,7 +7,7 @@
 // This file is the entry point and dispatcher: the command table, the overall help, and errors
 // turned into exit codes; each command is in src/commands/<name>.ts (serve: src/serve/serveCommand.ts).
 
-import { realpathSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { Command, CommanderError } from 'commander'
 import { type CliIo, processIo } from './cliIo.js'
@@ -26,6 +26,7 @@ import { registerScenariosCommand } from './commands/scenarios.js'
 import { registerSchemaCommand } from './commands/schema.js'
 import { registerSweepCommand } from './commands/sweep.js'
 import { registerWhyCommand } from './commands/why.js'
+import { stopAllProgress } from './progress.js'
 import { registerServeCommand } from './serve/serveCommand.js'
 
 /** The commands, in the order the overall --help lists them. */
@@ -45,10 +46,19 @@ const commands: readonly RegisterCommand[] = [
   (program, { io }) => registerServeCommand(program, io),
 ]
 
+/** The version in apps/demo/package.json (next to src/ and dist/ alike). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return manifest.version
+}
+
 /** Runs the command line with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let exitCode = 0
   const program = new Command('ntmm')
+    .version(packageVersion(), '-V, --version', 'print the version of ntmm')
     .description(
       'ntmm: the Windows NT virtual memory manager, simulated from NtAllocateVirtualMemory down to the PTE',
     )
@@ -73,8 +83,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 
   try {
     await program.parseAsync(argv.length === 0 ? ['--help'] : [...argv], { from: 'user' })
+    stopAllProgress()
     return exitCode
   } catch (error) {
+    stopAllProgress()
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2
     if (error instanceof CliError) {
       io.stderr(`ntmm: ${error.message}\n`)
@@ -95,6 +107,15 @@ function invokedDirectly(): boolean {
   }
 }
 if (invokedDirectly()) {
+  // A reader that stops early (`ntmm events t.ntt | head -1`) closes the pipe: end quietly, as
+  // the tools `head` is used with do, instead of dying on an unhandled EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code

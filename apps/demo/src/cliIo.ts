@@ -16,6 +16,8 @@ export interface CliIo {
   readonly progressStream?: NodeJS.WritableStream
   /** The working directory relative paths are resolved against. */
   readonly cwd: string
+  /** Reads standard input to its end (`--trace -`). */
+  readonly readStdin?: () => Promise<string>
 }
 
 /** The CliIo of the running process. */
@@ -27,11 +29,26 @@ export function processIo(): CliIo {
     color: process.stdout.isTTY === true && !noColor,
     ...(process.stderr.isTTY === true ? { progressStream: process.stderr } : {}),
     cwd: process.cwd(),
+    readStdin: async () => {
+      const chunks: Buffer[] = []
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    },
   }
 }
 
-/** A CliIo collecting everything (tests, and commands that capture another's output). */
-export function collectingIo(options: { readonly cwd?: string } = {}): CliIo & {
+/**
+ * A CliIo collecting everything (tests, and commands that capture another's output); give it a
+ * `progressStream` (a fake terminal) to see the progress bars a terminal would.
+ */
+export function collectingIo(
+  options: {
+    readonly cwd?: string
+    readonly progressStream?: NodeJS.WritableStream
+    /** What standard input holds. */
+    readonly stdin?: string
+  } = {},
+): CliIo & {
   readonly out: string[]
   readonly err: string[]
 } {
@@ -43,7 +60,9 @@ export function collectingIo(options: { readonly cwd?: string } = {}): CliIo & {
     stdout: (text) => out.push(text),
     stderr: (text) => err.push(text),
     color: false,
+    ...(options.progressStream === undefined ? {} : { progressStream: options.progressStream }),
     cwd: options.cwd ?? process.cwd(),
+    ...(options.stdin === undefined ? {} : { readStdin: async () => options.stdin ?? '' }),
   }
 }
 

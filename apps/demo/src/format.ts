@@ -1,5 +1,6 @@
 // Small text helpers shared by the command line's views: addresses in hexadecimal as WinDbg
-// prints them, sizes in KiB, and status names.
+// prints and reads them (a bare number is hexadecimal, `0n` marks a decimal one), sizes in KiB,
+// and status names.
 
 /** An address as `0x7ffe0000` padded to the width of the architecture (8 or 12 digits). */
 export function hex(value: number, digits = 8): string {
@@ -31,6 +32,40 @@ export function parseNumber(text: string): number | undefined {
         : 1
   const result = value * scale
   return Number.isSafeInteger(result) ? result : undefined
+}
+
+/** Parses a signed integer option (a seq such as `--at -1`): decimal or `0x` hexadecimal. */
+export function parseInteger(text: string): number | undefined {
+  const trimmed = text.trim()
+  const negative = trimmed.startsWith('-')
+  const value = parseNumber(negative ? trimmed.slice(1) : trimmed)
+  if (value === undefined) return undefined
+  return negative ? -value : value
+}
+
+/** How the command line reads an address, for messages and --help. */
+export const ADDRESS_SYNTAX = 'hexadecimal as in WinDbg (11010 or 0x11010; 0n69648 for decimal)'
+
+const TWO_TO_64 = 1n << 64n
+/** x64's high canonical half starts here (0xFFFF800000000000): system space. */
+const X64_SYSTEM_START = TWO_TO_64 - (1n << 47n)
+
+/**
+ * Parses an address as WinDbg reads one: hexadecimal by default (`11010` is 0x11010), `0x`
+ * allowed, `0n` for decimal (`0n69648`), and a backtick between the halves of a 64-bit address
+ * (`00007ff6\`12340000`). An x64 system-space address (0xFFFF8000\`00000000 and above) becomes the
+ * negative number @ntmm/hw-mmu takes; anything else beyond 2^53 is not an address of any
+ * simulated machine. Undefined when `text` is not an address.
+ */
+export function parseAddress(text: string): number | undefined {
+  const trimmed = text.trim().replaceAll('`', '')
+  let value: bigint
+  if (/^0n\d+$/i.test(trimmed)) value = BigInt(trimmed.slice(2))
+  else if (/^(0x)?[0-9a-f]+$/i.test(trimmed)) value = BigInt(`0x${trimmed.replace(/^0x/i, '')}`)
+  else return undefined
+  if (value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value)
+  if (value >= X64_SYSTEM_START && value < TWO_TO_64) return Number(value - TWO_TO_64)
+  return undefined
 }
 
 /** Rows as an aligned text table (first row is the header). */

@@ -3,10 +3,16 @@
 // step followed by the events it caused, layer by layer. Scenarios and scripts write through it;
 // expectations (the status a call returned, the bytes read, the exception raised) are checked
 // here, and every failed one is a finding.
+//
+// The kernel always records (eagerly), so the seqs the narration prints are the recorded trace's:
+// a number copied from `ntmm run` into `ntmm why` names the same event. (A kernel that only
+// numbers its events for onEvent gives a pure TLB hit its own seq, where a recording stores the hit
+// in its access's row: the numbers would drift apart after the first hit.)
 
 import type { Kernel, KernelEventRecord } from '@ntmm/nt-syscalls'
 import { describeEvent } from './describeEvent.js'
 import { createMachine, type MachineConfig } from './machine.js'
+import { faultPath, syscallPath } from './routinePath.js'
 
 /** One event of the run, as the kernel reported it. */
 export interface RunEvent {
@@ -27,7 +33,10 @@ export interface Expectation {
 export interface NarratorOptions {
   /** Print every event, not only the narrated kinds. */
   readonly verbose?: boolean
-  /** Record the whole machine into `kernel.trace` (for `ntmm record`). */
+  /**
+   * Kept for callers that ask for a recording (`ntmm record`, `serve`): every narrator's kernel
+   * records the whole machine into `kernel.trace`, so the narration's seqs are the trace's.
+   */
   readonly record?: boolean
 }
 
@@ -47,13 +56,18 @@ export class Narrator {
       onEvent: (record: KernelEventRecord) => {
         this.events.push(record as RunEvent)
       },
-      record: options.record === true,
+      record: true,
     })
   }
 
-  /** Seq of the next event. */
+  /** Seq of the next event (the recorded trace's length). */
   get nextSeq(): number {
-    return this.events.length
+    return this.kernel.trace?.length ?? 0
+  }
+
+  /** Seq of the last event recorded so far (-1 before the first). */
+  get lastSeq(): number {
+    return this.nextSeq - 1
   }
 
   /** Starts a numbered step: pending events first, then a blank line and the title. */
@@ -68,9 +82,17 @@ export class Narrator {
     this.lines.push(text)
   }
 
-  /** Runs `body` and narrates its events as counts by type (for bulk work: thousands of events). */
+  /**
+   * Runs `body` and narrates its events as counts by type (for bulk work: thousands of events);
+   * a verbose log lists each event instead.
+   */
   summarise<T>(body: () => T): T {
     this.flush()
+    if (this.#verbose) {
+      const result = body()
+      this.flush()
+      return result
+    }
     const from = this.events.length
     const result = body()
     const counts = new Map<string, number>()
@@ -84,7 +106,10 @@ export class Narrator {
     return result
   }
 
-  /** Runs `body` (an inspection: queries, peeks) without narrating its events. */
+  /**
+   * Runs `body` (an inspection: queries, peeks, a read-back) without narrating its events; a
+   * verbose log still lists them, after what `body` printed.
+   */
   quietly<T>(body: () => T): T {
     this.flush()
     this.#muted = true
@@ -92,6 +117,7 @@ export class Narrator {
       return body()
     } finally {
       this.#muted = false
+      if (this.#verbose) this.flush()
       this.#flushed = this.events.length
     }
   }
@@ -104,10 +130,41 @@ export class Narrator {
       const text = describeEvent(event) ?? (this.#verbose ? event.type : undefined)
       if (text === undefined) continue
       const layer = event.type.slice(0, event.type.indexOf('.'))
-      const because = cause === undefined ? '' : `  (cause #${cause})`
-      this.lines.push(`    #${String(seq).padStart(3)} ${layer.padEnd(2)} ${text}${because}`)
+      // A TLB hit stored in its access's row shares the access's seq (the trace has no row of its own).
+      const because =
+        cause === seq
+          ? '  (stored in the row of its access)'
+          : cause === undefined
+            ? ''
+            : `  (cause #${cause})`
+      const line = `    #${String(seq).padStart(3)} ${layer.padEnd(2)} ${text}${because}`
+      this.lines.push(line)
+      const path = this.#pathAfter(index)
+      if (path !== undefined) this.lines.push(`${' '.repeat(line.indexOf(text))}↳ ${path}`)
     }
     this.#flushed = this.events.length
+  }
+
+  /**
+   * The ReactOS routines behind event `index` when it starts a fault or a virtual-memory system
+   * call, read from the events it caused (all in the log by the time a step is narrated).
+   */
+  #pathAfter(index: number): string | undefined {
+    const { seq, event } = this.events[index]!
+    if (event.type === 'hw.pageFault') {
+      const outcome = this.events.find(
+        (later, at) => at > index && later.cause === seq && later.event.type === 'mm.pageFault',
+      )
+      return faultPath(event, outcome?.event)
+    }
+    if (event.type === 'nt.syscallEntered') {
+      const caused = this.events.filter((later, at) => at > index && later.cause === seq)
+      return syscallPath(
+        event,
+        caused.map((later) => later.event),
+      )
+    }
+    return undefined
   }
 
   /** Checks one expectation and narrates it (✓ or ✗). */

@@ -1,183 +1,37 @@
 // Playing a scenario script on a narrated machine: its processes are created in order (pids 4, 8,
 // …), each step runs as a system call or a CPU access of a process's thread, its out-values can be
 // saved into variables, and its expectations are checked (a mismatch is a finding, exit code 1).
-// Everything a script can get wrong without running — an unknown constant, a variable used before
-// it is saved, a missing argument, an unknown process — is found first, with its place.
+// Everything a script can get wrong without running is found first (scriptValues.ts: checkScript).
 
-import {
-  MemoryFlag,
-  NtStatus,
-  ntStatusName,
-  PageProtection,
-  ProcessAccess,
-  pageProtectionName,
-} from '@ntmm/nt-syscalls'
+import { memoryFlagsName, ntStatusName, pageProtectionName } from '@ntmm/nt-syscalls'
 import { CliError } from './cliError.js'
-import { hex, parseNumber } from './format.js'
-import type { MachineConfig } from './machine.js'
+import { hex } from './format.js'
+import { type MachineConfig, machineSizeProblem } from './machine.js'
 import { Narrator } from './narrator.js'
 import type { Script, ScriptStep } from './scriptSchema.js'
+import { bytesOf, checkScript, evaluate, parameters, statusValue, type Value } from './scriptValues.js'
 import { findView } from './views/inspectViews.js'
-
-const constants: Readonly<Record<string, number>> = {
-  ...MemoryFlag,
-  ...PageProtection,
-  ...ProcessAccess,
-  NtCurrentProcess: -1,
-}
-
-/** Parameters of each service: name → default (undefined: required). */
-const parameters: Readonly<Record<string, Readonly<Record<string, number | string | undefined>>>> = {
-  NtAllocateVirtualMemory: {
-    processHandle: -1,
-    baseAddress: 0,
-    zeroBits: 0,
-    regionSize: undefined,
-    allocationType: undefined,
-    protect: undefined,
-  },
-  NtFreeVirtualMemory: { processHandle: -1, baseAddress: undefined, regionSize: 0, freeType: undefined },
-  NtProtectVirtualMemory: {
-    processHandle: -1,
-    baseAddress: undefined,
-    regionSize: undefined,
-    newProtect: undefined,
-  },
-  NtQueryVirtualMemory: { processHandle: -1, baseAddress: undefined },
-  NtReadVirtualMemory: { processHandle: -1, baseAddress: undefined, size: undefined },
-  NtWriteVirtualMemory: { processHandle: -1, baseAddress: undefined, data: undefined },
-  NtOpenProcess: { desiredAccess: undefined, process: undefined },
-  NtClose: { handle: undefined },
-}
-
-type Value = number | string
-
-/** Evaluates a script value: an integer or an expression (`MEM_RESERVE|MEM_COMMIT`, `$base+0x10`). */
-export function evaluate(value: Value, variables: ReadonlyMap<string, number>): number {
-  if (typeof value === 'number') return value
-  const tokens = value.trim().split(/\s*([+\-|])\s*/)
-  if (tokens[0] === '' && tokens[1] === '-') tokens[0] = '0'
-  let result = 0
-  for (let index = 0; index < tokens.length; index += 2) {
-    const token = tokens[index]!
-    if (token === '') throw new Error(`'${value}' is not an expression`)
-    const term = termValue(token, variables)
-    const operator = index === 0 ? '+' : tokens[index - 1]
-    if (operator === '+') result += term
-    else if (operator === '-') result -= term
-    else result = Number(BigInt.asUintN(64, BigInt(result)) | BigInt.asUintN(64, BigInt(term)))
-  }
-  return result
-}
-
-function termValue(token: string, variables: ReadonlyMap<string, number>): number {
-  if (token.startsWith('$')) {
-    const variable = variables.get(token.slice(1))
-    if (variable === undefined) throw new Error(`variable ${token} is not saved by an earlier step`)
-    return variable
-  }
-  const number = parseNumber(token)
-  if (number !== undefined) return number
-  const constant = constants[token]
-  if (constant !== undefined) return constant
-  throw new Error(`unknown name '${token}' (not a number, a MEM_*/PAGE_*/PROCESS_* constant or a $variable)`)
-}
-
-function statusValue(text: string): number | undefined {
-  const number = parseNumber(text)
-  if (number !== undefined) return number >>> 0
-  return (NtStatus as Readonly<Record<string, number>>)[text]
-}
-
-function bytesOf(value: unknown): Uint8Array {
-  return typeof value === 'string' ? new TextEncoder().encode(value) : Uint8Array.from(value as number[])
-}
-
-/** Checks everything that can be checked without running; throws a CliError naming the place. */
-export function checkScript(script: Script, file: string): void {
-  const names = new Set(script.processes.map((process) => process.name))
-  if (names.size !== script.processes.length)
-    throw new CliError(`${file}: processes: two processes have the same name`)
-  const variables = new Map<string, number>()
-  const check = (where: string, value: Value | undefined) => {
-    if (value === undefined) return
-    try {
-      evaluate(value, variables)
-    } catch (error) {
-      throw new CliError(`${file}: ${where}: ${(error as Error).message}`)
-    }
-  }
-  for (const field of ['physicalMemory', 'pageFile'] as const)
-    check(`machine.${field}`, script.machine?.[field])
-  for (const [index, step] of script.steps.entries()) {
-    const at = `steps[${index}]`
-    if ('process' in step && step.process !== undefined && !names.has(step.process))
-      throw new CliError(
-        `${file}: ${at}.process: no process '${step.process}' (processes: ${[...names].join(', ')})`,
-      )
-    if ('call' in step) {
-      const known = parameters[step.call]!
-      const args = step.args ?? {}
-      for (const name of Object.keys(args))
-        if (!(name in known))
-          throw new CliError(
-            `${file}: ${at}.args.${name}: ${step.call} has no parameter '${name}' (parameters: ${Object.keys(known).join(', ')})`,
-          )
-      for (const [name, fallback] of Object.entries(known)) {
-        const value = args[name]
-        if (value === undefined && fallback === undefined)
-          throw new CliError(`${file}: ${at}.args.${name}: required by ${step.call}`)
-        if (name === 'data') continue
-        if (name === 'process' && typeof value === 'string' && names.has(value)) continue
-        if (Array.isArray(value))
-          throw new CliError(`${file}: ${at}.args.${name}: a number or an expression, not an array`)
-        check(`${at}.args.${name}`, value as Value | undefined)
-      }
-    }
-    if ('access' in step) {
-      check(`${at}.address`, step.address)
-      check(`${at}.length`, step.length)
-      if (step.access === 'write' && step.data === undefined)
-        throw new CliError(`${file}: ${at}.data: a write needs data`)
-    }
-    if ('show' in step) {
-      check(`${at}.address`, step.address)
-      if (step.show === 'pte' && step.address === undefined)
-        throw new CliError(`${file}: ${at}.address: the pte view needs an address`)
-    }
-    if ('expect' in step && step.expect !== undefined) {
-      for (const [name, value] of Object.entries(step.expect)) {
-        if (name === 'status' || name === 'exception') {
-          if (value !== 'none' && statusValue(value as string) === undefined)
-            throw new CliError(`${file}: ${at}.expect.${name}: unknown NTSTATUS '${String(value)}'`)
-        } else if (name !== 'data') check(`${at}.expect.${name}`, value as Value)
-      }
-    }
-    if ('save' in step && step.save !== undefined)
-      for (const variable of Object.values(step.save)) variables.set(variable, 0)
-  }
-}
+import { guardConsumedNote } from './views/regionsView.js'
 
 /** Options of {@link runScript}. */
 export interface RunScriptOptions {
   readonly verbose?: boolean
-  /** Record the whole machine (kernel.trace) for `ntmm record`. */
+  /** Kept for callers that ask for a recording: every narrated machine records (narrator.ts). */
   readonly record?: boolean
   /** Overrides of the script's machine (command-line flags). */
   readonly machine?: MachineConfig
 }
 
-/** Plays a checked script; the narrator holds the log, the expectations and the final machine. */
-export function runScript(script: Script, file: string, options: RunScriptOptions = {}): Narrator {
-  checkScript(script, file)
-  const variables = new Map<string, number>()
+/** The machine a script asks for, with the command line's overrides, checked to be simulable. */
+function scriptMachine(script: Script, file: string, overrides: MachineConfig = {}): MachineConfig {
   const machine = script.machine ?? {}
+  const none = new Map<string, number>()
   const config: MachineConfig = {
     ...(machine.arch === undefined ? {} : { arch: machine.arch }),
     ...(machine.physicalMemory === undefined
       ? {}
-      : { physicalMemory: evaluate(machine.physicalMemory, variables) }),
-    ...(machine.pageFile === undefined ? {} : { pageFile: evaluate(machine.pageFile, variables) }),
+      : { physicalMemory: evaluate(machine.physicalMemory, none) }),
+    ...(machine.pageFile === undefined ? {} : { pageFile: evaluate(machine.pageFile, none) }),
     ...(machine.tlb === undefined
       ? {}
       : {
@@ -193,11 +47,62 @@ export function runScript(script: Script, file: string, options: RunScriptOption
                 },
         }),
     ...(machine.replacementPolicy === undefined ? {} : { replacementPolicy: machine.replacementPolicy }),
-    ...options.machine,
+    ...overrides,
   }
+  const problem = machineSizeProblem(config)
+  if (problem !== undefined) throw new CliError(`${file}: machine.${problem.field}: ${problem.reason}`)
+  return config
+}
+
+/**
+ * Plays a checked script; the narrator holds the log, the expectations and the final machine.
+ * Under the LRU and OPT replacement policies every CPU access step is noted first
+ * (kernel.debug.noteAccess: the hardware keeps Accessed bits, not an order of references), and OPT
+ * is given the script's future references, found by a first, silent run of the script.
+ */
+export function runScript(script: Script, file: string, options: RunScriptOptions = {}): Narrator {
+  checkScript(script, file)
+  const config = scriptMachine(script, file, options.machine)
+  const policy = config.replacementPolicy
+  const future =
+    policy === 'opt' ? referencesOf(script, file, { ...config, replacementPolicy: 'fifo' }) : undefined
+  return playScript(script, file, config, {
+    verbose: options.verbose === true,
+    note: policy === 'lru' || policy === 'opt',
+    ...(future === undefined ? {} : { future }),
+  })
+}
+
+/** The addresses each process's CPU access steps touch, in order (a silent run of the script). */
+function referencesOf(script: Script, file: string, config: MachineConfig): Map<string, number[]> {
+  const references = new Map<string, number[]>()
+  playScript(script, file, config, {
+    verbose: false,
+    note: false,
+    onAccess: (name, address) => {
+      const list = references.get(name) ?? []
+      list.push(address)
+      references.set(name, list)
+    },
+  })
+  return references
+}
+
+interface PlayOptions {
+  readonly verbose: boolean
+  /** Note each access step for the LRU and OPT policies. */
+  readonly note: boolean
+  /** OPT's future references, by process name. */
+  readonly future?: ReadonlyMap<string, readonly number[]>
+  /** Told of each access step's process and address. */
+  readonly onAccess?: (name: string, address: number) => void
+}
+
+function playScript(script: Script, file: string, config: MachineConfig, options: PlayOptions): Narrator {
+  const variables = new Map<string, number>()
   let n: Narrator
   try {
-    n = new Narrator(config, { verbose: options.verbose === true, record: options.record === true })
+    n = new Narrator(config, { verbose: options.verbose })
   } catch (error) {
     throw new CliError(`${file}: machine: ${(error as Error).message}`)
   }
@@ -213,6 +118,8 @@ export function runScript(script: Script, file: string, options: RunScriptOption
         )
       }
     }
+    for (const [name, addresses] of options.future ?? [])
+      n.kernel.debug.setFutureReferences(pids.get(name)!, addresses)
   })
   const firstName = script.processes[0]!.name
   n.say(
@@ -220,15 +127,27 @@ export function runScript(script: Script, file: string, options: RunScriptOption
   )
   if (script.description !== undefined) n.say(script.description)
   for (const [index, step] of script.steps.entries()) {
-    playStep(n, step, index, { pids, variables, firstName })
+    playStep(n, step, index, { file, pids, variables, firstName, options })
   }
   return n
 }
 
 interface StepContext {
+  readonly file: string
   readonly pids: ReadonlyMap<string, number>
   readonly variables: Map<string, number>
   readonly firstName: string
+  readonly options: PlayOptions
+}
+
+/** An address a step gives, refused when negative (JSON has no unsigned numbers). */
+function stepAddress(context: StepContext, index: number, given: Value): number {
+  const address = evaluate(given, context.variables)
+  if (address < 0)
+    throw new CliError(
+      `${context.file}: steps[${index}].address: ${JSON.stringify(given)} is ${address}; an address is 0 or more`,
+    )
+  return address
 }
 
 function playStep(n: Narrator, step: ScriptStep, index: number, context: StepContext): void {
@@ -294,11 +213,13 @@ function playStep(n: Narrator, step: ScriptStep, index: number, context: StepCon
     const result = call as unknown as Readonly<Record<string, unknown>> & { readonly status: number }
     const out = Object.entries(result)
       .filter(([key, item]) => key !== 'status' && typeof item === 'number')
-      .map(
-        ([key, item]) =>
-          `${key} ${key.toLowerCase().includes('protect') ? pageProtectionName(item as number) : hex(item as number, 0)}`,
-      )
+      .map(([key, item]) => `${key} ${outValueText(key, item as number)}`)
     n.say(`   → ${ntStatusName(result.status)}${out.length === 0 ? '' : `, ${out.join(', ')}`}`)
+    if (step.call === 'NtQueryVirtualMemory' && result.status === 0 && arg('processHandle') === -1)
+      n.quietly(() => {
+        const consumed = guardConsumedNote(n.kernel, pids.get(name)!, result as never)
+        if (consumed !== undefined) n.lines.push(`   ${consumed}`)
+      })
     for (const [key, variable] of Object.entries(step.save ?? {})) {
       const saved = result[key]
       if (typeof saved !== 'number')
@@ -310,11 +231,14 @@ function playStep(n: Narrator, step: ScriptStep, index: number, context: StepCon
   }
   if ('access' in step) {
     const name = step.process ?? context.firstName
-    const cpu = n.kernel.cpu(pids.get(name)!)
-    const address = value(step.address)
+    const pid = pids.get(name)!
+    const cpu = n.kernel.cpu(pid)
+    const address = stepAddress(context, index, step.address)
+    context.options.onAccess?.(name, address)
     n.step(
       `${title} ${name}: CPU ${step.access} at ${hex(address)}${step.note === undefined ? '' : ` — ${step.note}`}`,
     )
+    if (context.options.note) n.kernel.debug.noteAccess(pid, address)
     const result =
       step.access === 'read'
         ? cpu.read(address, step.length === undefined ? 1 : value(step.length))
@@ -341,13 +265,21 @@ function playStep(n: Narrator, step: ScriptStep, index: number, context: StepCon
     n.quietly(() => {
       const view = findView(step.show).render(n.kernel, {
         pid,
-        ...(step.address === undefined ? {} : { va: value(step.address) }),
+        ...(step.address === undefined ? {} : { va: stepAddress(context, index, step.address) }),
       })
       for (const line of view.lines) n.lines.push(`   ${line}`)
     })
     return
   }
   n.step(`${title} ${step.note}`)
+}
+
+/** An out-value as text: protections, states and types by their constants' names, the rest in hexadecimal. */
+function outValueText(key: string, value: number): string {
+  if (value === 0) return '0x0'
+  if (key.toLowerCase().includes('protect')) return pageProtectionName(value)
+  if (key === 'state' || key === 'type') return memoryFlagsName(value)
+  return hex(value, 0)
 }
 
 function checkExpectations(
@@ -374,9 +306,11 @@ function checkExpectations(
     } else {
       const actual = result[key]
       const wanted = evaluate(expected as Value, variables)
-      const format = (number: number) =>
-        key.toLowerCase().includes('protect') ? pageProtectionName(number) : hex(number, 0)
-      n.expect(key, typeof actual === 'number' ? format(actual) : 'absent', format(wanted))
+      n.expect(
+        key,
+        typeof actual === 'number' ? outValueText(key, actual) : 'absent',
+        outValueText(key, wanted),
+      )
     }
   }
 }

@@ -4,7 +4,15 @@
 
 import type { TlbConfig } from '@ntmm/hw-mmu'
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
-import { type Arch, type MemoryTraceFormat, replayMemoryTrace } from '@ntmm/nt-syscalls'
+import {
+  type Arch,
+  type Kernel,
+  type KernelEventRecord,
+  type LineInput,
+  type MemoryTraceFormat,
+  type MemoryTraceReport,
+  replayMemoryTrace,
+} from '@ntmm/nt-syscalls'
 import { createMachine } from './machine.js'
 import {
   loopReferences,
@@ -55,31 +63,46 @@ export async function playSweepJob(job: SweepJob): Promise<SweepResult> {
 }
 
 /**
- * Replays a program's memory trace on the job's machine (recording nothing) and takes its
- * figures from the replay's report; a malformed line stops the job with `file:line`.
+ * Replays a memory trace (a file, or lines) on the machine of `job`, recording nothing, with
+ * `onEvent` told of every event when given: LRU notes every access (the hardware keeps only
+ * Accessed bits), OPT reads the trace whole first, to know its future. A malformed line stops
+ * the replay with `file:line`.
  */
-async function playTraceJob(job: SweepJob): Promise<SweepResult> {
-  const trace = job.trace
-  if (trace === undefined) throw new Error(`sweep job '${job.label}' has no trace`)
-  const kernel = createMachine({
-    arch: job.arch,
-    ...(job.physicalMemory === undefined ? {} : { physicalMemory: job.physicalMemory }),
-    ...(job.policy === undefined ? {} : { replacementPolicy: job.policy }),
-    ...(job.tlb === undefined ? {} : { tlb: job.tlb }),
-  })
-  // LRU learns of references from notes (the hardware keeps only Accessed bits): note them all.
-  const report = await replayMemoryTrace(kernel, trace.path, {
-    ...(trace.format === undefined ? {} : { format: trace.format }),
+export async function replayOnJobMachine(
+  job: SweepJob,
+  input: LineInput,
+  options: {
+    readonly format?: MemoryTraceFormat
+    readonly onEvent?: (record: KernelEventRecord) => void
+  } = {},
+): Promise<{ readonly kernel: Kernel; readonly report: MemoryTraceReport }> {
+  const kernel = createMachine(
+    {
+      arch: job.arch,
+      ...(job.physicalMemory === undefined ? {} : { physicalMemory: job.physicalMemory }),
+      ...(job.policy === undefined ? {} : { replacementPolicy: job.policy }),
+      ...(job.tlb === undefined ? {} : { tlb: job.tlb }),
+    },
+    options.onEvent === undefined ? {} : { onEvent: options.onEvent },
+  )
+  const report = await replayMemoryTrace(kernel, input, {
+    ...(options.format === undefined ? {} : { format: options.format }),
     noteAccesses: job.policy === 'lru',
-    // OPT needs the future: the trace is read whole first.
     futureReferences: job.policy === 'opt',
   })
   const first = report.errors[0]
   if (!report.completed && first !== undefined)
-    throw new Error(`${trace.path}:${first.line}: ${first.message} ('${first.text.slice(0, 60)}')`)
+    throw new Error(
+      `${typeof input === 'string' ? input : 'the references'}:${first.line}: ${first.message} ('${first.text.slice(0, 60)}')`,
+    )
+  return { kernel, report }
+}
+
+/** The row of a replayed trace: its figures from the replay's report and the machine's counters. */
+export function traceResult(label: string, kernel: Kernel, report: MemoryTraceReport): SweepResult {
   const { hits, misses } = report.tlb.data
   return {
-    label: job.label,
+    label,
     references: report.accesses,
     tlbHits: hits,
     tlbMisses: misses,
@@ -90,6 +113,18 @@ async function playTraceJob(job: SweepJob): Promise<SweepResult> {
     pagesWritten: kernel.mm.counters.pagesWritten,
     corruptPages: 0,
   }
+}
+
+/** Replays a program's memory trace file on the job's machine and takes its figures. */
+async function playTraceJob(job: SweepJob): Promise<SweepResult> {
+  const trace = job.trace
+  if (trace === undefined) throw new Error(`sweep job '${job.label}' has no trace`)
+  const { kernel, report } = await replayOnJobMachine(
+    job,
+    trace.path,
+    trace.format === undefined ? {} : { format: trace.format },
+  )
+  return traceResult(job.label, kernel, report)
 }
 
 function playBuiltInJob(job: SweepJob): SweepResult {

@@ -8,23 +8,22 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import {
   createKernel,
-  type DeterminismReport,
+  detectMemoryTraceFormat,
   type Kernel,
-  loadKernel,
+  lineBatches,
   machineSchema,
   type MemoryTraceFormat,
   type MemoryTraceReport,
   replayMemoryTrace,
-  verifyTrace,
 } from '@ntmm/nt-syscalls'
 import { detectTraceEncoding, openBinaryTraceFile } from '@ntmm/trace'
 import type { CliIo } from './cliIo.js'
 import { CliError } from './cliError.js'
 import { describeEvent } from './describeEvent.js'
-import { bytes, hex } from './format.js'
-import { startProgress } from './progress.js'
+import { ADDRESS_SYNTAX, bytes, hex } from './format.js'
+import { noProgress, type Progress } from './progress.js'
 import type { MachineConfig } from './machine.js'
-import type { Narrator } from './narrator.js'
+import { machineAt, type OpenedTrace } from './traceFiles.js'
 import { findView } from './views/inspectViews.js'
 import { livePids } from './views/machineLike.js'
 import { addressView, machineState } from './views/memoryMap.js'
@@ -37,34 +36,7 @@ export type TraceFormat = (typeof traceFormats)[number]
 
 type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
 
-/** A loaded trace: the kernel rebuilt from it and its length. */
-export interface OpenedTrace {
-  readonly kernel: Kernel
-  readonly length: number
-  readonly determinism?: DeterminismReport
-}
-
-/** Loads `path` (relative to the working directory); a missing or unreadable file is a CliError. */
-export async function openTrace(
-  io: CliIo,
-  path: string,
-  options: { readonly verify?: boolean } = {},
-): Promise<OpenedTrace> {
-  const full = resolve(io.cwd, path)
-  if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${path}: no such trace file`)
-  let loaded: { readonly kernel: Kernel; readonly determinism?: DeterminismReport }
-  try {
-    loaded = options.verify === true ? await verifyTrace(full) : { kernel: await loadKernel(full) }
-  } catch (error) {
-    throw new CliError(`${path}: not a readable ntmm trace (${firstLine(error)})`)
-  }
-  const length = loaded.kernel.trace?.length ?? 0
-  return {
-    kernel: loaded.kernel,
-    length,
-    ...(loaded.determinism === undefined ? {} : { determinism: loaded.determinism }),
-  }
-}
+export { type OpenedTrace, openTrace } from './traceFiles.js'
 
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error'
@@ -79,23 +51,15 @@ export function checkSeq(trace: OpenedTrace, path: string, seq: number | undefin
   return seq
 }
 
-/** Writes the recorded trace of a played scenario or script. */
-export async function saveRecording(narrator: Narrator, path: string, io: CliIo, format: TraceFormat) {
-  const full = resolve(io.cwd, path)
-  try {
-    return await narrator.kernel.saveTrace(full, { format })
-  } catch (error) {
-    throw new CliError(`${path}: cannot write the trace (${firstLine(error)})`)
-  }
-}
-
 /** `replay`: the state of every process right after event `seq`, as lines and as JSON. */
-export function replayLines(trace: OpenedTrace, path: string, seq: number) {
-  const view = trace.kernel.at(seq)
+export function replayLines(trace: OpenedTrace, path: string, seq: number, progress: Progress = noProgress) {
+  const view = machineAt(trace, seq, progress)
   const config = trace.kernel.config
   const lines = [
     `${path}: ${trace.length} events; ${config.arch}, ${bytes(config.physicalMemory)} RAM, ${bytes(config.pageFile)} page file, policy ${config.replacementPolicy}`,
-    `the machine right after event #${seq}${seq >= 0 ? ` (${trace.kernel.trace?.typeAt(seq)})` : ''}:`,
+    seq >= 0
+      ? `the machine right after event #${seq} (${trace.kernel.trace?.typeAt(seq)}):`
+      : 'the machine before the first event:',
   ]
   for (const pid of livePids(view)) lines.push('', ...addressView(view, { pid }).lines)
   lines.push('', ...statsView(view).lines)
@@ -108,9 +72,10 @@ export function inspectView(
   seq: number,
   name: string,
   options: { pid?: number; va?: number },
+  progress: Progress = noProgress,
 ) {
   const view = findView(name)
-  return view.render(trace.kernel.at(seq), options)
+  return view.render(machineAt(trace, seq, progress), options)
 }
 
 /** Filters of `events`. */
@@ -123,11 +88,14 @@ export interface EventFilter {
   readonly limit: number
 }
 
-/** Parses `0x11000` (its page), or `0x10000-0x20000` (a half-open range). */
+/** Parses `11000` (its page), or `10000-20000` (a half-open range); addresses as `parse` reads them. */
 export function parseAddressRange(text: string, parse: (value: string) => number | undefined) {
-  const [low, high] = text.split('-').map((part) => parse(part))
-  if (low === undefined || (text.includes('-') && (high === undefined || high <= low)))
-    throw new CliError(`--address '${text}': expected an address (0x11000) or a range (0x10000-0x20000)`)
+  const parts = text.split('-')
+  const [low, high] = parts.map((part) => parse(part))
+  if (parts.length > 2 || low === undefined || (parts.length === 2 && (high === undefined || high <= low)))
+    throw new CliError(
+      `--address '${text}': expected an address (11000) or a range (10000-20000), ${ADDRESS_SYNTAX}`,
+    )
   return { low, high: high ?? Math.floor(low / 4096) * 4096 + 4096 }
 }
 
@@ -280,6 +248,29 @@ export const importFormats: Readonly<Record<string, MemoryTraceFormat | undefine
   pages: 'page-list',
 }
 
+/** The format names `import <format>` and `sweep --trace-format` take, but 'auto'. */
+export const namedFormats = Object.keys(importFormats).filter((name) => name !== 'auto')
+
+/**
+ * The format of the memory trace at `path`, told from its first lines, or undefined when they
+ * match none; a file that cannot be read is a CliError (`name` leads its message).
+ */
+export async function detectMemoryTraceFile(
+  path: string,
+  name: string,
+): Promise<MemoryTraceFormat | undefined> {
+  let first: readonly string[] = []
+  try {
+    for await (const batch of lineBatches(path)) {
+      first = batch.slice(0, 200)
+      break
+    }
+  } catch (error) {
+    throw new CliError(`${name}: cannot read it (${firstLine(error)})`)
+  }
+  return detectMemoryTraceFormat(first)
+}
+
 /**
  * `import`: replays a memory trace through a new process, on a recording kernel unless `record`
  * is false (only the report is wanted: no trace held in memory, and several times faster).
@@ -292,26 +283,30 @@ export async function importTrace(
     readonly machine: MachineConfig
     readonly onError: 'stop' | 'skip'
     readonly record?: boolean
+    readonly progress?: Progress
   },
 ): Promise<{ kernel: Kernel; report: MemoryTraceReport }> {
   if (!(kind in importFormats))
     throw new CliError(`unknown trace format '${kind}' (formats: ${Object.keys(importFormats).join(', ')})`)
   const full = resolve(io.cwd, file)
   if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${file}: no such file`)
+  const format = importFormats[kind] ?? (await detectMemoryTraceFile(full, file))
+  if (format === undefined)
+    throw new CliError(
+      `${file}: cannot tell its format from the first lines; name it: ntmm import <${namedFormats.join('|')}> ${file}`,
+    )
   const kernel = createKernel({ ...options.machine, record: (options.record ?? true) && 'eager' })
-  const format = importFormats[kind]
-  const bar = startProgress(io, 'import {value} lines, {accesses} accesses', 0, { accesses: 0 })
+  const progress = options.progress ?? noProgress
+  progress.stage(`replaying ${file}`, { unit: 'lines' })
   let report: MemoryTraceReport
   try {
     report = await replayMemoryTrace(kernel, full, {
-      ...(format === undefined ? {} : { format }),
+      format,
       onError: options.onError,
-      onProgress: ({ lines, accesses }) => bar?.update(lines, { accesses }),
+      onProgress: ({ lines }) => progress.update(lines),
     })
   } catch (error) {
     throw new CliError(`${file}: cannot import (${firstLine(error)})`)
-  } finally {
-    bar?.stop()
   }
   const first = report.errors[0]
   if (!report.completed && first !== undefined)

@@ -2,7 +2,9 @@
 // process and seq window; a window of a binary trace is read through its index only.
 
 import type { Command } from 'commander'
-import { parseNumber } from '../format.js'
+import { CliError } from '../cliError.js'
+import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
+import { commandProgress } from '../progress.js'
 import {
   checkSeq,
   eventLine,
@@ -26,7 +28,10 @@ export function registerEventsCommand(program: Command, { io }: CommandContext):
       "event types, comma-separated; a prefix ending in '.' or '*' matches a layer (mm.*)",
       (value: string) => value.split(','),
     )
-    .option('--address <va|range>', 'events touching this page (0x11000) or range (0x10000-0x20000)')
+    .option(
+      '--address <va|range>',
+      `events touching this page (11000) or range (10000-20000); addresses ${ADDRESS_SYNTAX}`,
+    )
     .option('--pid <pid>', 'events of this process', integerOption('--pid'))
     .option('--from <seq>', 'first seq', integerOption('--from', 0))
     .option('--to <seq>', 'last seq (inclusive)', integerOption('--to', 0))
@@ -53,12 +58,14 @@ export function registerEventsCommand(program: Command, { io }: CommandContext):
           json?: boolean
         },
       ) => {
+        if (options.from !== undefined && options.to !== undefined && options.from > options.to)
+          throw new CliError(`--from ${options.from} is after --to ${options.to}: the window would be empty`)
         const filter = {
           limit: options.limit,
           ...(options.type === undefined ? {} : { types: options.type }),
           ...(options.address === undefined
             ? {}
-            : { address: parseAddressRange(options.address, parseNumber) }),
+            : { address: parseAddressRange(options.address, parseAddress) }),
           ...(options.pid === undefined ? {} : { pid: options.pid }),
           ...(options.from === undefined ? {} : { from: options.from }),
           ...(options.to === undefined ? {} : { to: options.to }),
@@ -69,10 +76,13 @@ export function registerEventsCommand(program: Command, { io }: CommandContext):
             ? await listWindowFromIndex(io, path, filter)
             : undefined
         if (result === undefined) {
-          const trace = await openTrace(io, path)
+          const progress = commandProgress(io, 'events')
+          const trace = await openTrace(io, path, { progress })
           if (options.from !== undefined) checkSeq(trace, path, options.from, '--from')
           if (options.to !== undefined) checkSeq(trace, path, options.to, '--to')
+          progress.stage('matching events')
           result = listEvents(trace, filter)
+          progress.stop()
         }
         if (options.json) return printJson(io, result)
         printLines(io, [

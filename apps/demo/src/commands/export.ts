@@ -1,10 +1,10 @@
 // `ntmm export <perfetto|chrome> <trace> -o <file>`: converts a machine trace into a file that
 // ui.perfetto.dev or chrome://tracing opens, to look at a run on a timeline.
 
-import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
-import { openTrace } from '../traceCommands.js'
+import { commandProgress } from '../progress.js'
+import { exportTrace, openTrace, outputPath } from '../traceFiles.js'
 import type { CommandContext } from './commandContext.js'
 import { examples } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -28,15 +28,12 @@ export function registerExportCommand(program: Command, { io }: CommandContext):
     .action(async (kind: string, path: string, options: { output: string; json?: boolean }) => {
       if (kind !== 'perfetto' && kind !== 'chrome')
         throw new CliError(`unknown export '${kind}' (exports: perfetto, chrome)`)
-      const trace = await openTrace(io, path)
-      let bytes: number
-      try {
-        bytes = await trace.kernel.exportTrace(resolve(io.cwd, options.output), { format: kind })
-      } catch (error) {
-        throw new CliError(
-          `${options.output}: cannot write (${error instanceof Error ? error.message : String(error)})`,
-        )
-      }
+      outputPath(io, options.output)
+      const progress = commandProgress(io, 'export')
+      const trace = await openTrace(io, path, { progress })
+      const bytes = await exportTrace(io, trace, options.output, kind, progress).finally(() =>
+        progress.stop(),
+      )
       if (options.json) printJson(io, { file: options.output, bytes })
       else
         printLines(io, [

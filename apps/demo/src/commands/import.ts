@@ -1,11 +1,12 @@
 // `ntmm import <format> <file>`: replays a real program's memory trace (valgrind lackey, memsim, Pin,
 // a page list) through a new process, reports its faults and TLB counts, and with -o saves the machine trace.
 
-import { resolve } from 'node:path'
-import type { Arch, Kernel } from '@ntmm/nt-syscalls'
+import type { Arch } from '@ntmm/nt-syscalls'
 import { type Command, Option } from 'commander'
 import { CliError } from '../cliError.js'
+import { commandProgress } from '../progress.js'
 import { importFormats, importLines, importTrace, type TraceFormat, traceFormats } from '../traceCommands.js'
+import { outputPath, saveTrace } from '../traceFiles.js'
 import type { CommandContext } from './commandContext.js'
 import { archOption, examples } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -48,26 +49,27 @@ export function registerImportCommand(program: Command, { io }: CommandContext):
           onError: 'stop' | 'skip'
           json?: boolean
         },
+        command: Command,
       ) => {
+        if (options.output === undefined && command.getOptionValueSource('format') === 'cli')
+          throw new CliError('--format is the encoding of the trace -o writes: add -o <file>')
+        if (options.output !== undefined) outputPath(io, options.output)
+        const progress = commandProgress(io, 'import')
         const { kernel, report } = await importTrace(io, kind, file, {
           machine: { arch: options.arch },
           onError: options.onError,
           record: options.output !== undefined,
-        })
+          progress,
+        }).finally(() => progress.stop())
         if (options.output === undefined) {
           // Only the report: the machine ran without recording.
           if (options.json) printJson(io, { file, report, trace: null })
           else printLines(io, [...importLines(file, report), 'no trace written (-o <file> records one)'])
           return
         }
-        let saved: Awaited<ReturnType<Kernel['saveTrace']>>
-        try {
-          saved = await kernel.saveTrace(resolve(io.cwd, options.output), { format: options.format })
-        } catch (error) {
-          throw new CliError(
-            `${options.output}: cannot write the trace (${error instanceof Error ? error.message : String(error)})`,
-          )
-        }
+        const saved = await saveTrace(io, kernel, options.output, options.format, progress).finally(() =>
+          progress.stop(),
+        )
         if (options.json)
           printJson(io, {
             file,

@@ -3,7 +3,8 @@
 
 import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
-import { parseNumber } from '../format.js'
+import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
+import { commandProgress } from '../progress.js'
 import { checkSeq, inspectView, openTrace } from '../traceCommands.js'
 import { findView, inspectViews } from '../views/inspectViews.js'
 import type { CommandContext } from './commandContext.js'
@@ -17,7 +18,7 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
     .description('one view of the machine right after an event, as WinDbg shows it')
     .argument('<trace>', 'a trace file')
     .argument('<view>', inspectViews.map((view) => view.name).join(' | '))
-    .argument('[va]', 'the address, for the pte view')
+    .argument('[va]', `the address, for the pte view: ${ADDRESS_SYNTAX}`)
     .option('--at <seq>', 'the event (default: the last; -1: before the first)', integerOption('--at', -1))
     .option('--pid <pid>', 'the process (default: the first)', integerOption('--pid'))
     .option('--va <address>', 'the address, for the pte view (instead of the [va] argument)')
@@ -33,21 +34,37 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
         argument: string | undefined,
         options: { at?: number; pid?: number; va?: string; json?: boolean },
       ) => {
+        if (argument !== undefined && options.va !== undefined)
+          throw new CliError(`the address is given twice ('${argument}' and --va ${options.va}): give one`)
         const va = argument ?? options.va
         findView(name)
-        const address = va === undefined ? undefined : parseNumber(va)
+        if (va !== undefined && name !== 'pte')
+          throw new CliError(`the address '${va}' is for the pte view; the ${name} view takes none`)
+        const address = va === undefined ? undefined : parseAddress(va)
         if (va !== undefined && address === undefined)
-          throw new CliError(`'${va}' is not an address (e.g. 0x11010)`)
+          throw new CliError(`'${va}' is not an address: ${ADDRESS_SYNTAX}`)
         if (name === 'pte' && address === undefined)
           throw new CliError('the pte view needs an address: ntmm inspect <trace> pte <va>')
-        const trace = await openTrace(io, path)
+        const progress = commandProgress(io, 'inspect')
+        const trace = await openTrace(io, path, { progress })
         const seq = checkSeq(trace, path, options.at)
-        const view = inspectView(trace, seq, name, {
-          ...(options.pid === undefined ? {} : { pid: options.pid }),
-          ...(address === undefined ? {} : { va: address }),
-        })
+        const view = inspectView(
+          trace,
+          seq,
+          name,
+          {
+            ...(options.pid === undefined ? {} : { pid: options.pid }),
+            ...(address === undefined ? {} : { va: address }),
+          },
+          progress,
+        )
+        progress.stop()
         if (options.json) printJson(io, { seq, view: name, ...(view.json as object) })
-        else printLines(io, [`${path} right after event #${seq}:`, ...view.lines])
+        else
+          printLines(io, [
+            seq >= 0 ? `${path} right after event #${seq}:` : `${path} before the first event:`,
+            ...view.lines,
+          ])
       },
     )
 }

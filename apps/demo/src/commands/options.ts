@@ -2,7 +2,7 @@
 // lists of allowed names, the paging mode, and the "Examples:" block every command's --help ends with.
 
 import { InvalidArgumentError, Option } from 'commander'
-import { parseNumber } from '../format.js'
+import { ADDRESS_SYNTAX, parseAddress, parseInteger } from '../format.js'
 import { architectures } from '../machine.js'
 
 /** The "Examples:" block of a --help text, one `$ ntmm …` line each. */
@@ -12,11 +12,18 @@ export const examples = (lines: readonly string[]) =>
 /** A parser of an integer option `name` (hexadecimal and K/M/G suffixes accepted), at least `minimum`. */
 export function integerOption(name: string, minimum = 1) {
   return (value: string): number => {
-    const number = parseNumber(value)
+    const number = parseInteger(value)
     if (number === undefined || number < minimum)
       throw new InvalidArgumentError(`${name} must be an integer ≥ ${minimum}`)
     return number
   }
+}
+
+/** A parser of an address option: hexadecimal by default, `0n` for decimal (see {@link parseAddress}). */
+export function addressOption(value: string): number {
+  const address = parseAddress(value)
+  if (address === undefined) throw new InvalidArgumentError(`expected an address, ${ADDRESS_SYNTAX}`)
+  return address
 }
 
 /** `--memory`: bytes, or KiB/MiB/GiB with a K, M or G suffix; whole pages, at least 6 (x86's minimum). */

@@ -14,8 +14,9 @@ import { requireScenario } from '../scenarios/catalog.js'
 
 /**
  * Loads a scenario or a script by argument: a built-in name, or a path to a .json script. A script
- * keeps its own machine unless `archGiven` (the user named --arch). Throws CliError for an unknown
- * scenario or an unreadable or invalid script.
+ * keeps its own machine unless `archGiven` (the user named --arch) or a policy is given (one: its
+ * machine's replacement policy). Throws CliError for an unknown scenario, an unreadable or invalid
+ * script, or `policies` given to what does not use them.
  */
 export function play(
   io: CliIo,
@@ -40,14 +41,26 @@ export function play(
       )
     }
     const script = parseScript(text, target)
+    const policies = options.policies ?? []
+    if (policies.length > 1)
+      throw new CliError(
+        `--policy ${policies.join(',')}: a script runs on one machine; give it one policy (to compare policies on a reference string: ntmm sweep --refs)`,
+      )
     const narrator = runScript(script, target, {
       verbose: options.verbose,
       record: options.record === true,
-      ...(options.archGiven ? { machine: { arch: options.arch } } : {}),
+      machine: {
+        ...(options.archGiven ? { arch: options.arch } : {}),
+        ...(policies[0] === undefined ? {} : { replacementPolicy: policies[0] }),
+      },
     })
     return { name: target, title: script.name ?? target, narrator }
   }
   const scenario = requireScenario(target)
+  if (options.policies !== undefined && scenario.comparesPolicies !== true)
+    throw new CliError(
+      `--policy: '${scenario.name}' does not depend on the replacement policy (it applies to 'pressure', which compares them, and to scripts)`,
+    )
   const narrator = scenario.run({
     arch: options.arch,
     verbose: options.verbose,

@@ -5,8 +5,9 @@ import type { ReplacementPolicyName } from '@ntmm/mm-core'
 import type { Arch } from '@ntmm/nt-syscalls'
 import { type Command, Option } from 'commander'
 import { replacementPolicies } from '../machine.js'
-import { startProgress } from '../progress.js'
-import { saveRecording, type TraceFormat, traceFormats } from '../traceCommands.js'
+import { commandProgress } from '../progress.js'
+import { type TraceFormat, traceFormats } from '../traceCommands.js'
+import { outputPath, saveTrace } from '../traceFiles.js'
 import type { CommandContext } from './commandContext.js'
 import { archOption, examples, listOption } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -27,7 +28,7 @@ export function registerRecordCommand(program: Command, { io, setExitCode }: Com
     .addOption(archOption())
     .option(
       '--policy <list>',
-      'replacement policies for the pressure scenario (the first is recorded)',
+      "replacement policy: of a script, or those 'pressure' compares (the first is recorded)",
       listOption(replacementPolicies),
     )
     .option('--json', 'print { file, format, events, bytes, bytesPerEvent, ok }')
@@ -50,7 +51,9 @@ export function registerRecordCommand(program: Command, { io, setExitCode }: Com
         },
         command: Command,
       ) => {
-        const bar = startProgress(io, 'record [{bar}] {stage}', 2, { stage: 'playing' })
+        outputPath(io, options.output)
+        const progress = commandProgress(io, 'record')
+        progress.stage(`playing ${target}`)
         const { name, narrator } = play(io, target, {
           arch: options.arch,
           archGiven: command.getOptionValueSource('arch') === 'cli',
@@ -58,9 +61,8 @@ export function registerRecordCommand(program: Command, { io, setExitCode }: Com
           record: true,
           ...(options.policy === undefined ? {} : { policies: options.policy }),
         })
-        bar?.update(1, { stage: 'writing' })
-        const saved = await saveRecording(narrator, options.output, io, options.format).finally(() =>
-          bar?.stop(),
+        const saved = await saveTrace(io, narrator.kernel, options.output, options.format, progress).finally(
+          () => progress.stop(),
         )
         const ok = narrator.failures.length === 0
         if (options.json)

@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander'
 import { paint } from '../cliIo.js'
-import { startProgress } from '../progress.js'
+import { commandProgress } from '../progress.js'
 import { checkSeq, openTrace, replayLines } from '../traceCommands.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
@@ -35,12 +35,11 @@ export function registerReplayCommand(program: Command, { io, setExitCode }: Com
       ]),
     )
     .action(async (path: string, options: { at?: number; verify?: boolean; json?: boolean }) => {
-      const bar = startProgress(io, 'replay [{bar}] {stage}', 1, {
-        stage: options.verify ? 'loading and re-executing' : 'loading',
-      })
-      const trace = await openTrace(io, path, { verify: options.verify === true }).finally(() => bar?.stop())
+      const progress = commandProgress(io, 'replay')
+      const trace = await openTrace(io, path, { verify: options.verify === true, progress })
       const seq = checkSeq(trace, path, options.at)
-      const { lines, json } = replayLines(trace, path, seq)
+      const { lines, json } = replayLines(trace, path, seq, progress)
+      progress.stop()
       const determinism = trace.determinism
       if (options.json) printJson(io, determinism === undefined ? json : { ...json, determinism })
       else {

@@ -6,11 +6,12 @@ import type { Arch } from '@ntmm/nt-syscalls'
 import type { Command } from 'commander'
 import { type CliIo, paint } from '../cliIo.js'
 import { CliError } from '../cliError.js'
+import { ADDRESS_SYNTAX } from '../format.js'
 import { replacementPolicies } from '../machine.js'
 import { findView, inspectViews } from '../views/inspectViews.js'
 import { machineState } from '../views/memoryMap.js'
 import type { CommandContext } from './commandContext.js'
-import { archOption, examples, integerOption, listOption } from './options.js'
+import { addressOption, archOption, examples, integerOption, listOption } from './options.js'
 import { printJson, printLines } from './output.js'
 import { play } from './play.js'
 
@@ -41,7 +42,7 @@ export function registerRunCommand(program: Command, { io, setExitCode }: Comman
     .addOption(archOption())
     .option(
       '--policy <list>',
-      'replacement policies for the pressure scenario (comma-separated)',
+      "replacement policies: those 'pressure' compares (comma-separated), or a script's one",
       listOption(replacementPolicies),
     )
     .option('--verbose', 'print every event, not only the narrated kinds')
@@ -51,7 +52,7 @@ export function registerRunCommand(program: Command, { io, setExitCode }: Comman
       (value: string, previous: string[] = []) => [...previous, ...value.split(',')],
     )
     .option('--pid <pid>', 'the process the views show (default: the first)', integerOption('--pid'))
-    .option('--va <address>', 'the address of the pte view', integerOption('--va', 0))
+    .option('--va <address>', `the address of the pte view, ${ADDRESS_SYNTAX}`, addressOption)
     .option(
       '--json',
       'print { scenario, title, ok, expectations, log, state: { seq, processes, stats }, views }',
@@ -89,6 +90,10 @@ export function playAndPrint(
   const views = options.show.map((name) => findView(name))
   if (options.show.includes('pte') && options.va === undefined)
     throw new CliError('--show pte needs --va <address>')
+  if (options.va !== undefined && !options.show.includes('pte'))
+    throw new CliError('--va is the address of the pte view: add --show pte')
+  if (options.pid !== undefined && views.length === 0)
+    throw new CliError('--pid chooses the process the views show: add --show <view>')
   const { name, title, narrator } = play(io, target, {
     arch: options.arch,
     archGiven: options.archGiven,
@@ -109,7 +114,7 @@ export function playAndPrint(
       ok: failures.length === 0,
       expectations: narrator.expectations,
       log: narrator.lines,
-      state: machineState(narrator.kernel, narrator.events.length - 1),
+      state: machineState(narrator.kernel, narrator.lastSeq),
       views: Object.fromEntries(rendered.map((view) => [view.name, view.json])),
     })
   } else {

@@ -4,17 +4,18 @@
 import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
-import { type Arch, detectMemoryTraceFormat, lineBatches, type MemoryTraceFormat } from '@ntmm/nt-syscalls'
+import type { Arch } from '@ntmm/nt-syscalls'
 import { type Command, Option } from 'commander'
 import { CliError } from '../cliError.js'
-import { replacementPolicies } from '../machine.js'
+import { machineSizeProblem, replacementPolicies } from '../machine.js'
 import { startProgress } from '../progress.js'
 import { runSweep, sweepCsv, sweepJobs, sweepTable } from '../sweep.js'
-import { importFormats } from '../traceCommands.js'
+import { detectMemoryTraceFile, importFormats, namedFormats } from '../traceCommands.js'
 import { type WorkloadName, workloadNames } from '../workloads.js'
 import type { CommandContext } from './commandContext.js'
 import { archOption, byteSizeOption, examples, integerOption, listOption } from './options.js'
 import { printJson, printLines } from './output.js'
+import { isReferenceSweep, sweepReferences } from './sweepReferences.js'
 
 interface SweepOptions {
   workload: WorkloadName
@@ -27,6 +28,11 @@ interface SweepOptions {
   trace?: string
   traceFormat: string
   memory?: number
+  refs?: string
+  random?: number
+  seed?: number
+  frames?: number
+  questions?: boolean
   csv?: boolean
   json?: boolean
 }
@@ -46,7 +52,7 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
     .addOption(archOption())
     .option(
       '--policy <list>',
-      'replacement policies (pressure; default: all)',
+      'replacement policies, side by side (pressure and --trace: default all; a reference string: default fifo,lru,opt)',
       listOption(replacementPolicies),
     )
     .option(
@@ -54,12 +60,17 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
       'TLB organisations as <entries>x<ways>[:lru|fifo|random], comma-separated',
       (value: string) => value.split(','),
     )
-    .option('--pages <n>', 'pages in the tlb-loop workload', integerOption('--pages'), 9)
+    .option(
+      '--pages <n>',
+      'pages in the tlb-loop workload, or of a --random reference string (0..n-1)',
+      integerOption('--pages'),
+      9,
+    )
     .option('--rounds <n>', 'rounds of the tlb-loop workload', integerOption('--rounds'), 20)
     .option('--jobs <n>', 'worker threads at once (default: the number of CPUs)', integerOption('--jobs'))
     .option(
       '--trace <file>',
-      "replay a program's memory trace (as `import` reads them) instead of the workload, under each --policy (default: all) and --tlb",
+      "replay a program's memory trace (as `import` reads them) instead of the workload, under each --policy (default: all) and --tlb; with --frames, or '-' (standard input), a reference string of page numbers",
     )
     .addOption(
       new Option('--trace-format <format>', 'format of the --trace file')
@@ -67,6 +78,23 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
         .default('auto'),
     )
     .option('--memory <bytes>', 'RAM of each machine of a --trace sweep, e.g. 1M or 262144', byteSizeOption)
+    .option('--refs <pages>', 'a reference string of page numbers, e.g. 7,0,1,2,0,3 (one line per reference)')
+    .option(
+      '--random <n>',
+      'a random reference string of n references over --pages pages',
+      integerOption('--random'),
+    )
+    .option(
+      '--seed <s>',
+      'the seed of --random (default 1): the same seed, the same string',
+      integerOption('--seed', 0),
+    )
+    .option(
+      '--frames <n>',
+      "the frames a reference string's program gets (default 3); the memory manager's own are added",
+      integerOption('--frames'),
+    )
+    .option('--questions', 'print the reference string exercise without its answers')
     .option('--csv', 'print CSV')
     .option(
       '--json',
@@ -79,11 +107,20 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
         'ntmm sweep --policy fifo,lru,opt --csv',
         'ntmm sweep --workload tlb-loop --tlb 8x8,16x4,32x4 --pages 12',
         'ntmm sweep --trace sort.lackey.gz --arch x64 --memory 256K --policy fifo,lru,opt',
+        'ntmm sweep --refs 7,0,1,2,0,3,0,4,2,3,0,3,2,1,2,0,1,7,0,1 --frames 3 --policy fifo',
+        'ntmm sweep --random 10 --pages 5 --seed 7 --frames 3 --questions',
+        "printf '1 2 3 4 1 2 5 1 2 3 4 5' | ntmm sweep --trace - --frames 4 --policy fifo,lru",
       ]),
     )
-    .action(async (options: SweepOptions) => {
-      if (options.trace === undefined && options.memory !== undefined)
-        throw new CliError('--memory sizes the machines of a --trace sweep (the workloads have their own)')
+    .action(async (options: SweepOptions, command: Command) => {
+      const given = (name: string) => command.getOptionValueSource(name) === 'cli'
+      if (isReferenceSweep(options)) return sweepReferences(io, options, given)
+      if (given('seed')) throw new CliError('--seed draws a random reference string: add --random <n>')
+      if (given('questions'))
+        throw new CliError('--questions asks about a reference string: add --refs, --random or --frames')
+      refuseIdleOptions(options, given)
+      const size = machineSizeProblem({ arch: options.arch, physicalMemory: options.memory ?? 4096 * 64 })
+      if (size !== undefined) throw new CliError(`--memory: ${size.reason}`)
       const trace = options.trace === undefined ? undefined : resolve(io.cwd, options.trace)
       if (trace !== undefined && !isFile(trace)) throw new CliError(`--trace ${options.trace}: no such file`)
       const named = importFormats[options.traceFormat]
@@ -101,7 +138,11 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
       })
       if (trace !== undefined && named === undefined) {
         // Told once here: a trace of no known format is one clear message, not one per worker.
-        const format = await detectFormat(trace, options.trace)
+        const format = await detectMemoryTraceFile(trace, `--trace ${options.trace}`)
+        if (format === undefined)
+          throw new CliError(
+            `--trace ${options.trace}: cannot tell its format from the first lines; name it with --trace-format (${namedFormats.join(', ')})`,
+          )
         jobs = jobs.map((job) => ({ ...job, trace: { path: trace, format } }))
       }
       const bar = startProgress(io, 'sweep [{bar}] {value}/{total} configurations', jobs.length)
@@ -120,6 +161,28 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
     })
 }
 
+/** Refuses an option that would change nothing in the sweep asked for (or two that conflict). */
+function refuseIdleOptions(options: SweepOptions, given: (name: string) => boolean): void {
+  if (options.csv && options.json) throw new CliError('--csv and --json: choose one')
+  if (options.trace === undefined) {
+    if (options.memory !== undefined)
+      throw new CliError('--memory sizes the machines of a --trace sweep (the workloads have their own)')
+    if (given('traceFormat'))
+      throw new CliError('--trace-format names the format of the --trace file: add --trace <file>')
+  } else if (given('workload'))
+    throw new CliError(`--workload ${options.workload} and --trace: a sweep plays one of them`)
+  const loop = options.trace === undefined && options.workload === 'tlb-loop'
+  for (const name of ['pages', 'rounds'] as const)
+    if (!loop && given(name))
+      throw new CliError(
+        `--${name} sizes the tlb-loop workload (--workload tlb-loop); this sweep has no use for it`,
+      )
+  if (loop && options.policy !== undefined)
+    throw new CliError(
+      '--policy compares replacement policies of the pressure workload or a --trace; tlb-loop compares TLBs (--tlb)',
+    )
+}
+
 /** True when `path` names a file. */
 function isFile(path: string): boolean {
   try {
@@ -127,29 +190,4 @@ function isFile(path: string): boolean {
   } catch {
     return false
   }
-}
-
-/** The format of the memory trace at `path` (named `name` in messages), told from its first lines. */
-async function detectFormat(path: string, name: string | undefined): Promise<MemoryTraceFormat> {
-  let first: readonly string[] = []
-  try {
-    for await (const batch of lineBatches(path)) {
-      first = batch.slice(0, 200)
-      break
-    }
-  } catch (error) {
-    throw new CliError(
-      `--trace ${name}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
-    )
-  }
-  const format = detectMemoryTraceFormat(first)
-  if (format === undefined)
-    throw new CliError(
-      `--trace ${name}: cannot tell its format from the first lines; name it with --trace-format (${Object.keys(
-        importFormats,
-      )
-        .filter((key) => key !== 'auto')
-        .join(', ')})`,
-    )
-  return format
 }

@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
+import { commandProgress } from '../progress.js'
 import { openTrace, whyReport } from '../traceCommands.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
@@ -18,10 +19,13 @@ export function registerWhyCommand(program: Command, { io }: CommandContext): vo
     .option('--json', 'print { seq, chain: [{ seq, event }], syscall, effects }')
     .addHelpText('after', examples(['ntmm why article.ntt 27', 'ntmm why run.ntt 4711 --json']))
     .action(async (path: string, seq: number, options: { json?: boolean }) => {
-      const trace = await openTrace(io, path)
+      const progress = commandProgress(io, 'why')
+      const trace = await openTrace(io, path, { progress })
       if (seq > trace.length - 1)
         throw new CliError(`<seq> ${seq}: out of range; ${path} has events 0..${trace.length - 1}`)
+      progress.stage(`following the causes of #${seq}`)
       const report = whyReport(trace, seq)
+      progress.stop()
       if (options.json) printJson(io, report.json)
       else printLines(io, report.lines)
     })

@@ -77,9 +77,6 @@ export function playArticleStory(options: ScenarioOptions): Narrator {
   n.step(`3. Touch it: the thread stores 4 bytes at ${hex(page + 0x10)}`)
   const write = cpu.write(page + 0x10, [0x4e, 0x54, 0x4d, 0x4d])
   n.say(`   → ${ntStatusName(write.status)}: the fault was resolved and the store retried`)
-  n.say(
-    '   the path: MmAccessFault → MmNotPresentFault → MmNotPresentFaultVirtualMemory → MmRequestPageMemoryConsumer + MmCreateVirtualMapping',
-  )
   n.expect('first touch', ntStatusName(write.status), 'STATUS_SUCCESS')
   n.quietly(() => {
     const read = cpu.read(page + 0x10, 4)

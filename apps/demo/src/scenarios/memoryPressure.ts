@@ -97,5 +97,6 @@ export const memoryPressure: Scenario = {
   title: 'Memory pressure under each replacement policy',
   summary:
     'More committed and touched memory than RAM: page-outs to the modified and standby lists, page-file writes, hard and soft faults, compared across working-set, fifo, lru, clock and opt.',
+  comparesPolicies: true,
   run: play,
 }

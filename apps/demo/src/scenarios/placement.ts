@@ -30,12 +30,16 @@ function play(options: ScenarioOptions): Narrator {
   const first = reserve('MEM_RESERVE', 0, 0, 0x10000, MEM_RESERVE)
   n.expect('the lowest 64 KiB-aligned hole above the first 64 KiB', hex(first.baseAddress), hex(0x10000))
 
-  n.step('2. MEM_TOP_DOWN: the highest hole that fits (KUSER_SHARED_DATA sits at 0x7FFE0000)')
+  // MM_HIGHEST_VAD_ADDRESS: 64 KiB below the user limit (on x86, right below KUSER_SHARED_DATA).
+  const highest = n.kernel.mm.layout.highestVadAddress
+  n.step(
+    `2. MEM_TOP_DOWN: the highest hole that fits, ending at MM_HIGHEST_VAD_ADDRESS (${hex(highest)}${n.kernel.arch === 'x64' ? '' : ', right below KUSER_SHARED_DATA at 0x7ffe0000'})`,
+  )
   const top = reserve('MEM_RESERVE|MEM_TOP_DOWN', 0, 0, 0x10000, MEM_RESERVE | MEM_TOP_DOWN)
   n.expect(
-    'top-down lands below KUSER_SHARED_DATA',
-    String(top.baseAddress < 0x7ffe0000 && top.baseAddress >= 0x7ff00000),
-    'true',
+    'top-down takes the highest 64 KiB under MM_HIGHEST_VAD_ADDRESS',
+    hex(top.baseAddress),
+    hex(highest + 1 - 0x10000),
   )
 
   n.step('3. ZeroBits 12: the base must have 12 high-order zero bits, so the range ends below 0x00100000')

@@ -21,6 +21,8 @@ export interface Scenario {
   readonly name: string
   readonly title: string
   readonly summary: string
+  /** True when the scenario compares replacement policies (takes `--policy`); others refuse it. */
+  readonly comparesPolicies?: boolean
   /** Plays the scenario; the narrator returned holds the machine in its final state. */
   readonly run: (options: ScenarioOptions) => Narrator
 }

@@ -35,6 +35,23 @@ export function choosePid(machine: MachineLike, pid: number | undefined): number
   return pid
 }
 
+/**
+ * `va` checked against the machine's virtual address space: 32 bits on x86 and PAE; on x64 the
+ * canonical halves, [0, 2^47) and system space as negative numbers [-2^47, 0) (as
+ * @ntmm/hw-mmu takes them). A CliError names the range otherwise.
+ */
+export function checkAddress(machine: MachineLike, va: number): number {
+  const x64 = machine.arch === 'x64'
+  const ok = x64 ? va >= -0x800000000000 && va < 0x800000000000 : va >= 0 && va <= 0xffffffff
+  if (Number.isSafeInteger(va) && ok) return va
+  const shown = va < 0 ? (2n ** 64n + BigInt(va)).toString(16) : va.toString(16)
+  throw new CliError(
+    x64
+      ? `address 0x${shown} is not a canonical x64 address (0x0..0x7fffffffffff, or 0xffff800000000000 and above)`
+      : `address 0x${shown} is beyond the ${machine.arch} address space (32 bits: 0x0..0xffffffff)`,
+  )
+}
+
 /** The pids of the processes still running, ascending. */
 export function livePids(machine: MachineLike): number[] {
   return machine

@@ -5,7 +5,13 @@
 
 import { readPteView } from '@ntmm/mm-core'
 import { hex } from '../format.js'
-import { choosePid, type MachineLike, type RenderedView, type ViewOptions } from './machineLike.js'
+import {
+  checkAddress,
+  choosePid,
+  type MachineLike,
+  type RenderedView,
+  type ViewOptions,
+} from './machineLike.js'
 
 /** The walk for `va` in `pid` as lines (side-effect free: a probe, not an access). */
 export function pteLines(machine: MachineLike, pid: number, va: number): string[] {
@@ -15,7 +21,7 @@ export function pteLines(machine: MachineLike, pid: number, va: number): string[
 /** The `pte` view. */
 export function pteView(machine: MachineLike, options: ViewOptions): RenderedView {
   const pid = choosePid(machine, options.pid)
-  const va = options.va ?? 0
+  const va = checkAddress(machine, options.va ?? 0)
   const space = machine.mm.addressSpace(pid)!
   const mmu = machine.mm.mmu
   const mode = mmu.pageTables.mode

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { evaluate } from './runScript.js'
+import { evaluate } from './scriptValues.js'
 
 const variables = new Map([['base', 0x10000]])
 
-describe('runScript', () => {
+describe('scriptValues: evaluate', () => {
   it.each([
     [4096, 4096],
     ['4096', 4096],

@@ -1,0 +1,276 @@
+// Machine trace files as the command line reads and writes them: the same files and bytes as
+// @ntmm/nt-syscalls' loadKernel, Kernel.saveTrace and Kernel.exportTrace (built from the same
+// @ntmm/trace codecs), with two things those calls do not give a command line: progress stage by
+// stage (a 19M-event trace takes tens of seconds to read, rebuild and seek), and every failure as
+// one CliError. An output path is checked before the long work that ends in writing it, and a
+// write that fails on the way (a full disk) removes its partial file: exit code 2 for a path that
+// cannot be written, 74 (sysexits' EX_IOERR) for an I/O error while writing.
+
+import { accessSync, constants, existsSync, statSync } from 'node:fs'
+import { type FileHandle, open, rm } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import {
+  type DeterminismReport,
+  Kernel,
+  kernelOptionsOf,
+  MACHINE_TRACE_PRODUCER,
+  type MachineConfig,
+  machineModel,
+  machineSchema,
+  machineTrackMapping,
+  reexecute,
+  type SaveTraceResult,
+} from '@ntmm/nt-syscalls'
+import {
+  causeSet,
+  createTraceHeader,
+  deflateRawCompressor,
+  encodeBinaryTrace,
+  encodeChromeTrace,
+  encodeJsonLines,
+  encodePerfettoTrace,
+  readTraceFile,
+  replayRange,
+} from '@ntmm/trace'
+import type { CliIo } from './cliIo.js'
+import { CliError } from './cliError.js'
+import { noProgress, type Progress } from './progress.js'
+
+/** The exit code of a write that failed on the way (sysexits.h EX_IOERR). */
+export const EXIT_IO_ERROR = 74
+
+/** Events applied between two progress updates while a machine is rebuilt or sought. */
+const STEP = 1 << 18
+
+/** A loaded trace: the kernel rebuilt from it and its length. */
+export interface OpenedTrace {
+  readonly kernel: Kernel
+  readonly length: number
+  readonly determinism?: DeterminismReport
+}
+
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return 'no such file or directory'
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  if (code === 'EISDIR') return 'it is a directory'
+  if (code === 'ENOSPC') return 'no space left on the device'
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error'
+}
+
+/** Why `full` cannot be written, or undefined when it can (as far as can be told before trying). */
+function writeProblem(full: string): string | undefined {
+  if (existsSync(full) && statSync(full).isDirectory()) return 'it is a directory'
+  const directory = dirname(full)
+  if (!existsSync(directory)) return `no such directory ${directory}`
+  if (!statSync(directory).isDirectory()) return `${directory} is not a directory`
+  try {
+    accessSync(existsSync(full) ? full : directory, constants.W_OK)
+  } catch {
+    return 'permission denied'
+  }
+  return undefined
+}
+
+/** `path` resolved against the working directory; a CliError (exit code 2) when it cannot be written. */
+export function outputPath(io: CliIo, path: string): string {
+  const full = resolve(io.cwd, path)
+  const problem = writeProblem(full)
+  if (problem !== undefined) throw new CliError(`${path}: cannot write the file (${problem})`)
+  return full
+}
+
+/** An I/O error of the file being written, told apart from an error of the bytes' producer. */
+class WriteFailure {
+  constructor(readonly error: unknown) {}
+}
+
+async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < chunk.length; ) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset)
+    offset += bytesWritten
+  }
+}
+
+/**
+ * Writes `chunks` to `path`; resolves to the bytes written. A path that cannot be opened is a
+ * CliError with exit code 2; an I/O error on the way one with exit code 74, and the partial file
+ * (a regular file: never a device such as /dev/full) is removed.
+ */
+export async function writeFileChunks(
+  io: CliIo,
+  path: string,
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<number> {
+  const full = outputPath(io, path)
+  let handle: FileHandle
+  try {
+    handle = await open(full, 'w')
+  } catch (error) {
+    throw new CliError(`${path}: cannot write the file (${reason(error)})`)
+  }
+  let bytes = 0
+  try {
+    for await (const chunk of chunks) {
+      await writeAll(handle, chunk).catch((error: unknown) => {
+        throw new WriteFailure(error)
+      })
+      bytes += chunk.length
+    }
+    await handle.close().catch((error: unknown) => {
+      throw new WriteFailure(error)
+    })
+  } catch (error) {
+    await handle.close().catch(() => {})
+    if (existsSync(full) && statSync(full).isFile()) await rm(full, { force: true })
+    if (!(error instanceof WriteFailure)) throw error
+    throw new CliError(
+      `${path}: writing failed after ${bytes} bytes (${reason(error.error)}); the partial file was removed`,
+      EXIT_IO_ERROR,
+    )
+  }
+  return bytes
+}
+
+/** Writes a recording kernel's trace to `path`, as Kernel.saveTrace does, with progress. */
+export async function saveTrace(
+  io: CliIo,
+  kernel: Kernel,
+  path: string,
+  format: 'binary' | 'jsonl',
+  progress: Progress = noProgress,
+): Promise<SaveTraceResult> {
+  const log = kernel.trace
+  if (log === undefined) throw new Error('saveTrace needs a recording kernel')
+  outputPath(io, path)
+  const header = createTraceHeader({
+    producer: MACHINE_TRACE_PRODUCER,
+    config: kernel.config,
+    seed: kernel.config.seed,
+    schema: machineSchema,
+  })
+  progress.stage(`writing ${path}`, { total: log.length, unit: 'events' })
+  const input = {
+    header,
+    entries: log.entries(),
+    log,
+    onProgress: (events: number) => progress.update(events),
+  }
+  const chunks =
+    format === 'jsonl'
+      ? encodeJsonLines(input)
+      : encodeBinaryTrace(input, { compressor: deflateRawCompressor })
+  const bytes = await writeFileChunks(io, path, chunks)
+  return { bytes, events: log.length, bytesPerEvent: log.length === 0 ? 0 : bytes / log.length }
+}
+
+/** Exports a loaded trace for Perfetto or chrome://tracing, as Kernel.exportTrace does, with progress. */
+export async function exportTrace(
+  io: CliIo,
+  trace: OpenedTrace,
+  path: string,
+  kind: 'perfetto' | 'chrome',
+  progress: Progress = noProgress,
+): Promise<number> {
+  const log = trace.kernel.trace!
+  outputPath(io, path)
+  progress.stage('finding the causes (flows)')
+  const isCause = causeSet(log)
+  progress.stage(`writing ${path}`, { total: log.length, unit: 'events' })
+  const options = {
+    map: machineTrackMapping(trace.kernel.config),
+    isCause,
+    onProgress: (events: number) => progress.update(events),
+  }
+  const chunks =
+    kind === 'chrome'
+      ? encodeChromeTrace(log.entries(), options)
+      : encodePerfettoTrace(log.entries(), options)
+  return writeFileChunks(io, path, chunks)
+}
+
+/** The header's config, checked to be a machine's (as loadKernel checks it). */
+function machineConfigOf(config: unknown, path: string): MachineConfig {
+  const c = config as Partial<MachineConfig> | null
+  const ok =
+    c !== null &&
+    typeof c === 'object' &&
+    (c.arch === 'x86' || c.arch === 'x86-pae' || c.arch === 'x64') &&
+    Number.isSafeInteger(c.physicalMemory) &&
+    (c.physicalMemory as number) > 0 &&
+    Number.isSafeInteger(c.pageFile) &&
+    (c.pageFile as number) >= 0 &&
+    typeof c.replacementPolicy === 'string' &&
+    typeof c.seed === 'number'
+  if (!ok)
+    throw new CliError(
+      `${path}: not a readable ntmm trace (its header's config is not a machine configuration)`,
+    )
+  return c as MachineConfig
+}
+
+/**
+ * Loads the trace at `path` (relative to the working directory) into a kernel, as loadKernel
+ * does (and, with `verify`, re-executes its inputs as verifyTrace does), showing each stage. A
+ * missing, unreadable or corrupt file is a CliError.
+ */
+export async function openTrace(
+  io: CliIo,
+  path: string,
+  options: { readonly verify?: boolean; readonly progress?: Progress } = {},
+): Promise<OpenedTrace> {
+  const progress = options.progress ?? noProgress
+  const full = resolve(io.cwd, path)
+  if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${path}: no such trace file`)
+  progress.stage(`reading ${path}`, { total: statSync(full).size, unit: 'bytes' })
+  const read = await readTraceFile(full, machineSchema, {
+    onProgress: (_events, bytes) => progress.update(bytes),
+  })
+  if (!read.ok) {
+    const producer = read.trace?.header.producer ?? read.error.producer
+    const version =
+      producer !== undefined &&
+      producer.name === MACHINE_TRACE_PRODUCER.name &&
+      producer.version !== MACHINE_TRACE_PRODUCER.version
+        ? `written by machine-trace version ${producer.version}; this version reads ${MACHINE_TRACE_PRODUCER.version}: `
+        : ''
+    throw new CliError(`${path}: not a readable ntmm trace (${version}${reason(read.error)})`)
+  }
+  const config = machineConfigOf(read.trace.config, path)
+  const log = read.trace.log
+  // Kernel.fromLog, in steps: the same replay of every event, with progress between the steps.
+  progress.stage('rebuilding the machine', { total: log.length, unit: 'events' })
+  const model = machineModel(config)
+  let state = model.initial(config)
+  for (let from = 0; from < log.length; from += STEP) {
+    const to = Math.min(log.length, from + STEP)
+    state = replayRange(log, model, state, from, to)
+    progress.update(to)
+  }
+  const kernel = new Kernel(state.mm, kernelOptionsOf(config), { state, log })
+  if (options.verify !== true) return { kernel, length: log.length }
+  progress.stage(`re-executing the inputs of ${log.length} events on a fresh machine`)
+  return { kernel, length: log.length, determinism: reexecute(log, config) }
+}
+
+/**
+ * The machine right after event `seq` (a read-only view, as `kernel.at(seq)`), reached in steps
+ * along the timeline so a seek deep into a long trace shows its progress: each step starts from
+ * where the last ended, so the steps cost what one seek costs (`step`: events per step).
+ */
+export function machineAt(
+  trace: OpenedTrace,
+  seq: number,
+  progress: Progress = noProgress,
+  step = STEP,
+): Kernel {
+  if (seq + 1 > step) {
+    progress.stage(`seeking to event #${seq}`, { total: seq + 1, unit: 'events' })
+    const timeline = trace.kernel.timeline
+    for (let position = step; position < seq + 1; position += step) {
+      timeline.stateAt(position)
+      progress.update(position)
+    }
+  }
+  return trace.kernel.at(seq)
+}
