@@ -8,9 +8,9 @@
 //   cause, per seq (chunks of 2^16):  cause+1 i32 (a chunk allocated on its first cause)
 //   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16)
 //   per low-volume event:             one frozen object (row = its position in `objects`)
+import { freeze } from 'immer'
 import * as v from 'valibot'
 import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, type ColumnArray, fitsField } from './columnStore.js'
-import { deepFreeze } from './deepFreeze.js'
 import {
   type AppenderBase,
   type AppenderLog,
@@ -154,7 +154,8 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> implements Appe
         )
       }
     }
-    deepFreeze(event)
+    // Deep: no reference anyone holds to the event, or to an object inside it, can change it.
+    freeze(event, true)
     this.settle()
     const seq = this.settled
     this.runs.noteRange(kind.id, seq, this.objects.length, 1)
