@@ -198,7 +198,8 @@ export class Kernel {
       seed: options.seed ?? 0,
     }
     this.ob = new ObjectManager(restored?.state.ob)
-    this.#state = restored?.state.kernel ?? new KernelState(FIRST_PID)
+    // The live process table changes in place (docs/decisions/005); time travel's is versioned.
+    this.#state = restored?.state.kernel ?? new KernelState(FIRST_PID, { updates: 'inPlace' })
     this.viewOf = restored?.seq
     this.#checkpointPolicy = options.checkpoints
     const view = restored?.seq !== undefined
@@ -681,7 +682,13 @@ export class Kernel {
         const process = kernel.#state.processes.get(pid)
         if (!process || process.lastError === value) return
         if (kernel.viewOf !== undefined) {
-          process.lastError = value
+          // A view's own state changes, unrecorded (its records are immutable versions).
+          applyKernelEvent(kernel.#state, {
+            type: 'nt.lastErrorChanged',
+            pid,
+            value,
+            previous: process.lastError,
+          })
           return
         }
         kernel.#emitKernel({ type: 'nt.lastErrorChanged', pid, value, previous: process.lastError })

@@ -712,15 +712,17 @@ export function machineModel(
         case 'nt.cpuWriteWords':
         case 'nt.debugInput':
           return state
+        // ---- immer records (docs/decisions/005): undone by the inverse patches their undo
+        // journals hold; an event applied before this state's restore is not in them, and the
+        // timeline restores a checkpoint instead. ----
         case 'nt.processCreated':
         case 'nt.processTerminated':
         case 'nt.lastErrorChanged':
         case 'nt.writeWatchChanged':
-          revertKernelEvent(state.kernel, event as KernelEvent)
-          return state
+          return revertKernelEvent(state.kernel, event as KernelEvent) ? state : undefined
         default:
-          revertNtEvent(state.ob, event as NtEvent)
-          return state
+          return revertNtEvent(state.ob, event as NtEvent) ? state : undefined
+        // ---- end of immer records ----
       }
     },
     checkpoint: (state) => ({ mm: state.mm.snapshot(), ob: state.ob.clone(), kernel: state.kernel.clone() }),
