@@ -24,8 +24,9 @@ export interface VersioningOptions {
    * `'versioned'` (default): every change makes a new immutable version (immer's copy-on-write),
    * so versions taken earlier stay valid and a clone is a reference. `'inPlace'`: the same
    * changes are made to the one mutable copy, for the live machine, whose object manager changes
-   * on every system call (a reference and a dereference) where an immer update would cost ten
-   * times the call; a clone then freezes the copy and the state goes on versioned.
+   * on nearly every system call (a reference and a dereference), where an immer version per
+   * change costs many times the call (docs/decisions/005); a clone then freezes the copy and the
+   * state goes on versioned.
    */
   readonly updates?: 'versioned' | 'inPlace'
   /**
@@ -50,7 +51,7 @@ export class VersionedRecords<T extends object, Change extends string> {
   #current: T
   #inPlace: boolean
   readonly #undoDepth: number
-  #journal: JournalEntry<Change>[] = []
+  readonly #journal: JournalEntry<Change>[] = []
 
   /** @throws RangeError when `undoDepth` is not a non-negative integer. */
   constructor(initial: T, options: VersioningOptions = {}) {
