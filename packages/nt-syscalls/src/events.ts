@@ -1,11 +1,12 @@
 // Events of the NT executive layer (object manager, handles, system services, exceptions): one
 // interface per event, the NtEvent union, and the apply/revert functions that are the ONLY way the
 // object-manager state changes (live and replayed alike; see docs/decisions/002).
-// Events are plain JSON data and carry the old value beside the new, so they can be undone.
+// Events are plain JSON data and carry the old value beside the new (for readers of the trace);
+// undo replays the inverse patches the state journaled (docs/decisions/005).
 
 import { assert } from './assert.js'
 import type { ObjectBody, ObjectTypeName } from './objectHeader.js'
-import type { ObjectManagerState } from './objectManagerState.js'
+import type { ObjectManagerChange, ObjectManagerState } from './objectManagerState.js'
 
 /** A JSON value carried by syscall events (arguments and out-values). */
 export type JsonValue =
@@ -163,42 +164,34 @@ export function applyNtEvent(state: ObjectManagerState, event: NtEvent): void {
   }
 }
 
-/** Undo an event (apply its inverse): stepping back in time is as cheap as stepping forward. */
-export function revertNtEvent(state: ObjectManagerState, event: NtEvent): void {
-  switch (event.type) {
-    case 'nt.objectCreated':
-      state.removeObject(event.objectId, { rewindId: true })
-      return
-    case 'nt.objectDeleted':
-      state.insertObject(event.objectId, event.objectType, event.body, 0)
-      return
-    case 'nt.objectReferenced':
-    case 'nt.objectDereferenced':
-      state.setPointerCount(event.objectId, event.previousPointerCount)
-      return
-    case 'nt.handleCreated':
-      state.unInsertHandle(event.pid, event.handle, event.reusedSlot)
-      return
-    case 'nt.handleClosed':
-      state.unRemoveHandle(event.pid, event.handle, event.objectId, event.grantedAccess)
-      return
-    case 'nt.handleTableCreated':
-      state.deleteHandleTable(event.pid)
-      return
-    case 'nt.handleTableDeleted':
-      state.createHandleTable(event.pid)
-      return
-    case 'nt.processExited':
-      state.setProcessExited(event.objectId, false)
-      return
-    case 'nt.syscallEntered':
-    case 'nt.syscallReturned':
-    case 'nt.exceptionRaised':
-    case 'nt.cpuAccess':
-      return
-    default:
-      assertNever(event)
-  }
+/** The object-manager change each NT event's apply makes (null: the event changes no state). */
+const CHANGE_OF_EVENT: Readonly<Record<NtEvent['type'], ObjectManagerChange | null>> = {
+  'nt.objectCreated': 'insertObject',
+  'nt.objectDeleted': 'removeObject',
+  'nt.objectReferenced': 'setPointerCount',
+  'nt.objectDereferenced': 'setPointerCount',
+  'nt.handleCreated': 'insertHandle',
+  'nt.handleClosed': 'removeHandle',
+  'nt.handleTableCreated': 'createHandleTable',
+  'nt.handleTableDeleted': 'deleteHandleTable',
+  'nt.processExited': 'setProcessExited',
+  'nt.syscallEntered': null,
+  'nt.syscallReturned': null,
+  'nt.exceptionRaised': null,
+  'nt.cpuAccess': null,
+}
+
+/**
+ * Undo `event`, the last NT event applied to `state`: by the inverse patches its application
+ * journaled (an event that changes no state undoes as it applied, by doing nothing). Returns
+ * true when it did; false, changing nothing, when the state's undo journal holds no entry for it
+ * (the state keeps no journal, was cloned after the event, or the event fell off the journal's
+ * depth): step back by restoring a checkpoint then.
+ */
+export function revertNtEvent(state: ObjectManagerState, event: NtEvent): boolean {
+  const change = CHANGE_OF_EVENT[event.type]
+  if (change === undefined) assertNever(event as never)
+  return change === null || state.undo(change)
 }
 
 function assertNever(event: never): never {

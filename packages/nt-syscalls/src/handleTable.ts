@@ -2,7 +2,9 @@
 // multiples of 4 starting at 4; the two low bits are tag bits ignored by lookup (ExMapHandleToPointer),
 // index 0 of every 512-entry low-level table is never used (values 0, 0x800, 0x1000, ... are invalid),
 // and a freed slot goes on the front of the free list, so the next handle created reuses it (LIFO).
+// A table is part of the object manager's immer records: frozen in a version, changed on a draft.
 
+import { immerable } from 'immer'
 import { assert } from './assert.js'
 
 /** HANDLE_TABLE_ENTRY: the object a handle names and the access it was granted. */
@@ -14,24 +16,31 @@ export interface HandleEntry {
 /** Entries per low-level table on x86 (PAGE_SIZE / sizeof(HANDLE_TABLE_ENTRY)); index 0 of each is reserved. */
 const LOW_LEVEL_ENTRIES = 512
 
-/** A process's handle table. Mutated only through the object-manager state's apply functions. */
+/**
+ * A process's handle table. Changed only through the object-manager state's apply functions (on
+ * an immer draft, or the live machine's own copy); the tables a state hands out are frozen.
+ */
 export class HandleTable {
-  readonly #entries = new Map<number, HandleEntry>()
+  /** Lets immer draft (copy on write) and freeze a table like a plain object. */
+  static readonly [immerable] = true
+  // TypeScript-private rather than #private: immer copies a class instance's own properties,
+  // and #private fields are not properties.
+  private readonly entries = new Map<number, HandleEntry>()
   /** Free slots, most recently freed last (popped first). */
-  readonly #freeList: number[] = []
+  private readonly freeList: number[] = []
   /** The lowest index never handed out. */
-  #nextIndex = 1
+  private nextIndex = 1
 
   /** Number of open handles. */
   get count(): number {
-    return this.#entries.size
+    return this.entries.size
   }
 
   /** The handle the next insertion will use, and whether it comes from the free list. */
   nextHandle(): { handle: number; reusedSlot: boolean } {
-    const reused = this.#freeList.at(-1)
+    const reused = this.freeList.at(-1)
     if (reused !== undefined) return { handle: reused * 4, reusedSlot: true }
-    return { handle: this.#nextIndex * 4, reusedSlot: false }
+    return { handle: this.nextIndex * 4, reusedSlot: false }
   }
 
   /** ExMapHandleToPointer: the entry for a (non-negative, integral) handle value, or undefined. */
@@ -39,76 +48,55 @@ export class HandleTable {
     if (!Number.isSafeInteger(handle) || handle < 0) return undefined
     const index = Math.floor(handle / 4)
     if (index % LOW_LEVEL_ENTRIES === 0) return undefined
-    return this.#entries.get(index)
+    return this.entries.get(index)
   }
 
   /** Every open handle in ascending order. */
   handles(): { handle: number; entry: HandleEntry }[] {
-    return [...this.#entries.entries()]
+    return [...this.entries.entries()]
       .sort(([a], [b]) => a - b)
       .map(([index, entry]) => ({ handle: index * 4, entry }))
   }
 
-  /** Apply: place an entry at `handle` (which must be the slot nextHandle() names). */
+  /**
+   * Apply step (on a draft or the live copy): place an entry at `handle`, which must be the slot
+   * nextHandle() names, or a never-used one on a replay out of order. Returns whether the slot
+   * came from the free list.
+   */
   insert(handle: number, entry: HandleEntry): boolean {
     const index = handle / 4
-    assert(Number.isInteger(index) && !this.#entries.has(index), `handle slot ${handle} is not free`)
+    assert(Number.isInteger(index) && !this.entries.has(index), `handle slot ${handle} is not free`)
     let reused = false
-    const free = this.#freeList.lastIndexOf(index)
+    const free = this.freeList.lastIndexOf(index)
     if (free >= 0) {
-      this.#freeList.splice(free, 1)
+      this.freeList.splice(free, 1)
       reused = true
     } else {
-      assert(index >= this.#nextIndex, `handle ${handle} neither free nor new`)
+      assert(index >= this.nextIndex, `handle ${handle} neither free nor new`)
       // Any never-used slot skipped over goes on the free list (only on replays out of order).
-      for (let skipped = this.#nextIndex; skipped < index; skipped++) {
-        if (skipped % LOW_LEVEL_ENTRIES !== 0) this.#freeList.unshift(skipped)
+      for (let skipped = this.nextIndex; skipped < index; skipped++) {
+        if (skipped % LOW_LEVEL_ENTRIES !== 0) this.freeList.unshift(skipped)
       }
-      this.#nextIndex = index + 1
-      if (this.#nextIndex % LOW_LEVEL_ENTRIES === 0) this.#nextIndex++
+      this.nextIndex = index + 1
+      if (this.nextIndex % LOW_LEVEL_ENTRIES === 0) this.nextIndex++
     }
-    this.#entries.set(index, entry)
+    this.entries.set(index, entry)
     return reused
   }
 
-  /** Revert an insert. */
-  unInsert(handle: number, reusedSlot: boolean): void {
-    const index = handle / 4
-    assert(this.#entries.delete(index), `handle ${handle} is not open`)
-    if (reusedSlot) this.#freeList.push(index)
-    else this.#nextIndex = index
-  }
-
-  /** Apply: close `handle`; its slot goes on the front of the free list. */
+  /** Apply step (on a draft or the live copy): close `handle`; its slot goes on the front of the free list. */
   remove(handle: number): HandleEntry {
     const index = handle / 4
-    const entry = this.#entries.get(index)
+    const entry = this.entries.get(index)
     assert(entry !== undefined, `handle ${handle} is not open`)
-    this.#entries.delete(index)
-    this.#freeList.push(index)
+    this.entries.delete(index)
+    this.freeList.push(index)
     return entry
-  }
-
-  /** Revert a remove. */
-  unRemove(handle: number, entry: HandleEntry): void {
-    const index = handle / 4
-    assert(this.#freeList.at(-1) === index, `handle ${handle} was not the last freed`)
-    this.#freeList.pop()
-    this.#entries.set(index, entry)
-  }
-
-  /** An independent copy (for time-travel checkpoints). */
-  clone(): HandleTable {
-    const copy = new HandleTable()
-    for (const [index, entry] of this.#entries) copy.#entries.set(index, entry)
-    copy.#freeList.push(...this.#freeList)
-    copy.#nextIndex = this.#nextIndex
-    return copy
   }
 
   /** A stable text of the table (entries, free list, next index), for digests. */
   digestInput(): string {
-    const entries = [...this.#entries.entries()].sort(([a], [b]) => a - b)
-    return `${entries.map(([index, entry]) => `${index}=${entry.objectId}/${entry.grantedAccess}`).join(',')};${this.#freeList.join(',')};${this.#nextIndex}`
+    const entries = [...this.entries.entries()].sort(([a], [b]) => a - b)
+    return `${entries.map(([index, entry]) => `${index}=${entry.objectId}/${entry.grantedAccess}`).join(',')};${this.freeList.join(',')};${this.nextIndex}`
   }
 }

@@ -161,9 +161,10 @@ export {
   type ReferenceByHandleRequest,
   type ReferenceByHandleResult,
 } from './objectManager.js'
-export { ObjectManagerState } from './objectManagerState.js'
+export { type ObjectManagerChange, ObjectManagerState } from './objectManagerState.js'
 export * from './rtlNtStatusToDosError.js'
 export type { NtSyscalls } from './syscalls.js'
+export type { VersioningOptions } from './versionedRecords.js'
 export { type Arch, type UserAddressLimits, userAddressLimits } from './userAddressLimits.js'
 export type { MemoryBasicInformation } from './virtualMemoryPort.js'
 export { createWin32Api, type LastErrorSlot, type VirtualProtectOptions, type Win32Api } from './win32.js'

@@ -19,7 +19,7 @@ import { DeferredRecording } from './deferredRecording.js'
 import { EventSequencer, type KernelEventRecord } from './eventSequencer.js'
 import { KernelContext } from './kernelContext.js'
 import type { KernelDebug } from './kernelDebug.js'
-import { KernelState } from './kernelState.js'
+import { applyKernelEvent, KernelState } from './kernelState.js'
 import {
   guardView,
   KernelViews,
@@ -157,7 +157,8 @@ export class Kernel {
       seed: options.seed ?? 0,
     }
     this.ob = new ObjectManager(restored?.state.ob)
-    const state = restored?.state.kernel ?? new KernelState(FIRST_PID)
+    // The live process table changes in place (docs/decisions/005); time travel's is versioned.
+    const state = restored?.state.kernel ?? new KernelState(FIRST_PID, { updates: 'inPlace' })
     this.viewOf = restored?.seq
     const view = restored?.seq !== undefined
     const onEvent = view ? undefined : options.onEvent
@@ -382,7 +383,13 @@ export class Kernel {
         const process = context.state.processes.get(pid)
         if (!process || process.lastError === value) return
         if (context.viewOf !== undefined) {
-          process.lastError = value
+          // A view's own state changes, unrecorded (its records are immutable versions).
+          applyKernelEvent(context.state, {
+            type: 'nt.lastErrorChanged',
+            pid,
+            value,
+            previous: process.lastError,
+          })
           return
         }
         context.sequencer.emitKernel({ type: 'nt.lastErrorChanged', pid, value, previous: process.lastError })

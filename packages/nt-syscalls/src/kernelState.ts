@@ -1,9 +1,13 @@
 // The Kernel's own state, event-sourced like every other layer: the process table (the pid →
 // EPROCESS/ETHREAD object ids of PspCidTable's live entries), each process's last-error value
 // (TEB.LastErrorValue) and its MEM_WRITE_WATCH bitmaps (one page set per watched allocation), and
-// the next pid/tid to hand out. The live Kernel changes it only through applyKernelEvent.
+// the next pid/tid to hand out. The live Kernel changes it only through applyKernelEvent. The
+// records are immer data (versionedRecords.ts): a clone is a reference, and undo replays inverse
+// patches.
 
+import type { Draft } from 'immer'
 import { assert } from './assert.js'
+import { VersionedRecords, type VersioningOptions } from './versionedRecords.js'
 
 /** A process was created (an input: `kernel.createProcess`). */
 export interface KernelProcessCreatedEvent {
@@ -57,46 +61,114 @@ export const KERNEL_EVENT_TYPES: readonly KernelEvent['type'][] = [
   'nt.writeWatchChanged',
 ]
 
-/** One live process as the kernel state holds it. */
+/** One live process as the kernel state holds it (a version's record: it does not change later). */
 export interface KernelProcessState {
   readonly pid: number
   readonly processObjectId: number
   readonly threadObjectId: number
-  lastError: number
+  readonly lastError: number
   /** MEM_WRITE_WATCH allocations: base → written page addresses. */
-  readonly writeWatch: Map<number, Set<number>>
+  readonly writeWatch: ReadonlyMap<number, ReadonlySet<number>>
 }
 
-/** The process table and per-process state of a Kernel. */
-export class KernelState {
-  readonly processes = new Map<number, KernelProcessState>()
-  nextPid: number
-  nextTid: number
+/** One version of the Kernel's records. */
+interface KernelRecords {
+  readonly processes: ReadonlyMap<number, KernelProcessState>
+  readonly nextPid: number
+  readonly nextTid: number
+}
 
-  constructor(firstPid: number) {
-    this.nextPid = firstPid
-    this.nextTid = firstPid + 2
+function processOf(records: Draft<KernelRecords>, pid: number) {
+  const process = records.processes.get(pid)
+  assert(process !== undefined, `kernel event names pid ${pid}, which has no live process`)
+  return process
+}
+
+/** The immer recipe of each kernel event: the one place the process table changes. */
+function applyToRecords(records: Draft<KernelRecords>, event: Readonly<KernelEvent>): void {
+  switch (event.type) {
+    case 'nt.processCreated':
+      records.processes.set(event.pid, {
+        pid: event.pid,
+        processObjectId: event.processObjectId,
+        threadObjectId: event.threadObjectId,
+        lastError: 0,
+        writeWatch: new Map(),
+      })
+      records.nextPid = Math.max(records.nextPid, event.pid + 4)
+      records.nextTid = Math.max(records.nextTid, event.tid + 4)
+      return
+    case 'nt.processTerminated':
+      records.processes.delete(event.pid)
+      return
+    case 'nt.lastErrorChanged':
+      processOf(records, event.pid).lastError = event.value
+      return
+    case 'nt.writeWatchChanged': {
+      const writeWatch = processOf(records, event.pid).writeWatch
+      if (event.pages === null) writeWatch.delete(event.base)
+      else writeWatch.set(event.base, new Set(event.pages))
+      return
+    }
+  }
+}
+
+/**
+ * The process table and per-process state of a Kernel, as immutable versions (the default; the
+ * live Kernel's too: its changes are rare) changed by {@link applyKernelEvent}.
+ */
+export class KernelState {
+  #records: VersionedRecords<KernelRecords, KernelEvent['type']>
+
+  /** An empty process table handing out `firstPid` first; see {@link VersioningOptions}. */
+  constructor(firstPid: number, options: VersioningOptions = {}) {
+    const initial: KernelRecords = { processes: new Map(), nextPid: firstPid, nextTid: firstPid + 2 }
+    this.#records = new VersionedRecords(initial, options)
   }
 
-  /** An independent copy (low-rate state: a few entries per process). */
+  /** The live processes by pid. */
+  get processes(): ReadonlyMap<number, KernelProcessState> {
+    return this.#records.current.processes
+  }
+
+  /** The pid the next process gets. */
+  get nextPid(): number {
+    return this.#records.current.nextPid
+  }
+
+  /** The tid the next process's thread gets. */
+  get nextTid(): number {
+    return this.#records.current.nextTid
+  }
+
+  /** Applies a kernel event (what {@link applyKernelEvent} does). */
+  apply(event: Readonly<KernelEvent>): void {
+    const records = this.#records.begin()
+    applyToRecords(records, event)
+    this.#records.commit(event.type, records)
+  }
+
+  /** Reverts a kernel event (what {@link revertKernelEvent} does). */
+  revert(event: Readonly<KernelEvent>): boolean {
+    return this.#records.undo(event.type)
+  }
+
+  /**
+   * A checkpoint: a state holding this one's current version by reference (no copy; the two
+   * share structure until either changes), with an empty undo journal.
+   */
   clone(): KernelState {
     const copy = new KernelState(0)
-    copy.nextPid = this.nextPid
-    copy.nextTid = this.nextTid
-    for (const [pid, process] of this.processes) {
-      copy.processes.set(pid, {
-        ...process,
-        writeWatch: new Map([...process.writeWatch].map(([base, pages]) => [base, new Set(pages)])),
-      })
-    }
+    copy.#records = this.#records.share()
     return copy
   }
 
   /** A stable text of the whole state, for digests. */
   digestInput(): string {
     const parts = [`P${this.nextPid}:${this.nextTid}`]
-    for (const pid of [...this.processes.keys()].sort((a, b) => a - b)) {
-      const process = this.processes.get(pid)!
+    const processes = this.processes
+    for (const pid of [...processes.keys()].sort((a, b) => a - b)) {
+      const process = processes.get(pid)!
       parts.push(`${pid}:${process.processObjectId}:${process.threadObjectId}:${process.lastError}`)
       for (const base of [...process.writeWatch.keys()].sort((a, b) => a - b)) {
         const pages = [...process.writeWatch.get(base)!].sort((a, b) => a - b)
@@ -107,65 +179,17 @@ export class KernelState {
   }
 }
 
-function processOf(state: KernelState, pid: number): KernelProcessState {
-  const process = state.processes.get(pid)
-  assert(process !== undefined, `kernel event names pid ${pid}, which has no live process`)
-  return process
-}
-
-function setWatch(process: KernelProcessState, base: number, pages: readonly number[] | null): void {
-  if (pages === null) process.writeWatch.delete(base)
-  else process.writeWatch.set(base, new Set(pages))
-}
-
 /** Applies a kernel event: the only way the live Kernel changes its process table. */
 export function applyKernelEvent(state: KernelState, event: Readonly<KernelEvent>): void {
-  switch (event.type) {
-    case 'nt.processCreated':
-      state.processes.set(event.pid, {
-        pid: event.pid,
-        processObjectId: event.processObjectId,
-        threadObjectId: event.threadObjectId,
-        lastError: 0,
-        writeWatch: new Map(),
-      })
-      state.nextPid = Math.max(state.nextPid, event.pid + 4)
-      state.nextTid = Math.max(state.nextTid, event.tid + 4)
-      return
-    case 'nt.processTerminated':
-      state.processes.delete(event.pid)
-      return
-    case 'nt.lastErrorChanged':
-      processOf(state, event.pid).lastError = event.value
-      return
-    case 'nt.writeWatchChanged':
-      setWatch(processOf(state, event.pid), event.base, event.pages)
-      return
-  }
+  state.apply(event)
 }
 
-/** Reverts a kernel event, the last one applied to `state`, from the old values it carries. */
-export function revertKernelEvent(state: KernelState, event: Readonly<KernelEvent>): void {
-  switch (event.type) {
-    case 'nt.processCreated':
-      state.processes.delete(event.pid)
-      state.nextPid = event.pid
-      state.nextTid = event.tid
-      return
-    case 'nt.processTerminated':
-      state.processes.set(event.pid, {
-        pid: event.pid,
-        processObjectId: event.processObjectId,
-        threadObjectId: event.threadObjectId,
-        lastError: event.lastError,
-        writeWatch: new Map(event.writeWatch.map((watch) => [watch.base, new Set(watch.pages)])),
-      })
-      return
-    case 'nt.lastErrorChanged':
-      processOf(state, event.pid).lastError = event.previous
-      return
-    case 'nt.writeWatchChanged':
-      setWatch(processOf(state, event.pid), event.base, event.previous)
-      return
-  }
+/**
+ * Reverts `event`, the last kernel event applied to `state`, by the inverse patches its
+ * application journaled. Returns true when it did; false, changing nothing, when the state's undo
+ * journal holds no entry for it (the state keeps no journal, was cloned after the event, or the
+ * event fell off the journal's depth): step back by restoring a checkpoint then.
+ */
+export function revertKernelEvent(state: KernelState, event: Readonly<KernelEvent>): boolean {
+  return state.revert(event)
 }

@@ -156,21 +156,22 @@ export function machineModel(
  * handle tables, exceptions, system calls) and the Kernel's process table. The inputs that change
  * no state by themselves (long-write data, debug calls) are nothing to undo.
  */
-function undoExecutiveEvent(state: MachineState, event: Readonly<MachineEvent>): MachineState {
+function undoExecutiveEvent(state: MachineState, event: Readonly<MachineEvent>): MachineState | undefined {
   switch (event.type) {
     case 'nt.cpuWriteData':
     case 'nt.cpuWriteWords':
     case 'nt.debugInput':
       return state
+    // The immer records (docs/decisions/005): undone by the inverse patches their undo journals
+    // hold; an event applied before this state's restore is not in them, and the timeline then
+    // restores a checkpoint instead.
     case 'nt.processCreated':
     case 'nt.processTerminated':
     case 'nt.lastErrorChanged':
     case 'nt.writeWatchChanged':
-      revertKernelEvent(state.kernel, event as KernelEvent)
-      return state
+      return revertKernelEvent(state.kernel, event as KernelEvent) ? state : undefined
     default:
-      revertNtEvent(state.ob, event as NtEvent)
-      return state
+      return revertNtEvent(state.ob, event as NtEvent) ? state : undefined
   }
 }
 

@@ -64,8 +64,12 @@ export class ObjectManager {
   /** Called once an object is deleted (its last reference went), e.g. to free a process's leftovers. */
   onObjectDeleted: ((header: ObjectHeader) => void) | undefined
 
-  /** An object manager over `state` (a fresh one by default; a restored one for time travel). */
-  constructor(state: ObjectManagerState = new ObjectManagerState()) {
+  /**
+   * An object manager over `state`: by default a fresh one updated in place (the live machine
+   * references and dereferences an object on every system call, where an immer version per change
+   * would cost several times the call; docs/decisions/005); a restored one for time travel.
+   */
+  constructor(state: ObjectManagerState = new ObjectManagerState({ updates: 'inPlace' })) {
     this.state = state
   }
 

@@ -1,171 +1,210 @@
 // The state of the object manager: the object headers, the per-process handle tables and the
 // client-id table (PspCidTable: pid → process object, derived from the process objects). Only the
-// apply functions below change it; events.ts dispatches recorded events to them.
+// apply functions below change it; events.ts dispatches recorded events to them. The records are
+// immer data (versionedRecords.ts): a clone is a reference, and undo replays inverse patches.
 
+import type { Draft } from 'immer'
 import { assert } from './assert.js'
-import { type HandleEntry, HandleTable } from './handleTable.js'
+import { HandleTable } from './handleTable.js'
 import type { ObjectBody, ObjectHeader, ObjectTypeName, ProcessBody } from './objectHeader.js'
+import { VersionedRecords, type VersioningOptions } from './versionedRecords.js'
 
-interface MutableHeader {
-  id: number
-  type: ObjectTypeName
-  pointerCount: number
-  handleCount: number
-  body: ObjectBody
+/** One version of the object manager's records. */
+interface ObjectManagerRecords {
+  readonly objects: ReadonlyMap<number, ObjectHeader>
+  readonly handleTables: ReadonlyMap<number, HandleTable>
+  readonly processByPid: ReadonlyMap<number, number>
+  readonly threadByPid: ReadonlyMap<number, number>
+  readonly nextObjectId: number
 }
 
-/** Object headers, handle tables and the CID table. */
+/** The apply functions of {@link ObjectManagerState}: what an undo names to take back. */
+export type ObjectManagerChange =
+  | 'insertObject'
+  | 'removeObject'
+  | 'setPointerCount'
+  | 'setProcessExited'
+  | 'createHandleTable'
+  | 'deleteHandleTable'
+  | 'insertHandle'
+  | 'removeHandle'
+
+function emptyRecords(): ObjectManagerRecords {
+  return {
+    objects: new Map(),
+    handleTables: new Map(),
+    processByPid: new Map(),
+    threadByPid: new Map(),
+    nextObjectId: 1,
+  }
+}
+
+function headerOf(records: Draft<ObjectManagerRecords>, objectId: number) {
+  const header = records.objects.get(objectId)
+  assert(header !== undefined, `object ${objectId} does not exist`)
+  return header
+}
+
+/** Takes the handle and pointer reference a closed handle held (a draft step). */
+function dropHandleCounts(records: Draft<ObjectManagerRecords>, objectId: number): void {
+  const header = records.objects.get(objectId)
+  assert(header !== undefined && header.handleCount > 0, `object ${objectId} has no handle`)
+  header.handleCount--
+  header.pointerCount--
+}
+
+/**
+ * Object headers, handle tables and the CID table, as immutable versions (the default: time
+ * travel's states, which step back through an undo journal) or as the live machine's one copy.
+ */
 export class ObjectManagerState {
-  readonly #objects = new Map<number, MutableHeader>()
-  readonly #handleTables = new Map<number, HandleTable>()
-  readonly #processByPid = new Map<number, number>()
-  readonly #threadByPid = new Map<number, number>()
-  #nextObjectId = 1
+  #records: VersionedRecords<ObjectManagerRecords, ObjectManagerChange>
+
+  /** An empty state; see {@link VersioningOptions} (the live ObjectManager updates in place). */
+  constructor(options: VersioningOptions = {}) {
+    this.#records = new VersionedRecords(emptyRecords(), options)
+  }
 
   /** The id the next created object gets. */
   get nextObjectId(): number {
-    return this.#nextObjectId
+    return this.#records.current.nextObjectId
   }
 
-  /** The object with id `objectId`, or undefined. */
+  /** The object with id `objectId`, or undefined (a version's header: it does not change later). */
   object(objectId: number): ObjectHeader | undefined {
-    return this.#objects.get(objectId)
+    return this.#records.current.objects.get(objectId)
   }
 
   /** All live objects in creation order. */
   objects(): ObjectHeader[] {
-    return [...this.#objects.values()]
+    return [...this.#records.current.objects.values()]
   }
 
   /** The handle table of process `pid`, or undefined. */
   handleTable(pid: number): HandleTable | undefined {
-    return this.#handleTables.get(pid)
+    return this.#records.current.handleTables.get(pid)
   }
 
   /** The process object of a client id (PsLookupProcessByProcessId), live or exited. */
   processObjectId(pid: number): number | undefined {
-    return this.#processByPid.get(pid)
+    return this.#records.current.processByPid.get(pid)
   }
 
   /** The (single) thread object of a process. */
   threadObjectId(pid: number): number | undefined {
-    return this.#threadByPid.get(pid)
+    return this.#records.current.threadByPid.get(pid)
   }
 
-  // ---- apply functions ----
+  // ---- apply functions (each one change, one undo-journal entry) ----
 
   /** Adds an object (event apply step). */
   insertObject(objectId: number, type: ObjectTypeName, body: ObjectBody, pointerCount: number): void {
-    assert(!this.#objects.has(objectId), `object ${objectId} exists`)
-    this.#objects.set(objectId, { id: objectId, type, pointerCount, handleCount: 0, body })
-    if (body.kind === 'Process') this.#processByPid.set(body.pid, objectId)
-    else this.#threadByPid.set(body.pid, objectId)
-    this.#nextObjectId = Math.max(this.#nextObjectId, objectId + 1)
+    const records = this.#records.begin()
+    assert(!records.objects.has(objectId), `object ${objectId} exists`)
+    records.objects.set(objectId, { id: objectId, type, pointerCount, handleCount: 0, body })
+    if (body.kind === 'Process') records.processByPid.set(body.pid, objectId)
+    else records.threadByPid.set(body.pid, objectId)
+    records.nextObjectId = Math.max(records.nextObjectId, objectId + 1)
+    this.#records.commit('insertObject', records)
   }
 
-  /** Remove an object; `rewindId` when undoing its creation (the id becomes the next again). */
-  removeObject(objectId: number, options: { rewindId: boolean } = { rewindId: false }): void {
-    const header = this.#objects.get(objectId)
-    assert(header !== undefined, `object ${objectId} does not exist`)
-    this.#objects.delete(objectId)
-    const byPid = header.body.kind === 'Process' ? this.#processByPid : this.#threadByPid
+  /** Removes an object (event apply step); its client id goes with it. */
+  removeObject(objectId: number): void {
+    const records = this.#records.begin()
+    const header = headerOf(records, objectId)
+    records.objects.delete(objectId)
+    const byPid = header.body.kind === 'Process' ? records.processByPid : records.threadByPid
     if (byPid.get(header.body.pid) === objectId) byPid.delete(header.body.pid)
-    if (options.rewindId && objectId === this.#nextObjectId - 1) this.#nextObjectId = objectId
+    this.#records.commit('removeObject', records)
   }
 
-  /** Sets an object's pointer count (event apply and undo step). */
+  /** Sets an object's pointer count (event apply step). */
   setPointerCount(objectId: number, pointerCount: number): void {
-    const header = this.#objects.get(objectId)
-    assert(header !== undefined, `object ${objectId} does not exist`)
-    header.pointerCount = pointerCount
+    const records = this.#records.begin()
+    headerOf(records, objectId).pointerCount = pointerCount
+    this.#records.commit('setPointerCount', records)
   }
 
-  /** Marks a process object exited or not (event apply and undo step). */
+  /** Marks a process object exited (event apply step). */
   setProcessExited(objectId: number, exited: boolean): void {
-    const header = this.#objects.get(objectId)
+    const records = this.#records.begin()
+    const header = records.objects.get(objectId)
     assert(header !== undefined && header.body.kind === 'Process', `object ${objectId} is not a process`)
+    // A new body: the old one may be shared with a recorded event.
     header.body = { ...(header.body as ProcessBody), exited }
+    this.#records.commit('setProcessExited', records)
   }
 
   /** Creates the empty handle table of process `pid` (event apply step). */
   createHandleTable(pid: number): void {
-    assert(!this.#handleTables.has(pid), `process ${pid} already has a handle table`)
-    this.#handleTables.set(pid, new HandleTable())
+    const records = this.#records.begin()
+    assert(!records.handleTables.has(pid), `process ${pid} already has a handle table`)
+    records.handleTables.set(pid, new HandleTable())
+    this.#records.commit('createHandleTable', records)
   }
 
   /** Deletes the handle table of process `pid` (event apply step). */
   deleteHandleTable(pid: number): void {
-    const table = this.#handleTables.get(pid)
+    const records = this.#records.begin()
+    const table = records.handleTables.get(pid)
     assert(table !== undefined && table.count === 0, `handle table of ${pid} is missing or not empty`)
-    this.#handleTables.delete(pid)
+    records.handleTables.delete(pid)
+    this.#records.commit('deleteHandleTable', records)
   }
 
   /** Inserts a handle with its granted access (event apply step). */
   insertHandle(pid: number, handle: number, objectId: number, grantedAccess: number): void {
-    const table = this.#handleTables.get(pid)
-    const header = this.#objects.get(objectId)
+    const records = this.#records.begin()
+    const table = records.handleTables.get(pid)
+    const header = records.objects.get(objectId)
     assert(table !== undefined && header !== undefined, `no table ${pid} or object ${objectId}`)
     table.insert(handle, { objectId, grantedAccess })
     header.handleCount++
     header.pointerCount++
-  }
-
-  /** Undoes `insertHandle`. */
-  unInsertHandle(pid: number, handle: number, reusedSlot: boolean): void {
-    const table = this.#handleTables.get(pid)
-    assert(table !== undefined, `no handle table for ${pid}`)
-    const entry = table.lookup(handle)
-    assert(entry !== undefined, `handle ${handle} is not open`)
-    table.unInsert(handle, reusedSlot)
-    this.#dropHandleCounts(entry)
+    this.#records.commit('insertHandle', records)
   }
 
   /** Removes a handle (event apply step). */
   removeHandle(pid: number, handle: number): void {
-    const table = this.#handleTables.get(pid)
+    const records = this.#records.begin()
+    const table = records.handleTables.get(pid)
     assert(table !== undefined, `no handle table for ${pid}`)
-    this.#dropHandleCounts(table.remove(handle))
+    dropHandleCounts(records, table.remove(handle).objectId)
+    this.#records.commit('removeHandle', records)
   }
 
-  /** Undoes `removeHandle`. */
-  unRemoveHandle(pid: number, handle: number, objectId: number, grantedAccess: number): void {
-    const table = this.#handleTables.get(pid)
-    const header = this.#objects.get(objectId)
-    assert(table !== undefined && header !== undefined, `no table ${pid} or object ${objectId}`)
-    table.unRemove(handle, { objectId, grantedAccess })
-    header.handleCount++
-    header.pointerCount++
+  /**
+   * Takes back the latest change, which must be `change`, by its inverse patches (a version's
+   * undo: exact, `nextObjectId` and handle free lists included). Returns false, changing nothing,
+   * when the journal holds no such change: the state keeps no journal, the change was made before
+   * this state was cloned, or it fell off the journal's depth.
+   */
+  undo(change: ObjectManagerChange): boolean {
+    return this.#records.undo(change)
   }
 
-  #dropHandleCounts(entry: HandleEntry): void {
-    const header = this.#objects.get(entry.objectId)
-    assert(header !== undefined && header.handleCount > 0, `object ${entry.objectId} has no handle`)
-    header.handleCount--
-    header.pointerCount--
-  }
-
-  /** An independent copy (for time-travel checkpoints; the state is small and low-rate). */
+  /**
+   * A checkpoint: a state holding this one's current version by reference (no copy; the two
+   * share structure until either changes), with an empty undo journal.
+   */
   clone(): ObjectManagerState {
     const copy = new ObjectManagerState()
-    for (const [id, header] of this.#objects) copy.#objects.set(id, { ...header })
-    for (const [pid, table] of this.#handleTables) copy.#handleTables.set(pid, table.clone())
-    for (const [pid, id] of this.#processByPid) copy.#processByPid.set(pid, id)
-    for (const [pid, id] of this.#threadByPid) copy.#threadByPid.set(pid, id)
-    copy.#nextObjectId = this.#nextObjectId
+    copy.#records = this.#records.share()
     return copy
   }
 
   /** A stable text of the whole state, for digests. */
   digestInput(): string {
-    const parts = [`N${this.#nextObjectId}`]
-    for (const id of [...this.#objects.keys()].sort((a, b) => a - b)) {
-      const header = this.#objects.get(id)!
+    const records = this.#records.current
+    const parts = [`N${records.nextObjectId}`]
+    for (const id of [...records.objects.keys()].sort((a, b) => a - b)) {
+      const header = records.objects.get(id)!
       parts.push(
         `O${id}:${header.type}:${header.pointerCount}:${header.handleCount}:${JSON.stringify(header.body)}`,
       )
     }
-    for (const pid of [...this.#handleTables.keys()].sort((a, b) => a - b))
-      parts.push(`H${pid}:${this.#handleTables.get(pid)!.digestInput()}`)
+    for (const pid of [...records.handleTables.keys()].sort((a, b) => a - b))
+      parts.push(`H${pid}:${records.handleTables.get(pid)!.digestInput()}`)
     return parts.join('|')
   }
 }

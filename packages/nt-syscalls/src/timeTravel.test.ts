@@ -554,6 +554,18 @@ describe('time travel', () => {
       ).toBe(87)
     })
 
+    it("a view's failing VirtualQuery sets the view's last error, not the past's", () => {
+      const kernel = createKernel({ record: true })
+      const { pid } = kernel.createProcess()
+      kernel.win32(pid).SetLastError(5)
+      const seq = kernel.eventCount - 1
+      const view = kernel.at(seq)
+      expect(view.win32(pid).VirtualQuery(0xffff0000).result).toBe(0)
+      expect(view.win32(pid).GetLastError()).toBe(87) // ERROR_INVALID_PARAMETER
+      expect(kernel.at(seq).win32(pid).GetLastError()).toBe(5)
+      expect(kernel.win32(pid).GetLastError()).toBe(5)
+    })
+
     it('the determinism check re-executes SetLastError calls made outside a system call', async () => {
       const kernel = createKernel({ record: 'eager' })
       const { pid } = kernel.createProcess()

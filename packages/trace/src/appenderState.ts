@@ -4,8 +4,8 @@
 // seq index (runIndex.ts) that every appender of a log shares, so a switch of kind there stays off
 // the slow path.
 import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, type ColumnArray } from './columnStore.js'
-import type { KindStore, TraceLog } from './traceLog.js'
-import type { TraceEventBase } from './traceSchema.js'
+import type { KindStore } from './kindStore.js'
+import type { RunIndex } from './runIndex.js'
 
 // Imported constants copied into module constants: under a CommonJS transform of ESM (tsx runs
 // the benches that way) every read of an imported binding is a getter call, and the slow path
@@ -13,6 +13,32 @@ import type { TraceEventBase } from './traceSchema.js'
 const ROWS_PER_CHUNK = CHUNK_SIZE
 const SEQ_MASK = CHUNK_MASK
 const SEQ_BITS = CHUNK_BITS
+
+/**
+ * What the appenders use of their log (TraceLog implements it): its length and the appender
+ * owning the open run, the seq index, the cause chunks and the dense cursor. Declared on the
+ * appenders' side, so the appender files need nothing from traceLog.ts. @internal
+ */
+export interface AppenderLog {
+  /** The open dense chunk's cursor, shared by the appenders. */
+  readonly dense: DenseCursor
+  /** The appender owning the open run (it holds the live length), if any. */
+  owner: AppenderOwner | undefined
+  /** The length when no appender owns the open run. */
+  settled: number
+  /** The number of events (the next seq). */
+  readonly length: number
+  /** The seq index. */
+  readonly runs: RunIndex
+  /** cause + 1 per seq, per seq chunk (undefined until the chunk's first cause). */
+  readonly causes: readonly (Int32Array | undefined)[]
+  /** Has the owner of the open run publish its counts and give it up. */
+  settle(): void
+  /** Throws a RangeError unless `cause` is -1 or a seq before `seq`. */
+  checkCause(cause: number, seq: number): void
+  /** The cause cells of `seq`'s chunk, allocated on first use. */
+  causeChunk(seq: number): Int32Array
+}
 
 /**
  * Slow-path state of one appender. One class for every kind, so the slow path (taken on every
@@ -38,10 +64,10 @@ export class AppenderState {
    */
   arrays: ColumnArray[] = []
   readonly kindId: number
-  readonly log: TraceLog<TraceEventBase>
+  readonly log: AppenderLog
   readonly store: KindStore
 
-  constructor(log: TraceLog<TraceEventBase>, store: KindStore) {
+  constructor(log: AppenderLog, store: KindStore) {
     this.log = log
     this.store = store
     this.kindId = store.kind.id

@@ -28,10 +28,9 @@
 // - The slow path lives in one `AppenderState` class shared by all kinds, so it stays
 //   monomorphic when kinds alternate; the cursor stays in the generated class, one load closer
 //   to the stores. (`AppenderState` and `DenseCursor` are in appenderState.ts.)
-import { type AppenderOwner, AppenderState, type DenseCursor } from './appenderState.js'
+import { type AppenderLog, type AppenderOwner, AppenderState, type DenseCursor } from './appenderState.js'
 import type { ColumnArray } from './columnStore.js'
-import type { KindStore, TraceLog } from './traceLog.js'
-import type { TraceEventBase } from './traceSchema.js'
+import type { KindStore } from './kindStore.js'
 
 /**
  * Appends events of one high-volume kind (from {@link TraceLog.appender}).
@@ -93,7 +92,7 @@ export class AppenderBase {
   declare c6: ColumnArray
   declare c7: ColumnArray
 
-  constructor(log: TraceLog<TraceEventBase>, store: KindStore) {
+  constructor(log: AppenderLog, store: KindStore) {
     this.type = store.kind.type
     this.fieldCount = store.kind.fields.length
     this.state = new AppenderState(log, store)
@@ -126,7 +125,7 @@ export class AppenderBase {
 }
 
 type AppenderClass = new (
-  log: TraceLog<TraceEventBase>,
+  log: AppenderLog,
   store: KindStore,
 ) => AppenderBase & RowAppender & AppenderOwner & DecodedRowAppender
 

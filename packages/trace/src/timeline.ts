@@ -7,7 +7,7 @@
 // deterministic whatever the machine's speed.
 import { assert } from './assert.js'
 import { replayRange } from './replayRange.js'
-import { TimelineCursor } from './timelineCursor.js'
+import { type CursorTimeline, TimelineCursor } from './timelineCursor.js'
 import type { TraceLog } from './traceLog.js'
 import type { TraceModel } from './traceModel.js'
 import type { TraceEventBase } from './traceSchema.js'
@@ -51,7 +51,9 @@ const MAX_INTERVAL = 1 << 20
  * state is changed in place by the next seek). Use `copyOfStateAt` for a state to keep.
  * Cursors (`cursor()`) each own their working state under the same rule.
  */
-export class Timeline<S, E extends TraceEventBase, C = unknown, Snap = S> {
+export class Timeline<S, E extends TraceEventBase, C = unknown, Snap = S>
+  implements CursorTimeline<S, E, C, Snap>
+{
   readonly log: TraceLog<E>
   readonly model: TraceModel<S, E, C, Snap>
   readonly config: C

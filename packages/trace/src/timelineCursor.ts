@@ -3,24 +3,38 @@
 // `g`/`g-`/`p`/`p-` (WinDbg TTD) or `continue`/`reverse-continue` (rr) do.
 import { replayRange } from './replayRange.js'
 import { type EventPredicate, scanBackward, scanForward } from './scanRange.js'
-import type { Timeline } from './timeline.js'
-import type { TraceEntry } from './traceLog.js'
+import type { TraceEntry, TraceLog } from './traceLog.js'
+import type { TraceModel } from './traceModel.js'
 import type { TraceEventBase } from './traceSchema.js'
 
 /** Seek cost of restoring a checkpoint, counted in applied events (a heuristic). */
 const RESTORE_COST_EVENTS = 32
 
 /**
+ * What a cursor uses of its timeline (Timeline implements it): the log and the model, the
+ * nearest checkpoint, and the replay that takes checkpoints as it passes. Declared here, on the
+ * cursor's side, so this file needs nothing from timeline.ts. @internal
+ */
+export interface CursorTimeline<S, E extends TraceEventBase, C, Snap> {
+  readonly log: TraceLog<E>
+  readonly model: TraceModel<S, E, C, Snap>
+  /** The checkpoint at the largest seq ≤ `seq`. */
+  floorCheckpoint(seq: number): { readonly seq: number; readonly snapshot: Snap }
+  /** Replays `[from, to)` onto `state`, taking checkpoints on the way; returns the new state. */
+  advance(state: S, from: number, to: number): S
+}
+
+/**
  * A position on a timeline with its own working state. `state` follows the rule of
  * {@link Timeline.stateAt}: read it, do not change it, and do not keep it across moves.
  */
 export class TimelineCursor<S, E extends TraceEventBase, C = unknown, Snap = S> {
-  private readonly timeline: Timeline<S, E, C, Snap>
+  private readonly timeline: CursorTimeline<S, E, C, Snap>
   private workingState: S
   private workingPosition: number
 
   /** @internal Use `timeline.cursor()`. */
-  constructor(timeline: Timeline<S, E, C, Snap>, _position: number) {
+  constructor(timeline: CursorTimeline<S, E, C, Snap>, _position: number) {
     this.timeline = timeline
     this.workingState = timeline.model.restore(timeline.floorCheckpoint(0).snapshot)
     this.workingPosition = 0

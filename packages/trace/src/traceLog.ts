@@ -8,23 +8,21 @@
 //   cause, per seq (chunks of 2^16):  cause+1 i32 (a chunk allocated on its first cause)
 //   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16)
 //   per low-volume event:             one frozen object (row = its position in `objects`)
+import { freeze } from 'immer'
 import * as v from 'valibot'
-import { type AppenderOwner, DenseCursor } from './appenderState.js'
+import { type AppenderLog, type AppenderOwner, DenseCursor } from './appenderState.js'
 import {
   CHUNK_BITS,
   CHUNK_MASK,
   CHUNK_SIZE,
-  ChunkedColumn,
-  COLUMN_CONSTRUCTORS,
   type ColumnArray,
   fitsField,
 } from './columnStore.js'
 import { bulkAppendRows } from './bulkAppendRows.js'
-import { deepFreeze } from './deepFreeze.js'
 import { type AppenderBase, appenderClass, type RowAppender } from './kindAppender.js'
-import { RowView, rowViewClass } from './rowView.js'
+import { KindStore } from './kindStore.js'
 import { RunIndex } from './runIndex.js'
-import type { KindInfo, TraceEventBase, TraceSchema } from './traceSchema.js'
+import type { TraceEventBase, TraceSchema } from './traceSchema.js'
 
 /** Pass as `cause` to a row appender when the event has no cause. */
 export const NO_CAUSE = -1
@@ -59,86 +57,6 @@ export interface TraceLogMemory {
   readonly bytesPerEvent: number
 }
 
-/** Storage of one high-volume kind: its columns and, per row chunk, the arrays and batch record. */
-export class KindStore {
-  readonly kind: KindInfo
-  readonly columns: ChunkedColumn[]
-  /** Rows stored (while an appender owns the open run, its cursor holds the live count). */
-  rowCount = 0
-  /** Per row chunk: the field arrays in declaration order. */
-  readonly chunkArrays: ColumnArray[][] = []
-  /** Per row chunk: the field arrays by name. */
-  readonly chunkRecords: Record<string, ColumnArray>[] = []
-  private readonly ViewClass: new () => RowView
-
-  constructor(kind: KindInfo) {
-    this.kind = kind
-    this.columns = kind.fields.map((field) => {
-      return new ChunkedColumn(COLUMN_CONSTRUCTORS[field.type])
-    })
-    this.refreshChunk(0)
-    this.ViewClass = rowViewClass(kind)
-  }
-
-  /** Makes room for row `rowCount` (the next row); returns its offset in the current chunk. */
-  grow(): number {
-    const row = this.rowCount
-    // Common case (every switch of kind in an interleaved stream): the current chunk has room.
-    const first = this.columns[0]
-    if (first !== undefined && row - first.base < first.current.length) return row - first.base
-    const before = this.columns[0]?.current
-    let offset = 0
-    for (const column of this.columns) offset = column.grow(row)
-    if (this.columns[0]?.current !== before) this.refreshChunk(row >>> CHUNK_BITS)
-    return offset
-  }
-
-  /**
-   * Where an appender may write rows from the current chunk's first row on, one array per field:
-   * the spans of a reserved stretch, else the current chunks (see {@link ChunkedColumn.spans}).
-   */
-  writableArrays(): ColumnArray[] {
-    return this.columns.map((column) => column.writable())
-  }
-
-  /** Pre-allocates chunks up to `rows` rows. */
-  reserve(rows: number): void {
-    for (const column of this.columns) column.reserve(rows)
-    const chunkCount = this.columns[0]?.chunks.length ?? 0
-    for (let chunk = 0; chunk < chunkCount; chunk++) this.refreshChunk(chunk)
-  }
-
-  refreshChunk(chunk: number): void {
-    const arrays = this.columns.map((column) => column.chunks[chunk] as ColumnArray)
-    this.chunkArrays[chunk] = arrays
-    const record: Record<string, ColumnArray> = Object.create(null)
-    this.kind.fields.forEach((field, index) => {
-      record[field.name] = arrays[index] as ColumnArray
-    })
-    this.chunkRecords[chunk] = Object.freeze(record)
-  }
-
-  /** A fresh read-only view positioned on `row`. */
-  view(row: number): RowView {
-    const view = new this.ViewClass()
-    RowView.setArrays(view, this.chunkArrays[row >>> CHUNK_BITS] ?? [])
-    RowView.setRow(view, row & CHUNK_MASK)
-    return view
-  }
-
-  /** A frozen plain object for `row`. */
-  materialize(row: number): object {
-    const event: Record<string, unknown> = { type: this.kind.type }
-    const chunk = row >>> CHUNK_BITS
-    const offset = row & CHUNK_MASK
-    const arrays = this.chunkArrays[chunk] ?? []
-    this.kind.fields.forEach((field, index) => {
-      event[field.name] = (arrays[index] as ColumnArray)[offset]
-    })
-    return Object.freeze(event)
-  }
-}
-
 /** Options of a {@link TraceLog}. */
 export interface TraceLogOptions {
   /** Validate low-volume events against their kind's schema on append (default true). */
@@ -153,7 +71,7 @@ export interface TraceLogOptions {
  * events of one kind; nothing per event while a producer keeps appending one kind), or 5 bytes
  * of per-event index in 64 Ki-seq chunks where kinds switch often.
  */
-export class TraceLog<E extends TraceEventBase = TraceEventBase> {
+export class TraceLog<E extends TraceEventBase = TraceEventBase> implements AppenderLog {
   readonly schema: TraceSchema<E>
   /** @internal The seq index: runs of (first seq, kind, first row) and dense chunks. */
   readonly runs = new RunIndex()
@@ -237,7 +155,8 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> {
         )
       }
     }
-    deepFreeze(event)
+    // Deep: no reference anyone holds to the event, or to an object inside it, can change it.
+    freeze(event, true)
     this.settle()
     const seq = this.settled
     this.runs.noteRange(kind.id, seq, this.objects.length, 1)

@@ -1,9 +1,9 @@
 // What trace decoders produce and encoders consume: a stream of items (the header, events with
 // seq and cause, recorded digests), plus the checks every decoded event passes and the
 // collection of a stream into an in-memory Trace (keeping the valid prefix on error).
+import { freeze } from 'immer'
 import * as v from 'valibot'
 import { fitsField } from './columnStore.js'
-import { deepFreeze } from './deepFreeze.js'
 import { checkValue } from './safeJson.js'
 import { TraceFormatError } from './traceFormatError.js'
 import type { TraceHeader } from './traceHeader.js'
@@ -114,7 +114,7 @@ export function validateEvent(
   const output = result.output as Record<string, unknown>
   const outputProblem = checkValue(output, 'event', 1)
   if (outputProblem !== undefined) throw fail(outputProblem.field, outputProblem.reason)
-  return deepFreeze(output) as unknown as TraceEventBase
+  return freeze(output, true) as unknown as TraceEventBase
 }
 
 /**
