@@ -19,7 +19,7 @@ export interface TraceHeader {
   readonly producer: { readonly name: string; readonly version: string }
   /** The configuration the state model's `initial` takes (JSON data). */
   readonly config: unknown
-  /** The seed of the run's pseudo-random generator. */
+  /** The run's seed, recorded for reproducibility (what draws from it, if anything, is the producer's affair). */
   readonly seed: number | string
   readonly schema: SchemaDescription
 }
