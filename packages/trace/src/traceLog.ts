@@ -11,13 +11,7 @@
 import { freeze } from 'immer'
 import * as v from 'valibot'
 import { type AppenderLog, type AppenderOwner, DenseCursor } from './appenderState.js'
-import {
-  CHUNK_BITS,
-  CHUNK_MASK,
-  CHUNK_SIZE,
-  type ColumnArray,
-  fitsField,
-} from './columnStore.js'
+import { CHUNK_BITS, CHUNK_MASK, CHUNK_SIZE, type ColumnArray, fitsField } from './columnStore.js'
 import { bulkAppendRows } from './bulkAppendRows.js'
 import { type AppenderBase, appenderClass, type RowAppender } from './kindAppender.js'
 import { KindStore } from './kindStore.js'
