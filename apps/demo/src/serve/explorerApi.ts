@@ -136,6 +136,37 @@ export interface ExplorerState {
   readonly stats: { readonly mm: Readonly<Record<string, number>> }
 }
 
+/** One index field of a virtual address. */
+export interface AddressPart {
+  /** `PML4`, `PDPT`, `PD`, `PT` or `offset`. */
+  readonly name: string
+  /** Bit range, high and low inclusive (`[21, 12]`). */
+  readonly bits: readonly [number, number]
+  readonly value: number
+}
+
+/** A not-present entry as the memory manager reads it. */
+export interface SoftwareEntry {
+  /** `zero` (never touched), `demand-zero`, `page-file`, `transition` or `prototype`. */
+  readonly kind: 'zero' | 'demand-zero' | 'page-file' | 'transition' | 'prototype'
+  /** The 5-bit protection (bits 5-9) and its names. */
+  readonly protection: number
+  readonly protectionName: string
+  readonly win32Protection: string
+  /** Bit 11 (T), bit 10 (prototype), bits 1-4 (which paging file). */
+  readonly transition: boolean
+  readonly prototype: boolean
+  readonly pageFileLow: number
+  /** Bits 12-31: the page-file slot + 1, or the frame of a transition PTE. */
+  readonly high: number
+  /** The frame of a transition PTE. */
+  readonly pfn?: number
+  /** The slot of a page-file PTE. */
+  readonly slot?: number
+  /** One line in words. */
+  readonly meaning: string
+}
+
 /** One level of a page walk with every bit of its entry decoded. */
 export interface WalkLevel {
   readonly name: string
@@ -146,8 +177,16 @@ export interface WalkLevel {
   readonly pfn: number
   /** The bits that are set (as `ntmm inspect pte --json` lists them). */
   readonly bits: readonly string[]
-  /** Every decoded field of the entry. */
+  /** Every decoded field of the entry (hw-mmu's reading, meaningful when present). */
   readonly decoded: Readonly<Record<string, boolean | number | string>>
+  /** The hardware bits that are set, only when P=1 (a not-present entry's bits are software's). */
+  readonly hardwareBits: readonly string[]
+  /** The software reading of a not-present entry (P=0), else null. */
+  readonly software: SoftwareEntry | null
+  /** The entry's address as the MMU computes it: `tableBase + index × entrySize`. */
+  readonly tableBase: number
+  readonly index: number
+  readonly entrySize: number
 }
 
 /** `GET /api/walk?seq&pid&va`: the page walk for one address (the `pte` view). */
@@ -156,6 +195,9 @@ export interface ExplorerWalk {
   readonly pid: number
   readonly address: number
   readonly cr3: number
+  /** The paging mode, and the address split into its table indices and page offset. */
+  readonly mode: string
+  readonly parts: readonly AddressPart[]
   readonly levels: readonly WalkLevel[]
   readonly leaf: ({ readonly kind: string } & Readonly<Record<string, unknown>>) | null
   readonly physicalAddress: number | null

@@ -4,9 +4,10 @@
 // handles, stats) for its state, @ntmm/trace's TraceQuery for the event list and searches, and
 // `kernel.history` for causal chains. So the page shows exactly what `ntmm inspect --json` prints.
 
-import { committedBytesIn, type MemoryArea } from '@ntmm/mm-core'
 import type { Kernel } from '@ntmm/nt-syscalls'
 import { describeEvent } from '../describeEvent.js'
+import { areaTree, frameGrid } from './stateViews.js'
+import { addressLimit, decodeSoftware, entrySize, type PagingModeName, splitAddress } from './pteDecode.js'
 import { hex } from '../format.js'
 import { handlesView } from '../views/handlesView.js'
 import { livePids, type MachineLike, processName } from '../views/machineLike.js'
@@ -16,7 +17,6 @@ import { regionsView } from '../views/regionsView.js'
 import { statistics } from '../views/statsView.js'
 import type {
   AreaInfo,
-  AreaTreeNode,
   EventRow,
   ExplorerDensity,
   ExplorerEvents,
@@ -26,7 +26,6 @@ import type {
   ExplorerState,
   ExplorerWalk,
   ExplorerWhy,
-  FrameGrid,
   HandleInfo,
   TlbActivity,
   WalkLevel,
@@ -41,23 +40,6 @@ export interface ExplorerFilter {
   readonly pid?: number
   /** Events with an address field in [low, high). */
   readonly address?: { readonly low: number; readonly high: number }
-}
-
-interface TreeNode {
-  readonly value: MemoryArea
-  readonly left: TreeNode | undefined
-  readonly right: TreeNode | undefined
-  readonly height: number
-}
-
-const frameLetters: Readonly<Record<string, string>> = {
-  FREE: 'F',
-  ZEROED: 'Z',
-  STANDBY: 'S',
-  MODIFIED: 'M',
-  ACTIVE: 'A',
-  PAGE_TABLE: 'P',
-  SYSTEM: 'Y',
 }
 
 /** At most this many events are scanned for the TLB activity of one access. */
@@ -226,25 +208,44 @@ export class ExplorerSession {
   walk(seq: number, pid: number | undefined, va: number): ExplorerWalk | { error: string } {
     const at = this.clamp(seq)
     const machine = this.machineAt(at)
+    const mode = machine.mm.mmu.pageTables.mode as PagingModeName
+    if (!Number.isSafeInteger(va) || va < 0 || va >= addressLimit(mode))
+      return {
+        error: `va=${va}: out of range (${mode} addresses are integers in [0, 0x${addressLimit(mode).toString(16)}))`,
+      }
     const live = spacePids(machine)
     const chosen = pid !== undefined && live.includes(pid) ? pid : live[0]
     if (chosen === undefined) return { error: `no process has an address space right after event ${at}` }
     const json = pteView(machine, { pid: chosen, va }).json as Omit<
       ExplorerWalk,
-      'seq' | 'cr3' | 'levels'
+      'seq' | 'cr3' | 'levels' | 'mode' | 'parts'
     > & {
-      levels: Omit<WalkLevel, 'decoded'>[]
+      levels: Omit<WalkLevel, 'decoded' | 'hardwareBits' | 'software' | 'tableBase' | 'index' | 'entrySize'>[]
     }
     const space = machine.mm.addressSpace(chosen)!
     const top = json.levels.length
     const levelNumbers = { PML4E: 4, PDPTE: 3, PDE: 2, PTE: 1 } as Record<string, number>
+    const parts = splitAddress(va, mode)
+    const size = entrySize(mode)
+    // PAE's CR3 points at the 32-byte-aligned PDPT; the other modes' at a page.
+    let tableBase = mode === 'x86-pae' ? space.cr3 - (space.cr3 % 32) : space.cr3 - (space.cr3 % 4096)
     const levels = json.levels.map((level, index) => {
       const read = machine.mm.mmu.pageTables.readEntry(space.cr3, va, levelNumbers[level.name] ?? top - index)
       const decoded: Record<string, boolean | number | string> = {}
       if (read.ok) for (const [key, value] of Object.entries(read.decoded)) decoded[key] = value
-      return { ...level, decoded }
+      const walked = {
+        ...level,
+        decoded,
+        hardwareBits: level.present ? level.bits : [],
+        software: level.present ? null : decodeSoftware(level.low),
+        tableBase,
+        index: parts[index]?.value ?? 0,
+        entrySize: size,
+      }
+      tableBase = level.pfn * 4096
+      return walked
     })
-    return { ...json, seq: at, cr3: space.cr3, levels }
+    return { ...json, seq: at, cr3: space.cr3, mode, parts, levels }
   }
 
   /** The matching events around `seq`: up to `before` earlier ones and `after` from `seq` on. */
@@ -401,56 +402,4 @@ function compileFilter(filter: ExplorerFilter) {
     ...(filter.address === undefined ? {} : { address: filter.address }),
     ...(where === undefined ? {} : { where }),
   } as never
-}
-
-/** The MEMORY_AREA AVL tree of `pid`, each node with its height and balance factor. */
-function areaTree(machine: MachineLike, pid: number): ExplorerState['tree'] {
-  const tree = machine.mm.addressSpace(pid)!.tree
-  const build = (node: TreeNode | undefined): AreaTreeNode | null => {
-    if (node === undefined) return null
-    const area = node.value
-    const leftHeight = node.left?.height ?? 0
-    const rightHeight = node.right?.height ?? 0
-    return {
-      startingAddress: area.startingAddress,
-      endingAddress: area.endingAddress,
-      type: area.type,
-      protect: area.protect,
-      committedPages: committedPages(area),
-      height: node.height,
-      balance: leftHeight - rightHeight,
-      left: build(node.left),
-      right: build(node.right),
-    }
-  }
-  return { size: tree.size, height: tree.height, root: build(tree.root as TreeNode | undefined) }
-}
-
-function committedPages(area: MemoryArea): number {
-  return committedBytesIn(area.regions, area.startingAddress, area.endingAddress) / 4096
-}
-
-/** The PFN database as one letter and one owner per frame. */
-function frameGrid(machine: MachineLike): FrameGrid {
-  const database = machine.mm.pfnDatabase
-  const letters: string[] = []
-  const owners: number[] = []
-  for (let pfn = 0; pfn < database.frameCount; pfn++) {
-    const entry = database.entry(pfn)
-    letters.push(frameLetters[entry.state] ?? '?')
-    if (owners.length > 0 && owners[owners.length - 2] === entry.ownerPid) owners[owners.length - 1]! += 1
-    else owners.push(entry.ownerPid, 1)
-  }
-  return {
-    count: database.frameCount,
-    states: letters.join(''),
-    owners,
-    lists: {
-      free: database.count('FREE'),
-      zeroed: database.count('ZEROED'),
-      standby: database.count('STANDBY'),
-      modified: database.count('MODIFIED'),
-      active: database.count('ACTIVE'),
-    },
-  }
 }
