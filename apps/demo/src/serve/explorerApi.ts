@@ -8,7 +8,7 @@ export interface EventRow {
   readonly seq: number
   readonly type: string
   readonly cause: number | null
-  /** The layer's one-line description (the CLI's narration), or the event's JSON when it has none. */
+  /** The plain-language line of the event (describeEvent.ts, shared with the CLI). */
   readonly text: string
   readonly pid: number | null
 }

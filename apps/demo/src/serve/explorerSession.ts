@@ -5,7 +5,7 @@
 // `kernel.history` for causal chains. So the page shows exactly what `ntmm inspect --json` prints.
 
 import type { Kernel } from '@ntmm/nt-syscalls'
-import { describeEvent } from '../describeEvent.js'
+import { eventLine } from '../describeEvent.js'
 import { areaTree, frameGrid } from './stateViews.js'
 import { addressLimit, decodeSoftware, entrySize, type PagingModeName, splitAddress } from './pteDecode.js'
 import { hex } from '../format.js'
@@ -105,7 +105,7 @@ export class ExplorerSession {
       seq,
       type: event.type,
       cause: cause === undefined || cause < 0 ? null : cause,
-      text: describeEvent(event) ?? fieldList(event),
+      text: eventLine(event),
       pid: typeof event.pid === 'number' ? event.pid : null,
     }
   }
@@ -358,19 +358,6 @@ export class ExplorerSession {
     this.#series = out
     return out
   }
-}
-
-/** An event the narration leaves out, as `name=value` pairs (addresses in hexadecimal). */
-function fieldList(event: AnyEvent): string {
-  return Object.entries(event)
-    .filter(([name]) => name !== 'type')
-    .map(([name, value]) =>
-      typeof value === 'number' && /address|cr3|tag|frame|pfn|value/i.test(name) && value >= 0
-        ? `${name}=${hex(value, 0)}`
-        : `${name}=${JSON.stringify(value)}`,
-    )
-    .join(' ')
-    .slice(0, 200)
 }
 
 /** The processes alive with an address space (a process being created has none yet), ascending. */
