@@ -12,7 +12,7 @@ function recordedSamples(): Map<string, AnyEvent> {
     for (const scenario of scenarios) {
       const log = scenario.run({ arch, verbose: false, record: true }).kernel.trace!
       for (let seq = 0; seq < log.length; seq++) {
-        const type = log.typeAt(seq)
+        const type = log.typeAt(seq) ?? ''
         if (!samples.has(type)) samples.set(type, log.at(seq) as AnyEvent)
       }
     }
