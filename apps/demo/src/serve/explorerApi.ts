@@ -101,6 +101,8 @@ export interface FrameGrid {
   /** The owning pid of each frame, -1 for none, run-length encoded: `[owner, count, owner, count, …]`. */
   readonly owners: readonly number[]
   readonly lists: Readonly<Record<string, number>>
+  /** The first PFNs of each list in list order (free, zeroed, standby, modified), at most 64 each. */
+  readonly listHeads: Readonly<Record<string, readonly number[]>>
 }
 
 /** One handle-table entry (the `handles` view). */
@@ -134,6 +136,87 @@ export interface ExplorerState {
   readonly frames: FrameGrid
   readonly handles: readonly HandleInfo[]
   readonly stats: { readonly mm: Readonly<Record<string, number>> }
+  /** The process and virtual address the current event is about (the views follow them). */
+  readonly focus: EventFocus
+  /** What the current event touched, for every panel to highlight. */
+  readonly changes: EventChanges
+}
+
+/** The process and virtual address an event is about: its own, else the memory access it belongs to. */
+export interface EventFocus {
+  readonly pid: number | null
+  readonly address: number | null
+}
+
+/** What one event touched. */
+export interface EventChanges {
+  readonly pfns: readonly number[]
+  /** Data-TLB cells. */
+  readonly tlb: readonly { readonly set: number; readonly way: number }[]
+  /** MEMORY_AREAs, by starting address. */
+  readonly areas: readonly number[]
+  readonly regions: readonly { readonly start: number; readonly length: number }[]
+  readonly handles: readonly number[]
+  /** Physical addresses of page-table entries written. */
+  readonly entries: readonly number[]
+}
+
+/** One side of a step's before/after. */
+export interface StepSide {
+  readonly pte: {
+    readonly entryAddress: number
+    readonly low: number
+    readonly high: number
+    readonly present: boolean
+    /** The PTE in words (valid, transition, page file, demand-zero…). */
+    readonly reading: string
+    readonly mode: string
+  } | null
+  /** The data-TLB set the address maps to, and its valid entries. */
+  readonly set: number
+  readonly tlbSet: readonly {
+    readonly way: number
+    readonly virtualAddress: number
+    readonly physicalAddress: number
+  }[]
+  /** The PFN database entry of the frame the PTE names (valid or transition), or null. */
+  readonly frame: {
+    readonly pfn: number
+    readonly state: string
+    readonly ownerPid: number
+    readonly ownerAddress: number
+    readonly pageFileSlot: number
+    readonly modified: boolean
+  } | null
+}
+
+/** `GET /api/step?seq`: the machine right before and right after event `seq`, at its address. */
+export interface ExplorerStep {
+  readonly seq: number
+  readonly focus: EventFocus
+  readonly before: StepSide | null
+  readonly after: StepSide | null
+}
+
+/** `GET /api/sweep`: the replacement policies compared on the loaded trace's memory accesses. */
+export interface ExplorerSweep {
+  readonly status: 'idle' | 'running' | 'done' | 'error'
+  /** Memory accesses replayed under each policy. */
+  readonly accesses: number
+  /** One per policy, as `ntmm sweep` prints them (sweepJob.ts's SweepResult). */
+  readonly results: readonly {
+    readonly label: string
+    readonly references: number
+    readonly tlbHits: number
+    readonly tlbMisses: number
+    readonly tlbHitRate: number
+    readonly pageFaults: number
+    readonly hardFaults: number
+    readonly softFaults: number
+    readonly pagesWritten: number
+    readonly corruptPages: number
+  }[]
+  readonly error?: string
 }
 
 /** One index field of a virtual address. */

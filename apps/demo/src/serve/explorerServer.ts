@@ -194,6 +194,10 @@ function answer(session: ExplorerSession, url: URL): unknown {
       return session.series()
     case '/api/density':
       return session.density()
+    case '/api/step':
+      return session.step(seq)
+    case '/api/sweep':
+      return session.sweep()
     default:
       throw new HttpError(404, `no such API: ${url.pathname}`)
   }

@@ -6,9 +6,10 @@
 
 import type { Kernel } from '@ntmm/nt-syscalls'
 import { eventLine } from '../describeEvent.js'
+import { PolicySweep } from './policySweep.js'
 import { areaTree, frameGrid } from './stateViews.js'
+import { changesOf, focusOf, stepOf } from './stepChanges.js'
 import { addressLimit, decodeSoftware, entrySize, type PagingModeName, splitAddress } from './pteDecode.js'
-import { hex } from '../format.js'
 import { handlesView } from '../views/handlesView.js'
 import { livePids, type MachineLike, processName } from '../views/machineLike.js'
 import { queryRegions } from '../views/memoryMap.js'
@@ -24,6 +25,8 @@ import type {
   ExplorerMeta,
   ExplorerSeries,
   ExplorerState,
+  ExplorerStep,
+  ExplorerSweep,
   ExplorerWalk,
   ExplorerWhy,
   HandleInfo,
@@ -53,6 +56,7 @@ export class ExplorerSession {
   readonly #views = new Map<number, Kernel>()
   #series: ExplorerSeries | undefined
   #density: ExplorerDensity | undefined
+  #sweep: PolicySweep | undefined
 
   constructor(kernel: Kernel, source: string) {
     if (kernel.trace === undefined)
@@ -119,6 +123,8 @@ export class ExplorerSession {
     const mmu = machine.mm.mmu
     const dataTlb = mmu.state.tlbs[0]
     const statisticsNow = mmu.statistics().data
+    const activity = this.tlbActivity(at, dataTlb.ways)
+    const event = at < 0 ? undefined : (this.kernel.trace!.at(at) as AnyEvent)
     return {
       seq: at,
       event: at < 0 ? null : this.row(at),
@@ -151,7 +157,7 @@ export class ExplorerSession {
           hits: statisticsNow.hits,
           misses: statisticsNow.misses,
         },
-        activity: this.tlbActivity(at, dataTlb.ways),
+        activity,
       },
       frames: frameGrid(machine),
       handles:
@@ -159,7 +165,24 @@ export class ExplorerSession {
           ? []
           : (handlesView(machine, { pid: chosen }).json as { handles: HandleInfo[] }).handles,
       stats: { mm: { ...statistics(machine).mm } },
+      focus: focusOf(event, activity.access),
+      changes: changesOf(event),
     }
+  }
+
+  /** The machine right before and right after `seq`, at the address the event is about. */
+  step(seq: number): ExplorerStep {
+    const at = this.clamp(seq)
+    if (at < 0) return { seq: at, focus: { pid: null, address: null }, before: null, after: null }
+    const ways = this.machineAt(at).mm.mmu.state.tlbs[0].ways
+    const focus = focusOf(this.kernel.trace!.at(at) as AnyEvent, this.tlbActivity(at, ways).access)
+    return stepOf(at, this.machineAt(at - 1), this.machineAt(at), focus)
+  }
+
+  /** The replacement policies compared on this trace's accesses (started on the first call). */
+  sweep(): ExplorerSweep {
+    this.#sweep ??= new PolicySweep(this.kernel)
+    return this.#sweep.status()
   }
 
   /** The data-TLB hits, misses and fills of the access `seq` belongs to (or the last one before it). */

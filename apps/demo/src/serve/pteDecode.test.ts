@@ -68,7 +68,9 @@ describe('pteDecode', () => {
       expect(walk.mode).toBe(arch)
       expect(walk.levels.length).toBeGreaterThan(1)
       for (const level of walk.levels) {
-        expect(level.tableBase + level.index * level.entrySize, `${arch} ${level.name}`).toBe(level.entryAddress)
+        expect(level.tableBase + level.index * level.entrySize, `${arch} ${level.name}`).toBe(
+          level.entryAddress,
+        )
         if (!level.present) expect(level.hardwareBits).toEqual([])
       }
     }

@@ -73,5 +73,22 @@ export function frameGrid(machine: MachineLike): FrameGrid {
       modified: database.count('MODIFIED'),
       active: database.count('ACTIVE'),
     },
+    listHeads: {
+      free: listHead(database, 'FREE'),
+      zeroed: listHead(database, 'ZEROED'),
+      standby: listHead(database, 'STANDBY'),
+      modified: listHead(database, 'MODIFIED'),
+    },
   }
+}
+
+/** The first PFNs of a list, in list order (the order the memory manager takes them). */
+function listHead(
+  database: MachineLike['mm']['pfnDatabase'],
+  list: 'FREE' | 'ZEROED' | 'STANDBY' | 'MODIFIED',
+) {
+  const head: number[] = []
+  for (let pfn = database.first(list); pfn !== undefined && head.length < 64; pfn = database.nextOnList(pfn))
+    head.push(pfn)
+  return head
 }
