@@ -79,6 +79,8 @@ export interface TlbEntryInfo {
   readonly dirty: boolean
   readonly global: boolean
   readonly age: number
+  /** The PTE changed since the fill without an INVLPG: the entry translates to the old frame. */
+  readonly stale: boolean
 }
 
 /** What the data TLB did for the access the current event belongs to (or the last one before it). */
@@ -196,6 +198,26 @@ export interface ExplorerStep {
   readonly focus: EventFocus
   readonly before: StepSide | null
   readonly after: StepSide | null
+}
+
+/** `GET /api/outcome?seq`: the next memory access after `seq` and what it did (predict mode). */
+export interface ExplorerOutcome {
+  readonly access: {
+    readonly seq: number
+    readonly pid: number
+    readonly address: number
+    readonly text: string
+  } | null
+  /** It trapped (hw.pageFault). */
+  readonly fault: boolean
+  /** How the memory manager resolved it (mm.pageFault's kind), null without a fault. */
+  readonly kind: string | null
+  /** The frame the page got (a new mapping, a page-in or a reclaim), or null. */
+  readonly frame: number | null
+  /** Pages trimmed on the way (mm.pageOut): the replacement policy's victims. */
+  readonly victims: readonly { readonly pid: number; readonly address: number; readonly pfn: number }[]
+  /** The last event of the access: where the reveal moves the timeline. */
+  readonly end: number
 }
 
 /** `GET /api/sweep`: the replacement policies compared on the loaded trace's memory accesses. */

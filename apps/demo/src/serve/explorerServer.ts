@@ -196,6 +196,8 @@ function answer(session: ExplorerSession, url: URL): unknown {
       return session.density()
     case '/api/step':
       return session.step(seq)
+    case '/api/outcome':
+      return session.outcome(seq)
     case '/api/sweep':
       return session.sweep()
     default:

@@ -6,6 +6,7 @@
 
 import type { Kernel } from '@ntmm/nt-syscalls'
 import { eventLine } from '../describeEvent.js'
+import { nextAccessOutcome } from './accessOutcome.js'
 import { PolicySweep } from './policySweep.js'
 import { areaTree, frameGrid } from './stateViews.js'
 import { changesOf, focusOf, stepOf } from './stepChanges.js'
@@ -23,6 +24,7 @@ import type {
   ExplorerEvents,
   ExplorerFind,
   ExplorerMeta,
+  ExplorerOutcome,
   ExplorerSeries,
   ExplorerState,
   ExplorerStep,
@@ -118,13 +120,17 @@ export class ExplorerSession {
     const at = this.clamp(seq)
     const machine = this.machineAt(at)
     const live = spacePids(machine)
-    const chosen = pid !== undefined && live.includes(pid) ? pid : (live[0] ?? null)
-    const processes = live.map((id) => ({ pid: id, name: processName(machine, id) }))
     const mmu = machine.mm.mmu
     const dataTlb = mmu.state.tlbs[0]
     const statisticsNow = mmu.statistics().data
     const activity = this.tlbActivity(at, dataTlb.ways)
     const event = at < 0 ? undefined : (this.kernel.trace!.at(at) as AnyEvent)
+    const focus = focusOf(event, activity.access)
+    // Without a pid asked for, the views follow the process the current event is about.
+    const wanted = pid ?? focus.pid ?? undefined
+    const chosen = wanted !== undefined && live.includes(wanted) ? wanted : (live[0] ?? null)
+    const processes = live.map((id) => ({ pid: id, name: processName(machine, id) }))
+    const stale = staleEntries(mmu)
     return {
       seq: at,
       event: at < 0 ? null : this.row(at),
@@ -151,6 +157,7 @@ export class ExplorerSession {
           dirty: entry.dirty,
           global: entry.global,
           age: entry.age,
+          stale: stale.has(`${entry.set}:${entry.way}`),
         })),
         statistics: {
           lookups: statisticsNow.lookups,
@@ -165,7 +172,7 @@ export class ExplorerSession {
           ? []
           : (handlesView(machine, { pid: chosen }).json as { handles: HandleInfo[] }).handles,
       stats: { mm: { ...statistics(machine).mm } },
-      focus: focusOf(event, activity.access),
+      focus,
       changes: changesOf(event),
     }
   }
@@ -177,6 +184,11 @@ export class ExplorerSession {
     const ways = this.machineAt(at).mm.mmu.state.tlbs[0].ways
     const focus = focusOf(this.kernel.trace!.at(at) as AnyEvent, this.tlbActivity(at, ways).access)
     return stepOf(at, this.machineAt(at - 1), this.machineAt(at), focus)
+  }
+
+  /** The next memory access after `seq` and what it did (predict mode). */
+  outcome(seq: number): ExplorerOutcome {
+    return nextAccessOutcome(this.kernel, this.clamp(seq))
   }
 
   /** The replacement policies compared on this trace's accesses (started on the first call). */
@@ -381,6 +393,15 @@ export class ExplorerSession {
     this.#series = out
     return out
   }
+}
+
+/** The data-TLB cells whose translation no longer matches the page tables (`set:way`). */
+function staleEntries(mmu: MachineLike['mm']['mmu']): Set<string> {
+  const stale = new Set<string>()
+  for (const entry of mmu.tlbEntries('data'))
+    for (const cached of mmu.probe(entry.virtualAddress, { access: 'read', mode: 'user' }).tlb)
+      if (cached.stale && cached.tlb === 'data') stale.add(`${cached.set}:${cached.way}`)
+  return stale
 }
 
 /** The processes alive with an address space (a process being created has none yet), ascending. */

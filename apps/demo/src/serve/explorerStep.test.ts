@@ -61,6 +61,52 @@ describe('explorerSession: the current event (focus, changes, step, sweep)', () 
     expect(article.state(-1).changes.pfns).toEqual([])
   })
 
+  it('marks the TLB entries made stale by a PTE write without INVLPG, as the probe reports', () => {
+    const tlb = session('tlb')
+    let seen = 0
+    const query = tlb.kernel.history.query
+    const debug: number[] = []
+    for (
+      let seq = query.next({ type: 'nt.debugInput' }, 0);
+      seq !== undefined;
+      seq = query.next({ type: 'nt.debugInput' }, seq + 1)
+    )
+      debug.push(seq, seq + 1, seq + 5)
+    for (const seq of [...debug, tlb.length - 1]) {
+      const machine = tlb.kernel.at(seq)
+      for (const entry of tlb.state(seq).tlb.entries) {
+        const probed = machine.mm.mmu
+          .probe(entry.virtualAddress)
+          .tlb.find((cached) => cached.tlb === 'data' && cached.set === entry.set && cached.way === entry.way)
+        expect(entry.stale).toBe(probed?.stale ?? false)
+        if (entry.stale) seen++
+      }
+    }
+    expect(seen).toBeGreaterThan(0)
+  })
+
+  it('tells what the next access does: fault, frame, victims, and where it ends', () => {
+    const pressure = session('pressure')
+    const plog = pressure.kernel.trace!
+    const pquery = pressure.kernel.history.query
+    const pageOut = pquery.next({ type: 'mm.pageOut' }, 0)!
+    const access = pquery.previous({ type: 'nt.cpuAccess' }, pageOut)!
+    const outcome = pressure.outcome(access - 1)
+    expect(outcome.access?.seq).toBe(access)
+    expect(outcome.fault).toBe(true)
+    const trap = pquery.next({ type: 'hw.pageFault' }, access)!
+    expect(trap).toBeLessThan(outcome.end)
+    expect(outcome.victims[0]?.address).toBe((plog.at(pageOut) as { address: number }).address)
+    const mapped = pquery.next({ type: 'mm.mappingCreated' }, access)!
+    expect(outcome.frame).toBe((plog.at(mapped) as { pfn: number }).pfn)
+    expect(['nt.cpuAccess', 'nt.syscallEntered', 'nt.processCreated', 'nt.debugInput']).toContain(
+      plog.typeAt(outcome.end + 1),
+    )
+    // An access that hits: no fault, no frame.
+    const quiet = article.outcome(article.length - 2)
+    if (quiet.access !== null) expect(quiet.fault).toBe(false)
+  })
+
   it('lists the first frames of each PFN list in list order', () => {
     const pressure = session('pressure')
     const state = pressure.state(pressure.length - 1)
