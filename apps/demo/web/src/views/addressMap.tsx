@@ -1,7 +1,8 @@
 // The address-space map of one process: NtQueryVirtualMemory's runs from 0 to the top of user
 // space as bands (free, reserved, committed; guard pages striped), grouped by allocation (the
 // MEMORY_AREA they belong to), each labelled with its addresses, size and protection; below, each
-// MEMORY_AREA's MM_REGION list. Clicking a band selects its address for the page walk.
+// MEMORY_AREA's MM_REGION list. Clicking a band pins its address for the page walk. The bands and
+// MEMORY_AREAs the current event changed are outlined.
 
 import type { ExplorerState, RegionInfo } from '../api.ts'
 import {
@@ -46,17 +47,22 @@ export function AddressMap({ state, arch, selected, onSelect }: AddressMapProps)
           const end = region.baseAddress + region.regionSize
           const isSelected = selected !== undefined && selected >= region.baseAddress && selected < end
           const allocationStart = region.allocationBase === region.baseAddress && region.state !== MEM_FREE
+          const changed =
+            state.changes.regions.some(
+              (range) => range.start < end && range.start + range.length > region.baseAddress,
+            ) || state.changes.areas.includes(region.allocationBase)
           return (
             <button
               type="button"
               key={region.baseAddress}
-              class={`${bandClass(region)}${isSelected ? ' selected' : ''}${allocationStart ? ' allocation-start' : ''}`}
+              class={`${bandClass(region)}${isSelected ? ' selected' : ''}${allocationStart ? ' allocation-start' : ''}${changed ? ' changed' : ''}`}
               style={{ minHeight: `${bandHeight(region.regionSize)}px` }}
               data-testid="region"
               data-base={region.baseAddress}
               data-size={region.regionSize}
               data-state={region.state}
               data-protect={region.protect}
+              data-changed={changed ? 'true' : 'false'}
               title={`AllocationBase ${hex(region.allocationBase, digits)}, AllocationProtect ${protectName(region.allocationProtect)}`}
               onClick={() => onSelect(region.baseAddress)}
             >
@@ -90,7 +96,11 @@ export function AddressMap({ state, arch, selected, onSelect }: AddressMapProps)
         <tbody>
           {state.areas.flatMap((area) =>
             area.regions.map((region, index) => (
-              <tr key={`${area.startingAddress}-${region.start}`} data-testid="mm-region">
+              <tr
+                key={`${area.startingAddress}-${region.start}`}
+                data-testid="mm-region"
+                class={state.changes.areas.includes(area.startingAddress) ? 'changed' : ''}
+              >
                 <td>
                   {index === 0
                     ? `${area.type} [${hex(area.startingAddress, digits)}, ${hex(area.endingAddress, digits)})`

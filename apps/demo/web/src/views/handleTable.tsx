@@ -1,5 +1,5 @@
 // The handle table of the process (the `handles` view): each handle, the object it refers to and
-// the granted access mask.
+// the granted access mask; a handle the current event created or closed is outlined.
 
 import type { ExplorerState } from '../api.ts'
 import { hex } from '../format.ts'
@@ -25,7 +25,11 @@ export function HandleTable({ state }: { readonly state: ExplorerState }) {
           </thead>
           <tbody>
             {state.handles.map((handle) => (
-              <tr key={handle.handle} data-testid="handle">
+              <tr
+                key={handle.handle}
+                data-testid="handle"
+                class={state.changes.handles.includes(handle.handle) ? 'changed' : ''}
+              >
                 <td>{hex(handle.handle, 0)}</td>
                 <td>{handle.type}</td>
                 <td>
