@@ -1,9 +1,9 @@
 // The explorer in a real browser: Debian's Chromium driven by playwright-core against the built
 // page and the local server. Each view is checked against what the library reports at the same
 // seq. Skipped only when /usr/bin/chromium is missing outside CI (in CI it must run).
-// NTMM_SCREENSHOTS=1 also saves the screenshots of docs/images/.
+// NTMM_SCREENSHOTS=1 also saves the screenshots of docs/images/ (with the other *.browser.test.ts).
 
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createKernel, type Kernel, replayMemoryTrace } from '@ntmm/nt-syscalls'
@@ -137,16 +137,6 @@ describe.skipIf(!runnable)('the explorer in Chromium', () => {
       expect(levels).toEqual(
         expected.levels.map(({ name, low, bits }) => ({ name, low, bits: (low & 1) === 1 ? bits : [] })),
       )
-      if (seq === 33 && screenshots !== undefined) {
-        mkdirSync(screenshots, { recursive: true })
-        await page.screenshot({ path: join(screenshots, 'explorer.png'), fullPage: true })
-        await page
-          .locator('section[aria-label="page walk"]')
-          .screenshot({ path: join(screenshots, 'explorer-walk.png') })
-        await page
-          .locator('section[aria-label="TLB"]')
-          .screenshot({ path: join(screenshots, 'explorer-tlb.png') })
-      }
     }
     // The current seq is in the URL, so the view can be shared.
     expect(new URL(page.url()).searchParams.get('seq')).toBe(String(article.trace!.length - 1))
@@ -249,16 +239,6 @@ describe.skipIf(!runnable)('the explorer in Chromium', () => {
         expect(guards).toBe(
           regionsAt(kernel, length - 1, pid).filter((region) => (region.protect & 0x100) !== 0).length,
         )
-      }
-      if (scenario.name === 'pressure' && screenshots !== undefined) {
-        const pageOut = kernel.history.query.next({ type: 'mm.pageOut' })!
-        await page.fill('[data-testid=seq-input]', String(pageOut + 200))
-        await page.press('[data-testid=seq-input]', 'Enter')
-        await settled(pageOut + 200)
-        await page.waitForTimeout(300)
-        await page
-          .locator('section[aria-label="physical frames"]')
-          .screenshot({ path: join(screenshots, 'explorer-frames.png') })
       }
     }
   })

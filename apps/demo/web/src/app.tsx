@@ -290,7 +290,9 @@ function PinToggle(props: {
       }
       onClick={props.onToggle}
     >
-      {props.pinned ? `📌 ${props.label} pinned` : `following the event's ${props.label}`}
+      {props.pinned
+        ? `${props.label} pinned (click to follow the event)`
+        : `following the event's ${props.label}`}
     </button>
   )
 }

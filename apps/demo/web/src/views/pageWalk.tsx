@@ -162,7 +162,7 @@ function Level({
         </div>
       ) : (
         <div class="software" data-testid="software-pte">
-          <strong>{software.kind}</strong>: {software.meaning}
+          <strong>software PTE</strong> — {software.meaning}
           <div class="software-fields">
             <span class="field">P=0</span>
             <span class="field" title="bits 5-9">
