@@ -14,7 +14,7 @@ import {
   screenshotDirectory,
   settled,
   startHarness,
-} from './browserHarness.js'
+} from './testing/browserHarness.js'
 import { ExplorerSession } from './explorerSession.js'
 
 describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: teaching', () => {

@@ -23,7 +23,7 @@ import {
   seqShown,
   settled,
   startHarness,
-} from './browserHarness.js'
+} from './testing/browserHarness.js'
 import { ExplorerSession } from './explorerSession.js'
 
 // The page's globals, for the functions run in it (the tests compile without the DOM library).

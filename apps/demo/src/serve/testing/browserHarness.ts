@@ -7,14 +7,14 @@ import { join } from 'node:path'
 import type { Kernel } from '@ntmm/nt-syscalls'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { build } from 'vite'
-import { type ExplorerServer, startExplorerServer } from './explorerServer.js'
-import { ExplorerSession } from './explorerSession.js'
+import { type ExplorerServer, startExplorerServer } from '../explorerServer.js'
+import { ExplorerSession } from '../explorerSession.js'
 
 /** The Chromium the tests drive (NTMM_CHROMIUM names another). */
 export const chromiumPath = process.env.NTMM_CHROMIUM ?? '/usr/bin/chromium'
 /** Skipped only when Chromium is missing outside CI (in CI it must run). */
 export const browserTestsRunnable = existsSync(chromiumPath) || process.env.CI !== undefined
-const appDirectory = new URL('../../', import.meta.url).pathname
+const appDirectory = new URL('../../../', import.meta.url).pathname
 /** Where NTMM_SCREENSHOTS=1 saves the screenshots of docs/explorer.md. */
 export const screenshotDirectory =
   process.env.NTMM_SCREENSHOTS === '1' ? join(appDirectory, '../../docs/images') : undefined
