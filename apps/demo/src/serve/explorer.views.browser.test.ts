@@ -29,6 +29,7 @@ import { ExplorerSession } from './explorerSession.js'
 // The page's globals, for the functions run in it (the tests compile without the DOM library).
 declare const window: { readonly scrollY: number; scrollTo(x: number, y: number): void }
 declare const document: {
+  readonly documentElement: { readonly scrollWidth: number }
   elementFromPoint(
     x: number,
     y: number,
@@ -118,6 +119,10 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: views', () => 
         expect(await page.evaluate(() => window.scrollY), `${width}: after a click at ${fraction}`).toBe(0)
       }
       expect(seen.size, `${width}: each click landed on the scrubber`).toBe(5)
+      // Nothing is wider than the window (no sideways scrolling of the page).
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), `${width}`).toBeLessThanOrEqual(
+        width,
+      )
       // Scrolled down by the user, the timeline is still there and still works, and what the user
       // was reading stays where it was (the browser's scroll anchoring may change scrollY to keep it).
       await page.evaluate(() => window.scrollTo(0, 700))
@@ -173,7 +178,7 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: views', () => 
     await page.close()
   })
 
-  it("stops 'next fault' at the trap and shows the step's before and after", async () => {
+  it("stops 'next fault' at the trap and shows the step's before and after, outlining what the event touched", async () => {
     const { page } = await articleAt(1920, 1080, '?seq=0', 0)
     const query = article.history.query
     const trap = query.next({ type: 'hw.pageFault' }, 1)!
@@ -195,6 +200,16 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: views', () => 
     expect(await page.getAttribute('[data-testid=diff-pte]', 'data-changed')).toBe('true')
     expect(await page.textContent('[data-testid=diff-pte]')).toMatch(/\(P=0\).*\(P=1\)/)
     expect(await page.locator('.walk-step.changed').count()).toBe(1)
+    // A TLB fill outlines the cell it filled, and nothing else.
+    const fill = query.next({ type: 'hw.tlbFill' }, mapped)!
+    const filled = article.trace!.at(fill) as { set: number; way: number }
+    await page.fill('[data-testid=seq-input]', String(fill))
+    await page.press('[data-testid=seq-input]', 'Enter')
+    await settled(page, fill)
+    const outlined = await page.$$eval('.tlb-cell.changed', (cells) =>
+      cells.map((cell) => `${cell.getAttribute('data-set')}:${cell.getAttribute('data-way')}`),
+    )
+    expect(outlined).toEqual([`${filled.set}:${filled.way}`])
     if (screenshotDirectory !== undefined)
       await page
         .locator('section[aria-label="this step"]')
@@ -347,6 +362,9 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: views', () => 
     const colours = await page.getAttribute('[data-testid=charts]', 'data-series-colours')
     const marker = await page.getAttribute('[data-testid=charts]', 'data-marker')
     expect(colours?.split(' ')).not.toContain(marker)
+    // Every series colour from Okabe and Ito's palette.
+    const palette = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7']
+    for (const colour of colours?.split(' ') ?? []) expect(palette).toContain(colour)
     // Before the first event: no process, no error.
     await page.locator('h1').click()
     await page.keyboard.press('Home')

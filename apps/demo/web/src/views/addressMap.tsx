@@ -83,42 +83,44 @@ export function AddressMap({ state, arch, selected, onSelect }: AddressMapProps)
         <span class="swatch noaccess" /> PAGE_NOACCESS
       </div>
       <h3>MEMORY_AREAs and their MM_REGION lists</h3>
-      <table class="compact" data-testid="areas">
-        <thead>
-          <tr>
-            <th>MEMORY_AREA</th>
-            <th>MM_REGION</th>
-            <th>size</th>
-            <th>type</th>
-            <th>protect</th>
-          </tr>
-        </thead>
-        <tbody>
-          {state.areas.flatMap((area) =>
-            area.regions.map((region, index) => (
-              <tr
-                key={`${area.startingAddress}-${region.start}`}
-                data-testid="mm-region"
-                class={state.changes.areas.includes(area.startingAddress) ? 'changed' : ''}
-              >
-                <td>
-                  {index === 0
-                    ? `${area.type} [${hex(area.startingAddress, digits)}, ${hex(area.endingAddress, digits)})`
-                    : ''}
-                </td>
-                <td>{hex(region.start, digits)}</td>
-                <td>{bytes(region.length)}</td>
-                <td>{stateName(region.type)}</td>
-                <td>
-                  {region.type === MEM_COMMIT || region.type === MEM_RESERVE
-                    ? protectName(region.protect)
-                    : ''}
-                </td>
-              </tr>
-            )),
-          )}
-        </tbody>
-      </table>
+      <div class="table-scroll">
+        <table class="compact" data-testid="areas">
+          <thead>
+            <tr>
+              <th>MEMORY_AREA</th>
+              <th>MM_REGION</th>
+              <th>size</th>
+              <th>type</th>
+              <th>protect</th>
+            </tr>
+          </thead>
+          <tbody>
+            {state.areas.flatMap((area) =>
+              area.regions.map((region, index) => (
+                <tr
+                  key={`${area.startingAddress}-${region.start}`}
+                  data-testid="mm-region"
+                  class={state.changes.areas.includes(area.startingAddress) ? 'changed' : ''}
+                >
+                  <td>
+                    {index === 0
+                      ? `${area.type} [${hex(area.startingAddress, digits)}, ${hex(area.endingAddress, digits)})`
+                      : ''}
+                  </td>
+                  <td>{hex(region.start, digits)}</td>
+                  <td>{bytes(region.length)}</td>
+                  <td>{stateName(region.type)}</td>
+                  <td>
+                    {region.type === MEM_COMMIT || region.type === MEM_RESERVE
+                      ? protectName(region.protect)
+                      : ''}
+                  </td>
+                </tr>
+              )),
+            )}
+          </tbody>
+        </table>
+      </div>
     </div>
   )
 }
