@@ -200,6 +200,10 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: views', () => 
     expect(await page.getAttribute('[data-testid=diff-pte]', 'data-changed')).toBe('true')
     expect(await page.textContent('[data-testid=diff-pte]')).toMatch(/\(P=0\).*\(P=1\)/)
     expect(await page.locator('.walk-step.changed').count()).toBe(1)
+    if (screenshotDirectory !== undefined)
+      await page
+        .locator('[data-testid=step]')
+        .screenshot({ path: join(screenshotDirectory, 'explorer-step.png') })
     // A TLB fill outlines the cell it filled, and nothing else.
     const fill = query.next({ type: 'hw.tlbFill' }, mapped)!
     const filled = article.trace!.at(fill) as { set: number; way: number }
@@ -210,10 +214,6 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: views', () => 
       cells.map((cell) => `${cell.getAttribute('data-set')}:${cell.getAttribute('data-way')}`),
     )
     expect(outlined).toEqual([`${filled.set}:${filled.way}`])
-    if (screenshotDirectory !== undefined)
-      await page
-        .locator('section[aria-label="this step"]')
-        .screenshot({ path: join(screenshotDirectory, 'explorer-step.png') })
     await page.close()
   })
 
