@@ -163,10 +163,11 @@ export function FrameGrid({ state }: { readonly state: ExplorerState }) {
               <th>{list}</th>
               <td>{total}</td>
               <td class="list-head">
-                {(frames.listHeads[list] ?? []).map((pfn) => hex(pfn, 0)).join(' → ')}
-                {(frames.listHeads[list]?.length ?? 0) < total && (frames.listHeads[list]?.length ?? 0) > 0
-                  ? ' …'
-                  : ''}
+                {(frames.listHeads[list] ?? [])
+                  .slice(0, 12)
+                  .map((pfn) => hex(pfn, 0))
+                  .join(' → ')}
+                {total > 12 && frames.listHeads[list] !== undefined ? ' → …' : ''}
               </td>
             </tr>
           ))}
