@@ -31,6 +31,7 @@ import { TlbView } from './views/tlbView.tsx'
 
 const initial = readUrlState(window.location.search)
 
+/** The whole page. */
 export function App() {
   const [meta, setMeta] = useState<ExplorerMeta | undefined>(undefined)
   const [generation, setGeneration] = useState(0)

@@ -19,6 +19,7 @@ export const currentMarker = '#222222'
 
 /** Page faults on the timeline's strip, system calls below them. */
 export const faultColour = okabeIto.vermillion
+/** System calls on the timeline's strip. */
 export const syscallColour = okabeIto.blue
 
 /** Frame states (PFN database lists); process pages use {@link pidColour}. */

@@ -14,6 +14,7 @@ interface PredictCardProps {
   readonly onError: (message: string) => void
 }
 
+/** The question about the next access, then its answer (predict mode). */
 export function PredictCard({ seq, onReveal, onClose, onError }: PredictCardProps) {
   const [outcome, setOutcome] = useState<ExplorerOutcome | undefined>(undefined)
   const [fault, setFault] = useState<'yes' | 'no' | ''>('')

@@ -27,6 +27,7 @@ function loadBookmarks(source: string): TourStop[] {
   }
 }
 
+/** Predict mode, bookmarks and the tour being followed. */
 export function TeachingPanel(props: TeachingPanelProps) {
   const { seq, source, tourUrl, onSeq, onPin, onError } = props
   const [tour, setTour] = useState<Tour | undefined>(undefined)

@@ -37,6 +37,7 @@ function bandHeight(size: number): number {
   return Math.round(Math.min(64, 20 + 3 * Math.log2(Math.max(1, size / 4096))))
 }
 
+/** The process's address space as bands, and its MEMORY_AREAs with their MM_REGIONs. */
 export function AddressMap({ state, arch, selected, onSelect }: AddressMapProps) {
   const digits = arch === 'x64' ? 12 : 8
   if (state.pid === null) return <p class="muted">No process has an address space at this event.</p>

@@ -57,6 +57,7 @@ function Label(props: {
   )
 }
 
+/** The MEMORY_AREA AVL tree, folded to fit the panel. */
 export function AreaTree({
   state,
   onSelect,

@@ -22,6 +22,7 @@ const names: Readonly<Record<string, string>> = {
 
 const zoomLevels = [2, 3, 4, 6, 8, 10, 14, 18]
 
+/** Physical memory by PFN, with the PFN lists. */
 export function FrameGrid({ state }: { readonly state: ExplorerState }) {
   const canvas = useRef<HTMLCanvasElement>(null)
   const [hover, setHover] = useState<string>('')

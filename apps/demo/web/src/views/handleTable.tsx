@@ -4,6 +4,7 @@
 import type { ExplorerState } from '../api.ts'
 import { hex } from '../format.ts'
 
+/** The process's handle table. */
 export function HandleTable({ state }: { readonly state: ExplorerState }) {
   return (
     <div>

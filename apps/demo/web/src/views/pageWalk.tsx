@@ -31,6 +31,7 @@ interface PageWalkProps {
   readonly onVa: (va: number) => void
 }
 
+/** The page walk of the followed (or pinned) address. */
 export function PageWalk({ walk, va, arch, changes, onVa }: PageWalkProps) {
   const [text, setText] = useState(va === undefined ? '' : hex(va))
   useEffect(() => setText(va === undefined ? '' : hex(va)), [va])

@@ -25,6 +25,7 @@ const measures: readonly {
   },
 ]
 
+/** The replacement policies' figures on the loaded trace, as bars. */
 export function PolicyCharts({ generation }: { readonly generation: number }) {
   const [sweep, setSweep] = useState<ExplorerSweep | undefined>(undefined)
   const [started, setStarted] = useState(false)

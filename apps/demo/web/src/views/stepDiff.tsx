@@ -13,6 +13,7 @@ interface StepDiffProps {
   readonly arch: string
 }
 
+/** The before/after of the current event at its address. */
 export function StepDiff({ seq, generation, arch }: StepDiffProps) {
   const [step, setStep] = useState<ExplorerStep | undefined>(undefined)
   useEffect(() => {

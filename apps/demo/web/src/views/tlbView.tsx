@@ -7,6 +7,7 @@
 import type { ExplorerState, TlbEntryInfo } from '../api.ts'
 import { hex } from '../format.ts'
 
+/** The data TLB, a row per set and a cell per way. */
 export function TlbView({ state }: { readonly state: ExplorerState }) {
   const tlb = state.tlb
   const cells = new Map<string, TlbEntryInfo>()
