@@ -11,7 +11,13 @@ import type { ExplorerOutcome } from './explorerApi.js'
 type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
 
 /** Inputs end an access: the next one starts a new story. */
-const inputs = new Set(['nt.cpuAccess', 'nt.syscallEntered', 'nt.processCreated', 'nt.debugInput'])
+const inputs = new Set([
+  'nt.cpuAccess',
+  'nt.syscallEntered',
+  'nt.processCreated',
+  'nt.processTerminated',
+  'nt.debugInput',
+])
 
 /** Events of one access scanned at most (a fault with page-outs is a few hundred). */
 const scanLimit = 20_000

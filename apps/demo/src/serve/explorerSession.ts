@@ -9,7 +9,7 @@ import { eventLine } from '../describeEvent.js'
 import { nextAccessOutcome } from './accessOutcome.js'
 import { PolicySweep } from './policySweep.js'
 import { areaTree, frameGrid } from './stateViews.js'
-import { changesOf, focusOf, stepOf } from './stepChanges.js'
+import { changesOf, focusOf, inputFocus, stepOf } from './stepChanges.js'
 import { addressLimit, decodeSoftware, entrySize, type PagingModeName, splitAddress } from './pteDecode.js'
 import { handlesView } from '../views/handlesView.js'
 import { livePids, type MachineLike, processName } from '../views/machineLike.js'
@@ -20,6 +20,7 @@ import { statistics } from '../views/statsView.js'
 import type {
   AreaInfo,
   EventRow,
+  EventFocus,
   ExplorerDensity,
   ExplorerEvents,
   ExplorerFind,
@@ -46,6 +47,15 @@ export interface ExplorerFilter {
   /** Events with an address field in [low, high). */
   readonly address?: { readonly low: number; readonly high: number }
 }
+
+/** The inputs of a trace: every other event is caused by one of them. */
+const inputTypes = [
+  'nt.cpuAccess',
+  'nt.syscallEntered',
+  'nt.processCreated',
+  'nt.processTerminated',
+  'nt.debugInput',
+]
 
 /** At most this many events are scanned for the TLB activity of one access. */
 const accessScanLimit = 512
@@ -125,7 +135,7 @@ export class ExplorerSession {
     const statisticsNow = mmu.statistics().data
     const activity = this.tlbActivity(at, dataTlb.ways)
     const event = at < 0 ? undefined : (this.kernel.trace!.at(at) as AnyEvent)
-    const focus = focusOf(event, activity.access)
+    const focus = focusOf(event, this.#inputFocus(at))
     // Without a pid asked for, the views follow the process the current event is about.
     const wanted = pid ?? focus.pid ?? undefined
     const chosen = wanted !== undefined && live.includes(wanted) ? wanted : (live[0] ?? null)
@@ -181,14 +191,19 @@ export class ExplorerSession {
   step(seq: number): ExplorerStep {
     const at = this.clamp(seq)
     if (at < 0) return { seq: at, focus: { pid: null, address: null }, before: null, after: null }
-    const ways = this.machineAt(at).mm.mmu.state.tlbs[0].ways
-    const focus = focusOf(this.kernel.trace!.at(at) as AnyEvent, this.tlbActivity(at, ways).access)
+    const focus = focusOf(this.kernel.trace!.at(at) as AnyEvent, this.#inputFocus(at))
     return stepOf(at, this.machineAt(at - 1), this.machineAt(at), focus)
   }
 
   /** The next memory access after `seq` and what it did (predict mode). */
   outcome(seq: number): ExplorerOutcome {
     return nextAccessOutcome(this.kernel, this.clamp(seq))
+  }
+
+  /** What the input `seq` belongs to is about (the last input at or before it). */
+  #inputFocus(seq: number): EventFocus | null {
+    const input = this.kernel.history.query.previous({ type: inputTypes } as never, seq + 1)
+    return inputFocus(input === undefined ? undefined : (this.kernel.trace!.at(input) as AnyEvent))
   }
 
   /** The replacement policies compared on this trace's accesses (started on the first call). */

@@ -25,6 +25,18 @@ describe('explorerSession: the current event (focus, changes, step, sweep)', () 
     }
   })
 
+  it("focuses a system call's events on its base address and a MEMORY_AREA change on the area", () => {
+    const allocate = query.next({ type: 'nt.syscallEntered' }, 0)!
+    const call = log.at(allocate) as unknown as { pid: number; arguments: { baseAddress: number } }
+    const inserted = query.next({ type: 'mm.areaInserted' }, allocate)!
+    const area = (log.at(inserted) as { area: { startingAddress: number } }).area.startingAddress
+    expect(article.state(inserted).focus).toEqual({ pid: call.pid, address: area })
+    // Events of the call without an address of their own: its base address, not the last access's.
+    const returned = query.next({ type: 'nt.syscallReturned' }, allocate)!
+    const base = call.arguments.baseAddress
+    expect(article.state(returned).focus).toEqual({ pid: call.pid, address: base === 0 ? null : base })
+  })
+
   it('stops a fault at the trap: at hw.pageFault the PTE is still not present; mm.pageFault comes after the resolution', () => {
     const traps = []
     for (

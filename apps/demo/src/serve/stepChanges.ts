@@ -60,23 +60,39 @@ export function changesOf(event: AnyEvent | undefined): EventChanges {
   return changes
 }
 
-/** The process and virtual address an event is about: its own, else those of `access`. */
-export function focusOf(
-  event: AnyEvent | undefined,
-  access: { readonly pid: number; readonly address: number } | null,
-): EventFocus {
-  const pid = event === undefined ? undefined : number(event.pid)
+/**
+ * The process and virtual address an event is about: its own virtual address (an access, a fault,
+ * a mapping, the MEMORY_AREA or MM_REGION range it changed), else those of the input it belongs to
+ * (`input`: the memory access, or the system call and its base address).
+ */
+export function focusOf(event: AnyEvent | undefined, input: EventFocus | null): EventFocus {
+  if (event === undefined) return { pid: null, address: null }
+  const pid = number(event.pid) ?? input?.pid ?? null
   // hw.* entry and physical writes carry physical addresses: not a virtual address to walk.
-  const virtual =
-    event !== undefined &&
-    !['hw.pteWritten', 'hw.accessedDirtySet', 'hw.physicalWrite', 'hw.physicalBytesWritten'].includes(
-      event.type,
-    )
-  const address = virtual ? number(event.address) : undefined
-  if (address !== undefined && (pid !== undefined || event?.type.startsWith('hw.') === true))
-    return { pid: pid ?? access?.pid ?? null, address }
-  if (access !== null) return { pid: pid ?? access.pid, address: access.address }
-  return { pid: pid ?? null, address: null }
+  const physical = ['hw.pteWritten', 'hw.accessedDirtySet', 'hw.physicalWrite', 'hw.physicalBytesWritten']
+  const own =
+    event.type === 'mm.areaInserted' || event.type === 'mm.areaRemoved'
+      ? number((event.area as { startingAddress?: unknown } | undefined)?.startingAddress)
+      : event.type === 'mm.regionsAltered'
+        ? number(event.start)
+        : event.type === 'mm.areaDeleteInProgress'
+          ? number(event.startingAddress)
+          : physical.includes(event.type)
+            ? undefined
+            : number(event.address)
+  if (own !== undefined) return { pid, address: own }
+  return { pid, address: input?.address ?? null }
+}
+
+/** What an input (an access, a system call, a process creation, a debugger call) is about. */
+export function inputFocus(input: AnyEvent | undefined): EventFocus | null {
+  if (input === undefined) return null
+  const pid = number(input.pid) ?? null
+  if (input.type === 'nt.syscallEntered') {
+    const base = number((input.arguments as { baseAddress?: unknown } | undefined)?.baseAddress)
+    return { pid, address: base === undefined || base === 0 ? null : base }
+  }
+  return { pid, address: number(input.address) ?? null }
 }
 
 /** One side of a step: the PTE of `va` in `pid`, the data-TLB set it maps to and its frame. */

@@ -90,7 +90,12 @@ export function App() {
     return () => controller.abort()
   }, [meta, generation, seq, pinnedPid])
 
-  const va = pinnedVa ?? (state === undefined ? undefined : (state.focus.address ?? defaultAddress(state)))
+  // An event without an address (a process created, a handle closed) keeps the last one followed.
+  const lastFocus = useRef<number | undefined>(undefined)
+  if (state?.focus.address != null) lastFocus.current = state.focus.address
+  const va =
+    pinnedVa ??
+    (state === undefined ? undefined : (state.focus.address ?? lastFocus.current ?? defaultAddress(state)))
 
   // The page walk of the pinned address, or of the current event's.
   useEffect(() => {
@@ -117,6 +122,7 @@ export function App() {
       setWalk(undefined)
       setPinnedVa(undefined)
       setPinnedPid(undefined)
+      lastFocus.current = undefined
       adopt(next)
     },
     [adopt],
