@@ -7,7 +7,7 @@
 // as a binary machine trace, so the server loads the result without importing it again. Errors
 // name the problem and where, never the file's content (a path may name any readable file).
 
-import { open, writeFile } from 'node:fs/promises'
+import { open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { constants, gunzipSync } from 'node:zlib'
 import {
@@ -211,7 +211,6 @@ async function readHead(file: string, length: number): Promise<Buffer> {
 
 /** Inflates a gzip upload into the work directory, refusing past the decompressed-byte limit. */
 async function inflate(request: TraceLoadRequest): Promise<string> {
-  const { readFile } = await import('node:fs/promises')
   const packed = await readFile(request.file)
   let plain: Buffer
   try {

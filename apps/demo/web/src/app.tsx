@@ -149,7 +149,6 @@ export function App() {
     [filter, setSeq],
   )
 
-  const current = state?.seq === seq ? state : undefined
   const pinVa = (address: number) => setPinnedVa(address)
 
   return (
@@ -177,7 +176,7 @@ export function App() {
         <Timeline
           meta={meta}
           seq={seq}
-          event={current?.event ?? null}
+          event={state?.event ?? null}
           onSeq={setSeq}
           onStep={step}
           onJump={jump}
