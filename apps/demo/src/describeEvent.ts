@@ -1,8 +1,11 @@
-// One line of narration per event of any layer (hw.*, mm.*, nt.*), for the demo's log: what
-// changed, in the vocabulary of the layer that changed it. The high-volume bookkeeping kinds
-// (TLB hits and misses, A/D bits, bus writes) are left out unless the log is verbose.
+// One line of narration per event of any layer (hw.*, mm.*, nt.*), for the demo's log and the
+// explorer's event list: what changed, in the vocabulary of the layer that changed it.
+// `eventLine` has a line for every event type of the machine trace; `describeEvent`, the
+// narrator's, leaves out the high-volume bookkeeping kinds (TLB hits and misses, walks, A/D bits,
+// bus writes, object references) that a story does not tell unless the log is verbose.
 
 import { memoryFlagsName, ntStatusName, pageProtectionName } from '@ntmm/nt-syscalls'
+import { bookkeepingLine } from './describeBookkeeping.js'
 import { bytes, hex } from './format.js'
 
 type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
@@ -28,8 +31,55 @@ function argumentText(name: string, value: number): string {
   return hex(value, 0)
 }
 
+/** The kinds the narration leaves out (they are described by `eventLine` alone). */
+const bookkeeping = new Set([
+  'hw.tlbHit',
+  'hw.tlbMiss',
+  'hw.pageWalk',
+  'hw.accessedDirtySet',
+  'hw.physicalWrite',
+  'hw.physicalBytesWritten',
+  'hw.frameFreed',
+  'hw.cr3Loaded',
+  'hw.controlChanged',
+  'hw.statisticsReset',
+  'mm.addressSpaceCreated',
+  'mm.addressSpaceDeleted',
+  'mm.areaDeleteInProgress',
+  'mm.pageAged',
+  'mm.pageFileSlotFreed',
+  'nt.objectCreated',
+  'nt.objectDeleted',
+  'nt.objectReferenced',
+  'nt.objectDereferenced',
+  'nt.handleTableCreated',
+  'nt.handleTableDeleted',
+  'nt.cpuWriteData',
+  'nt.debugInput',
+  'nt.processTerminated',
+  'nt.lastErrorChanged',
+  'nt.writeWatchChanged',
+])
+
 /** A short human description of `event`, or undefined for events the narration leaves out. */
 export function describeEvent(event: AnyEvent): string | undefined {
+  return bookkeeping.has(event.type) ? undefined : storyLine(event)
+}
+
+/**
+ * A plain-language line for any event of the machine trace; an unknown type (a newer trace) is
+ * named with its fields.
+ */
+export function eventLine(event: AnyEvent): string {
+  // The new value first: a row cut to the width of a list keeps what was written.
+  if (event.type === 'hw.pteWritten')
+    return `${levelName(number(event.level))} ← ${entryValue(event.newLow, event.newHigh)} at physical ${hex(number(event.address))} (was ${entryValue(event.oldLow, event.oldHigh)})`
+  return (
+    storyLine(event) ?? bookkeepingLine(event) ?? `${event.type} (${Object.keys(event).length - 1} fields)`
+  )
+}
+
+function storyLine(event: AnyEvent): string | undefined {
   switch (event.type) {
     case 'nt.syscallEntered':
       return `${String(event.service)}(${argumentList(event.arguments)})`
@@ -56,12 +106,12 @@ export function describeEvent(event: AnyEvent): string | undefined {
     case 'nt.processExited':
       return `process ${String(event.pid)} exited`
     case 'mm.areaInserted': {
-      const area = event.area as { startingAddress: number; endingAddress: number; type: string }
-      return `MEMORY_AREA ${area.type} [${hex(area.startingAddress)}, ${hex(area.endingAddress)}) inserted in the AVL tree`
+      const area = (event.area ?? {}) as { startingAddress?: number; endingAddress?: number; type?: string }
+      return `MEMORY_AREA ${area.type} [${hex(number(area.startingAddress))}, ${hex(number(area.endingAddress))}) inserted in the AVL tree`
     }
     case 'mm.areaRemoved': {
-      const area = event.area as { startingAddress: number; endingAddress: number }
-      return `MEMORY_AREA [${hex(area.startingAddress)}, ${hex(area.endingAddress)}) removed`
+      const area = (event.area ?? {}) as { startingAddress?: number; endingAddress?: number }
+      return `MEMORY_AREA [${hex(number(area.startingAddress))}, ${hex(number(area.endingAddress))}) removed`
     }
     case 'mm.regionsAltered':
       return `MmAlterRegion [${hex(number(event.start))}, +${bytes(number(event.length))}) → ${memoryFlagsName(number(event.newType))} ${pageProtectionName(number(event.newProtect))}`
@@ -114,11 +164,17 @@ export function describeEvent(event: AnyEvent): string | undefined {
 }
 
 /** An access kind, from its name or its code (0 read, 1 write, 8 execute, as recorded). */
-function accessName(access: unknown): string {
+export function accessName(access: unknown): string {
   if (typeof access === 'string') return access
   return access === 1 ? 'write' : access === 8 ? 'execute' : 'read'
 }
 
-function levelName(level: number): string {
+/** A page-table entry's value: its low half, with the high half when set (PAE, x64). */
+function entryValue(low: unknown, high: unknown): string {
+  return number(high) > 0 ? `${hex(number(high), 0)}:${hex(number(low), 8)}` : hex(number(low), 0)
+}
+
+/** `PTE`, `PDE`, `PDPTE`, `PML4E` by level (1 = PTE). */
+export function levelName(level: number): string {
   return ['', 'PTE', 'PDE', 'PDPTE', 'PML4E'][level] ?? `level-${level} entry`
 }

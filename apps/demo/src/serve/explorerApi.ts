@@ -8,7 +8,7 @@ export interface EventRow {
   readonly seq: number
   readonly type: string
   readonly cause: number | null
-  /** The layer's one-line description (the CLI's narration), or the event's JSON when it has none. */
+  /** The plain-language line of the event (describeEvent.ts, shared with the CLI). */
   readonly text: string
   readonly pid: number | null
 }
@@ -79,6 +79,8 @@ export interface TlbEntryInfo {
   readonly dirty: boolean
   readonly global: boolean
   readonly age: number
+  /** The PTE changed since the fill without an INVLPG: the entry translates to the old frame. */
+  readonly stale: boolean
 }
 
 /** What the data TLB did for the access the current event belongs to (or the last one before it). */
@@ -101,6 +103,8 @@ export interface FrameGrid {
   /** The owning pid of each frame, -1 for none, run-length encoded: `[owner, count, owner, count, …]`. */
   readonly owners: readonly number[]
   readonly lists: Readonly<Record<string, number>>
+  /** The first PFNs of each list in list order (free, zeroed, standby, modified), at most 64 each. */
+  readonly listHeads: Readonly<Record<string, readonly number[]>>
 }
 
 /** One handle-table entry (the `handles` view). */
@@ -134,6 +138,138 @@ export interface ExplorerState {
   readonly frames: FrameGrid
   readonly handles: readonly HandleInfo[]
   readonly stats: { readonly mm: Readonly<Record<string, number>> }
+  /** The process and virtual address the current event is about (the views follow them). */
+  readonly focus: EventFocus
+  /** What the current event touched, for every panel to highlight. */
+  readonly changes: EventChanges
+}
+
+/** The process and virtual address an event is about: its own, else the memory access it belongs to. */
+export interface EventFocus {
+  readonly pid: number | null
+  readonly address: number | null
+}
+
+/** What one event touched. */
+export interface EventChanges {
+  readonly pfns: readonly number[]
+  /** Data-TLB cells. */
+  readonly tlb: readonly { readonly set: number; readonly way: number }[]
+  /** MEMORY_AREAs, by starting address. */
+  readonly areas: readonly number[]
+  readonly regions: readonly { readonly start: number; readonly length: number }[]
+  readonly handles: readonly number[]
+  /** Physical addresses of page-table entries written. */
+  readonly entries: readonly number[]
+}
+
+/** One side of a step's before/after. */
+export interface StepSide {
+  readonly pte: {
+    readonly entryAddress: number
+    readonly low: number
+    readonly high: number
+    readonly present: boolean
+    /** The PTE in words (valid, transition, page file, demand-zero…). */
+    readonly reading: string
+    readonly mode: string
+  } | null
+  /** The data-TLB set the address maps to, and its valid entries. */
+  readonly set: number
+  readonly tlbSet: readonly {
+    readonly way: number
+    readonly virtualAddress: number
+    readonly physicalAddress: number
+  }[]
+  /** The PFN database entry of the frame the PTE names (valid or transition), or null. */
+  readonly frame: {
+    readonly pfn: number
+    readonly state: string
+    readonly ownerPid: number
+    readonly ownerAddress: number
+    readonly pageFileSlot: number
+    readonly modified: boolean
+  } | null
+}
+
+/** `GET /api/step?seq`: the machine right before and right after event `seq`, at its address. */
+export interface ExplorerStep {
+  readonly seq: number
+  readonly focus: EventFocus
+  readonly before: StepSide | null
+  readonly after: StepSide | null
+}
+
+/** `GET /api/outcome?seq`: the next memory access after `seq` and what it did (predict mode). */
+export interface ExplorerOutcome {
+  readonly access: {
+    readonly seq: number
+    readonly pid: number
+    readonly address: number
+    readonly text: string
+  } | null
+  /** It trapped (hw.pageFault). */
+  readonly fault: boolean
+  /** How the memory manager resolved it (mm.pageFault's kind), null without a fault. */
+  readonly kind: string | null
+  /** The frame the page got (a new mapping, a page-in or a reclaim), or null. */
+  readonly frame: number | null
+  /** Pages trimmed on the way (mm.pageOut): the replacement policy's victims. */
+  readonly victims: readonly { readonly pid: number; readonly address: number; readonly pfn: number }[]
+  /** The last event of the access: where the reveal moves the timeline. */
+  readonly end: number
+}
+
+/** `GET /api/sweep`: the replacement policies compared on the loaded trace's memory accesses. */
+export interface ExplorerSweep {
+  readonly status: 'idle' | 'running' | 'done' | 'error'
+  /** Memory accesses replayed under each policy. */
+  readonly accesses: number
+  /** One per policy, as `ntmm sweep` prints them (sweepJob.ts's SweepResult). */
+  readonly results: readonly {
+    readonly label: string
+    readonly references: number
+    readonly tlbHits: number
+    readonly tlbMisses: number
+    readonly tlbHitRate: number
+    readonly pageFaults: number
+    readonly hardFaults: number
+    readonly softFaults: number
+    readonly pagesWritten: number
+    readonly corruptPages: number
+  }[]
+  readonly error?: string
+}
+
+/** One index field of a virtual address. */
+export interface AddressPart {
+  /** `PML4`, `PDPT`, `PD`, `PT` or `offset`. */
+  readonly name: string
+  /** Bit range, high and low inclusive (`[21, 12]`). */
+  readonly bits: readonly [number, number]
+  readonly value: number
+}
+
+/** A not-present entry as the memory manager reads it. */
+export interface SoftwareEntry {
+  /** `zero` (never touched), `demand-zero`, `page-file`, `transition` or `prototype`. */
+  readonly kind: 'zero' | 'demand-zero' | 'page-file' | 'transition' | 'prototype'
+  /** The 5-bit protection (bits 5-9) and its names. */
+  readonly protection: number
+  readonly protectionName: string
+  readonly win32Protection: string
+  /** Bit 11 (T), bit 10 (prototype), bits 1-4 (which paging file). */
+  readonly transition: boolean
+  readonly prototype: boolean
+  readonly pageFileLow: number
+  /** Bits 12-31: the page-file slot + 1, or the frame of a transition PTE. */
+  readonly high: number
+  /** The frame of a transition PTE. */
+  readonly pfn?: number
+  /** The slot of a page-file PTE. */
+  readonly slot?: number
+  /** One line in words. */
+  readonly meaning: string
 }
 
 /** One level of a page walk with every bit of its entry decoded. */
@@ -146,8 +282,16 @@ export interface WalkLevel {
   readonly pfn: number
   /** The bits that are set (as `ntmm inspect pte --json` lists them). */
   readonly bits: readonly string[]
-  /** Every decoded field of the entry. */
+  /** Every decoded field of the entry (hw-mmu's reading, meaningful when present). */
   readonly decoded: Readonly<Record<string, boolean | number | string>>
+  /** The hardware bits that are set, only when P=1 (a not-present entry's bits are software's). */
+  readonly hardwareBits: readonly string[]
+  /** The software reading of a not-present entry (P=0), else null. */
+  readonly software: SoftwareEntry | null
+  /** The entry's address as the MMU computes it: `tableBase + index × entrySize`. */
+  readonly tableBase: number
+  readonly index: number
+  readonly entrySize: number
 }
 
 /** `GET /api/walk?seq&pid&va`: the page walk for one address (the `pte` view). */
@@ -156,6 +300,9 @@ export interface ExplorerWalk {
   readonly pid: number
   readonly address: number
   readonly cr3: number
+  /** The paging mode, and the address split into its table indices and page offset. */
+  readonly mode: string
+  readonly parts: readonly AddressPart[]
   readonly levels: readonly WalkLevel[]
   readonly leaf: ({ readonly kind: string } & Readonly<Record<string, unknown>>) | null
   readonly physicalAddress: number | null

@@ -12,12 +12,11 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { constants, gunzipSync } from 'node:zlib'
 import { extname, join, resolve, sep } from 'node:path'
-import { createKernel, detectMemoryTraceFormat, loadKernel, replayMemoryTrace } from '@ntmm/nt-syscalls'
 import { parseNumber } from '../format.js'
 import type { ExplorerFilter, ExplorerSession } from './explorerSession.js'
-import { ExplorerSession as Session } from './explorerSession.js'
+import type { TraceLoadLimits } from './traceLoad.js'
+import { loadTraceSession, TraceLoadError } from './traceLoader.js'
 
 /** The header every POST must carry. */
 export const explorerHeader = 'x-ntmm-explorer'
@@ -32,6 +31,8 @@ export interface ExplorerServerOptions {
   readonly port?: number
   /** Largest accepted upload in bytes (default 256 MiB). */
   readonly maxUploadBytes?: number
+  /** Bounds of loading an opened trace (defaults: traceLoad.ts's defaultLoadLimits). */
+  readonly loadLimits?: Partial<TraceLoadLimits>
 }
 
 /** A running explorer server. */
@@ -83,7 +84,7 @@ export async function startExplorerServer(options: ExplorerServerOptions): Promi
       if (request.method === 'POST' && url.pathname === '/api/open') {
         if (request.headers[explorerHeader] !== '1')
           throw new HttpError(403, `POST needs the ${explorerHeader} header`)
-        const opened = await openUpload(request, url, maxUpload)
+        const opened = await openUpload(request, url, maxUpload, options.loadLimits ?? {})
         session = opened
         return sendJson(response, 200, session.meta())
       }
@@ -193,6 +194,12 @@ function answer(session: ExplorerSession, url: URL): unknown {
       return session.series()
     case '/api/density':
       return session.density()
+    case '/api/step':
+      return session.step(seq)
+    case '/api/outcome':
+      return session.outcome(seq)
+    case '/api/sweep':
+      return session.sweep()
     default:
       throw new HttpError(404, `no such API: ${url.pathname}`)
   }
@@ -212,8 +219,16 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
   return Buffer.concat(chunks)
 }
 
-/** `POST /api/open`: a JSON `{ path }`, or the trace file's bytes (`?name=` for messages). */
-async function openUpload(request: IncomingMessage, url: URL, limit: number): Promise<ExplorerSession> {
+/**
+ * `POST /api/open`: a JSON `{ path }` of a machine trace, or the bytes of a machine trace or a
+ * memory trace (`?name=` for messages). Either is checked in a load worker (traceLoader.ts).
+ */
+async function openUpload(
+  request: IncomingMessage,
+  url: URL,
+  limit: number,
+  limits: Partial<TraceLoadLimits>,
+): Promise<ExplorerSession> {
   const type = request.headers['content-type'] ?? ''
   if (type.startsWith('application/json')) {
     const body = await readBody(request, 64 * 1024)
@@ -228,62 +243,29 @@ async function openUpload(request: IncomingMessage, url: URL, limit: number): Pr
     const full = resolve(path)
     const info = await stat(full).catch(() => undefined)
     if (info === undefined || !info.isFile()) throw new HttpError(400, `${path}: no such trace file`)
-    return load(full, path)
+    return loaded(loadTraceSession(full, path, { allowMemoryTrace: false, limits }))
   }
   const name = (url.searchParams.get('name') ?? 'upload').replace(/[^\w.\- ]/g, '_').slice(0, 100)
   const body = await readBody(request, limit)
   if (body.length === 0) throw new HttpError(400, `${name}: the file is empty`)
   const directory = await mkdtemp(join(tmpdir(), 'ntmm-explorer-'))
-  // A gzip file keeps its extension: the memory-trace importer reads `.gz` through node:zlib.
-  const gzip = body[0] === 0x1f && body[1] === 0x8b
-  const file = join(directory, gzip ? 'upload.gz' : 'upload.ntt')
+  const file = join(directory, 'upload')
   try {
     await writeFile(file, body)
-    return await load(
-      file,
-      name,
-      gzip ? gunzipSync(body.subarray(0, 16 * 1024), { finishFlush: constants.Z_SYNC_FLUSH }) : body,
-    )
+    return await loaded(loadTraceSession(file, name, { allowMemoryTrace: true, limits }))
   } finally {
     await rm(directory, { recursive: true, force: true })
   }
 }
 
-/**
- * Loads a trace file; an upload that is not one but starts like a memory trace (valgrind lackey,
- * course, pinatrace, page list) is replayed through a new process of a recording x64 machine, as
- * `ntmm import auto` does.
- */
-async function load(file: string, name: string, head?: Buffer): Promise<ExplorerSession> {
-  let failure: string
+/** A load's refusal as the HTTP error it answers. */
+async function loaded(session: Promise<ExplorerSession>): Promise<ExplorerSession> {
   try {
-    const kernel = await loadKernel(file)
-    return new Session(kernel, name)
+    return await session
   } catch (error) {
-    // The message names the file: name it as the user knows it, not by the temporary path.
-    failure = ((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'unknown error')
-      .replaceAll(`${file}, `, '')
-      .replaceAll(file, name)
+    if (error instanceof TraceLoadError) throw new HttpError(error.status, error.message)
+    throw error
   }
-  const format =
-    head === undefined
-      ? undefined
-      : detectMemoryTraceFormat(head.toString('latin1').split('\n').slice(0, 200))
-  if (format === undefined) throw new HttpError(400, `${name}: not a readable ntmm trace (${failure})`)
-  const kernel = createKernel({ arch: 'x64', record: 'eager' })
-  let report: Awaited<ReturnType<typeof replayMemoryTrace>>
-  try {
-    report = await replayMemoryTrace(kernel, file, { format, onError: 'stop' })
-  } catch (error) {
-    throw new HttpError(
-      400,
-      `${name}: cannot import the ${format} trace (${(error as Error).message.split('\n')[0]})`,
-    )
-  }
-  const first = report.errors[0]
-  if (!report.completed && first !== undefined)
-    throw new HttpError(400, `${name}:${first.line}: ${first.message} (a ${format} trace)`)
-  return new Session(kernel, `${name} (${format} trace imported on x64)`)
 }
 
 /** Serves a file of the web root; `/` and unknown page paths give index.html. */

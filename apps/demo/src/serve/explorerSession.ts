@@ -4,10 +4,13 @@
 // handles, stats) for its state, @ntmm/trace's TraceQuery for the event list and searches, and
 // `kernel.history` for causal chains. So the page shows exactly what `ntmm inspect --json` prints.
 
-import { committedBytesIn, type MemoryArea } from '@ntmm/mm-core'
 import type { Kernel } from '@ntmm/nt-syscalls'
-import { describeEvent } from '../describeEvent.js'
-import { hex } from '../format.js'
+import { eventLine } from '../describeEvent.js'
+import { nextAccessOutcome } from './accessOutcome.js'
+import { PolicySweep } from './policySweep.js'
+import { areaTree, frameGrid } from './stateViews.js'
+import { changesOf, focusOf, inputFocus, stepOf } from './stepChanges.js'
+import { addressLimit, decodeSoftware, entrySize, type PagingModeName, splitAddress } from './pteDecode.js'
 import { handlesView } from '../views/handlesView.js'
 import { livePids, type MachineLike, processName } from '../views/machineLike.js'
 import { queryRegions } from '../views/memoryMap.js'
@@ -16,17 +19,19 @@ import { regionsView } from '../views/regionsView.js'
 import { statistics } from '../views/statsView.js'
 import type {
   AreaInfo,
-  AreaTreeNode,
   EventRow,
+  EventFocus,
   ExplorerDensity,
   ExplorerEvents,
   ExplorerFind,
   ExplorerMeta,
+  ExplorerOutcome,
   ExplorerSeries,
   ExplorerState,
+  ExplorerStep,
+  ExplorerSweep,
   ExplorerWalk,
   ExplorerWhy,
-  FrameGrid,
   HandleInfo,
   TlbActivity,
   WalkLevel,
@@ -43,22 +48,14 @@ export interface ExplorerFilter {
   readonly address?: { readonly low: number; readonly high: number }
 }
 
-interface TreeNode {
-  readonly value: MemoryArea
-  readonly left: TreeNode | undefined
-  readonly right: TreeNode | undefined
-  readonly height: number
-}
-
-const frameLetters: Readonly<Record<string, string>> = {
-  FREE: 'F',
-  ZEROED: 'Z',
-  STANDBY: 'S',
-  MODIFIED: 'M',
-  ACTIVE: 'A',
-  PAGE_TABLE: 'P',
-  SYSTEM: 'Y',
-}
+/** The inputs of a trace: every other event is caused by one of them. */
+const inputTypes = [
+  'nt.cpuAccess',
+  'nt.syscallEntered',
+  'nt.processCreated',
+  'nt.processTerminated',
+  'nt.debugInput',
+]
 
 /** At most this many events are scanned for the TLB activity of one access. */
 const accessScanLimit = 512
@@ -71,6 +68,7 @@ export class ExplorerSession {
   readonly #views = new Map<number, Kernel>()
   #series: ExplorerSeries | undefined
   #density: ExplorerDensity | undefined
+  #sweep: PolicySweep | undefined
 
   constructor(kernel: Kernel, source: string) {
     if (kernel.trace === undefined)
@@ -123,7 +121,7 @@ export class ExplorerSession {
       seq,
       type: event.type,
       cause: cause === undefined || cause < 0 ? null : cause,
-      text: describeEvent(event) ?? fieldList(event),
+      text: eventLine(event),
       pid: typeof event.pid === 'number' ? event.pid : null,
     }
   }
@@ -132,11 +130,17 @@ export class ExplorerSession {
     const at = this.clamp(seq)
     const machine = this.machineAt(at)
     const live = spacePids(machine)
-    const chosen = pid !== undefined && live.includes(pid) ? pid : (live[0] ?? null)
-    const processes = live.map((id) => ({ pid: id, name: processName(machine, id) }))
     const mmu = machine.mm.mmu
     const dataTlb = mmu.state.tlbs[0]
     const statisticsNow = mmu.statistics().data
+    const activity = this.tlbActivity(at, dataTlb.ways)
+    const event = at < 0 ? undefined : (this.kernel.trace!.at(at) as AnyEvent)
+    const focus = focusOf(event, this.#inputFocus(at))
+    // Without a pid asked for, the views follow the process the current event is about.
+    const wanted = pid ?? focus.pid ?? undefined
+    const chosen = wanted !== undefined && live.includes(wanted) ? wanted : (live[0] ?? null)
+    const processes = live.map((id) => ({ pid: id, name: processName(machine, id) }))
+    const stale = staleEntries(mmu)
     return {
       seq: at,
       event: at < 0 ? null : this.row(at),
@@ -163,13 +167,14 @@ export class ExplorerSession {
           dirty: entry.dirty,
           global: entry.global,
           age: entry.age,
+          stale: stale.has(`${entry.set}:${entry.way}`),
         })),
         statistics: {
           lookups: statisticsNow.lookups,
           hits: statisticsNow.hits,
           misses: statisticsNow.misses,
         },
-        activity: this.tlbActivity(at, dataTlb.ways),
+        activity,
       },
       frames: frameGrid(machine),
       handles:
@@ -177,7 +182,34 @@ export class ExplorerSession {
           ? []
           : (handlesView(machine, { pid: chosen }).json as { handles: HandleInfo[] }).handles,
       stats: { mm: { ...statistics(machine).mm } },
+      focus,
+      changes: changesOf(event),
     }
+  }
+
+  /** The machine right before and right after `seq`, at the address the event is about. */
+  step(seq: number): ExplorerStep {
+    const at = this.clamp(seq)
+    if (at < 0) return { seq: at, focus: { pid: null, address: null }, before: null, after: null }
+    const focus = focusOf(this.kernel.trace!.at(at) as AnyEvent, this.#inputFocus(at))
+    return stepOf(at, this.machineAt(at - 1), this.machineAt(at), focus)
+  }
+
+  /** The next memory access after `seq` and what it did (predict mode). */
+  outcome(seq: number): ExplorerOutcome {
+    return nextAccessOutcome(this.kernel, this.clamp(seq))
+  }
+
+  /** What the input `seq` belongs to is about (the last input at or before it). */
+  #inputFocus(seq: number): EventFocus | null {
+    const input = this.kernel.history.query.previous({ type: inputTypes } as never, seq + 1)
+    return inputFocus(input === undefined ? undefined : (this.kernel.trace!.at(input) as AnyEvent))
+  }
+
+  /** The replacement policies compared on this trace's accesses (started on the first call). */
+  sweep(): ExplorerSweep {
+    this.#sweep ??= new PolicySweep(this.kernel)
+    return this.#sweep.status()
   }
 
   /** The data-TLB hits, misses and fills of the access `seq` belongs to (or the last one before it). */
@@ -226,25 +258,44 @@ export class ExplorerSession {
   walk(seq: number, pid: number | undefined, va: number): ExplorerWalk | { error: string } {
     const at = this.clamp(seq)
     const machine = this.machineAt(at)
+    const mode = machine.mm.mmu.pageTables.mode as PagingModeName
+    if (!Number.isSafeInteger(va) || va < 0 || va >= addressLimit(mode))
+      return {
+        error: `va=${va}: out of range (${mode} addresses are integers in [0, 0x${addressLimit(mode).toString(16)}))`,
+      }
     const live = spacePids(machine)
     const chosen = pid !== undefined && live.includes(pid) ? pid : live[0]
     if (chosen === undefined) return { error: `no process has an address space right after event ${at}` }
     const json = pteView(machine, { pid: chosen, va }).json as Omit<
       ExplorerWalk,
-      'seq' | 'cr3' | 'levels'
+      'seq' | 'cr3' | 'levels' | 'mode' | 'parts'
     > & {
-      levels: Omit<WalkLevel, 'decoded'>[]
+      levels: Omit<WalkLevel, 'decoded' | 'hardwareBits' | 'software' | 'tableBase' | 'index' | 'entrySize'>[]
     }
     const space = machine.mm.addressSpace(chosen)!
     const top = json.levels.length
     const levelNumbers = { PML4E: 4, PDPTE: 3, PDE: 2, PTE: 1 } as Record<string, number>
+    const parts = splitAddress(va, mode)
+    const size = entrySize(mode)
+    // PAE's CR3 points at the 32-byte-aligned PDPT; the other modes' at a page.
+    let tableBase = mode === 'x86-pae' ? space.cr3 - (space.cr3 % 32) : space.cr3 - (space.cr3 % 4096)
     const levels = json.levels.map((level, index) => {
       const read = machine.mm.mmu.pageTables.readEntry(space.cr3, va, levelNumbers[level.name] ?? top - index)
       const decoded: Record<string, boolean | number | string> = {}
       if (read.ok) for (const [key, value] of Object.entries(read.decoded)) decoded[key] = value
-      return { ...level, decoded }
+      const walked = {
+        ...level,
+        decoded,
+        hardwareBits: level.present ? level.bits : [],
+        software: level.present ? null : decodeSoftware(level.low),
+        tableBase,
+        index: parts[index]?.value ?? 0,
+        entrySize: size,
+      }
+      tableBase = level.pfn * 4096
+      return walked
     })
-    return { ...json, seq: at, cr3: space.cr3, levels }
+    return { ...json, seq: at, cr3: space.cr3, mode, parts, levels }
   }
 
   /** The matching events around `seq`: up to `before` earlier ones and `after` from `seq` on. */
@@ -359,17 +410,13 @@ export class ExplorerSession {
   }
 }
 
-/** An event the narration leaves out, as `name=value` pairs (addresses in hexadecimal). */
-function fieldList(event: AnyEvent): string {
-  return Object.entries(event)
-    .filter(([name]) => name !== 'type')
-    .map(([name, value]) =>
-      typeof value === 'number' && /address|cr3|tag|frame|pfn|value/i.test(name) && value >= 0
-        ? `${name}=${hex(value, 0)}`
-        : `${name}=${JSON.stringify(value)}`,
-    )
-    .join(' ')
-    .slice(0, 200)
+/** The data-TLB cells whose translation no longer matches the page tables (`set:way`). */
+function staleEntries(mmu: MachineLike['mm']['mmu']): Set<string> {
+  const stale = new Set<string>()
+  for (const entry of mmu.tlbEntries('data'))
+    for (const cached of mmu.probe(entry.virtualAddress, { access: 'read', mode: 'user' }).tlb)
+      if (cached.stale && cached.tlb === 'data') stale.add(`${cached.set}:${cached.way}`)
+  return stale
 }
 
 /** The processes alive with an address space (a process being created has none yet), ascending. */
@@ -401,56 +448,4 @@ function compileFilter(filter: ExplorerFilter) {
     ...(filter.address === undefined ? {} : { address: filter.address }),
     ...(where === undefined ? {} : { where }),
   } as never
-}
-
-/** The MEMORY_AREA AVL tree of `pid`, each node with its height and balance factor. */
-function areaTree(machine: MachineLike, pid: number): ExplorerState['tree'] {
-  const tree = machine.mm.addressSpace(pid)!.tree
-  const build = (node: TreeNode | undefined): AreaTreeNode | null => {
-    if (node === undefined) return null
-    const area = node.value
-    const leftHeight = node.left?.height ?? 0
-    const rightHeight = node.right?.height ?? 0
-    return {
-      startingAddress: area.startingAddress,
-      endingAddress: area.endingAddress,
-      type: area.type,
-      protect: area.protect,
-      committedPages: committedPages(area),
-      height: node.height,
-      balance: leftHeight - rightHeight,
-      left: build(node.left),
-      right: build(node.right),
-    }
-  }
-  return { size: tree.size, height: tree.height, root: build(tree.root as TreeNode | undefined) }
-}
-
-function committedPages(area: MemoryArea): number {
-  return committedBytesIn(area.regions, area.startingAddress, area.endingAddress) / 4096
-}
-
-/** The PFN database as one letter and one owner per frame. */
-function frameGrid(machine: MachineLike): FrameGrid {
-  const database = machine.mm.pfnDatabase
-  const letters: string[] = []
-  const owners: number[] = []
-  for (let pfn = 0; pfn < database.frameCount; pfn++) {
-    const entry = database.entry(pfn)
-    letters.push(frameLetters[entry.state] ?? '?')
-    if (owners.length > 0 && owners[owners.length - 2] === entry.ownerPid) owners[owners.length - 1]! += 1
-    else owners.push(entry.ownerPid, 1)
-  }
-  return {
-    count: database.frameCount,
-    states: letters.join(''),
-    owners,
-    lists: {
-      free: database.count('FREE'),
-      zeroed: database.count('ZEROED'),
-      standby: database.count('STANDBY'),
-      modified: database.count('MODIFIED'),
-      active: database.count('ACTIVE'),
-    },
-  }
 }

@@ -17,6 +17,36 @@ import { requireScenario } from '../scenarios/catalog.js'
 import { openTrace } from '../traceCommands.js'
 import { ExplorerSession } from './explorerSession.js'
 import { startExplorerServer } from './explorerServer.js'
+import { defaultLoadLimits, type TraceLoadLimits } from './traceLoad.js'
+
+/** A positive integer option. */
+function positive(name: string) {
+  return (value: string) => {
+    const number = Number(value)
+    if (!Number.isSafeInteger(number) || number <= 0)
+      throw new InvalidArgumentError(`${name} must be a positive integer`)
+    return number
+  }
+}
+
+/** The load limits of `serve`'s options (defaults: traceLoad.ts's, in docs/explorer.md). */
+function loadLimitsOf(options: ServeOptions): Partial<TraceLoadLimits> {
+  return {
+    ...(options.maxEvents === undefined ? {} : { maxEvents: options.maxEvents }),
+    ...(options.maxInflated === undefined ? {} : { maxDecompressedBytes: options.maxInflated * 1024 * 1024 }),
+    ...(options.loadTimeout === undefined ? {} : { timeoutMs: options.loadTimeout * 1000 }),
+    ...(options.loadMemory === undefined ? {} : { memoryMb: options.loadMemory }),
+  }
+}
+
+interface ServeOptions {
+  readonly port?: number
+  readonly arch?: (typeof architectures)[number]
+  readonly maxEvents?: number
+  readonly maxInflated?: number
+  readonly loadTimeout?: number
+  readonly loadMemory?: number
+}
 
 /** The built web page: apps/demo/dist/web, from the sources (src/serve) and from the build (dist/serve). */
 export const defaultWebRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url))
@@ -68,11 +98,31 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     .addOption(
       new Option('--arch <arch>', 'paging mode, for a scenario or script').choices(architectures as string[]),
     )
+    .option(
+      '--max-events <n>',
+      `most events of a trace opened in the page (default ${defaultLoadLimits.maxEvents})`,
+      positive('--max-events'),
+    )
+    .option(
+      '--max-inflated <MiB>',
+      `largest inflated size of a gzip upload (default ${defaultLoadLimits.maxDecompressedBytes / 1024 / 1024})`,
+      positive('--max-inflated'),
+    )
+    .option(
+      '--load-timeout <seconds>',
+      `time a load may take (default ${defaultLoadLimits.timeoutMs / 1000})`,
+      positive('--load-timeout'),
+    )
+    .option(
+      '--load-memory <MiB>',
+      `heap of the load worker (default ${defaultLoadLimits.memoryMb})`,
+      positive('--load-memory'),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  $ ntmm serve article\n  $ ntmm record pressure -o pressure.ntt && ntmm serve pressure.ntt --port 8080\n  $ ntmm import lackey sort.lackey.gz -o sort.ntt --arch x64 && ntmm serve sort.ntt\n\nThe page: docs/explorer.md. It listens on 127.0.0.1 only; Ctrl-C stops it.\n',
     )
-    .action(async (target: string, options: { port?: number; arch?: (typeof architectures)[number] }) => {
+    .action(async (target: string, options: ServeOptions) => {
       const session = await loadExplorerSession(
         io,
         target,
@@ -88,6 +138,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         server = await startExplorerServer({
           session,
           webRoot: defaultWebRoot,
+          loadLimits: loadLimitsOf(options),
           ...(options.port === undefined ? {} : { port: options.port }),
         })
       } catch (error) {

@@ -6,8 +6,11 @@ import type {
   ExplorerEvents,
   ExplorerFind,
   ExplorerMeta,
+  ExplorerOutcome,
   ExplorerSeries,
   ExplorerState,
+  ExplorerStep,
+  ExplorerSweep,
   ExplorerWalk,
   ExplorerWhy,
 } from '../../src/serve/explorerApi.ts'
@@ -18,13 +21,19 @@ export type {
   AreaTreeNode,
   EventRow,
   ExplorerEvents,
+  EventChanges,
   ExplorerMeta,
+  ExplorerOutcome,
   ExplorerSeries,
   ExplorerState,
+  ExplorerStep,
+  ExplorerSweep,
   ExplorerWalk,
   ExplorerWhy,
   RegionInfo,
+  StepSide,
   TlbEntryInfo,
+  WalkLevel,
 } from '../../src/serve/explorerApi.ts'
 
 /** An answer of the server other than 200, or a network failure. */
@@ -88,6 +97,9 @@ export const api = {
   why: (seq: number, signal: AbortSignal) => getJson<ExplorerWhy>('/api/why', { seq }, signal),
   series: () => getJson<ExplorerSeries>('/api/series', {}),
   density: () => getJson<ExplorerDensity>('/api/density', {}),
+  step: (seq: number, signal: AbortSignal) => getJson<ExplorerStep>('/api/step', { seq }, signal),
+  outcome: (seq: number) => getJson<ExplorerOutcome>('/api/outcome', { seq }),
+  sweep: () => getJson<ExplorerSweep>('/api/sweep', {}),
   /** Uploads a trace file's bytes (or asks the server to open a path); resolves to the new meta. */
   async open(source: { file: File } | { path: string }): Promise<ExplorerMeta> {
     const init: RequestInit =

@@ -1,10 +1,12 @@
 // Charts over the whole trace (uPlot): page faults by kind, the data-TLB hit rate, the commit
 // charge and the working set, sampled by the server at evenly spaced seqs. A vertical line marks
-// the current event; clicking a chart moves the timeline there.
+// the current event (a dashed line in a colour no series uses; series in the Okabe–Ito palette);
+// clicking a chart moves the timeline there.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import uPlot from 'uplot'
 import { api, type ExplorerSeries } from './api.ts'
+import { currentMarker, okabeIto } from './palette.ts'
 
 interface ChartsProps {
   readonly generation: number
@@ -27,11 +29,11 @@ function specs(series: ExplorerSeries): ChartSpec[] {
     {
       title: 'Page faults by kind (cumulative)',
       series: [
-        { label: 'demand-zero', colour: '#2a9d8f', values: [...series.demandZeroFaults] },
-        { label: 'hard', colour: '#e76f51', values: [...series.hardFaults] },
-        { label: 'soft', colour: '#8ab17d', values: [...series.softFaults] },
-        { label: 'guard', colour: '#9b5de5', values: [...series.guardPageFaults] },
-        { label: 'access violation', colour: '#d62828', values: [...series.accessViolations] },
+        { label: 'demand-zero', colour: okabeIto.bluishGreen, values: [...series.demandZeroFaults] },
+        { label: 'hard', colour: okabeIto.vermillion, values: [...series.hardFaults] },
+        { label: 'soft', colour: okabeIto.skyBlue, values: [...series.softFaults] },
+        { label: 'guard', colour: okabeIto.reddishPurple, values: [...series.guardPageFaults] },
+        { label: 'access violation', colour: okabeIto.orange, values: [...series.accessViolations] },
       ],
     },
     {
@@ -39,7 +41,7 @@ function specs(series: ExplorerSeries): ChartSpec[] {
       series: [
         {
           label: 'hit rate %',
-          colour: '#264653',
+          colour: okabeIto.blue,
           values: series.tlbHitRate.map((rate) => (rate === null ? null : 100 * rate)),
         },
       ],
@@ -47,11 +49,11 @@ function specs(series: ExplorerSeries): ChartSpec[] {
     },
     {
       title: 'Commit charge (pages)',
-      series: [{ label: 'commit', colour: '#e9c46a', values: [...series.commitCharge] }],
+      series: [{ label: 'commit', colour: okabeIto.orange, values: [...series.commitCharge] }],
     },
     {
       title: 'Working set (active pages)',
-      series: [{ label: 'working set', colour: '#457b9d', values: [...series.workingSetPages] }],
+      series: [{ label: 'working set', colour: okabeIto.bluishGreen, values: [...series.workingSetPages] }],
     },
   ]
 }
@@ -72,7 +74,12 @@ export function Charts({ generation, seq, onSeq }: ChartsProps) {
       {series === undefined || charts === undefined ? (
         <p class="muted">sampling…</p>
       ) : (
-        <div class="charts" data-testid="charts">
+        <div
+          class="charts"
+          data-testid="charts"
+          data-marker={currentMarker}
+          data-series-colours={charts.flatMap((spec) => spec.series.map((line) => line.colour)).join(' ')}
+        >
           {charts.map((spec) => (
             <Chart
               key={`${generation}-${spec.title}`}
@@ -126,8 +133,10 @@ function Chart(props: {
             const x = chart.valToPos(current.current, 'x', true)
             const context = chart.ctx
             context.save()
-            context.strokeStyle = '#d62828'
+            // A colour of its own, dashed: no series is drawn like it.
+            context.strokeStyle = currentMarker
             context.lineWidth = 2
+            context.setLineDash([5, 3])
             context.beginPath()
             context.moveTo(x, chart.bbox.top)
             context.lineTo(x, chart.bbox.top + chart.bbox.height)

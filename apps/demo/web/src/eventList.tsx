@@ -3,7 +3,7 @@
 // millions of events stays responsive — and the causal chain of the selected event ("why is this
 // page mapped?"): each link back to the input, the system call it was part of, and its effects.
 
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, type EventFilter, type ExplorerEvents, type ExplorerWhy } from './api.ts'
 
 interface EventListProps {
@@ -28,6 +28,8 @@ export function EventList({ seq, generation, filter, onFilter, onSeq }: EventLis
   const [why, setWhy] = useState<ExplorerWhy | undefined>(undefined)
   const [error, setError] = useState<string | undefined>(undefined)
   const [draft, setDraft] = useState(filter)
+  const scroller = useRef<HTMLDivElement>(null)
+  useEffect(() => setDraft(filter), [filter])
 
   useEffect(() => {
     const controller = new AbortController()
@@ -55,8 +57,15 @@ export function EventList({ seq, generation, filter, onFilter, onSeq }: EventLis
     return () => controller.abort()
   }, [seq, generation])
 
+  // The current row is brought into view inside the list only: scrollIntoView would scroll the
+  // window too, moving the timeline away from under the mouse.
   useEffect(() => {
-    document.querySelector('.event-row.current')?.scrollIntoView({ block: 'nearest' })
+    const list = scroller.current
+    const row = list?.querySelector<HTMLElement>('.event-row.current')
+    if (!list || !row) return
+    const top = row.offsetTop // the list is the rows' offset parent (position: relative)
+    if (top < list.scrollTop || top + row.offsetHeight > list.scrollTop + list.clientHeight)
+      list.scrollTop = Math.max(0, top - list.clientHeight / 2)
   }, [events])
 
   return (
@@ -96,12 +105,14 @@ export function EventList({ seq, generation, filter, onFilter, onSeq }: EventLis
               type="text"
               class="short"
               placeholder="pid"
+              data-testid="filter-pid"
               value={draft.pid}
               onInput={(event) => setDraft({ ...draft, pid: (event.target as HTMLInputElement).value })}
             />
             <input
               type="text"
               placeholder="address 0x11000"
+              data-testid="filter-address"
               value={draft.address}
               onInput={(event) => setDraft({ ...draft, address: (event.target as HTMLInputElement).value })}
             />
@@ -111,7 +122,7 @@ export function EventList({ seq, generation, filter, onFilter, onSeq }: EventLis
           </form>
         </div>
         {error === undefined ? null : <p class="inline-error">{error}</p>}
-        <div class="event-scroll" data-testid="events">
+        <div class="event-scroll" data-testid="events" ref={scroller}>
           {events?.moreBefore ? <div class="muted more">… earlier matches</div> : null}
           {events?.events.map((row) => (
             <button
@@ -121,6 +132,7 @@ export function EventList({ seq, generation, filter, onFilter, onSeq }: EventLis
               data-testid="event-row"
               data-seq={row.seq}
               data-type={row.type}
+              title={`#${row.seq} ${row.type} — ${row.text}`}
               onClick={() => onSeq(row.seq)}
             >
               <span class="event-seq">#{row.seq}</span>

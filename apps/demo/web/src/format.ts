@@ -71,9 +71,3 @@ export function protectName(protect: number): string {
   ].filter((name) => name !== '')
   return [base, ...modifiers].join('|')
 }
-
-/** A stable colour per process id. */
-export function pidColour(pid: number): string {
-  const hue = (pid * 137.508) % 360
-  return `hsl(${hue.toFixed(0)} 60% 50%)`
-}

@@ -1,13 +1,16 @@
 // The timeline: a scrubber over every event of the trace (-1: before the first), the seq as a
 // number, stepping with the arrow keys (Shift: 100 at a time; Home/End), and jumps to the next or
-// previous page fault (F / Shift+F), system call (S / Shift+S) or event matching the filter (N / Shift+N).
+// previous page fault (F / Shift+F: the trap itself, hw.pageFault, where the PTE is still not
+// present), system call (S / Shift+S) — both whatever the event list's filter — or event matching
+// the filter (N / Shift+N). It sticks to the top of the window, so it never scrolls away.
 
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { api, type EventRow, type ExplorerDensity, type ExplorerMeta } from './api.ts'
+import { faultColour, syscallColour } from './palette.ts'
 
-/** Which kinds the jump buttons look for. */
+/** Which kinds the jump buttons look for: the trap, not the memory manager's record after it. */
 const jumpKinds = {
-  fault: 'mm.pageFault',
+  fault: 'hw.pageFault',
   syscall: 'nt.syscallEntered',
 } as const
 
@@ -15,21 +18,21 @@ interface TimelineProps {
   readonly meta: ExplorerMeta
   readonly seq: number
   readonly event: EventRow | null
-  readonly filterTypes: string
   readonly onSeq: (seq: number) => void
   /** Moves by `delta` events from the newest seq (keys may repeat faster than renders). */
   readonly onStep: (delta: number) => void
-  readonly onJump: (types: string, direction: 'next' | 'previous') => void
+  /** Jumps to the next/previous event of `types`, or ('match') matching the event list's filter. */
+  readonly onJump: (types: string | 'match', direction: 'next' | 'previous') => void
 }
 
-export function Timeline({ meta, seq, event, filterTypes, onSeq, onStep, onJump }: TimelineProps) {
+export function Timeline({ meta, seq, event, onSeq, onStep, onJump }: TimelineProps) {
   // One listener for the page's life, reading the newest props: a key pressed right after a
   // change must step from the new seq, not from the one a stale listener captured.
-  const latest = useRef({ length: meta.length, filterTypes, onSeq, onStep, onJump })
-  latest.current = { length: meta.length, filterTypes, onSeq, onStep, onJump }
+  const latest = useRef({ length: meta.length, onSeq, onStep, onJump })
+  latest.current = { length: meta.length, onSeq, onStep, onJump }
   useEffect(() => {
     const onKey = (key: KeyboardEvent) => {
-      const { length, filterTypes, onSeq, onStep, onJump } = latest.current
+      const { length, onSeq, onStep, onJump } = latest.current
       const target = key.target as HTMLElement | null
       if (
         target !== null &&
@@ -62,7 +65,7 @@ export function Timeline({ meta, seq, event, filterTypes, onSeq, onStep, onJump 
           break
         case 'n':
         case 'N':
-          onJump(filterTypes, direction)
+          onJump('match', direction)
           break
         default:
           return
@@ -74,7 +77,7 @@ export function Timeline({ meta, seq, event, filterTypes, onSeq, onStep, onJump 
   }, [])
 
   return (
-    <div class="timeline">
+    <div class="timeline" data-testid="timeline">
       <div class="timeline-row">
         <button type="button" title="previous event (←)" onClick={() => onStep(-1)}>
           ◀
@@ -112,7 +115,11 @@ export function Timeline({ meta, seq, event, filterTypes, onSeq, onStep, onJump 
         <span class="current" data-testid="seq" data-seq={seq}>
           #{seq}
         </span>
-        <span class="current-event" data-testid="current-event">
+        <span
+          class="current-event"
+          data-testid="current-event"
+          title={event === null ? '' : `${event.type} — ${event.text}`}
+        >
           {event === null ? 'before the first event' : `${event.type} — ${event.text}`}
         </span>
         <span class="jumps">
@@ -122,14 +129,14 @@ export function Timeline({ meta, seq, event, filterTypes, onSeq, onStep, onJump 
             keyName="S"
             onJump={(direction) => onJump(jumpKinds.syscall, direction)}
           />
-          <JumpPair label="match" keyName="N" onJump={(direction) => onJump(filterTypes, direction)} />
+          <JumpPair label="match" keyName="N" onJump={(direction) => onJump('match', direction)} />
         </span>
       </div>
     </div>
   )
 }
 
-/** Page faults (red, above) and system calls (blue, below) along the trace, aligned with the scrubber. */
+/** Page faults (vermillion, above) and system calls (blue, below) along the trace, aligned with the scrubber. */
 function DensityStrip({ meta }: { readonly meta: ExplorerMeta }) {
   const canvas = useRef<HTMLCanvasElement>(null)
   const [density, setDensity] = useState<ExplorerDensity | undefined>(undefined)
@@ -148,13 +155,13 @@ function DensityStrip({ meta }: { readonly meta: ExplorerMeta }) {
     const slice = width / density.bins
     density.faults.forEach((count, bin) => {
       if (count === 0) return
-      context.fillStyle = '#d62828'
+      context.fillStyle = faultColour
       const bar = Math.max(1, (count / peak) * (height / 2))
       context.fillRect(bin * slice, height / 2 - bar, Math.max(1, slice), bar)
     })
     density.syscalls.forEach((count, bin) => {
       if (count === 0) return
-      context.fillStyle = '#1d6fd6'
+      context.fillStyle = syscallColour
       context.fillRect(
         bin * slice,
         height / 2,
@@ -169,7 +176,7 @@ function DensityStrip({ meta }: { readonly meta: ExplorerMeta }) {
       class="density"
       height={18}
       data-testid="density"
-      title="page faults (red, above) and system calls (blue, below) along the trace"
+      title="page faults (vermillion, above) and system calls (blue, below) along the trace"
     />
   )
 }

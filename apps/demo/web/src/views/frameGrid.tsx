@@ -1,19 +1,15 @@
 // Physical memory as a grid of frames (PFN order, row by row) coloured by the PFN database state:
 // free, zeroed, standby, modified, a process's page (coloured by process), page tables and system
-// frames. Drawn on a canvas, so 16 384 frames and more stay cheap; hovering names the frame.
+// frames; the frames the current event touched are outlined. It zooms (cell size) and can show
+// only the frames in use, and lists the PFN lists (free, zeroed, standby, modified, active) with
+// their counts and first frames in list order. Drawn on a canvas, so 16 384 frames and more stay
+// cheap; hovering names the frame under the mouse at any displayed size.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { ExplorerState } from '../api.ts'
-import { hex, pidColour } from '../format.ts'
+import { hex } from '../format.ts'
+import { currentMarker, frameColours, pidColour } from '../palette.ts'
 
-const colours: Readonly<Record<string, string>> = {
-  F: '#e6e8eb',
-  Z: '#c9d7e8',
-  S: '#f2c14e',
-  M: '#e4572e',
-  P: '#6c4f9c',
-  Y: '#2d3142',
-}
 const names: Readonly<Record<string, string>> = {
   F: 'free',
   Z: 'zeroed',
@@ -24,13 +20,15 @@ const names: Readonly<Record<string, string>> = {
   Y: 'system',
 }
 
+const zoomLevels = [2, 3, 4, 6, 8, 10, 14, 18]
+
+/** Physical memory by PFN, with the PFN lists. */
 export function FrameGrid({ state }: { readonly state: ExplorerState }) {
   const canvas = useRef<HTMLCanvasElement>(null)
   const [hover, setHover] = useState<string>('')
+  const [usedOnly, setUsedOnly] = useState(false)
   const frames = state.frames
-  const columns = frames.count <= 256 ? 16 : frames.count <= 4096 ? 64 : 128
-  const cell = frames.count <= 256 ? 14 : frames.count <= 4096 ? 6 : 3
-  const rows = Math.ceil(frames.count / columns)
+  const [zoom, setZoom] = useState(() => (frames.count <= 256 ? 6 : frames.count <= 4096 ? 4 : 1))
   const owners = useMemo(() => {
     const expanded = new Int32Array(frames.count)
     let at = 0
@@ -42,67 +40,140 @@ export function FrameGrid({ state }: { readonly state: ExplorerState }) {
     }
     return expanded
   }, [frames])
+  // The frames drawn, in order: all of them, or those not free or zeroed.
+  const shown = useMemo(() => {
+    if (!usedOnly) return undefined
+    const list: number[] = []
+    for (let pfn = 0; pfn < frames.count; pfn++) {
+      const letter = frames.states[pfn]
+      if (letter !== 'F' && letter !== 'Z') list.push(pfn)
+    }
+    return list
+  }, [frames, usedOnly])
+  const count = shown?.length ?? frames.count
+  const cell = zoomLevels[zoom] ?? 4
+  const columns = Math.max(8, Math.min(128, Math.floor(480 / cell)))
+  const rows = Math.max(1, Math.ceil(count / columns))
+  const touched = new Set(state.changes.pfns)
 
   useEffect(() => {
     const context = canvas.current?.getContext('2d')
     if (!context) return
     context.clearRect(0, 0, columns * cell, rows * cell)
-    for (let pfn = 0; pfn < frames.count; pfn++) {
+    const gap = cell > 4 ? 1 : 0
+    for (let index = 0; index < count; index++) {
+      const pfn = shown === undefined ? index : (shown[index] ?? 0)
       const letter = frames.states[pfn] ?? 'F'
-      context.fillStyle = letter === 'A' ? pidColour(owners[pfn] ?? 0) : (colours[letter] ?? '#999')
-      const x = (pfn % columns) * cell
-      const y = Math.floor(pfn / columns) * cell
-      context.fillRect(x, y, cell - (cell > 4 ? 1 : 0), cell - (cell > 4 ? 1 : 0))
+      context.fillStyle = letter === 'A' ? pidColour(owners[pfn] ?? 0) : (frameColours[letter] ?? '#999')
+      const x = (index % columns) * cell
+      const y = Math.floor(index / columns) * cell
+      context.fillRect(x, y, cell - gap, cell - gap)
+      if (touched.has(pfn)) {
+        context.strokeStyle = currentMarker
+        context.lineWidth = Math.max(1, cell / 4)
+        context.strokeRect(x + 0.5, y + 0.5, Math.max(1, cell - 1 - gap), Math.max(1, cell - 1 - gap))
+      }
     }
-  }, [frames, owners, columns, cell, rows])
+  }, [frames, owners, columns, cell, rows, shown, count, state.changes])
 
   const perProcess = new Map<number, number>()
   for (let pfn = 0; pfn < frames.count; pfn++)
     if (frames.states[pfn] === 'A')
       perProcess.set(owners[pfn] ?? -1, (perProcess.get(owners[pfn] ?? -1) ?? 0) + 1)
 
+  /** The frame under the mouse; the canvas may be drawn smaller than its pixels (max-width). */
+  const frameAt = (event: MouseEvent): number | undefined => {
+    const element = event.currentTarget as HTMLCanvasElement
+    const rect = element.getBoundingClientRect()
+    const x = ((event.clientX - rect.left) * element.width) / rect.width
+    const y = ((event.clientY - rect.top) * element.height) / rect.height
+    const column = Math.floor(x / cell)
+    const index = Math.floor(y / cell) * columns + column
+    if (column < 0 || column >= columns || index < 0 || index >= count) return undefined
+    return shown === undefined ? index : shown[index]
+  }
+
   return (
     <div>
       <div class="panel-head">
         <h2>Physical frames</h2>
-        <span class="muted" data-testid="frame-summary">
-          {frames.count} frames ·{' '}
-          {Object.entries(frames.lists)
-            .map(([name, count]) => `${name} ${count}`)
-            .join(' · ')}
+        <span class="frame-tools">
+          <button type="button" data-testid="frames-zoom-out" onClick={() => setZoom(Math.max(0, zoom - 1))}>
+            −
+          </button>
+          <button
+            type="button"
+            data-testid="frames-zoom-in"
+            onClick={() => setZoom(Math.min(zoomLevels.length - 1, zoom + 1))}
+          >
+            +
+          </button>
+          <label>
+            <input
+              type="checkbox"
+              data-testid="frames-used-only"
+              checked={usedOnly}
+              onChange={(event) => setUsedOnly((event.target as HTMLInputElement).checked)}
+            />{' '}
+            used only
+          </label>
         </span>
       </div>
-      <canvas
-        ref={canvas}
-        class="frames"
-        data-testid="frames"
-        width={columns * cell}
-        height={rows * cell}
-        onMouseMove={(event) => {
-          const rect = (event.target as HTMLCanvasElement).getBoundingClientRect()
-          const pfn =
-            Math.floor((event.clientY - rect.top) / cell) * columns +
-            Math.floor((event.clientX - rect.left) / cell)
-          if (pfn < 0 || pfn >= frames.count) return setHover('')
-          const letter = frames.states[pfn] ?? 'F'
-          const owner = owners[pfn] ?? -1
-          setHover(`PFN ${hex(pfn, 0)}: ${names[letter] ?? letter}${owner >= 0 ? `, process ${owner}` : ''}`)
-        }}
-        onMouseLeave={() => setHover('')}
-      />
-      <p class="muted hover-line">{hover || 'hover a frame'}</p>
+      <div class="frames-scroll">
+        <canvas
+          ref={canvas}
+          class="frames"
+          data-testid="frames"
+          data-cell={cell}
+          data-columns={columns}
+          data-shown={count}
+          width={columns * cell}
+          height={rows * cell}
+          onMouseMove={(event) => {
+            const pfn = frameAt(event)
+            if (pfn === undefined) return setHover('')
+            const letter = frames.states[pfn] ?? 'F'
+            const owner = owners[pfn] ?? -1
+            // Only a process's pages and page tables belong to a process (system frames say owner 0).
+            const belongs =
+              (letter === 'A' || letter === 'P' || letter === 'S' || letter === 'M') && owner > 0
+            setHover(`PFN ${hex(pfn, 0)}: ${names[letter] ?? letter}${belongs ? `, process ${owner}` : ''}`)
+          }}
+          onMouseLeave={() => setHover('')}
+        />
+      </div>
+      <p class="muted hover-line" data-testid="frame-hover">
+        {hover || 'hover a frame'}
+      </p>
       <div class="legend">
-        {Object.entries(colours).map(([letter, colour]) => (
+        {Object.entries(frameColours).map(([letter, colour]) => (
           <span key={letter}>
             <span class="swatch" style={{ background: colour }} /> {names[letter]}{' '}
           </span>
         ))}
-        {[...perProcess.entries()].map(([pid, count]) => (
+        {[...perProcess.entries()].map(([pid, pages]) => (
           <span key={pid}>
-            <span class="swatch" style={{ background: pidColour(pid) }} /> process {pid} ({count}){' '}
+            <span class="swatch" style={{ background: pidColour(pid) }} /> process {pid} ({pages}){' '}
           </span>
         ))}
       </div>
+      <table class="compact pfn-lists" data-testid="pfn-lists">
+        <tbody>
+          {Object.entries(frames.lists).map(([list, total]) => (
+            <tr key={list} data-testid="pfn-list" data-list={list} data-count={total}>
+              <th>{list}</th>
+              <td>{total}</td>
+              <td class="list-head">
+                {(frames.listHeads[list] ?? [])
+                  .slice(0, 12)
+                  .map((pfn) => hex(pfn, 0))
+                  .join(' → ')}
+                {total > 12 && frames.listHeads[list] !== undefined ? ' → …' : ''}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   )
 }

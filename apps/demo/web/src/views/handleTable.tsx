@@ -1,9 +1,10 @@
 // The handle table of the process (the `handles` view): each handle, the object it refers to and
-// the granted access mask.
+// the granted access mask; a handle the current event created or closed is outlined.
 
 import type { ExplorerState } from '../api.ts'
 import { hex } from '../format.ts'
 
+/** The process's handle table. */
 export function HandleTable({ state }: { readonly state: ExplorerState }) {
   return (
     <div>
@@ -25,7 +26,11 @@ export function HandleTable({ state }: { readonly state: ExplorerState }) {
           </thead>
           <tbody>
             {state.handles.map((handle) => (
-              <tr key={handle.handle} data-testid="handle">
+              <tr
+                key={handle.handle}
+                data-testid="handle"
+                class={state.changes.handles.includes(handle.handle) ? 'changed' : ''}
+              >
                 <td>{hex(handle.handle, 0)}</td>
                 <td>{handle.type}</td>
                 <td>
