@@ -295,7 +295,7 @@ describe('kindAppender', () => {
       }),
       { numRuns: 8 },
     )
-  })
+  }, 300_000)
 
   it('shares generated appender classes between schemas of one shape only', () => {
     const same = defineSchema<Event>({
