@@ -10,7 +10,8 @@
 // the past (kernelViews.ts). NT has no one such object: this is the machine around ntoskrnl.
 import type { TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
 import type { MemoryManager } from '@ntmm/mm-core'
-import type { CheckpointPolicy, Timeline, TraceLog } from '@ntmm/trace'
+import { type CheckpointPolicy, type Timeline, TraceFormatError, type TraceLog } from '@ntmm/trace'
+import { checkKernelInvariants } from './checkKernelInvariants.js'
 import type { Cpu } from './cpu.js'
 import { createCpu } from './createCpu.js'
 import { createKernelDebug } from './createKernelDebug.js'
@@ -20,14 +21,8 @@ import { EventSequencer, type KernelEventRecord } from './eventSequencer.js'
 import { KernelContext } from './kernelContext.js'
 import type { KernelDebug } from './kernelDebug.js'
 import { KernelState } from './kernelState.js'
-import {
-  guardView,
-  KernelViews,
-  machineStateAfter,
-  machineStateFromLog,
-  VIEW_SYSCALLS,
-  VIEW_WIN32,
-} from './kernelViews.js'
+import { guardView, KernelViews, machineStateAfter, VIEW_SYSCALLS, VIEW_WIN32 } from './kernelViews.js'
+import { loadMachineState } from './loadMachineState.js'
 import type { MachineHistory } from './machineHistory.js'
 import { MachineInputs } from './machineInputs.js'
 import {
@@ -237,19 +232,32 @@ export class Kernel {
 
   /**
    * A kernel rebuilt from a recorded log by applying its events to the initial machine of
-   * `config` (no logic re-run). It keeps recording into `log` when used further.
+   * `config` (no logic re-run). It keeps recording into `log` when used further. Each event is
+   * checked against the machine it applies to, and the machine it builds against every invariant
+   * (checkKernelInvariants, the TLB aside: a stale entry is a state the debugger can make).
+   * @throws TraceFormatError when the log does not hold: naming the seq and field of the event
+   *   that does not apply, or the invariants the machine at its end breaks.
    */
   static fromLog(
     log: TraceLog<MachineEvent>,
     config: MachineConfig,
     options: { readonly checkpoints?: CheckpointPolicy } = {},
   ): Kernel {
-    const state = machineStateFromLog(log, config)
-    return new Kernel(
+    const state = loadMachineState(log, config)
+    const kernel = new Kernel(
       state.mm,
       { ...kernelOptionsOf(config), ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}) },
       { state, log },
     )
+    // The causes were checked as the log was read; the rest needs one walk of the whole machine.
+    const problems = checkKernelInvariants(kernel, { tlb: false, traceFrom: log.length })
+    if (problems.length > 0) {
+      throw new TraceFormatError({
+        seq: log.length - 1,
+        reason: `the machine its events build is unsound: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`,
+      })
+    }
+    return kernel
   }
 
   /** Write the recorded trace to `path` (header: machine configuration and seed). */
