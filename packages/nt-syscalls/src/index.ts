@@ -15,6 +15,7 @@ export {
   type CpuException,
   type CpuReadResult,
   exceptionCodeFor,
+  MAX_ACCESS_LENGTH,
 } from './cpu.js'
 export {
   createKernel,

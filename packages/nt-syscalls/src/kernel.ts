@@ -121,7 +121,18 @@ interface ProcessFacades {
   win32?: Win32Api
 }
 
-/** One simulated machine with processes. */
+/**
+ * One simulated machine with processes. Its throws are the whole list below (the system services,
+ * `cpu.*` and the Win32 functions answer every caller's mistake with a status, never a throw):
+ * - RangeError: `syscalls`, `cpu`, `win32`, `terminateProcess` and `debug.*` for a pid with no
+ *   running process; `createProcess` when no frame is left; `debug.*` for an address or PTE value
+ *   the paging mode cannot take; `at` for a seq outside [-1, length − 1].
+ * - TypeError: `createProcess` for options that are not an object, or a name that is not a string.
+ * - Error: `timeline`, `at`, `history`, `saveTrace`, `exportTrace` on a kernel that does not
+ *   record; on a read-only view of the past (`at`), every call that would change the machine.
+ * - TraceFormatError: `fromLog` for a log that does not hold against the machine it builds.
+ * - `saveTrace` and `exportTrace` reject with the file system's error when the file cannot be written.
+ */
 export class Kernel {
   readonly arch: Arch
   readonly limits: UserAddressLimits
@@ -219,7 +230,8 @@ export class Kernel {
 
   /**
    * A read-only view of the whole machine as it was right after event `seq` (-1: before the
-   * first event). Queries run the same code as live; calls that would change state throw.
+   * first event). Queries run the same code as live; calls that would change state throw. Throws
+   * a RangeError for a seq outside [-1, length − 1], an Error when the kernel does not record.
    */
   at(seq: number): Kernel {
     return Kernel.viewOver(machineStateAfter(this.timeline, seq), seq, this.#options())
@@ -289,19 +301,30 @@ export class Kernel {
   // ---- processes (processLifecycle.ts) ----
 
   /**
-   * Create a process: its object, its thread, its handle table and its address space. Throws a
-   * RangeError when no frame is left for its page directory; the process is then taken back
-   * (its objects deleted, its pid not reused), so the machine holds no half-made process.
+   * Create a process: its object, its thread, its handle table and its address space.
+   * @throws RangeError when no frame is left for its page directory; the process is then taken
+   *   back (its objects deleted, its pid not reused), so the machine holds no half-made process.
+   * @throws TypeError, changing nothing, when `options` is not an object or its `name` is not a
+   *   string (a view of the past refuses the call with an Error).
    */
   createProcess(options: { readonly name?: string } = {}): { readonly pid: number } {
     if (this.viewOf !== undefined) this.#context.refuse('createProcess')
-    return { pid: createProcess(this.#context, options.name) }
+    const given = options ?? {}
+    if (typeof given !== 'object')
+      throw new TypeError(`createProcess options ${String(given)} are not an object`)
+    const name: unknown = given.name
+    if (name !== undefined && typeof name !== 'string')
+      throw new TypeError(
+        `createProcess name ${typeof name === 'symbol' ? name.toString() : typeof name} is not a string`,
+      )
+    return { pid: createProcess(this.#context, name) }
   }
 
   /**
    * Terminate a process: close its handles, tear down its address space, mark it exited and drop
    * its own references. The process object lives on while other processes hold handles to it
-   * (their services then get STATUS_PROCESS_IS_TERMINATING).
+   * (their services then get STATUS_PROCESS_IS_TERMINATING). Throws a RangeError, changing
+   * nothing, for a pid with no running process.
    */
   terminateProcess(pid: number): void {
     if (this.viewOf !== undefined) this.#context.refuse('terminateProcess')
@@ -345,7 +368,7 @@ export class Kernel {
     return facades.syscalls
   }
 
-  /** The Win32 API of `pid` (kernelbase over its system calls). */
+  /** The Win32 API of `pid` (kernelbase over its system calls). Throws a RangeError for a pid with no live process. */
   win32(pid: number): Win32Api {
     this.#context.live(pid)
     const facades = this.#facadesOf(pid)
@@ -356,7 +379,7 @@ export class Kernel {
     return facades.win32
   }
 
-  /** A thread of `pid` executing user-mode loads, stores and fetches. */
+  /** A thread of `pid` executing user-mode loads, stores and fetches. Throws a RangeError for a pid with no live process. */
   cpu(pid: number): Cpu {
     this.#context.live(pid)
     const facades = this.#facadesOf(pid)
