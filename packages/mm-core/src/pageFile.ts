@@ -26,8 +26,6 @@ const CHUNK_MASK = CHUNK_SIZE - 1
  */
 export const MAX_PAGE_FILE_SLOTS = 0xfffff
 
-type Chunk = (Uint8Array | undefined)[]
-
 /** A frozen copy of a page file. */
 export interface PageFileCheckpoint {
   /** The chunk list (chunks are shared with the page file until it changes them). */
@@ -47,7 +45,7 @@ export interface PageFileCheckpoint {
 export class PageFile {
   readonly slotCount: number
   /** @internal The chunks of 256 slots; undefined: never written since made (all free). */
-  chunks: (Chunk | undefined)[]
+  chunks: ((Uint8Array | undefined)[] | undefined)[]
   /** @internal Chunks this page file may change in place (made or copied since the last checkpoint or restore). */
   owned = new Set<number>()
   /** @internal */ used = 0
@@ -64,7 +62,9 @@ export class PageFile {
       )
     }
     this.slotCount = slotCount
-    this.chunks = new Array<Chunk | undefined>(Math.ceil(slotCount / CHUNK_SIZE)).fill(undefined)
+    this.chunks = new Array<(Uint8Array | undefined)[] | undefined>(Math.ceil(slotCount / CHUNK_SIZE)).fill(
+      undefined,
+    )
   }
 
   /** Number of slots in use. */
@@ -123,7 +123,7 @@ export class PageFile {
   }
 
   /** Chunk `index`, made or copied so that this page file may change it. */
-  #ownChunk(index: number): Chunk {
+  #ownChunk(index: number): (Uint8Array | undefined)[] {
     let chunk = this.chunks[index]
     if (chunk !== undefined && this.owned.has(index)) return chunk
     chunk =
@@ -146,7 +146,7 @@ export class PageFile {
   /** Brings the page file back to a `checkpoint`. */
   restore(checkpoint: PageFileCheckpoint): void {
     assert(checkpoint.chunks.length === this.chunks.length, 'PageFile.restore: checkpoint of another size')
-    this.chunks = checkpoint.chunks.slice() as (Chunk | undefined)[]
+    this.chunks = checkpoint.chunks.slice() as ((Uint8Array | undefined)[] | undefined)[]
     this.owned = new Set()
     this.written = 0
     this.used = checkpoint.used

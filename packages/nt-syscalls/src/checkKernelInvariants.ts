@@ -27,6 +27,7 @@ export interface KernelInvariantOptions {
 export interface CheckedMachine {
   readonly ob: { readonly state: ObjectManagerState }
   readonly mm: MemoryManager
+  /** Every process whose object still exists. */
   processes(): readonly { readonly pid: number; readonly exited: boolean }[]
   readonly trace: TraceLog<MachineEvent> | undefined
 }
