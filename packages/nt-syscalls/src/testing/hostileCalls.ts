@@ -34,6 +34,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
       { valueOf: () => 0x10000 },
       10n,
       Symbol('hostile'),
+      () => 0,
       -0,
     ),
   },
