@@ -42,7 +42,7 @@ export type { CommitState } from './mmState.js'
 export { canCharge, chargedState } from './commitCharge.js'
 export type { PfnEntry, PfnListName, PfnStateName } from './pfnDatabase.js'
 export { PfnDatabase, PfnState } from './pfnDatabase.js'
-export { PageFile } from './pageFile.js'
+export { MAX_PAGE_FILE_SLOTS, PageFile } from './pageFile.js'
 export type { AddressSpaceState, MmCounters } from './mmState.js'
 export { KERNEL_SPACE_ID, MmState } from './mmState.js'
 export type { PteView } from './softwarePte.js'
@@ -84,4 +84,10 @@ export type { MmStatistics } from './mmStatistics.js'
 export type { MemoryManagerSnapshot } from './memoryManagerSnapshot.js'
 export { snapshotHeldBytes } from './memoryManagerSnapshot.js'
 export type { MemoryManagerOptions } from './memoryManager.js'
-export { MemoryManager, MINIMUM_RAM_PAGES, areaPages } from './memoryManager.js'
+export {
+  MAX_PAGE_FILE,
+  MAX_PHYSICAL_MEMORY,
+  MemoryManager,
+  MINIMUM_RAM_PAGES,
+  areaPages,
+} from './memoryManager.js'

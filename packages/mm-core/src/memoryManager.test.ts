@@ -10,7 +10,7 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
 } from './memoryConstants.js'
-import { MemoryManager, MINIMUM_RAM_PAGES } from './memoryManager.js'
+import { MAX_PAGE_FILE, MAX_PHYSICAL_MEMORY, MemoryManager, MINIMUM_RAM_PAGES } from './memoryManager.js'
 import {
   STATUS_ACCESS_VIOLATION,
   STATUS_CONFLICTING_ADDRESSES,
@@ -29,6 +29,26 @@ describe('memoryManager', () => {
     expect(new MemoryManager({ arch: 'x64', physicalMemory: 1 << 20 }).layout.highestUserAddress).toBe(
       0x7ffffffeffff,
     )
+  })
+
+  it('refuses RAM and page-file sizes above their maximums, naming the option and the maximum', () => {
+    expect(() => new MemoryManager({ pageFile: 2 ** 40 })).toThrow(
+      new RangeError(
+        `pageFile ${2 ** 40} must be a non-negative multiple of 4096 of at most ${MAX_PAGE_FILE} (MAX_PAGE_FILE)`,
+      ),
+    )
+    expect(() => new MemoryManager({ physicalMemory: 2 ** 33 })).toThrow(
+      /at most 4294967296 \(MAX_PHYSICAL_MEMORY\)/,
+    )
+    expect(MAX_PHYSICAL_MEMORY).toBe(2 ** 32)
+    expect(MAX_PAGE_FILE).toBe(2 ** 32 - 4096)
+  })
+
+  it('costs little for the largest page file until pages go to it (its slots are made lazily)', () => {
+    const mm = new MemoryManager({ physicalMemory: 1 << 20, pageFile: MAX_PAGE_FILE })
+    expect(mm.pageFileState.slotCount).toBe(MAX_PAGE_FILE / 4096)
+    expect(mm.pageFileState.storageBytes).toBeLessThan(64 * 1024)
+    expect(mm.commitLimit).toBe(256 + MAX_PAGE_FILE / 4096)
   })
 
   it('starts a process with only KUSER_SHARED_DATA: one read-only committed page at 0x7FFE0000', () => {

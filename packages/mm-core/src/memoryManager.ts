@@ -11,6 +11,7 @@ import {
   applyHwEvent,
   type HwEvent,
   type HwRecordingLane,
+  MAX_FRAME_COUNT,
   Mmu,
   type PageFault,
   type TlbConfig,
@@ -46,7 +47,7 @@ import { KERNEL_SPACE_ID, MmState } from './mmState.js'
 import { type MmStatistics, statisticsOf } from './mmStatistics.js'
 import { MmuMachine } from './mmuMachine.js'
 import { STATUS_SUCCESS } from './ntStatus.js'
-import type { PageFile } from './pageFile.js'
+import { MAX_PAGE_FILE_SLOTS, type PageFile } from './pageFile.js'
 import { requestPageMemoryConsumer } from './pageMemoryConsumer.js'
 import type { PfnDatabase } from './pfnDatabase.js'
 import {
@@ -65,9 +66,9 @@ import { mmZeroPageThread } from './zeroPageThread.js'
 export interface MemoryManagerOptions {
   /** 'x86' (default), 'x86-pae' or 'x64'. */
   readonly arch?: Architecture
-  /** Bytes of RAM (a multiple of 4096; default 64 MiB). */
+  /** Bytes of RAM (a multiple of 4096, at most {@link MAX_PHYSICAL_MEMORY}; default 64 MiB). */
   readonly physicalMemory?: number
-  /** Bytes of page file (a multiple of 4096; default 128 MiB). */
+  /** Bytes of page file (a multiple of 4096, at most {@link MAX_PAGE_FILE}; default 128 MiB). */
   readonly pageFile?: number
   /** hw-mmu TLB configuration or preset (default 'i386'). */
   readonly tlb?: TlbConfig | TlbPresetName
@@ -88,6 +89,16 @@ export interface MemoryManagerOptions {
  * classic reference string gives FIFO 15, LRU 12 and OPT 9 faults.
  */
 export const MINIMUM_RAM_PAGES: Readonly<Record<Architecture, number>> = { x86: 6, x64: 8, 'x86-pae': 16 }
+
+/**
+ * The most RAM a machine may have: hw-mmu's MAX_FRAME_COUNT frames (4 GiB; every PFN fits a
+ * transition PTE's 20 bits). Frames hold no buffer until written, but the per-frame bookkeeping
+ * (PFN database, frame table) is made up front: about 70 bytes a frame, 70 MiB at the maximum.
+ */
+export const MAX_PHYSICAL_MEMORY = MAX_FRAME_COUNT * PAGE_SIZE
+
+/** The largest page file, 4 GiB − 4 KiB: MAX_PAGE_FILE_SLOTS, the most a page-file PTE names (pageFile.ts). */
+export const MAX_PAGE_FILE = MAX_PAGE_FILE_SLOTS * PAGE_SIZE
 
 const POLICIES: readonly ReplacementPolicyName[] = ['working-set', 'fifo', 'lru', 'clock', 'opt']
 
@@ -117,14 +128,22 @@ export class MemoryManager {
     if (
       !Number.isInteger(physicalMemory) ||
       physicalMemory < minimumPages * PAGE_SIZE ||
+      physicalMemory > MAX_PHYSICAL_MEMORY ||
       physicalMemory % PAGE_SIZE !== 0
     ) {
       throw new RangeError(
-        `physicalMemory ${physicalMemory} must be a multiple of ${PAGE_SIZE} of at least ${minimumPages} pages on ${arch}`,
+        `physicalMemory ${physicalMemory} must be a multiple of ${PAGE_SIZE} of at least ${minimumPages} pages on ${arch} and at most ${MAX_PHYSICAL_MEMORY} (MAX_PHYSICAL_MEMORY)`,
       )
     }
-    if (!Number.isInteger(pageFileBytes) || pageFileBytes < 0 || pageFileBytes % PAGE_SIZE !== 0) {
-      throw new RangeError(`pageFile ${pageFileBytes} must be a non-negative multiple of ${PAGE_SIZE}`)
+    if (
+      !Number.isInteger(pageFileBytes) ||
+      pageFileBytes < 0 ||
+      pageFileBytes > MAX_PAGE_FILE ||
+      pageFileBytes % PAGE_SIZE !== 0
+    ) {
+      throw new RangeError(
+        `pageFile ${pageFileBytes} must be a non-negative multiple of ${PAGE_SIZE} of at most ${MAX_PAGE_FILE} (MAX_PAGE_FILE)`,
+      )
     }
     const policy = options.replacementPolicy ?? 'working-set'
     if (!POLICIES.includes(policy)) {

@@ -35,7 +35,7 @@ export function snapshotHeldBytes(snapshot: MemoryManagerSnapshot): number {
   let bytes = snapshot.hw.heldBytes + snapshot.lastUse.byteLength
   for (const array of pfn.arrays) bytes += array.byteLength
   bytes += pfn.heads.byteLength + pfn.tails.byteLength + pfn.counts.byteLength
-  bytes += pageFile.heldSlots * PAGE_SIZE + pageFile.slots.length * 8
+  bytes += pageFile.heldSlots * PAGE_SIZE + pageFile.tableBytes
   return bytes
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { PageFile } from './pageFile.js'
+import { MAX_PAGE_FILE_SLOTS, PageFile } from './pageFile.js'
 
 const page = (value: number) => new Uint8Array(4096).fill(value)
 
@@ -47,5 +47,43 @@ describe('pageFile', () => {
     file.restore(checkpoint)
     expect(file.digestInput()).toBe(digest)
     expect(file.read(0)?.[0]).toBe(3)
+  })
+})
+
+describe('pageFile storage', () => {
+  it('allocates its slots lazily: the largest page file holds a few KiB until pages go to it', () => {
+    const file = new PageFile(MAX_PAGE_FILE_SLOTS)
+    expect(file.storageBytes).toBeLessThan(64 * 1024)
+    file.write(MAX_PAGE_FILE_SLOTS - 1, page(1))
+    expect(file.storageBytes).toBeLessThan(64 * 1024 + 4096)
+    expect(file.read(MAX_PAGE_FILE_SLOTS - 1)?.[0]).toBe(1)
+  })
+
+  it('refuses more slots than a page-file PTE can name', () => {
+    expect(() => new PageFile(MAX_PAGE_FILE_SLOTS + 1)).toThrow(/MAX_PAGE_FILE_SLOTS/)
+  })
+
+  it('shares chunks with a checkpoint and copies one on its first change (copy-on-write)', () => {
+    const file = new PageFile(1024)
+    file.write(3, page(3))
+    file.write(700, page(7))
+    const checkpoint = file.checkpoint()
+    const digest = file.digestInput()
+    file.write(3, page(4))
+    file.free(700)
+    file.write(701, page(8))
+    expect(file.read(3)?.[0]).toBe(4)
+    file.restore(checkpoint)
+    expect(file.digestInput()).toBe(digest)
+    expect(file.read(3)?.[0]).toBe(3)
+    expect(file.read(701)).toBeUndefined()
+    expect(file.usedSlots).toBe(2)
+    // The checkpoint holds the chunk list and the chunks copied since the one before it.
+    expect(checkpoint.tableBytes).toBe(4 * 8 + 2 * 256 * 8)
+  })
+
+  it('reads nothing at a number that is not a slot', () => {
+    const file = new PageFile(4)
+    for (const slot of [-1, 4, 1.5, Number.NaN]) expect(file.read(slot)).toBeUndefined()
   })
 })

@@ -1,14 +1,35 @@
 // The simulated paging file (ReactOS ntoskrnl/mm/pagefile.c: MmReserveSwapPages, MmAllocSwapPage,
 // MmWriteToSwapPage, MmReadFromSwapPage, MmFreeSwapPage): a fixed number of 4 KiB slots holding
 // copies of paged-out pages. A slot's contents are an immutable Uint8Array (replaced, never
-// written in place), so a checkpoint copies only the slot table.
+// written in place).
+//
+// Storage is lazy, so a configured size costs nothing until it is used (a 4 GiB page file of an
+// idle machine holds a few KiB): the slot table is a list of chunks of 256 slots, a chunk made on
+// the first write into it. A checkpoint copies the chunk list only (one pointer per 256 slots) and
+// shares every chunk; the first change to a shared chunk after a checkpoint copies that chunk
+// (copy-on-write, as hw-mmu's FrameStore does for frames).
+//
+//   chunks[slot >> 8][slot & 255] → the slot's page, or undefined (free); chunks[c] undefined: all free
 
 import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 
+const CHUNK_SHIFT = 8
+const CHUNK_SIZE = 1 << CHUNK_SHIFT
+const CHUNK_MASK = CHUNK_SIZE - 1
+
+/**
+ * The most slots a page file may have: 2^20 − 1, because a page-file PTE names its slot as
+ * `slot + 1` in the 20 bits of PageFileHigh (softwarePte.ts: bits 12-31 of the low half, in every
+ * paging mode); slot 2^20 − 1 would need a 21st bit. So a page file holds at most 4 GiB − 4 KiB,
+ * as on 32-bit Windows (4095 MB per paging file).
+ */
+export const MAX_PAGE_FILE_SLOTS = 0xfffff
+
 /** A frozen copy of a page file. */
 export interface PageFileCheckpoint {
-  readonly slots: readonly (Uint8Array | undefined)[]
+  /** The chunk list (chunks are shared with the page file until it changes them). */
+  readonly chunks: readonly (readonly (Uint8Array | undefined)[] | undefined)[]
   readonly used: number
   readonly hint: number
   /**
@@ -16,25 +37,34 @@ export interface PageFileCheckpoint {
    * their contents (a budget for checkpoints counts 4 KiB for each).
    */
   readonly heldSlots: number
+  /** Bytes of slot table this checkpoint holds alone: its chunk list and the chunks copied since the previous one. */
+  readonly tableBytes: number
 }
 
 /** The page file: `slotCount` slots; slot numbers are 0-based. */
 export class PageFile {
   readonly slotCount: number
-  /** @internal undefined = free slot. */
-  slots: (Uint8Array | undefined)[]
+  /** @internal The chunks of 256 slots; undefined: never written since made (all free). */
+  chunks: ((Uint8Array | undefined)[] | undefined)[]
+  /** @internal Chunks this page file may change in place (made or copied since the last checkpoint or restore). */
+  owned = new Set<number>()
   /** @internal */ used = 0
   /** @internal no free slot below this one. */
   hint = 0
   /** @internal slots written since the last checkpoint or restore. */
   written = 0
 
+  /** Throws a RangeError unless `slotCount` is an integer in [0, {@link MAX_PAGE_FILE_SLOTS}]. */
   constructor(slotCount: number) {
-    if (!Number.isInteger(slotCount) || slotCount < 0) {
-      throw new RangeError(`PageFile slotCount ${slotCount} must be a non-negative integer`)
+    if (!Number.isInteger(slotCount) || slotCount < 0 || slotCount > MAX_PAGE_FILE_SLOTS) {
+      throw new RangeError(
+        `PageFile slotCount ${slotCount} must be an integer in [0, ${MAX_PAGE_FILE_SLOTS}] (MAX_PAGE_FILE_SLOTS)`,
+      )
     }
     this.slotCount = slotCount
-    this.slots = new Array<Uint8Array | undefined>(slotCount).fill(undefined)
+    this.chunks = new Array<(Uint8Array | undefined)[] | undefined>(Math.ceil(slotCount / CHUNK_SIZE)).fill(
+      undefined,
+    )
   }
 
   /** Number of slots in use. */
@@ -42,47 +72,82 @@ export class PageFile {
     return this.used
   }
 
+  /**
+   * Bytes this page file holds now: its chunk list, the chunks made so far and the pages in use.
+   * Grows with the slots used, not with the configured size.
+   */
+  get storageBytes(): number {
+    let chunks = 0
+    for (const chunk of this.chunks) if (chunk !== undefined) chunks++
+    return this.chunks.length * 8 + chunks * CHUNK_SIZE * 8 + this.used * PAGE_SIZE
+  }
+
+  /** True when `slot` is a slot number of this page file (an integer in [0, slotCount)). */
+  isSlot(slot: number): boolean {
+    return Number.isInteger(slot) && slot >= 0 && slot < this.slotCount
+  }
+
   /** The lowest free slot (MmAllocSwapPage's choice), or undefined when the file is full. Changes nothing. */
   findFreeSlot(): number | undefined {
     if (this.used >= this.slotCount) return undefined
-    for (let slot = this.hint; slot < this.slotCount; slot++) if (this.slots[slot] === undefined) return slot
+    for (let slot = this.hint; slot < this.slotCount; slot++) {
+      const chunk = this.chunks[slot >>> CHUNK_SHIFT]
+      if (chunk === undefined || chunk[slot & CHUNK_MASK] === undefined) return slot
+    }
     return undefined
   }
 
-  /** The contents of a slot (a read-only view; undefined when free). */
+  /** The contents of a slot (a read-only view; undefined when free or not a slot). */
   read(slot: number): Uint8Array | undefined {
-    return this.slots[slot]
+    if (!this.isSlot(slot)) return undefined
+    return this.chunks[slot >>> CHUNK_SHIFT]?.[slot & CHUNK_MASK]
   }
 
   /** Store a copy of `bytes` in `slot` (allocating it when free). */
   write(slot: number, bytes: Uint8Array): void {
-    assert(slot >= 0 && slot < this.slotCount, () => `page-file slot ${slot} out of range`)
+    assert(this.isSlot(slot), () => `page-file slot ${slot} out of range`)
     assert(bytes.length === PAGE_SIZE, 'a page-file slot holds one page')
-    if (this.slots[slot] === undefined) this.used++
-    this.slots[slot] = bytes.slice()
+    const chunk = this.#ownChunk(slot >>> CHUNK_SHIFT)
+    if (chunk[slot & CHUNK_MASK] === undefined) this.used++
+    chunk[slot & CHUNK_MASK] = bytes.slice()
     this.written++
     if (slot === this.hint) this.hint = slot + 1
   }
 
   /** Free a slot (MmFreeSwapPage). */
   free(slot: number): void {
-    assert(this.slots[slot] !== undefined, () => `page-file slot ${slot} freed while free`)
-    this.slots[slot] = undefined
+    assert(this.read(slot) !== undefined, () => `page-file slot ${slot} freed while free`)
+    this.#ownChunk(slot >>> CHUNK_SHIFT)[slot & CHUNK_MASK] = undefined
     this.used--
     if (slot < this.hint) this.hint = slot
+  }
+
+  /** Chunk `index`, made or copied so that this page file may change it. */
+  #ownChunk(index: number): (Uint8Array | undefined)[] {
+    let chunk = this.chunks[index]
+    if (chunk !== undefined && this.owned.has(index)) return chunk
+    chunk =
+      chunk === undefined ? new Array<Uint8Array | undefined>(CHUNK_SIZE).fill(undefined) : chunk.slice()
+    this.chunks[index] = chunk
+    this.owned.add(index)
+    return chunk
   }
 
   /** A copy of the page file's slots and contents that `restore` brings back. */
   checkpoint(): PageFileCheckpoint {
     const heldSlots = this.written
+    const tableBytes = this.chunks.length * 8 + this.owned.size * CHUNK_SIZE * 8
     this.written = 0
-    return { slots: this.slots.slice(), used: this.used, hint: this.hint, heldSlots }
+    // From now on every chunk is shared with the checkpoint.
+    this.owned = new Set()
+    return { chunks: this.chunks.slice(), used: this.used, hint: this.hint, heldSlots, tableBytes }
   }
 
   /** Brings the page file back to a `checkpoint`. */
   restore(checkpoint: PageFileCheckpoint): void {
-    assert(checkpoint.slots.length === this.slotCount, 'PageFile.restore: checkpoint of another size')
-    this.slots = checkpoint.slots.slice()
+    assert(checkpoint.chunks.length === this.chunks.length, 'PageFile.restore: checkpoint of another size')
+    this.chunks = checkpoint.chunks.slice() as ((Uint8Array | undefined)[] | undefined)[]
+    this.owned = new Set()
     this.written = 0
     this.used = checkpoint.used
     this.hint = checkpoint.hint
@@ -91,11 +156,13 @@ export class PageFile {
   /** A stable summary for digests: used slots and a checksum of each. */
   digestInput(): string {
     const parts: string[] = []
-    this.slots.forEach((bytes, slot) => {
-      if (bytes === undefined) return
-      let sum = 0
-      for (let i = 0; i < bytes.length; i++) sum = (Math.imul(sum, 31) + bytes[i]!) | 0
-      parts.push(`${slot}:${sum >>> 0}`)
+    this.chunks.forEach((chunk, index) => {
+      chunk?.forEach((bytes, offset) => {
+        if (bytes === undefined) return
+        let sum = 0
+        for (let i = 0; i < bytes.length; i++) sum = (Math.imul(sum, 31) + bytes[i]!) | 0
+        parts.push(`${(index << CHUNK_SHIFT) + offset}:${sum >>> 0}`)
+      })
     })
     return parts.join(',')
   }

@@ -5,8 +5,10 @@
 // cross-structure invariants (mm-core), the TLB agreeing with the page tables (hw-mmu) and the
 // recorded trace's dense seqs and backward causes (trace).
 import { checkTlbConsistency } from '@ntmm/hw-mmu'
-import { checkTraceLog } from '@ntmm/trace'
-import type { Kernel } from './kernel.js'
+import type { MemoryManager } from '@ntmm/mm-core'
+import { checkTraceLog, type TraceLog } from '@ntmm/trace'
+import type { MachineEvent } from './machineSchema.js'
+import type { ObjectManagerState } from './objectManagerState.js'
 
 /** What to check beyond the object manager; everything by default. */
 export interface KernelInvariantOptions {
@@ -18,8 +20,23 @@ export interface KernelInvariantOptions {
   readonly traceFrom?: number
 }
 
+/**
+ * What the checks read of a machine: a Kernel is one (named structurally, so that the Kernel may
+ * check the machines it loads without an import cycle).
+ */
+export interface CheckedMachine {
+  readonly ob: { readonly state: ObjectManagerState }
+  readonly mm: MemoryManager
+  /** Every process whose object still exists. */
+  processes(): readonly { readonly pid: number; readonly exited: boolean }[]
+  readonly trace: TraceLog<MachineEvent> | undefined
+}
+
 /** Every violated invariant of `kernel`, as readable lines; empty when the machine is sound. */
-export function checkKernelInvariants(kernel: Kernel, options: KernelInvariantOptions = {}): string[] {
+export function checkKernelInvariants(
+  kernel: CheckedMachine,
+  options: KernelInvariantOptions = {},
+): string[] {
   const problems: string[] = []
   const ob = kernel.ob.state
   const handlesPerObject = new Map<number, number>()

@@ -36,16 +36,40 @@ export interface CpuAccessResult {
   readonly exception?: CpuException
 }
 
-/** A user-mode thread of one process. */
+/**
+ * The most bytes one access may read, write or peek: 2^30 (1 GiB), hw-mmu's bound on one access.
+ * A longer one returns STATUS_INVALID_PARAMETER and touches nothing.
+ */
+export const MAX_ACCESS_LENGTH = 0x40000000
+
+/**
+ * A user-mode thread of one process. Its accesses never throw for a caller's mistake: they return
+ * a status, as the thread would see it. Addresses follow the system services' capture rule
+ * (docs/nt-syscalls.md, "Garbage arguments"): on x86 an integer address is truncated to 32 bits
+ * like a C pointer (2^32 + B is B); on x64 the canonical halves are signed numbers (the kernel
+ * half negative). Each method answers STATUS_ACCESS_VIOLATION, with the exception the thread
+ * receives (at the captured address, or 0), without reaching the MMU when the address is no
+ * integer, the range runs past the top of the address space (x64: outside the canonical range),
+ * or the length is no byte count; STATUS_INVALID_PARAMETER, with no exception, for a length above
+ * {@link MAX_ACCESS_LENGTH}. The only throw: on a read-only view of the past (`kernel.at(seq)`),
+ * read, write and execute throw the view's Error (peek answers).
+ */
 export interface Cpu {
   readonly pid: number
   /** Reads `length` bytes as the thread would (page faults are taken and resolved). */
   read(address: number, length: number): CpuReadResult
-  /** Writes `data` as the thread would (page faults are taken and resolved). */
+  /**
+   * Writes `data` as the thread would (page faults are taken and resolved). `data` is a Uint8Array
+   * or an array of bytes (integers in [0, 255]); anything else is no buffer the thread can store
+   * from: STATUS_ACCESS_VIOLATION, nothing written, as NtWriteVirtualMemory answers.
+   */
   write(address: number, data: Uint8Array | readonly number[]): CpuAccessResult
   /** Fetches an instruction at `address` (execute access: DEP applies where the paging mode has NX). */
   execute(address: number): CpuAccessResult
-  /** Reads `length` bytes without side effects: no fault is taken, no A/D bit or TLB entry changes. */
+  /**
+   * Reads `length` bytes without side effects: no fault is taken, no A/D bit or TLB entry changes.
+   * STATUS_ACCESS_VIOLATION (no exception) when a page is not mapped by a valid PTE.
+   */
   peek(address: number, length: number): CpuReadResult
 }
 

@@ -9,11 +9,16 @@
 import type { AccessFaultResult } from '@ntmm/mm-core'
 import type { FailedAccess } from '@ntmm/hw-mmu'
 import { capturePointer } from './captureArguments.js'
-import { type Cpu, type CpuAccessResult, type CpuReadResult, exceptionFor } from './cpu.js'
+import { type Cpu, type CpuAccessResult, type CpuReadResult, exceptionFor, MAX_ACCESS_LENGTH } from './cpu.js'
 import { truncate } from './eventSequencer.js'
 import type { KernelContext } from './kernelContext.js'
 import { ACCESS_CODE, littleEndian } from './machineSchema.js'
-import { ntStatusName, STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from './ntStatus.js'
+import {
+  ntStatusName,
+  STATUS_ACCESS_VIOLATION,
+  STATUS_INVALID_PARAMETER,
+  STATUS_SUCCESS,
+} from './ntStatus.js'
 import { noteWrite } from './writeWatch.js'
 
 // Module constants for the per-access path: under a CommonJS transform of ESM (tsx runs the
@@ -96,45 +101,62 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     }))
     return exception
   }
-  // Addresses follow the capture rule of captureArguments.ts: x86 addresses are truncated to 32
-  // bits like a C pointer; an access that would run past the top of the address space (or, on x64,
-  // outside the canonical range) faults as an access violation without reaching the MMU.
+  // One address rule for read, write, execute and peek, the services' (captureArguments.ts): on
+  // x86 an address is a C pointer, an integer truncated to 32 bits (2^32 + B is B); on x64 the
+  // canonical halves as signed numbers (the kernel half negative, as hw-mmu takes them). An access
+  // that cannot start there, or would run past the top of the address space (x64: outside the
+  // canonical range), faults as an access violation without reaching the MMU.
   const limits = context.limits
   const x86 = limits.pointerBits === 32
-  const canonical = (address: unknown, length: number): address is number => {
-    if (!Number.isSafeInteger(address) || !Number.isSafeInteger(length) || length < 0) return false
-    const start = address as number
-    return x86
-      ? start >= 0 && start + length <= 0x1_0000_0000
-      : start >= -0x800000000000 && start + length <= 0x800000000000
+  const startOf = (address: unknown): number | undefined => {
+    if (typeof address !== 'number' || !Number.isInteger(address)) return undefined
+    if (x86) return capturePointer(address, limits)
+    return Number.isSafeInteger(address) ? address : undefined
   }
-  const normalise = (address: unknown): unknown =>
-    x86 && Number.isSafeInteger(address) ? (capturePointer(address, limits) as number) : address
-  const validAddress = (address: unknown, length = 1): address is number => canonical(address, length)
+  const inSpace = (start: number, length: number): boolean =>
+    x86 ? start + length <= 0x1_0000_0000 : start >= -0x800000000000 && start + length <= 0x800000000000
+  /**
+   * Why a read or peek of `length` bytes at `start` is refused before the MMU, or undefined: a
+   * length that is no byte count or runs past the top is an access violation; one beyond what one
+   * access may move (2^30 bytes, hw-mmu's bound) is STATUS_INVALID_PARAMETER.
+   */
+  const refusedRange = (start: number | undefined, length: unknown): number | undefined => {
+    if (start === undefined || typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0)
+      return STATUS_ACCESS_VIOLATION
+    if (!inSpace(start, length)) return STATUS_ACCESS_VIOLATION
+    return length > MAX_ACCESS_LENGTH ? STATUS_INVALID_PARAMETER : undefined
+  }
+  const refusedRead = (kind: 0 | 8, start: number | undefined, address: unknown, status: number) =>
+    status === STATUS_ACCESS_VIOLATION
+      ? { ...bad(kind, start ?? address), data: new Uint8Array(0) }
+      : { status, data: new Uint8Array(0) }
   // The MMU with `pid`'s address space loaded. Its #PF handler is the memory manager's own
   // (KiTrap0EHandler → MmAccessFault for the process whose CR3 is loaded); a failed access carries
   // MmAccessFault's answer, which classifies the exception.
   const mmu = () => mm.mmuFor(pid)
   return {
     pid,
-    read: (address, length): CpuReadResult => {
-      if (!validAddress(address) || !Number.isSafeInteger(length) || length < 0)
-        return { ...bad(0, address), data: new Uint8Array(0) }
-      return traced('read', address, length, undefined, () => {
-        const result = mmu().read(address, length, { mode: 'user' })
+    read: (rawAddress, length): CpuReadResult => {
+      const address = startOf(rawAddress)
+      const refused = refusedRange(address, length)
+      if (refused !== undefined) return refusedRead(0, address, rawAddress, refused)
+      return traced('read', address as number, length, undefined, () => {
+        const result = mmu().read(address as number, length, { mode: 'user' })
         if (result.ok) return { status: SUCCESS, data: result.data }
         const exception = raise(result)
         return { status: exception.code, data: new Uint8Array(0), exception }
       })
     },
     write: (rawAddress, data): CpuAccessResult => {
-      const address = normalise(rawAddress)
-      if (!(data instanceof Uint8Array || Array.isArray(data)) || !validAddress(address, data.length))
-        return bad(1, address)
-      return traced('write', address, data.length, data, () => {
+      const address = startOf(rawAddress)
+      const bytes = byteCount(data)
+      if (address === undefined || bytes === undefined || !inSpace(address, bytes))
+        return bad(1, address ?? rawAddress)
+      if (bytes > MAX_ACCESS_LENGTH) return { status: STATUS_INVALID_PARAMETER }
+      return traced('write', address, bytes, data, () => {
         const result = mmu().write(address, data, { mode: 'user' })
         if (result.ok) {
-          noteWrite(context, pid, address, data.length)
+          noteWrite(context, pid, address, bytes)
           return { status: SUCCESS }
         }
         const exception = raise(result)
@@ -142,8 +164,8 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       })
     },
     execute: (rawAddress): CpuAccessResult => {
-      const address = normalise(rawAddress)
-      if (!validAddress(address)) return bad(8, address)
+      const address = startOf(rawAddress)
+      if (address === undefined || !inSpace(address, 1)) return bad(8, address ?? rawAddress)
       return traced('execute', address, 1, undefined, () => {
         const result = mmu().fetch(address, 1, { mode: 'user' })
         if (result.ok) return { status: SUCCESS }
@@ -151,13 +173,31 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
         return { status: exception.code, exception }
       })
     },
-    peek: (address, length): CpuReadResult => {
-      if (!validAddress(address) || !Number.isSafeInteger(length) || length < 0)
-        return { ...bad(0, address), data: new Uint8Array(0) }
+    peek: (rawAddress, length): CpuReadResult => {
+      const address = startOf(rawAddress)
+      const refused = refusedRange(address, length)
+      if (refused !== undefined) return { status: refused, data: new Uint8Array(0) }
       // Inspection through the memory manager's PTE reader: no CR3 load, no TLB fill, no event.
-      const data = mm.peekSpace(pid, address, length)
+      const data = mm.peekSpace(pid, address as number, length)
       if (data) return { status: STATUS_SUCCESS, data }
       return { status: STATUS_ACCESS_VIOLATION, data: new Uint8Array(0) }
     },
   }
+}
+
+/**
+ * The number of bytes of `data` if it is a buffer a thread can store: a Uint8Array, or an array
+ * whose every element is a byte (an integer in [0, 255]); undefined otherwise (the store then
+ * faults as an access violation, as NtWriteVirtualMemory refuses a buffer that is not one).
+ */
+function byteCount(data: unknown): number | undefined {
+  if (data instanceof Uint8Array) return data.length
+  if (!Array.isArray(data)) return undefined
+  // A sparse or huge array is no buffer either (checked before its elements are walked).
+  if (data.length > MAX_ACCESS_LENGTH) return data.length
+  for (let index = 0; index < data.length; index++) {
+    const byte = data[index]
+    if (typeof byte !== 'number' || !Number.isInteger(byte) || byte < 0 || byte > 255) return undefined
+  }
+  return data.length
 }

@@ -4,7 +4,7 @@
 // an input of the recording (nt.debugInput) and the cause of what it does.
 
 import type { KernelContext } from './kernelContext.js'
-import type { DebugCall, KernelDebug } from './kernelDebug.js'
+import type { DebugCall, DebugPteValue, KernelDebug } from './kernelDebug.js'
 
 /** `kernel.debug` for the machine of `context`. */
 export function createKernelDebug(context: KernelContext): KernelDebug {
@@ -17,25 +17,72 @@ export function createKernelDebug(context: KernelContext): KernelDebug {
     sequencer.inputs?.other({ type: 'nt.debugInput', pid, ...call })
     return sequencer.causedBy(seq, run)
   }
+  // Arguments are checked before anything is recorded or changed: the recording holds only calls
+  // that ran, with the values they ran with.
+  const x64 = context.limits.pointerBits === 64
+  const checkAddress = (address: unknown, what = 'address'): number => {
+    const fits = x64
+      ? Number.isSafeInteger(address) &&
+        (address as number) >= -0x800000000000 &&
+        (address as number) < 0x800000000000
+      : typeof address === 'number' && address >>> 0 === address
+    if (!fits) {
+      throw new RangeError(
+        `${what} ${String(address)} is not an address of ${context.limits.pointerBits === 64 ? 'x64 (a canonical integer, the kernel half negative)' : 'x86 (an integer in [0, 2^32))'}`,
+      )
+    }
+    return address as number
+  }
+  const checkHalf = (value: unknown, name: string): number => {
+    if (typeof value !== 'number' || value >>> 0 !== value)
+      throw new RangeError(`PTE ${name} ${String(value)} must be an integer in [0, 2^32)`)
+    return value
+  }
   return {
     readPte: (pid, address) => {
       context.live(pid)
-      const read = mm.mmu.pageTables.readEntry(context.space(pid).cr3, address, 1)
+      const read = mm.mmu.pageTables.readEntry(context.space(pid).cr3, checkAddress(address), 1)
       return read.ok ? { low: read.low, high: read.high } : undefined
     },
-    writePte: (pid, address, { low, high }) =>
-      debugInput(
+    writePte: (pid, address, value) => {
+      context.live(pid)
+      const entry = (typeof value === 'object' && value !== null ? value : {}) as Partial<DebugPteValue>
+      const call = {
+        call: 'writePte' as const,
+        address: checkAddress(address),
+        low: checkHalf(entry.low, 'low'),
+        high: checkHalf(entry.high, 'high'),
+      }
+      // 32-bit paging has 4-byte entries: no high half (hw-mmu refuses one).
+      if (context.mm.mmu.state.mode === 'x86' && call.high !== 0)
+        throw new RangeError(`PTE high ${call.high} must be 0 in 32-bit paging (4-byte entries)`)
+      return debugInput(
         pid,
-        { call: 'writePte', address, low, high },
-        () => mm.mmu.pageTables.writeEntry(context.space(pid).cr3, address, 1, { low, high }).ok,
-      ),
-    invlpg: (pid, address) =>
-      debugInput(pid, { call: 'invlpg', address }, () => mm.mmuFor(pid).invlpg(address)),
-    noteAccess: (pid, address) =>
-      debugInput(pid, { call: 'noteAccess', address }, () => mm.noteAccess(pid, address)),
-    setFutureReferences: (pid, addresses) =>
-      debugInput(pid, { call: 'setFutureReferences', addresses: [...addresses] }, () =>
-        mm.setFutureReferences(addresses.map((address) => ({ pid, address }))),
-      ),
+        call,
+        () =>
+          mm.mmu.pageTables.writeEntry(context.space(pid).cr3, call.address, 1, {
+            low: call.low,
+            high: call.high,
+          }).ok,
+      )
+    },
+    invlpg: (pid, address) => {
+      context.live(pid)
+      const at = checkAddress(address)
+      debugInput(pid, { call: 'invlpg', address: at }, () => mm.mmuFor(pid).invlpg(at))
+    },
+    noteAccess: (pid, address) => {
+      context.live(pid)
+      const at = checkAddress(address)
+      debugInput(pid, { call: 'noteAccess', address: at }, () => mm.noteAccess(pid, at))
+    },
+    setFutureReferences: (pid, addresses) => {
+      context.live(pid)
+      if (!Array.isArray(addresses)) throw new RangeError('future references must be an array of addresses')
+      const list = addresses.map((address, index) => checkAddress(address, `future reference ${index}`))
+      debugInput(pid, { call: 'setFutureReferences', addresses: list }, () =>
+        mm.setFutureReferences(list.map((address) => ({ pid, address }))),
+      )
+    },
   }
 }

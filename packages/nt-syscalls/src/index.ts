@@ -3,7 +3,11 @@
 
 export * from './accessRights.js'
 export { InvariantError } from './assert.js'
-export { checkKernelInvariants, type KernelInvariantOptions } from './checkKernelInvariants.js'
+export {
+  type CheckedMachine,
+  checkKernelInvariants,
+  type KernelInvariantOptions,
+} from './checkKernelInvariants.js'
 export { type InvariantCheckOptions, withInvariantChecks } from './withInvariantChecks.js'
 export {
   type Cpu,
@@ -11,11 +15,14 @@ export {
   type CpuException,
   type CpuReadResult,
   exceptionCodeFor,
+  MAX_ACCESS_LENGTH,
 } from './cpu.js'
 export {
   createKernel,
   DEFAULT_PAGE_FILE,
   DEFAULT_PHYSICAL_MEMORY,
+  MAX_PAGE_FILE,
+  MAX_PHYSICAL_MEMORY,
 } from './createKernel.js'
 export {
   applyNtEvent,

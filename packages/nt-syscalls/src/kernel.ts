@@ -10,7 +10,8 @@
 // the past (kernelViews.ts). NT has no one such object: this is the machine around ntoskrnl.
 import type { TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
 import type { MemoryManager } from '@ntmm/mm-core'
-import type { CheckpointPolicy, Timeline, TraceLog } from '@ntmm/trace'
+import { type CheckpointPolicy, type Timeline, TraceFormatError, type TraceLog } from '@ntmm/trace'
+import { checkKernelInvariants } from './checkKernelInvariants.js'
 import type { Cpu } from './cpu.js'
 import { createCpu } from './createCpu.js'
 import { createKernelDebug } from './createKernelDebug.js'
@@ -20,14 +21,8 @@ import { EventSequencer, type KernelEventRecord } from './eventSequencer.js'
 import { KernelContext } from './kernelContext.js'
 import type { KernelDebug } from './kernelDebug.js'
 import { applyKernelEvent, KernelState } from './kernelState.js'
-import {
-  guardView,
-  KernelViews,
-  machineStateAfter,
-  machineStateFromLog,
-  VIEW_SYSCALLS,
-  VIEW_WIN32,
-} from './kernelViews.js'
+import { guardView, KernelViews, machineStateAfter, VIEW_SYSCALLS, VIEW_WIN32 } from './kernelViews.js'
+import { loadMachineState } from './loadMachineState.js'
 import type { MachineHistory } from './machineHistory.js'
 import { MachineInputs } from './machineInputs.js'
 import {
@@ -126,7 +121,18 @@ interface ProcessFacades {
   win32?: Win32Api
 }
 
-/** One simulated machine with processes. */
+/**
+ * One simulated machine with processes. Its throws are the whole list below (the system services,
+ * `cpu.*` and the Win32 functions answer every caller's mistake with a status, never a throw):
+ * - RangeError: `syscalls`, `cpu`, `win32`, `terminateProcess` and `debug.*` for a pid with no
+ *   running process; `createProcess` when no frame is left; `debug.*` for an address or PTE value
+ *   the paging mode cannot take; `at` for a seq outside [-1, length − 1].
+ * - TypeError: `createProcess` for options that are not an object, or a name that is not a string.
+ * - Error: `timeline`, `at`, `history`, `saveTrace`, `exportTrace` on a kernel that does not
+ *   record; on a read-only view of the past (`at`), every call that would change the machine.
+ * - TraceFormatError: `fromLog` for a log that does not hold against the machine it builds.
+ * - `saveTrace` and `exportTrace` reject with the file system's error when the file cannot be written.
+ */
 export class Kernel {
   readonly arch: Arch
   readonly limits: UserAddressLimits
@@ -225,7 +231,8 @@ export class Kernel {
 
   /**
    * A read-only view of the whole machine as it was right after event `seq` (-1: before the
-   * first event). Queries run the same code as live; calls that would change state throw.
+   * first event). Queries run the same code as live; calls that would change state throw. Throws
+   * a RangeError for a seq outside [-1, length − 1], an Error when the kernel does not record.
    */
   at(seq: number): Kernel {
     return Kernel.viewOver(machineStateAfter(this.timeline, seq), seq, this.#options())
@@ -238,19 +245,32 @@ export class Kernel {
 
   /**
    * A kernel rebuilt from a recorded log by applying its events to the initial machine of
-   * `config` (no logic re-run). It keeps recording into `log` when used further.
+   * `config` (no logic re-run). It keeps recording into `log` when used further. Each event is
+   * checked against the machine it applies to, and the machine it builds against every invariant
+   * (checkKernelInvariants, the TLB aside: a stale entry is a state the debugger can make).
+   * @throws TraceFormatError when the log does not hold: naming the seq and field of the event
+   *   that does not apply, or the invariants the machine at its end breaks.
    */
   static fromLog(
     log: TraceLog<MachineEvent>,
     config: MachineConfig,
     options: { readonly checkpoints?: CheckpointPolicy } = {},
   ): Kernel {
-    const state = machineStateFromLog(log, config)
-    return new Kernel(
+    const state = loadMachineState(log, config)
+    const kernel = new Kernel(
       state.mm,
       { ...kernelOptionsOf(config), ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}) },
       { state, log },
     )
+    // The causes were checked as the log was read; the rest needs one walk of the whole machine.
+    const problems = checkKernelInvariants(kernel, { tlb: false, traceFrom: log.length })
+    if (problems.length > 0) {
+      throw new TraceFormatError({
+        seq: log.length - 1,
+        reason: `the machine its events build is unsound: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`,
+      })
+    }
+    return kernel
   }
 
   /** Write the recorded trace to `path` (header: machine configuration and seed). */
@@ -282,19 +302,30 @@ export class Kernel {
   // ---- processes (processLifecycle.ts) ----
 
   /**
-   * Create a process: its object, its thread, its handle table and its address space. Throws a
-   * RangeError when no frame is left for its page directory; the process is then taken back
-   * (its objects deleted, its pid not reused), so the machine holds no half-made process.
+   * Create a process: its object, its thread, its handle table and its address space.
+   * @throws RangeError when no frame is left for its page directory; the process is then taken
+   *   back (its objects deleted, its pid not reused), so the machine holds no half-made process.
+   * @throws TypeError, changing nothing, when `options` is not an object or its `name` is not a
+   *   string (a view of the past refuses the call with an Error).
    */
   createProcess(options: { readonly name?: string } = {}): { readonly pid: number } {
     if (this.viewOf !== undefined) this.#context.refuse('createProcess')
-    return { pid: createProcess(this.#context, options.name) }
+    const given = options ?? {}
+    if (typeof given !== 'object')
+      throw new TypeError(`createProcess options ${String(given)} are not an object`)
+    const name: unknown = given.name
+    if (name !== undefined && typeof name !== 'string')
+      throw new TypeError(
+        `createProcess name ${typeof name === 'symbol' ? name.toString() : typeof name} is not a string`,
+      )
+    return { pid: createProcess(this.#context, name) }
   }
 
   /**
    * Terminate a process: close its handles, tear down its address space, mark it exited and drop
    * its own references. The process object lives on while other processes hold handles to it
-   * (their services then get STATUS_PROCESS_IS_TERMINATING).
+   * (their services then get STATUS_PROCESS_IS_TERMINATING). Throws a RangeError, changing
+   * nothing, for a pid with no running process.
    */
   terminateProcess(pid: number): void {
     if (this.viewOf !== undefined) this.#context.refuse('terminateProcess')
@@ -338,7 +369,7 @@ export class Kernel {
     return facades.syscalls
   }
 
-  /** The Win32 API of `pid` (kernelbase over its system calls). */
+  /** The Win32 API of `pid` (kernelbase over its system calls). Throws a RangeError for a pid with no live process. */
   win32(pid: number): Win32Api {
     this.#context.live(pid)
     const facades = this.#facadesOf(pid)
@@ -349,7 +380,7 @@ export class Kernel {
     return facades.win32
   }
 
-  /** A thread of `pid` executing user-mode loads, stores and fetches. */
+  /** A thread of `pid` executing user-mode loads, stores and fetches. Throws a RangeError for a pid with no live process. */
   cpu(pid: number): Cpu {
     this.#context.live(pid)
     const facades = this.#facadesOf(pid)

@@ -20,7 +20,12 @@ export type DebugCall =
 
 /**
  * `kernel.debug`: a debugger's hands on the machine. Each method takes the process whose address
- * space it acts in (a RangeError for a pid with no live process); views of the past refuse them.
+ * space it acts in. Its throws are the whole list: a RangeError for a pid with no live process, for
+ * an address the paging mode cannot take (x86: an integer in [0, 2^32); x64: a canonical one, the
+ * kernel half negative), for a PTE value whose halves are not 32-bit unsigned integers or that the
+ * paging mode's entry cannot hold (a high half in 32-bit paging), and for future references that are not an
+ * array of such addresses; views of the past refuse the calls that change the machine (an Error).
+ * A refused call changes nothing and records nothing.
  */
 export interface KernelDebug {
   /** The level-1 PTE mapping `address` in `pid`'s page tables (no TLB effect, no event); undefined without a page table. */

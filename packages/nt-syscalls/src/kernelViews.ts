@@ -1,10 +1,9 @@
 // A Kernel's views of its recorded past: the time-travel timeline over its trace, the machine
-// state right after any event (what `kernel.at(seq)` shows as a read-only Kernel), a machine
-// rebuilt from a log (`Kernel.fromLog`), the history queries, and the refusal a read-only view
-// gives every call that would change state. No NT counterpart: the nearest is a debugger looking
+// state right after any event (what `kernel.at(seq)` shows as a read-only Kernel), the history
+// queries, and the refusal a read-only view gives every call that would change state. No NT counterpart: the nearest is a debugger looking
 // at a memory dump, which answers queries and runs nothing.
 
-import { type CheckpointPolicy, replayRange, Timeline, type TraceLog } from '@ntmm/trace'
+import { type CheckpointPolicy, Timeline, type TraceLog } from '@ntmm/trace'
 import { MachineHistory } from './machineHistory.js'
 import { type MachineSnapshot, type MachineState, machineModel } from './machineModel.js'
 import type { MachineConfig, MachineEvent } from './machineSchema.js'
@@ -50,13 +49,6 @@ export function machineStateAfter(timeline: MachineTimeline, seq: number): Machi
     throw new RangeError(`seq ${String(seq)} must be an integer in [-1, ${timeline.length - 1}]`)
   }
   return timeline.copyOfStateAt(seq + 1)
-}
-
-/** The machine state at the end of `log`: its events applied to the initial machine of `config`. */
-export function machineStateFromLog(log: TraceLog<MachineEvent>, config: MachineConfig): MachineState {
-  const model = machineModel(config)
-  // One re-pointed view per kind, not an object per event (the timeline's own replay loop).
-  return replayRange(log, model, model.initial(config), 0, log.length)
 }
 
 /** The time-travel structures of one recording Kernel, built on first use. */

@@ -11,6 +11,7 @@
 import type { Cpu } from './cpu.js'
 import type { KernelDebug } from './kernelDebug.js'
 import type { MachineEvent } from './machineSchema.js'
+import { isSyscallName, SYSCALL_PARAMETERS, type SyscallName } from './syscallParameters.js'
 import type { NtSyscalls } from './syscalls.js'
 import type { Win32Api } from './win32.js'
 
@@ -211,10 +212,27 @@ function shortWrite(bytes: Uint8Array, low: number, high: number): Uint8Array {
   return bytes
 }
 
-/** The arguments of a recorded system call, in the service's parameter order. */
-function argumentList(args: Readonly<Record<string, unknown>>): unknown[] {
-  return Object.entries(args).map(([key, value]) =>
-    key === 'data' && Array.isArray(value) ? Uint8Array.from(value as number[]) : value,
+/**
+ * A recorded argument as the service is given it again: an array of bytes (a Uint8Array's, as
+ * syscalls.ts argumentJson records it; no other value is recorded as an array) as a Uint8Array, an
+ * integer beyond 2^53 (`{ number: '<decimal>' }`) as that number, anything else as recorded.
+ */
+function argumentValue(value: unknown): unknown {
+  if (Array.isArray(value)) return Uint8Array.from(value as number[])
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const encoded = (value as { readonly number?: unknown }).number
+    if (typeof encoded === 'string' && Object.keys(value).length === 1) return Number(encoded)
+  }
+  return value
+}
+
+/**
+ * The arguments of a recorded call of `service`, by its parameters' names in their order (an
+ * argument not recorded, one the caller left out, is passed as undefined again).
+ */
+function argumentList(service: SyscallName, args: Readonly<Record<string, unknown>>): unknown[] {
+  return SYSCALL_PARAMETERS[service].map((name) =>
+    argumentValue(Object.hasOwn(args, name) ? args[name] : undefined),
   )
 }
 
@@ -244,11 +262,12 @@ export function replayInput(event: Readonly<MachineEvent>, kernel: MachineInputT
       kernel.terminateProcess(event.pid)
       return true
     case 'nt.syscallEntered': {
+      const service = event.service
       const syscalls = kernel.syscalls(event.pid) as unknown as Record<
         string,
         (...args: unknown[]) => unknown
       >
-      syscalls[event.service]?.(...argumentList(event.arguments))
+      if (isSyscallName(service)) syscalls[service]?.(...argumentList(service, event.arguments))
       return true
     }
     case 'nt.debugInput': {

@@ -7,10 +7,11 @@
 import type { HwEvent, HwTlbFill, TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
 import type { MmEvent } from '@ntmm/mm-core'
 import { defineSchema, type TraceSchema } from '@ntmm/trace'
-import * as v from 'valibot'
+import { InvariantError } from './assert.js'
 import type { NtCpuAccessEvent, NtEvent } from './events.js'
 import type { DebugCall } from './kernelDebug.js'
 import { KERNEL_EVENT_TYPES, type KernelEvent } from './kernelState.js'
+import { lowVolumeSchema } from './machineEventSchemas.js'
 import type { Arch } from './userAddressLimits.js'
 
 /** The configuration a machine is built from (the trace header carries it). */
@@ -172,9 +173,11 @@ const ADDRESS_KINDS: Readonly<Record<string, readonly string[]>> = {
 
 function lowKind(type: string) {
   const addressFields = ADDRESS_KINDS[type]
+  const schema = lowVolumeSchema(type)
+  if (schema === undefined) throw new InvariantError(`machine schema: no field schema for ${type}`)
   return {
     volume: 'low' as const,
-    schema: v.looseObject({ type: v.literal(type) }),
+    schema,
     ...(addressFields === undefined ? {} : { addressFields }),
   }
 }

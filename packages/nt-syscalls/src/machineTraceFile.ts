@@ -4,7 +4,9 @@
 // reporting the first divergence. This file may build Kernels (createKernel); kernel.ts imports
 // none of it.
 
+import { MAX_PAGE_FILE, MAX_PHYSICAL_MEMORY } from '@ntmm/mm-core'
 import { firstDivergentEvent, readTraceFile, TraceFormatError, type TraceLog } from '@ntmm/trace'
+import * as v from 'valibot'
 import { createKernel } from './createKernel.js'
 import { Kernel, kernelOptionsOf } from './kernel.js'
 import {
@@ -45,22 +47,45 @@ export interface VerifiedTrace {
   readonly determinism: DeterminismReport
 }
 
+const bytes = (maximum: number, name: string, minimum: number) =>
+  v.pipe(
+    v.number(),
+    v.safeInteger(),
+    v.multipleOf(4096, 'must be a multiple of 4096 bytes'),
+    v.minValue(minimum, `must be at least ${minimum} bytes`),
+    v.maxValue(maximum, `must be at most ${maximum} bytes (${name})`),
+  )
+
+/** The machine configuration a trace header carries (the TLB configuration is hw-mmu's to check). */
+const machineConfigSchema = v.object({
+  arch: v.picklist(['x86', 'x86-pae', 'x64']),
+  physicalMemory: bytes(MAX_PHYSICAL_MEMORY, 'MAX_PHYSICAL_MEMORY', 4096),
+  pageFile: bytes(MAX_PAGE_FILE, 'MAX_PAGE_FILE', 0),
+  tlb: v.optional(v.nullable(v.union([v.string(), v.record(v.string(), v.unknown())])), null),
+  replacementPolicy: v.picklist(['working-set', 'fifo', 'lru', 'clock', 'opt']),
+  seed: v.pipe(v.number(), v.finite()),
+})
+
+/** The header's machine configuration, or the TraceFormatError naming the field that is not one. */
 function checkConfig(config: unknown, path: string): MachineConfig {
-  const c = config as Partial<MachineConfig> | null
-  if (
-    c === null ||
-    typeof c !== 'object' ||
-    (c.arch !== 'x86' && c.arch !== 'x86-pae' && c.arch !== 'x64') ||
-    !Number.isSafeInteger(c.physicalMemory) ||
-    (c.physicalMemory as number) <= 0 ||
-    !Number.isSafeInteger(c.pageFile) ||
-    (c.pageFile as number) < 0 ||
-    typeof c.replacementPolicy !== 'string' ||
-    typeof c.seed !== 'number'
-  ) {
-    throw new TypeError(`${path}: the trace header's config is not a machine configuration`)
+  const result = v.safeParse(machineConfigSchema, config)
+  if (result.success) return result.output as MachineConfig
+  const issue = result.issues[0]
+  const field = v.getDotPath(issue)
+  throw new TraceFormatError({
+    file: path,
+    field: field === null ? 'config' : `config.${field}`,
+    reason: `the trace header's config is not a machine configuration: ${issue.message}`,
+  })
+}
+
+/** Kernel.fromLog for the trace of `path`, its refusal naming the file. */
+function kernelFrom(log: TraceLog<MachineEvent>, config: MachineConfig, path: string): Kernel {
+  try {
+    return Kernel.fromLog(log, config)
+  } catch (error) {
+    throw error instanceof TraceFormatError ? error.withContext({ file: path }) : error
   }
-  return c as MachineConfig
 }
 
 /** The machine trace in `path` with its configuration; throws the file's TraceFormatError. */
@@ -92,12 +117,15 @@ async function readMachineTrace(
 /**
  * Rebuild a kernel from a trace file by applying its events (no logic is re-run), as
  * {@link createKernel} builds one: the kernel answers `.at(seq)`, the queries, and keeps recording
- * if used further. Throws the file's TraceFormatError (naming file, line or offset, seq, field)
- * when the file is corrupt. The determinism check is {@link verifyTrace}.
+ * if used further. Each event is checked against the machine it applies to and the machine at the
+ * end against every invariant ({@link Kernel.fromLog}). The determinism check is {@link verifyTrace}.
+ * @throws TraceFormatError (naming the file, the line or byte offset, the seq and the field) when
+ *   the file is corrupt, truncated, of another machine-trace version, its header's configuration
+ *   is not a machine's, or its events do not hold against the machine they build. Nothing else.
  */
 export async function loadKernel(path: string): Promise<Kernel> {
   const { log, config } = await readMachineTrace(path)
-  return Kernel.fromLog(log, config)
+  return kernelFrom(log, config, path)
 }
 
 /**
@@ -107,7 +135,7 @@ export async function loadKernel(path: string): Promise<Kernel> {
  */
 export async function verifyTrace(path: string): Promise<VerifiedTrace> {
   const { log, config } = await readMachineTrace(path)
-  return { kernel: Kernel.fromLog(log, config), determinism: reexecute(log, config) }
+  return { kernel: kernelFrom(log, config, path), determinism: reexecute(log, config) }
 }
 
 /**

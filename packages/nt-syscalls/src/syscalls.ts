@@ -16,7 +16,12 @@ import { ntReadVirtualMemory, type ReadVirtualMemoryResult } from './ntReadVirtu
 import { ntWriteVirtualMemory, type WriteVirtualMemoryResult } from './ntWriteVirtualMemory.js'
 import type { ServiceContext } from './serviceContext.js'
 
-/** The native system services of one process. */
+/**
+ * The native system services of one process. None throws for a caller's mistake, whatever the
+ * arguments' types or values: each returns the NTSTATUS Windows returns (docs/nt-syscalls.md,
+ * "Garbage arguments"). On a read-only view of the past (`kernel.at(seq)`), the services that
+ * would change state throw the view's Error.
+ */
 export interface NtSyscalls {
   /** The process whose thread makes these calls. */
   readonly pid: number
@@ -96,9 +101,20 @@ export interface SyscallTracer {
   ): void
 }
 
-/** A JSON-safe form of any argument value (NaN and ±Infinity as strings, bytes as an array). */
+/**
+ * The JSON form of a number a trace can hold: itself when exact (within ±(2^53 − 1)) or a fraction;
+ * NaN and ±Infinity as their names; an integer beyond 2^53 as `{ number: '<decimal>' }`, which
+ * replaying turns back into the same number (the services truncate such a value as C would, so
+ * it must come back exact).
+ */
+function numberJson(value: number): JsonValue {
+  if (!Number.isFinite(value)) return String(value)
+  return Math.abs(value) <= Number.MAX_SAFE_INTEGER ? value : { number: String(value) }
+}
+
+/** A JSON-safe form of an out-value (NaN and ±Infinity as strings, bytes as an array). */
 export function toJsonValue(value: unknown): JsonValue {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value)
+  if (typeof value === 'number') return numberJson(value)
   if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value
   if (value === undefined) return null
   if (value instanceof Uint8Array) return Array.from(value)
@@ -113,8 +129,52 @@ export function toJsonValue(value: unknown): JsonValue {
   return String(value)
 }
 
-function jsonRecord(value: Readonly<Record<string, unknown>>): Readonly<Record<string, JsonValue>> {
-  return toJsonValue(value) as Readonly<Record<string, JsonValue>>
+/**
+ * An argument as the service sees it, in a form the trace holds and replaying gives back to the
+ * service unchanged in effect (nt.syscallEntered; see argumentValue in machineInputs.ts). The
+ * services read numbers and Uint8Array buffers only: a number is kept (see numberJson), a
+ * Uint8Array becomes the array of its bytes, a string or boolean or null stays; anything else is
+ * no number and no buffer to them, and is recorded as a description (`Array(3)`, `object`, `10n`),
+ * never walked (a cycle or a getter cannot throw here, and a plain array cannot replay as a buffer).
+ */
+export function argumentJson(value: unknown): JsonValue {
+  if (typeof value === 'number') return numberJson(value)
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value
+  if (value instanceof Uint8Array) return Array.from(value)
+  if (Array.isArray(value)) return `Array(${value.length})`
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'symbol') return value.toString()
+  return typeof value
+}
+
+/**
+ * The recorded out-values of a call. On failure a service gives back the caller's own values
+ * (Windows writes no out-parameter): one that is an argument itself (an object, a symbol, a
+ * bigint) is recorded as that argument is, so replaying the recorded arguments records it again.
+ */
+function outJson(
+  out: Readonly<Record<string, unknown>>,
+  args: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, JsonValue>> {
+  const given = Object.values(args)
+  const recorded: Record<string, JsonValue> = {}
+  for (const [name, value] of Object.entries(out)) {
+    const echoed =
+      (typeof value === 'object' && value !== null) ||
+      typeof value === 'symbol' ||
+      typeof value === 'bigint' ||
+      typeof value === 'function'
+    recorded[name] = echoed && given.includes(value) ? argumentJson(value) : toJsonValue(value)
+  }
+  return recorded
+}
+
+/** The recorded arguments of a call: each by its parameter name, an argument left out (undefined) left out. */
+function argumentsJson(args: Readonly<Record<string, unknown>>): Readonly<Record<string, JsonValue>> {
+  const recorded: Record<string, JsonValue> = {}
+  for (const [name, value] of Object.entries(args))
+    if (value !== undefined) recorded[name] = argumentJson(value)
+  return recorded
 }
 
 /** Build the system calls of the process `context.pid`. `tracer()` is consulted on each call. */
@@ -126,7 +186,7 @@ export function createSyscalls(context: ServiceContext, tracer: () => SyscallTra
   ): R {
     const trace = tracer()
     if (!trace) return run()
-    const token = trace.enter(context.pid, service, jsonRecord(args))
+    const token = trace.enter(context.pid, service, argumentsJson(args))
     let result: R | undefined
     try {
       result = run()
@@ -134,7 +194,7 @@ export function createSyscalls(context: ServiceContext, tracer: () => SyscallTra
     } finally {
       if (result) {
         const { status, ...out } = result
-        trace.leave(token, context.pid, service, status, jsonRecord(out))
+        trace.leave(token, context.pid, service, status, outJson(out, args))
       }
     }
   }

@@ -27,13 +27,17 @@ export interface VirtualProtectOptions {
   readonly oldProtectPointer?: 'valid' | null
 }
 
-/** The Win32 API of one process (one thread). */
+/**
+ * The Win32 API of one process (one thread). No function throws for a caller's mistake: each fails
+ * as kernelbase does (FALSE, NULL or ~0u with the last error set). On a read-only view of the past
+ * (`kernel.at(seq)`), the functions that would change state throw the view's Error.
+ */
 export interface Win32Api {
   /** The current-process pseudo-handle (-1). */
   GetCurrentProcess(): number
   /** The thread's last-error value. */
   GetLastError(): number
-  /** Sets the thread's last-error value. */
+  /** Sets the thread's last-error value (a number, converted to a DWORD; anything else changes nothing). */
   SetLastError(error: number): void
   /** Returns the base address, or 0 (NULL) with the last error set. */
   VirtualAlloc(address: number, size: number, allocationType: number, protect: number): number
@@ -96,12 +100,14 @@ export function createWin32Api(nt: NtSyscalls, slot: LastErrorSlot): Win32Api {
     GetCurrentProcess: () => NtCurrentProcess,
     GetLastError: () => slot.lastError,
     SetLastError: (error) => {
-      slot.lastError = error >>> 0
+      // A DWORD: a number converted as C converts it (ToUint32); anything else is none, and leaves
+      // the last error as it is (a symbol or an object with a throwing valueOf cannot throw here).
+      if (typeof error === 'number') slot.lastError = error >>> 0
     },
     VirtualAlloc: (address, size, allocationType, protect) =>
       api.VirtualAllocEx(NtCurrentProcess, address, size, allocationType, protect),
     VirtualAllocEx: (process, address, size, allocationType, protect) => {
-      if (address && address < MM_ALLOCATION_GRANULARITY) {
+      if (typeof address === 'number' && address !== 0 && address < MM_ALLOCATION_GRANULARITY) {
         slot.lastError = ERROR_INVALID_PARAMETER
         return 0
       }
