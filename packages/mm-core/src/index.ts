@@ -7,6 +7,7 @@ export {
   maskAllowsExecute,
   maskAllowsRead,
   maskAllowsWrite,
+  maskIsCopyOnWrite,
   maskIsGuard,
   protectionMaskToWin32,
 } from './protectionMask.js'
@@ -14,7 +15,7 @@ export { InvariantError } from './assert.js'
 export type { AddressSpaceLayout, Architecture } from './addressSpaceLayout.js'
 export { addressSpaceLayout, isSystemAddress } from './addressSpaceLayout.js'
 export { AddressSpace } from './addressSpace.js'
-export type { MemoryArea, MemoryAreaTypeName } from './memoryArea.js'
+export type { MemoryArea, MemoryAreaTypeName, SectionViewInfo } from './memoryArea.js'
 export { MemoryAreaType, areaContains, areaLength } from './memoryArea.js'
 export type { AreaTreeAugment, GapQuery } from './areaTree.js'
 export { AreaTree, checkAreaTree } from './areaTree.js'
@@ -40,13 +41,13 @@ export {
 } from './region.js'
 export type { CommitState } from './mmState.js'
 export { canCharge, chargedState } from './commitCharge.js'
-export type { PfnEntry, PfnListName, PfnStateName } from './pfnDatabase.js'
+export type { PfnEntry, PfnListName, PfnOwner, PfnStateName } from './pfnDatabase.js'
 export { PfnDatabase, PfnState } from './pfnDatabase.js'
 export { PageFile } from './pageFile.js'
 export type { AddressSpaceState, MmCounters } from './mmState.js'
 export { KERNEL_SPACE_ID, MmState } from './mmState.js'
 export type { PteView } from './softwarePte.js'
-export { readPteView } from './softwarePte.js'
+export { prototypePte, readPteView } from './softwarePte.js'
 export type {
   AreaRecord,
   MmAddressSpaceCreated,
@@ -73,6 +74,30 @@ export type {
   PageFaultKind,
   PfnRecord,
 } from './events.js'
+export type {
+  MmCopyOnWrite,
+  MmFileCreated,
+  MmFileSizeSet,
+  MmFileWritten,
+  MmMappedPageRead,
+  MmMappedPageWritten,
+  MmPageModified,
+  MmPrototypeEntryChanged,
+  MmSectionEvent,
+  MmSegmentCreated,
+  MmSegmentDeleted,
+  MmSegmentExtended,
+  MmSegmentReferenced,
+  MmSharedPageOut,
+  MmViewChargeSet,
+  MmViewMapped,
+  MmViewUnmapped,
+} from './sectionEvents.js'
+export { SECTION_EVENT_TYPES } from './sectionEvents.js'
+export type { SegmentKind, SegmentRecord, ViewReference } from './segment.js'
+export type { PrototypeEntryKindName, PrototypeEntryRun } from './prototypeEntries.js'
+export { PrototypeEntryKind } from './prototypeEntries.js'
+export type { SectionCounters } from './mmState.js'
 export { applyMmEvent, areaFromRecord, areaToRecord } from './events.js'
 export type { AccessFaultResult, FaultException } from './accessFault.js'
 export { exceptionAccessCode } from './accessFault.js'

@@ -26,8 +26,10 @@ export const NtStatus = {
   STATUS_INVALID_PARAMETER: 0xc000000d,
   STATUS_NO_MEMORY: 0xc0000017,
   STATUS_CONFLICTING_ADDRESSES: 0xc0000018,
+  STATUS_NOT_MAPPED_VIEW: 0xc0000019,
   STATUS_UNABLE_TO_FREE_VM: 0xc000001a,
   STATUS_UNABLE_TO_DELETE_SECTION: 0xc000001b,
+  STATUS_INVALID_VIEW_SIZE: 0xc000001f,
   STATUS_ALREADY_COMMITTED: 0xc0000021,
   STATUS_ACCESS_DENIED: 0xc0000022,
   STATUS_BUFFER_TOO_SMALL: 0xc0000023,
@@ -38,6 +40,7 @@ export const NtStatus = {
   STATUS_INVALID_PAGE_PROTECTION: 0xc0000045,
   STATUS_INCOMPATIBLE_FILE_MAP: 0xc000004d,
   STATUS_PRIVILEGE_NOT_HELD: 0xc0000061,
+  STATUS_SECTION_NOT_EXTENDED: 0xc0000087,
   STATUS_INSUFFICIENT_RESOURCES: 0xc000009a,
   STATUS_FREE_VM_NOT_AT_BASE: 0xc000009f,
   STATUS_MEMORY_NOT_ALLOCATED: 0xc00000a0,
@@ -101,10 +104,14 @@ export const {
   STATUS_NO_MEMORY,
   /** The range overlaps an existing reservation. `0xC0000018`. */
   STATUS_CONFLICTING_ADDRESSES,
+  /** The address is not the base of a mapped view. `0xC0000019`. */
+  STATUS_NOT_MAPPED_VIEW,
   /** The range cannot be freed. `0xC000001A`. */
   STATUS_UNABLE_TO_FREE_VM,
   /** The section cannot be deleted. `0xC000001B`. */
   STATUS_UNABLE_TO_DELETE_SECTION,
+  /** The view does not fit in the section. `0xC000001F`. */
+  STATUS_INVALID_VIEW_SIZE,
   /** The address range is already committed (ntstatus.h wording). `0xC0000021`. */
   STATUS_ALREADY_COMMITTED,
   /** The handle lacks a required access right. `0xC0000022`. */
@@ -125,6 +132,8 @@ export const {
   STATUS_INCOMPATIBLE_FILE_MAP,
   /** The caller lacks a required privilege. `0xC0000061`. */
   STATUS_PRIVILEGE_NOT_HELD,
+  /** The section cannot be extended (pagefile-backed or image). `0xC0000087`. */
+  STATUS_SECTION_NOT_EXTENDED,
   /** Not enough system resources. `0xC000009A`. */
   STATUS_INSUFFICIENT_RESOURCES,
   /** MEM_RELEASE must start at the reservation base. `0xC000009F`. */
