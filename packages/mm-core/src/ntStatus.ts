@@ -40,7 +40,6 @@ export const NtStatus = {
   STATUS_INVALID_PAGE_PROTECTION: 0xc0000045,
   STATUS_INCOMPATIBLE_FILE_MAP: 0xc000004d,
   STATUS_PRIVILEGE_NOT_HELD: 0xc0000061,
-  STATUS_SECTION_NOT_EXTENDED: 0xc0000087,
   STATUS_INSUFFICIENT_RESOURCES: 0xc000009a,
   STATUS_FREE_VM_NOT_AT_BASE: 0xc000009f,
   STATUS_MEMORY_NOT_ALLOCATED: 0xc00000a0,
@@ -132,8 +131,6 @@ export const {
   STATUS_INCOMPATIBLE_FILE_MAP,
   /** The caller lacks a required privilege. `0xC0000061`. */
   STATUS_PRIVILEGE_NOT_HELD,
-  /** The section cannot be extended (pagefile-backed or image). `0xC0000087`. */
-  STATUS_SECTION_NOT_EXTENDED,
   /** Not enough system resources. `0xC000009A`. */
   STATUS_INSUFFICIENT_RESOURCES,
   /** MEM_RELEASE must start at the reservation base. `0xC000009F`. */

@@ -24,17 +24,29 @@ export interface PfnRecord {
 /** The PFN entry of `pfn` as plain data. */
 export function pfnRecordOf(state: MmState, pfn: number): PfnRecord {
   const pfnDb = state.pfn
-  const record = {
+  const segmentId = pfnDb.segmentId[pfn]!
+  // Object literals, not spreads: V8 builds a spread object and then extends it slowly, and this
+  // runs a few times per fault.
+  if (segmentId < 0) {
+    return {
+      state: pfnDb.stateOf(pfn),
+      ownerPid: pfnDb.ownerPid[pfn]!,
+      ownerAddress: pfnDb.ownerAddress[pfn]!,
+      protectMask: pfnDb.protectMask[pfn]!,
+      pageFileSlot: pfnDb.pageFileSlot[pfn]!,
+      modified: pfnDb.modified[pfn] === 1,
+    }
+  }
+  return {
     state: pfnDb.stateOf(pfn),
     ownerPid: pfnDb.ownerPid[pfn]!,
     ownerAddress: pfnDb.ownerAddress[pfn]!,
     protectMask: pfnDb.protectMask[pfn]!,
     pageFileSlot: pfnDb.pageFileSlot[pfn]!,
     modified: pfnDb.modified[pfn] === 1,
+    segmentId,
+    shareCount: pfnDb.shareCount[pfn]!,
   }
-  const segmentId = pfnDb.segmentId[pfn]!
-  if (segmentId < 0) return record
-  return { ...record, segmentId, shareCount: pfnDb.shareCount[pfn]! }
 }
 
 /** Make the PFN entry of `pfn` say what `record` says (event replay). */
@@ -46,8 +58,8 @@ export function setPfn(state: MmState, pfn: number, record: PfnRecord): void {
     protectMask: record.protectMask,
     pageFileSlot: record.pageFileSlot,
     modified: record.modified,
-    ...(record.segmentId === undefined ? {} : { segmentId: record.segmentId }),
-    ...(record.shareCount === undefined ? {} : { shareCount: record.shareCount }),
+    segmentId: record.segmentId ?? -1,
+    shareCount: record.shareCount ?? 0,
   })
 }
 

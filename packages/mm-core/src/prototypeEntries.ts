@@ -122,13 +122,6 @@ export class PrototypeEntries {
     if (kind !== this.initialKind) for (let page = from; page < pageCount; page++) this.set(page, kind, 0)
   }
 
-  /** Shrink back to `pageCount` entries (undoing a growth; the dropped entries must be idle). */
-  shrink(pageCount: number): void {
-    for (let page = pageCount; page < this.count; page++) this.set(page, this.initialKind, 0)
-    this.count = pageCount
-    this.chunks.length = chunkCount(pageCount)
-  }
-
   /** The first page in [from, limit) whose entry kind fails `same`, or `limit`. Skips unallocated chunks whole. */
   runEnd(from: number, limit: number, same: (kind: number) => boolean): number {
     let page = from

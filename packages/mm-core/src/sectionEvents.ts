@@ -108,8 +108,10 @@ export interface MmViewChargeSet {
 }
 
 /**
- * A write to a WRITECOPY page made a private copy for process `pid` (the frame request, the copy,
- * the unmapping of the shared frame, the new mapping and the region split are their own events).
+ * A write to a WRITECOPY page made a private copy for process `pid`: its PTE now maps the private
+ * frame (`protectMask`: READWRITE or EXECUTE_READWRITE) instead of the shared one, which lost one
+ * share (the old PTE's dirty bit folded into its PFN). The frame request, the bytes copied, the
+ * region split and, for the last share, the shared frame leaving memory are their own events.
  */
 export interface MmCopyOnWrite {
   readonly type: 'mm.copyOnWrite'
@@ -119,6 +121,9 @@ export interface MmCopyOnWrite {
   readonly page: number
   readonly sharedPfn: number
   readonly privatePfn: number
+  readonly protectMask: number
+  readonly shared: { readonly before: PfnRecord; readonly after: PfnRecord }
+  readonly private: { readonly before: PfnRecord; readonly after: PfnRecord }
 }
 
 /** A resident section page's frame was written outside any PTE (a file write through the data segment). */
@@ -280,6 +285,9 @@ export function applySectionEvent(state: MmState, event: MmSectionEvent, frames:
       return
     }
     case 'mm.copyOnWrite':
+      // One valid PTE of the process replaced another: its working set does not change.
+      setPfn(state, event.sharedPfn, event.shared.after)
+      setPfn(state, event.privatePfn, event.private.after)
       state.sectionCounters.copyOnWriteFaults++
       return
     case 'mm.pageModified':
