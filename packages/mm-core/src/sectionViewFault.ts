@@ -298,24 +298,29 @@ function copyOnWrite(
     sharedPfn: shared,
     privatePfn: copy,
     protectMask,
+    // Literals, not spreads of the records (this is the copy-on-write fault's own cost).
     shared: {
       before: sharedBefore,
       after: {
-        ...sharedBefore,
-        shareCount: sharedBefore.shareCount! - 1,
+        state: sharedBefore.state,
+        ownerPid: sharedBefore.ownerPid,
+        ownerAddress: sharedBefore.ownerAddress,
+        protectMask: sharedBefore.protectMask,
+        pageFileSlot: sharedBefore.pageFileSlot,
         modified: sharedBefore.modified || dirty,
+        segmentId: segment.id,
+        shareCount: sharedBefore.shareCount! - 1,
       },
     },
     private: {
       before: privateBefore,
       after: {
-        ...privateBefore,
         state: 'ACTIVE',
         ownerPid: pid,
         ownerAddress: va,
         protectMask,
-        modified: true,
         pageFileSlot: -1,
+        modified: true,
       },
     },
   })
