@@ -41,7 +41,7 @@ import {
 import { pageOut } from './pageMemoryConsumer.js'
 import { MmProtection, makeProtectionMask, maskIsCopyOnWrite, maskIsGuard } from './protectionMask.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
-import { forEachPte, invalidateIfCurrent, type PteRead, readPte, writePteAt } from './pteAccess.js'
+import { forEachPte, invalidateIfCurrent, type PteRead, writePteAt } from './pteAccess.js'
 import { type RegionType, planAlterRegion } from './region.js'
 import { isSharedFrame, setPrototypeEntry, unmapSharedPage, viewPageIndex } from './sharedPages.js'
 import { pageFilePte, prototypePte, transitionPte, validPte } from './softwarePte.js'
@@ -67,8 +67,7 @@ function sharedImagePageProtection(protect: number): number {
 }
 
 /** True when the PTE holds a private page of this process (copied on write), not the segment's. */
-function isPrivatePage(core: MmCore, pte: PteRead | undefined): boolean {
-  if (pte === undefined) return false
+function isPrivatePage(core: MmCore, pte: PteRead): boolean {
   const view = pte.view
   if (view.kind === 'valid') return !isSharedFrame(core, view.pfn)
   return view.kind === 'transition' || view.kind === 'pageFile'
@@ -128,19 +127,28 @@ export function mmAlterViewRegion(
   )
     return { status: STATUS_CONFLICTING_ADDRESSES }
   const segment = core.state.segments.get(area.view!.segmentId)!
-  // The target protection of each page, in runs.
+  // The target protection of each page, in runs: private (copied) pages have non-zero PTEs, so
+  // only those are looked at; every other page is the segment's.
+  const copied: number[] = []
+  forEachPte(core, space.pid, start, end, (va, pte) => {
+    if (isPrivatePage(core, pte)) copied.push(va)
+  })
+  const sharedProtect = segment.kind === 'image' ? sharedImagePageProtection(newProtect) : newProtect
+  const copiedProtect = copiedPageProtection(newProtect)
   const runs: { start: number; end: number; protect: number }[] = []
-  let copyOnWrite = false
-  for (let va = start; va < end; va += PAGE_SIZE) {
-    const pte = readPte(core, space.pid, va)
-    let protect = newProtect
-    if (isPrivatePage(core, pte)) protect = copiedPageProtection(newProtect)
-    else if (segment.kind === 'image') protect = sharedImagePageProtection(newProtect)
-    if (maskIsCopyOnWrite(makeProtectionMask(protect) ?? 0)) copyOnWrite = true
+  const run = (from: number, to: number, protect: number) => {
     const last = runs[runs.length - 1]
-    if (last !== undefined && last.protect === protect) last.end = va + PAGE_SIZE
-    else runs.push({ start: va, end: va + PAGE_SIZE, protect })
+    if (last !== undefined && last.protect === protect && last.end === from) last.end = to
+    else runs.push({ start: from, end: to, protect })
   }
+  let cursor = start
+  for (const va of copied) {
+    if (va > cursor) run(cursor, va, sharedProtect)
+    run(va, va + PAGE_SIZE, copiedProtect)
+    cursor = va + PAGE_SIZE
+  }
+  if (cursor < end) run(cursor, end, sharedProtect)
+  const copyOnWrite = runs.some((entry) => maskIsCopyOnWrite(makeProtectionMask(entry.protect)!))
   const first = viewPageIndex(area, start)
   const reserved: number[] = []
   if (segment.kind === 'pagefile') {

@@ -27,7 +27,8 @@ describe('sections (property)', () => {
           runSectionProgram(sectionProgramMachine(arch, policy), [...SECTION_PRELUDE, ...ops])
         },
       ),
-      { numRuns: 50 },
+      { numRuns: 30 },
     )
-  })
+    // Seconds alone; minutes when every package's tests share two loaded cores.
+  }, 300_000)
 })

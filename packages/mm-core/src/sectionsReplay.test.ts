@@ -62,7 +62,7 @@ describe.each(['x86', 'x64'] as const)('sections replay (%s)', (arch) => {
     expect(replay.mm.digest()).toBe(live.mm.digest())
     expect(replay.mm.checkInvariants()).toEqual([])
     expect(compared).toBe(digests.size)
-  })
+  }, 120_000)
 
   it.each([
     40, 60,
@@ -98,7 +98,7 @@ describe.each(['x86', 'x64'] as const)('sections replay (%s)', (arch) => {
     })
     expect(mm.digest()).toBe(end)
     expect(mm.checkInvariants()).toEqual([])
-  })
+  }, 120_000)
 
   it('keeps a snapshot intact while the machine goes on, and digests sections only once they are used', () => {
     const { mm, space, write } = createSectionMachine({ arch })
