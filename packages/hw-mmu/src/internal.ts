@@ -12,6 +12,7 @@ export {
   applyFrameZeroed,
   applyPhysicalBytesWritten,
   applyPhysicalWrite,
+  frameWords,
 } from './frameStore.js'
 export { applyControlChanged, applyCr3Loaded, applyPageFault } from './hwState.js'
 export { applyPteWritten } from './pageTableEditor.js'

@@ -16,6 +16,7 @@
 
 import { PTE_ACCESSED, PTE_DIRTY } from '@ntmm/hw-mmu'
 import type { AddressSpace } from './addressSpace.js'
+import { mmAlterViewRegion } from './alterViewRegion.js'
 import { canCharge, chargeCommit } from './commitCharge.js'
 import { type MemoryArea, isPrivateMemory } from './memoryArea.js'
 import { MEM_COMMIT, PAGE_SIZE } from './memoryConstants.js'
@@ -40,7 +41,8 @@ import { deleteVirtualMappings } from './virtualMapping.js'
  * rewritten and INVLPG. Newly committed pages are charged first (STATUS_COMMITMENT_LIMIT, nothing
  * changed); decommitted ones are returned. Already committed pages are not charged again.
  * STATUS_INVALID_PAGE_PROTECTION for a protection with no mask, STATUS_CONFLICTING_ADDRESSES when
- * the area is gone or the range is not inside it.
+ * the area is gone or the range is not inside it. A section view's pages are altered by
+ * alterViewRegion.ts (commit in the segment, protection in the view).
  */
 export function mmAlterRegion(
   core: MmCore,
@@ -57,6 +59,8 @@ export function mmAlterRegion(
     const current = space.tree.locate(area.startingAddress)
     if (current === undefined || current.startingAddress !== area.startingAddress)
       return { status: STATUS_CONFLICTING_ADDRESSES }
+    if (current.type === 'SECTION_VIEW')
+      return mmAlterViewRegion(core, space, current, start, length, newType, newProtect)
     const plan = planAlterRegion(current.regions, start, length, newType, newProtect)
     if (plan === undefined) return { status: STATUS_CONFLICTING_ADDRESSES }
     let delta = 0

@@ -6,6 +6,7 @@
 
 import { walkLeafEntries } from '@ntmm/hw-mmu'
 import { checkAreaTree } from './areaTree.js'
+import { SectionInvariants } from './checkSectionInvariants.js'
 import { isPrivateMemory } from './memoryArea.js'
 import { MEM_COMMIT, PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
@@ -21,17 +22,20 @@ const hex = (value: number) => `0x${value.toString(16)}`
  * sound; PFN lists consistent; every valid user PTE maps an ACTIVE frame owned by exactly that
  * page (so no two PTEs share a private frame), inside a committed region, or the shared frame at
  * KUSER_SHARED_DATA; every transition PTE names a standby/modified frame of that page; every
- * page-file PTE a used slot; working-set sizes and commit charges equal what they count.
+ * page-file PTE a used slot; working-set sizes and commit charges equal what they count; and the
+ * section invariants of checkSectionInvariants.ts (views, shared frames, segments, files, slots).
  */
 export function checkInvariants(core: MmCore): string[] {
   const problems: string[] = []
+  const sections = new SectionInvariants(core, problems)
   const state = core.state
   const pfnDb = state.pfn
   const frames = core.machine.frames
   const mode = core.machine.mode
   problems.push(...pfnDb.check())
-  // The KUSER_SHARED_DATA frame, charged once to the system.
+  // The KUSER_SHARED_DATA frame, charged once to the system, and the pagefile segments' pages.
   let totalCommitted = 1
+  for (const segment of state.segments.values()) totalCommitted += segment.chargedPages
   for (const [pid, record] of state.spaces) {
     for (const problem of checkAreaTree(record.tree)) problems.push(`space ${pid}: ${problem}`)
     let processCommitted = 0
@@ -45,6 +49,10 @@ export function checkInvariants(core: MmCore): string[] {
         for (const region of regionsOf(area.regions))
           if (region.type === MEM_COMMIT) processCommitted += region.length / PAGE_SIZE
       }
+      if (area.view !== undefined) {
+        sections.view(pid, area)
+        processCommitted += area.view.copyOnWriteCharge
+      }
     }
     totalCommitted += processCommitted
     if (pid !== KERNEL_SPACE_ID && record.commitCharge !== processCommitted) {
@@ -54,7 +62,17 @@ export function checkInvariants(core: MmCore): string[] {
     walkLeafEntries(core.machine.editor, record.directoryPfn * PAGE_SIZE, (va, low, high) => {
       const view = readPteView(low, high, mode)
       if (view.kind === 'zero') return
+      if (view.kind === 'pageFile') sections.slot(view.slot)
       const area = record.tree.locate(va)
+      if (area?.view !== undefined) {
+        if (view.kind === 'valid') resident++
+        sections.viewPte(pid, area, va, view)
+        return
+      }
+      if (view.kind === 'prototype') {
+        problems.push(`space ${pid}: prototype PTE at ${hex(va)} outside a view`)
+        return
+      }
       const region = area === undefined ? undefined : mmFindRegion(area.regions, va)
       if (view.kind === 'valid' && area?.type === 'SHARED_DATA') {
         if (view.pfn !== core.sharedDataPfn)
@@ -99,9 +117,12 @@ export function checkInvariants(core: MmCore): string[] {
     problems.push(`commit charge ${state.commit.charge}, committed pages ${totalCommitted}`)
   }
   for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
+    // A section page's frame is checked against its segment (checkSectionInvariants.ts).
+    if (pfnDb.segmentId[pfn]! >= 0) continue
     const pte = readPte(core, pfnDb.ownerPid[pfn]!, pfnDb.ownerAddress[pfn]!)
     if (pte === undefined || pte.view.kind !== 'valid' || pte.view.pfn !== pfn)
       problems.push(`active frame ${pfn} is not mapped by its owner`)
   }
+  sections.finish()
   return problems
 }

@@ -6,11 +6,16 @@
 
 import type { FrameStore } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
-import type { MemoryArea, MemoryAreaTypeName } from './memoryArea.js'
+import type { MemoryArea, MemoryAreaTypeName, SectionViewInfo } from './memoryArea.js'
 import type { AddressSpaceState, MmState } from './mmState.js'
-import { type PfnStateName, PfnState } from './pfnDatabase.js'
+import { type PfnRecord, setPfn } from './pfnRecord.js'
 import { type MmRegion, type RegionType, applyRegionEdit, regionListFrom, regionsOf } from './region.js'
 import { AreaTree } from './areaTree.js'
+
+import { type MmSectionEvent, applySectionEvent } from './sectionEvents.js'
+
+export type { PfnRecord } from './pfnRecord.js'
+export { pfnRecordOf } from './pfnRecord.js'
 
 /** A MEMORY_AREA as plain data (regions listed in order). */
 export interface AreaRecord {
@@ -20,16 +25,8 @@ export interface AreaRecord {
   readonly protect: number
   readonly deleteInProgress: boolean
   readonly regions: readonly MmRegion[]
-}
-
-/** A PFN database entry as plain data. */
-export interface PfnRecord {
-  readonly state: PfnStateName
-  readonly ownerPid: number
-  readonly ownerAddress: number
-  readonly protectMask: number
-  readonly pageFileSlot: number
-  readonly modified: boolean
+  /** A SECTION_VIEW's segment and offset (absent for every other area). */
+  readonly view?: SectionViewInfo
 }
 
 /** How a page fault was classified. */
@@ -42,6 +39,7 @@ export type PageFaultKind =
   | 'shared-data'
   | 'spurious'
   | 'no-memory'
+  | 'copy-on-write'
 
 /** An address space was created for process `pid`, with its page directory (or top-level table) at `directoryPfn`. */
 export interface MmAddressSpaceCreated {
@@ -126,7 +124,8 @@ export interface MmPageFault {
 export interface MmFrameRequested {
   readonly type: 'mm.frameRequested'
   readonly pfn: number
-  readonly purpose: 'private-page' | 'page-table' | 'system'
+  /** A process's private page, a paging structure, the system's frame, or a section's page. */
+  readonly purpose: 'private-page' | 'page-table' | 'system' | 'segment-page'
   readonly pid: number
   readonly address: number
   readonly before: PfnRecord
@@ -252,6 +251,7 @@ export type MmEvent =
   | MmPageIn
   | MmPageReclaimed
   | MmPageFileSlotFreed
+  | MmSectionEvent
 
 /** Every mm event type string. */
 export type MmEventType = MmEvent['type']
@@ -265,6 +265,7 @@ export function areaToRecord(area: MemoryArea): AreaRecord {
     protect: area.protect,
     deleteInProgress: area.deleteInProgress,
     regions: regionsOf(area.regions),
+    ...(area.view === undefined ? {} : { view: area.view }),
   }
 }
 
@@ -277,31 +278,8 @@ export function areaFromRecord(record: AreaRecord): MemoryArea {
     protect: record.protect,
     deleteInProgress: record.deleteInProgress,
     regions: regionListFrom(record.startingAddress, record.endingAddress, record.regions),
+    ...(record.view === undefined ? {} : { view: record.view }),
   }
-}
-
-/** The PFN entry of `pfn` as plain data. */
-export function pfnRecordOf(state: MmState, pfn: number): PfnRecord {
-  const entry = state.pfn.entry(pfn)
-  return {
-    state: entry.state,
-    ownerPid: entry.ownerPid,
-    ownerAddress: entry.ownerAddress,
-    protectMask: entry.protectMask,
-    pageFileSlot: entry.pageFileSlot,
-    modified: entry.modified,
-  }
-}
-
-function setPfn(state: MmState, pfn: number, record: PfnRecord): void {
-  if (state.pfn.state[pfn] !== PfnState[record.state]) state.pfn.setState(pfn, record.state)
-  state.pfn.setOwner(pfn, {
-    pid: record.ownerPid,
-    address: record.ownerAddress,
-    protectMask: record.protectMask,
-    pageFileSlot: record.pageFileSlot,
-    modified: record.modified,
-  })
 }
 
 /**
@@ -337,6 +315,8 @@ const faultCounter: Readonly<Record<PageFaultKind, keyof MmState['counters'] | u
   'shared-data': undefined,
   spurious: 'spuriousFaults',
   'no-memory': 'failedFaults',
+  // Counted in the section counters by mm.copyOnWrite.
+  'copy-on-write': undefined,
 }
 
 /**
@@ -447,9 +427,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
     case 'mm.pageFileSlotFreed':
       state.pageFile.free(event.slot)
       return
-    default: {
-      const unknown: never = event
-      throw new TypeError(`unknown mm event ${JSON.stringify(unknown)}`)
-    }
+    default:
+      applySectionEvent(state, event, frames)
   }
 }

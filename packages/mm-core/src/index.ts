@@ -7,6 +7,7 @@ export {
   maskAllowsExecute,
   maskAllowsRead,
   maskAllowsWrite,
+  maskIsCopyOnWrite,
   maskIsGuard,
   protectionMaskToWin32,
 } from './protectionMask.js'
@@ -14,7 +15,7 @@ export { InvariantError } from './assert.js'
 export type { AddressSpaceLayout, Architecture } from './addressSpaceLayout.js'
 export { addressSpaceLayout, isSystemAddress } from './addressSpaceLayout.js'
 export { AddressSpace } from './addressSpace.js'
-export type { MemoryArea, MemoryAreaTypeName } from './memoryArea.js'
+export type { MemoryArea, MemoryAreaTypeName, SectionViewInfo } from './memoryArea.js'
 export { MemoryAreaType, areaContains, areaLength } from './memoryArea.js'
 export type { AreaTreeAugment, GapQuery } from './areaTree.js'
 export { AreaTree, checkAreaTree } from './areaTree.js'
@@ -40,13 +41,13 @@ export {
 } from './region.js'
 export type { CommitState } from './mmState.js'
 export { canCharge, chargedState } from './commitCharge.js'
-export type { PfnEntry, PfnListName, PfnStateName } from './pfnDatabase.js'
+export type { PfnEntry, PfnListName, PfnOwner, PfnStateName } from './pfnDatabase.js'
 export { PfnDatabase, PfnState } from './pfnDatabase.js'
 export { MAX_PAGE_FILE_SLOTS, PageFile } from './pageFile.js'
 export type { AddressSpaceState, MmCounters } from './mmState.js'
 export { KERNEL_SPACE_ID, MmState } from './mmState.js'
 export type { PteView } from './softwarePte.js'
-export { readPteView } from './softwarePte.js'
+export { prototypePte, readPteView } from './softwarePte.js'
 export type {
   AreaRecord,
   MmAddressSpaceCreated,
@@ -73,6 +74,26 @@ export type {
   PageFaultKind,
   PfnRecord,
 } from './events.js'
+export type {
+  MmCopyOnWrite,
+  MmFileCreated,
+  MmFileSizeSet,
+  MmFileWritten,
+  MmMappedPageRead,
+  MmMappedPageWritten,
+  MmPageModified,
+  MmPrototypeEntryChanged,
+  MmSectionEvent,
+  MmSegmentCreated,
+  MmSegmentDeleted,
+  MmSegmentExtended,
+  MmSegmentReferenced,
+  MmSharedPageOut,
+  MmViewChargeSet,
+  MmViewMapped,
+  MmViewUnmapped,
+} from './sectionEvents.js'
+export { SECTION_EVENT_TYPES } from './sectionEvents.js'
 export { applyMmEvent, areaFromRecord, areaToRecord } from './events.js'
 export type { AccessFaultResult, FaultException } from './accessFault.js'
 export { exceptionAccessCode } from './accessFault.js'
@@ -83,11 +104,21 @@ export type { MemoryBasicInformation } from './queryMemoryBasicInformation.js'
 export type { MmStatistics } from './mmStatistics.js'
 export type { MemoryManagerSnapshot } from './memoryManagerSnapshot.js'
 export { snapshotHeldBytes } from './memoryManagerSnapshot.js'
-export type { MemoryManagerOptions } from './memoryManager.js'
+export type { MemoryManagerOptions } from './virtualMemoryManager.js'
 export {
   MAX_PAGE_FILE,
   MAX_PHYSICAL_MEMORY,
-  MemoryManager,
   MINIMUM_RAM_PAGES,
+  VirtualMemoryManager,
   areaPages,
-} from './memoryManager.js'
+} from './virtualMemoryManager.js'
+export type { SegmentInfo } from './memoryManager.js'
+export { MemoryManager } from './memoryManager.js'
+export type { MapViewOptions, MapViewResult } from './mapViewOfSection.js'
+export type { FlushViewResult } from './flushVirtualMemory.js'
+export type { ImageLayout, SegmentResult } from './sectionSegments.js'
+export type { SegmentKind, SegmentRecord, ViewReference } from './segment.js'
+export type { PrototypeEntryKindName, PrototypeEntryRun } from './prototypeEntries.js'
+export { PrototypeEntryKind } from './prototypeEntries.js'
+export type { SectionCounters } from './mmState.js'
+export { MAXIMUM_FILE_SIZE } from './fileData.js'

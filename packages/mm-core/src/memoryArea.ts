@@ -9,8 +9,9 @@ import type { RegionList } from './region.js'
 /**
  * The area types the fault path dispatches on (values of the old MEMORY_AREA_* constants).
  * VIRTUAL_MEMORY and PEB_OR_TEB are private memory resolved by MmNotPresentFaultVirtualMemory;
- * SHARED_DATA is KUSER_SHARED_DATA; SYSTEM areas never fault in; SECTION_VIEW and PAGED_POOL are
- * recognised but not simulated yet (their faults are access violations).
+ * SECTION_VIEW is a mapped view of a section (data or image), resolved by
+ * MmNotPresentFaultSectionView; SHARED_DATA is KUSER_SHARED_DATA; SYSTEM areas never fault in;
+ * PAGED_POOL is recognised but not simulated (its faults are access violations).
  */
 export const MemoryAreaType = {
   SECTION_VIEW: 1,
@@ -23,6 +24,18 @@ export const MemoryAreaType = {
 
 /** The name of a memory-area type, e.g. `'VIRTUAL_MEMORY'`. */
 export type MemoryAreaTypeName = keyof typeof MemoryAreaType
+
+/**
+ * What a SECTION_VIEW area maps (RosMm's MEMORY_AREA.SectionData: Segment and ViewOffset): its
+ * segment, the page of the segment at the view's base, and the commit charged to the view for its
+ * copy-on-write pages (a WRITECOPY or image view: its whole size at map time; a view given a
+ * WRITECOPY protection later: its whole size then), returned when it is unmapped.
+ */
+export interface SectionViewInfo {
+  readonly segmentId: number
+  readonly offsetPages: number
+  readonly copyOnWriteCharge: number
+}
 
 /** MEMORY_AREA: [startingAddress, endingAddress) with its type, protection and regions. */
 export interface MemoryArea {
@@ -37,6 +50,8 @@ export interface MemoryArea {
   readonly deleteInProgress: boolean
   /** The MM_REGION list tiling [startingAddress, endingAddress). */
   readonly regions: RegionList
+  /** A SECTION_VIEW's segment and offset (absent for every other area). */
+  readonly view?: SectionViewInfo
 }
 
 /** The size of an area in bytes. */

@@ -63,37 +63,22 @@ export function mmCreateMemoryArea(
   space: AddressSpace,
   options: CreateAreaOptions,
 ): CreateAreaResult {
-  const layout = core.layout
   const type = options.type ?? 'VIRTUAL_MEMORY'
   const size = alignUp(options.size, PAGE_SIZE)
   if (!Number.isFinite(size) || size <= 0) return { status: STATUS_INVALID_PARAMETER }
   if (makeProtectionMask(options.protect) === undefined) return { status: STATUS_INVALID_PAGE_PROTECTION }
   const granularity = isPrivateMemory(type) ? MM_ALLOCATION_GRANULARITY : PAGE_SIZE
-  const lowest = space.isKernel ? layout.systemRangeStart : layout.lowestUserAddress
-  const highest = space.isKernel ? layout.highestSystemAddress : layout.highestVadAddress
   space.lock()
   try {
-    let start: number
-    let end: number
-    if (options.base !== undefined) {
-      start = alignDown(options.base, granularity)
-      end = alignUp(options.base + size, PAGE_SIZE)
-      if (start < lowest || end - 1 > highest) return { status: STATUS_ACCESS_VIOLATION }
-      if (space.tree.locateByRange(start, end - start) !== undefined)
-        return { status: STATUS_CONFLICTING_ADDRESSES }
-    } else {
-      const limit = Math.min(options.highestAddress ?? highest, highest)
-      const found = space.tree.findGap({
-        length: size,
-        granularity,
-        lowestAddress: lowest,
-        highestAddress: limit,
-        topDown: options.topDown === true,
-      })
-      if (found === undefined) return { status: STATUS_NO_MEMORY }
-      start = found
-      end = found + size
-    }
+    const placed = findAreaPlacement(core, space, {
+      ...(options.base === undefined ? {} : { base: options.base }),
+      size,
+      granularity,
+      topDown: options.topDown === true,
+      ...(options.highestAddress === undefined ? {} : { highestAddress: options.highestAddress }),
+    })
+    if (placed.start === undefined) return { status: placed.status }
+    const { start, end } = placed
     const pages = (end - start) / PAGE_SIZE
     const charged = options.commit && isPrivateMemory(type)
     if (charged && !canCharge(core.state.commit, pages)) return { status: STATUS_COMMITMENT_LIMIT }
@@ -115,6 +100,58 @@ export function mmCreateMemoryArea(
   } finally {
     space.unlock()
   }
+}
+
+/** Where {@link findAreaPlacement} puts an area: a fixed base, or a hole to find. */
+export interface AreaPlacementRequest {
+  /** Fixed base (aligned down to `granularity`), or undefined to find a hole. */
+  readonly base?: number
+  /** Bytes, page multiple. */
+  readonly size: number
+  /** Alignment of the start: 64 KiB for reservations and views placed by the system, else a page. */
+  readonly granularity: number
+  readonly topDown: boolean
+  /** Highest address the area may cover (clipped to the space). */
+  readonly highestAddress?: number
+}
+
+/** The range {@link findAreaPlacement} found, or the status that says why there is none. */
+export type AreaPlacement =
+  | { readonly status: typeof STATUS_SUCCESS; readonly start: number; readonly end: number }
+  | { readonly status: number; readonly start?: undefined; readonly end?: undefined }
+
+/**
+ * The range a new area of `space` takes (MmCreateMemoryArea's placement, MmFindGap): a fixed base
+ * aligned down to the granularity, refused with STATUS_ACCESS_VIOLATION outside the space and
+ * STATUS_CONFLICTING_ADDRESSES on any overlap; or the lowest (top-down: highest) fitting hole below
+ * `highestAddress`, STATUS_NO_MEMORY when there is none. Changes nothing.
+ */
+export function findAreaPlacement(
+  core: MmCore,
+  space: AddressSpace,
+  request: AreaPlacementRequest,
+): AreaPlacement {
+  const layout = core.layout
+  const lowest = space.isKernel ? layout.systemRangeStart : layout.lowestUserAddress
+  const highest = space.isKernel ? layout.highestSystemAddress : layout.highestVadAddress
+  if (request.base !== undefined) {
+    const start = alignDown(request.base, request.granularity)
+    const end = alignUp(request.base + request.size, PAGE_SIZE)
+    if (start < lowest || end - 1 > highest) return { status: STATUS_ACCESS_VIOLATION }
+    if (space.tree.locateByRange(start, end - start) !== undefined)
+      return { status: STATUS_CONFLICTING_ADDRESSES }
+    return { status: STATUS_SUCCESS, start, end }
+  }
+  const limit = Math.min(request.highestAddress ?? highest, highest)
+  const found = space.tree.findGap({
+    length: request.size,
+    granularity: request.granularity,
+    lowestAddress: lowest,
+    highestAddress: limit,
+    topDown: request.topDown,
+  })
+  if (found === undefined) return { status: STATUS_NO_MEMORY }
+  return { status: STATUS_SUCCESS, start: found, end: found + request.size }
 }
 
 /**

@@ -10,7 +10,8 @@ import {
   PAGE_READONLY,
   PAGE_READWRITE,
 } from './memoryConstants.js'
-import { MAX_PAGE_FILE, MAX_PHYSICAL_MEMORY, MemoryManager, MINIMUM_RAM_PAGES } from './memoryManager.js'
+import { MemoryManager } from './memoryManager.js'
+import { MAX_PAGE_FILE, MAX_PHYSICAL_MEMORY, MINIMUM_RAM_PAGES } from './virtualMemoryManager.js'
 import {
   STATUS_ACCESS_VIOLATION,
   STATUS_CONFLICTING_ADDRESSES,

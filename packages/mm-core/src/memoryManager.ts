@@ -1,448 +1,241 @@
-// The memory manager facade: one object over one simulated machine, whose methods are the
-// operations nt-syscalls (and a user of this package alone) calls. Each delegates to the file named
-// after its ReactOS counterpart: memoryAreas.ts (marea.c), alterRegion.ts (MmAlterRegion /
-// MmModifyAttributes), releaseRange.ts (NtFreeVirtualMemory's cases A-D), processAddressSpace.ts
-// (procsup.c), queryMemoryBasicInformation.ts, accessFault.ts (mmfault.c), zeroPageThread.ts,
-// futureReferences.ts, commitCharge.ts, checkInvariants.ts and memoryManagerSnapshot.ts; they
-// share the MmCore (mmCore.ts). Callers pass validated, rounded arguments (system-call rules live
-// in nt-syscalls); every operation returns a status and never throws for a caller's mistake.
+// The memory manager facade: VirtualMemoryManager (address spaces, private memory, faults, time
+// travel; virtualMemoryManager.ts) plus what sections need (issue #20, NT-SECTIONS.md): the
+// volume's files (fileData.ts), segments (sectionSegments.ts: pagefile, a file's data segment,
+// images), views (mapViewOfSection.ts) and the mapped page writer on demand
+// (flushVirtualMemory.ts). Section objects, handles and the services' parameter rules are
+// nt-syscalls'; these methods take validated, rounded arguments and return a status, never throwing
+// for a caller's mistake. A view's protection changes and commits go through `alterRegion`, its
+// queries through `queryAddress`, its faults through the MMU as for any memory.
 
+import type { AddressSpace } from './addressSpace.js'
+import { mmCreateFile, mmSetFileSize, mmWriteFile, readFile } from './fileData.js'
+import { type FlushViewResult, mmFlushVirtualMemory } from './flushVirtualMemory.js'
 import {
-  applyHwEvent,
-  type HwEvent,
-  type HwRecordingLane,
-  MAX_FRAME_COUNT,
-  Mmu,
-  type PageFault,
-  type TlbConfig,
-  type TlbPresetName,
-} from '@ntmm/hw-mmu'
-import { type AccessFaultResult, mmAccessFault } from './accessFault.js'
-import { AddressSpace } from './addressSpace.js'
-import { type AddressSpaceLayout, type Architecture, addressSpaceLayout } from './addressSpaceLayout.js'
-import { alignDown } from './alignment.js'
-import { assert } from './assert.js'
-import { mmAlterRegion } from './alterRegion.js'
-import { checkInvariants } from './checkInvariants.js'
-import { chargeCommit } from './commitCharge.js'
-import type { MmEvent } from './events.js'
-import { noteAccess, setFutureReferences } from './futureReferences.js'
-import { type MemoryArea, areaLength } from './memoryArea.js'
+  type MapViewOptions,
+  type MapViewResult,
+  mmMapViewOfSection,
+  mmUnmapViewOfSection,
+} from './mapViewOfSection.js'
+import type { MemoryArea } from './memoryArea.js'
+import type { SectionCounters } from './mmState.js'
+import { type PrototypeEntryKindName, prototypeEntryKindName } from './prototypeEntries.js'
 import {
-  type CreateAreaOptions,
-  type CreateAreaResult,
-  mmCreateMemoryArea,
-  mmLocateMemoryAreaByAddress,
-  mmLocateMemoryAreaByRegion,
-} from './memoryAreas.js'
-import { PAGE_SIZE } from './memoryConstants.js'
-import {
-  type MemoryManagerSnapshot,
-  digestOf,
-  restoreSnapshot,
-  takeSnapshot,
-} from './memoryManagerSnapshot.js'
-import { MmCore, type MmRecorder, type ReplacementPolicyName } from './mmCore.js'
-import { KERNEL_SPACE_ID, MmState } from './mmState.js'
-import { type MmStatistics, statisticsOf } from './mmStatistics.js'
-import { MmuMachine } from './mmuMachine.js'
-import { STATUS_SUCCESS } from './ntStatus.js'
-import { MAX_PAGE_FILE_SLOTS, type PageFile } from './pageFile.js'
-import { requestPageMemoryConsumer } from './pageMemoryConsumer.js'
-import type { PfnDatabase } from './pfnDatabase.js'
-import {
-  type CreateAddressSpaceResult,
-  mmCreateProcessAddressSpace,
-  mmDeleteProcessAddressSpace,
-  mmInitializeProcessAddressSpace,
-} from './processAddressSpace.js'
-import { readPte } from './pteAccess.js'
-import { type MemoryBasicInformation, miQueryMemoryBasicInformation } from './queryMemoryBasicInformation.js'
-import { type MmRegion, type RegionType, regionsOf } from './region.js'
-import { releaseRange } from './releaseRange.js'
-import { mmZeroPageThread } from './zeroPageThread.js'
+  type ImageLayout,
+  type SegmentResult,
+  mmCommitSegmentPages,
+  mmCreateImageSegment,
+  mmCreatePagefileSegment,
+  mmDereferenceSegment,
+  mmExtendSegment,
+  mmOpenDataSegment,
+  mmReferenceSegment,
+} from './sectionSegments.js'
+import type { SegmentKind, ViewReference } from './segment.js'
+import { VirtualMemoryManager } from './virtualMemoryManager.js'
 
-/** Configuration of a MemoryManager (and of the machine it drives). */
-export interface MemoryManagerOptions {
-  /** 'x86' (default), 'x86-pae' or 'x64'. */
-  readonly arch?: Architecture
-  /** Bytes of RAM (a multiple of 4096, at most {@link MAX_PHYSICAL_MEMORY}; default 64 MiB). */
-  readonly physicalMemory?: number
-  /** Bytes of page file (a multiple of 4096, at most {@link MAX_PAGE_FILE}; default 128 MiB). */
-  readonly pageFile?: number
-  /** hw-mmu TLB configuration or preset (default 'i386'). */
-  readonly tlb?: TlbConfig | TlbPresetName
-  /** Replacement policy (default 'working-set'). */
-  readonly replacementPolicy?: ReplacementPolicyName
-  /**
-   * A seed for the trace header (nt-syscalls' Kernel records it there, so a run can be
-   * reproduced). No generator uses it yet: every policy here is deterministic without one.
-   */
-  readonly seed?: number
+export { MINIMUM_RAM_PAGES, type MemoryManagerOptions, areaPages } from './virtualMemoryManager.js'
+
+/** A segment as inspection sees it (NtQuerySection's and the explorer's view of SEGMENT + CONTROL_AREA). */
+export interface SegmentInfo {
+  readonly id: number
+  readonly kind: SegmentKind
+  /** The file of a data or image segment; -1 for a pagefile segment. */
+  readonly fileId: number
+  /** Bytes (a data segment's exact size; pages × 4096 otherwise). */
+  readonly sizeBytes: number
+  readonly pageCount: number
+  /** Pages not RESERVED (a pagefile segment's commit charge). */
+  readonly committedPages: number
+  /** NumberOfMappedViews. */
+  readonly mappedViews: number
+  /** NumberOfSectionReferences. */
+  readonly sectionReferences: number
+  /** The views, by process and base. */
+  readonly views: readonly ViewReference[]
+  /** An image's per-page Win32 protections. */
+  readonly protections?: readonly number[]
 }
 
-/**
- * The smallest RAM a machine may have, in pages: what the system (KUSER_SHARED_DATA) and one
- * process's paging structures take (x86: a page directory and a page table; x64: four levels;
- * PAE: four page directories and a PDPT page), plus a few frames for the program. Machines this
- * small are for the textbook exercises: on x86, 7 pages leave 3 frames to a program, and the
- * classic reference string gives FIFO 15, LRU 12 and OPT 9 faults.
- */
-export const MINIMUM_RAM_PAGES: Readonly<Record<Architecture, number>> = { x86: 6, x64: 8, 'x86-pae': 16 }
+/** The NT memory manager over one simulated machine, with files, sections and views. */
+export class MemoryManager extends VirtualMemoryManager {
+  // ---- files: the volume's bytes (fileData.ts) ------------------------------------------------
 
-/**
- * The most RAM a machine may have: hw-mmu's MAX_FRAME_COUNT frames (4 GiB; every PFN fits a
- * transition PTE's 20 bits). Frames hold no buffer until written, but the per-frame bookkeeping
- * (PFN database, frame table) is made up front: about 70 bytes a frame, 70 MiB at the maximum.
- */
-export const MAX_PHYSICAL_MEMORY = MAX_FRAME_COUNT * PAGE_SIZE
-
-/** The largest page file, 4 GiB − 4 KiB: MAX_PAGE_FILE_SLOTS, the most a page-file PTE names (pageFile.ts). */
-export const MAX_PAGE_FILE = MAX_PAGE_FILE_SLOTS * PAGE_SIZE
-
-const POLICIES: readonly ReplacementPolicyName[] = ['working-set', 'fifo', 'lru', 'clock', 'opt']
-
-/** The NT memory manager over one simulated machine. */
-export class MemoryManager {
-  /** The architecture's address-space constants. */
-  readonly layout: AddressSpaceLayout
-  /**
-   * The CPU's MMU (one CPU; {@link MemoryManager.mmuFor} switches CR3). Its fault handler is
-   * MmAccessFault, so a failed access's result carries the {@link AccessFaultResult}.
-   */
-  readonly mmu: Mmu<AccessFaultResult>
-  /** The system address space. */
-  readonly kernelSpace: AddressSpace
-  /** The replacement policy in force. */
-  readonly replacementPolicy: ReplacementPolicyName
-
-  private readonly state: MmState
-  private readonly core: MmCore
-
-  constructor(options: MemoryManagerOptions = {}) {
-    const arch = options.arch ?? 'x86'
-    this.layout = addressSpaceLayout(arch)
-    const physicalMemory = options.physicalMemory ?? 64 * 1024 * 1024
-    const pageFileBytes = options.pageFile ?? 128 * 1024 * 1024
-    const minimumPages = MINIMUM_RAM_PAGES[arch]
-    if (
-      !Number.isInteger(physicalMemory) ||
-      physicalMemory < minimumPages * PAGE_SIZE ||
-      physicalMemory > MAX_PHYSICAL_MEMORY ||
-      physicalMemory % PAGE_SIZE !== 0
-    ) {
-      throw new RangeError(
-        `physicalMemory ${physicalMemory} must be a multiple of ${PAGE_SIZE} of at least ${minimumPages} pages on ${arch} and at most ${MAX_PHYSICAL_MEMORY} (MAX_PHYSICAL_MEMORY)`,
-      )
-    }
-    if (
-      !Number.isInteger(pageFileBytes) ||
-      pageFileBytes < 0 ||
-      pageFileBytes > MAX_PAGE_FILE ||
-      pageFileBytes % PAGE_SIZE !== 0
-    ) {
-      throw new RangeError(
-        `pageFile ${pageFileBytes} must be a non-negative multiple of ${PAGE_SIZE} of at most ${MAX_PAGE_FILE} (MAX_PAGE_FILE)`,
-      )
-    }
-    const policy = options.replacementPolicy ?? 'working-set'
-    if (!POLICIES.includes(policy)) {
-      throw new RangeError(
-        `replacementPolicy ${String(policy)} must be 'working-set', 'fifo', 'lru', 'clock' or 'opt'`,
-      )
-    }
-    this.replacementPolicy = policy
-    const frameCount = physicalMemory / PAGE_SIZE
-    this.mmu = new Mmu<AccessFaultResult>({
-      mode: arch,
-      frames: frameCount,
-      ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
-    })
-    this.state = new MmState({ frameCount, pageFileSlots: pageFileBytes / PAGE_SIZE })
-    this.core = new MmCore(this.state, new MmuMachine(this.mmu), this.layout, policy, -1)
-    this.mmu.setFaultHandler((fault) => this.accessFault(this.currentPid(), fault))
-    const kernel = mmCreateProcessAddressSpace(this.core, KERNEL_SPACE_ID)
-    assert(kernel.status === STATUS_SUCCESS, 'no frame for the system page directory')
-    this.kernelSpace = kernel.space
-    this.mmu.loadCr3(this.kernelSpace.cr3)
-    // The one KUSER_SHARED_DATA frame, charged once to the system.
-    const shared = requestPageMemoryConsumer(this.core, {
-      purpose: 'system',
-      pid: KERNEL_SPACE_ID,
-      address: this.layout.sharedUserData,
-    })
-    assert(shared !== undefined, 'no frame for KUSER_SHARED_DATA')
-    this.core.sharedDataPfn = shared
-    chargeCommit(this.core, KERNEL_SPACE_ID, 1)
+  /** Create an empty file on the volume; its id is the memory manager's (names are nt-syscalls'). */
+  createFile(): { readonly fileId: number } {
+    return mmCreateFile(this.core)
   }
 
-  // ---- address spaces (processAddressSpace.ts) -------------------------------------------------
-
-  /**
-   * Create the address space of process `pid` (> 0): its own page directory (CR3) and the
-   * KUSER_SHARED_DATA area (one read-only committed page at 0x7FFE0000, backed by the shared
-   * frame). When no frame is left for its paging structures (a machine too small to run another
-   * process) the result is STATUS_NO_MEMORY with the reason, and nothing is left made. Throws a
-   * RangeError only for a caller's mistake: an invalid or existing pid.
-   */
-  createAddressSpace(pid: number): CreateAddressSpaceResult {
-    if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`pid ${pid} must be a positive integer`)
-    if (this.state.space(pid) !== undefined) throw new RangeError(`address space ${pid} already exists`)
-    const created = mmCreateProcessAddressSpace(this.core, pid)
-    if (created.status === STATUS_SUCCESS) mmInitializeProcessAddressSpace(this.core, created.space)
-    return created
+  /** The size of a file in bytes, or undefined for an unknown file. */
+  fileSize(fileId: number): number | undefined {
+    return this.state.volume.file(fileId)?.size
   }
 
   /**
-   * Delete the address space of `pid`: every area is freed (frames, page-file slots, commit
-   * charge), then its page tables and directory. No effect for an unknown pid.
+   * Set a file's size: an extension reads zero; a truncation drops the bytes past the end, also from
+   * the resident pages of its data segment (a view then reads zero past the end). STATUS_INVALID_PARAMETER
+   * for an unknown file or a bad size.
    */
-  deleteAddressSpace(pid: number): void {
-    mmDeleteProcessAddressSpace(this.core, pid)
-  }
-
-  /** The address space of `pid` (KERNEL_SPACE_ID for the system space), or undefined. */
-  addressSpace(pid: number): AddressSpace | undefined {
-    return this.state.space(pid) === undefined ? undefined : this.core.handles.get(pid)
-  }
-
-  /** Process ids with an address space (the kernel's excluded), ascending. */
-  processIds(): number[] {
-    return [...this.state.spaces.keys()].filter((pid) => pid !== KERNEL_SPACE_ID).sort((a, b) => a - b)
-  }
-
-  /** The MMU with `pid`'s CR3 loaded (a context switch when another space was current). */
-  mmuFor(pid: number): Mmu<AccessFaultResult> {
-    const space = this.addressSpace(pid)
-    assert(space !== undefined, () => `mmuFor: no address space ${pid}`)
-    if (this.mmu.cr3 !== space.cr3) this.mmu.loadCr3(space.cr3)
-    return this.mmu
-  }
-
-  /** The pid whose CR3 is loaded. */
-  currentPid(): number {
-    const cr3 = this.mmu.cr3
-    for (const [pid, record] of this.state.spaces) if (record.directoryPfn * PAGE_SIZE === cr3) return pid
-    return KERNEL_SPACE_ID
-  }
-
-  // ---- memory areas and regions (memoryAreas.ts, alterRegion.ts, releaseRange.ts) --------------
-
-  /** MmLocateMemoryAreaByAddress (with the node hint). */
-  locateArea(space: AddressSpace, address: number): MemoryArea | undefined {
-    return mmLocateMemoryAreaByAddress(space, address)
-  }
-
-  /** MmLocateMemoryAreaByRegion: the lowest area overlapping [start, start + length). */
-  locateAreaByRange(space: AddressSpace, start: number, length: number): MemoryArea | undefined {
-    return mmLocateMemoryAreaByRegion(space, start, length)
-  }
-
-  /** The regions of an area, in order (MM_REGION list walk). */
-  regionsOf(area: MemoryArea): readonly MmRegion[] {
-    return regionsOf(area.regions)
+  setFileSize(fileId: number, bytes: number): { readonly status: number } {
+    return mmSetFileSize(this.core, fileId, bytes)
   }
 
   /**
-   * MmCreateMemoryArea (+ MmInitializeRegion, + commit charge when `commit`): a new area of one
-   * region. Fixed base: aligned down to 64 KiB (VIRTUAL_MEMORY, PEB_OR_TEB) or a page; any
-   * overlap → STATUS_CONFLICTING_ADDRESSES; outside the space → STATUS_ACCESS_VIOLATION. No base:
-   * the lowest (top-down: highest) hole below `highestAddress` → STATUS_NO_MEMORY when none.
-   * Commit beyond the commit limit → STATUS_COMMITMENT_LIMIT. Nothing changes on failure.
+   * Up to `length` bytes of a file from `offset` (none at or past its end), coherent with views:
+   * pages resident in its data segment are read from their frames. Side-effect free; undefined for
+   * an unknown file.
    */
-  createArea(space: AddressSpace, options: CreateAreaOptions): CreateAreaResult {
-    return mmCreateMemoryArea(this.core, space, options)
+  readFile(fileId: number, offset: number, length: number): Uint8Array | undefined {
+    return readFile(this.core, fileId, offset, length)
   }
 
   /**
-   * MmAlterRegion with MmModifyAttributes as its callback: give [start, start + length) (page
-   * aligned, inside `area`) the state `newType` and protection `newProtect`. Decommitted pages lose
-   * their frames and page-file slots; resident pages whose protection changes get their PTEs
-   * rewritten and INVLPG. Newly committed pages are charged first (STATUS_COMMITMENT_LIMIT, nothing
-   * changed); decommitted ones are returned. Already committed pages are not charged again.
+   * Write `bytes` at `offset` of a file, extending it when the write ends past its end: through the
+   * resident pages of its data segment (every view sees the write at once), else to the stored
+   * bytes. STATUS_INVALID_PARAMETER for an unknown file or a bad offset.
    */
-  alterRegion(
-    space: AddressSpace,
-    area: MemoryArea,
-    start: number,
-    length: number,
-    newType: RegionType,
-    newProtect: number,
-  ): { readonly status: number } {
-    return mmAlterRegion(this.core, space, area, start, length, newType, newProtect)
+  writeFile(fileId: number, offset: number, bytes: Uint8Array): { readonly status: number } {
+    return mmWriteFile(this.core, fileId, offset, bytes)
+  }
+
+  // ---- segments (sectionSegments.ts) ------------------------------------------------------------
+
+  /**
+   * A pagefile-backed segment (a section without a file) of `pages` pages, with one section
+   * reference: SEC_COMMIT (`commit`) charges every page now (STATUS_COMMITMENT_LIMIT past the
+   * limit), SEC_RESERVE leaves them reserved.
+   */
+  createSegment(options: {
+    readonly kind: 'pagefile'
+    readonly pages: number
+    readonly commit: boolean
+  }): SegmentResult {
+    return mmCreatePagefileSegment(this.core, options)
   }
 
   /**
-   * Release [start, start + length) of `area` (page aligned, inside it): the whole area
-   * (MmFreeMemoryArea) or a part, which shrinks the area or splits it in two (NtFreeVirtualMemory
-   * cases A-D). Pages are freed and their commit charge returned (also for whole releases, where
-   * ReactOS forgets to).
+   * The data segment of a file, with one more section reference: the one every data section of the
+   * file shares, created sized to the file when it has none. STATUS_INVALID_PARAMETER for an unknown file.
    */
-  releaseRange(
-    space: AddressSpace,
-    area: MemoryArea,
-    start: number,
-    length: number,
-  ): { readonly status: number } {
-    return releaseRange(this.core, space, area, start, length)
+  openDataSegment(fileId: number): SegmentResult {
+    return mmOpenDataSegment(this.core, fileId)
   }
 
-  // ---- commit charge and counters --------------------------------------------------------------
-
-  /** Pages charged against the commit limit now. */
-  get commitCharge(): number {
-    return this.state.commit.charge
-  }
-
-  /** The commit limit in pages (RAM plus page file). */
-  get commitLimit(): number {
-    return this.state.commit.limit
-  }
-
-  /** Counters, commit figures and frame-list lengths. */
-  get counters(): MmStatistics {
-    return statisticsOf(this.state)
-  }
-
-  // ---- queries and faults ----------------------------------------------------------------------
-
-  /**
-   * NtQueryVirtualMemory (MemoryBasicInformation) for `address`: the run of pages from its page
-   * that share state and protection inside one area, or the free range up to the next area.
-   * Side-effect free.
-   */
-  queryAddress(space: AddressSpace, address: number): MemoryBasicInformation {
-    return miQueryMemoryBasicInformation(this.core, space, address)
+  /** The id of a file's data segment, or undefined when it has none (side-effect free). */
+  dataSegmentOf(fileId: number): number | undefined {
+    const id = this.state.volume.file(fileId)?.dataSegmentId
+    return id === undefined || id < 0 ? undefined : id
   }
 
   /**
-   * MmAccessFault for a fault of process `pid` (the space loaded when it happened). Success
-   * statuses (STATUS_SUCCESS, STATUS_PAGE_FAULT_*) mean "retry the access"; others come with the
-   * exception the process sees. The MMU's fault handler calls this for the current space.
+   * An image segment (SEC_IMAGE) for file `fileId`, with one section reference: the laid-out pages,
+   * copied now (later file writes do not reach it), and each page's protection.
+   * STATUS_INVALID_PARAMETER for an inconsistent layout.
    */
-  accessFault(pid: number, fault: PageFault): AccessFaultResult {
-    this.core.tick++
-    return mmAccessFault(this.core, pid, fault)
+  createImageSegment(options: { readonly fileId: number; readonly layout: ImageLayout }): SegmentResult {
+    return mmCreateImageSegment(this.core, options)
   }
 
   /**
-   * Note a reference to `address` by `pid` (LRU's input, and OPT's cursor in the future reference
-   * string). Cheap: one typed-array store; no event.
+   * Grow a data segment to `bytes` (NtExtendSection; a larger data section): new pages are the file's.
+   * STATUS_INVALID_PARAMETER for pagefile and image segments (NtExtendSection's
+   * STATUS_SECTION_NOT_EXTENDED is the caller's).
    */
-  noteAccess(pid: number, address: number): void {
-    noteAccess(this.core, pid, address)
+  extendSegment(segmentId: number, bytes: number): { readonly status: number } {
+    return mmExtendSegment(this.core, segmentId, bytes)
   }
 
-  /** OPT: the future reference string (each reference is consumed by the matching noteAccess). */
-  setFutureReferences(references: readonly { readonly pid: number; readonly address: number }[]): void {
-    setFutureReferences(this.core, references)
+  /** One more section object refers to the segment (NumberOfSectionReferences + 1). */
+  referenceSegment(segmentId: number): { readonly status: number } {
+    return mmReferenceSegment(this.core, segmentId)
   }
-
-  /** The zero-page thread: zero up to `count` free frames and move them to the zeroed list. */
-  zeroFreePages(count: number): number {
-    return mmZeroPageThread(this.core, count)
-  }
-
-  // ---- recorder, inspection and time travel (memoryManagerSnapshot.ts) --------------------------
 
   /**
-   * Attach (or detach) the recorder of every mm and hw event, in causal order. `lane`: hw-mmu's
-   * numeric lane for TLB hits and small stores (see `Mmu.setRecorder`).
+   * A section object lets go of the segment; with no reference and no view left the segment is
+   * deleted (dirty file pages written first, pagefile contents discarded, frames and slots freed,
+   * its commit charge returned). STATUS_INVALID_PARAMETER when it holds no reference.
    */
-  setRecorder(recorder: MmRecorder | undefined, lane?: HwRecordingLane): void {
-    this.core.recorder = recorder
-    this.mmu.setRecorder(recorder, lane)
+  dereferenceSegment(segmentId: number): { readonly status: number } {
+    return mmDereferenceSegment(this.core, segmentId)
   }
 
-  /** Apply a recorded mm event (replay). hw events go to hw-mmu's applyHwEvent with `this.mmu.state`. */
-  applyEvent(event: MmEvent): void {
-    const record = this.core.recorder
-    this.core.recorder = undefined
-    try {
-      this.core.emit(event)
-    } finally {
-      this.core.recorder = record
+  /**
+   * Commit pages [firstPage, firstPage + pageCount) of a SEC_RESERVE segment in the segment (every
+   * view sees them committed), charging the newly committed ones (STATUS_COMMITMENT_LIMIT past the limit).
+   */
+  commitSegmentPages(segmentId: number, firstPage: number, pageCount: number): { readonly status: number } {
+    return mmCommitSegmentPages(this.core, segmentId, firstPage, pageCount)
+  }
+
+  /** A segment as inspection sees it, or undefined when it does not exist. */
+  segmentInfo(segmentId: number): SegmentInfo | undefined {
+    const segment = this.state.segments.get(segmentId)
+    if (segment === undefined) return undefined
+    return {
+      id: segment.id,
+      kind: segment.kind,
+      fileId: segment.fileId,
+      sizeBytes: segment.sizeBytes,
+      pageCount: segment.pageCount,
+      committedPages: segment.committedPages,
+      mappedViews: segment.mappedViews,
+      sectionReferences: segment.sectionReferences,
+      views: segment.views,
+      ...(segment.protections === undefined ? {} : { protections: segment.protections }),
     }
   }
 
-  /**
-   * Apply one recorded event of either layer (time travel, loading a trace): hw events through
-   * hw-mmu's applyHwEvent on this machine's state, mm events as {@link applyEvent}; the
-   * AddressSpace handles follow the address spaces the events create and delete.
-   */
-  applyRecordedEvent(event: MmEvent | HwEvent): void {
-    if (event.type.startsWith('hw.')) {
-      applyHwEvent(this.mmu.state, event as HwEvent)
-      return
-    }
-    this.applyEvent(event as MmEvent)
-    if (event.type === 'mm.addressSpaceCreated') {
-      const pid = (event as MmEvent & { pid: number }).pid
-      if (!this.core.handles.has(pid))
-        this.core.handles.set(pid, new AddressSpace(pid, this.layout, this.state))
-    } else if (event.type === 'mm.addressSpaceDeleted') {
-      this.core.handles.delete((event as MmEvent & { pid: number }).pid)
+  /** The prototype entry of page `page` of a segment (inspection), or undefined outside it. */
+  prototypeEntry(
+    segmentId: number,
+    page: number,
+  ): { readonly kind: PrototypeEntryKindName; readonly value: number } | undefined {
+    const segment = this.state.segments.get(segmentId)
+    if (segment === undefined || !Number.isInteger(page) || page < 0 || page >= segment.pageCount)
+      return undefined
+    return {
+      kind: prototypeEntryKindName(segment.entries.kindOf(page)),
+      value: segment.entries.valueOf(page),
     }
   }
 
+  /** Ids of the segments that exist, ascending. */
+  segmentIds(): number[] {
+    return [...this.state.segments.keys()].sort((a, b) => a - b)
+  }
+
+  // ---- views (mapViewOfSection.ts, flushVirtualMemory.ts) --------------------------------------
+
   /**
-   * Inspection: the `length` bytes at `address` of space `pid` as its user-mode thread would read
-   * them, or undefined when some page is not mapped by a valid PTE. Loads no CR3, fills no TLB
-   * entry, sets no accessed bit and emits no event (DESIGN.md: inspection never changes state).
+   * MmMapViewOfSection: a view of `pages` pages of a segment from `offsetPages`, at a fixed base or in
+   * the lowest (top-down: highest) 64 KiB-aligned hole; its pages are touched on demand. A
+   * WRITECOPY / EXECUTE_WRITECOPY view and an image view charge their size to the process. Fails
+   * with STATUS_INVALID_VIEW_SIZE, STATUS_INVALID_PAGE_PROTECTION, STATUS_CONFLICTING_ADDRESSES,
+   * STATUS_NO_MEMORY or STATUS_COMMITMENT_LIMIT, nothing changed.
    */
-  peekSpace(pid: number, address: number, length: number): Uint8Array | undefined {
-    const data = new Uint8Array(length)
-    let done = 0
-    while (done < length) {
-      const at = address + done
-      const page = alignDown(at, PAGE_SIZE)
-      const chunk = Math.min(length - done, page + PAGE_SIZE - at)
-      const pte = readPte(this.core, pid, page)
-      if (pte === undefined || pte.view.kind !== 'valid') return undefined
-      data.set(this.mmu.frames.readBytes(pte.view.pfn * PAGE_SIZE + (at - page), chunk), done)
-      done += chunk
-    }
-    return data
-  }
-
-  /** The PFN database (read it only: inspection of frames and the PFN lists). */
-  get pfnDatabase(): PfnDatabase {
-    return this.state.pfn
-  }
-
-  /** The page file (read it only). */
-  get pageFileState(): PageFile {
-    return this.state.pageFile
-  }
-
-  /** A checkpoint of the whole memory manager and its machine (cheap: shared trees, COW frames). */
-  snapshot(): MemoryManagerSnapshot {
-    return takeSnapshot(this.core, this.mmu)
-  }
-
-  /** Return to a snapshot (which stays valid). */
-  restore(snapshot: MemoryManagerSnapshot): void {
-    restoreSnapshot(this.core, this.mmu, snapshot)
-  }
-
-  /** A stable fingerprint of the mm state and the machine's. */
-  digest(): string {
-    return digestOf(this.core, this.mmu)
+  mapView(space: AddressSpace, options: MapViewOptions): MapViewResult {
+    return mmMapViewOfSection(this.core, space, options)
   }
 
   /**
-   * Every cross-structure invariant, as violations (empty when sound): area trees and region lists
-   * sound; PFN lists consistent; every valid user PTE maps an ACTIVE frame owned by exactly that
-   * page (so no two PTEs share a private frame), inside a committed region, or the shared frame at
-   * KUSER_SHARED_DATA; every transition PTE names a standby/modified frame of that page; every
-   * page-file PTE a used slot; working-set sizes and commit charges equal what they count.
+   * MmUnmapViewOfSection: unmap the whole view (shared pages lose a share, private copies are
+   * freed, the copy-on-write charge is returned; the segment is deleted when nothing refers to it).
+   * STATUS_NOT_MAPPED_VIEW when `area` is not a view of `space`.
    */
-  checkInvariants(): string[] {
-    return checkInvariants(this.core)
+  unmapView(space: AddressSpace, area: MemoryArea): { readonly status: number } {
+    return mmUnmapViewOfSection(this.core, space, area)
   }
-}
 
-/** The number of pages of an area (convenience for callers). */
-export function areaPages(area: MemoryArea): number {
-  return areaLength(area) / PAGE_SIZE
+  /**
+   * NtFlushVirtualMemory's page side: the mapped page writer, now, for the dirty shared pages of the
+   * view containing `start` in [start, start + length) (page rounded; 0: to the view's end).
+   * STATUS_NOT_MAPPED_VIEW when `start` is in no view.
+   */
+  flushView(space: AddressSpace, start: number, length: number): FlushViewResult {
+    return mmFlushVirtualMemory(this.core, space, start, length)
+  }
+
+  /** Copy-on-write faults, mapped pages written and read (kept apart from {@link MemoryManager.counters}). */
+  get sectionCounters(): Readonly<SectionCounters> {
+    return { ...this.state.sectionCounters }
+  }
 }

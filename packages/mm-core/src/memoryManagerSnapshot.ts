@@ -24,9 +24,10 @@ type MachineCheckpoints = Pick<Mmu, 'snapshot' | 'restore' | 'digest'>
 
 /**
  * Bytes `snapshot` keeps alive on top of what it shares with the machine and with other
- * snapshots: the frames and page-file slots written since the machine's previous snapshot or
- * restore (copy-on-write leaves their old contents to this snapshot alone), and its copies of
- * the PFN database, the slot table and the hardware registers and TLBs. The memory trees are
+ * snapshots: the frames, page-file slots and file pages written since the machine's previous
+ * snapshot or restore (copy-on-write leaves their old contents to this snapshot alone), and its
+ * copies of the PFN database, the slot table, the segments' and files' page pointers and the
+ * hardware registers and TLBs. The memory trees are
  * persistent and shared; they are not counted. Meant for a memory budget over many snapshots
  * (time travel's checkpoints).
  */
@@ -36,6 +37,12 @@ export function snapshotHeldBytes(snapshot: MemoryManagerSnapshot): number {
   for (const array of pfn.arrays) bytes += array.byteLength
   bytes += pfn.heads.byteLength + pfn.tails.byteLength + pfn.counts.byteLength
   bytes += pageFile.heldSlots * PAGE_SIZE + pageFile.tableBytes
+  // Sections: the prototype entries' chunk pointers, the files' page pointers, and the file pages
+  // stored since the previous snapshot (nothing on a machine that uses no section).
+  const { segments, volume } = snapshot.mm
+  for (const segment of segments) bytes += segment.entries.chunks.length * 8 + 128
+  for (const file of volume.files) bytes += file.pages.length * 8 + 64
+  bytes += volume.heldPages * PAGE_SIZE
   return bytes
 }
 

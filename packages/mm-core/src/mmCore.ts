@@ -55,6 +55,12 @@ export class MmCore {
    */
   nextUse = new Map<number, number>()
   nextUseCursor = -1
+  /**
+   * Frames no trim may take while an operation holds them (MMPFN.ReferenceCount in NT): the shared
+   * page a copy-on-write is copying while it asks for the private frame. Always empty between
+   * operations, so it is not state.
+   */
+  readonly pinnedFrames = new Set<number>()
   /** The AddressSpace handles by pid (they carry the lock and the node hint). */
   readonly handles = new Map<number, AddressSpace>()
 

@@ -7,6 +7,8 @@ import type { AreaTree } from './areaTree.js'
 import { PageFile, type PageFileCheckpoint } from './pageFile.js'
 import { PfnDatabase, type PfnDatabaseCheckpoint } from './pfnDatabase.js'
 import { regionsOf } from './region.js'
+import { SegmentState, type SegmentCheckpoint } from './segment.js'
+import { Volume, type VolumeCheckpoint } from './volume.js'
 
 /** The id of the kernel (system) address space; process ids are positive. */
 export const KERNEL_SPACE_ID = 0
@@ -83,6 +85,24 @@ export function zeroCounters(): MmCounters {
   }
 }
 
+/**
+ * Counters of section activity. Kept apart from {@link MmCounters} (and out of the digest while
+ * all zero) so machines that use no section report and digest exactly what they always did.
+ */
+export interface SectionCounters {
+  /** Copy-on-write faults: a private copy made of a shared page. */
+  copyOnWriteFaults: number
+  /** Pages the mapped page writer wrote to their files (MappedPagesWriteCount). */
+  mappedPagesWritten: number
+  /** Pages read in from their files (data and image pages). */
+  mappedPagesRead: number
+}
+
+/** Fresh section counters. */
+export function zeroSectionCounters(): SectionCounters {
+  return { copyOnWriteFaults: 0, mappedPagesWritten: 0, mappedPagesRead: 0 }
+}
+
 /** A checkpoint of {@link MmState}. */
 export interface MmStateCheckpoint {
   readonly spaces: ReadonlyMap<number, AddressSpaceState>
@@ -90,6 +110,10 @@ export interface MmStateCheckpoint {
   readonly counters: Readonly<MmCounters>
   readonly pfn: PfnDatabaseCheckpoint
   readonly pageFile: PageFileCheckpoint
+  readonly segments: readonly SegmentCheckpoint[]
+  readonly nextSegmentId: number
+  readonly volume: VolumeCheckpoint
+  readonly sectionCounters: Readonly<SectionCounters>
 }
 
 /** The memory manager's state. Change it only through the apply functions of events.ts. */
@@ -99,6 +123,13 @@ export class MmState {
   counters: MmCounters = zeroCounters()
   readonly pfn: PfnDatabase
   readonly pageFile: PageFile
+  /** The segments (section backing stores) by id. */
+  segments = new Map<number, SegmentState>()
+  /** The id the next created segment takes. */
+  nextSegmentId = 1
+  /** The files' bytes. */
+  readonly volume = new Volume()
+  sectionCounters: SectionCounters = zeroSectionCounters()
 
   constructor(options: { frameCount: number; pageFileSlots: number }) {
     this.pfn = new PfnDatabase(options.frameCount)
@@ -119,6 +150,10 @@ export class MmState {
       counters: { ...this.counters },
       pfn: this.pfn.checkpoint(),
       pageFile: this.pageFile.checkpoint(),
+      segments: [...this.segments.values()].map((segment) => segment.checkpoint()),
+      nextSegmentId: this.nextSegmentId,
+      volume: this.volume.checkpoint(),
+      sectionCounters: { ...this.sectionCounters },
     }
   }
 
@@ -129,6 +164,15 @@ export class MmState {
     this.counters = { ...checkpoint.counters }
     this.pfn.restore(checkpoint.pfn)
     this.pageFile.restore(checkpoint.pageFile)
+    this.segments = new Map(checkpoint.segments.map((segment) => [segment.id, SegmentState.restore(segment)]))
+    this.nextSegmentId = checkpoint.nextSegmentId
+    this.volume.restore(checkpoint.volume)
+    this.sectionCounters = { ...checkpoint.sectionCounters }
+  }
+
+  /** The segment `id`, or undefined. */
+  segment(id: number): SegmentState | undefined {
+    return this.segments.get(id)
   }
 
   /** A stable text of everything events determine (the digest hashes it). */
@@ -144,6 +188,8 @@ export class MmState {
         parts.push(
           `A${area.startingAddress}-${area.endingAddress}:${area.type}:${area.protect}:${area.deleteInProgress ? 1 : 0}`,
         )
+        if (area.view !== undefined)
+          parts.push(`W${area.view.segmentId}+${area.view.offsetPages}:${area.view.copyOnWriteCharge}`)
         for (const region of regionsOf(area.regions))
           parts.push(`R${region.start}+${region.length}:${region.type}:${region.protect}`)
       }
@@ -152,6 +198,16 @@ export class MmState {
     parts.push(`N${Object.values(this.counters).join(':')}`)
     parts.push(`P${this.pfn.digestInput()}`)
     parts.push(`F${this.pageFile.digestInput()}`)
+    // Sections add their parts only once used, so other machines keep the digests they had.
+    if (this.nextSegmentId !== 1) {
+      parts.push(`g${this.nextSegmentId}`)
+      for (const id of [...this.segments.keys()].sort((a, b) => a - b))
+        parts.push(this.segments.get(id)!.digestInput())
+    }
+    const volume = this.volume.digestInput()
+    if (volume !== '') parts.push(`V${volume}`)
+    const sections = Object.values(this.sectionCounters)
+    if (sections.some((count) => count !== 0)) parts.push(`n${sections.join(':')}`)
     return parts.join('|')
   }
 }

@@ -26,8 +26,10 @@ export const NtStatus = {
   STATUS_INVALID_PARAMETER: 0xc000000d,
   STATUS_NO_MEMORY: 0xc0000017,
   STATUS_CONFLICTING_ADDRESSES: 0xc0000018,
+  STATUS_NOT_MAPPED_VIEW: 0xc0000019,
   STATUS_UNABLE_TO_FREE_VM: 0xc000001a,
   STATUS_UNABLE_TO_DELETE_SECTION: 0xc000001b,
+  STATUS_INVALID_VIEW_SIZE: 0xc000001f,
   STATUS_ALREADY_COMMITTED: 0xc0000021,
   STATUS_ACCESS_DENIED: 0xc0000022,
   STATUS_BUFFER_TOO_SMALL: 0xc0000023,
@@ -101,10 +103,14 @@ export const {
   STATUS_NO_MEMORY,
   /** The range overlaps an existing reservation. `0xC0000018`. */
   STATUS_CONFLICTING_ADDRESSES,
+  /** The address is not the base of a mapped view. `0xC0000019`. */
+  STATUS_NOT_MAPPED_VIEW,
   /** The range cannot be freed. `0xC000001A`. */
   STATUS_UNABLE_TO_FREE_VM,
   /** The section cannot be deleted. `0xC000001B`. */
   STATUS_UNABLE_TO_DELETE_SECTION,
+  /** The view does not fit in the section. `0xC000001F`. */
+  STATUS_INVALID_VIEW_SIZE,
   /** The address range is already committed (ntstatus.h wording). `0xC0000021`. */
   STATUS_ALREADY_COMMITTED,
   /** The handle lacks a required access right. `0xC0000022`. */

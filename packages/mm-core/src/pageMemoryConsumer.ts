@@ -9,22 +9,31 @@
 // to the modified list when it is dirty (PTE.D, or PFN.modified), to standby when clean. A page
 // that was never written and has no page-file copy holds zeros, so it is dropped at once (frame
 // freed, PTE back to a demand-zero protection PTE).
+//
+// A section page's frame (sharedPages.ts) is trimmed from every process that maps it at once; its
+// prototype entry, not a PTE, then names it (TRANSITION), and repurposing it turns the entry into
+// PAGE_FILE or FILE. The modified page writer writes a pagefile (or image) page to the page file
+// and a data file's page to its file (the mapped page writer).
 
 import { assert } from './assert.js'
-import { type PfnRecord, pfnRecordOf } from './events.js'
+import { PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
+import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
+import { PrototypeEntryKind } from './prototypeEntries.js'
 import { chooseVictims } from './replacementPolicy.js'
+import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.js'
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
 import { invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
 
 /** Who asks for a frame. */
 export interface FrameRequest {
-  readonly purpose: 'private-page' | 'page-table' | 'system'
+  readonly purpose: 'private-page' | 'page-table' | 'system' | 'segment-page'
+  /** The process whose fault or call needs the frame. */
   readonly pid: number
   readonly address: number
+  /** A section page's frame: its segment and the page's byte offset in it. */
+  readonly segment?: { readonly id: number; readonly offset: number }
 }
-
-const NO_OWNER = { ownerPid: -1, ownerAddress: 0, protectMask: 0, pageFileSlot: -1, modified: false }
 
 /**
  * MmRequestPageMemoryConsumer: a zeroed frame for `request`, its PFN entry naming the requester,
@@ -62,7 +71,8 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
 
 function emitRequested(core: MmCore, pfn: number, request: FrameRequest, before: PfnRecord): void {
   const state =
-    request.purpose === 'private-page' ? 'ACTIVE' : request.purpose === 'page-table' ? 'PAGE_TABLE' : 'SYSTEM'
+    request.purpose === 'page-table' ? 'PAGE_TABLE' : request.purpose === 'system' ? 'SYSTEM' : 'ACTIVE'
+  const segment = request.segment
   core.emit({
     type: 'mm.frameRequested',
     pfn,
@@ -70,12 +80,46 @@ function emitRequested(core: MmCore, pfn: number, request: FrameRequest, before:
     pid: request.pid,
     address: request.address,
     before,
-    after: { ...NO_OWNER, state, ownerPid: request.pid, ownerAddress: request.address },
+    // Literals (in the key order the events always had), not spreads: this runs on every fault.
+    after:
+      segment === undefined
+        ? {
+            ownerPid: request.pid,
+            ownerAddress: request.address,
+            protectMask: 0,
+            pageFileSlot: -1,
+            modified: false,
+            state,
+          }
+        : {
+            ownerPid: -1,
+            ownerAddress: segment.offset,
+            protectMask: 0,
+            pageFileSlot: -1,
+            modified: false,
+            state,
+            segmentId: segment.id,
+            shareCount: 0,
+          },
   })
 }
 
 /** The standby frame's page loses its frame: its transition PTE becomes a page-file or demand-zero PTE. */
 function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): void {
+  if (record.segmentId !== undefined) {
+    // A section page: its prototype entry names the frame; it now names the page's backing store.
+    const { segment, page } = segmentPageOf(core, pfn)
+    assert(
+      segment.entries.kindOf(page) === PrototypeEntryKind.TRANSITION && segment.entries.valueOf(page) === pfn,
+      () => `standby frame ${pfn} is not named by its segment page's entry`,
+    )
+    if (record.pageFileSlot >= 0)
+      setPrototypeEntry(core, segment, page, PrototypeEntryKind.PAGE_FILE, record.pageFileSlot)
+    else if (segment.kind === 'pagefile')
+      setPrototypeEntry(core, segment, page, PrototypeEntryKind.DEMAND_ZERO, 0)
+    else setPrototypeEntry(core, segment, page, PrototypeEntryKind.FILE, 0)
+    return
+  }
   const pte = readPte(core, record.ownerPid, record.ownerAddress)
   assert(
     pte !== undefined && pte.view.kind === 'transition' && pte.view.pfn === pfn,
@@ -105,6 +149,10 @@ export function writeModifiedPage(core: MmCore): boolean {
   const pfn = core.state.pfn.first('MODIFIED')
   if (pfn === undefined) return false
   const before = pfnRecordOf(core.state, pfn)
+  if (before.segmentId !== undefined && segmentPageOf(core, pfn).segment.kind === 'file') {
+    writeMappedPage(core, pfn, 'modified page writer')
+    return true
+  }
   const slot = before.pageFileSlot >= 0 ? before.pageFileSlot : core.state.pageFile.findFreeSlot()
   if (slot === undefined) return false
   core.emit({
@@ -115,6 +163,35 @@ export function writeModifiedPage(core: MmCore): boolean {
     after: { ...before, state: 'STANDBY', pageFileSlot: slot, modified: false },
   })
   return true
+}
+
+/**
+ * The mapped page writer, one page: write the section frame `pfn` of a data file's segment to its
+ * file (up to the end of the file: bytes past it are not the file's) and mark it clean; a frame on
+ * the modified list moves to standby.
+ */
+export function writeMappedPage(
+  core: MmCore,
+  pfn: number,
+  cause: 'modified page writer' | 'flush' | 'segment deleted',
+): void {
+  const before = pfnRecordOf(core.state, pfn)
+  const { segment, page } = segmentPageOf(core, pfn)
+  const file = core.state.volume.file(segment.fileId)
+  assert(segment.kind === 'file' && file !== undefined, () => `frame ${pfn} is not a data file's page`)
+  const offset = page * PAGE_SIZE
+  core.emit({
+    type: 'mm.mappedPageWritten',
+    pfn,
+    segmentId: segment.id,
+    page,
+    fileId: file.id,
+    offset,
+    length: Math.max(0, Math.min(PAGE_SIZE, file.size - offset)),
+    before,
+    after: { ...before, state: before.state === 'MODIFIED' ? 'STANDBY' : before.state, modified: false },
+    cause,
+  })
 }
 
 /** Trim one batch of working-set pages chosen by the replacement policy. False when nothing is resident. */
@@ -129,6 +206,10 @@ export function trimWorkingSets(core: MmCore): boolean {
 export function pageOut(core: MmCore, pfn: number): void {
   const before = pfnRecordOf(core.state, pfn)
   assert(before.state === 'ACTIVE', () => `pageOut of frame ${pfn} in state ${before.state}`)
+  if (before.segmentId !== undefined) {
+    trimSharedPage(core, pfn)
+    return
+  }
   const { ownerPid: pid, ownerAddress: address } = before
   const pte = readPte(core, pid, address)
   assert(

@@ -8,6 +8,11 @@
 //     ^                                  │  ^                    │  ^
 //     └──────────── release ─────────────┘  └──── soft fault ────┘  │
 //                                        └──trim, dirty──> modified ──write to page file──┘
+//
+// A frame that backs a section's page (segment.ts) is owned by (segment id, byte offset in the
+// segment) rather than (pid, address), and counts the process PTEs that map it (MMPFN.ShareCount):
+// it is on the working-set list once however many processes map it, and leaves it for standby or
+// modified only when no process maps it any more.
 
 import { assert } from './assert.js'
 
@@ -64,6 +69,24 @@ export interface PfnEntry {
   readonly pageFileSlot: number
   /** True when the frame's contents differ from its page-file copy (or from zeros when it has none). */
   readonly modified: boolean
+  /**
+   * Present for a frame backing a section's page: its segment, the page's byte offset in it (then
+   * `ownerPid` is -1 and `ownerAddress` is that offset) and the process PTEs mapping it.
+   */
+  readonly segment?: { readonly id: number; readonly offset: number; readonly shareCount: number }
+}
+
+/** Who a frame's page belongs to, as {@link PfnDatabase.setOwner} records it. */
+export interface PfnOwner {
+  pid: number
+  address: number
+  protectMask: number
+  pageFileSlot: number
+  modified: boolean
+  /** The segment of a section page's frame (then `address` is the byte offset in it); -1 or absent otherwise. */
+  segmentId?: number
+  /** Process PTEs mapping a section page's frame. */
+  shareCount?: number
 }
 
 /** The PFN database of a machine with `frameCount` frames. Frames start FREE. */
@@ -77,6 +100,10 @@ export class PfnDatabase {
   /** @internal */ protectMask: Uint8Array
   /** @internal */ pageFileSlot: Int32Array
   /** @internal */ modified: Uint8Array
+  /** @internal the segment of a section page's frame, -1 for every other frame. */
+  segmentId: Int32Array
+  /** @internal valid process PTEs mapping a section page's frame (MMPFN.ShareCount). */
+  shareCount: Int32Array
   /** @internal replacement bookkeeping: age (working-set aging), last use (LRU). */
   age: Uint8Array
   /** @internal */ lastUse: Float64Array
@@ -98,6 +125,8 @@ export class PfnDatabase {
     this.protectMask = new Uint8Array(frameCount)
     this.pageFileSlot = new Int32Array(frameCount).fill(NONE)
     this.modified = new Uint8Array(frameCount)
+    this.segmentId = new Int32Array(frameCount).fill(NONE)
+    this.shareCount = new Int32Array(frameCount)
     this.age = new Uint8Array(frameCount)
     this.lastUse = new Float64Array(frameCount)
     this.heads = new Int32Array(5).fill(NONE)
@@ -138,7 +167,7 @@ export class PfnDatabase {
 
   /** The entry of `pfn`, for inspection. */
   entry(pfn: number): PfnEntry {
-    return {
+    const entry = {
       pfn,
       state: this.stateOf(pfn),
       ownerPid: this.ownerPid[pfn]!,
@@ -146,6 +175,12 @@ export class PfnDatabase {
       protectMask: this.protectMask[pfn]!,
       pageFileSlot: this.pageFileSlot[pfn]!,
       modified: this.modified[pfn] === 1,
+    }
+    const segment = this.segmentId[pfn]!
+    if (segment === NONE) return entry
+    return {
+      ...entry,
+      segment: { id: segment, offset: this.ownerAddress[pfn]!, shareCount: this.shareCount[pfn]! },
     }
   }
 
@@ -161,16 +196,15 @@ export class PfnDatabase {
     if (value <= PfnState.ACTIVE) this.linkTail(value, pfn)
   }
 
-  /** Record the page a frame backs (owner, address, protection, page-file copy, modified flag). */
-  setOwner(
-    pfn: number,
-    owner: { pid: number; address: number; protectMask: number; pageFileSlot: number; modified: boolean },
-  ): void {
+  /** Record the page a frame backs (owner, address, protection, page-file copy, modified flag, segment). */
+  setOwner(pfn: number, owner: PfnOwner): void {
     this.ownerPid[pfn] = owner.pid
     this.ownerAddress[pfn] = owner.address
     this.protectMask[pfn] = owner.protectMask
     this.pageFileSlot[pfn] = owner.pageFileSlot
     this.modified[pfn] = owner.modified ? 1 : 0
+    this.segmentId[pfn] = owner.segmentId ?? NONE
+    this.shareCount[pfn] = owner.shareCount ?? 0
     this.age[pfn] = 0
   }
 
@@ -207,8 +241,11 @@ export class PfnDatabase {
     for (let pfn = 0; pfn < this.frameCount; pfn++) {
       const s = this.state[pfn]!
       if (s === PfnState.FREE) continue
+      // A section page's frame adds its segment and share count (absent otherwise, so machines
+      // without sections keep the digests they always had).
+      const segment = this.segmentId[pfn]!
       parts.push(
-        `${pfn}:${s}:${this.ownerPid[pfn]}:${this.ownerAddress[pfn]}:${this.protectMask[pfn]}:${this.pageFileSlot[pfn]}:${this.modified[pfn]}`,
+        `${pfn}:${s}:${this.ownerPid[pfn]}:${this.ownerAddress[pfn]}:${this.protectMask[pfn]}:${this.pageFileSlot[pfn]}:${this.modified[pfn]}${segment === NONE ? '' : `:g${segment}:${this.shareCount[pfn]}`}`,
       )
     }
     for (let list = 0; list < 5; list++)
@@ -255,6 +292,8 @@ export class PfnDatabase {
       this.protectMask,
       this.pageFileSlot,
       this.modified,
+      this.segmentId,
+      this.shareCount,
       this.age,
       this.lastUse,
     ]

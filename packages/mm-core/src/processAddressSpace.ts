@@ -6,6 +6,7 @@
 
 import { encodePte } from '@ntmm/hw-mmu'
 import { AddressSpace } from './addressSpace.js'
+import { mmUnmapViewOfSection } from './mapViewOfSection.js'
 import { mmFreeMemoryArea } from './memoryAreas.js'
 import { MEM_COMMIT, PAGE_READONLY, PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
@@ -82,7 +83,8 @@ export function mmInitializeProcessAddressSpace(core: MmCore, space: AddressSpac
 }
 
 /**
- * MmDeleteProcessAddressSpace: free every area of `pid` (frames, page-file slots, commit charge),
+ * MmDeleteProcessAddressSpace: free every area of `pid` (frames, page-file slots, commit charge;
+ * views are unmapped, which may delete their segments),
  * switch to the system space if `pid`'s was loaded, then free its page tables and directory. No
  * effect for an unknown pid or the system space.
  */
@@ -91,7 +93,10 @@ export function mmDeleteProcessAddressSpace(core: MmCore, pid: number): void {
   if (space === undefined || pid === KERNEL_SPACE_ID) return
   space.lock()
   try {
-    for (const area of [...space.tree.areas()]) mmFreeMemoryArea(core, space, area)
+    for (const area of [...space.tree.areas()]) {
+      if (area.type === 'SECTION_VIEW') mmUnmapViewOfSection(core, space, area)
+      else mmFreeMemoryArea(core, space, area)
+    }
   } finally {
     space.unlock()
   }

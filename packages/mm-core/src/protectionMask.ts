@@ -123,6 +123,12 @@ export function maskAllowsExecute(mask: number): boolean {
   return access === 2 || access === 3 || access === 6 || access === 7
 }
 
+/** True for WRITECOPY and EXECUTE_WRITECOPY: a write makes the page private (copy-on-write). */
+export function maskIsCopyOnWrite(mask: number): boolean {
+  const access = mask & MM_PROTECT_ACCESS
+  return access === 5 || access === 7
+}
+
 /** True when the mask carries the guard bit over a non-zero access (a guard page, not a decommit). */
 export function maskIsGuard(mask: number): boolean {
   return (mask & MM_PROTECT_SPECIAL) === MM_GUARDPAGE && (mask & MM_PROTECT_ACCESS) !== 0

@@ -7,6 +7,7 @@
 // the frame supply and the replacement policy all build on it without importing one another.
 
 import type { EntryValue, PagingMode } from '@ntmm/hw-mmu'
+import { frameWords } from '@ntmm/hw-mmu/internal'
 import type { MmCore } from './mmCore.js'
 import { type PteView, readPteView } from './softwarePte.js'
 
@@ -46,8 +47,10 @@ export function entrySpan(mode: PagingMode, level: number): number {
 }
 
 /**
- * Visit every existing PTE of space `pid` in [start, end) (page-aligned), skipping whole spans
- * whose page tables do not exist. `visit` may rewrite the PTE it is given.
+ * Visit every non-zero PTE of space `pid` in [start, end) (page-aligned), skipping whole spans
+ * whose page tables do not exist. `visit` may rewrite the PTE it is given (but creates or frees no
+ * page table). The PTEs of one page table are contiguous, so each table is located once, and a
+ * zero PTE (an untouched page: most of a fresh view or reservation) costs one word read.
  */
 export function forEachPte(
   core: MmCore,
@@ -59,7 +62,10 @@ export function forEachPte(
   const cr3 = core.cr3Of(pid)
   if (cr3 === undefined) return
   const editor = core.machine.editor
+  const frames = core.machine.frames
   const mode = core.machine.mode
+  const entrySize = mode === 'x86' ? 4 : 8
+  const tableSpan = entrySpan(mode, 2)
   let va = start
   while (va < end) {
     const location = editor.entryAddress(cr3, va, 1)
@@ -68,8 +74,21 @@ export function forEachPte(
       va = Math.floor(va / span) * span + span
       continue
     }
-    const value = editor.readEntryAt(location.address)
-    visit(va, { address: location.address, value, view: readPteView(value.low, value.high, mode) })
-    va += 0x1000
+    const tableEnd = Math.min(end, Math.floor(va / tableSpan) * tableSpan + tableSpan)
+    // The table's words as the frame store holds them (read only): a table never written reads
+    // as zeros and is skipped whole; otherwise a zero entry costs one array read.
+    let words = frameWords(frames, location.address >>> 12)
+    if (words === undefined) {
+      va = tableEnd
+      continue
+    }
+    for (let address = location.address; va < tableEnd; va += 0x1000, address += entrySize) {
+      const index = (address & 0xfff) >>> 2
+      if (words[index] === 0 && (entrySize === 4 || words[index + 1] === 0)) continue
+      const value = editor.readEntryAt(address)
+      visit(va, { address, value, view: readPteView(value.low, value.high, mode) })
+      // A write copies the table's buffer away from a checkpoint: read the live one from here on.
+      words = frameWords(frames, location.address >>> 12) ?? words
+    }
   }
 }

@@ -3,8 +3,10 @@
 // page of the address, the run of pages inside one area that share state and protection, or the
 // free range up to the next area. A committed page's protection is its PTE's when the PTE holds
 // one (a guard that fired, a protection change on a resident page), else its region's, so the run
-// may end inside a region. Inspection: reads PTEs without setting A/D bits, touching the TLB or
-// emitting events.
+// may end inside a region. A section view (NT-SECTIONS §6) reports MEM_MAPPED or MEM_IMAGE, its
+// map protection as AllocationProtect, each page's protection from its MM_REGION, and MEM_RESERVE
+// (Protect 0) for the pages its segment has not committed (SEC_RESERVE). Inspection: reads PTEs
+// without setting A/D bits, touching the TLB or emitting events.
 
 import type { AddressSpace } from './addressSpace.js'
 import { alignDown } from './alignment.js'
@@ -12,6 +14,7 @@ import type { MemoryArea } from './memoryArea.js'
 import {
   MEM_COMMIT,
   MEM_FREE,
+  MEM_IMAGE,
   MEM_MAPPED,
   MEM_PRIVATE,
   MEM_RESERVE,
@@ -21,6 +24,7 @@ import {
 import type { MmCore } from './mmCore.js'
 import { protectionMaskToWin32 } from './protectionMask.js'
 import { readPte } from './pteAccess.js'
+import { PrototypeEntryKind } from './prototypeEntries.js'
 import { mmFindRegion } from './region.js'
 
 /** NtQueryVirtualMemory's MEMORY_BASIC_INFORMATION for one address. */
@@ -64,6 +68,7 @@ export function miQueryMemoryBasicInformation(
       type: 0,
     }
   }
+  if (area.view !== undefined) return viewInformation(core, area, page)
   const first = pageState(core, space.pid, area, page)
   let cursor = page + PAGE_SIZE
   while (cursor < area.endingAddress) {
@@ -85,6 +90,35 @@ export function miQueryMemoryBasicInformation(
     state: first.state,
     protect: first.protect,
     type: area.type === 'SECTION_VIEW' ? MEM_MAPPED : MEM_PRIVATE,
+  }
+}
+
+/** MemoryBasicInformation inside a view: runs of equal commit state (the segment's) and protection (the region's). */
+function viewInformation(core: MmCore, area: MemoryArea, page: number): MemoryBasicInformation {
+  const segment = core.state.segments.get(area.view!.segmentId)!
+  const entries = segment.entries
+  const indexOf = (va: number) => area.view!.offsetPages + (va - area.startingAddress) / PAGE_SIZE
+  const isReserved = (kind: number) => kind === PrototypeEntryKind.RESERVED
+  const reserved = isReserved(entries.kindOf(indexOf(page)))
+  const protect = reserved ? 0 : mmFindRegion(area.regions, page)!.protect
+  let cursor = page
+  while (cursor < area.endingAddress) {
+    const region = mmFindRegion(area.regions, cursor)!
+    if (!reserved && region.protect !== protect) break
+    const from = indexOf(cursor)
+    const limit = indexOf(region.start + region.length)
+    const end = entries.runEnd(from, limit, (kind) => isReserved(kind) === reserved)
+    cursor += (end - from) * PAGE_SIZE
+    if (end < limit) break
+  }
+  return {
+    baseAddress: page,
+    allocationBase: area.startingAddress,
+    allocationProtect: area.protect,
+    regionSize: cursor - page,
+    state: reserved ? MEM_RESERVE : MEM_COMMIT,
+    protect,
+    type: segment.kind === 'image' ? MEM_IMAGE : MEM_MAPPED,
   }
 }
 

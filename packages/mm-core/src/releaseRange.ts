@@ -19,7 +19,7 @@ import { type MemoryArea, isPrivateMemory } from './memoryArea.js'
 import { deleteCommittedPages, mmFreeMemoryArea } from './memoryAreas.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
-import { STATUS_SUCCESS, STATUS_UNABLE_TO_FREE_VM } from './ntStatus.js'
+import { STATUS_SUCCESS, STATUS_UNABLE_TO_DELETE_SECTION, STATUS_UNABLE_TO_FREE_VM } from './ntStatus.js'
 import { sliceRegionList } from './region.js'
 
 /**
@@ -27,7 +27,7 @@ import { sliceRegionList } from './region.js'
  * (MmFreeMemoryArea) or a part, which shrinks the area or splits it in two (cases A-D above).
  * Pages are freed and their commit charge returned (also for whole releases, where ReactOS
  * forgets to). STATUS_UNABLE_TO_FREE_VM, nothing changed, when the area is gone or the range is not
- * page-aligned inside it.
+ * page-aligned inside it; STATUS_UNABLE_TO_DELETE_SECTION for a section view.
  */
 export function releaseRange(
   core: MmCore,
@@ -41,6 +41,8 @@ export function releaseRange(
     const current = space.tree.locate(area.startingAddress)
     if (current === undefined || current.startingAddress !== area.startingAddress)
       return { status: STATUS_UNABLE_TO_FREE_VM }
+    // A view goes whole, by MmUnmapViewOfSection; its pages are never released (NT-SECTIONS §9).
+    if (current.type === 'SECTION_VIEW') return { status: STATUS_UNABLE_TO_DELETE_SECTION }
     const end = start + length
     if (
       length <= 0 ||

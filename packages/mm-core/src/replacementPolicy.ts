@@ -15,19 +15,22 @@
 //                  string is farthest away (or never).
 //
 // Accessed-bit changes are PTE writes (hw.pteWritten) plus INVLPG, and aging is mm.pageAged, so the
-// policy's decisions replay from the event stream.
+// policy's decisions replay from the event stream. A section page's frame is one list entry however
+// many processes map it: its accessed bit is the OR of its PTEs' (each cleared), and OPT looks at
+// its nearest next use in any of them. A pinned frame (MmCore.pinnedFrames) is never chosen.
 
 import { type MmCore, pageKey } from './mmCore.js'
 import { invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
+import { forEachSharedMapping, isSharedFrame } from './sharedPages.js'
 import { withoutAccessed } from './softwarePte.js'
 
-/** The frames to trim now (empty when nothing is resident). */
+/** The frames to trim now (empty when nothing is resident, or everything resident is pinned). */
 export function chooseVictims(core: MmCore): number[] {
   const pfnDb = core.state.pfn
-  if (pfnDb.count('ACTIVE') === 0) return []
+  if (pfnDb.count('ACTIVE') <= core.pinnedFrames.size && !hasUnpinned(core)) return []
   switch (core.policy) {
     case 'fifo':
-      return [pfnDb.first('ACTIVE')!]
+      return [firstUnpinned(core)]
     case 'clock':
       return [clockVictim(core)]
     case 'lru':
@@ -39,8 +42,34 @@ export function chooseVictims(core: MmCore): number[] {
   }
 }
 
-/** Test and clear the accessed bit of a resident page's PTE. */
+/** True when some ACTIVE frame is not pinned. */
+function hasUnpinned(core: MmCore): boolean {
+  const pfnDb = core.state.pfn
+  for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn))
+    if (!core.pinnedFrames.has(pfn)) return true
+  return false
+}
+
+/** The oldest ACTIVE frame not pinned (precondition: there is one). */
+function firstUnpinned(core: MmCore): number {
+  const pfnDb = core.state.pfn
+  let pfn = pfnDb.first('ACTIVE')!
+  while (core.pinnedFrames.has(pfn)) pfn = pfnDb.nextOnList(pfn)!
+  return pfn
+}
+
+/** Test and clear the accessed bit of a resident page's PTE (every PTE of a section frame). */
 function testAndClearAccessed(core: MmCore, pfn: number): boolean {
+  if (isSharedFrame(core, pfn)) {
+    let accessed = false
+    forEachSharedMapping(core, pfn, (pid, va, pte) => {
+      if (pte.view.kind !== 'valid' || !pte.view.accessed) return
+      accessed = true
+      writePteAt(core, pte.address, withoutAccessed(pte.value))
+      invalidateIfCurrent(core, pid, va)
+    })
+    return accessed
+  }
   const pfnDb = core.state.pfn
   const pid = pfnDb.ownerPid[pfn]!
   const address = pfnDb.ownerAddress[pfn]!
@@ -56,18 +85,19 @@ function clockVictim(core: MmCore): number {
   const limit = pfnDb.count('ACTIVE') + 1
   for (let step = 0; step < limit; step++) {
     const pfn = pfnDb.first('ACTIVE')!
-    if (!testAndClearAccessed(core, pfn)) return pfn
+    // A pinned frame is passed over as if referenced (it keeps its accessed bit).
+    if (!core.pinnedFrames.has(pfn) && !testAndClearAccessed(core, pfn)) return pfn
     core.emit({ type: 'mm.pageAged', pfn, age: 0, previousAge: pfnDb.age[pfn]!, movedToTail: true })
   }
   // Every page had its bit set: all now cleared, the oldest goes.
-  return pfnDb.first('ACTIVE')!
+  return firstUnpinned(core)
 }
 
 function lruVictim(core: MmCore): number {
   const pfnDb = core.state.pfn
-  let best = pfnDb.first('ACTIVE')!
+  let best = firstUnpinned(core)
   for (let pfn: number | undefined = best; pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
-    if (pfnDb.lastUse[pfn]! < pfnDb.lastUse[best]!) best = pfn
+    if (pfnDb.lastUse[pfn]! < pfnDb.lastUse[best]! && !core.pinnedFrames.has(pfn)) best = pfn
   }
   return best
 }
@@ -84,11 +114,13 @@ function optVictim(core: MmCore): number {
     core.nextUseCursor = cursor
   }
   const nextUse = core.nextUse
-  let best = pfnDb.first('ACTIVE')!
+  let best = firstUnpinned(core)
   let bestDistance = -1
   for (let pfn: number | undefined = best; pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
-    const distance =
-      nextUse.get(pageKey(pfnDb.ownerPid[pfn]!, pfnDb.ownerAddress[pfn]!)) ?? Number.POSITIVE_INFINITY
+    if (core.pinnedFrames.has(pfn)) continue
+    const distance = isSharedFrame(core, pfn)
+      ? sharedNextUse(core, pfn, nextUse)
+      : (nextUse.get(pageKey(pfnDb.ownerPid[pfn]!, pfnDb.ownerAddress[pfn]!)) ?? Number.POSITIVE_INFINITY)
     if (distance > bestDistance) {
       best = pfn
       bestDistance = distance
@@ -96,6 +128,15 @@ function optVictim(core: MmCore): number {
     }
   }
   return best
+}
+
+/** A section frame's next use: the nearest next reference to any page that maps it. */
+function sharedNextUse(core: MmCore, pfn: number, nextUse: ReadonlyMap<number, number>): number {
+  let distance = Number.POSITIVE_INFINITY
+  forEachSharedMapping(core, pfn, (pid, va) => {
+    distance = Math.min(distance, nextUse.get(pageKey(pid, va)) ?? Number.POSITIVE_INFINITY)
+  })
+  return distance
 }
 
 function agingVictims(core: MmCore): number[] {
@@ -109,5 +150,7 @@ function agingVictims(core: MmCore): number[] {
   }
   const batch = Math.max(1, Math.floor(resident.length / 8))
   // Stable sort: equal ages keep working-set order (oldest resident first).
-  return resident.sort((a, b) => pfnDb.age[b]! - pfnDb.age[a]!).slice(0, batch)
+  const candidates =
+    core.pinnedFrames.size === 0 ? resident : resident.filter((pfn) => !core.pinnedFrames.has(pfn))
+  return candidates.sort((a, b) => pfnDb.age[b]! - pfnDb.age[a]!).slice(0, batch)
 }

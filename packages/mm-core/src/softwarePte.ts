@@ -13,15 +13,20 @@
 //                             region (a guard page whose guard fired, NT's demand-zero PTE)
 //   T=0, high=slot+1          page-file PTE: the page is in page-file slot `high − 1`
 //   T=1, high=PFN             transition PTE: the frame is on the standby or modified list
-//   Pr (prototype, bit 10) and PageFileLow (bits 1-4, which paging file) are always 0 here.
+//   Pr=1, high=0, Protect     prototype PTE (a section view's page that left this process): the
+//                             page is the segment's prototype entry (segment.ts), Protect is its
+//                             protection in this view (MMPTE_PROTOTYPE with the protection kept
+//                             beside it, as RosMm keeps it in the view's MM_REGION)
+//   PageFileLow (bits 1-4, which paging file) is always 0 here.
 
 import type { EntryValue, PagingMode } from '@ntmm/hw-mmu'
 import { PTE_ACCESSED, PTE_PRESENT, decodePte, encodePte } from '@ntmm/hw-mmu'
-import { MmProtection, maskAllowsExecute, maskAllowsWrite } from './protectionMask.js'
+import { MmProtection, maskAllowsExecute, maskAllowsWrite, maskIsCopyOnWrite } from './protectionMask.js'
 
 const PROTECTION_SHIFT = 5
 const PROTECTION_BITS = 0x3e0
 const TRANSITION_BIT = 0x800
+const PROTOTYPE_BIT = 0x400
 const HIGH_SHIFT = 12
 
 /** The memory manager's reading of a PTE. */
@@ -37,6 +42,7 @@ export type PteView =
   | { readonly kind: 'protection'; readonly protectMask: number }
   | { readonly kind: 'pageFile'; readonly slot: number; readonly protectMask: number }
   | { readonly kind: 'transition'; readonly pfn: number; readonly protectMask: number }
+  | { readonly kind: 'prototype'; readonly protectMask: number }
 
 /**
  * Decode the entry (low, high) as the memory manager sees it. A present entry is the hardware's
@@ -56,6 +62,7 @@ export function readPteView(low: number, high: number, mode: PagingMode): PteVie
   if (low === 0) return { kind: 'zero' }
   const protectMask = (low & PROTECTION_BITS) >>> PROTECTION_SHIFT
   const upper = low >>> HIGH_SHIFT
+  if ((low & PROTOTYPE_BIT) !== 0) return { kind: 'prototype', protectMask }
   if ((low & TRANSITION_BIT) !== 0) return { kind: 'transition', pfn: upper, protectMask }
   if (upper !== 0) return { kind: 'pageFile', slot: upper - 1, protectMask }
   return { kind: 'protection', protectMask }
@@ -76,14 +83,20 @@ export function transitionPte(pfn: number, protectMask: number): EntryValue {
   return { low: ((pfn << HIGH_SHIFT) | TRANSITION_BIT | (protectMask << PROTECTION_SHIFT)) >>> 0, high: 0 }
 }
 
+/** A prototype PTE: a section view's page, not resident in this process, with its protection in the view. */
+export function prototypePte(protectMask: number): EntryValue {
+  return { low: (PROTOTYPE_BIT | (protectMask << PROTECTION_SHIFT)) >>> 0, high: 0 }
+}
+
 /** The zero PTE. */
 export const ZERO_PTE: EntryValue = { low: 0, high: 0 }
 
 /**
  * The valid PTE for a page with `protectMask` (MmCreateVirtualMapping's protection-to-PTE step):
- * present; writable for the READWRITE forms; user unless system space; NX where the mode has it
- * and the protection is not executable; PCD for NOCACHE and WRITECOMBINE. Dirty and accessed are
- * left to the hardware, so a page never written stays clean.
+ * present; writable for READWRITE and EXECUTE_READWRITE only (a WRITECOPY page is mapped
+ * read-only, so its first write faults and is copied: MmProtectToPteMask); user unless system
+ * space; NX where the mode has it and the protection is not executable; PCD for NOCACHE and
+ * WRITECOMBINE. Dirty and accessed are left to the hardware, so a page never written stays clean.
  */
 export function validPte(
   pfn: number,
@@ -94,7 +107,7 @@ export function validPte(
   return encodePte(
     {
       present: true,
-      writable: maskAllowsWrite(protectMask),
+      writable: maskAllowsWrite(protectMask) && !maskIsCopyOnWrite(protectMask),
       user: options.user,
       cacheDisable: special === MmProtection.MM_NOCACHE || special === MmProtection.MM_WRITECOMBINE,
       noExecute: options.noExecute && options.mode !== 'x86' && !maskAllowsExecute(protectMask),

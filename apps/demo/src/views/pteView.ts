@@ -100,5 +100,7 @@ function describeSoftware(view: ReturnType<typeof readPteView>): string {
       return `in the page file, slot ${view.slot}`
     case 'transition':
       return `transition, PFN ${hex(view.pfn, 0)} (standby or modified list)`
+    case 'prototype':
+      return `prototype (a section view's page, resolved from its segment; mask ${view.protectMask})`
   }
 }

@@ -1,0 +1,334 @@
+// The section-view fault paths (ReactOS ntoskrnl/mm/section.c MmNotPresentFaultSectionView and
+// MmAccessFaultSectionView; ARM3 pagfault.c MiResolveProtoPteFault and its copy-on-write):
+//
+//   MmNotPresentFaultSectionView (the process PTE is zero or a prototype PTE)
+//     prototype entry RESERVED (SEC_RESERVE, not committed) ────────────────> ACCESS_VIOLATION
+//     the page's protection in the view (its MM_REGION): NOACCESS ───────────> ACCESS_VIOLATION
+//     GUARD: cleared on this page (its region split) ───────────────────> GUARD_PAGE_VIOLATION
+//     write to read-only / execute on non-executable (NX) ────────────────────> ACCESS_VIOLATION
+//     a private (copied) page's transition / page-file PTE: as private memory (virtualMemoryFault.ts)
+//     the segment's page, by its prototype entry:
+//       VALID        map the same frame, share + 1 (no copy, no zeroing) ─────> SUCCESS (soft)
+//       TRANSITION   reclaim from standby / modified (soft) ────────────> PAGE_FAULT_TRANSITION
+//       DEMAND_ZERO  zeroed frame, entry VALID ─────────────────────────> PAGE_FAULT_DEMAND_ZERO
+//       PAGE_FILE    read the slot, keep it as the page's copy (hard) ───> PAGE_FAULT_PAGING_FILE
+//       FILE         read the file's page, zero past its end (hard) ─────> PAGE_FAULT_PAGING_FILE
+//     mapped read-only when the page is WRITECOPY, so the first write faults; a write fault on a
+//     WRITECOPY page resolves as a read, then copies at once (as ARM3 does)
+//
+//   MmAccessFaultSectionView (a shared frame's PTE is present): a write to a WRITECOPY page copies
+//     it: a private frame for this process (the shared one pinned meanwhile), the bytes copied, one
+//     share dropped, the private frame mapped READWRITE (EXECUTE_READWRITE) and the page alone
+//     given that protection in the view's region list ─────────────────> PAGE_FAULT_COPY_ON_WRITE
+
+import type { PageFault } from '@ntmm/hw-mmu'
+import { frameWords } from '@ntmm/hw-mmu/internal'
+import { alterViewRegionList, copiedPageProtection } from './alterViewRegion.js'
+import { assert } from './assert.js'
+import { type FaultDecision, accessAllowed, accessViolation, failure, pageOf } from './faultDecision.js'
+import type { MemoryArea } from './memoryArea.js'
+import { PAGE_GUARD, PAGE_SIZE, pageProtectionName } from './memoryConstants.js'
+import type { MmCore } from './mmCore.js'
+import {
+  STATUS_GUARD_PAGE_VIOLATION,
+  STATUS_NO_MEMORY,
+  STATUS_PAGE_FAULT_COPY_ON_WRITE,
+  STATUS_PAGE_FAULT_DEMAND_ZERO,
+  STATUS_PAGE_FAULT_PAGING_FILE,
+  STATUS_PAGE_FAULT_TRANSITION,
+  STATUS_SUCCESS,
+} from './ntStatus.js'
+import { requestPageMemoryConsumer } from './pageMemoryConsumer.js'
+import { pfnRecordOf } from './pfnRecord.js'
+import {
+  MmProtection,
+  makeProtectionMask,
+  maskIsCopyOnWrite,
+  maskIsGuard,
+  protectionMaskToWin32,
+} from './protectionMask.js'
+import { PrototypeEntryKind } from './prototypeEntries.js'
+import { invalidateIfCurrent, type PteRead, readPte, writePteAt } from './pteAccess.js'
+import { mmFindRegion } from './region.js'
+import type { SegmentState } from './segment.js'
+import {
+  mapSharedPage,
+  releaseSharedFrame,
+  segmentPageOf,
+  setPrototypeEntry,
+  viewPageIndex,
+} from './sharedPages.js'
+import { pageFilePte, prototypePte, transitionPte, validPte } from './softwarePte.js'
+import { resolvePrivatePte } from './virtualMemoryFault.js'
+import { ensurePageTables } from './virtualMapping.js'
+
+function deniedAccess(fault: PageFault, mask: number, present: boolean): FaultDecision {
+  const what = pageProtectionName(protectionMaskToWin32(mask))
+  if (fault.access === 'write')
+    return accessViolation(fault, present ? `write to a read-only page (${what})` : `write to ${what}`)
+  if (fault.access === 'execute') return accessViolation(fault, `execute on non-executable ${what}`)
+  return accessViolation(fault, `access denied (${what})`)
+}
+
+/** MmNotPresentFaultSectionView: a not-present fault in a view (see the file comment). The space is locked. */
+export function mmNotPresentFaultSectionView(
+  core: MmCore,
+  pid: number,
+  area: MemoryArea,
+  fault: PageFault,
+): FaultDecision {
+  const page = pageOf(fault.address)
+  const pte = readPte(core, pid, page)
+  const view = pte?.view ?? { kind: 'zero' as const }
+  if (view.kind === 'valid')
+    return { status: STATUS_SUCCESS, kind: 'spurious', cause: 'the page is already mapped' }
+  const segment = core.state.segments.get(area.view!.segmentId)
+  assert(segment !== undefined, () => `view 0x${area.startingAddress.toString(16)} maps no segment`)
+  const index = viewPageIndex(area, page)
+  if (segment.entries.kindOf(index) === PrototypeEntryKind.RESERVED)
+    return accessViolation(fault, 'page of a SEC_RESERVE section not committed')
+  const region = mmFindRegion(area.regions, page)!
+  const mask = makeProtectionMask(region.protect)!
+  if ((mask & MmProtection.MM_PROTECT_ACCESS) === 0) return accessViolation(fault, 'PAGE_NOACCESS')
+
+  if (maskIsGuard(mask)) {
+    // The guard goes from this page's region (RosMm alters the view's region list), and from the
+    // protection its not-present PTE carries; the retried access goes through.
+    alterViewRegionList(core, pid, area, page, PAGE_SIZE, region.protect & ~PAGE_GUARD)
+    const unguarded = mask & ~MmProtection.MM_GUARDPAGE
+    if (pte !== undefined) {
+      if (view.kind === 'prototype') writePteAt(core, pte.address, prototypePte(unguarded))
+      else if (view.kind === 'transition') writePteAt(core, pte.address, transitionPte(view.pfn, unguarded))
+      else if (view.kind === 'pageFile') writePteAt(core, pte.address, pageFilePte(view.slot, unguarded))
+    }
+    return failure(fault, STATUS_GUARD_PAGE_VIOLATION, 'guard', 'PAGE_GUARD cleared on first access')
+  }
+  if (!accessAllowed(core, mask, fault.access)) return deniedAccess(fault, mask, false)
+  // A page this process copied on write is private memory now.
+  if (view.kind === 'transition' || view.kind === 'pageFile')
+    return resolvePrivatePte(core, pid, page, view, mask, fault)
+
+  // A PTE read means its page table exists (page tables live as long as their space).
+  if (pte === undefined && !ensurePageTables(core, pid, page))
+    return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
+  const pteAddress = pte?.address ?? readPte(core, pid, page)!.address
+  const resolved = resolveSegmentPage(core, pid, page, pteAddress, segment, index, mask, fault)
+  if (resolved.exception !== undefined || fault.access !== 'write' || !maskIsCopyOnWrite(mask))
+    return resolved
+  const mapped = readPte(core, pid, page)!
+  return copyOnWrite(core, pid, area, region.protect, mapped, fault)
+}
+
+/** MiResolveProtoPteFault: bring the segment's page in (if it is not) and map it at `va` (see the file comment). */
+function resolveSegmentPage(
+  core: MmCore,
+  pid: number,
+  va: number,
+  pteAddress: number,
+  segment: SegmentState,
+  index: number,
+  mask: number,
+  fault: PageFault,
+): FaultDecision {
+  const entries = segment.entries
+  const kind = entries.kindOf(index)
+  if (kind === PrototypeEntryKind.VALID) {
+    mapSharedPage(core, pid, va, entries.valueOf(index), mask, { pteAddress })
+    return {
+      status: STATUS_SUCCESS,
+      kind: 'soft',
+      cause: `shared page already resident (frame ${entries.valueOf(index)})`,
+    }
+  }
+  if (kind === PrototypeEntryKind.TRANSITION) {
+    const pfn = entries.valueOf(index)
+    const before = pfnRecordOf(core.state, pfn)
+    assert(
+      (before.state === 'STANDBY' || before.state === 'MODIFIED') && before.segmentId === segment.id,
+      () => `segment ${segment.id} page ${index} names frame ${pfn} in state ${before.state}`,
+    )
+    core.emit({
+      type: 'mm.pageReclaimed',
+      pid,
+      address: va,
+      pfn,
+      before,
+      after: { ...before, state: 'ACTIVE' },
+    })
+    setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
+    mapSharedPage(core, pid, va, pfn, mask, { pteAddress })
+    return {
+      status: STATUS_PAGE_FAULT_TRANSITION,
+      kind: 'soft',
+      cause: `shared frame reclaimed from the ${before.state.toLowerCase()} list`,
+    }
+  }
+  const pfn = requestPageMemoryConsumer(core, {
+    purpose: 'segment-page',
+    pid,
+    address: va,
+    segment: { id: segment.id, offset: index * PAGE_SIZE },
+  })
+  if (pfn === undefined) return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame available')
+  // The frame request may have trimmed or repurposed other pages, never this one (not resident).
+  assert(entries.kindOf(index) === kind, 'a frame request changed the faulting segment page')
+  if (kind === PrototypeEntryKind.DEMAND_ZERO) {
+    setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
+    mapSharedPage(core, pid, va, pfn, mask, { pteAddress })
+    return {
+      status: STATUS_PAGE_FAULT_DEMAND_ZERO,
+      kind: 'demand-zero',
+      cause: 'zeroed frame for a shared page',
+    }
+  }
+  const frames = core.machine.frames
+  if (kind === PrototypeEntryKind.PAGE_FILE) {
+    const slot = entries.valueOf(index)
+    const bytes = core.state.pageFile.read(slot)
+    assert(bytes !== undefined, () => `segment ${segment.id} page ${index} names free slot ${slot}`)
+    frames.writeBytes(pfn * PAGE_SIZE, bytes)
+    core.emit({ type: 'mm.pageIn', pid, address: va, pfn, slot })
+    setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
+    // The slot stays the page's copy: the frame is clean until a process writes it.
+    mapSharedPage(core, pid, va, pfn, mask, { pteAddress, pageFileSlot: slot })
+    return {
+      status: STATUS_PAGE_FAULT_PAGING_FILE,
+      kind: 'hard',
+      cause: `shared page read from page-file slot ${slot}`,
+    }
+  }
+  assert(
+    kind === PrototypeEntryKind.FILE,
+    () => `segment ${segment.id} page ${index}: unexpected entry ${kind}`,
+  )
+  const bytes =
+    segment.kind === 'image'
+      ? segment.imagePages?.[index]
+      : core.state.volume.readStored(segment.fileId, index * PAGE_SIZE, PAGE_SIZE)
+  if (bytes?.some((byte) => byte !== 0)) frames.writeBytes(pfn * PAGE_SIZE, bytes)
+  core.emit({ type: 'mm.mappedPageRead', pid, address: va, pfn, segmentId: segment.id, page: index })
+  setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
+  mapSharedPage(core, pid, va, pfn, mask, { pteAddress })
+  return {
+    status: STATUS_PAGE_FAULT_PAGING_FILE,
+    kind: 'hard',
+    cause: segment.kind === 'image' ? `image page ${index} read in` : `page read from file ${segment.fileId}`,
+  }
+}
+
+/** MmAccessFaultSectionView: a protection fault on a present shared frame (see the file comment). */
+export function mmAccessFaultSectionView(
+  core: MmCore,
+  pid: number,
+  fault: PageFault,
+  pte: PteRead,
+): FaultDecision {
+  const space = core.handles.get(pid)
+  assert(space !== undefined, () => `no AddressSpace handle for ${pid}`)
+  space.lock()
+  try {
+    const page = pageOf(fault.address)
+    const area = space.locate(page)
+    assert(area?.view !== undefined, () => `shared frame mapped at 0x${page.toString(16)} outside a view`)
+    const protect = mmFindRegion(area.regions, page)!.protect
+    const mask = makeProtectionMask(protect)!
+    const writable = pte.view.kind === 'valid' && pte.view.writable
+    if (accessAllowed(core, mask, fault.access) && (fault.access !== 'write' || writable))
+      return { status: STATUS_SUCCESS, kind: 'spurious', cause: 'the PTE already allows the access' }
+    if (fault.access === 'write' && maskIsCopyOnWrite(mask))
+      return copyOnWrite(core, pid, area, protect, pte, fault)
+    return deniedAccess(fault, mask, true)
+  } finally {
+    space.unlock()
+  }
+}
+
+/**
+ * The copy-on-write of the shared frame that `pte` (valid) maps in `area` of process `pid`, whose
+ * page has the WRITECOPY-class protection `protect` (see the file comment).
+ */
+function copyOnWrite(
+  core: MmCore,
+  pid: number,
+  area: MemoryArea,
+  regionProtect: number,
+  pte: PteRead,
+  fault: PageFault,
+): FaultDecision {
+  assert(pte.view.kind === 'valid', 'copy-on-write of a page that is not mapped')
+  const va = pageOf(fault.address)
+  const shared = pte.view.pfn
+  const dirty = pte.view.dirty
+  const { segment, page } = segmentPageOf(core, shared)
+  // Pinned: the request may trim pages (and clear accessed bits), never this one or its D bit.
+  core.pinnedFrames.add(shared)
+  let copy: number | undefined
+  try {
+    copy = requestPageMemoryConsumer(core, { purpose: 'private-page', pid, address: va })
+  } finally {
+    core.pinnedFrames.delete(shared)
+  }
+  if (copy === undefined)
+    return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for the private copy')
+  const frames = core.machine.frames
+  // A frame never written holds zeros, as the copy already does; else its words are copied
+  // straight in (no intermediate copy of the page).
+  const words = frameWords(frames, shared)
+  if (words !== undefined)
+    frames.writeBytes(copy * PAGE_SIZE, new Uint8Array(words.buffer, words.byteOffset, PAGE_SIZE))
+  const protect = copiedPageProtection(regionProtect)
+  const protectMask = makeProtectionMask(protect)!
+  // The PTE goes from the shared frame to the copy in one write; one event says both frames' new
+  // state (MmCreateVirtualMapping's and MiDecrementShareCount's, with the working set unchanged).
+  const sharedBefore = pfnRecordOf(core.state, shared)
+  const privateBefore = pfnRecordOf(core.state, copy)
+  writePteAt(
+    core,
+    pte.address,
+    validPte(copy, protectMask, { mode: core.machine.mode, user: true, noExecute: core.machine.noExecute }),
+  )
+  invalidateIfCurrent(core, pid, va)
+  alterViewRegionList(core, pid, area, va, PAGE_SIZE, protect)
+  core.emit({
+    type: 'mm.copyOnWrite',
+    pid,
+    address: va,
+    segmentId: segment.id,
+    page,
+    sharedPfn: shared,
+    privatePfn: copy,
+    protectMask,
+    // Literals, not spreads of the records (this is the copy-on-write fault's own cost).
+    shared: {
+      before: sharedBefore,
+      after: {
+        state: sharedBefore.state,
+        ownerPid: sharedBefore.ownerPid,
+        ownerAddress: sharedBefore.ownerAddress,
+        protectMask: sharedBefore.protectMask,
+        pageFileSlot: sharedBefore.pageFileSlot,
+        modified: sharedBefore.modified || dirty,
+        segmentId: segment.id,
+        shareCount: sharedBefore.shareCount! - 1,
+      },
+    },
+    private: {
+      before: privateBefore,
+      after: {
+        state: 'ACTIVE',
+        ownerPid: pid,
+        ownerAddress: va,
+        protectMask,
+        pageFileSlot: -1,
+        modified: true,
+      },
+    },
+  })
+  core.state.pfn.lastUse[copy] = ++core.tick
+  if (core.state.pfn.shareCount[shared] === 0) releaseSharedFrame(core, shared)
+  return {
+    status: STATUS_PAGE_FAULT_COPY_ON_WRITE,
+    kind: 'copy-on-write',
+    cause: `private copy of segment ${segment.id} page ${page}`,
+  }
+}

@@ -1,0 +1,153 @@
+// MmNotPresentFaultVirtualMemory (ReactOS ntoskrnl/mm/anonmem.c), with NT's guard, transition
+// and page-file handling: a not-present fault in private memory (VIRTUAL_MEMORY, PEB_OR_TEB).
+// The second half, resolving a private page from its PTE (soft fault from standby/modified, hard
+// fault from the page file, or a demand-zero frame), is also how a section view's private
+// copy-on-write pages come back (sectionViewFault.ts):
+//
+//   MmFindRegion: MEM_RESERVE ──────────────────────────────────────────────> ACCESS_VIOLATION
+//   protection (PTE if non-zero, else region): NOACCESS ──────────────────────> ACCESS_VIOLATION
+//   GUARD: clear it on this page (protection PTE) ───────────────────────> GUARD_PAGE_VIOLATION
+//   write to read-only / execute on non-executable (NX) ──────────────────────> ACCESS_VIOLATION
+//   transition PTE ─> reclaim the standby/modified frame (soft) ─────────> PAGE_FAULT_TRANSITION
+//   page-file PTE ──> frame + read the slot back (hard) ────────────────> PAGE_FAULT_PAGING_FILE
+//   otherwise ──────> page tables on demand, MmRequestPageMemoryConsumer (zeroed),
+//                     MmCreateVirtualMapping ──────────────────────────────> PAGE_FAULT_DEMAND_ZERO
+//
+// Deviation from ReactOS ARM3, same observable outcome: the access check runs before a
+// never-touched page is materialised, so a write to an untouched PAGE_READONLY page faults once
+// (ARM3 first maps it, then the retried write faults).
+
+import type { PageFault } from '@ntmm/hw-mmu'
+import { assert } from './assert.js'
+import { pfnRecordOf } from './events.js'
+import { type FaultDecision, accessAllowed, accessViolation, failure, pageOf } from './faultDecision.js'
+import type { MemoryArea } from './memoryArea.js'
+import { MEM_RESERVE, PAGE_SIZE, pageProtectionName } from './memoryConstants.js'
+import type { MmCore } from './mmCore.js'
+import {
+  STATUS_GUARD_PAGE_VIOLATION,
+  STATUS_NO_MEMORY,
+  STATUS_PAGE_FAULT_DEMAND_ZERO,
+  STATUS_PAGE_FAULT_PAGING_FILE,
+  STATUS_PAGE_FAULT_TRANSITION,
+  STATUS_SUCCESS,
+} from './ntStatus.js'
+import { requestPageMemoryConsumer } from './pageMemoryConsumer.js'
+import { MmProtection, makeProtectionMask, maskIsGuard, protectionMaskToWin32 } from './protectionMask.js'
+import { readPte, writePteAt } from './pteAccess.js'
+import { mmFindRegion } from './region.js'
+import type { PteView } from './softwarePte.js'
+import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
+import { createVirtualMapping, ensurePageTables } from './virtualMapping.js'
+
+/** MmNotPresentFaultVirtualMemory: a not-present fault in private memory (see the file comment). */
+export function mmNotPresentFaultVirtualMemory(
+  core: MmCore,
+  pid: number,
+  area: MemoryArea,
+  fault: PageFault,
+): FaultDecision {
+  const page = pageOf(fault.address)
+  const pte = readPte(core, pid, page)
+  const view = pte?.view ?? { kind: 'zero' as const }
+  if (view.kind === 'valid')
+    return { status: STATUS_SUCCESS, kind: 'spurious', cause: 'the page is already mapped' }
+  const region = mmFindRegion(area.regions, page)
+  assert(
+    region !== undefined,
+    () => `regions of area 0x${area.startingAddress.toString(16)} do not cover 0x${page.toString(16)}`,
+  )
+  if (region.type === MEM_RESERVE) return accessViolation(fault, 'page reserved, not committed')
+  const mask = view.kind === 'zero' ? makeProtectionMask(region.protect) : view.protectMask
+  assert(mask !== undefined, () => `region protection 0x${region.protect.toString(16)} has no mask`)
+  if ((mask & MmProtection.MM_PROTECT_ACCESS) === 0) return accessViolation(fault, 'PAGE_NOACCESS')
+
+  if (maskIsGuard(mask)) {
+    // The guard is consumed before the exception is raised: the retried access goes through.
+    const unguarded = mask & ~MmProtection.MM_GUARDPAGE
+    if (!ensurePageTables(core, pid, page))
+      return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
+    const target = readPte(core, pid, page)!
+    const next =
+      view.kind === 'transition'
+        ? transitionPte(view.pfn, unguarded)
+        : view.kind === 'pageFile'
+          ? pageFilePte(view.slot, unguarded)
+          : protectionPte(unguarded)
+    writePteAt(core, target.address, next)
+    return failure(fault, STATUS_GUARD_PAGE_VIOLATION, 'guard', 'PAGE_GUARD cleared on first access')
+  }
+
+  if (!accessAllowed(core, mask, fault.access)) {
+    const what = pageProtectionName(protectionMaskToWin32(mask))
+    if (fault.access === 'write') return accessViolation(fault, `write to ${what}`)
+    return accessViolation(fault, `execute on non-executable ${what}`)
+  }
+
+  return resolvePrivatePte(core, pid, page, view, mask, fault)
+}
+
+/**
+ * Bring back a private page whose PTE is `view` (not valid): reclaim its transition frame (soft),
+ * read its page-file slot into a new frame (hard), or map a zeroed frame (demand zero). `mask` is
+ * the page's protection; the access has been checked.
+ */
+export function resolvePrivatePte(
+  core: MmCore,
+  pid: number,
+  page: number,
+  view: Exclude<PteView, { kind: 'valid' }>,
+  mask: number,
+  fault: PageFault,
+): FaultDecision {
+  if (view.kind === 'transition') {
+    const before = pfnRecordOf(core.state, view.pfn)
+    assert(
+      (before.state === 'STANDBY' || before.state === 'MODIFIED') &&
+        before.ownerPid === pid &&
+        before.ownerAddress === page,
+      () => `transition PTE of 0x${page.toString(16)} names frame ${view.pfn} in state ${before.state}`,
+    )
+    core.emit({
+      type: 'mm.pageReclaimed',
+      pid,
+      address: page,
+      pfn: view.pfn,
+      before,
+      after: { ...before, state: 'ACTIVE' },
+    })
+    createVirtualMapping(core, pid, page, view.pfn, mask)
+    return {
+      status: STATUS_PAGE_FAULT_TRANSITION,
+      kind: 'soft',
+      cause: `frame reclaimed from the ${before.state.toLowerCase()} list`,
+    }
+  }
+
+  if (!ensurePageTables(core, pid, page))
+    return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
+  const pfn = requestPageMemoryConsumer(core, { purpose: 'private-page', pid, address: page })
+  if (pfn === undefined) return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame available')
+
+  // The frame request may have trimmed pages but never this one: re-read its PTE (tables stay).
+  const current = readPte(core, pid, page)!.view
+  if (current.kind === 'pageFile') {
+    const bytes = core.state.pageFile.read(current.slot)
+    assert(bytes !== undefined, () => `page-file PTE names free slot ${current.slot}`)
+    core.machine.frames.writeBytes(pfn * PAGE_SIZE, bytes)
+    core.emit({ type: 'mm.pageIn', pid, address: page, pfn, slot: current.slot })
+    core.emit({ type: 'mm.pageFileSlotFreed', slot: current.slot })
+    createVirtualMapping(core, pid, page, pfn, mask, { modified: true, pageFileSlot: -1 })
+    return {
+      status: STATUS_PAGE_FAULT_PAGING_FILE,
+      kind: 'hard',
+      cause: `page read back from page-file slot ${current.slot}`,
+    }
+  }
+  createVirtualMapping(core, pid, page, pfn, mask, { modified: false, pageFileSlot: -1 })
+  return {
+    status: STATUS_PAGE_FAULT_DEMAND_ZERO,
+    kind: 'demand-zero',
+    cause: 'zeroed frame mapped on first touch',
+  }
+}
