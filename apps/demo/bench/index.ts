@@ -7,14 +7,16 @@
 //     when python3 is there: the fault counts must agree;
 //  2. --jobs 2 against --jobs 1 on a grid of 8 configurations (medians of interleaved runs), the
 //     load average beside it (the machine may be shared), and what two idle cores would give:
-//     the serial part (an empty shard's run: process start-up) plus the longest-first schedule of
-//     each configuration's own CPU time (each played alone as a shard, start-up subtracted).
+//     the serial part (an empty shard's run: process start-up), the worker's module loading and
+//     warm-up, and the longest-first schedule of each configuration's own CPU time (each played
+//     alone as a shard, start-up and warm-up subtracted) on the two lanes (this thread, a worker).
 // `pnpm bench refs` or `pnpm bench jobs` runs one part; `--cli <path>` measures another build (a
 // before/after comparison).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { longestFirst, sweepJobs } from '../src/sweep.ts'
 
 const args = process.argv.slice(2)
@@ -233,23 +235,46 @@ if (part === undefined || part === 'jobs') {
     memory: [128 * 1024, 256 * 1024],
     trace: { path: jobsStream, format: 'page-list' },
   })
-  const lanes = [0, 0]
+  // Played alone, each configuration paid a fresh process's warm-up (V8 compiling and tuning the
+  // simulator's code), which the one-lane run pays once: the difference, shared out.
+  const oneLane = cpu1 - startup
+  const total = alone.reduce((sum, value) => sum + value, 0)
+  const warmUp = Math.max(0, (total - oneLane) / (configurations - 1))
+  const workerLoad = await workerLoadTime()
+  // Two lanes: this thread (warm once, as the one-lane run) and a worker (its modules loaded and
+  // its warm-up first), each taking the next job, longest first, as soon as it is free.
+  const lanes = [warmUp, workerLoad + warmUp]
   for (const index of longestFirst(jobs)) {
     const lane = lanes[0]! <= lanes[1]! ? 0 : 1
-    lanes[lane] = lanes[lane]! + alone[index]!
+    lanes[lane] = lanes[lane]! + alone[index]! - warmUp
   }
-  // A worker's start-up: the CPU the two-lane run spends beyond the one-lane run, per worker.
-  const workerStart = Math.max(0, (cpu2 - cpu1) / 2)
-  const total = alone.reduce((sum, value) => sum + value, 0)
-  const predicted1 = startup + total
-  const predicted2 = startup + workerStart + Math.max(...lanes)
+  const predicted2 = startup + Math.max(...lanes)
   console.log(
     `   per configuration, alone (CPU, start-up subtracted): ${jobs.map((job, index) => `${job.label} ${alone[index]!.toFixed(2)}`).join(', ')}`,
   )
   console.log(
-    `   serial part: start-up ${seconds(startup)} CPU (${((100 * startup) / predicted1).toFixed(1)}% of one job's run), a worker's start-up ~${seconds(workerStart)}; longest-first lanes ${lanes.map((lane) => lane.toFixed(2)).join(' / ')} s`,
+    `   serial part: start-up ${seconds(startup)} CPU (${((100 * startup) / cpu1).toFixed(1)}% of the one-lane run); the worker's modules ${seconds(workerLoad)}, a lane's warm-up ~${seconds(warmUp)}; longest-first lanes ${lanes.map((lane) => lane.toFixed(2)).join(' / ')} s`,
   )
   console.log(
-    `   on two idle cores: --jobs 1 ≈ ${seconds(predicted1)}, --jobs 2 ≈ ${seconds(predicted2)}: ratio ≈ ${(predicted1 / predicted2).toFixed(2)}x`,
+    `   on two idle cores: --jobs 1 ≈ ${seconds(cpu1)}, --jobs 2 ≈ ${seconds(predicted2)}: ratio ≈ ${(cpu1 / predicted2).toFixed(2)}x`,
   )
+}
+
+/** CPU time a worker thread spends loading the sweep's modules (median of three), this process otherwise idle. */
+async function workerLoadTime(): Promise<number> {
+  const entry = new URL('sweepJob.js', `file://${cli}`).href
+  const times: number[] = []
+  for (let round = 0; round < 3; round++) {
+    const before = process.cpuUsage()
+    const worker = new Worker(
+      `import(${JSON.stringify(entry)}).then(() => require('node:worker_threads').parentPort.postMessage('loaded'))`,
+      // Not this process's --conditions=@ntmm/source: the built modules, as the sweep's workers load them.
+      { eval: true, execArgv: [] },
+    )
+    await new Promise((resolve) => worker.once('message', resolve))
+    const used = process.cpuUsage(before)
+    times.push((used.user + used.system) / 1e6)
+    await worker.terminate()
+  }
+  return median(times)
 }

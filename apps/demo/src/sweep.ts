@@ -1,7 +1,7 @@
 // `ntmm sweep`: one workload across a grid of machine configurations — replacement policies,
-// memory sizes, TLB organisations — played in worker threads (node:worker_threads), then a
-// comparison table. A worker is started once per lane and plays job after job, longest first; one
-// lane plays in this thread. The worker runs from the built dist/ in production and from the
+// memory sizes, TLB organisations — played on lanes (this thread and worker threads,
+// node:worker_threads), then a comparison table. Each worker is started once and every lane takes
+// job after job, longest first. The worker runs from the built dist/ in production and from the
 // TypeScript source (through tsx) when the command line itself runs from source, as in the tests.
 
 import { createRequire } from 'node:module'
@@ -14,7 +14,13 @@ import { type Arch, DEFAULT_PHYSICAL_MEMORY, type MemoryTraceFormat } from '@ntm
 import { CliError } from './cliError.js'
 import { table } from './format.js'
 import { replacementPolicies } from './machine.js'
-import { playSweepJob, type SweepJob, type SweepOutcome, type SweepResult } from './sweepJob.js'
+import {
+  playSweepJob,
+  type SweepJob,
+  type SweepResult,
+  type SweepShare,
+  type SweepWorkerMessage,
+} from './sweepJob.js'
 import type { SweepGrid, SweepInput } from './sweepReport.js'
 import type { WorkloadName } from './workloads.js'
 
@@ -128,14 +134,15 @@ export function sweepJobs(request: SweepRequest): SweepJob[] {
 }
 
 /**
- * Starts a worker that plays the jobs it is sent, one after another: the built sweepWorker.js,
- * or — when this module runs from its TypeScript source (tests, `tsx src/cli.ts`) — sweepWorker.ts
+ * Starts a worker that plays jobs of `share` until none is left: the built sweepWorker.js, or —
+ * when this module runs from its TypeScript source (tests, `tsx src/cli.ts`) — sweepWorker.ts
  * through tsx's loader, registered inside the worker before the import (a worker does not inherit
  * the parent's loader hooks), with the @ntmm/source condition so sibling packages resolve to their
  * sources too.
  */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sweepWorker.js', import.meta.url))
+function startWorker(share: SweepShare): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./sweepWorker.js', import.meta.url), { workerData: share })
   const tsxApi = pathToFileURL(
     createRequire(import.meta.url)
       .resolve('tsx/esm/api')
@@ -143,69 +150,11 @@ function startWorker(): Worker {
   ).href
   const entry = new URL('./sweepWorker.ts', import.meta.url).href
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(bootstrap, { eval: true, execArgv: ['--conditions=@ntmm/source'] })
-}
-
-/** Plays jobs one at a time, in a worker thread or in this thread. */
-interface Lane {
-  play(job: SweepJob): Promise<SweepResult>
-  close(): Promise<void>
+  return new Worker(bootstrap, { eval: true, workerData: share, execArgv: ['--conditions=@ntmm/source'] })
 }
 
 /** Why a job failed, as the command line says it. */
 const jobFailure = (job: SweepJob, message: string) => new CliError(`sweep '${job.label}': ${message}`)
-
-/** A lane in this thread: no worker to start (a one-lane sweep). */
-const inProcessLane: Lane = {
-  play: (job) =>
-    playSweepJob(job).catch((error: unknown) => {
-      throw jobFailure(job, error instanceof Error ? error.message : String(error))
-    }),
-  close: async () => {},
-}
-
-/**
- * A lane backed by one worker thread, started once and sent one job after another: a worker's
- * start-up (its isolate, the simulator's modules) is paid once per lane, not once per job.
- */
-function workerLane(): Lane {
-  const worker = startWorker()
-  let waiting:
-    | { job: SweepJob; resolve: (result: SweepResult) => void; reject: (error: Error) => void }
-    | undefined
-  let failure: Error | undefined
-  const fail = (error: Error) => {
-    failure ??= error
-    const current = waiting
-    waiting = undefined
-    current?.reject(error)
-  }
-  worker.on('message', (outcome: SweepOutcome) => {
-    const current = waiting
-    waiting = undefined
-    if (current === undefined) return
-    if ('error' in outcome) current.reject(jobFailure(current.job, outcome.error))
-    else current.resolve(outcome.result)
-  })
-  worker.on('error', fail)
-  worker.on('exit', (code) => {
-    if (waiting !== undefined)
-      fail(new Error(`sweep worker for '${waiting.job.label}' exited with code ${code}`))
-    failure ??= new Error(`sweep worker exited with code ${code}`)
-  })
-  return {
-    play: (job) =>
-      failure !== undefined
-        ? Promise.reject(failure)
-        : new Promise((resolve, reject) => {
-            waiting = { job, resolve, reject }
-            worker.postMessage(job)
-          }),
-    close: async () => {
-      await worker.terminate()
-    },
-  }
-}
 
 /**
  * The jobs' indices, longest first as far as the cost can be told up front — a long job started
@@ -223,9 +172,11 @@ export function longestFirst(jobs: readonly SweepJob[]): number[] {
 }
 
 /**
- * Runs every job, `jobs` at a time (default: the number of CPUs), longest first, in worker threads
- * started once each (one lane: in this thread, no worker), calling `progress` after each job;
- * results in job order.
+ * Runs every job on `jobs` lanes (default: the number of CPUs), longest first, and resolves to the
+ * results in job order, calling `progress` after each job. This thread is a lane, the others are
+ * worker threads started once each; every lane takes the next job from a shared counter (Atomics),
+ * so a worker never waits for this thread — busy with its own job — to hand it one. A failed job
+ * stops the sweep: no lane starts another, and the workers are terminated.
  */
 export async function runSweep(
   jobs: readonly SweepJob[],
@@ -234,24 +185,63 @@ export async function runSweep(
   const laneCount = Math.max(1, Math.min(options.jobs ?? availableParallelism(), jobs.length))
   const results: SweepResult[] = new Array(jobs.length)
   const order = longestFirst(jobs)
-  const lanes = laneCount === 1 ? [inProcessLane] : Array.from({ length: laneCount }, workerLane)
-  let next = 0
-  const drive = async (lane: Lane) => {
-    while (next < order.length) {
-      const index = order[next++]!
-      results[index] = await lane.play(jobs[index]!)
-      options.progress?.()
-    }
+  const next = new Int32Array(new SharedArrayBuffer(4))
+  let failure: Error | undefined
+  // Set once the lanes are done or stopped: the workers' exits are ours from then on.
+  let closing = false
+  let failed: () => void = () => {}
+  const stopped = new Promise<void>((resolve) => {
+    failed = resolve
+  })
+  const stop = (error: Error) => {
+    failure ??= error
+    Atomics.store(next, 0, order.length)
+    failed()
   }
+  const workers = Array.from({ length: laneCount - 1 }, () => startWorker({ jobs, order, next }))
+  const finished = workers.map(
+    (worker) =>
+      new Promise<void>((resolve) => {
+        worker.on('message', (message: SweepWorkerMessage) => {
+          if ('done' in message) return resolve()
+          const { index, outcome } = message
+          if ('error' in outcome) stop(jobFailure(jobs[index]!, outcome.error))
+          else {
+            results[index] = outcome.result
+            options.progress?.()
+          }
+        })
+        worker.on('error', (error) => {
+          stop(error)
+          resolve()
+        })
+        worker.on('exit', (code) => {
+          if (code !== 0 && !closing) stop(new Error(`a sweep worker exited with code ${code}`))
+          resolve()
+        })
+      }),
+  )
   try {
-    await Promise.all(lanes.map(drive))
-  } catch (error) {
-    // One configuration failed (a malformed trace line fails them all): stop the others now.
-    next = order.length
-    throw error
+    for (
+      let position = Atomics.add(next, 0, 1);
+      position < order.length;
+      position = Atomics.add(next, 0, 1)
+    ) {
+      const job = jobs[order[position]!]!
+      try {
+        results[order[position]!] = await playSweepJob(job)
+        options.progress?.()
+      } catch (error) {
+        stop(jobFailure(job, error instanceof Error ? error.message : String(error)))
+      }
+    }
+    // The workers' last jobs, unless one failed (a malformed trace line fails them all): then now.
+    await Promise.race([Promise.all(finished), stopped])
   } finally {
-    await Promise.all(lanes.map((lane) => lane.close()))
+    closing = true
+    await Promise.all(workers.map((worker) => worker.terminate()))
   }
+  if (failure !== undefined) throw failure
   return results
 }
 

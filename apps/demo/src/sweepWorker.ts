@@ -1,14 +1,17 @@
-// The worker thread of `ntmm sweep`: plays each configuration it is sent, one after another, and
-// posts back the figures (or the reason it could not, e.g. a malformed line of a memory trace).
-// It lives as long as its lane: the main thread terminates it when the sweep is done.
+// A worker thread of `ntmm sweep`: takes the next job from the counter every lane shares, plays
+// it, posts its figures (or the reason it could not, e.g. a malformed line of a memory trace), and
+// so on until none is left; then says so and ends.
 
-import { parentPort } from 'node:worker_threads'
-import { playSweepJob, type SweepJob, type SweepOutcome } from './sweepJob.js'
+import { parentPort, workerData } from 'node:worker_threads'
+import { playSweepJob, type SweepOutcome, type SweepShare, type SweepWorkerMessage } from './sweepJob.js'
 
-parentPort?.on('message', async (job: SweepJob) => {
-  const outcome: SweepOutcome = await playSweepJob(job).then(
+const { jobs, order, next } = workerData as SweepShare
+for (let position = Atomics.add(next, 0, 1); position < order.length; position = Atomics.add(next, 0, 1)) {
+  const index = order[position]!
+  const outcome: SweepOutcome = await playSweepJob(jobs[index]!).then(
     (result) => ({ result }),
     (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
   )
-  parentPort?.postMessage(outcome)
-})
+  parentPort?.postMessage({ index, outcome } satisfies SweepWorkerMessage)
+}
+parentPort?.postMessage({ done: true } satisfies SweepWorkerMessage)
