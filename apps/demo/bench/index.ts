@@ -6,13 +6,15 @@
 //     pure Python (bench/textbook.py, OSTEP's paging-policy.py style) on the same file and frames
 //     when python3 is there: the fault counts must agree;
 //  2. --jobs 2 against --jobs 1 on a grid of 8 configurations (medians of interleaved runs), the
-//     load average beside it (the machine may be shared), and what two idle cores would give:
+//     load average beside it (the machine may be shared), two processes playing half the grid each
+//     at once (--shard: what the machine gives two busy cores, the ceiling of --jobs 2), and what
+//     two idle cores would give:
 //     the serial part (an empty shard's run: process start-up), the worker's module loading and
 //     warm-up, and the longest-first schedule of each configuration's own CPU time (each played
 //     alone as a shard, start-up and warm-up subtracted) on the two lanes (this thread, a worker).
 // `pnpm bench refs` or `pnpm bench jobs` runs one part; `--cli <path>` measures another build (a
 // before/after comparison).
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -75,12 +77,45 @@ function sweep(options: readonly string[]): Timed {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   })
+  return timed(options, started, run.status, run.stdout, run.stderr)
+}
+
+/** Runs `ntmm sweep …` in the background (two at once: the ceiling of --jobs 2 on this machine). */
+function sweepAsync(options: readonly string[]): Promise<Timed> {
+  const started = performance.now()
+  const child = spawn(process.execPath, ['--import', preload, cli, 'sweep', ...options])
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString()
+  })
+  return new Promise((resolve, reject) =>
+    child.once('close', (status) => {
+      try {
+        resolve(timed(options, started, status, out, err))
+      } catch (error) {
+        reject(error)
+      }
+    }),
+  )
+}
+
+function timed(
+  options: readonly string[],
+  started: number,
+  status: number | null,
+  out: string,
+  err: string,
+): Timed {
   const wall = (performance.now() - started) / 1000
-  const cpuLine = /\ncpu (\{.*\})\n$/.exec(run.stderr)
-  if (run.status !== 0 || cpuLine === null)
-    throw new Error(`ntmm sweep ${options.join(' ')} failed (${run.status}): ${run.stderr}`)
+  const cpuLine = /\ncpu (\{.*\})\n$/.exec(err)
+  if (status !== 0 || cpuLine === null)
+    throw new Error(`ntmm sweep ${options.join(' ')} failed (${status}): ${err}`)
   const usage = JSON.parse(cpuLine[1]!) as { user: number; system: number }
-  return { wall, cpu: (usage.user + usage.system) / 1e6, out: run.stdout }
+  return { wall, cpu: (usage.user + usage.system) / 1e6, out }
 }
 
 /** The rows of a sweep's --json (a bare list before the grid was added). */
@@ -190,19 +225,32 @@ if (part === undefined || part === 'refs') {
 }
 
 if (part === undefined || part === 'jobs') {
-  const jobsStream = stream('jobs', 300_000, localPage)
+  // A big sweep, the kind spread over lanes: each configuration a few seconds, so that the fixed
+  // costs (start-up, a worker's modules, a lane's warm-up) are what they are in real use.
+  const jobsStream = local
   const grid = ['--trace', jobsStream, '--policy', 'fifo,lru,clock,opt', '--memory', '128K,256K']
   const configurations = 8
   const repetitions = 3
   console.log(
-    `\n2. --jobs 2 against --jobs 1: ntmm sweep --trace <300k references, ~12% faults> --policy fifo,lru,clock,opt --memory 128K,256K (${configurations} configurations), medians of ${repetitions} interleaved runs`,
+    `\n2. --jobs 2 against --jobs 1: ntmm sweep --trace <the local stream> --policy fifo,lru,clock,opt --memory 128K,256K (${configurations} configurations), medians of ${repetitions} interleaved runs`,
   )
   const one: Timed[] = []
   const two: Timed[] = []
+  const pair: number[] = []
   const loads: string[] = [load()]
+  const hasShards = sweep(['--help']).out.includes('--shard')
   for (let round = 0; round < repetitions; round++) {
     one.push(sweep([...grid, '--jobs', '1', '--csv']))
     two.push(sweep([...grid, '--jobs', '2', '--csv']))
+    // Two processes, half the grid each (--shard), at once: no thread, lane or worker of the sweep
+    // shared, so what they gain is what this machine gives two busy cores.
+    if (hasShards) {
+      const started = performance.now()
+      await Promise.all(
+        [0, 1].map((index) => sweepAsync([...grid, '--jobs', '1', '--shard', `${index}/2`, '--csv'])),
+      )
+      pair.push((performance.now() - started) / 1000)
+    }
     loads.push(load())
   }
   if (one[0]!.out !== two[0]!.out) throw new Error('--jobs 1 and --jobs 2 print different figures')
@@ -215,9 +263,15 @@ if (part === undefined || part === 'jobs') {
   console.log(
     `   ratio (wall, --jobs 1 / --jobs 2): ${(wall1 / wall2).toFixed(2)}x; load average during: ${loads.join(' → ')}`,
   )
+  if (hasShards) {
+    const ceiling = median(pair)
+    console.log(
+      `   two processes at once, a --shard of 4 configurations each: ${seconds(ceiling)} wall, ratio ${(wall1 / ceiling).toFixed(2)}x: --jobs 2 reaches ${((100 * ceiling) / wall2).toFixed(0)}% of what two separate processes get from this machine now`,
+    )
+  }
   // What two idle cores would give: the serial part, and each configuration's own CPU time (a
   // build without --shard cannot tell).
-  if (!sweep(['--help']).out.includes('--shard')) process.exit(0)
+  if (!hasShards) process.exit(0)
   const startup = median(
     [0, 1, 2].map(() => sweep([...grid, '--shard', `${configurations}/${configurations + 1}`, '--csv']).cpu),
   )
