@@ -74,7 +74,11 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
       9,
     )
     .option('--rounds <n>', 'rounds of the tlb-loop workload', integerOption('--rounds'), 20)
-    .option('--jobs <n>', 'worker threads at once (default: the number of CPUs)', integerOption('--jobs'))
+    .option(
+      '--jobs <n>',
+      'configurations played at once: this thread and n-1 worker threads (default: the number of CPUs)',
+      integerOption('--jobs'),
+    )
     .option(
       '--trace <file>',
       "replay a program's memory trace (as `import` reads them) instead of the workload, under each --policy (default: all) and --tlb; with --frames, or '-' (standard input), a reference string of page numbers",
