@@ -271,7 +271,7 @@ describe('ntmm sweep', () => {
       '--json',
     ])
     expect(code).toBe(0)
-    const results = JSON.parse(out) as { label: string; tlbHits: number }[]
+    const results = JSON.parse(out).results as { label: string; tlbHits: number }[]
     const expected = sweepJobs({
       workload: 'tlb-loop',
       arch: 'x86',
@@ -302,7 +302,7 @@ describe('ntmm sweep', () => {
     ]
     const { code, out } = await run([...args, '--json'])
     expect(code).toBe(0)
-    const results = JSON.parse(out) as { label: string; references: number; pageFaults: number }[]
+    const results = JSON.parse(out).results as { label: string; references: number; pageFaults: number }[]
     expect(results.map((result) => result.label)).toEqual([
       'fifo tlb 8x2',
       'fifo tlb 16x4',
@@ -325,12 +325,12 @@ describe('ntmm sweep', () => {
         policies: ['fifo', 'lru', 'opt'],
         tlbs: ['8x2', '16x4'],
         trace: { path: pages, format: 'page-list' },
-        physicalMemory: 256 * 1024,
+        memory: [256 * 1024],
       }).map(playSweepJob),
     )
     expect(results).toEqual(expected)
     // Detected or named, the format gives the same figures.
-    const named = JSON.parse((await run([...args, '--trace-format', 'pages', '--json'])).out)
+    const named = JSON.parse((await run([...args, '--trace-format', 'pages', '--json'])).out).results
     expect(named).toEqual(results)
   })
 
@@ -618,7 +618,7 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
     [['sweep', '--memory', '1M'], /^ntmm: --memory sizes the machines of a --trace sweep/],
     [
       ['sweep', '--trace', 'TRACE', '--memory', '1000'],
-      /^ntmm: option '--memory <bytes>' argument '1000' is invalid/,
+      /^ntmm: option '--memory <sizes>' argument '1000' is invalid/,
     ],
     [
       ['sweep', '--trace', 'BADPAGES', '--trace-format', 'pages'],

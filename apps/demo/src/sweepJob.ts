@@ -1,6 +1,6 @@
-// One configuration of a sweep and its figures: what the main thread sends a worker and what the
-// worker sends back (plain structured-clone data). `playSweepJob` is the work itself, the same in
-// a worker and in-process.
+// One configuration of a sweep and its figures: what a sweep's workers are given and post back
+// (plain structured-clone data, and the shared counter of the next job). `playSweepJob` is the
+// work itself, the same in a worker and in the command's own thread.
 
 import type { TlbConfig } from '@ntmm/hw-mmu'
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
@@ -39,8 +39,23 @@ export interface SweepJob {
   readonly physicalMemory?: number
 }
 
-/** What a worker posts back: the figures, or why the job could not be played. */
+/** The figures of a job, or why it could not be played. */
 export type SweepOutcome = { readonly result: SweepResult } | { readonly error: string }
+
+/**
+ * What a sweep's workers are given: every job, the order to take them in (indices into `jobs`),
+ * and the counter of the next position in `order`, shared by every lane (Atomics.add takes one).
+ */
+export interface SweepShare {
+  readonly jobs: readonly SweepJob[]
+  readonly order: readonly number[]
+  readonly next: Int32Array
+}
+
+/** What a worker posts: a job's outcome, or that it found no job left. */
+export type SweepWorkerMessage =
+  | { readonly index: number; readonly outcome: SweepOutcome }
+  | { readonly done: true }
 
 /** The figures of one configuration. */
 export interface SweepResult {

@@ -56,7 +56,11 @@ describe('ntmm sweep --refs', () => {
       'fifo,lru,opt',
       '--json',
     ])
-    const expected = JSON.parse(traced.out) as { label: string; pageFaults: number; tlbHits: number }[]
+    const expected = JSON.parse(traced.out).results as {
+      label: string
+      pageFaults: number
+      tlbHits: number
+    }[]
     expect(played.map(({ label, pageFaults }) => ({ label, pageFaults }))).toEqual(
       expected.map(({ label, pageFaults }) => ({ label, pageFaults })),
     )

@@ -51,7 +51,7 @@ export function isReferenceSweep(options: ReferenceOptions): boolean {
 }
 
 /** The options of a workload or trace sweep that a reference string has no use for. */
-const idleOptions = ['workload', 'memory', 'tlb', 'jobs', 'rounds', 'csv', 'traceFormat'] as const
+const idleOptions = ['workload', 'memory', 'tlb', 'jobs', 'rounds', 'csv', 'traceFormat', 'shard'] as const
 
 /** Reads the reference string the options give: --refs, --random, or --trace (a file, or - for standard input). */
 async function referencesOf(
