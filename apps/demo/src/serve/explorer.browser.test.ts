@@ -59,7 +59,7 @@ describe.skipIf(!runnable)('the explorer in Chromium', () => {
     page.on('pageerror', (error) => {
       throw error
     })
-  })
+  }, 240_000) // a vite build and a lackey replay: minutes on a loaded two-core machine
 
   afterAll(async () => {
     await browser?.close()
