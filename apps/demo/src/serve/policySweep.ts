@@ -55,7 +55,7 @@ export class PolicySweep {
         workload: 'pressure',
         arch: config.arch,
         trace: { path, format: 'lackey' },
-        physicalMemory: config.physicalMemory,
+        memory: [config.physicalMemory],
         policies: replacementPolicies,
         pages: 0,
         rounds: 0,

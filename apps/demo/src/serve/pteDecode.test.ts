@@ -26,6 +26,7 @@ describe('pteDecode', () => {
           pageFile: 'page-file',
           transition: 'transition',
           valid: 'valid',
+          prototype: 'prototype',
         }[mm.kind]
         expect(mine.kind).toBe(expected)
         if (mm.kind !== 'zero' && mm.kind !== 'valid') expect(mine.protection).toBe(mm.protectMask)
