@@ -1,5 +1,6 @@
 import { createKernel } from '@ntmm/nt-syscalls'
 import { describe, expect, it } from 'vitest'
+import { frameGrid } from '../serve/stateViews.js'
 import { findView } from './inspectViews.js'
 import type { ViewOptions } from './machineLike.js'
 import { sectionMachine } from './testing/sectionMachine.js'
@@ -151,5 +152,55 @@ describe('!pfn, !vad and !address with sections', () => {
     )
     expect(findView('vad').render(kernel, {}).lines[1]).not.toContain('Section')
     expect(findView('address').render(kernel, {}).json).not.toHaveProperty('views')
+  })
+})
+
+describe('explorer state with sections', () => {
+  it('lists the frames holding a section page with their segment, share count and mappers', () => {
+    const grid = frameGrid(machine.kernel)
+    expect(grid.shared).toEqual([
+      {
+        pfn: 5,
+        segmentId: machine.pagefileSegment,
+        offset: 0,
+        shareCount: 1,
+        mappedBy: [{ pid: machine.writer, address: 0x100000 }],
+      },
+      {
+        pfn: 6,
+        segmentId: machine.pagefileSegment,
+        offset: 0x1000,
+        shareCount: 2,
+        mappedBy: [
+          { pid: machine.writer, address: 0x101000 },
+          { pid: machine.reader, address: 0x301000 },
+        ],
+      },
+      {
+        pfn: 11,
+        segmentId: machine.imageSegment,
+        offset: 0x1000,
+        shareCount: 1,
+        mappedBy: [{ pid: machine.writer, address: 0x401000 }],
+      },
+    ])
+  })
+
+  it("gives a view's MEMORY_AREA its segment in the regions JSON the explorer shows", () => {
+    const json = render('regions', { pid: machine.writer }).json as {
+      areas: { startingAddress: number; view?: object }[]
+    }
+    expect(json.areas.find((area) => area.startingAddress === machine.imageBase)?.view).toEqual({
+      segmentId: machine.imageSegment,
+      kind: 'image',
+      fileId: machine.imageFile,
+      offsetPages: 0,
+    })
+  })
+
+  it('leaves a machine without sections without the shared list', () => {
+    const kernel = createKernel({ arch: 'x86', physicalMemory: 64 * 4096 })
+    kernel.createProcess({ name: 'plain.exe' })
+    expect(frameGrid(kernel)).not.toHaveProperty('shared')
   })
 })
