@@ -1,7 +1,13 @@
 import * as fc from 'fast-check'
 import { MemoryManager } from '@ntmm/mm-core'
 import { describe, expect, it } from 'vitest'
-import { MEM_IMAGE, PAGE_EXECUTE_READ, PAGE_READONLY, PAGE_WRITECOPY } from './memoryConstants.js'
+import {
+  MEM_IMAGE,
+  PAGE_EXECUTE_READ,
+  PAGE_EXECUTE_WRITECOPY,
+  PAGE_READONLY,
+  PAGE_WRITECOPY,
+} from './memoryConstants.js'
 import { STATUS_SUCCESS } from './ntStatus.js'
 import { parsePeImage, sectionProtection } from './peImage.js'
 import { buildPeImage, type PeImageOptions } from './peImageBuilder.js'
@@ -84,6 +90,47 @@ describe('buildPeImage', () => {
         },
       ),
       { numRuns: 150 },
+    )
+  })
+})
+
+describe('buildPeImage (flat images)', () => {
+  it('round-trips a flat image: section bytes at their RVA, every page PAGE_EXECUTE_WRITECOPY (§15.2 rule 5)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            dataLength: fc.integer({ min: 1, max: 0x900 }),
+            fill: fc.integer({ min: 1, max: 255 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
+        fc.constantFrom(0x200, 0x400),
+        (specs, alignment) => {
+          const sections = specs.map((spec, index) => ({
+            name: `.f${index}`,
+            data: filled(spec.dataLength, spec.fill),
+            characteristics: MEM_READ,
+          }))
+          const result = parsePeImage(
+            buildPeImage({ sectionAlignment: alignment, fileAlignment: alignment, sections }),
+          )
+          expect(result.status).toBe(STATUS_SUCCESS)
+          const { layout, image } = result
+          expect(layout!.protections.every((protect) => protect === PAGE_EXECUTE_WRITECOPY)).toBe(true)
+          const view = new Uint8Array(layout!.pages.length * 0x1000)
+          for (const [page, bytes] of layout!.pages.entries()) view.set(bytes, page * 0x1000)
+          for (const [index, section] of image!.sections.entries()) {
+            const data = sections[index]!.data
+            expect(section.pointerToRawData).toBe(section.virtualAddress)
+            expect(view.subarray(section.virtualAddress, section.virtualAddress + data.length)).toEqual(data)
+          }
+        },
+      ),
+      { numRuns: 60 },
     )
   })
 })
