@@ -95,7 +95,7 @@ export const NoteStepSchema = v.strictObject({ note: v.string() })
 
 /** An inspection view shown at this point (as `run --show`). */
 export const ShowStepSchema = v.strictObject({
-  show: v.picklist(['address', 'vad', 'regions', 'pte', 'pfn', 'tlb', 'handles', 'stats']),
+  show: v.picklist(['address', 'vad', 'regions', 'pte', 'pfn', 'tlb', 'sections', 'handles', 'stats']),
   process: v.optional(v.string()),
   address: v.optional(ValueSchema),
 })

@@ -169,6 +169,34 @@ export {
   type ReferenceByHandleResult,
 } from './objectManager.js'
 export { type ObjectManagerChange, ObjectManagerState } from './objectManagerState.js'
+export type { PeHeaders, PeSectionHeader } from './peHeaders.js'
+export {
+  imageViewStatus,
+  type ParsePeImageOptions,
+  type PeImageFacts,
+  type PeImageParseResult,
+  parsePeImage,
+  type SectionImageInformation,
+  sectionProtection,
+} from './peImage.js'
+export {
+  buildPeImage,
+  type PeDataDirectory,
+  type PeImageOptions,
+  type PeSectionOptions,
+} from './peImageBuilder.js'
+export {
+  IMAGE_DIRECTORY_ENTRY,
+  IMAGE_DLLCHARACTERISTICS,
+  IMAGE_FILE,
+  IMAGE_FILE_MACHINE,
+  IMAGE_FLAGS,
+  IMAGE_NT_OPTIONAL_HDR_MAGIC,
+  IMAGE_SCN,
+  IMAGE_SUBSYSTEM,
+  ImageStatus,
+  imageStatusName,
+} from './peImageConstants.js'
 export * from './rtlNtStatusToDosError.js'
 export type { NtSyscalls } from './syscalls.js'
 export type { VersioningOptions } from './versionedRecords.js'

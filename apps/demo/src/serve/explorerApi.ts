@@ -51,6 +51,14 @@ export interface AreaInfo {
     readonly type: number
     readonly protect: number
   }[]
+  /** A section view's segment (SECTION_VIEW areas only). */
+  readonly view?: {
+    readonly segmentId: number
+    readonly kind: string
+    /** The file of a data or image segment, -1 for a pagefile one. */
+    readonly fileId: number
+    readonly offsetPages: number
+  }
 }
 
 /** A node of the MEMORY_AREA AVL tree. */
@@ -105,6 +113,20 @@ export interface FrameGrid {
   readonly lists: Readonly<Record<string, number>>
   /** The first PFNs of each list in list order (free, zeroed, standby, modified), at most 64 each. */
   readonly listHeads: Readonly<Record<string, readonly number[]>>
+  /**
+   * The frames holding a section's page (present once the machine has sections): their segment,
+   * byte offset in it, share count and the process PTEs mapping them. Their owner above is -1.
+   */
+  readonly shared?: readonly SharedFrameInfo[]
+}
+
+/** A frame backing a section page, and who maps it. */
+export interface SharedFrameInfo {
+  readonly pfn: number
+  readonly segmentId: number
+  readonly offset: number
+  readonly shareCount: number
+  readonly mappedBy: readonly { readonly pid: number; readonly address: number }[]
 }
 
 /** One handle-table entry (the `handles` view). */

@@ -1,11 +1,13 @@
 // The machine-state views of the explorer's `/api/state` that the CLI has no view for: the
 // MEMORY_AREA AVL tree with heights and balance factors (mm-core's persistent AVL tree, as
 // MmInsertMemoryArea keeps it), and the PFN database as a compact grid (one state letter and owner
-// per frame, MmPfnDatabase's lists counted).
+// per frame, MmPfnDatabase's lists counted) with, once the machine has sections, the frames that
+// hold a section page and the processes sharing each.
 
 import { committedBytesIn, type MemoryArea } from '@ntmm/mm-core'
 import type { MachineLike } from '../views/machineLike.js'
-import type { AreaTreeNode, ExplorerState, FrameGrid } from './explorerApi.js'
+import { frameMappings, machineHasSections } from '../views/sectionInspection.js'
+import type { AreaTreeNode, ExplorerState, FrameGrid, SharedFrameInfo } from './explorerApi.js'
 
 interface TreeNode {
   readonly value: MemoryArea
@@ -56,9 +58,16 @@ export function frameGrid(machine: MachineLike): FrameGrid {
   const database = machine.mm.pfnDatabase
   const letters: string[] = []
   const owners: number[] = []
+  const sections = machineHasSections(machine)
+  const shared: SharedFrameInfo[] = []
   for (let pfn = 0; pfn < database.frameCount; pfn++) {
     const entry = database.entry(pfn)
     letters.push(frameLetters[entry.state] ?? '?')
+    if (sections && entry.segment !== undefined) {
+      const { id, offset, shareCount } = entry.segment
+      const mappedBy = entry.state === 'ACTIVE' ? frameMappings(machine, id, offset / 4096, pfn) : []
+      shared.push({ pfn, segmentId: id, offset, shareCount, mappedBy })
+    }
     if (owners.length > 0 && owners[owners.length - 2] === entry.ownerPid) owners[owners.length - 1]! += 1
     else owners.push(entry.ownerPid, 1)
   }
@@ -79,6 +88,7 @@ export function frameGrid(machine: MachineLike): FrameGrid {
       standby: listHead(database, 'STANDBY'),
       modified: listHead(database, 'MODIFIED'),
     },
+    ...(sections ? { shared } : {}),
   }
 }
 

@@ -8,6 +8,7 @@ import { addressView } from './memoryMap.js'
 import { pfnView } from './pfnView.js'
 import { pteView } from './pteView.js'
 import { regionsView } from './regionsView.js'
+import { sectionsView } from './sectionsView.js'
 import { statsView } from './statsView.js'
 import { tlbView } from './tlbView.js'
 import { vadView } from './vadView.js'
@@ -31,6 +32,11 @@ export const inspectViews: readonly InspectView[] = [
   { name: 'pte', description: 'the page walk for --va, each level decoded, as !pte', render: pteView },
   { name: 'pfn', description: 'frame lists and the frames in use, as !pfn / !memusage', render: pfnView },
   { name: 'tlb', description: 'the data TLB entries and statistics', render: tlbView },
+  {
+    name: 'sections',
+    description: 'segments, their views and each resident page with its share count and mappers',
+    render: sectionsView,
+  },
   { name: 'handles', description: "a process's handle table, as !handle", render: handlesView },
   {
     name: 'stats',

@@ -14,6 +14,7 @@ import {
   type RenderedView,
   type ViewOptions,
 } from './machineLike.js'
+import { machineHasSections, sectionPageAt, segmentLabel } from './sectionInspection.js'
 import { statistics } from './statsView.js'
 
 /**
@@ -64,8 +65,23 @@ export function addressView(machine: MachineLike, options: ViewOptions): Rendere
   const regions = queryRegions(machine, pid)
   const digits = machine.arch === 'x64' ? 12 : 8
   const rows = [['BaseAddress', 'EndAddress+1', 'RegionSize', 'Type', 'State', 'Protect', 'AllocationBase']]
+  // MEM_MAPPED and MEM_IMAGE runs name their view's segment once the machine has sections.
+  const sections = machineHasSections(machine)
+  if (sections) rows[0]!.push('Section')
+  const views = []
   for (const info of regions) {
-    rows.push([
+    const page = sections ? sectionPageAt(machine, pid, info.baseAddress) : undefined
+    if (page !== undefined && page.view.startingAddress === info.baseAddress)
+      views.push({
+        baseAddress: page.view.startingAddress,
+        endAddress: page.view.endingAddress,
+        type: info.type,
+        segmentId: page.segment.id,
+        kind: page.segment.kind,
+        fileId: page.segment.fileId,
+        offsetPages: page.view.view!.offsetPages,
+      })
+    const row = [
       hex(info.baseAddress, digits),
       hex(info.baseAddress + info.regionSize, digits),
       hex(info.regionSize, 0),
@@ -73,11 +89,13 @@ export function addressView(machine: MachineLike, options: ViewOptions): Rendere
       memoryFlagsName(info.state),
       info.state === 0x10000 || info.protect === 0 ? '' : pageProtectionName(info.protect),
       info.allocationBase === 0 ? '' : hex(info.allocationBase, digits),
-    ])
+    ]
+    if (page !== undefined) row.push(`${segmentLabel(page.segment)} page ${hex(page.page * 4096, 0)}`)
+    rows.push(row)
   }
   return {
     lines: [`!address: process ${pid} (${processName(machine, pid)})`, ...table(rows)],
-    json: { pid, name: processName(machine, pid), regions },
+    json: { pid, name: processName(machine, pid), regions, ...(sections ? { views } : {}) },
   }
 }
 

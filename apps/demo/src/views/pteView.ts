@@ -3,7 +3,8 @@
 // demand-zero, transition, page file, protection-only); and the TLB entries caching the page,
 // flagged when stale (the PTE changed without INVLPG).
 
-import { readPteView } from '@ntmm/mm-core'
+import { protectionMaskToWin32, readPteView } from '@ntmm/mm-core'
+import { pageProtectionName } from '@ntmm/nt-syscalls'
 import { hex } from '../format.js'
 import {
   checkAddress,
@@ -12,6 +13,7 @@ import {
   type RenderedView,
   type ViewOptions,
 } from './machineLike.js'
+import { entryLabel, frameMappings, mappingsLabel, sectionPageAt, segmentLabel } from './sectionInspection.js'
 
 /** The walk for `va` in `pid` as lines (side-effect free: a probe, not an access). */
 export function pteLines(machine: MachineLike, pid: number, va: number): string[] {
@@ -61,6 +63,36 @@ export function pteView(machine: MachineLike, options: ViewOptions): RenderedVie
   if (software !== undefined)
     lines.push(`  leaf as the memory manager reads it: ${describeSoftware(software)}`)
   const translated = software?.kind === 'valid' ? software.pfn * 4096 + (va % 4096) : null
+  // A section view's page: the segment page behind it and, when resident, who shares its frame.
+  const sectionPage = sectionPageAt(machine, pid, va)
+  let section: object | undefined
+  if (sectionPage !== undefined) {
+    const { segment, page, entry, view } = sectionPage
+    const shared = entry.kind === 'VALID' && software?.kind === 'valid' && software.pfn === entry.value
+    const mappedBy = entry.kind === 'VALID' ? frameMappings(machine, segment.id, page, entry.value) : []
+    const shareCount =
+      entry.kind === 'VALID' ? (machine.mm.pfnDatabase.entry(entry.value).segment?.shareCount ?? 0) : 0
+    lines.push(
+      `  section view ${hex(view.startingAddress)}: ${segmentLabel(segment)} page ${hex(page * 4096, 0)}, prototype entry ${entryLabel(entry)}`,
+    )
+    if (software?.kind === 'valid')
+      lines.push(
+        shared
+          ? `  the segment's frame, shared: share count ${shareCount} (${mappingsLabel(mappedBy)})`
+          : '  a private copy (copy-on-write): the segment page is no longer mapped here',
+      )
+    section = {
+      viewBase: view.startingAddress,
+      segmentId: segment.id,
+      kind: segment.kind,
+      fileId: segment.fileId,
+      page,
+      entry,
+      privateCopy: software?.kind === 'valid' && !shared,
+      shareCount,
+      mappedBy,
+    }
+  }
   lines.push(
     translated === null ? '  → no translation (an access would fault)' : `  → physical ${hex(translated)}`,
   )
@@ -78,6 +110,7 @@ export function pteView(machine: MachineLike, options: ViewOptions): RenderedVie
       levels,
       leaf: software ?? null,
       physicalAddress: translated,
+      ...(section === undefined ? {} : { section }),
       tlb: cached.map((entry) => ({
         set: entry.set,
         way: entry.way,
@@ -101,6 +134,6 @@ function describeSoftware(view: ReturnType<typeof readPteView>): string {
     case 'transition':
       return `transition, PFN ${hex(view.pfn, 0)} (standby or modified list)`
     case 'prototype':
-      return `prototype (a section view's page, resolved from its segment; mask ${view.protectMask})`
+      return `prototype PTE (P=0, bit 10): the page is its segment's prototype entry; ${pageProtectionName(protectionMaskToWin32(view.protectMask))} in this view`
   }
 }

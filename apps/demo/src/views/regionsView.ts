@@ -14,6 +14,7 @@ import {
   type RenderedView,
   type ViewOptions,
 } from './machineLike.js'
+import { segmentLabel } from './sectionInspection.js'
 
 /**
  * The protection NtQueryVirtualMemory answers inside [start, end) where a PAGE_GUARD region's
@@ -63,7 +64,10 @@ export function regionsView(machine: MachineLike, options: ViewOptions): Rendere
   const lines = [`MM_REGION lists: process ${pid} (${processName(machine, pid)})`]
   const json = []
   for (const area of tree.areas()) {
-    lines.push(`MEMORY_AREA ${area.type} [${hex(area.startingAddress)}, ${hex(area.endingAddress)})`)
+    const segment = area.view === undefined ? undefined : machine.mm.segmentInfo(area.view.segmentId)
+    lines.push(
+      `MEMORY_AREA ${area.type} [${hex(area.startingAddress)}, ${hex(area.endingAddress)})${segment === undefined || area.view === undefined ? '' : `  ${segmentLabel(segment)} page ${hex(area.view.offsetPages * 4096, 0)}`}`,
+    )
     const regions = machine.mm.regionsOf(area).map((region) => ({
       start: region.start,
       length: region.length,
@@ -84,6 +88,16 @@ export function regionsView(machine: MachineLike, options: ViewOptions): Rendere
       endingAddress: area.endingAddress,
       type: area.type,
       regions,
+      ...(area.view === undefined || segment === undefined
+        ? {}
+        : {
+            view: {
+              segmentId: segment.id,
+              kind: segment.kind,
+              fileId: segment.fileId,
+              offsetPages: area.view.offsetPages,
+            },
+          }),
     })
   }
   return { lines, json: { pid, areas: json } }

@@ -13,6 +13,7 @@ import {
   type RenderedView,
   type ViewOptions,
 } from './machineLike.js'
+import { machineHasSections, segmentLabel } from './sectionInspection.js'
 
 interface TreeNode {
   readonly value: MemoryArea
@@ -32,17 +33,26 @@ export function vadView(machine: MachineLike, options: ViewOptions): RenderedVie
     visit(node.right, level + 1)
   }
   visit(tree.root as TreeNode | undefined, 0)
+  // A view's segment shows once the machine has sections, so other machines print as before.
+  const sections = machineHasSections(machine)
   const rows = [['Level', 'StartVpn', 'EndVpn', 'Type', 'Commit', 'Protect']]
+  if (sections) rows[0]!.push('Section')
   const json = nodes.map(({ level, area }) => {
     const committedPages = committedBytesIn(area.regions, area.startingAddress, area.endingAddress) / 4096
-    rows.push([
+    const segment = area.view === undefined ? undefined : machine.mm.segmentInfo(area.view.segmentId)
+    const row = [
       String(level),
       hex(area.startingAddress / 4096, 0),
       hex(area.endingAddress / 4096 - 1, 0),
       area.type,
       String(committedPages),
       pageProtectionName(area.protect),
-    ])
+    ]
+    if (sections && area.view !== undefined)
+      row.push(
+        `${segment?.kind === 'image' ? 'MEM_IMAGE' : 'MEM_MAPPED'} ${segment === undefined ? `segment ${area.view.segmentId}` : segmentLabel(segment)} page ${hex(area.view.offsetPages * 4096, 0)}`,
+      )
+    rows.push(row)
     return {
       level,
       startingAddress: area.startingAddress,
@@ -50,6 +60,16 @@ export function vadView(machine: MachineLike, options: ViewOptions): RenderedVie
       type: area.type,
       committedPages,
       protect: area.protect,
+      ...(area.view === undefined
+        ? {}
+        : {
+            view: {
+              ...area.view,
+              kind: segment?.kind,
+              fileId: segment?.fileId,
+              memoryType: segment?.kind === 'image' ? 'MEM_IMAGE' : 'MEM_MAPPED',
+            },
+          }),
     }
   })
   return {

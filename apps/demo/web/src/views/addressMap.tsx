@@ -107,6 +107,14 @@ export function AddressMap({ state, arch, selected, onSelect }: AddressMapProps)
                     {index === 0
                       ? `${area.type} [${hex(area.startingAddress, digits)}, ${hex(area.endingAddress, digits)})`
                       : ''}
+                    {index === 0 && area.view !== undefined ? (
+                      <span class="muted" data-testid="view-segment">
+                        {' '}
+                        segment {area.view.segmentId} ({area.view.kind}
+                        {area.view.fileId >= 0 ? `, file ${area.view.fileId}` : ''}) page{' '}
+                        {hex(area.view.offsetPages * 4096, 0)}
+                      </span>
+                    ) : null}
                   </td>
                   <td>{hex(region.start, digits)}</td>
                   <td>{bytes(region.length)}</td>

@@ -2,7 +2,8 @@
 // free, zeroed, standby, modified, a process's page (coloured by process), page tables and system
 // frames; the frames the current event touched are outlined. It zooms (cell size) and can show
 // only the frames in use, and lists the PFN lists (free, zeroed, standby, modified, active) with
-// their counts and first frames in list order. Drawn on a canvas, so 16 384 frames and more stay
+// their counts and first frames in list order, and the frames holding a section's page with
+// their share count and the processes mapping them. Drawn on a canvas, so 16 384 frames and more stay
 // cheap; hovering names the frame under the mouse at any displayed size.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
@@ -55,6 +56,8 @@ export function FrameGrid({ state }: { readonly state: ExplorerState }) {
   const columns = Math.max(8, Math.min(128, Math.floor(480 / cell)))
   const rows = Math.max(1, Math.ceil(count / columns))
   const touched = new Set(state.changes.pfns)
+  // Section pages' frames, by PFN: their segment and the processes sharing them.
+  const shared = useMemo(() => new Map((frames.shared ?? []).map((frame) => [frame.pfn, frame])), [frames])
 
   useEffect(() => {
     const context = canvas.current?.getContext('2d')
@@ -137,7 +140,12 @@ export function FrameGrid({ state }: { readonly state: ExplorerState }) {
             // Only a process's pages and page tables belong to a process (system frames say owner 0).
             const belongs =
               (letter === 'A' || letter === 'P' || letter === 'S' || letter === 'M') && owner > 0
-            setHover(`PFN ${hex(pfn, 0)}: ${names[letter] ?? letter}${belongs ? `, process ${owner}` : ''}`)
+            const section = shared.get(pfn)
+            setHover(
+              section === undefined
+                ? `PFN ${hex(pfn, 0)}: ${names[letter] ?? letter}${belongs ? `, process ${owner}` : ''}`
+                : `PFN ${hex(pfn, 0)}: ${names[letter] ?? letter}, segment ${section.segmentId} +${hex(section.offset, 0)}, share count ${section.shareCount}${section.mappedBy.length === 0 ? '' : `: ${section.mappedBy.map((mapping) => `process ${mapping.pid} @ ${hex(mapping.address)}`).join(', ')}`}`,
+            )
           }}
           onMouseLeave={() => setHover('')}
         />
@@ -157,6 +165,39 @@ export function FrameGrid({ state }: { readonly state: ExplorerState }) {
           </span>
         ))}
       </div>
+      {shared.size > 0 ? (
+        <table class="compact shared-frames" data-testid="shared-frames">
+          <thead>
+            <tr>
+              <th>PFN</th>
+              <th>segment</th>
+              <th>offset</th>
+              <th>shares</th>
+              <th>mapped by</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...shared.values()].map((frame) => (
+              <tr
+                key={frame.pfn}
+                data-testid="shared-frame"
+                data-pfn={frame.pfn}
+                class={touched.has(frame.pfn) ? 'changed' : ''}
+              >
+                <td>{hex(frame.pfn, 0)}</td>
+                <td>{frame.segmentId}</td>
+                <td>{hex(frame.offset, 0)}</td>
+                <td>{frame.shareCount}</td>
+                <td>
+                  {frame.mappedBy
+                    .map((mapping) => `process ${mapping.pid} @ ${hex(mapping.address)}`)
+                    .join(', ')}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
       <table class="compact pfn-lists" data-testid="pfn-lists">
         <tbody>
           {Object.entries(frames.lists).map(([list, total]) => (
