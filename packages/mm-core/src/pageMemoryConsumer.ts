@@ -33,6 +33,11 @@ export interface FrameRequest {
   readonly address: number
   /** A section page's frame: its segment and the page's byte offset in it. */
   readonly segment?: { readonly id: number; readonly offset: number }
+  /**
+   * 'overwritten': the caller fills the whole frame (a page-in), so the 'nt' policy takes it free
+   * list first and does not zero it; 'zero' (the default) needs a zeroed frame.
+   */
+  readonly contents?: 'zero' | 'overwritten'
 }
 
 /**
@@ -40,6 +45,8 @@ export interface FrameRequest {
  * or undefined when memory is exhausted (nothing trimmable, page file full).
  */
 export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): number | undefined {
+  const nt = core.ntFrameRequest
+  if (nt !== undefined) return nt(core, request)
   const pfnDb = core.state.pfn
   const frames = core.machine.frames
   // Each pass frees at least one frame or gives up, so the loop is bounded by the frame count.
@@ -69,7 +76,8 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
   return undefined
 }
 
-function emitRequested(core: MmCore, pfn: number, request: FrameRequest, before: PfnRecord): void {
+/** The mm.frameRequested event of `pfn` taken from its list for `request` (`before`: its entry then). */
+export function emitRequested(core: MmCore, pfn: number, request: FrameRequest, before: PfnRecord): void {
   const state =
     request.purpose === 'page-table' ? 'PAGE_TABLE' : request.purpose === 'system' ? 'SYSTEM' : 'ACTIVE'
   const segment = request.segment
@@ -105,7 +113,7 @@ function emitRequested(core: MmCore, pfn: number, request: FrameRequest, before:
 }
 
 /** The standby frame's page loses its frame: its transition PTE becomes a page-file or demand-zero PTE. */
-function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): void {
+export function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): void {
   if (record.segmentId !== undefined) {
     // A section page: its prototype entry names the frame; it now names the page's backing store.
     const { segment, page } = segmentPageOf(core, pfn)
