@@ -25,6 +25,7 @@ export type WorkingSetTrimReason =
   | 'working-set manager'
   | 'local replacement'
   | 'empty working set'
+  | 'maximum lowered'
   | 'low memory'
 
 /**

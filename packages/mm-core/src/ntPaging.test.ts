@@ -206,19 +206,36 @@ describe('nt paging: working sets (§3.5)', () => {
   })
 
   it('ages by tick: a page above the maximum untouched for four passes is trimmed on the fifth, naming that tick', () => {
-    const { mm, process, ofType } = createNtMachine({ nt: { plentyFreePages: 1000 } })
-    const p = process(1, 16)
-    for (let page = 0; page < 10; page++) p.write(page, page + 1)
+    const { mm, process, ofType } = createNtMachine({ frames: 64, nt: { plentyFreePages: 20 } })
+    const grower = process(1, 16)
+    const other = process(2, 32)
+    // Memory is plentiful while process 1 grows past its soft maximum ...
     mm.setWorkingSetLimits(1, { minimum: 2, maximum: 6 })
+    for (let page = 0; page < 10; page++) grower.write(page, page + 1)
+    expect(mm.processWorkingSet(1)!.workingSetSize).toBe(10 * 4096)
+    // ... then scarce, so the working-set manager's passes look at it.
+    for (let page = 0; page < 30; page++) other.write(page, 1)
+    expect(mm.systemPagingCounters.availablePages).toBeLessThan(20)
     for (let tick = 1; tick <= 4; tick++) mm.balanceSetTick()
     expect(mm.processWorkingSet(1)!.workingSetSize).toBe(10 * 4096)
     const fifth = mm.balanceSetTick()
     expect(mm.processWorkingSet(1)!.workingSetSize).toBe(6 * 4096)
     const trims = ofType('mm.workingSetTrimmed')
-    expect(trims.map((trim) => [trim.reason, trim.tick])).toEqual(
-      new Array(4).fill(['working-set manager', fifth]),
+    expect(trims.map((trim) => [trim.pid, trim.reason, trim.tick])).toEqual(
+      new Array(4).fill([1, 'working-set manager', fifth]),
     )
     expect(mm.checkInvariants()).toEqual([])
+  })
+
+  it('cuts a working set above a lowered maximum down to it at once', () => {
+    const { mm, process, ofType } = createNtMachine()
+    const p = process(1, 16)
+    for (let page = 0; page < 10; page++) p.write(page, page + 1)
+    mm.setWorkingSetLimits(1, { minimum: 2, maximum: 6 })
+    expect(mm.processWorkingSet(1)!.workingSetSize).toBe(6 * 4096)
+    expect(ofType('mm.workingSetTrimmed').map((trim) => trim.reason)).toEqual(
+      new Array(4).fill('maximum lowered'),
+    )
   })
 
   it('keeps a referenced page: the accessed bit resets its age', () => {

@@ -19,7 +19,7 @@ import {
   QUOTA_LIMITS_HARDWS_MIN_DISABLE,
   QUOTA_LIMITS_HARDWS_MIN_ENABLE,
 } from './ntPagingState.js'
-import { emptyWorkingSet } from './ntWorkingSets.js'
+import { emptyWorkingSet, trimOldest } from './ntWorkingSets.js'
 import { releasePageMemoryConsumer, repurposeStandby } from './pageMemoryConsumer.js'
 import { pfnRecordOf } from './pfnRecord.js'
 import { readPte } from './pteAccess.js'
@@ -76,6 +76,8 @@ export function setWorkingSetLimits(core: MmCore, pid: number, limits: WorkingSe
     flags: kept,
     previous: { minimum: previous.minimum, maximum: previous.maximum, flags: previous.flags },
   })
+  // A working set above its new maximum is cut down to it now (oldest pages first).
+  trimOldest(core, pid, core.state.spaces.get(pid)!.workingSetSize - maximum, 'maximum lowered')
   return done
 }
 

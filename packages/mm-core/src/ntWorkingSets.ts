@@ -157,14 +157,21 @@ export function growWorkingSet(core: MmCore, pid: number): void {
   if (space.workingSetSize < ws.maximum) return
   const hardMaximum = (ws.flags & QUOTA_LIMITS_HARDWS_MAX_ENABLE) !== 0
   if (!hardMaximum && availablePages(core) >= nt.config.plentyFreePages) return
-  let excess = space.workingSetSize - ws.maximum + 1
+  trimOldest(core, pid, space.workingSetSize - ws.maximum + 1, 'local replacement')
+}
+
+/** Take up to `count` unlocked pages out of `pid`'s working set: oldest age first, working-set order among equals. */
+export function trimOldest(core: MmCore, pid: number, count: number, reason: WorkingSetTrimReason): void {
+  if (count <= 0) return
+  const nt = ntStateOf(core)
   const pfnDb = core.state.pfn
   const candidates = workingSetFrames(core, pid).filter((pfn) => !isLocked(core, nt, pfn))
-  // Stable sort: oldest age first, working-set order among equals.
+  // A stable sort keeps working-set order among equal ages.
   candidates.sort((a, b) => pfnDb.age[b]! - pfnDb.age[a]!)
+  let left = count
   for (const pfn of candidates) {
-    if (excess-- <= 0) break
-    trimWorkingSetPage(core, pfn, 'local replacement', nt.tick)
+    if (left-- <= 0) break
+    trimWorkingSetPage(core, pfn, reason, nt.tick)
   }
 }
 
