@@ -347,6 +347,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
     case 'mm.addressSpaceDeleted':
       state.spaces.delete(event.pid)
       state.nt?.processes.delete(event.pid)
+      state.nt?.pageFaults.delete(event.pid)
       return
     case 'mm.areaInserted':
       updateSpace(state, event.pid, (space) => ({
@@ -390,7 +391,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       const counter = faultCounter[event.kind]
       if (counter !== undefined) state.counters[counter]++
       if (state.nt !== undefined)
-        state.nt.update(event.pid, (p) => ({ ...p, pageFaultCount: p.pageFaultCount + 1 }))
+        state.nt.pageFaults.set(event.pid, (state.nt.pageFaults.get(event.pid) ?? 0) + 1)
       return
     }
     case 'mm.frameRequested':

@@ -147,12 +147,11 @@ export function processWorkingSetInformation(
         maximum: config.workingSetMaximum,
         flags: 0,
         priority: MEMORY_PRIORITY_NORMAL,
-        pageFaultCount: 0,
         lockedPages: new Set<number>(),
       }
     })()
   return {
-    pageFaultCount: ws.pageFaultCount,
+    pageFaultCount: nt?.pageFaults.get(pid) ?? 0,
     workingSetSize: space.workingSetSize * PAGE_SIZE,
     peakWorkingSetSize: space.workingSetPeak * PAGE_SIZE,
     pagefileUsage: space.commitCharge * PAGE_SIZE,
