@@ -6,7 +6,7 @@
 //   - the working-set manager pass of each tick: a process above its maximum, or above its
 //     (soft) minimum while available pages are below MinimumFreePages, has its entries aged
 //     (accessed → age 0 and the bit cleared; else age + 1 up to 3) and the untouched pages of age 3
-//     removed, unless locked;
+//     removed, unless locked; section frames, while memory is short, likewise;
 //   - local replacement: a process at its maximum that faults (hard maximum, or available pages
 //     below PlentyFreePages) gives up its own oldest page first;
 //   - an explicit empty (EmptyWorkingSet, SetProcessWorkingSetSize(-1, -1));
@@ -142,6 +142,15 @@ export function workingSetManagerPass(core: MmCore, tick: number): void {
       }
     }
   }
+  // Section frames (one entry whatever the processes mapping them) age and leave the same way
+  // while memory is short, after the processes.
+  const available = availablePages(core)
+  if (available >= minimumFreePages || available + pfnDb.count('MODIFIED') >= plentyFreePages) return
+  const shared: number[] = []
+  for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn))
+    if (pfnDb.segmentId[pfn]! >= 0 && !core.pinnedFrames.has(pfn)) shared.push(pfn)
+  for (const pfn of shared)
+    if (ageEntry(core, pfn)) trimWorkingSetPage(core, pfn, 'working-set manager', tick)
 }
 
 /**
