@@ -303,6 +303,42 @@ describe('nt paging: working sets (§3.5)', () => {
   })
 })
 
+describe('nt paging: a streaming process and an idle one (issue 21)', () => {
+  const run = (minimum: number, idleFlags: number) => {
+    const { mm, process } = createNtMachine({
+      frames: 48,
+      pageFileSlots: 256,
+      nt: { tickEvery: 50, minimumFreePages: 2, plentyFreePages: 6, modifiedWriteThreshold: 4 },
+    })
+    const idle = process(1, 8)
+    const streamer = process(2, 200)
+    mm.setWorkingSetLimits(1, { minimum, maximum: 24, flags: idleFlags })
+    for (let page = 0; page < 8; page++) idle.write(page, page + 1)
+    for (let page = 0; page < 200; page++) {
+      streamer.write(page, page & 0xff)
+      mm.countReferences(1)
+    }
+    const resident = mm.processWorkingSet(1)!.workingSetSize / 4096
+    const before = mm.systemPagingCounters
+    for (let page = 0; page < 8; page++) expect(idle.read(page)).toBe(page + 1)
+    const after = mm.systemPagingCounters
+    expect(mm.checkInvariants()).toEqual([])
+    return {
+      resident,
+      soft: after.transitionCount - before.transitionCount,
+      hard: after.pageReadCount - before.pageReadCount,
+    }
+  }
+
+  it('keeps every page of an idle process with a hard minimum while another streams', () => {
+    expect(run(8, QUOTA_LIMITS_HARDWS_MIN_ENABLE)).toEqual({ resident: 8, soft: 0, hard: 0 })
+  })
+
+  it('keeps them with a soft minimum too: the streamer replaces its own pages (local replacement)', () => {
+    expect(run(4, 0)).toEqual({ resident: 8, soft: 0, hard: 0 })
+  })
+})
+
 describe('nt paging: the PFN lists (§3.2)', () => {
   it('repurposes the lowest priority first, oldest first, and counts RepurposedPagesByPriority', () => {
     const { mm, process } = createNtMachine({ frames: 40 })
