@@ -10,7 +10,7 @@ import type { AddressSpace } from './addressSpace.js'
 import type { AddressSpaceLayout } from './addressSpaceLayout.js'
 import { type MmEvent, applyMmEvent } from './events.js'
 import type { MmState } from './mmState.js'
-import type { FrameRequest } from './pageMemoryConsumer.js'
+import type { FrameRequest } from './frameRequest.js'
 
 /**
  * The replacement policies: NT working-set aging over one system-wide list (default), FIFO, LRU,

@@ -17,6 +17,7 @@
 
 import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
+import type { FrameRequest } from './frameRequest.js'
 import type { MmCore } from './mmCore.js'
 import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
@@ -25,20 +26,7 @@ import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
 import { invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
 
-/** Who asks for a frame. */
-export interface FrameRequest {
-  readonly purpose: 'private-page' | 'page-table' | 'system' | 'segment-page'
-  /** The process whose fault or call needs the frame. */
-  readonly pid: number
-  readonly address: number
-  /** A section page's frame: its segment and the page's byte offset in it. */
-  readonly segment?: { readonly id: number; readonly offset: number }
-  /**
-   * 'overwritten': the caller fills the whole frame (a page-in), so the 'nt' policy takes it free
-   * list first and does not zero it; 'zero' (the default) needs a zeroed frame.
-   */
-  readonly contents?: 'zero' | 'overwritten'
-}
+export type { FrameRequest } from './frameRequest.js'
 
 /**
  * MmRequestPageMemoryConsumer: a zeroed frame for `request`, its PFN entry naming the requester,
