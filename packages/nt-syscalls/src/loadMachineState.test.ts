@@ -24,17 +24,8 @@ for (const arch of ['x86', 'x86-pae', 'x64'] as const)
   for (const policy of ['working-set', 'fifo', 'lru', 'clock', 'opt', 'nt'] as const)
     cases.push([arch, policy])
 
-/**
- * The kind only traces of machine-trace version 2 hold (the data of a long write), and the 'nt'
- * policy's working-set parameters, which no service sets yet (NtSetInformationProcess and
- * NtLockVirtualMemory come with issue 21's services).
- */
-const NOT_RECORDED = new Set([
-  'nt.cpuWriteData',
-  'mm.workingSetLimitsSet',
-  'mm.pagePrioritySet',
-  'mm.pagesLocked',
-])
+/** The kind only traces of machine-trace version 2 hold (the data of a long write). */
+const NOT_RECORDED = new Set(['nt.cpuWriteData'])
 
 /** A split first level smaller than the pages touched (evictions), and an STLB. */
 const SMALL_TLB = {
