@@ -132,13 +132,6 @@ const MM_TYPES = [
   'mm.pageIn',
   'mm.pageReclaimed',
   'mm.pageFileSlotFreed',
-  'mm.balanceSetTick',
-  'mm.workingSetTrimmed',
-  'mm.clusterWritten',
-  'mm.pageZeroed',
-  'mm.workingSetLimitsSet',
-  'mm.pagePrioritySet',
-  'mm.pagesLocked',
 ] as const satisfies readonly MmEvent['type'][]
 
 const NT_TYPES = [
@@ -178,7 +171,6 @@ const ADDRESS_KINDS: Readonly<Record<string, readonly string[]>> = {
   'mm.pageOut': ['address'],
   'mm.pageIn': ['address'],
   'mm.pageReclaimed': ['address'],
-  'mm.workingSetTrimmed': ['address'],
   'nt.exceptionRaised': ['address'],
 }
 
