@@ -6,6 +6,7 @@
 
 import { walkLeafEntries } from '@ntmm/hw-mmu'
 import { checkAreaTree } from './areaTree.js'
+import { checkNtInvariants } from './checkNtInvariants.js'
 import { SectionInvariants } from './checkSectionInvariants.js'
 import { isPrivateMemory } from './memoryArea.js'
 import { MEM_COMMIT, PAGE_SIZE } from './memoryConstants.js'
@@ -124,5 +125,6 @@ export function checkInvariants(core: MmCore): string[] {
       problems.push(`active frame ${pfn} is not mapped by its owner`)
   }
   sections.finish()
+  problems.push(...checkNtInvariants(core))
   return problems
 }

@@ -12,6 +12,7 @@ import { type PfnRecord, setPfn } from './pfnRecord.js'
 import { type MmRegion, type RegionType, applyRegionEdit, regionListFrom, regionsOf } from './region.js'
 import { AreaTree } from './areaTree.js'
 
+import { type MmNtPagingEvent, applyNtPagingEvent, isNtPagingEvent } from './ntEvents.js'
 import { type MmSectionEvent, applySectionEvent } from './sectionEvents.js'
 
 export type { PfnRecord } from './pfnRecord.js'
@@ -203,6 +204,10 @@ export interface MmPageWritten {
   readonly slot: number
   readonly before: PfnRecord
   readonly after: PfnRecord
+  /** The 'nt' policy's writer: the balance-set tick that caused the write (absent for other policies). */
+  readonly tick?: number
+  /** The 'nt' policy's writer: the cluster (write I/O) the page was part of. */
+  readonly cluster?: number
 }
 
 /** A hard fault read a page back from the page file into `pfn`. */
@@ -252,6 +257,7 @@ export type MmEvent =
   | MmPageReclaimed
   | MmPageFileSlotFreed
   | MmSectionEvent
+  | MmNtPagingEvent
 
 /** Every mm event type string. */
 export type MmEventType = MmEvent['type']
@@ -340,6 +346,8 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       return
     case 'mm.addressSpaceDeleted':
       state.spaces.delete(event.pid)
+      state.nt?.processes.delete(event.pid)
+      state.nt?.pageFaults.delete(event.pid)
       return
     case 'mm.areaInserted':
       updateSpace(state, event.pid, (space) => ({
@@ -382,11 +390,15 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       state.counters.pageFaults++
       const counter = faultCounter[event.kind]
       if (counter !== undefined) state.counters[counter]++
+      if (state.nt !== undefined)
+        state.nt.pageFaults.set(event.pid, (state.nt.pageFaults.get(event.pid) ?? 0) + 1)
       return
     }
     case 'mm.frameRequested':
-      if (event.before.state === 'STANDBY' || event.before.state === 'MODIFIED')
+      if (event.before.state === 'STANDBY' || event.before.state === 'MODIFIED') {
         state.counters.framesRepurposed++
+        if (state.nt !== undefined) state.nt.counters.repurposedByPriority[state.pfn.priority[event.pfn]!]!++
+      }
       if (event.purpose === 'page-table') state.counters.pageTablesCreated++
       setPfn(state, event.pfn, event.after)
       return
@@ -396,6 +408,8 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
     case 'mm.mappingCreated':
       setPfn(state, event.pfn, event.after)
       workingSetDelta(state, event.pid, 1)
+      // The 'nt' policy: the page takes its process's priority (the standby sub-list it goes to).
+      if (state.nt !== undefined) state.pfn.priority[event.pfn] = state.nt.process(event.pid).priority
       return
     case 'mm.mappingDeleted':
       setPfn(state, event.pfn, event.after)
@@ -428,6 +442,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       state.pageFile.free(event.slot)
       return
     default:
-      applySectionEvent(state, event, frames)
+      if (isNtPagingEvent(event)) applyNtPagingEvent(state, event)
+      else applySectionEvent(state, event, frames)
   }
 }

@@ -122,3 +122,33 @@ export type { PrototypeEntryKindName, PrototypeEntryRun } from './prototypeEntri
 export { PrototypeEntryKind } from './prototypeEntries.js'
 export type { SectionCounters } from './mmState.js'
 export { MAXIMUM_FILE_SIZE } from './fileData.js'
+export type {
+  BalanceSetTickReason,
+  MmBalanceSetTick,
+  MmClusterWritten,
+  MmNtPagingEvent,
+  MmPagePrioritySet,
+  MmPagesLocked,
+  MmPageZeroed,
+  MmWorkingSetLimitsSet,
+  MmWorkingSetTrimmed,
+  WorkingSetTrimReason,
+} from './ntEvents.js'
+export { isNtPagingEvent } from './ntEvents.js'
+export type { NtPagingConfig, NtPagingOptions } from './ntPagingOptions.js'
+export { resolveNtPagingOptions } from './ntPagingOptions.js'
+export type { NtPagingCounters, NtProcessWorkingSet } from './ntPagingState.js'
+export {
+  MEMORY_PRIORITY_NORMAL,
+  QUOTA_LIMITS_HARDWS_MAX_DISABLE,
+  QUOTA_LIMITS_HARDWS_MAX_ENABLE,
+  QUOTA_LIMITS_HARDWS_MIN_DISABLE,
+  QUOTA_LIMITS_HARDWS_MIN_ENABLE,
+} from './ntPagingState.js'
+export type {
+  MemoryListInformation,
+  ProcessWorkingSetInformation,
+  SystemPagingCounters,
+} from './ntPagingInformation.js'
+export type { NtServiceStatus, WorkingSetLimits } from './ntWorkingSetServices.js'
+export { MemoryListCommand, lockablePages } from './ntWorkingSetServices.js'

@@ -32,6 +32,25 @@ import {
 } from './sectionSegments.js'
 import type { SegmentKind, ViewReference } from './segment.js'
 import { VirtualMemoryManager } from './virtualMemoryManager.js'
+import { balanceSetTick, countReferences } from './ntBalanceSet.js'
+import {
+  type MemoryListInformation,
+  type ProcessWorkingSetInformation,
+  type SystemPagingCounters,
+  memoryListInformation,
+  processWorkingSetInformation,
+  systemPagingCounters,
+} from './ntPagingInformation.js'
+import type { NtPagingConfig } from './ntPagingOptions.js'
+import {
+  type NtServiceStatus,
+  type WorkingSetLimits,
+  lockPages,
+  memoryListCommand,
+  setPagePriority,
+  setWorkingSetLimits,
+  unlockPages,
+} from './ntWorkingSetServices.js'
 
 export { MINIMUM_RAM_PAGES, type MemoryManagerOptions, areaPages } from './virtualMemoryManager.js'
 
@@ -232,6 +251,78 @@ export class MemoryManager extends VirtualMemoryManager {
    */
   flushView(space: AddressSpace, start: number, length: number): FlushViewResult {
     return mmFlushVirtualMemory(this.core, space, start, length)
+  }
+
+  // ---- physical memory under the 'nt' policy (ntBalanceSet.ts, ntWorkingSetServices.ts) --------
+
+  /**
+   * An explicit balance-set tick (the working-set manager, the modified page writer, the zero page
+   * thread): its number, or 0 when the policy is not 'nt'.
+   */
+  balanceSetTick(): number {
+    return this.state.nt === undefined ? 0 : balanceSetTick(this.core, 'explicit')
+  }
+
+  /**
+   * Count `count` CPU references toward the next tick ('nt' with tickEvery > 0): runs the ticks
+   * that fall due and returns how many ran. No effect under other policies.
+   */
+  countReferences(count = 1): number {
+    return this.state.nt === undefined ? 0 : countReferences(this.core, count)
+  }
+
+  /** SetProcessWorkingSetSizeEx's memory-manager side, in pages ({@link WorkingSetLimits}). */
+  setWorkingSetLimits(pid: number, limits: WorkingSetLimits): NtServiceStatus {
+    return setWorkingSetLimits(this.core, pid, limits)
+  }
+
+  /** EmptyWorkingSet: every unlocked page of `pid` leaves its working set now. */
+  emptyWorkingSet(pid: number): NtServiceStatus {
+    return setWorkingSetLimits(this.core, pid, { minimum: -1, maximum: -1 })
+  }
+
+  /** ProcessPagePriority (0-7): the standby sub-list `pid`'s pages go to. */
+  setPagePriority(pid: number, priority: number): NtServiceStatus {
+    return setPagePriority(this.core, pid, priority)
+  }
+
+  /**
+   * NtLockVirtualMemory's memory-manager side: lock the resident pages `addresses` (page aligned)
+   * of `pid` in its working set (STATUS_INVALID_PARAMETER when one is not resident,
+   * STATUS_WORKING_SET_QUOTA past the minimum less an overhead).
+   */
+  lockPages(pid: number, addresses: readonly number[]): NtServiceStatus {
+    return lockPages(this.core, pid, addresses)
+  }
+
+  /** NtUnlockVirtualMemory's memory-manager side (STATUS_NOT_LOCKED when a page is not locked). */
+  unlockPages(pid: number, addresses: readonly number[]): NtServiceStatus {
+    return unlockPages(this.core, pid, addresses)
+  }
+
+  /** NtSetSystemInformation(SystemMemoryListInformation, command) with RAMMap's commands (2-5). */
+  memoryListCommand(command: number): NtServiceStatus {
+    return memoryListCommand(this.core, command)
+  }
+
+  /** SYSTEM_PERFORMANCE_INFORMATION's paging counters. */
+  get systemPagingCounters(): SystemPagingCounters {
+    return systemPagingCounters(this.core)
+  }
+
+  /** SYSTEM_MEMORY_LIST_INFORMATION: the PFN lists by priority. */
+  get memoryListInformation(): MemoryListInformation {
+    return memoryListInformation(this.core)
+  }
+
+  /** VM_COUNTERS_EX and the working-set parameters of `pid`, or undefined for an unknown process. */
+  processWorkingSet(pid: number): ProcessWorkingSetInformation | undefined {
+    return processWorkingSetInformation(this.core, pid)
+  }
+
+  /** The 'nt' configuration in force (defaults applied), or undefined under another policy. */
+  get ntConfig(): NtPagingConfig | undefined {
+    return this.state.nt?.config
   }
 
   /** Copy-on-write faults, mapped pages written and read (kept apart from {@link MemoryManager.counters}). */

@@ -17,6 +17,8 @@ export interface MemoryManagerSnapshot {
   readonly tick: number
   readonly futureCursor: number
   readonly lastUse: Float64Array
+  /** The 'nt' policy: CPU references counted toward the next tick. */
+  readonly referencesSinceTick?: number
 }
 
 /** What time travel needs of the machine: hw-mmu's own checkpoint, restore and digest. */
@@ -54,6 +56,7 @@ export function takeSnapshot(core: MmCore, machine: MachineCheckpoints): MemoryM
     tick: core.tick,
     futureCursor: core.futureCursor,
     lastUse: core.state.pfn.lastUse.slice(),
+    ...(core.state.nt === undefined ? {} : { referencesSinceTick: core.referencesSinceTick }),
   }
 }
 
@@ -69,6 +72,7 @@ export function restoreSnapshot(
   state.pfn.lastUse.set(snapshot.lastUse)
   core.tick = snapshot.tick
   core.futureCursor = snapshot.futureCursor
+  core.referencesSinceTick = snapshot.referencesSinceTick ?? 0
   // OPT's next uses are rebuilt for the restored cursor when next needed.
   core.nextUseCursor = -1
   for (const pid of [...core.handles.keys()]) if (!state.spaces.has(pid)) core.handles.delete(pid)

@@ -10,9 +10,14 @@ import type { AddressSpace } from './addressSpace.js'
 import type { AddressSpaceLayout } from './addressSpaceLayout.js'
 import { type MmEvent, applyMmEvent } from './events.js'
 import type { MmState } from './mmState.js'
+import type { FrameRequest } from './frameRequest.js'
 
-/** The replacement policies: NT working-set aging (default), FIFO, LRU, Clock (second chance), OPT. */
-export type ReplacementPolicyName = 'working-set' | 'fifo' | 'lru' | 'clock' | 'opt'
+/**
+ * The replacement policies: NT working-set aging over one system-wide list (default), FIFO, LRU,
+ * Clock (second chance), OPT, and 'nt': per-process working sets, the PFN lists as a cache, the
+ * balance-set tick (NT-PAGING.md, docs/paging.md).
+ */
+export type ReplacementPolicyName = 'working-set' | 'fifo' | 'lru' | 'clock' | 'opt' | 'nt'
 
 /** What the memory manager needs from the hardware (implemented over @ntmm/hw-mmu in mmuMachine.ts). */
 export interface MachinePort {
@@ -63,6 +68,15 @@ export class MmCore {
   readonly pinnedFrames = new Set<number>()
   /** The AddressSpace handles by pid (they carry the lock and the node hint). */
   readonly handles = new Map<number, AddressSpace>()
+  /**
+   * The 'nt' policy's frame request and working-set growth (ntBalanceSet.ts), installed by the
+   * memory manager; undefined under every other policy. Hooks rather than imports, so the fault
+   * path does not import the policy that imports it.
+   */
+  ntFrameRequest: ((core: MmCore, request: FrameRequest) => number | undefined) | undefined = undefined
+  ntBeforeGrow: ((core: MmCore, pid: number) => void) | undefined = undefined
+  /** The 'nt' policy: CPU references counted since the last tick they caused (an input, kept in snapshots). */
+  referencesSinceTick = 0
 
   constructor(
     readonly state: MmState,

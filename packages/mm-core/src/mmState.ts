@@ -5,6 +5,7 @@
 
 import type { AreaTree } from './areaTree.js'
 import { PageFile, type PageFileCheckpoint } from './pageFile.js'
+import type { NtPagingCheckpoint, NtPagingState } from './ntPagingState.js'
 import { PfnDatabase, type PfnDatabaseCheckpoint } from './pfnDatabase.js'
 import { regionsOf } from './region.js'
 import { SegmentState, type SegmentCheckpoint } from './segment.js'
@@ -114,6 +115,8 @@ export interface MmStateCheckpoint {
   readonly nextSegmentId: number
   readonly volume: VolumeCheckpoint
   readonly sectionCounters: Readonly<SectionCounters>
+  /** The 'nt' policy's state (absent for other policies). */
+  readonly nt?: NtPagingCheckpoint
 }
 
 /** The memory manager's state. Change it only through the apply functions of events.ts. */
@@ -130,6 +133,8 @@ export class MmState {
   /** The files' bytes. */
   readonly volume = new Volume()
   sectionCounters: SectionCounters = zeroSectionCounters()
+  /** The 'nt' policy's working sets, tick and counters (undefined under every other policy). */
+  nt: NtPagingState | undefined = undefined
 
   constructor(options: { frameCount: number; pageFileSlots: number }) {
     this.pfn = new PfnDatabase(options.frameCount)
@@ -154,6 +159,7 @@ export class MmState {
       nextSegmentId: this.nextSegmentId,
       volume: this.volume.checkpoint(),
       sectionCounters: { ...this.sectionCounters },
+      ...(this.nt === undefined ? {} : { nt: this.nt.checkpoint() }),
     }
   }
 
@@ -168,6 +174,7 @@ export class MmState {
     this.nextSegmentId = checkpoint.nextSegmentId
     this.volume.restore(checkpoint.volume)
     this.sectionCounters = { ...checkpoint.sectionCounters }
+    if (this.nt !== undefined && checkpoint.nt !== undefined) this.nt.restore(checkpoint.nt)
   }
 
   /** The segment `id`, or undefined. */
@@ -208,6 +215,7 @@ export class MmState {
     if (volume !== '') parts.push(`V${volume}`)
     const sections = Object.values(this.sectionCounters)
     if (sections.some((count) => count !== 0)) parts.push(`n${sections.join(':')}`)
+    if (this.nt !== undefined) parts.push(`T${this.nt.digestInput()}`)
     return parts.join('|')
   }
 }

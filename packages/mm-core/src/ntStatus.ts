@@ -43,6 +43,7 @@ export const NtStatus = {
   STATUS_INSUFFICIENT_RESOURCES: 0xc000009a,
   STATUS_FREE_VM_NOT_AT_BASE: 0xc000009f,
   STATUS_MEMORY_NOT_ALLOCATED: 0xc00000a0,
+  STATUS_WORKING_SET_QUOTA: 0xc00000a1,
   STATUS_INVALID_PARAMETER_1: 0xc00000ef,
   STATUS_INVALID_PARAMETER_2: 0xc00000f0,
   STATUS_INVALID_PARAMETER_3: 0xc00000f1,
@@ -137,6 +138,8 @@ export const {
   STATUS_FREE_VM_NOT_AT_BASE,
   /** The address is not in an allocation. `0xC00000A0`. */
   STATUS_MEMORY_NOT_ALLOCATED,
+  /** The working set cannot lock more pages (its minimum). `0xC00000A1`. */
+  STATUS_WORKING_SET_QUOTA,
   /** Parameter 1 of the service is not valid. `0xC00000EF`. */
   STATUS_INVALID_PARAMETER_1,
   /** Parameter 2 of the service is not valid. `0xC00000F0`. */

@@ -17,6 +17,7 @@
 
 import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
+import type { FrameRequest } from './frameRequest.js'
 import type { MmCore } from './mmCore.js'
 import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
@@ -25,21 +26,15 @@ import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
 import { invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
 
-/** Who asks for a frame. */
-export interface FrameRequest {
-  readonly purpose: 'private-page' | 'page-table' | 'system' | 'segment-page'
-  /** The process whose fault or call needs the frame. */
-  readonly pid: number
-  readonly address: number
-  /** A section page's frame: its segment and the page's byte offset in it. */
-  readonly segment?: { readonly id: number; readonly offset: number }
-}
+export type { FrameRequest } from './frameRequest.js'
 
 /**
  * MmRequestPageMemoryConsumer: a zeroed frame for `request`, its PFN entry naming the requester,
  * or undefined when memory is exhausted (nothing trimmable, page file full).
  */
 export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): number | undefined {
+  const nt = core.ntFrameRequest
+  if (nt !== undefined) return nt(core, request)
   const pfnDb = core.state.pfn
   const frames = core.machine.frames
   // Each pass frees at least one frame or gives up, so the loop is bounded by the frame count.
@@ -69,7 +64,8 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
   return undefined
 }
 
-function emitRequested(core: MmCore, pfn: number, request: FrameRequest, before: PfnRecord): void {
+/** The mm.frameRequested event of `pfn` taken from its list for `request` (`before`: its entry then). */
+export function emitRequested(core: MmCore, pfn: number, request: FrameRequest, before: PfnRecord): void {
   const state =
     request.purpose === 'page-table' ? 'PAGE_TABLE' : request.purpose === 'system' ? 'SYSTEM' : 'ACTIVE'
   const segment = request.segment
@@ -105,7 +101,7 @@ function emitRequested(core: MmCore, pfn: number, request: FrameRequest, before:
 }
 
 /** The standby frame's page loses its frame: its transition PTE becomes a page-file or demand-zero PTE. */
-function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): void {
+export function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): void {
   if (record.segmentId !== undefined) {
     // A section page: its prototype entry names the frame; it now names the page's backing store.
     const { segment, page } = segmentPageOf(core, pfn)

@@ -192,6 +192,7 @@ describe('paging', () => {
     'lru',
     'clock',
     'opt',
+    'nt',
   ] as const)('keeps every invariant and every page’s contents under random operations (%s)', (policy) => {
     let paged = 0
     fc.assert(

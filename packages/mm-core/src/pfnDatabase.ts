@@ -107,6 +107,8 @@ export class PfnDatabase {
   /** @internal replacement bookkeeping: age (working-set aging), last use (LRU). */
   age: Uint8Array
   /** @internal */ lastUse: Float64Array
+  /** @internal the 'nt' policy: the page priority 0-7 (the standby sub-list); 0 under other policies. */
+  priority: Uint8Array
   /** @internal list heads, tails and lengths, indexed by PfnListName order. */
   heads: Int32Array
   /** @internal */ tails: Int32Array
@@ -129,6 +131,7 @@ export class PfnDatabase {
     this.shareCount = new Int32Array(frameCount)
     this.age = new Uint8Array(frameCount)
     this.lastUse = new Float64Array(frameCount)
+    this.priority = new Uint8Array(frameCount)
     this.heads = new Int32Array(5).fill(NONE)
     this.tails = new Int32Array(5).fill(NONE)
     this.counts = new Int32Array(5)
@@ -245,7 +248,7 @@ export class PfnDatabase {
       // without sections keep the digests they always had).
       const segment = this.segmentId[pfn]!
       parts.push(
-        `${pfn}:${s}:${this.ownerPid[pfn]}:${this.ownerAddress[pfn]}:${this.protectMask[pfn]}:${this.pageFileSlot[pfn]}:${this.modified[pfn]}${segment === NONE ? '' : `:g${segment}:${this.shareCount[pfn]}`}`,
+        `${pfn}:${s}:${this.ownerPid[pfn]}:${this.ownerAddress[pfn]}:${this.protectMask[pfn]}:${this.pageFileSlot[pfn]}:${this.modified[pfn]}${segment === NONE ? '' : `:g${segment}:${this.shareCount[pfn]}`}${this.priority[pfn] === 0 ? '' : `:p${this.priority[pfn]}`}`,
       )
     }
     for (let list = 0; list < 5; list++)
@@ -296,6 +299,7 @@ export class PfnDatabase {
       this.shareCount,
       this.age,
       this.lastUse,
+      this.priority,
     ]
   }
 

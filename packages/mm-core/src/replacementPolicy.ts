@@ -39,6 +39,9 @@ export function chooseVictims(core: MmCore): number[] {
       return [optVictim(core)]
     case 'working-set':
       return agingVictims(core)
+    case 'nt':
+      // The 'nt' policy trims in its own passes (ntWorkingSets.ts) and never asks for victims.
+      return []
   }
 }
 
@@ -59,7 +62,7 @@ function firstUnpinned(core: MmCore): number {
 }
 
 /** Test and clear the accessed bit of a resident page's PTE (every PTE of a section frame). */
-function testAndClearAccessed(core: MmCore, pfn: number): boolean {
+export function testAndClearAccessed(core: MmCore, pfn: number): boolean {
   if (isSharedFrame(core, pfn)) {
     let accessed = false
     forEachSharedMapping(core, pfn, (pid, va, pte) => {

@@ -21,7 +21,7 @@ describe('sections (property)', () => {
   ] as const)('keeps every view, file and private page right under 10× overcommit, and leaks nothing (%s)', (arch) => {
     fc.assert(
       fc.property(
-        fc.constantFrom<ReplacementPolicyName>('working-set', 'fifo', 'clock', 'lru', 'opt'),
+        fc.constantFrom<ReplacementPolicyName>('working-set', 'fifo', 'clock', 'lru', 'opt', 'nt'),
         fc.array(sectionOp, { minLength: 20, maxLength: 90 }),
         (policy, ops) => {
           runSectionProgram(sectionProgramMachine(arch, policy), [...SECTION_PRELUDE, ...ops])

@@ -108,6 +108,8 @@ export function resolvePrivatePte(
         before.ownerAddress === page,
       () => `transition PTE of 0x${page.toString(16)} names frame ${view.pfn} in state ${before.state}`,
     )
+    // 'nt': the working set may first give up one of its own pages (local replacement).
+    core.ntBeforeGrow?.(core, pid)
     core.emit({
       type: 'mm.pageReclaimed',
       pid,
@@ -126,7 +128,12 @@ export function resolvePrivatePte(
 
   if (!ensurePageTables(core, pid, page))
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
-  const pfn = requestPageMemoryConsumer(core, { purpose: 'private-page', pid, address: page })
+  const pfn = requestPageMemoryConsumer(core, {
+    purpose: 'private-page',
+    pid,
+    address: page,
+    contents: view.kind === 'pageFile' ? 'overwritten' : 'zero',
+  })
   if (pfn === undefined) return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame available')
 
   // The frame request may have trimmed pages but never this one: re-read its PTE (tables stay).
@@ -136,15 +143,22 @@ export function resolvePrivatePte(
     assert(bytes !== undefined, () => `page-file PTE names free slot ${current.slot}`)
     core.machine.frames.writeBytes(pfn * PAGE_SIZE, bytes)
     core.emit({ type: 'mm.pageIn', pid, address: page, pfn, slot: current.slot })
-    core.emit({ type: 'mm.pageFileSlotFreed', slot: current.slot })
-    createVirtualMapping(core, pid, page, pfn, mask, { modified: true, pageFileSlot: -1 })
+    if (core.policy === 'nt' && fault.access !== 'write') {
+      // 'nt' (NT-PAGING.md §3.4): the slot stays the clean page's backing store, so trimming it
+      // again costs no write; a write makes the copy stale and releases it.
+      createVirtualMapping(core, pid, page, pfn, mask, { modified: false, pageFileSlot: current.slot })
+    } else {
+      core.emit({ type: 'mm.pageFileSlotFreed', slot: current.slot })
+      createVirtualMapping(core, pid, page, pfn, mask, { modified: true, pageFileSlot: -1 })
+    }
     return {
       status: STATUS_PAGE_FAULT_PAGING_FILE,
       kind: 'hard',
       cause: `page read back from page-file slot ${current.slot}`,
     }
   }
-  createVirtualMapping(core, pid, page, pfn, mask, { modified: false, pageFileSlot: -1 })
+  // 'nt': a demand-zero page has no backing copy, so it is born modified (ARM3 MiResolveDemandZeroFault).
+  createVirtualMapping(core, pid, page, pfn, mask, { modified: core.policy === 'nt', pageFileSlot: -1 })
   return {
     status: STATUS_PAGE_FAULT_DEMAND_ZERO,
     kind: 'demand-zero',

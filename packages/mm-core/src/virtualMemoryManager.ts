@@ -62,6 +62,8 @@ import { readPte } from './pteAccess.js'
 import { type MemoryBasicInformation, miQueryMemoryBasicInformation } from './queryMemoryBasicInformation.js'
 import { type MmRegion, type RegionType, regionsOf } from './region.js'
 import { releaseRange } from './releaseRange.js'
+import { installNtPaging } from './ntBalanceSet.js'
+import type { NtPagingOptions } from './ntPagingOptions.js'
 import { mmZeroPageThread } from './zeroPageThread.js'
 
 /** Configuration of a MemoryManager (and of the machine it drives). */
@@ -76,6 +78,8 @@ export interface MemoryManagerOptions {
   readonly tlb?: TlbConfig | TlbPresetName
   /** Replacement policy (default 'working-set'). */
   readonly replacementPolicy?: ReplacementPolicyName
+  /** The 'nt' policy's tick and thresholds (ntPagingOptions.ts); only with `replacementPolicy: 'nt'`. */
+  readonly nt?: NtPagingOptions
   /**
    * A seed for the trace header (nt-syscalls' Kernel records it there, so a run can be
    * reproduced). No generator uses it yet: every policy here is deterministic without one.
@@ -102,7 +106,7 @@ export const MAX_PHYSICAL_MEMORY = MAX_FRAME_COUNT * PAGE_SIZE
 /** The largest page file, 4 GiB − 4 KiB: MAX_PAGE_FILE_SLOTS, the most a page-file PTE names (pageFile.ts). */
 export const MAX_PAGE_FILE = MAX_PAGE_FILE_SLOTS * PAGE_SIZE
 
-const POLICIES: readonly ReplacementPolicyName[] = ['working-set', 'fifo', 'lru', 'clock', 'opt']
+const POLICIES: readonly ReplacementPolicyName[] = ['working-set', 'fifo', 'lru', 'clock', 'opt', 'nt']
 
 /**
  * The NT memory manager over one simulated machine, without sections: address spaces, private
@@ -156,9 +160,11 @@ export class VirtualMemoryManager {
     const policy = options.replacementPolicy ?? 'working-set'
     if (!POLICIES.includes(policy)) {
       throw new RangeError(
-        `replacementPolicy ${String(policy)} must be 'working-set', 'fifo', 'lru', 'clock' or 'opt'`,
+        `replacementPolicy ${String(policy)} must be 'working-set', 'fifo', 'lru', 'clock', 'opt' or 'nt'`,
       )
     }
+    if (options.nt !== undefined && policy !== 'nt')
+      throw new RangeError(`nt options need replacementPolicy 'nt' (not '${policy}')`)
     this.replacementPolicy = policy
     const frameCount = physicalMemory / PAGE_SIZE
     this.mmu = new Mmu<AccessFaultResult>({
@@ -168,6 +174,7 @@ export class VirtualMemoryManager {
     })
     this.state = new MmState({ frameCount, pageFileSlots: pageFileBytes / PAGE_SIZE })
     this.core = new MmCore(this.state, new MmuMachine(this.mmu), this.layout, policy, -1)
+    if (policy === 'nt') installNtPaging(this.core, options.nt, frameCount)
     this.mmu.setFaultHandler((fault) => this.accessFault(this.currentPid(), fault))
     const kernel = mmCreateProcessAddressSpace(this.core, KERNEL_SPACE_ID)
     assert(kernel.status === STATUS_SUCCESS, 'no frame for the system page directory')

@@ -19,7 +19,8 @@ export const DEFAULT_PAGE_FILE = 128 * 1024 * 1024
  *   `replacementPolicy`; `physicalMemory` or `pageFile` not a multiple of 4096, negative, or above
  *   its maximum ({@link MAX_PHYSICAL_MEMORY}, 4 GiB; {@link MAX_PAGE_FILE}, 4 GiB − 4 KiB);
  *   `physicalMemory` below the few pages a process needs (mm-core's MINIMUM_RAM_PAGES); a `seed`
- *   that is not a finite number. A `tlb` configuration hw-mmu refuses throws hw-mmu's RangeError.
+ *   that is not a finite number; `nt` options without `replacementPolicy: 'nt'`, or an `nt` field
+ *   out of range (mm-core's RangeError naming `nt.<field>`). A `tlb` configuration hw-mmu refuses throws hw-mmu's RangeError.
  */
 export function createKernel(options: KernelOptions = {}): Kernel {
   const arch = options.arch ?? 'x86'
@@ -47,6 +48,7 @@ export function createKernel(options: KernelOptions = {}): Kernel {
     ...(options.tlb === undefined ? {} : { tlb: options.tlb }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.replacementPolicy === undefined ? {} : { replacementPolicy: options.replacementPolicy }),
+    ...(options.nt === undefined ? {} : { nt: options.nt }),
   })
   return new Kernel(mm, { ...options, arch })
 }

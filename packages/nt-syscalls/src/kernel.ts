@@ -9,7 +9,7 @@
 // (createKernelDebug.ts); process creation and termination (processLifecycle.ts); the views of
 // the past (kernelViews.ts). NT has no one such object: this is the machine around ntoskrnl.
 import type { TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
-import type { MemoryManager } from '@ntmm/mm-core'
+import type { MemoryManager, NtPagingOptions } from '@ntmm/mm-core'
 import { type CheckpointPolicy, type Timeline, TraceFormatError, type TraceLog } from '@ntmm/trace'
 import { checkKernelInvariants } from './checkKernelInvariants.js'
 import type { Cpu } from './cpu.js'
@@ -66,6 +66,11 @@ export interface KernelOptions {
   readonly seed?: number
   /** Page replacement policy of the memory manager (default 'working-set'). */
   readonly replacementPolicy?: MachineConfig['replacementPolicy']
+  /**
+   * The 'nt' policy's tick and thresholds (mm-core's NtPagingOptions; omitted fields take the
+   * defaults scaled for the machine's size). Only with `replacementPolicy: 'nt'`.
+   */
+  readonly nt?: NtPagingOptions
   /**
    * Receives every event of every layer, in order. When recording, a TLB hit stored in its
    * access's row (docs/time-travel.md, Storage) arrives as `hw.tlbHit` with the access's seq.
@@ -160,6 +165,7 @@ export class Kernel {
       pageFile: mm.pageFileState.slotCount * PAGE_SIZE,
       tlb: options.tlb ?? null,
       replacementPolicy: mm.replacementPolicy,
+      ...(mm.ntConfig === undefined ? {} : { nt: mm.ntConfig }),
       seed: options.seed ?? 0,
     }
     this.ob = new ObjectManager(restored?.state.ob)

@@ -52,6 +52,17 @@ export function machineOptionsOf(config: MachineConfig): MemoryManagerOptions {
     pageFile: config.pageFile,
     ...(config.tlb === null ? {} : { tlb: config.tlb }),
     replacementPolicy: config.replacementPolicy,
+    ...(config.nt === undefined
+      ? {}
+      : {
+          nt: {
+            tickEvery: config.nt.tickEvery,
+            minimumFreePages: config.nt.minimumFreePages,
+            plentyFreePages: config.nt.plentyFreePages,
+            modifiedWriteThreshold: config.nt.modifiedWriteThreshold,
+            writeCluster: config.nt.writeCluster,
+          },
+        }),
     seed: config.seed,
   }
 }

@@ -13,6 +13,7 @@ import type { DebugCall } from './kernelDebug.js'
 import { KERNEL_EVENT_TYPES, type KernelEvent } from './kernelState.js'
 import { lowVolumeSchema } from './machineEventSchemas.js'
 import type { Arch } from './userAddressLimits.js'
+import type { NtPagingConfig } from '@ntmm/mm-core'
 
 /** The configuration a machine is built from (the trace header carries it). */
 export interface MachineConfig {
@@ -20,7 +21,9 @@ export interface MachineConfig {
   readonly physicalMemory: number
   readonly pageFile: number
   readonly tlb: TlbConfig | TlbPresetName | null
-  readonly replacementPolicy: 'working-set' | 'fifo' | 'lru' | 'clock' | 'opt'
+  readonly replacementPolicy: 'working-set' | 'fifo' | 'lru' | 'clock' | 'opt' | 'nt'
+  /** The 'nt' policy's configuration with its scaled defaults applied (absent for other policies). */
+  readonly nt?: NtPagingConfig
   /**
    * The seed the machine was created with, written in the trace header so a run can be
    * reproduced; nothing in the simulation draws from it (a random TLB policy has its own seed in

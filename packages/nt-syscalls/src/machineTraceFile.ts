@@ -62,7 +62,18 @@ const machineConfigSchema = v.object({
   physicalMemory: bytes(MAX_PHYSICAL_MEMORY, 'MAX_PHYSICAL_MEMORY', 4096),
   pageFile: bytes(MAX_PAGE_FILE, 'MAX_PAGE_FILE', 0),
   tlb: v.optional(v.nullable(v.union([v.string(), v.record(v.string(), v.unknown())])), null),
-  replacementPolicy: v.picklist(['working-set', 'fifo', 'lru', 'clock', 'opt']),
+  replacementPolicy: v.picklist(['working-set', 'fifo', 'lru', 'clock', 'opt', 'nt']),
+  nt: v.optional(
+    v.strictObject({
+      tickEvery: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+      minimumFreePages: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+      plentyFreePages: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+      modifiedWriteThreshold: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+      writeCluster: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+      workingSetMinimum: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+      workingSetMaximum: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+    }),
+  ),
   seed: v.pipe(v.number(), v.finite()),
 })
 

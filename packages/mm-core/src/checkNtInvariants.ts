@@ -1,0 +1,63 @@
+// The 'nt' policy's invariants (NT-PAGING.md §3.2-§3.5), added to checkInvariants.ts's: every frame
+// is in exactly one state and the list lengths add up to the frames; a standby page is clean and
+// has its page-file copy (so repurposing loses nothing); a modified page is marked modified; a
+// clean resident page has a copy (demand-zero pages are born modified); a locked page is resident
+// in its owner's working set; a hard maximum holds. Inspection only.
+
+import type { MmCore } from './mmCore.js'
+import { QUOTA_LIMITS_HARDWS_MAX_ENABLE } from './ntPagingState.js'
+import { PfnState } from './pfnDatabase.js'
+import { readPte } from './pteAccess.js'
+
+/** The 'nt' invariants as violations (none on a machine running another policy). */
+export function checkNtInvariants(core: MmCore): string[] {
+  const nt = core.state.nt
+  if (nt === undefined) return []
+  const problems: string[] = []
+  const pfnDb = core.state.pfn
+  const byState = new Array<number>(7).fill(0)
+  for (let pfn = 0; pfn < pfnDb.frameCount; pfn++) {
+    const state = pfnDb.state[pfn]!
+    byState[state]!++
+    const priority = pfnDb.priority[pfn]!
+    if (priority > 7) problems.push(`frame ${pfn} has priority ${priority}`)
+    if (pfnDb.segmentId[pfn]! >= 0) continue
+    const modified = pfnDb.modified[pfn] === 1
+    const slot = pfnDb.pageFileSlot[pfn]!
+    if (state === PfnState.STANDBY && (modified || slot < 0))
+      problems.push(`standby frame ${pfn} is ${modified ? 'modified' : 'without a page-file copy'}`)
+    if (state === PfnState.MODIFIED && !modified) problems.push(`modified-list frame ${pfn} is clean`)
+    if (state === PfnState.ACTIVE && !modified && slot < 0) {
+      const pte = readPte(core, pfnDb.ownerPid[pfn]!, pfnDb.ownerAddress[pfn]!)
+      if (pte?.view.kind === 'valid' && !pte.view.dirty)
+        problems.push(`clean resident frame ${pfn} has no page-file copy`)
+    }
+  }
+  const listed =
+    pfnDb.count('FREE') +
+    pfnDb.count('ZEROED') +
+    pfnDb.count('STANDBY') +
+    pfnDb.count('MODIFIED') +
+    pfnDb.count('ACTIVE') +
+    byState[PfnState.PAGE_TABLE]! +
+    byState[PfnState.SYSTEM]!
+  if (listed !== pfnDb.frameCount)
+    problems.push(`lists and in-use frames add up to ${listed} of ${pfnDb.frameCount}`)
+  for (const [pid, ws] of nt.processes) {
+    const space = core.state.spaces.get(pid)
+    if (space === undefined) {
+      problems.push(`working-set parameters for process ${pid}, which has no address space`)
+      continue
+    }
+    if ((ws.flags & QUOTA_LIMITS_HARDWS_MAX_ENABLE) !== 0 && space.workingSetSize > ws.maximum)
+      problems.push(
+        `process ${pid}: working set ${space.workingSetSize} above its hard maximum ${ws.maximum}`,
+      )
+    for (const address of ws.lockedPages) {
+      const pte = readPte(core, pid, address)
+      if (pte?.view.kind !== 'valid' || pfnDb.ownerPid[pte.view.pfn] !== pid)
+        problems.push(`process ${pid}: locked page 0x${address.toString(16)} is not resident`)
+    }
+  }
+  return problems
+}
