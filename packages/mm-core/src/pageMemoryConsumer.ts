@@ -18,7 +18,7 @@
 import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
-import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
+import { type PfnRecord, pfnRecordOf, pfnRecordWith, unownedPfnRecord } from './pfnRecord.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
 import { chooseVictims } from './replacementPolicy.js'
 import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.js'
@@ -138,7 +138,7 @@ function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): void {
 export function releasePageMemoryConsumer(core: MmCore, pfn: number): void {
   const before = pfnRecordOf(core.state, pfn)
   core.machine.frames.free(pfn)
-  core.emit({ type: 'mm.frameReleased', pfn, before, after: { ...NO_OWNER, state: 'FREE' } })
+  core.emit({ type: 'mm.frameReleased', pfn, before, after: unownedPfnRecord('FREE') })
 }
 
 /**
@@ -160,7 +160,15 @@ export function writeModifiedPage(core: MmCore): boolean {
     pfn,
     slot,
     before,
-    after: { ...before, state: 'STANDBY', pageFileSlot: slot, modified: false },
+    after: pfnRecordWith(
+      before,
+      'STANDBY',
+      before.ownerPid,
+      before.ownerAddress,
+      before.protectMask,
+      slot,
+      false,
+    ),
   })
   return true
 }
@@ -227,7 +235,7 @@ export function pageOut(core: MmCore, pfn: number): void {
       pfn,
       outcome: 'dropped',
       before,
-      after: { ...NO_OWNER, state: 'FREE' },
+      after: unownedPfnRecord('FREE'),
     })
     core.machine.frames.free(pfn)
     return
@@ -242,6 +250,14 @@ export function pageOut(core: MmCore, pfn: number): void {
     pfn,
     outcome,
     before,
-    after: { ...before, state: dirty ? 'MODIFIED' : 'STANDBY', modified: dirty },
+    after: pfnRecordWith(
+      before,
+      dirty ? 'MODIFIED' : 'STANDBY',
+      pid,
+      address,
+      before.protectMask,
+      before.pageFileSlot,
+      dirty,
+    ),
   })
 }
