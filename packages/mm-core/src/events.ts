@@ -426,7 +426,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       workingSetDelta(state, event.pid, -1)
       return
     case 'mm.pageWritten':
-      state.pageFile.write(event.slot, frames.frameBytes(event.pfn))
+      state.pageFile.writeOwned(event.slot, frames.frameBytes(event.pfn))
       state.counters.pagesWritten++
       setPfn(state, event.pfn, event.after)
       return
