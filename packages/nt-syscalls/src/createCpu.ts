@@ -146,10 +146,12 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
    * number that is its own captured pointer and leaves room for `length` bytes (x86: an integer in
    * [0, 2^32 - length]). Anything else takes the general checks.
    */
-  const plain = (address: number, length: number): boolean =>
-    x86
-      ? address >>> 0 === address && address <= 0x1_0000_0000 - length
-      : Number.isSafeInteger(address) && address >= -0x800000000000 && address <= 0x800000000000 - length
+  const plain = (address: unknown, length: number): address is number =>
+    typeof address !== 'number'
+      ? false
+      : x86
+        ? address >>> 0 === address && address <= 0x1_0000_0000 - length
+        : Number.isSafeInteger(address) && address >= -0x800000000000 && address <= 0x800000000000 - length
   const readNow = (address: number, length: number): CpuReadResult => {
     const result = mmu().read(address, length, { mode: 'user' })
     if (result.ok) return { status: SUCCESS, data: result.data }
@@ -177,7 +179,13 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   return {
     pid,
     read: (rawAddress, length): CpuReadResult => {
-      if (length >>> 0 === length && length <= MAX_ACCESS_LENGTH && plain(rawAddress, length) && quiet())
+      if (
+        typeof length === 'number' &&
+        length >>> 0 === length &&
+        length <= MAX_ACCESS_LENGTH &&
+        plain(rawAddress, length) &&
+        quiet()
+      )
         return readNow(rawAddress, length)
       const address = startOf(rawAddress)
       const refused = refusedRange(address, length)
@@ -187,7 +195,8 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     },
     readInto: (rawAddress, buffer, offset = 0, length?: number): number => {
       if (
-        length !== undefined &&
+        typeof length === 'number' &&
+        typeof offset === 'number' &&
         buffer instanceof Uint8Array &&
         offset >>> 0 === offset &&
         length >>> 0 === length &&
