@@ -13,7 +13,10 @@
 //     warm-up, and the longest-first schedule of each configuration's own CPU time (each played
 //     alone as a shard, start-up and warm-up subtracted) on the two lanes (this thread, a worker).
 // `pnpm bench refs` or `pnpm bench jobs` runs one part; `--cli <path>` measures another build (a
-// before/after comparison).
+// before/after comparison); `--baseline <path>` (or NTMM_BASELINE_CLI) runs an older build's
+// dist/cli.js beside this one in part 1, each configuration alternately, and prints old / new (CPU
+// time): keep the build of the commit you compare with, e.g. `git worktree add /tmp/ntmm-main main`
+// and `pnpm -C /tmp/ntmm-main build`, then `pnpm bench refs --baseline /tmp/ntmm-main/apps/demo/dist/cli.js`.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -24,7 +27,14 @@ import { longestFirst, sweepJobs } from '../src/sweep.ts'
 const args = process.argv.slice(2)
 const cliAt = args.indexOf('--cli')
 const cli = cliAt >= 0 ? args[cliAt + 1]! : new URL('../dist/cli.js', import.meta.url).pathname
-const part = args.find((arg, index) => !arg.startsWith('--') && (cliAt < 0 || index !== cliAt + 1))
+const baselineAt = args.indexOf('--baseline')
+const baseline = baselineAt >= 0 ? args[baselineAt + 1] : process.env.NTMM_BASELINE_CLI || undefined
+const part = args.find(
+  (arg, index) =>
+    !arg.startsWith('--') &&
+    (cliAt < 0 || index !== cliAt + 1) &&
+    (baselineAt < 0 || index !== baselineAt + 1),
+)
 if (part !== undefined && part !== 'refs' && part !== 'jobs')
   throw new RangeError(`unknown bench part '${part}': use 'refs' or 'jobs'`)
 
@@ -70,10 +80,10 @@ interface Timed {
   readonly out: string
 }
 
-/** Runs `ntmm sweep …` once: wall and CPU seconds, and its standard output. */
-function sweep(options: readonly string[]): Timed {
+/** Runs `ntmm sweep …` once (of the build `at`, by default the one measured): wall and CPU seconds, and its standard output. */
+function sweep(options: readonly string[], at = cli): Timed {
   const started = performance.now()
-  const run = spawnSync(process.execPath, ['--import', preload, cli, 'sweep', ...options], {
+  const run = spawnSync(process.execPath, ['--import', preload, at, 'sweep', ...options], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   })
@@ -176,15 +186,32 @@ if (part === undefined || part === 'refs') {
       'python',
       'refs/s',
       'python/ntmm (cpu)',
+      ...(baseline === undefined ? [] : ['old cpu', 'old/new (cpu)']),
     ],
   ]
+  if (baseline !== undefined) console.log(`   old build beside it: ${baseline}`)
   for (const [name, path] of [
     ['wide', wide],
     ['local', local],
   ] as const)
     for (const policy of ['fifo', 'lru'] as const) {
-      const run = sweep(['--trace', path, '--memory', MEMORY, '--policy', policy, '--jobs', '1', '--json'])
+      const options = ['--trace', path, '--memory', MEMORY, '--policy', policy, '--jobs', '1', '--json']
+      // Old and new alternately, three runs each (medians of CPU time): the machine may be shared.
+      const runs: Timed[] = []
+      const oldRuns: Timed[] = []
+      for (let round = 0; round < (baseline === undefined ? 1 : 3); round++) {
+        runs.push(sweep(options))
+        if (baseline !== undefined) oldRuns.push(sweep(options, baseline))
+      }
+      const run = [...runs].sort((a, b) => a.cpu - b.cpu)[Math.floor(runs.length / 2)]!
       const row = rows(run.out)[0]!
+      for (const other of oldRuns) {
+        const oldRow = rows(other.out)[0]!
+        if (oldRow.pageFaults !== row.pageFaults || oldRow.references !== row.references)
+          console.log(
+            `   ! ${name} ${policy}: the old build counts ${oldRow.pageFaults} faults, this one ${row.pageFaults}`,
+          )
+      }
       const cells = [
         name,
         policy,
@@ -219,6 +246,10 @@ if (part === undefined || part === 'refs') {
           `${(run.cpu / textbook.seconds).toFixed(1)}x`,
         )
       } else cells.push('-', '-', '-')
+      if (baseline !== undefined) {
+        const oldCpu = median(oldRuns.map((other) => other.cpu))
+        cells.push(seconds(oldCpu), `${(oldCpu / median(runs.map((each) => each.cpu))).toFixed(2)}x`)
+      }
       printed.push(cells)
     }
   table(printed)

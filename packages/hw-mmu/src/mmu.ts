@@ -307,6 +307,54 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     return this.readAccess(va, length, ACCESS_READ, modeCode(options.mode))
   }
 
+  /**
+   * Reads `length` bytes at `va` into `target` from `offset`: {@link Mmu.read}'s translations,
+   * faults and events, with no allocation on a TLB hit. True, or false on a fault (then
+   * {@link Mmu.lastFailure}). Throws a RangeError when the bytes do not fit in `target`.
+   */
+  readInto(
+    va: number,
+    target: Uint8Array,
+    offset: number,
+    length: number,
+    mode: PrivilegeMode = 'user',
+  ): boolean {
+    if (
+      !Number.isInteger(offset) ||
+      !Number.isInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > target.length
+    )
+      throw new RangeError(
+        `readInto: ${length} bytes at offset ${offset} do not fit a buffer of ${target.length}`,
+      )
+    const user = modeCode(mode)
+    if (length > 0 && (va & 0xfff) + length <= 4096) {
+      const pa = this.translateOnePage(va, length, ACCESS_READ, user)
+      if (pa < 0) return false
+      readInto(this.state.frames, pa, target, offset, length)
+      return true
+    }
+    const chunks = this.translateRange(va, length, ACCESS_READ, user)
+    if (chunks === undefined) return false
+    let done = offset
+    for (let k = 0; k < chunks.length; k += 2) {
+      readInto(this.state.frames, chunks[k]!, target, done, chunks[k + 1]!)
+      done += chunks[k + 1]!
+    }
+    return true
+  }
+
+  /**
+   * The last failed access as {@link Mmu.read} would have returned it (the fault and the fault
+   * handler's last answer), for the callers of the forms that answer -1 or false; undefined before
+   * any fault.
+   */
+  lastFailure(): FailedAccess<R> | undefined {
+    return this.lastFault === undefined ? undefined : this.failed()
+  }
+
   /** Fetches `length` instruction bytes at `va` (default 1). */
   fetch(va: number, length = 1, options: AccessOptions = {}): AccessResult<R> {
     return this.readAccess(va, length, ACCESS_EXECUTE, modeCode(options.mode))

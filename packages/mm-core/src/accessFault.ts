@@ -49,7 +49,12 @@ export { exceptionAccessCode } from './faultDecision.js'
  */
 export function mmAccessFault(core: MmCore, pid: number, fault: PageFault): AccessFaultResult {
   const decision = dispatchFault(core, pid, fault)
-  const result: AccessFaultResult = { ...decision, retry: NT_SUCCESS(decision.status) }
+  // One literal (the fields in the decision's order, then retry), not `{ ...decision, retry }`:
+  // the spread was 6% of a sweep's time (docs/performance.md).
+  const { status, kind, cause, exception } = decision
+  const retry = NT_SUCCESS(status)
+  const result: AccessFaultResult =
+    exception === undefined ? { status, kind, cause, retry } : { status, kind, cause, exception, retry }
   core.emit({
     type: 'mm.pageFault',
     pid,

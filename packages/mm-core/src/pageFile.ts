@@ -105,11 +105,20 @@ export class PageFile {
 
   /** Store a copy of `bytes` in `slot` (allocating it when free). */
   write(slot: number, bytes: Uint8Array): void {
+    this.writeOwned(slot, bytes.slice())
+  }
+
+  /**
+   * Store `bytes` itself in `slot`: the caller hands over a copy no one else holds (a frame's
+   * bytes, copied out by FrameStore.frameBytes), so it is not copied a second time. A page write
+   * is on every hard fault of a machine under pressure, and a 4 KiB buffer is costly to allocate.
+   */
+  writeOwned(slot: number, bytes: Uint8Array): void {
     assert(this.isSlot(slot), () => `page-file slot ${slot} out of range`)
     assert(bytes.length === PAGE_SIZE, 'a page-file slot holds one page')
     const chunk = this.#ownChunk(slot >>> CHUNK_SHIFT)
     if (chunk[slot & CHUNK_MASK] === undefined) this.used++
-    chunk[slot & CHUNK_MASK] = bytes.slice()
+    chunk[slot & CHUNK_MASK] = bytes
     this.written++
     if (slot === this.hint) this.hint = slot + 1
   }

@@ -19,7 +19,7 @@ import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { FrameRequest } from './frameRequest.js'
 import type { MmCore } from './mmCore.js'
-import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
+import { type PfnRecord, pfnRecordOf, pfnRecordWith, unownedPfnRecord } from './pfnRecord.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
 import { chooseVictims } from './replacementPolicy.js'
 import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.js'
@@ -134,7 +134,7 @@ export function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): 
 export function releasePageMemoryConsumer(core: MmCore, pfn: number): void {
   const before = pfnRecordOf(core.state, pfn)
   core.machine.frames.free(pfn)
-  core.emit({ type: 'mm.frameReleased', pfn, before, after: { ...NO_OWNER, state: 'FREE' } })
+  core.emit({ type: 'mm.frameReleased', pfn, before, after: unownedPfnRecord('FREE') })
 }
 
 /**
@@ -156,7 +156,15 @@ export function writeModifiedPage(core: MmCore): boolean {
     pfn,
     slot,
     before,
-    after: { ...before, state: 'STANDBY', pageFileSlot: slot, modified: false },
+    after: pfnRecordWith(
+      before,
+      'STANDBY',
+      before.ownerPid,
+      before.ownerAddress,
+      before.protectMask,
+      slot,
+      false,
+    ),
   })
   return true
 }
@@ -223,7 +231,7 @@ export function pageOut(core: MmCore, pfn: number): void {
       pfn,
       outcome: 'dropped',
       before,
-      after: { ...NO_OWNER, state: 'FREE' },
+      after: unownedPfnRecord('FREE'),
     })
     core.machine.frames.free(pfn)
     return
@@ -238,6 +246,14 @@ export function pageOut(core: MmCore, pfn: number): void {
     pfn,
     outcome,
     before,
-    after: { ...before, state: dirty ? 'MODIFIED' : 'STANDBY', modified: dirty },
+    after: pfnRecordWith(
+      before,
+      dirty ? 'MODIFIED' : 'STANDBY',
+      pid,
+      address,
+      before.protectMask,
+      before.pageFileSlot,
+      dirty,
+    ),
   })
 }

@@ -63,6 +63,56 @@ export function setPfn(state: MmState, pfn: number, record: PfnRecord): void {
   })
 }
 
+/**
+ * `before` (a record of {@link pfnRecordOf}) with its state, owner, protection, page-file slot and
+ * modified flag replaced, as one literal in pfnRecordOf's field order: the same JSON as
+ * `{ ...before, state, … }`, without V8's generic clone, and one hidden class for `setPfn` to read
+ * (a spread's record has another, and on the fault path `setPfn`'s loads went megamorphic).
+ */
+export function pfnRecordWith(
+  before: PfnRecord,
+  state: PfnStateName,
+  ownerPid: number,
+  ownerAddress: number,
+  protectMask: number,
+  pageFileSlot: number,
+  modified: boolean,
+): PfnRecord {
+  if (before.segmentId === undefined)
+    return { state, ownerPid, ownerAddress, protectMask, pageFileSlot, modified }
+  return {
+    state,
+    ownerPid,
+    ownerAddress,
+    protectMask,
+    pageFileSlot,
+    modified,
+    segmentId: before.segmentId,
+    shareCount: before.shareCount!,
+  }
+}
+
+/** `before` in state `state` (the fields of `{ ...before, state }`, as {@link pfnRecordWith} builds them). */
+export function pfnRecordInState(before: PfnRecord, state: PfnStateName): PfnRecord {
+  return pfnRecordWith(
+    before,
+    state,
+    before.ownerPid,
+    before.ownerAddress,
+    before.protectMask,
+    before.pageFileSlot,
+    before.modified,
+  )
+}
+
+/**
+ * A frame that backs nothing, in state `state`: `{ ...NO_OWNER, state }` written as a literal (the
+ * same fields in the same order, so recorded events stay byte-identical).
+ */
+export function unownedPfnRecord(state: PfnStateName): PfnRecord {
+  return { ownerPid: -1, ownerAddress: 0, protectMask: 0, pageFileSlot: -1, modified: false, state }
+}
+
 /** A record for a frame that backs nothing (free, zeroed, or taken for a page table or the system). */
 export const NO_OWNER = {
   ownerPid: -1,

@@ -22,10 +22,13 @@ export interface PteRead {
 export function readPte(core: MmCore, pid: number, va: number): PteRead | undefined {
   const cr3 = core.cr3Of(pid)
   if (cr3 === undefined) return undefined
-  const read = core.machine.editor.readEntry(cr3, va, 1)
-  if (!read.ok) return undefined
-  const value = { low: read.low, high: read.high }
-  return { address: read.address, value, view: readPteView(read.low, read.high, core.machine.mode) }
+  // The entry's location and value, not editor.readEntry: that also decodes it as the hardware
+  // would (an object this reader drops), on the fault path several times per fault.
+  const editor = core.machine.editor
+  const location = editor.entryAddress(cr3, va, 1)
+  if (!location.ok) return undefined
+  const value = editor.readEntryAt(location.address)
+  return { address: location.address, value, view: readPteView(value.low, value.high, core.machine.mode) }
 }
 
 /** Write the PTE at physical `address` (from {@link readPte}); emits hw.pteWritten. */

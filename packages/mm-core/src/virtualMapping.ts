@@ -8,6 +8,7 @@ import { encodePte, levelCount } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import { isSystemAddress } from './addressSpaceLayout.js'
 import { pfnRecordOf } from './events.js'
+import { pfnRecordInState, pfnRecordWith } from './pfnRecord.js'
 import type { MmCore } from './mmCore.js'
 import { releasePageMemoryConsumer, requestPageMemoryConsumer } from './pageMemoryConsumer.js'
 import { forEachPte, invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
@@ -57,15 +58,15 @@ export function createVirtualMapping(
     () => `createVirtualMapping: 0x${va.toString(16)} has no free PTE`,
   )
   const before = pfnRecordOf(core.state, pfn)
-  const after = {
-    ...before,
-    state: 'ACTIVE' as const,
-    ownerPid: pid,
-    ownerAddress: va,
+  const after = pfnRecordWith(
+    before,
+    'ACTIVE',
+    pid,
+    va,
     protectMask,
-    modified: page.modified ?? before.modified,
-    pageFileSlot: page.pageFileSlot ?? before.pageFileSlot,
-  }
+    page.pageFileSlot ?? before.pageFileSlot,
+    page.modified ?? before.modified,
+  )
   writePteAt(
     core,
     pte.address,
@@ -101,7 +102,7 @@ export function deleteVirtualMappings(core: MmCore, pid: number, start: number, 
         address: va,
         pfn: view.pfn,
         before,
-        after: { ...before, state: 'ACTIVE' },
+        after: pfnRecordInState(before, 'ACTIVE'),
       })
       freeFrameAndSlot(core, view.pfn)
     } else if (view.kind === 'transition') {

@@ -20,6 +20,7 @@
 import type { PageFault } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import { pfnRecordOf } from './events.js'
+import { pfnRecordInState } from './pfnRecord.js'
 import { type FaultDecision, accessAllowed, accessViolation, failure, pageOf } from './faultDecision.js'
 import type { MemoryArea } from './memoryArea.js'
 import { MEM_RESERVE, PAGE_SIZE, pageProtectionName } from './memoryConstants.js'
@@ -116,7 +117,7 @@ export function resolvePrivatePte(
       address: page,
       pfn: view.pfn,
       before,
-      after: { ...before, state: 'ACTIVE' },
+      after: pfnRecordInState(before, 'ACTIVE'),
     })
     createVirtualMapping(core, pid, page, view.pfn, mask)
     return {

@@ -228,9 +228,13 @@ export class VirtualMemoryManager {
 
   /** The MMU with `pid`'s CR3 loaded (a context switch when another space was current). */
   mmuFor(pid: number): Mmu<AccessFaultResult> {
-    const space = this.addressSpace(pid)
-    assert(space !== undefined, () => `mmuFor: no address space ${pid}`)
-    if (this.mmu.cr3 !== space.cr3) this.mmu.loadCr3(space.cr3)
+    // On every access of kernel.cpu(pid): the record's directory is the CR3 (the handle's getter
+    // reads the same record again), and the assertion's message is built only when it fails.
+    const record = this.state.space(pid)
+    if (record === undefined || !this.core.handles.has(pid))
+      assert(false, () => `mmuFor: no address space ${pid}`)
+    const cr3 = record.directoryPfn * PAGE_SIZE
+    if (this.mmu.cr3 !== cr3) this.mmu.loadCr3(cr3)
     return this.mmu
   }
 

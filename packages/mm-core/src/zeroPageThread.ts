@@ -4,6 +4,7 @@
 // never written since the machine started is already zero and is only moved.
 
 import { pfnRecordOf } from './events.js'
+import { pfnRecordInState } from './pfnRecord.js'
 import type { MmCore } from './mmCore.js'
 
 /** MmZeroPageThread: zero up to `count` free frames and move them to the zeroed list; the number moved. */
@@ -16,7 +17,7 @@ export function mmZeroPageThread(core: MmCore, count: number): number {
     if (pfn === undefined) break
     const before = pfnRecordOf(core.state, pfn)
     if (!frames.isPristine(pfn)) frames.zero(pfn)
-    core.emit({ type: 'mm.frameReleased', pfn, before, after: { ...before, state: 'ZEROED' } })
+    core.emit({ type: 'mm.frameReleased', pfn, before, after: pfnRecordInState(before, 'ZEROED') })
     done++
   }
   return done

@@ -1,13 +1,14 @@
 // Benchmarks (ratios in one run, medians of interleaved repetitions):
 //  1. reserve+commit+touch+release cycle with 50 000 live allocations vs 500;
 //  2. the cost of each service relative to a TLB-hit access;
-//  3. the time-travel figures (bench/timeTravel.ts: recording cost, kernel.at seeks, lackey import).
-// `pnpm bench services` or `pnpm bench time-travel` runs one part only.
+//  3. the time-travel figures (bench/timeTravel.ts: recording cost, kernel.at seeks, lackey import);
+//  4. the access path (bench/accessPath.ts: kernel.cpu(pid) on a TLB hit against a bare lookup).
+// `pnpm bench services`, `pnpm bench time-travel` or `pnpm bench access` runs one part only.
 import { createKernel, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_READWRITE } from '../src/index.js'
 
-const only = process.argv[2] as 'services' | 'time-travel' | undefined
-if (only !== undefined && only !== 'services' && only !== 'time-travel') {
-  throw new RangeError(`unknown bench part '${only}': use 'services' or 'time-travel'`)
+const only = process.argv[2] as 'services' | 'time-travel' | 'access' | undefined
+if (only !== undefined && only !== 'services' && only !== 'time-travel' && only !== 'access') {
+  throw new RangeError(`unknown bench part '${only}': use 'services', 'time-travel' or 'access'`)
 }
 
 function median(values: number[]): number {
@@ -105,3 +106,6 @@ if (only === undefined || only === 'services') servicesBench()
 
 // ---- 3. time travel (issue 6) ----
 if (only === undefined || only === 'time-travel') await import('./timeTravel.js')
+
+// ---- 4. the access path (issue 22) ----
+if (only === undefined || only === 'access') await import('./accessPath.js')

@@ -64,6 +64,28 @@ export interface Cpu {
    * from: STATUS_ACCESS_VIOLATION, nothing written, as NtWriteVirtualMemory answers.
    */
   write(address: number, data: Uint8Array | readonly number[]): CpuAccessResult
+  /**
+   * Reads `length` bytes (default: the rest of `buffer` after `offset`) into `buffer` from
+   * `offset`, as {@link Cpu.read} does (the same faults, exceptions and recorded events), without
+   * allocating on a TLB hit: the hot path of a replay or a benchmark. Returns the status `read`
+   * would; the exception, when one is raised, is recorded as nt.exceptionRaised (use `read` for
+   * its record). A `buffer` that is no Uint8Array, or an `offset`/`length` that is no byte count or
+   * does not fit in it: STATUS_ACCESS_VIOLATION, nothing read.
+   */
+  readInto(address: number, buffer: Uint8Array, offset?: number, length?: number): number
+  /**
+   * Reads the little-endian 32-bit word at `address` (unsigned), as `read(address, 4)` does
+   * (faults, exceptions and recorded events alike), without allocating when nothing records;
+   * -1 when the read fails (the status is `read`'s or `readInto`'s).
+   */
+  readUint32(address: number): number
+  /**
+   * Writes the 32-bit word `value` (signed or unsigned) little-endian at `address`, as
+   * `write(address, bytes)` with its four bytes does (faults, exceptions and recorded events
+   * alike), without allocating when nothing records. Returns the status; a value that is no
+   * 32-bit integer: STATUS_INVALID_PARAMETER, nothing written.
+   */
+  writeUint32(address: number, value: number): number
   /** Fetches an instruction at `address` (execute access: DEP applies where the paging mode has NX). */
   execute(address: number): CpuAccessResult
   /**

@@ -89,6 +89,13 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       sequencer.openFault = -1
     }
   }
+  // Nothing records and this is no view of the past: an access is its MMU work and nothing else
+  // (traced's first branch, without the closure it takes). Anything else goes through traced.
+  const quiet = (): boolean =>
+    context.viewOf === undefined &&
+    sequencer.inputs === undefined &&
+    sequencer.recorder === undefined &&
+    sequencer.onEvent === undefined
   const raise = (failed: FailedAccess<AccessFaultResult>) => {
     const exception = exceptionFor(failed.fault, failed.response?.status)
     ob.emit(() => ({
@@ -134,34 +141,145 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   // (KiTrap0EHandler → MmAccessFault for the process whose CR3 is loaded); a failed access carries
   // MmAccessFault's answer, which classifies the exception.
   const mmu = () => mm.mmuFor(pid)
+  /**
+   * The hit path's address rule, the same as startOf + inSpace for the addresses it accepts: a
+   * number that is its own captured pointer and leaves room for `length` bytes (x86: an integer in
+   * [0, 2^32 - length]). Anything else takes the general checks.
+   */
+  const plain = (address: unknown, length: number): address is number =>
+    typeof address !== 'number'
+      ? false
+      : x86
+        ? address >>> 0 === address && address <= 0x1_0000_0000 - length
+        : Number.isSafeInteger(address) && address >= -0x800000000000 && address <= 0x800000000000 - length
+  const readNow = (address: number, length: number): CpuReadResult => {
+    const result = mmu().read(address, length, { mode: 'user' })
+    if (result.ok) return { status: SUCCESS, data: result.data }
+    const exception = raise(result)
+    return { status: exception.code, data: new Uint8Array(0), exception }
+  }
+  const readIntoNow = (address: number, buffer: Uint8Array, offset: number, length: number): number => {
+    const unit = mmu()
+    if (unit.readInto(address, buffer, offset, length, 'user')) return SUCCESS
+    return raise(unit.lastFailure()!).code
+  }
+  const writeNow = (
+    address: number,
+    data: Uint8Array | readonly number[],
+    bytes: number,
+  ): CpuAccessResult => {
+    const result = mmu().write(address, data, { mode: 'user' })
+    if (result.ok) {
+      noteWrite(context, pid, address, bytes)
+      return { status: SUCCESS }
+    }
+    const exception = raise(result)
+    return { status: exception.code, exception }
+  }
   return {
     pid,
     read: (rawAddress, length): CpuReadResult => {
+      if (
+        typeof length === 'number' &&
+        length >>> 0 === length &&
+        length <= MAX_ACCESS_LENGTH &&
+        plain(rawAddress, length) &&
+        quiet()
+      )
+        return readNow(rawAddress, length)
       const address = startOf(rawAddress)
       const refused = refusedRange(address, length)
       if (refused !== undefined) return refusedRead(0, address, rawAddress, refused)
-      return traced('read', address as number, length, undefined, () => {
-        const result = mmu().read(address as number, length, { mode: 'user' })
-        if (result.ok) return { status: SUCCESS, data: result.data }
-        const exception = raise(result)
-        return { status: exception.code, data: new Uint8Array(0), exception }
-      })
+      if (quiet()) return readNow(address as number, length)
+      return traced('read', address as number, length, undefined, () => readNow(address as number, length))
+    },
+    readInto: (rawAddress, buffer, offset = 0, length?: number): number => {
+      if (
+        typeof length === 'number' &&
+        typeof offset === 'number' &&
+        buffer instanceof Uint8Array &&
+        offset >>> 0 === offset &&
+        length >>> 0 === length &&
+        length <= MAX_ACCESS_LENGTH &&
+        offset + length <= buffer.length &&
+        plain(rawAddress, length) &&
+        quiet()
+      )
+        return readIntoNow(rawAddress, buffer, offset, length)
+      const address = startOf(rawAddress)
+      if (
+        !(buffer instanceof Uint8Array) ||
+        !Number.isSafeInteger(offset) ||
+        offset < 0 ||
+        offset > buffer.length
+      )
+        return STATUS_ACCESS_VIOLATION
+      const count = length === undefined ? buffer.length - offset : length
+      if (
+        typeof count !== 'number' ||
+        !Number.isSafeInteger(count) ||
+        count < 0 ||
+        offset + count > buffer.length
+      )
+        return STATUS_ACCESS_VIOLATION
+      const refused = refusedRange(address, count)
+      if (refused !== undefined) return refused
+      if (quiet()) return readIntoNow(address as number, buffer, offset, count)
+      return traced('read', address as number, count, undefined, () =>
+        readIntoNow(address as number, buffer, offset, count),
+      )
+    },
+    readUint32: (rawAddress): number => {
+      const address = startOf(rawAddress)
+      if (refusedRange(address, 4) !== undefined) return -1
+      if (quiet()) {
+        const unit = mmu()
+        const value = unit.read32(address as number, 'user')
+        if (value < 0) raise(unit.lastFailure()!)
+        return value
+      }
+      // Recorded as read(address, 4) is, by the same path.
+      const word = new Uint8Array(4)
+      const status = traced('read', address as number, 4, undefined, () =>
+        readIntoNow(address as number, word, 0, 4),
+      )
+      return status === SUCCESS
+        ? (word[0]! | (word[1]! << 8) | (word[2]! << 16) | (word[3]! << 24)) >>> 0
+        : -1
     },
     write: (rawAddress, data): CpuAccessResult => {
+      if (
+        data instanceof Uint8Array &&
+        data.length <= MAX_ACCESS_LENGTH &&
+        plain(rawAddress, data.length) &&
+        quiet()
+      )
+        return writeNow(rawAddress, data, data.length)
       const address = startOf(rawAddress)
       const bytes = byteCount(data)
       if (address === undefined || bytes === undefined || !inSpace(address, bytes))
         return bad(1, address ?? rawAddress)
       if (bytes > MAX_ACCESS_LENGTH) return { status: STATUS_INVALID_PARAMETER }
-      return traced('write', address, bytes, data, () => {
-        const result = mmu().write(address, data, { mode: 'user' })
-        if (result.ok) {
-          noteWrite(context, pid, address, bytes)
-          return { status: SUCCESS }
+      if (quiet()) return writeNow(address, data, bytes)
+      return traced('write', address, bytes, data, () => writeNow(address, data, bytes))
+    },
+    writeUint32: (rawAddress, value): number => {
+      const address = startOf(rawAddress)
+      if (address === undefined || !inSpace(address, 4)) return STATUS_ACCESS_VIOLATION
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff)
+        return STATUS_INVALID_PARAMETER
+      if (quiet()) {
+        const unit = mmu()
+        if (unit.write32(address, value, 'user')) {
+          noteWrite(context, pid, address, 4)
+          return SUCCESS
         }
-        const exception = raise(result)
-        return { status: exception.code, exception }
-      })
+        return raise(unit.lastFailure()!).code
+      }
+      // Recorded as write(address, bytes) is (its data the input), by the same path.
+      const data = new Uint8Array(4)
+      for (let b = 0; b < 4; b++) data[b] = (value >>> (8 * b)) & 0xff
+      return traced('write', address, 4, data, () => writeNow(address, data, 4)).status
     },
     execute: (rawAddress): CpuAccessResult => {
       const address = startOf(rawAddress)

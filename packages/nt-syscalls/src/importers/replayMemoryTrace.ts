@@ -283,6 +283,7 @@ export async function replayMemoryTrace(
     return buffer
   }
 
+  let scratch = new Uint8Array(64)
   let reads = 0
   let writes = 0
   let fetches = 0
@@ -294,7 +295,9 @@ export async function replayMemoryTrace(
     debug?.noteAccess(pid, address)
     if (kind === ACCESS_READ) {
       reads++
-      status = cpu.read(address, size).status
+      // Into one scratch buffer (the replay wants the status, not the bytes): no allocation per read.
+      if (scratch.length < size) scratch = new Uint8Array(size)
+      status = cpu.readInto(address, scratch, 0, size)
     } else if (kind === ACCESS_WRITE) {
       writes++
       status = cpu.write(address, zerosOf(size)).status

@@ -98,7 +98,7 @@ export type HostileCall =
   | {
       readonly kind: 'cpu'
       readonly on: number
-      readonly method: 'read' | 'write' | 'execute' | 'peek'
+      readonly method: 'read' | 'write' | 'execute' | 'peek' | 'readInto' | 'readUint32' | 'writeUint32'
       readonly args: readonly unknown[]
     }
   | {
@@ -137,7 +137,15 @@ export function hostileCall(base: number): fc.Arbitrary<HostileCall> {
       arbitrary: fc.record({
         kind: fc.constant('cpu' as const),
         on,
-        method: fc.constantFrom('read' as const, 'write' as const, 'execute' as const, 'peek' as const),
+        method: fc.constantFrom(
+          'read' as const,
+          'write' as const,
+          'execute' as const,
+          'peek' as const,
+          'readInto' as const,
+          'readUint32' as const,
+          'writeUint32' as const,
+        ),
         args: fc.tuple(address(base), fc.oneof(length, data)),
       }),
     },
