@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest'
 import { MemoryManager } from './memoryManager.js'
 import { QUOTA_LIMITS_HARDWS_MAX_ENABLE, QUOTA_LIMITS_HARDWS_MIN_ENABLE } from './ntPagingState.js'
 import { MemoryListCommand } from './ntWorkingSetServices.js'
-import { STATUS_NOT_LOCKED, STATUS_SUCCESS, STATUS_WORKING_SET_QUOTA } from './ntStatus.js'
+import {
+  STATUS_BAD_WORKING_SET_LIMIT,
+  STATUS_NOT_LOCKED,
+  STATUS_SUCCESS,
+  STATUS_WORKING_SET_QUOTA,
+} from './ntStatus.js'
 import { createNtMachine } from './testing/createNtMachine.js'
 
 const { MemoryEmptyWorkingSets, MemoryFlushModifiedList, MemoryPurgeStandbyList } = MemoryListCommand
@@ -286,6 +291,21 @@ describe('nt paging: working sets (§3.5)', () => {
     expect(mm.lockPages(1, [p.base + 3 * 4096]).status).toBe(STATUS_WORKING_SET_QUOTA)
     expect(mm.unlockPages(1, [p.base + 5 * 4096]).status).toBe(STATUS_NOT_LOCKED)
     expect(mm.unlockPages(1, [p.base]).status).toBe(STATUS_SUCCESS)
+    expect(mm.checkInvariants()).toEqual([])
+  })
+
+  it('refuses a maximum that leaves too few fluid entries beside the locked pages (MmAdjustWorkingSetSize: STATUS_BAD_WORKING_SET_LIMIT)', () => {
+    const { mm, process } = createNtMachine()
+    const p = process(1, 16)
+    for (let page = 0; page < 2; page++) p.write(page, page + 1)
+    expect(mm.lockPages(1, [p.base, p.base + 4096]).status).toBe(STATUS_SUCCESS)
+    const before = mm.processWorkingSet(1)
+    // Two locked pages: a hard maximum of 2 would leave no entry to trim.
+    expect(mm.setWorkingSetLimits(1, { minimum: 1, maximum: 2, flags: 4 }).status).toBe(
+      STATUS_BAD_WORKING_SET_LIMIT,
+    )
+    expect(mm.processWorkingSet(1)).toEqual(before)
+    expect(mm.setWorkingSetLimits(1, { minimum: 1, maximum: 8, flags: 4 }).status).toBe(STATUS_SUCCESS)
     expect(mm.checkInvariants()).toEqual([])
   })
 

@@ -38,6 +38,7 @@ export const NtStatus = {
   STATUS_NOT_COMMITTED: 0xc000002d,
   STATUS_QUOTA_EXCEEDED: 0xc0000044,
   STATUS_INVALID_PAGE_PROTECTION: 0xc0000045,
+  STATUS_BAD_WORKING_SET_LIMIT: 0xc000004c,
   STATUS_INCOMPATIBLE_FILE_MAP: 0xc000004d,
   STATUS_PRIVILEGE_NOT_HELD: 0xc0000061,
   STATUS_INSUFFICIENT_RESOURCES: 0xc000009a,
@@ -128,6 +129,8 @@ export const {
   STATUS_QUOTA_EXCEEDED,
   /** The page protection is not valid. `0xC0000045`. */
   STATUS_INVALID_PAGE_PROTECTION,
+  /** The working-set limits leave no room beside the locked pages. `0xC000004C`. */
+  STATUS_BAD_WORKING_SET_LIMIT,
   /** Incompatible file mapping. `0xC000004D`. */
   STATUS_INCOMPATIBLE_FILE_MAP,
   /** The caller lacks a required privilege. `0xC0000061`. */

@@ -6,6 +6,7 @@
 
 import type { MmCore } from './mmCore.js'
 import {
+  STATUS_BAD_WORKING_SET_LIMIT,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_IMPLEMENTED,
   STATUS_NOT_LOCKED,
@@ -63,6 +64,10 @@ export function setWorkingSetLimits(core: MmCore, pid: number, limits: WorkingSe
   )
     return bad
   const previous = nt.process(pid)
+  // As MmAdjustWorkingSetSize refuses a maximum that leaves too few fluid entries beside the
+  // locked ones (FirstDynamic + MM_FLUID_WORKING_SET), with the same scaled margin lockPages uses:
+  // otherwise trimming could not bring the working set under a hard maximum.
+  if (previous.lockedPages.size > lockablePages(maximum)) return { status: STATUS_BAD_WORKING_SET_LIMIT }
   let kept = previous.flags
   if (flags & QUOTA_LIMITS_HARDWS_MIN_ENABLE) kept |= QUOTA_LIMITS_HARDWS_MIN_ENABLE
   if (flags & QUOTA_LIMITS_HARDWS_MIN_DISABLE) kept &= ~QUOTA_LIMITS_HARDWS_MIN_ENABLE
