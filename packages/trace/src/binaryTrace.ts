@@ -3,7 +3,13 @@
 // indexed one (random access through the trailer and the index). The encoder is in
 // binaryEncoder.ts, the layout rules both readers share in binaryLayout.ts, the events block in
 // binaryBlock.ts. Works on Uint8Array chunks: no node: imports.
-import { appendDecodedBlock, blockEntries, type DecodeContext, decodeBlock } from './binaryBlock.js'
+import {
+  appendDecodedBlock,
+  blockEntries,
+  type DecodeContext,
+  decodeBlock,
+  decodeBlockPrelude,
+} from './binaryBlock.js'
 import {
   checkIndexedBlockFrame,
   checkIndexFrame,
@@ -32,7 +38,7 @@ import { ByteReader, ByteReadError } from './byteCodec.js'
 import { ChunkQueue } from './chunkQueue.js'
 import type { TraceEntry } from './traceLog.js'
 import type { TraceEventBase, TraceSchema } from './traceSchema.js'
-import type { BlockItem, TraceItem } from './traceStream.js'
+import type { BlockItem, CausesItem, TraceItem } from './traceStream.js'
 import type { DigestCheckpoint } from './verify.js'
 import type { TraceHeader } from './traceHeader.js'
 
@@ -73,15 +79,30 @@ export function decodeBinaryTrace<E extends TraceEventBase>(
 
 /**
  * {@link decodeBinaryTrace}, or with `blocks` each events block as one {@link BlockItem} instead
- * of an item per event (same checks, same valid prefix: a block is yielded whole or not at all).
+ * of an item per event (same checks, same valid prefix: a block is yielded whole or not at all);
+ * with 'causes', each block's causes only ({@link CausesItem}: its columns and rare events are
+ * neither decoded nor checked).
  * @internal
  */
-export async function* decodeBinaryItems<E extends TraceEventBase>(
+export function decodeBinaryItems<E extends TraceEventBase>(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   schema: TraceSchema<E>,
   options: BinaryDecodeOptions,
   blocks: boolean,
-): AsyncGenerator<TraceItem<E> | BlockItem<E>> {
+): AsyncGenerator<TraceItem<E> | BlockItem<E>>
+/** {@link decodeBinaryItems} of causes only. @internal */
+export function decodeBinaryItems<E extends TraceEventBase>(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  schema: TraceSchema<E>,
+  options: BinaryDecodeOptions,
+  blocks: boolean | 'causes',
+): AsyncGenerator<TraceItem<E> | BlockItem<E> | CausesItem>
+export async function* decodeBinaryItems<E extends TraceEventBase>(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  schema: TraceSchema<E>,
+  options: BinaryDecodeOptions,
+  blocks: boolean | 'causes',
+): AsyncGenerator<TraceItem<E> | BlockItem<E> | CausesItem> {
   const context = { file: options.file }
   const maxBlockBytes = options.maxBlockBytes ?? 64 << 20
   const queue = new ChunkQueue(chunks)
@@ -133,6 +154,15 @@ export async function* decodeBinaryItems<E extends TraceEventBase>(
           yield { item: 'checkpoint', checkpoint: Object.freeze({ ...checkpoint }) }
         options.onProgress?.(nextSeq, queue.consumed)
         return
+      }
+      if (blocks === 'causes') {
+        const reader = new ByteReader(payload, stored.base)
+        const { count, causes } = decodeBlockPrelude(reader, stored.base, nextSeq, decodeContext)
+        seen.push({ offset: frame.offset, firstSeq: nextSeq, count })
+        nextSeq += count
+        yield { item: 'causes', count, causes }
+        options.onProgress?.(nextSeq, queue.consumed)
+        continue
       }
       const block = decodeBlock<E>(payload, stored.base, nextSeq, decodeContext)
       seen.push({ offset: frame.offset, firstSeq: nextSeq, count: block.count })

@@ -40,6 +40,13 @@ export {
   writeChunks,
   writeTraceFile,
 } from './traceFile.js'
+export {
+  exportTraceFileChunks,
+  type FileCauseSet,
+  readCauseSet,
+  streamTraceEntries,
+  type TraceFileExportOptions,
+} from './traceFileExport.js'
 export { TraceFormatError, type TraceFormatErrorDetails } from './traceFormatError.js'
 export {
   createTraceHeader,
