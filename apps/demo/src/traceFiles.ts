@@ -157,7 +157,11 @@ export async function saveTrace(
   outputPath(io, path)
   progress.stage(`writing ${path}`, { total: log.length, unit: 'events' })
   const onProgress = drawnOn(progress, () => `writing ${path}`)
-  const bytes = await writeFileChunks(io, path, encodeMachineTrace(log, kernel.config, { format, onProgress }))
+  const bytes = await writeFileChunks(
+    io,
+    path,
+    encodeMachineTrace(log, kernel.config, { format, onProgress }),
+  )
   return { bytes, events: log.length, bytesPerEvent: log.length === 0 ? 0 : bytes / log.length }
 }
 
@@ -174,7 +178,11 @@ export async function exportTrace(
   const onProgress = drawnOn(progress, (stage) =>
     stage === 'causes' ? 'finding the causes (flows)' : `writing ${path}`,
   )
-  return writeFileChunks(io, path, encodeMachineExport(log, trace.kernel.config, { format: kind, onProgress }))
+  return writeFileChunks(
+    io,
+    path,
+    encodeMachineExport(log, trace.kernel.config, { format: kind, onProgress }),
+  )
 }
 
 /**

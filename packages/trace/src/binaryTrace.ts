@@ -168,7 +168,12 @@ export async function* decodeBinaryItems<E extends TraceEventBase>(
       seen.push({ offset: frame.offset, firstSeq: nextSeq, count: block.count })
       if (blocks) {
         nextSeq += block.count
-        yield { item: 'block', count: block.count, appendTo: (log) => appendDecodedBlock(log, block, kinds) }
+        yield {
+          item: 'block',
+          count: block.count,
+          appendTo: (log) => appendDecodedBlock(log, block, kinds),
+          entries: () => blockEntries(block, kinds),
+        }
       } else {
         for (const entry of blockEntries(block, kinds)) {
           nextSeq++

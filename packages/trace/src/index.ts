@@ -88,6 +88,8 @@ export {
 } from './traceStream.js'
 export {
   causeSet,
+  type ExportEntries,
+  type TraceEntryBatches,
   type TrackArgument,
   type TrackExportOptions,
   type TrackItem,

@@ -5,7 +5,7 @@
 // bitset (1/8 byte per event) and one block, whatever the trace's length. No NT counterpart.
 import { encodeChromeTrace } from './chromeTraceExport.js'
 import { encodePerfettoTrace } from './perfettoExport.js'
-import { fileItems, streamTraceFile } from './traceFile.js'
+import { fileItems } from './traceFile.js'
 import { TraceFormatError } from './traceFormatError.js'
 import type { TraceHeader } from './traceHeader.js'
 import type { TraceEntry } from './traceLog.js'
@@ -72,12 +72,26 @@ export async function readCauseSet<E extends TraceEventBase>(
   return { header, events: total, isCause: (seq) => seq >= 0 && seq < total && bits.has(seq) }
 }
 
-/** The events of the trace at `path`, streamed block by block (either encoding). */
+/**
+ * The events of the trace at `path`, streamed a batch at a time: a binary file's blocks (up to
+ * 2^20 events each), a JSON Lines file's lines 4096 at a time.
+ */
 export async function* streamTraceEntries<E extends TraceEventBase>(
   path: string,
   schema: TraceSchema<E>,
-): AsyncGenerator<TraceEntry<E>> {
-  for await (const item of streamTraceFile(path, schema)) if (item.item === 'event') yield item.entry
+): AsyncGenerator<readonly TraceEntry<E>[]> {
+  let batch: TraceEntry<E>[] = []
+  for await (const item of fileItems(path, schema, {}, true)) {
+    if (item.item === 'block') yield item.entries()
+    else if (item.item === 'event') {
+      batch.push(item.entry)
+      if (batch.length >= 4096) {
+        yield batch
+        batch = []
+      }
+    }
+  }
+  if (batch.length > 0) yield batch
 }
 
 /** Options of {@link exportTraceFileChunks}. */
@@ -116,7 +130,7 @@ export async function* exportTraceFileChunks<E extends TraceEventBase>(
     ...(options.nsPerEvent === undefined ? {} : { nsPerEvent: options.nsPerEvent }),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   }
-  const entries = streamTraceEntries(path, options.schema)
+  const entries = { batches: streamTraceEntries(path, options.schema) }
   yield* options.format === 'chrome'
     ? encodeChromeTrace(entries, encodeOptions)
     : encodePerfettoTrace(entries, encodeOptions)

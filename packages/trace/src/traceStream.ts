@@ -25,6 +25,8 @@ export interface BlockItem<E extends TraceEventBase> {
   readonly item: 'block'
   readonly count: number
   appendTo(log: TraceLog<E>): void
+  /** The block's entries, as an item per event would have given them. */
+  entries(): readonly TraceEntry<E>[]
 }
 
 /**
