@@ -166,11 +166,17 @@ function matchesFilter(event: AnyEvent, filter: EventFilter): boolean {
 }
 
 /**
- * `events` over a window of seqs of a binary trace, through its index: only the blocks holding
- * the window are read, and no machine is rebuilt. Undefined when `path` is not an indexed binary
- * machine trace (then the whole trace is loaded, which also gives its errors their messages).
+ * `events` of a binary trace through its index: only the blocks holding the window are read,
+ * those without an event of a wanted type only as far as their kinds, and no machine is rebuilt.
+ * Undefined when `path` is not an indexed binary machine trace (then the whole trace is loaded,
+ * which also gives its errors their messages).
  */
-export async function listWindowFromIndex(io: CliIo, path: string, filter: EventFilter) {
+export async function listWindowFromIndex(
+  io: CliIo,
+  path: string,
+  filter: EventFilter,
+  progress: Progress = noProgress,
+) {
   const full = resolve(io.cwd, path)
   if (!existsSync(full) || !statSync(full).isFile()) return undefined
   if ((await detectTraceEncoding(full).catch(() => undefined)) !== 'binary') return undefined
@@ -190,12 +196,21 @@ export async function listWindowFromIndex(io: CliIo, path: string, filter: Event
     const to = filter.to === undefined ? index.events : filter.to + 1
     const events: { seq: number; cause: number | null; event: AnyEvent }[] = []
     let matched = 0
-    for await (const entry of index.entries(from, to)) {
-      const event = entry.event as AnyEvent
-      if (!matchesFilter(event, filter)) continue
-      matched++
-      if (events.length < filter.limit) events.push({ seq: entry.seq, cause: entry.cause ?? null, event })
+    const wanted =
+      filter.types === undefined
+        ? undefined
+        : (type: string) => filter.types!.some((pattern) => matchesPattern(type, pattern))
+    progress.stage(`reading ${path}`, { total: to - from, unit: 'events' })
+    for await (const batch of index.entryBatches(from, to, wanted)) {
+      for (const entry of batch) {
+        const event = entry.event as AnyEvent
+        if (!matchesFilter(event, filter)) continue
+        matched++
+        if (events.length < filter.limit) events.push({ seq: entry.seq, cause: entry.cause ?? null, event })
+      }
+      progress.update((batch.at(-1)?.seq ?? from) + 1 - from)
     }
+    progress.stage('matching events')
     return { matched, events }
   } catch (error) {
     if (error instanceof CliError) throw error

@@ -195,6 +195,16 @@ export interface BinaryTraceIndex<E extends TraceEventBase> {
   readonly checkpoints: readonly DigestCheckpoint[]
   /** Entries `[from, to)`, reading only the blocks that hold them. */
   entries(from?: number, to?: number): AsyncGenerator<TraceEntry<E>>
+  /**
+   * Entries `[from, to)` a block at a time, only those of the kinds `wanted` accepts (all when not
+   * given): a block none of whose events is of a wanted kind is skipped after its kinds are read
+   * (inflated and checksummed, its columns neither decoded nor checked).
+   */
+  entryBatches(
+    from?: number,
+    to?: number,
+    wanted?: (type: string) => boolean,
+  ): AsyncGenerator<readonly TraceEntry<E>[]>
   /** The entry at `seq`, reading one block; undefined outside the trace. */
   entryAt(seq: number): Promise<TraceEntry<E> | undefined>
 }
@@ -256,7 +266,11 @@ export async function openBinaryTrace<E extends TraceEventBase>(
       minimumEventBytes: minimumEventBytesOf(kinds),
       file: options.file,
     }
-    const readBlock = async (blockIndex: number): Promise<TraceEntry<E>[]> => {
+    /** The block's entries; with `wantedKinds`, none when no event of the block is of one. */
+    const readBlock = async (
+      blockIndex: number,
+      wantedKinds?: readonly boolean[],
+    ): Promise<TraceEntry<E>[]> => {
       const block = index.blocks[blockIndex] as BinaryBlockInfo
       const end = (index.blocks[blockIndex + 1] as BinaryBlockInfo | undefined)?.offset ?? indexOffset
       try {
@@ -268,6 +282,15 @@ export async function openBinaryTrace<E extends TraceEventBase>(
         checkIndexedBlockFrame(blockFrame, blockIndex, end - block.offset, context)
         const blockStored = await readExact(block.offset + BLOCK_HEADER_BYTES, blockFrame.stored)
         const payload = unpackBlock(blockFrame, blockStored.bytes, options.compressor)
+        if (wantedKinds !== undefined) {
+          const prelude = decodeBlockPrelude(
+            new ByteReader(payload, blockStored.base),
+            blockStored.base,
+            block.firstSeq,
+            decodeContext,
+          )
+          if (!prelude.kindOf.some((kind) => wantedKinds[kind] === true)) return []
+        }
         const entries = blockEntries(
           decodeBlock<E>(payload, blockStored.base, block.firstSeq, decodeContext),
           kinds,
@@ -308,6 +331,24 @@ export async function openBinaryTrace<E extends TraceEventBase>(
           if (block.firstSeq >= end) return
           for (const entry of await readBlock(blockIndex))
             if (entry.seq >= from && entry.seq < end) yield entry
+        }
+      },
+      async *entryBatches(from = 0, to = index.events, wanted) {
+        const end = Math.min(to, index.events)
+        if (from >= end) return
+        const wantedKinds = wanted === undefined ? undefined : kinds.map((kind) => wanted(kind.type))
+        for (let blockIndex = blockOf(Math.max(0, from)); blockIndex < index.blocks.length; blockIndex++) {
+          const block = index.blocks[blockIndex] as BinaryBlockInfo
+          if (block.firstSeq >= end) return
+          const entries = await readBlock(blockIndex, wantedKinds)
+          const whole = block.firstSeq >= from && block.firstSeq + block.count <= end && wanted === undefined
+          const batch = whole
+            ? entries
+            : entries.filter(
+                (entry) =>
+                  entry.seq >= from && entry.seq < end && (wanted === undefined || wanted(entry.event.type)),
+              )
+          if (batch.length > 0) yield batch
         }
       },
       async entryAt(seq) {
