@@ -12,7 +12,7 @@
 //     the serial part (an empty shard's run: process start-up), the worker's module loading and
 //     warm-up, and the longest-first schedule of each configuration's own CPU time (each played
 //     alone as a shard, start-up and warm-up subtracted) on the two lanes (this thread, a worker).
-// `pnpm bench refs` or `pnpm bench jobs` runs one part; `--cli <path>` measures another build (a
+// `pnpm bench refs`, `pnpm bench jobs` or `pnpm bench traces` runs one part; `--cli <path>` measures another build (a
 // before/after comparison).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -25,8 +25,14 @@ const args = process.argv.slice(2)
 const cliAt = args.indexOf('--cli')
 const cli = cliAt >= 0 ? args[cliAt + 1]! : new URL('../dist/cli.js', import.meta.url).pathname
 const part = args.find((arg, index) => !arg.startsWith('--') && (cliAt < 0 || index !== cliAt + 1))
-if (part !== undefined && part !== 'refs' && part !== 'jobs')
-  throw new RangeError(`unknown bench part '${part}': use 'refs' or 'jobs'`)
+if (part !== undefined && part !== 'refs' && part !== 'jobs' && part !== 'traces')
+  throw new RangeError(`unknown bench part '${part}': use 'refs', 'jobs' or 'traces'`)
+// 3. real and big traces (bench/traces.ts): lackey replay speed, import -o, inspect, why, events,
+// replay --at and export on a 20M-event trace.
+if (part === 'traces') {
+  await import('./traces.ts')
+  process.exit(0)
+}
 
 const directory = join(tmpdir(), 'ntmm-sweep-bench')
 mkdirSync(directory, { recursive: true })
@@ -332,3 +338,5 @@ async function workerLoadTime(): Promise<number> {
   }
   return median(times)
 }
+
+if (part === undefined) await import('./traces.ts')
