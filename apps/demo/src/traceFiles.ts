@@ -1,8 +1,7 @@
 // Machine trace files as the command line reads and writes them: the same files and bytes as
-// @ntmm/nt-syscalls' loadKernel, Kernel.saveTrace and Kernel.exportTrace (built from the same
-// @ntmm/trace codecs), with two things those calls do not give a command line: progress stage by
-// stage (a 19M-event trace takes tens of seconds to read, rebuild and seek), and every failure as
-// one CliError. An output path is checked before the long work that ends in writing it, and a
+// @ntmm/nt-syscalls' loadKernel, Kernel.saveTrace and Kernel.exportTrace (their encoders, their
+// progress reports drawn as stages), with what those calls do not give a command line: every
+// failure as one CliError, and an export streamed from the file without loading it. An output path is checked before the long work that ends in writing it, and a
 // write that fails on the way (a full disk) removes its partial file: exit code 2 for a path that
 // cannot be written, 74 (sysexits' EX_IOERR) for an I/O error while writing.
 
