@@ -38,7 +38,7 @@ export interface SaveTraceResult {
 }
 
 /**
- * The bytes of the machine trace file of `log` (a machine of `config`), as {@link writeMachineTrace}
+ * The bytes of the machine trace file of `log` (a machine of `config`), as {@link Kernel.saveTrace}
  * writes them, chunk after chunk: for a caller that writes them its own way (the command line
  * removes a partial file when a write fails).
  */
