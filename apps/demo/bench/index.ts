@@ -12,11 +12,11 @@
 //     the serial part (an empty shard's run: process start-up), the worker's module loading and
 //     warm-up, and the longest-first schedule of each configuration's own CPU time (each played
 //     alone as a shard, start-up and warm-up subtracted) on the two lanes (this thread, a worker).
-// `pnpm bench refs` or `pnpm bench jobs` runs one part; `--cli <path>` measures another build (a
-// before/after comparison); `--baseline <path>` (or NTMM_BASELINE_CLI) runs an older build's
-// dist/cli.js beside this one in part 1, each configuration alternately, and prints old / new (CPU
-// time): keep the build of the commit you compare with, e.g. `git worktree add /tmp/ntmm-main main`
-// and `pnpm -C /tmp/ntmm-main build`, then `pnpm bench refs --baseline /tmp/ntmm-main/apps/demo/dist/cli.js`.
+// `pnpm bench refs`, `pnpm bench jobs` or `pnpm bench traces` runs one part; `--cli <path>` measures
+// another build (a before/after comparison); `--baseline <path>` (or NTMM_BASELINE_CLI) runs an older
+// build's dist/cli.js beside this one in part 1, each configuration alternately, and prints old / new
+// (CPU time): keep the build of the commit you compare with, e.g. `git worktree add /tmp/ntmm-main
+// main` and `pnpm -C /tmp/ntmm-main build`, then `pnpm bench refs --baseline /tmp/ntmm-main/apps/demo/dist/cli.js`.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -35,8 +35,14 @@ const part = args.find(
     (cliAt < 0 || index !== cliAt + 1) &&
     (baselineAt < 0 || index !== baselineAt + 1),
 )
-if (part !== undefined && part !== 'refs' && part !== 'jobs')
-  throw new RangeError(`unknown bench part '${part}': use 'refs' or 'jobs'`)
+if (part !== undefined && part !== 'refs' && part !== 'jobs' && part !== 'traces')
+  throw new RangeError(`unknown bench part '${part}': use 'refs', 'jobs' or 'traces'`)
+// 3. real and big traces (bench/traces.ts): lackey replay speed, import -o, inspect, why, events,
+// replay --at and export on a 20M-event trace.
+if (part === 'traces') {
+  await import('./traces.ts')
+  process.exit(0)
+}
 
 const directory = join(tmpdir(), 'ntmm-sweep-bench')
 mkdirSync(directory, { recursive: true })
@@ -363,3 +369,5 @@ async function workerLoadTime(): Promise<number> {
   }
   return median(times)
 }
+
+if (part === undefined) await import('./traces.ts')

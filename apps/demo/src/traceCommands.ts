@@ -166,11 +166,17 @@ function matchesFilter(event: AnyEvent, filter: EventFilter): boolean {
 }
 
 /**
- * `events` over a window of seqs of a binary trace, through its index: only the blocks holding
- * the window are read, and no machine is rebuilt. Undefined when `path` is not an indexed binary
- * machine trace (then the whole trace is loaded, which also gives its errors their messages).
+ * `events` of a binary trace through its index: only the blocks holding the window are read,
+ * those without an event of a wanted type only as far as their kinds, and no machine is rebuilt.
+ * Undefined when `path` is not an indexed binary machine trace (then the whole trace is loaded,
+ * which also gives its errors their messages).
  */
-export async function listWindowFromIndex(io: CliIo, path: string, filter: EventFilter) {
+export async function listWindowFromIndex(
+  io: CliIo,
+  path: string,
+  filter: EventFilter,
+  progress: Progress = noProgress,
+) {
   const full = resolve(io.cwd, path)
   if (!existsSync(full) || !statSync(full).isFile()) return undefined
   if ((await detectTraceEncoding(full).catch(() => undefined)) !== 'binary') return undefined
@@ -190,12 +196,21 @@ export async function listWindowFromIndex(io: CliIo, path: string, filter: Event
     const to = filter.to === undefined ? index.events : filter.to + 1
     const events: { seq: number; cause: number | null; event: AnyEvent }[] = []
     let matched = 0
-    for await (const entry of index.entries(from, to)) {
-      const event = entry.event as AnyEvent
-      if (!matchesFilter(event, filter)) continue
-      matched++
-      if (events.length < filter.limit) events.push({ seq: entry.seq, cause: entry.cause ?? null, event })
+    const wanted =
+      filter.types === undefined
+        ? undefined
+        : (type: string) => filter.types!.some((pattern) => matchesPattern(type, pattern))
+    progress.stage(`reading ${path}`, { total: to - from, unit: 'events' })
+    for await (const batch of index.entryBatches(from, to, wanted)) {
+      for (const entry of batch) {
+        const event = entry.event as AnyEvent
+        if (!matchesFilter(event, filter)) continue
+        matched++
+        if (events.length < filter.limit) events.push({ seq: entry.seq, cause: entry.cause ?? null, event })
+      }
+      progress.update((batch.at(-1)?.seq ?? from) + 1 - from)
     }
+    progress.stage('matching events')
     return { matched, events }
   } catch (error) {
     if (error instanceof CliError) throw error
@@ -212,30 +227,94 @@ export function eventLine(seq: number, cause: number | null | undefined, event: 
   return `#${String(seq).padStart(6)} ${layer.padEnd(2)} ${text}${cause === null || cause === undefined ? '' : `  (cause #${cause})`}`
 }
 
-/** `why`: the causal chain of `seq` back to its input, and the system call in it. */
-export function whyReport(trace: OpenedTrace, seq: number) {
-  const log = trace.kernel.trace!
-  const report = trace.kernel.history.causeOf(seq)
-  const chain = report.chain.map((link) => ({ seq: link, event: log.at(link) as AnyEvent }))
-  const effects = trace.kernel.history.query.effectsOf(seq)
+/** What `why` reports of an event: its chain back to the input, the system call, its effects. */
+interface WhyFacts {
+  readonly seq: number
+  readonly chain: readonly { readonly seq: number; readonly event: AnyEvent }[]
+  readonly syscall: { readonly seq: number; readonly service: string; readonly pid: number } | undefined
+  readonly effects: readonly number[]
+  readonly typeOf: (seq: number) => string
+}
+
+function whyLines({ seq, chain, syscall, effects, typeOf }: WhyFacts) {
   const lines = [
     `why #${seq}: ${chain.length === 1 ? 'an input (nothing caused it)' : `${chain.length - 1} link(s) back to the input`}`,
   ]
   for (const [index, { seq: link, event }] of chain.entries())
     lines.push(`${index === 0 ? '  ' : '  ← '}${eventLine(link, null, event)}`)
-  if (report.syscall)
-    lines.push(`  inside ${report.syscall.service} of process ${report.syscall.pid} (#${report.syscall.seq})`)
+  if (syscall) lines.push(`  inside ${syscall.service} of process ${syscall.pid} (#${syscall.seq})`)
   lines.push(
     `  it caused ${effects.length} event(s) directly${
       effects.length === 0
         ? ''
         : `: ${effects
             .slice(0, 8)
-            .map((effect) => `#${effect} ${log.typeAt(effect)}`)
+            .map((effect) => `#${effect} ${typeOf(effect)}`)
             .join(', ')}${effects.length > 8 ? ', …' : ''}`
     }`,
   )
-  return { lines, json: { seq, chain, syscall: report.syscall ?? null, effects } }
+  return { lines, json: { seq, chain, syscall: syscall ?? null, effects } }
+}
+
+/** `why`: the causal chain of `seq` back to its input, and the system call in it. */
+export function whyReport(trace: OpenedTrace, seq: number) {
+  const log = trace.kernel.trace!
+  const report = trace.kernel.history.causeOf(seq)
+  return whyLines({
+    seq,
+    chain: report.chain.map((link) => ({ seq: link, event: log.at(link) as AnyEvent })),
+    syscall: report.syscall,
+    effects: trace.kernel.history.query.effectsOf(seq),
+    typeOf: (effect) => log.typeAt(effect)!,
+  })
+}
+
+/** The events after an event that `why` searches for its effects (TraceQuery.effectsOf's bound). */
+const EFFECTS_WINDOW = 1 << 16
+
+/**
+ * `why` of a binary trace through its index, as {@link whyReport} answers it from the loaded
+ * trace: the chain read event by event back to the input (a block each), the effects from the
+ * blocks of the 2^16 events after it. Undefined when `path` is not an indexed binary machine trace
+ * (then the whole trace is loaded, which also gives its errors their messages).
+ */
+export async function whyFromIndex(io: CliIo, path: string, seq: number, progress: Progress = noProgress) {
+  const full = resolve(io.cwd, path)
+  if (!existsSync(full) || !statSync(full).isFile()) return undefined
+  if ((await detectTraceEncoding(full).catch(() => undefined)) !== 'binary') return undefined
+  const index = await openBinaryTraceFile(full, machineSchema).catch(() => undefined)
+  if (index === undefined) return undefined
+  try {
+    if (seq > index.events - 1)
+      throw new CliError(`<seq> ${seq}: out of range; ${path} has events 0..${index.events - 1}`)
+    progress.stage(`following the causes of #${seq}`)
+    const chain: { seq: number; event: AnyEvent }[] = []
+    let syscall: WhyFacts['syscall']
+    for (let link: number | undefined = seq; link !== undefined; ) {
+      const entry = await index.entryAt(link)
+      if (entry === undefined) return undefined
+      const event = entry.event as AnyEvent
+      chain.push({ seq: link, event })
+      if (syscall === undefined && event.type === 'nt.syscallEntered')
+        syscall = { seq: link, service: event.service as string, pid: event.pid as number }
+      link = entry.cause
+    }
+    const effects: number[] = []
+    const types = new Map<number, string>()
+    const end = Math.min(index.events, seq + 1 + EFFECTS_WINDOW)
+    for await (const batch of index.entryBatches(seq + 1, end))
+      for (const entry of batch)
+        if (entry.cause === seq) {
+          effects.push(entry.seq)
+          types.set(entry.seq, entry.event.type)
+        }
+    return whyLines({ seq, chain, syscall, effects, typeOf: (effect) => types.get(effect)! })
+  } catch (error) {
+    if (error instanceof CliError) throw error
+    return undefined
+  } finally {
+    await index.close()
+  }
 }
 
 /** The importers' names on the command line → @ntmm/nt-syscalls' formats. */

@@ -12,7 +12,7 @@ import { main } from './cli.js'
 import { collectingIo } from './cliIo.js'
 import { commandProgress } from './progress.js'
 import { playArticleStory } from './scenarios/articleStory.js'
-import { exportTrace, machineAt, openTrace, saveTrace } from './traceFiles.js'
+import { exportTrace, exportTraceFile, machineAt, openTrace, saveTrace } from './traceFiles.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'ntmm-files-'))
 const trace = join(scratch, 'article.ntt')
@@ -98,6 +98,36 @@ describe('trace files', () => {
         readFileSync(join(scratch, `theirs.${kind}`)),
       )
     }
+  })
+})
+
+describe('the streamed export', () => {
+  it("writes the bytes of the loaded trace's export, for either encoding, without loading it", async () => {
+    const io = collectingIo({ cwd: scratch })
+    const { kernel } = playArticleStory({ arch: 'x86', verbose: false, record: true })
+    for (const format of ['binary', 'jsonl'] as const) {
+      await saveTrace(io, kernel, `streamed.${format}`, format)
+      const opened = await openTrace(io, `streamed.${format}`)
+      for (const kind of ['perfetto', 'chrome'] as const) {
+        await exportTrace(io, opened, `loaded.${format}.${kind}`, kind)
+        await exportTraceFile(io, `streamed.${format}`, `streamed.${format}.${kind}`, kind)
+        expect(readFileSync(join(scratch, `streamed.${format}.${kind}`))).toEqual(
+          readFileSync(join(scratch, `loaded.${format}.${kind}`)),
+        )
+      }
+    }
+  })
+
+  it('refuses a corrupt trace as openTrace does, and leaves no partial output', async () => {
+    const io = collectingIo({ cwd: scratch })
+    const { kernel } = playArticleStory({ arch: 'x86', verbose: false, record: true })
+    await saveTrace(io, kernel, 'whole.ntt', 'binary')
+    const bytes = readFileSync(join(scratch, 'whole.ntt'))
+    writeFileSync(join(scratch, 'cut.ntt'), bytes.subarray(0, bytes.length - 40))
+    await expect(exportTraceFile(io, 'cut.ntt', 'cut.perfetto', 'perfetto')).rejects.toThrow(
+      /^cut\.ntt: not a readable ntmm trace \(/,
+    )
+    expect(existsSync(join(scratch, 'cut.perfetto'))).toBe(false)
   })
 })
 

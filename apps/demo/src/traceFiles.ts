@@ -1,8 +1,7 @@
 // Machine trace files as the command line reads and writes them: the same files and bytes as
-// @ntmm/nt-syscalls' loadKernel, Kernel.saveTrace and Kernel.exportTrace (built from the same
-// @ntmm/trace codecs), with two things those calls do not give a command line: progress stage by
-// stage (a 19M-event trace takes tens of seconds to read, rebuild and seek), and every failure as
-// one CliError. An output path is checked before the long work that ends in writing it, and a
+// @ntmm/nt-syscalls' loadKernel, Kernel.saveTrace and Kernel.exportTrace (their encoders, their
+// progress reports drawn as stages), with what those calls do not give a command line: every
+// failure as one CliError, and an export streamed from the file without loading it. An output path is checked before the long work that ends in writing it, and a
 // write that fails on the way (a full disk) removes its partial file: exit code 2 for a path that
 // cannot be written, 74 (sysexits' EX_IOERR) for an I/O error while writing.
 
@@ -11,27 +10,21 @@ import { type FileHandle, open, rm } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import {
   type DeterminismReport,
+  encodeMachineExport,
+  encodeMachineTrace,
+  encodeMachineTraceFileExport,
   Kernel,
   kernelOptionsOf,
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
+  type MachineTraceProgress,
+  type MachineTraceStage,
   machineModel,
   machineSchema,
-  machineTrackMapping,
   reexecute,
   type SaveTraceResult,
 } from '@ntmm/nt-syscalls'
-import {
-  causeSet,
-  createTraceHeader,
-  deflateRawCompressor,
-  encodeBinaryTrace,
-  encodeChromeTrace,
-  encodeJsonLines,
-  encodePerfettoTrace,
-  readTraceFile,
-  replayRange,
-} from '@ntmm/trace'
+import { readTraceFile, replayRange, TraceFormatError } from '@ntmm/trace'
 import type { CliIo } from './cliIo.js'
 import { CliError } from './cliError.js'
 import { noProgress, type Progress } from './progress.js'
@@ -132,7 +125,25 @@ export async function writeFileChunks(
   return bytes
 }
 
-/** Writes a recording kernel's trace to `path`, as Kernel.saveTrace does, with progress. */
+/**
+ * A listener of nt-syscalls' progress reports drawing them on `progress`: a new stage, labelled
+ * by `label`, whenever the reported stage changes.
+ */
+function drawnOn(
+  progress: Progress,
+  label: (stage: MachineTraceStage) => string,
+): (report: MachineTraceProgress) => void {
+  let current: MachineTraceStage | undefined
+  return (report) => {
+    if (report.stage !== current) {
+      current = report.stage
+      progress.stage(label(report.stage), { total: report.total, unit: report.unit })
+    }
+    progress.update(report.done)
+  }
+}
+
+/** Writes a recording kernel's trace to `path`, the bytes Kernel.saveTrace writes, with progress. */
 export async function saveTrace(
   io: CliIo,
   kernel: Kernel,
@@ -143,28 +154,17 @@ export async function saveTrace(
   const log = kernel.trace
   if (log === undefined) throw new Error('saveTrace needs a recording kernel')
   outputPath(io, path)
-  const header = createTraceHeader({
-    producer: MACHINE_TRACE_PRODUCER,
-    config: kernel.config,
-    seed: kernel.config.seed,
-    schema: machineSchema,
-  })
   progress.stage(`writing ${path}`, { total: log.length, unit: 'events' })
-  const input = {
-    header,
-    entries: log.entries(),
-    log,
-    onProgress: (events: number) => progress.update(events),
-  }
-  const chunks =
-    format === 'jsonl'
-      ? encodeJsonLines(input)
-      : encodeBinaryTrace(input, { compressor: deflateRawCompressor })
-  const bytes = await writeFileChunks(io, path, chunks)
+  const onProgress = drawnOn(progress, () => `writing ${path}`)
+  const bytes = await writeFileChunks(
+    io,
+    path,
+    encodeMachineTrace(log, kernel.config, { format, onProgress }),
+  )
   return { bytes, events: log.length, bytesPerEvent: log.length === 0 ? 0 : bytes / log.length }
 }
 
-/** Exports a loaded trace for Perfetto or chrome://tracing, as Kernel.exportTrace does, with progress. */
+/** Exports a loaded trace for Perfetto or chrome://tracing, the bytes Kernel.exportTrace writes, with progress. */
 export async function exportTrace(
   io: CliIo,
   trace: OpenedTrace,
@@ -174,19 +174,61 @@ export async function exportTrace(
 ): Promise<number> {
   const log = trace.kernel.trace!
   outputPath(io, path)
-  progress.stage('finding the causes (flows)')
-  const isCause = causeSet(log)
-  progress.stage(`writing ${path}`, { total: log.length, unit: 'events' })
-  const options = {
-    map: machineTrackMapping(trace.kernel.config),
-    isCause,
-    onProgress: (events: number) => progress.update(events),
+  const onProgress = drawnOn(progress, (stage) =>
+    stage === 'causes' ? 'finding the causes (flows)' : `writing ${path}`,
+  )
+  return writeFileChunks(
+    io,
+    path,
+    encodeMachineExport(log, trace.kernel.config, { format: kind, onProgress }),
+  )
+}
+
+/**
+ * Exports the trace file at `tracePath` for Perfetto or chrome://tracing without loading it (the
+ * same bytes as {@link exportTrace} of the opened trace): memory stays bounded whatever the trace's
+ * length. A missing, unreadable or corrupt file is a CliError, and the partial output is removed.
+ */
+export async function exportTraceFile(
+  io: CliIo,
+  tracePath: string,
+  path: string,
+  kind: 'perfetto' | 'chrome',
+  progress: Progress = noProgress,
+): Promise<number> {
+  const full = resolve(io.cwd, tracePath)
+  if (!existsSync(full) || !statSync(full).isFile()) throw new CliError(`${tracePath}: no such trace file`)
+  outputPath(io, path)
+  progress.stage(`reading ${tracePath} for the causes (flows)`, { total: statSync(full).size, unit: 'bytes' })
+  const onProgress = drawnOn(progress, (stage) =>
+    stage === 'causes' ? `reading ${tracePath} for the causes (flows)` : `writing ${path}`,
+  )
+  const chunks = encodeMachineTraceFileExport(full, {
+    format: kind,
+    onProgress,
+    checkConfig: (config) => machineConfigOf(config, tracePath),
+  })
+  try {
+    return await writeFileChunks(io, path, chunks)
+  } catch (error) {
+    if (!(error instanceof TraceFormatError)) throw error
+    throw unreadable(tracePath, error, error.producer)
   }
-  const chunks =
-    kind === 'chrome'
-      ? encodeChromeTrace(log.entries(), options)
-      : encodePerfettoTrace(log.entries(), options)
-  return writeFileChunks(io, path, chunks)
+}
+
+/** The CliError of a trace file that cannot be read, naming the versions when another wrote it. */
+function unreadable(
+  path: string,
+  error: unknown,
+  producer: { readonly name: string; readonly version: string } | undefined,
+): CliError {
+  const version =
+    producer !== undefined &&
+    producer.name === MACHINE_TRACE_PRODUCER.name &&
+    producer.version !== MACHINE_TRACE_PRODUCER.version
+      ? `written by machine-trace version ${producer.version}; this version reads ${MACHINE_TRACE_PRODUCER.version}: `
+      : ''
+  return new CliError(`${path}: not a readable ntmm trace (${version}${reason(error)})`)
 }
 
 /** The header's config, checked to be a machine's (as loadKernel checks it). */
@@ -226,16 +268,7 @@ export async function openTrace(
   const read = await readTraceFile(full, machineSchema, {
     onProgress: (_events, bytes) => progress.update(bytes),
   })
-  if (!read.ok) {
-    const producer = read.trace?.header.producer ?? read.error.producer
-    const version =
-      producer !== undefined &&
-      producer.name === MACHINE_TRACE_PRODUCER.name &&
-      producer.version !== MACHINE_TRACE_PRODUCER.version
-        ? `written by machine-trace version ${producer.version}; this version reads ${MACHINE_TRACE_PRODUCER.version}: `
-        : ''
-    throw new CliError(`${path}: not a readable ntmm trace (${version}${reason(read.error)})`)
-  }
+  if (!read.ok) throw unreadable(path, read.error, read.trace?.header.producer ?? read.error.producer)
   const config = machineConfigOf(read.trace.config, path)
   const log = read.trace.log
   // Kernel.fromLog, in steps: the same replay of every event, with progress between the steps.

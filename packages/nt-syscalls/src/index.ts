@@ -65,7 +65,13 @@ export {
   revertKernelEvent,
 } from './kernelState.js'
 export { type CauseReport, MachineHistory, type PageHistoryEntry } from './machineHistory.js'
-export { exportMachineTrace, type MachineExportOptions, machineTrackMapping } from './machinePerfetto.js'
+export {
+  encodeMachineExport,
+  encodeMachineTraceFileExport,
+  exportMachineTrace,
+  type MachineExportOptions,
+  machineTrackMapping,
+} from './machinePerfetto.js'
 export { type LineInput, lineBatches, MAX_LINE_LENGTH } from './importers/lineSource.js'
 export {
   ACCESS_FETCH,
@@ -120,8 +126,13 @@ export {
   type VerifiedTrace,
   verifyTrace,
 } from './machineTraceFile.js'
+export type {
+  MachineTraceProgress,
+  MachineTraceProgressOptions,
+  MachineTraceStage,
+} from './machineTraceProgress.js'
 export { replayInputs, writeDataOf } from './replayInputs.js'
-export type { SaveTraceOptions, SaveTraceResult } from './writeMachineTrace.js'
+export { encodeMachineTrace, type SaveTraceOptions, type SaveTraceResult } from './writeMachineTrace.js'
 export * from './memoryConstants.js'
 export {
   type AllocateValidation,

@@ -4,20 +4,23 @@
 // rate, committed pages, free frames and resident pages; @ntmm/trace draws each cause as a flow,
 // so a fault links to the PTE write that resolved it. Event seq n is drawn at n microseconds.
 
+import { statSync } from 'node:fs'
 import {
   causeSet,
   encodeChromeTrace,
   encodePerfettoTrace,
+  exportTraceFileChunks,
   type TraceEntry,
   type TraceLog,
   type TrackItem,
   writeChunks,
 } from '@ntmm/trace'
 import { memoryManagerFor } from './machineModel.js'
-import type { MachineConfig, MachineEvent } from './machineSchema.js'
+import { type MachineConfig, type MachineEvent, machineSchema } from './machineSchema.js'
+import { type MachineTraceProgressOptions, stageReporter } from './machineTraceProgress.js'
 
 /** Options of {@link exportMachineTrace}. */
-export interface MachineExportOptions {
+export interface MachineExportOptions extends MachineTraceProgressOptions {
   /** 'perfetto' (protobuf, default) or 'chrome' (Trace Event JSON, for small traces). */
   readonly format?: 'perfetto' | 'chrome'
   /** TLB hit-rate counter window, in accesses (default 4096). */
@@ -133,6 +136,60 @@ export function machineTrackMapping(
   }
 }
 
+/**
+ * The Perfetto protobuf (or Chrome JSON) of a loaded machine trace, chunk after chunk, as
+ * {@link exportMachineTrace} writes it: for a caller that writes them its own way.
+ */
+export function encodeMachineExport(
+  log: TraceLog<MachineEvent>,
+  config: MachineConfig,
+  options: MachineExportOptions = {},
+): AsyncIterable<Uint8Array> {
+  const isCause = causeSet(log)
+  stageReporter(options, 'causes', log.length)?.(log.length)
+  const onProgress = stageReporter(options, 'writing', log.length)
+  const exportOptions = {
+    map: machineTrackMapping(config, options.hitRateWindow),
+    isCause,
+    ...(onProgress === undefined ? {} : { onProgress }),
+  }
+  return options.format === 'chrome'
+    ? encodeChromeTrace(log.entries(), exportOptions)
+    : encodePerfettoTrace(log.entries(), exportOptions)
+}
+
+/**
+ * The export of the machine trace file at `path` without loading it: the same bytes as
+ * {@link encodeMachineExport} of the loaded trace, in memory bounded by one block and a bit per
+ * event (two streaming passes: the causes, then the events). The header's config must be a
+ * machine's (`checkConfig`, called with the header's config before any chunk is made).
+ * Progress: 'causes' in bytes of the file read, then 'writing' in events.
+ * @throws TraceFormatError (rejecting the iteration) for an unreadable, corrupt or truncated file.
+ */
+export function encodeMachineTraceFileExport(
+  path: string,
+  options: MachineExportOptions & { readonly checkConfig: (config: unknown) => MachineConfig },
+): AsyncIterable<Uint8Array> {
+  let size = 0
+  try {
+    size = statSync(path).size
+  } catch {
+    // Reading reports the missing file as a TraceFormatError.
+  }
+  const causes = stageReporter(options, 'causes', size, 'bytes')
+  let writing: ((done: number) => void) | undefined
+  return exportTraceFileChunks(path, {
+    schema: machineSchema,
+    format: options.format ?? 'perfetto',
+    mapFor: (header) => machineTrackMapping(options.checkConfig(header.config), options.hitRateWindow),
+    ...(causes === undefined ? {} : { onCauseProgress: (_events: number, bytes: number) => causes(bytes) }),
+    onCausesRead: (_header, events) => {
+      writing = stageReporter(options, 'writing', events)
+    },
+    onProgress: (events) => writing?.(events),
+  })
+}
+
 /** Write a machine trace as Perfetto protobuf (or Chrome JSON) to `outputPath`; returns the bytes written. */
 export async function exportMachineTrace(
   log: TraceLog<MachineEvent>,
@@ -140,10 +197,5 @@ export async function exportMachineTrace(
   outputPath: string,
   options: MachineExportOptions = {},
 ): Promise<number> {
-  const exportOptions = { map: machineTrackMapping(config, options.hitRateWindow), isCause: causeSet(log) }
-  const chunks =
-    options.format === 'chrome'
-      ? encodeChromeTrace(log.entries(), exportOptions)
-      : encodePerfettoTrace(log.entries(), exportOptions)
-  return writeChunks(outputPath, chunks)
+  return writeChunks(outputPath, encodeMachineExport(log, config, options))
 }

@@ -4,6 +4,7 @@
 // reporting the first divergence. This file may build Kernels (createKernel); kernel.ts imports
 // none of it.
 
+import { statSync } from 'node:fs'
 import { MAX_PAGE_FILE, MAX_PHYSICAL_MEMORY } from '@ntmm/mm-core'
 import { firstDivergentEvent, readTraceFile, TraceFormatError, type TraceLog } from '@ntmm/trace'
 import * as v from 'valibot'
@@ -15,6 +16,7 @@ import {
   type MachineEvent,
   machineSchema,
 } from './machineSchema.js'
+import { type MachineTraceProgressOptions, stageReporter } from './machineTraceProgress.js'
 import { replayInputs } from './replayInputs.js'
 import { type SaveTraceOptions, type SaveTraceResult, writeMachineTrace } from './writeMachineTrace.js'
 
@@ -91,9 +93,15 @@ function checkConfig(config: unknown, path: string): MachineConfig {
 }
 
 /** Kernel.fromLog for the trace of `path`, its refusal naming the file. */
-function kernelFrom(log: TraceLog<MachineEvent>, config: MachineConfig, path: string): Kernel {
+function kernelFrom(
+  log: TraceLog<MachineEvent>,
+  config: MachineConfig,
+  path: string,
+  options: MachineTraceProgressOptions,
+): Kernel {
+  const onProgress = stageReporter(options, 'rebuilding', log.length)
   try {
-    return Kernel.fromLog(log, config)
+    return Kernel.fromLog(log, config, onProgress === undefined ? {} : { onProgress })
   } catch (error) {
     throw error instanceof TraceFormatError ? error.withContext({ file: path }) : error
   }
@@ -102,8 +110,20 @@ function kernelFrom(log: TraceLog<MachineEvent>, config: MachineConfig, path: st
 /** The machine trace in `path` with its configuration; throws the file's TraceFormatError. */
 async function readMachineTrace(
   path: string,
+  options: MachineTraceProgressOptions,
 ): Promise<{ log: TraceLog<MachineEvent>; config: MachineConfig }> {
-  const read = await readTraceFile(path, machineSchema)
+  let size = 0
+  try {
+    size = statSync(path).size
+  } catch {
+    // readTraceFile reports the missing file as a TraceFormatError.
+  }
+  const report = stageReporter(options, 'reading', size, 'bytes')
+  const read = await readTraceFile(
+    path,
+    machineSchema,
+    report === undefined ? {} : { onProgress: (_events, bytes) => report(bytes) },
+  )
   if (!read.ok) {
     // A machine trace from another version of this package whose events no longer fit the
     // schema: say which versions are involved (docs/versioning.md), not only which field failed.
@@ -134,9 +154,9 @@ async function readMachineTrace(
  *   the file is corrupt, truncated, of another machine-trace version, its header's configuration
  *   is not a machine's, or its events do not hold against the machine they build. Nothing else.
  */
-export async function loadKernel(path: string): Promise<Kernel> {
-  const { log, config } = await readMachineTrace(path)
-  return kernelFrom(log, config, path)
+export async function loadKernel(path: string, options: MachineTraceProgressOptions = {}): Promise<Kernel> {
+  const { log, config } = await readMachineTrace(path, options)
+  return kernelFrom(log, config, path, options)
 }
 
 /**
@@ -144,9 +164,12 @@ export async function loadKernel(path: string): Promise<Kernel> {
  * re-execute its recorded inputs on a fresh machine of the same configuration and compare the
  * events. The report names the first event that differs.
  */
-export async function verifyTrace(path: string): Promise<VerifiedTrace> {
-  const { log, config } = await readMachineTrace(path)
-  return { kernel: kernelFrom(log, config, path), determinism: reexecute(log, config) }
+export async function verifyTrace(
+  path: string,
+  options: MachineTraceProgressOptions = {},
+): Promise<VerifiedTrace> {
+  const { log, config } = await readMachineTrace(path, options)
+  return { kernel: kernelFrom(log, config, path, options), determinism: reexecute(log, config, options) }
 }
 
 /**
@@ -154,9 +177,13 @@ export async function verifyTrace(path: string): Promise<VerifiedTrace> {
  * calls with their arguments, memory accesses with their data, `kernel.debug` calls) on a fresh machine of the same
  * configuration and compare the two traces event by event.
  */
-export function reexecute(log: TraceLog<MachineEvent>, config: MachineConfig): DeterminismReport {
+export function reexecute(
+  log: TraceLog<MachineEvent>,
+  config: MachineConfig,
+  options: MachineTraceProgressOptions = {},
+): DeterminismReport {
   const kernel = createKernel({ ...kernelOptionsOf(config), record: 'eager' })
-  const inputs = replayInputs(log, 0, log.length, kernel)
+  const inputs = replayInputs(log, 0, log.length, kernel, stageReporter(options, 'reexecuting', log.length))
   const reproduced = kernel.trace!
   const seq = firstDivergentEvent(log, reproduced)
   if (seq === undefined) return { ok: true, events: log.length, inputs }

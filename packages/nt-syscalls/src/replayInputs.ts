@@ -59,11 +59,19 @@ function writeDataFrom(
 /**
  * Re-executes the inputs among events `[from, to)` of `log` on `kernel` (uncaused events; the
  * others are what inputs cause, which `kernel` derives itself). Returns how many inputs ran.
+ * `onProgress` hears the seq reached every 2^16 events, and `to` at the end.
  */
-export function replayInputs(log: TraceLog<MachineEvent>, from: number, to: number, kernel: Kernel): number {
+export function replayInputs(
+  log: TraceLog<MachineEvent>,
+  from: number,
+  to: number,
+  kernel: Kernel,
+  onProgress?: (seq: number) => void,
+): number {
   const read = viewReader(log)
   let inputs = 0
   for (let seq = from; seq < to; seq++) {
+    if (onProgress !== undefined && ((seq - from) & 0xffff) === 0 && seq > from) onProgress(seq)
     if (log.causeOf(seq) !== undefined) continue
     const event = read(seq)
     try {
@@ -84,5 +92,6 @@ export function replayInputs(log: TraceLog<MachineEvent>, from: number, to: numb
       // caller saw that error then; the machine is left as it was left then.
     }
   }
+  onProgress?.(to)
   return inputs
 }

@@ -6,9 +6,12 @@
 import {
   createTraceHeader,
   type DigestCheckpoint,
+  deflateRawCompressor,
+  encodeBinaryTrace,
+  encodeJsonLines,
   recordDigests,
   type TraceLog,
-  writeLogFile,
+  writeChunks,
 } from '@ntmm/trace'
 import { machineModel } from './machineModel.js'
 import {
@@ -17,9 +20,10 @@ import {
   type MachineEvent,
   machineSchema,
 } from './machineSchema.js'
+import { type MachineTraceProgressOptions, stageReporter } from './machineTraceProgress.js'
 
 /** Options of {@link Kernel.saveTrace}. */
-export interface SaveTraceOptions {
+export interface SaveTraceOptions extends MachineTraceProgressOptions {
   /** 'binary' (compact, columnar, deflated; default) or 'jsonl' (one JSON object per line). */
   readonly format?: 'jsonl' | 'binary'
   /** Also store the state digest every this many events (0 = none, the default), for `verify`. */
@@ -33,13 +37,16 @@ export interface SaveTraceResult {
   readonly bytesPerEvent: number
 }
 
-/** Write the machine trace `log` of a machine of `config` to `path`. */
-export async function writeMachineTrace(
+/**
+ * The bytes of the machine trace file of `log` (a machine of `config`), as {@link Kernel.saveTrace}
+ * writes them, chunk after chunk: for a caller that writes them its own way (the command line
+ * removes a partial file when a write fails).
+ */
+export function encodeMachineTrace(
   log: TraceLog<MachineEvent>,
   config: MachineConfig,
-  path: string,
   options: SaveTraceOptions = {},
-): Promise<SaveTraceResult> {
+): AsyncIterable<Uint8Array> {
   const header = createTraceHeader({
     producer: MACHINE_TRACE_PRODUCER,
     config,
@@ -49,10 +56,26 @@ export async function writeMachineTrace(
   const every = options.digestEvery ?? 0
   const checkpoints: readonly DigestCheckpoint[] =
     every > 0 ? recordDigests(log, machineModel(config), config, every) : []
-  const bytes = await writeLogFile(
-    path,
-    { header, log, ...(checkpoints.length > 0 ? { checkpoints } : {}) },
-    { encoding: options.format ?? 'binary' },
-  )
+  const onProgress = stageReporter(options, 'writing', log.length)
+  const input = {
+    header,
+    entries: log.entries(),
+    log,
+    ...(checkpoints.length > 0 ? { checkpoints } : {}),
+    ...(onProgress === undefined ? {} : { onProgress }),
+  }
+  return options.format === 'jsonl'
+    ? encodeJsonLines(input)
+    : encodeBinaryTrace(input, { compressor: deflateRawCompressor })
+}
+
+/** Write the machine trace `log` of a machine of `config` to `path`. */
+export async function writeMachineTrace(
+  log: TraceLog<MachineEvent>,
+  config: MachineConfig,
+  path: string,
+  options: SaveTraceOptions = {},
+): Promise<SaveTraceResult> {
+  const bytes = await writeChunks(path, encodeMachineTrace(log, config, options))
   return { bytes, events: log.length, bytesPerEvent: log.length === 0 ? 0 : bytes / log.length }
 }

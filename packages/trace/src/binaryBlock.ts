@@ -33,14 +33,25 @@ export interface DecodedBlock<E extends TraceEventBase> {
   readonly lows: readonly (E | undefined)[]
 }
 
-/** Decodes one events block payload, checking everything (throws before returning any of it). */
-export function decodeBlock<E extends TraceEventBase>(
-  payload: Uint8Array,
+/** The part of a block before its columns: seqs, kinds and causes. */
+export interface BlockPrelude {
+  readonly firstSeq: number
+  readonly count: number
+  readonly kindOf: Uint8Array
+  /** Per event, its cause's seq, or -1. */
+  readonly causes: Float64Array
+}
+
+/**
+ * Decodes a block's prelude (first seq, count, kind runs, causes) with every check `decodeBlock`
+ * makes of it, leaving `reader` at the first column: all a reader needs that only follows causes.
+ */
+export function decodeBlockPrelude(
+  reader: ByteReader,
   payloadOffset: number,
   expectedFirstSeq: number,
   context: DecodeContext,
-): DecodedBlock<E> {
-  const reader = new ByteReader(payload, payloadOffset)
+): BlockPrelude {
   const firstSeq = reader.varint()
   if (firstSeq !== expectedFirstSeq) {
     throw formatError(
@@ -101,6 +112,23 @@ export function decodeBlock<E extends TraceEventBase>(
     }
     causes[index] = seq - distance
   }
+  return { firstSeq, count, kindOf, causes }
+}
+
+/** Decodes one events block payload, checking everything (throws before returning any of it). */
+export function decodeBlock<E extends TraceEventBase>(
+  payload: Uint8Array,
+  payloadOffset: number,
+  expectedFirstSeq: number,
+  context: DecodeContext,
+): DecodedBlock<E> {
+  const reader = new ByteReader(payload, payloadOffset)
+  const { firstSeq, count, kindOf, causes } = decodeBlockPrelude(
+    reader,
+    payloadOffset,
+    expectedFirstSeq,
+    context,
+  )
   const rowsOfKind = new Uint32Array(context.kinds.length)
   for (const kind of kindOf) rowsOfKind[kind] = (rowsOfKind[kind] as number) + 1
   const columns: Float64Array[][] = context.kinds.map(() => [])

@@ -3,7 +3,13 @@
 // indexed one (random access through the trailer and the index). The encoder is in
 // binaryEncoder.ts, the layout rules both readers share in binaryLayout.ts, the events block in
 // binaryBlock.ts. Works on Uint8Array chunks: no node: imports.
-import { appendDecodedBlock, blockEntries, type DecodeContext, decodeBlock } from './binaryBlock.js'
+import {
+  appendDecodedBlock,
+  blockEntries,
+  type DecodeContext,
+  decodeBlock,
+  decodeBlockPrelude,
+} from './binaryBlock.js'
 import {
   checkIndexedBlockFrame,
   checkIndexFrame,
@@ -32,7 +38,7 @@ import { ByteReader, ByteReadError } from './byteCodec.js'
 import { ChunkQueue } from './chunkQueue.js'
 import type { TraceEntry } from './traceLog.js'
 import type { TraceEventBase, TraceSchema } from './traceSchema.js'
-import type { BlockItem, TraceItem } from './traceStream.js'
+import type { BlockItem, CausesItem, TraceItem } from './traceStream.js'
 import type { DigestCheckpoint } from './verify.js'
 import type { TraceHeader } from './traceHeader.js'
 
@@ -73,15 +79,30 @@ export function decodeBinaryTrace<E extends TraceEventBase>(
 
 /**
  * {@link decodeBinaryTrace}, or with `blocks` each events block as one {@link BlockItem} instead
- * of an item per event (same checks, same valid prefix: a block is yielded whole or not at all).
+ * of an item per event (same checks, same valid prefix: a block is yielded whole or not at all);
+ * with 'causes', each block's causes only ({@link CausesItem}: its columns and rare events are
+ * neither decoded nor checked).
  * @internal
  */
-export async function* decodeBinaryItems<E extends TraceEventBase>(
+export function decodeBinaryItems<E extends TraceEventBase>(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   schema: TraceSchema<E>,
   options: BinaryDecodeOptions,
   blocks: boolean,
-): AsyncGenerator<TraceItem<E> | BlockItem<E>> {
+): AsyncGenerator<TraceItem<E> | BlockItem<E>>
+/** {@link decodeBinaryItems} of causes only. @internal */
+export function decodeBinaryItems<E extends TraceEventBase>(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  schema: TraceSchema<E>,
+  options: BinaryDecodeOptions,
+  blocks: boolean | 'causes',
+): AsyncGenerator<TraceItem<E> | BlockItem<E> | CausesItem>
+export async function* decodeBinaryItems<E extends TraceEventBase>(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  schema: TraceSchema<E>,
+  options: BinaryDecodeOptions,
+  blocks: boolean | 'causes',
+): AsyncGenerator<TraceItem<E> | BlockItem<E> | CausesItem> {
   const context = { file: options.file }
   const maxBlockBytes = options.maxBlockBytes ?? 64 << 20
   const queue = new ChunkQueue(chunks)
@@ -134,11 +155,25 @@ export async function* decodeBinaryItems<E extends TraceEventBase>(
         options.onProgress?.(nextSeq, queue.consumed)
         return
       }
+      if (blocks === 'causes') {
+        const reader = new ByteReader(payload, stored.base)
+        const { count, causes } = decodeBlockPrelude(reader, stored.base, nextSeq, decodeContext)
+        seen.push({ offset: frame.offset, firstSeq: nextSeq, count })
+        nextSeq += count
+        yield { item: 'causes', count, causes }
+        options.onProgress?.(nextSeq, queue.consumed)
+        continue
+      }
       const block = decodeBlock<E>(payload, stored.base, nextSeq, decodeContext)
       seen.push({ offset: frame.offset, firstSeq: nextSeq, count: block.count })
       if (blocks) {
         nextSeq += block.count
-        yield { item: 'block', count: block.count, appendTo: (log) => appendDecodedBlock(log, block, kinds) }
+        yield {
+          item: 'block',
+          count: block.count,
+          appendTo: (log) => appendDecodedBlock(log, block, kinds),
+          entries: () => blockEntries(block, kinds),
+        }
       } else {
         for (const entry of blockEntries(block, kinds)) {
           nextSeq++
@@ -160,6 +195,16 @@ export interface BinaryTraceIndex<E extends TraceEventBase> {
   readonly checkpoints: readonly DigestCheckpoint[]
   /** Entries `[from, to)`, reading only the blocks that hold them. */
   entries(from?: number, to?: number): AsyncGenerator<TraceEntry<E>>
+  /**
+   * Entries `[from, to)` a block at a time, only those of the kinds `wanted` accepts (all when not
+   * given): a block none of whose events is of a wanted kind is skipped after its kinds are read
+   * (inflated and checksummed, its columns neither decoded nor checked).
+   */
+  entryBatches(
+    from?: number,
+    to?: number,
+    wanted?: (type: string) => boolean,
+  ): AsyncGenerator<readonly TraceEntry<E>[]>
   /** The entry at `seq`, reading one block; undefined outside the trace. */
   entryAt(seq: number): Promise<TraceEntry<E> | undefined>
 }
@@ -221,7 +266,11 @@ export async function openBinaryTrace<E extends TraceEventBase>(
       minimumEventBytes: minimumEventBytesOf(kinds),
       file: options.file,
     }
-    const readBlock = async (blockIndex: number): Promise<TraceEntry<E>[]> => {
+    /** The block's entries; with `wantedKinds`, none when no event of the block is of one. */
+    const readBlock = async (
+      blockIndex: number,
+      wantedKinds?: readonly boolean[],
+    ): Promise<TraceEntry<E>[]> => {
       const block = index.blocks[blockIndex] as BinaryBlockInfo
       const end = (index.blocks[blockIndex + 1] as BinaryBlockInfo | undefined)?.offset ?? indexOffset
       try {
@@ -233,6 +282,15 @@ export async function openBinaryTrace<E extends TraceEventBase>(
         checkIndexedBlockFrame(blockFrame, blockIndex, end - block.offset, context)
         const blockStored = await readExact(block.offset + BLOCK_HEADER_BYTES, blockFrame.stored)
         const payload = unpackBlock(blockFrame, blockStored.bytes, options.compressor)
+        if (wantedKinds !== undefined) {
+          const prelude = decodeBlockPrelude(
+            new ByteReader(payload, blockStored.base),
+            blockStored.base,
+            block.firstSeq,
+            decodeContext,
+          )
+          if (!prelude.kindOf.some((kind) => wantedKinds[kind] === true)) return []
+        }
         const entries = blockEntries(
           decodeBlock<E>(payload, blockStored.base, block.firstSeq, decodeContext),
           kinds,
@@ -273,6 +331,24 @@ export async function openBinaryTrace<E extends TraceEventBase>(
           if (block.firstSeq >= end) return
           for (const entry of await readBlock(blockIndex))
             if (entry.seq >= from && entry.seq < end) yield entry
+        }
+      },
+      async *entryBatches(from = 0, to = index.events, wanted) {
+        const end = Math.min(to, index.events)
+        if (from >= end) return
+        const wantedKinds = wanted === undefined ? undefined : kinds.map((kind) => wanted(kind.type))
+        for (let blockIndex = blockOf(Math.max(0, from)); blockIndex < index.blocks.length; blockIndex++) {
+          const block = index.blocks[blockIndex] as BinaryBlockInfo
+          if (block.firstSeq >= end) return
+          const entries = await readBlock(blockIndex, wantedKinds)
+          const whole = block.firstSeq >= from && block.firstSeq + block.count <= end && wanted === undefined
+          const batch = whole
+            ? entries
+            : entries.filter(
+                (entry) =>
+                  entry.seq >= from && entry.seq < end && (wanted === undefined || wanted(entry.event.type)),
+              )
+          if (batch.length > 0) yield batch
         }
       },
       async entryAt(seq) {

@@ -40,6 +40,13 @@ export {
   writeChunks,
   writeTraceFile,
 } from './traceFile.js'
+export {
+  exportTraceFileChunks,
+  type FileCauseSet,
+  readCauseSet,
+  streamTraceEntries,
+  type TraceFileExportOptions,
+} from './traceFileExport.js'
 export { TraceFormatError, type TraceFormatErrorDetails } from './traceFormatError.js'
 export {
   createTraceHeader,
@@ -81,6 +88,8 @@ export {
 } from './traceStream.js'
 export {
   causeSet,
+  type ExportEntries,
+  type TraceEntryBatches,
   type TrackArgument,
   type TrackExportOptions,
   type TrackItem,

@@ -2,9 +2,14 @@
 // `TrackDescriptor`s (one per track, counter tracks marked) and `TrackEvent`s (slice begin/end,
 // instants, counters, flow ids from `cause`). Encoded by a tiny hand-written protobuf writer;
 // field numbers from perfetto/protos/perfetto/trace/{trace_packet,track_event/*}.proto.
-import type { TraceEntry } from './traceLog.js'
 import type { TraceEventBase } from './traceSchema.js'
-import { type TrackArgument, type TrackExportOptions, trackItems } from './trackMapping.js'
+import {
+  batchesOf,
+  type ExportEntries,
+  type TrackArgument,
+  type TrackExportOptions,
+  trackItems,
+} from './trackMapping.js'
 
 /** Protobuf field numbers used (exported for tests and readers of this code). */
 export const PERFETTO_FIELDS = {
@@ -134,7 +139,7 @@ function writeArguments(
  * concatenated `Trace.packet` fields. Streams: memory holds the track table only.
  */
 export async function* encodePerfettoTrace<E extends TraceEventBase>(
-  entries: Iterable<TraceEntry<E>> | AsyncIterable<TraceEntry<E>>,
+  entries: ExportEntries<E>,
   options: TrackExportOptions<E>,
 ): AsyncGenerator<Uint8Array> {
   const nsPerEvent = options.nsPerEvent ?? 1000
@@ -165,44 +170,48 @@ export async function* encodePerfettoTrace<E extends TraceEventBase>(
     }
     return uuid
   }
-  for await (const entry of entries as AsyncIterable<TraceEntry<E>>) {
-    const timestamp = entry.seq * nsPerEvent
-    const flows: number[] = []
-    if (options.isCause?.(entry.seq) === true) flows.push(entry.seq + 1)
-    if (entry.cause !== undefined && options.isCause !== undefined) flows.push(entry.cause + 1)
-    for (const item of trackItems(options.map(entry))) {
-      const uuid = trackUuid(item.track, item.kind === 'counter')
-      packet((writer) => {
-        writer.varint(P.timestamp, timestamp)
-        writer.message(P.trackEvent, (event) => {
-          event.varint(T.trackUuid, uuid)
-          if (item.kind === 'counter') {
-            event.varint(T.type, PERFETTO_FIELDS.eventType.counter)
-            if (Number.isSafeInteger(item.value) && item.value >= 0) event.varint(T.counterValue, item.value)
-            else event.double(T.doubleCounterValue, item.value)
-            return
-          }
-          if (item.kind === 'end') {
-            event.varint(T.type, PERFETTO_FIELDS.eventType.sliceEnd)
-            return
-          }
-          event.varint(
-            T.type,
-            item.kind === 'begin' ? PERFETTO_FIELDS.eventType.sliceBegin : PERFETTO_FIELDS.eventType.instant,
-          )
-          event.string(T.name, item.name)
-          writeArguments(event, item.args)
-          for (const flow of flows) event.fixed64(T.flowIds, flow)
+  for await (const batch of batchesOf(entries))
+    for (const entry of batch) {
+      const timestamp = entry.seq * nsPerEvent
+      const flows: number[] = []
+      if (options.isCause?.(entry.seq) === true) flows.push(entry.seq + 1)
+      if (entry.cause !== undefined && options.isCause !== undefined) flows.push(entry.cause + 1)
+      for (const item of trackItems(options.map(entry))) {
+        const uuid = trackUuid(item.track, item.kind === 'counter')
+        packet((writer) => {
+          writer.varint(P.timestamp, timestamp)
+          writer.message(P.trackEvent, (event) => {
+            event.varint(T.trackUuid, uuid)
+            if (item.kind === 'counter') {
+              event.varint(T.type, PERFETTO_FIELDS.eventType.counter)
+              if (Number.isSafeInteger(item.value) && item.value >= 0)
+                event.varint(T.counterValue, item.value)
+              else event.double(T.doubleCounterValue, item.value)
+              return
+            }
+            if (item.kind === 'end') {
+              event.varint(T.type, PERFETTO_FIELDS.eventType.sliceEnd)
+              return
+            }
+            event.varint(
+              T.type,
+              item.kind === 'begin'
+                ? PERFETTO_FIELDS.eventType.sliceBegin
+                : PERFETTO_FIELDS.eventType.instant,
+            )
+            event.string(T.name, item.name)
+            writeArguments(event, item.args)
+            for (const flow of flows) event.fixed64(T.flowIds, flow)
+          })
         })
-      })
+      }
+      count++
+      if ((count & 0xffff) === 0) options.onProgress?.(count)
+      if (out.length >= 1 << 16) {
+        yield out.result()
+        out = new ProtoWriter()
+      }
     }
-    count++
-    if ((count & 0xffff) === 0) options.onProgress?.(count)
-    if (out.length >= 1 << 16) {
-      yield out.result()
-      out = new ProtoWriter()
-    }
-  }
   if (out.length > 0) yield out.result()
   options.onProgress?.(count)
 }

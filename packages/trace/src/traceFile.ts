@@ -23,6 +23,7 @@ import type { TraceModel } from './traceModel.js'
 import type { TraceEventBase, TraceSchema } from './traceSchema.js'
 import {
   type BlockItem,
+  type CausesItem,
   collectItems,
   type TraceItem,
   type TraceReadResult,
@@ -134,13 +135,16 @@ export function streamTraceFile<E extends TraceEventBase>(
   return fileItems(path, schema, options, false) as AsyncGenerator<TraceItem<E>>
 }
 
-/** {@link streamTraceFile}; with `blocks`, a binary file's events come as whole blocks. */
-async function* fileItems<E extends TraceEventBase>(
+/**
+ * {@link streamTraceFile}; with `blocks`, a binary file's events come as whole blocks, with
+ * 'causes' as their causes only (a JSON Lines file's still come as events). @internal
+ */
+export async function* fileItems<E extends TraceEventBase>(
   path: string,
   schema: TraceSchema<E>,
   options: ReadTraceFileOptions,
-  blocks: boolean,
-): AsyncGenerator<TraceItem<E> | BlockItem<E>> {
+  blocks: boolean | 'causes',
+): AsyncGenerator<TraceItem<E> | BlockItem<E> | CausesItem> {
   let encoding: TraceEncoding
   try {
     encoding = await detectTraceEncoding(path)
@@ -177,7 +181,10 @@ export function readTraceFile<E extends TraceEventBase>(
   options: ReadTraceFileOptions = {},
 ): Promise<TraceReadResult<E>> {
   // Collected block by block: a binary file's high-volume rows go into the log without event objects.
-  return collectItems(fileItems(path, schema, options, true), schema)
+  return collectItems(
+    fileItems(path, schema, options, true) as AsyncGenerator<TraceItem<E> | BlockItem<E>>,
+    schema,
+  )
 }
 
 /** Opens a binary trace file for random access (reads the preamble and index only). */

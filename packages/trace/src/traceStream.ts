@@ -25,6 +25,19 @@ export interface BlockItem<E extends TraceEventBase> {
   readonly item: 'block'
   readonly count: number
   appendTo(log: TraceLog<E>): void
+  /** The block's entries, as an item per event would have given them. */
+  entries(): readonly TraceEntry<E>[]
+}
+
+/**
+ * The causes of a block of events, and nothing else of them (a reader that only follows causes:
+ * the rest of the block is not decoded, nor checked). @internal
+ */
+export interface CausesItem {
+  readonly item: 'causes'
+  readonly count: number
+  /** Per event of the block, its cause's seq, or -1 for none. */
+  readonly causes: Float64Array
 }
 
 /** What an encoder writes. */

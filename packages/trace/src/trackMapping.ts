@@ -46,6 +46,29 @@ export function causeSet<E extends TraceEventBase>(log: TraceLog<E>): (seq: numb
   return (seq) => seq >= 0 && seq < log.length && ((bits[seq >>> 3] as number) & (1 << (seq & 7))) !== 0
 }
 
+/**
+ * Entries handed to an exporter a batch at a time (e.g. a file's blocks): the exporter awaits once
+ * a batch, not once an event (an await per event costs more than encoding the event).
+ */
+export interface TraceEntryBatches<E extends TraceEventBase> {
+  readonly batches: AsyncIterable<Iterable<TraceEntry<E>>>
+}
+
+/** What an exporter reads: entries (sync or async), or batches of them. */
+export type ExportEntries<E extends TraceEventBase> =
+  | Iterable<TraceEntry<E>>
+  | AsyncIterable<TraceEntry<E>>
+  | TraceEntryBatches<E>
+
+/** `entries` as batches: a sync iterable is one batch, an async one a batch per entry. */
+export async function* batchesOf<E extends TraceEventBase>(
+  entries: ExportEntries<E>,
+): AsyncGenerator<Iterable<TraceEntry<E>>> {
+  if ('batches' in entries) yield* entries.batches
+  else if (Symbol.iterator in entries) yield entries
+  else for await (const entry of entries) yield [entry]
+}
+
 /** Normalises a mapping result to an array. */
 export function trackItems(result: TrackItem | readonly TrackItem[] | undefined): readonly TrackItem[] {
   if (result === undefined) return []

@@ -70,20 +70,17 @@ export function registerEventsCommand(program: Command, { io }: CommandContext):
           ...(options.from === undefined ? {} : { from: options.from }),
           ...(options.to === undefined ? {} : { to: options.to }),
         }
-        // A window of a binary trace is read through its index (its blocks only); else the trace is loaded.
-        let result =
-          options.from !== undefined || options.to !== undefined
-            ? await listWindowFromIndex(io, path, filter)
-            : undefined
+        // A binary trace is read through its index (the blocks of the window and types only); else loaded.
+        const progress = commandProgress(io, 'events')
+        let result = await listWindowFromIndex(io, path, filter, progress)
         if (result === undefined) {
-          const progress = commandProgress(io, 'events')
           const trace = await openTrace(io, path, { progress })
           if (options.from !== undefined) checkSeq(trace, path, options.from, '--from')
           if (options.to !== undefined) checkSeq(trace, path, options.to, '--to')
           progress.stage('matching events')
           result = listEvents(trace, filter)
-          progress.stop()
         }
+        progress.stop()
         if (options.json) return printJson(io, result)
         printLines(io, [
           ...result.events.map(({ seq, cause, event }) => eventLine(seq, cause, event)),

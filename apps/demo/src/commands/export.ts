@@ -4,7 +4,7 @@
 import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
 import { commandProgress } from '../progress.js'
-import { exportTrace, openTrace, outputPath } from '../traceFiles.js'
+import { exportTraceFile, outputPath } from '../traceFiles.js'
 import type { CommandContext } from './commandContext.js'
 import { examples } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -30,8 +30,7 @@ export function registerExportCommand(program: Command, { io }: CommandContext):
         throw new CliError(`unknown export '${kind}' (exports: perfetto, chrome)`)
       outputPath(io, options.output)
       const progress = commandProgress(io, 'export')
-      const trace = await openTrace(io, path, { progress })
-      const bytes = await exportTrace(io, trace, options.output, kind, progress).finally(() =>
+      const bytes = await exportTraceFile(io, path, options.output, kind, progress).finally(() =>
         progress.stop(),
       )
       if (options.json) printJson(io, { file: options.output, bytes })

@@ -4,7 +4,7 @@
 import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
 import { commandProgress } from '../progress.js'
-import { openTrace, whyReport } from '../traceCommands.js'
+import { openTrace, whyFromIndex, whyReport } from '../traceCommands.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -20,11 +20,16 @@ export function registerWhyCommand(program: Command, { io }: CommandContext): vo
     .addHelpText('after', examples(['ntmm why article.ntt 27', 'ntmm why run.ntt 4711 --json']))
     .action(async (path: string, seq: number, options: { json?: boolean }) => {
       const progress = commandProgress(io, 'why')
-      const trace = await openTrace(io, path, { progress })
-      if (seq > trace.length - 1)
-        throw new CliError(`<seq> ${seq}: out of range; ${path} has events 0..${trace.length - 1}`)
-      progress.stage(`following the causes of #${seq}`)
-      const report = whyReport(trace, seq)
+      // A binary trace answers from its index (the blocks of the chain and the effects); else loaded.
+      progress.stage(`reading ${path}`)
+      let report = await whyFromIndex(io, path, seq, progress)
+      if (report === undefined) {
+        const trace = await openTrace(io, path, { progress })
+        if (seq > trace.length - 1)
+          throw new CliError(`<seq> ${seq}: out of range; ${path} has events 0..${trace.length - 1}`)
+        progress.stage(`following the causes of #${seq}`)
+        report = whyReport(trace, seq)
+      }
       progress.stop()
       if (options.json) printJson(io, report.json)
       else printLines(io, report.lines)
