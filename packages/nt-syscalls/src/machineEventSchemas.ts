@@ -134,8 +134,24 @@ const tlbEntry = v.strictObject({
 const objectBody = v.variant('kind', [
   v.strictObject({ kind: v.literal('Process'), pid, name: text, exited: bool }),
   v.strictObject({ kind: v.literal('Thread'), tid: integer, pid }),
+  v.strictObject({
+    kind: v.literal('File'),
+    fileId: count,
+    name: text,
+    dataAccess: uint32,
+    shareAccess: uint32,
+  }),
+  v.strictObject({
+    kind: v.literal('Section'),
+    segmentId: count,
+    size: count,
+    attributes: uint32,
+    protection: uint32,
+    fileId: v.pipe(v.number(), v.safeInteger(), v.minValue(-1)),
+    name: v.nullable(text),
+  }),
 ])
-const objectType = v.picklist(['Process', 'Thread'])
+const objectType = v.picklist(['Process', 'Thread', 'File', 'Section'])
 const pageSet = v.array(address)
 
 /** The fields of each low-volume kind besides `type`. */
@@ -336,6 +352,7 @@ const FIELDS: Readonly<Record<string, v.ObjectEntries | readonly v.ObjectEntries
     address,
   },
   'nt.cpuWriteData': { bytes: v.array(byte) },
+  'nt.sectionExtended': { objectId: count, size: count, previousSize: count },
   'nt.debugInput': [
     { pid, call: v.literal('writePte'), address, low: uint32, high: uint32 },
     { pid, call: v.literal('invlpg'), address },

@@ -148,6 +148,8 @@ const NT_TYPES = [
   'nt.exceptionRaised',
   'nt.cpuWriteData',
   'nt.debugInput',
+  // Added in machine-trace version 4 (sections).
+  'nt.sectionExtended',
 ] as const
 
 const LOW_HW_TYPES = [
