@@ -7,7 +7,7 @@
 
 import { makeProtectionMask } from '@ntmm/mm-core'
 import { PROCESS_VM_OPERATION } from './accessRights.js'
-import { captureHandle, capturePointer, captureUlong } from './captureArguments.js'
+import { captureHandle, capturePointer, captureUlong, HUGE_64 } from './captureArguments.js'
 import {
   AT_ROUND_TO_PAGE,
   MEM_LARGE_PAGES,
@@ -105,7 +105,9 @@ export function ntMapViewOfSection(
     return fail(STATUS_INVALID_PARAMETER_3)
   // 5. ZeroBits (a fixed base that does not satisfy it is _4 before any alignment check).
   const zeroBits = capturePointer(args.zeroBits, limits)
-  const zeroLimit = zeroBits === undefined ? undefined : zeroBitsLimit(zeroBits, limits)
+  // -1 (all bits set) is _4 on every architecture (R-KMV 166), not the x64 mask it would be.
+  const zeroLimit =
+    zeroBits === undefined || zeroBits === HUGE_64 ? undefined : zeroBitsLimit(zeroBits, limits)
   if (zeroLimit === undefined) return fail(STATUS_INVALID_PARAMETER_4)
   if (requestedBase !== 0 && requestedBase > zeroLimit) return fail(STATUS_INVALID_PARAMETER_4)
   const commitSize = capturePointer(args.commitSize, limits)
