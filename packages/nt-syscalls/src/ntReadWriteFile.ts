@@ -25,7 +25,7 @@ import {
   STATUS_USER_MAPPED_FILE,
 } from './sectionConstants.js'
 import type { ServiceContext } from './serviceContext.js'
-import { isCaptured, markCaptured } from './syscallArguments.js'
+import { fieldJson, isCaptured, markCaptured } from './syscallArguments.js'
 
 /** FileStandardInformation (FILE_STANDARD_INFORMATION, 24 bytes). */
 export const FileStandardInformation = 5
@@ -155,14 +155,11 @@ export function ntQueryInformationFile(
 
 /** A FileInformation argument as the service sees it (captured like OBJECT_ATTRIBUTES). */
 export function captureFileInformationArgument(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || isCaptured(value)) return value
+  if (value === undefined || value === null || isCaptured(value)) return value
+  if (typeof value !== 'object') return fieldJson(value)
   try {
     const endOfFile = (value as { readonly endOfFile?: unknown }).endOfFile
-    const copy =
-      typeof endOfFile === 'number' && Number.isSafeInteger(endOfFile)
-        ? { endOfFile }
-        : { endOfFile: typeof endOfFile }
-    return markCaptured(copy)
+    return markCaptured(endOfFile === undefined ? {} : { endOfFile: fieldJson(endOfFile) })
   } catch {
     return 'unreadable FileInformation'
   }

@@ -5,7 +5,7 @@
 // file names. A recorded call keeps the captured copy (plain JSON), so a replay passes the service
 // exactly what the live call saw, whatever the caller handed in (a getter that throws, a proxy).
 
-import { argumentJson, isCaptured, markCaptured } from './syscallArguments.js'
+import { fieldJson, isCaptured, markCaptured } from './syscallArguments.js'
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from './ntStatus.js'
 import {
   BASE_NAMED_OBJECTS,
@@ -25,16 +25,6 @@ export interface ObjectAttributes {
 }
 
 /**
- * A field as recorded: a string, boolean or exact integer as itself, anything else as a
- * description (never an object or array, so a replayed copy captures to the same JSON again).
- */
-function fieldJson(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : `number ${String(value)}`
-  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value
-  return typeof value
-}
-
-/**
  * The caller's ObjectAttributes as the service will see it: undefined and null as they are, a
  * readable object as a fresh plain copy of its `name` and `attributes` (each recorded as any
  * argument is), anything else as its recorded description. Never throws.
@@ -42,7 +32,7 @@ function fieldJson(value: unknown): unknown {
 export function captureObjectAttributesArgument(value: unknown): unknown {
   if (value === undefined || value === null) return value
   if (isCaptured(value)) return value
-  if (typeof value !== 'object') return argumentJson(value)
+  if (typeof value !== 'object') return fieldJson(value)
   let copy: Record<string, unknown>
   try {
     const record = value as { readonly name?: unknown; readonly attributes?: unknown }

@@ -46,3 +46,13 @@ export function argumentJson(value: unknown): JsonValue {
   if (typeof value === 'symbol') return value.toString()
   return typeof value
 }
+
+/**
+ * A field as recorded: a string, boolean or exact integer as itself, anything else as a
+ * description (never an object or array, so a replayed copy captures to the same JSON again).
+ */
+export function fieldJson(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : `number ${String(value)}`
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value
+  return typeof value
+}

@@ -16,12 +16,9 @@ import { NtCurrentProcess } from './objectManager.js'
 import { ERROR_INVALID_PARAMETER, rtlNtStatusToDosError } from './rtlNtStatusToDosError.js'
 import type { NtSyscalls } from './syscalls.js'
 import type { MemoryBasicInformation } from './virtualMemoryPort.js'
-import { createWin32SectionApi, type Win32SectionApi } from './win32Sections.js'
+import { createWin32SectionApi, type LastErrorSlot, type Win32SectionApi } from './win32Sections.js'
 
-/** Where a process's last-error value lives (the TEB's LastErrorValue). */
-export interface LastErrorSlot {
-  lastError: number
-}
+export type { LastErrorSlot } from './win32Sections.js'
 
 /** How lpflOldProtect is passed: a valid pointer (the default) or NULL. */
 export interface VirtualProtectOptions {

@@ -44,7 +44,11 @@ import {
   ViewShare,
 } from './sectionConstants.js'
 import type { NtSyscalls } from './syscalls.js'
-import type { LastErrorSlot } from './win32.js'
+
+/** Where a process's last-error value lives (the TEB's LastErrorValue). */
+export interface LastErrorSlot {
+  lastError: number
+}
 
 /** INVALID_HANDLE_VALUE: what CreateFileW returns on failure, and CreateFileMapping's "no file". */
 export const INVALID_HANDLE_VALUE = -1
