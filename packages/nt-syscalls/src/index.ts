@@ -208,6 +208,7 @@ export {
 export { type ObjectManagerChange, ObjectManagerState } from './objectManagerState.js'
 export * from './rtlNtStatusToDosError.js'
 export type { NtSyscalls } from './syscalls.js'
+export type { NtSectionSyscalls } from './sectionSyscalls.js'
 export type { VersioningOptions } from './versionedRecords.js'
 export { type Arch, type UserAddressLimits, userAddressLimits } from './userAddressLimits.js'
 export type { MemoryBasicInformation } from './virtualMemoryPort.js'
