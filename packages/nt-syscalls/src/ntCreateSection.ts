@@ -9,6 +9,7 @@
 // a file that starts with MZ gives STATUS_NOT_IMPLEMENTED until the PE parser lands (docs/sections.md).
 
 import { ACCESS_SYSTEM_SECURITY, checkAccess, MAXIMUM_ALLOWED, mapGenericMask } from './accessRights.js'
+import { NtStatus } from '@ntmm/mm-core'
 import { captureUlong } from './captureArguments.js'
 import { PAGE_READWRITE, PAGE_EXECUTE_READWRITE } from './memoryConstants.js'
 import {
@@ -198,7 +199,8 @@ function fileBacking(
   }
 }
 
-const STATUS_INVALID_IMAGE_NOT_MZ = 0xc000012f
+/** The file does not start with the MZ signature (§15.1 step 2). `0xC000012F`. */
+const STATUS_INVALID_IMAGE_NOT_MZ = NtStatus.STATUS_INVALID_IMAGE_NOT_MZ
 
 /** NtCreateSection(DesiredAccess, ObjectAttributes, MaximumSize, SectionPageProtection, AllocationAttributes, FileHandle). */
 export function ntCreateSection(

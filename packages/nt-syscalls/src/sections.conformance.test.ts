@@ -689,6 +689,22 @@ const rows: Row[] = [
     },
     expected: [{ status: STATUS_SUCCESS, baseAddress: expect.any(Number), regionSize: 0x1000 }, 0x11],
   },
+  {
+    rule: '§4.3.7 NtWriteVirtualMemory into another process view reaches the segment every view shares',
+    run: (m) => {
+      const other = m.kernel.createProcess({ name: 'other.exe' }).pid
+      const section = m.section(0x2000)
+      const mine = m.map(section.handle)
+      const process = m.nt.NtOpenProcess(0x1fffff, other).handle
+      const theirs = m.nt.NtMapViewOfSection(section.handle, process, 0, 0, 0, undefined, 0, ViewShare, 0, RW)
+      m.nt.NtWriteVirtualMemory(process, theirs.baseAddress + 0x1000, Uint8Array.of(5, 6))
+      return [
+        theirs.status,
+        Array.from(m.nt.NtReadVirtualMemory(me, mine.baseAddress + 0x1000, 2).data ?? []),
+      ]
+    },
+    expected: [STATUS_SUCCESS, [5, 6]],
+  },
   // §19 files.
   {
     rule: '§19 NtCreateFile reports FILE_CREATED, FILE_OPENED and FILE_OVERWRITTEN',
