@@ -158,6 +158,41 @@ function storyLine(event: AnyEvent): string | undefined {
       const at = event.address === null ? '' : ` ${hex(number(event.address))}`
       return `TLB flush (${String(event.kind)}${at}): ${removed} entr${removed === 1 ? 'y' : 'ies'} removed`
     }
+    // Sections (issue #20): files, segments, views, shared frames.
+    case 'mm.fileCreated':
+      return `file ${String(event.fileId)} created on the volume`
+    case 'mm.fileSizeSet':
+      return `file ${String(event.fileId)} is now ${String(event.size)} bytes (was ${String(event.previousSize)})`
+    case 'mm.fileWritten':
+      return `file ${String(event.fileId)}: ${Array.isArray(event.bytes) ? event.bytes.length : 0} bytes stored at ${hex(number(event.offset), 0)}`
+    case 'mm.segmentCreated':
+      return `segment created (a section's backing store)`
+    case 'mm.segmentExtended':
+      return `segment ${String(event.segmentId)} grew to ${String(event.sizeBytes)} bytes`
+    case 'mm.segmentReferenced':
+      return `segment ${String(event.segmentId)}: ${String(event.sectionReferences)} section reference(s)`
+    case 'mm.segmentDeleted':
+      return `segment deleted (${String(event.cause)})`
+    case 'mm.prototypeEntryChanged':
+      return `segment ${String(event.segmentId)} page ${String(event.page)}: ${String(event.previousKind)} → ${String(event.kind)}`
+    case 'mm.viewMapped':
+      return `view of segment ${String(event.segmentId)} mapped at ${hex(number(event.start))} in process ${String(event.pid)}`
+    case 'mm.viewUnmapped':
+      return `view of segment ${String(event.segmentId)} at ${hex(number(event.start))} unmapped from process ${String(event.pid)}`
+    case 'mm.viewChargeSet':
+      return `view at ${hex(number(event.start))} now holds ${String(event.pages)} pages of copy-on-write charge`
+    case 'mm.copyOnWrite':
+      return `copy-on-write at ${hex(number(event.address))}: PFN ${hex(number(event.sharedPfn), 0)} copied to PFN ${hex(number(event.privatePfn), 0)}`
+    case 'mm.pageModified':
+      return `shared PFN ${hex(number(event.pfn), 0)} modified by a file write`
+    case 'mm.sharedPageOut':
+      return `shared PFN ${hex(number(event.pfn), 0)} left memory (${String(event.outcome)})`
+    case 'mm.mappedPageWritten':
+      return `mapped page writer: PFN ${hex(number(event.pfn), 0)} written to file ${String(event.fileId)} at ${hex(number(event.offset), 0)}`
+    case 'mm.mappedPageRead':
+      return `PFN ${hex(number(event.pfn), 0)} read from segment ${String(event.segmentId)} page ${String(event.page)}`
+    case 'nt.sectionExtended':
+      return `section object ${String(event.objectId)} is now ${String(event.size)} bytes`
     default:
       return undefined
   }

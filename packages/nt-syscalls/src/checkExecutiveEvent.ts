@@ -18,6 +18,7 @@ function sameBody(a: ObjectBody, b: ObjectBody): boolean {
   if (a.kind === 'Process' && b.kind === 'Process')
     return a.pid === b.pid && a.name === b.name && a.exited === b.exited
   if (a.kind === 'Thread' && b.kind === 'Thread') return a.pid === b.pid && a.tid === b.tid
+  if (a.kind === 'File' || a.kind === 'Section') return JSON.stringify(a) === JSON.stringify(b)
   return false
 }
 
@@ -35,11 +36,21 @@ function objectProblem(ob: ObjectManagerState, event: Readonly<MachineEvent>): E
         return problem('objectId', `object ids from ${ob.nextObjectId} are free; ${event.objectId} is not`)
       if (event.body.kind !== event.objectType)
         return problem('body.kind', `the body is not a ${event.objectType}`)
-      const taken =
-        event.body.kind === 'Process' ? ob.processObjectId(event.body.pid) : ob.threadObjectId(event.body.pid)
+      const body = event.body
+      if (body.kind === 'Section')
+        return body.name !== null && ob.namedObject(body.name, false) !== undefined
+          ? problem('body.name', `${body.name} names an object already`)
+          : undefined
+      if (body.kind === 'File') {
+        const named = ob.fileByName(body.name)
+        return named === undefined || named === body.fileId
+          ? undefined
+          : problem('body.name', `${body.name} names file ${named}`)
+      }
+      const taken = body.kind === 'Process' ? ob.processObjectId(body.pid) : ob.threadObjectId(body.pid)
       return taken === undefined
         ? undefined
-        : problem('body.pid', `process ${event.body.pid} has a ${event.objectType} object already`)
+        : problem('body.pid', `process ${body.pid} has a ${event.objectType} object already`)
     }
     case 'nt.objectDeleted': {
       const header = ob.object(event.objectId)
@@ -113,6 +124,13 @@ function objectProblem(ob: ObjectManagerState, event: Readonly<MachineEvent>): E
       return body?.kind === 'Process' && body.pid === event.pid && !body.exited
         ? undefined
         : problem('objectId', `object ${event.objectId} is not the running process ${event.pid}`)
+    }
+    case 'nt.sectionExtended': {
+      const body = ob.object(event.objectId)?.body
+      if (body?.kind !== 'Section') return problem('objectId', `object ${event.objectId} is not a section`)
+      return body.size === event.previousSize
+        ? undefined
+        : problem('previousSize', `the section is ${body.size} bytes`)
     }
     default:
       return undefined

@@ -32,6 +32,45 @@ export interface CheckedMachine {
   readonly trace: TraceLog<MachineEvent> | undefined
 }
 
+/**
+ * The section and file objects against mm-core: every section object's segment exists and each
+ * segment's NumberOfSectionReferences is the number of section objects naming it; every file
+ * object and every name of the volume names a file; every name of `\BaseNamedObjects` a live
+ * section object of that name.
+ */
+function sectionObjectProblems(kernel: CheckedMachine): string[] {
+  const problems: string[] = []
+  const ob = kernel.ob.state
+  const references = new Map<number, number>()
+  for (const header of ob.objects()) {
+    const body = header.body
+    if (body.kind === 'Section') {
+      references.set(body.segmentId, (references.get(body.segmentId) ?? 0) + 1)
+      if (kernel.mm.segmentInfo(body.segmentId) === undefined)
+        problems.push(`section ${header.id}: segment ${body.segmentId} does not exist`)
+    } else if (body.kind === 'File' && kernel.mm.fileSize(body.fileId) === undefined) {
+      problems.push(`file object ${header.id}: file ${body.fileId} does not exist`)
+    }
+  }
+  for (const id of kernel.mm.segmentIds()) {
+    const info = kernel.mm.segmentInfo(id)!
+    const expected = references.get(id) ?? 0
+    if (info.sectionReferences !== expected)
+      problems.push(
+        `segment ${id}: ${info.sectionReferences} section references, ${expected} section objects`,
+      )
+  }
+  for (const [name, fileId] of ob.fileNames())
+    if (kernel.mm.fileSize(fileId) === undefined)
+      problems.push(`file name ${name}: file ${fileId} does not exist`)
+  for (const [name, objectId] of ob.namedObjects()) {
+    const body = ob.object(objectId)?.body
+    if (body?.kind !== 'Section' || body.name !== name)
+      problems.push(`\\BaseNamedObjects name ${name}: object ${objectId} is not that section`)
+  }
+  return problems
+}
+
 /** Every violated invariant of `kernel`, as readable lines; empty when the machine is sound. */
 export function checkKernelInvariants(
   kernel: CheckedMachine,
@@ -61,8 +100,17 @@ export function checkKernelInvariants(
     const handles = handlesPerObject.get(header.id) ?? 0
     if (header.handleCount !== handles)
       problems.push(`object ${header.id}: handle count ${header.handleCount}, handles ${handles}`)
-    // Beyond its handles, an object holds only its creator's reference while its process runs.
+    // Beyond its handles, a process or thread holds only its creator's reference while its
+    // process runs; a file or section object holds nothing but its handles (ObInsertObject
+    // hands the creator's reference to the first handle).
     const body = header.body
+    if (body.kind === 'File' || body.kind === 'Section') {
+      if (header.pointerCount !== header.handleCount)
+        problems.push(
+          `object ${header.id} (${header.type}): pointer count ${header.pointerCount}, handles ${header.handleCount}`,
+        )
+      continue
+    }
     const running = live.has(body.pid) && !(body.kind === 'Process' && body.exited)
     const expected = header.handleCount + (running ? 1 : 0)
     if (header.pointerCount !== expected)
@@ -70,6 +118,7 @@ export function checkKernelInvariants(
         `object ${header.id} (${header.type} of ${body.pid}): pointer count ${header.pointerCount}, expected ${expected}`,
       )
   }
+  problems.push(...sectionObjectProblems(kernel))
   for (const pid of kernel.mm.processIds())
     if (!live.has(pid)) problems.push(`address space ${pid} outlives its process`)
   if (options.memoryManager !== false) problems.push(...kernel.mm.checkInvariants())

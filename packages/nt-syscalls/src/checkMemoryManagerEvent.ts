@@ -67,7 +67,7 @@ function newAreaProblem(mm: MemoryManager, pid: number, area: AreaRecord): Event
 }
 
 /** The problem with a PFN entry the event says `pfn` holds now, or undefined. */
-function pfnProblem(
+export function pfnProblem(
   mm: MemoryManager,
   pfn: number,
   before: PfnRecord,
@@ -87,11 +87,16 @@ function pfnProblem(
     if (entry[key] !== before[key])
       return problem(field, `frame ${pfn} has ${key} ${String(entry[key])}, not ${String(before[key])}`)
   }
+  if (entry.segment?.id !== before.segmentId || entry.segment?.shareCount !== before.shareCount)
+    return problem(
+      field,
+      `frame ${pfn} backs segment ${entry.segment?.id ?? 'none'} (share count ${entry.segment?.shareCount ?? 'none'})`,
+    )
   return undefined
 }
 
 /** The problem with a PFN entry an event gives a frame, or undefined. */
-function afterProblem(mm: MemoryManager, after: PfnRecord): EventProblem | undefined {
+export function afterProblem(mm: MemoryManager, after: PfnRecord): EventProblem | undefined {
   const slot = after.pageFileSlot
   return slot === -1 || mm.pageFileState.isSlot(slot)
     ? undefined
@@ -109,14 +114,14 @@ function frameChangeProblem(
 }
 
 /** The problem when `pid` has no address space, or undefined. */
-function spaceProblem(mm: MemoryManager, pid: number): EventProblem | undefined {
+export function spaceProblem(mm: MemoryManager, pid: number): EventProblem | undefined {
   return mm.addressSpace(pid) === undefined
     ? problem('pid', `address space ${pid} does not exist`)
     : undefined
 }
 
 /** The area of `pid` starting exactly at `start`, or a problem (named `field`). */
-function areaAt(mm: MemoryManager, pid: number, start: number, field: string) {
+export function areaAt(mm: MemoryManager, pid: number, start: number, field: string) {
   const record = mm.addressSpace(pid)?.record
   if (record === undefined) return problem('pid', `address space ${pid} does not exist`)
   const area = record.tree.locate(start)

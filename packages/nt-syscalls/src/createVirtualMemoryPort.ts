@@ -22,6 +22,7 @@ export function createVirtualMemoryPort(context: KernelContext): VirtualMemoryPo
       size: area.endingAddress - area.startingAddress,
       allocationProtect: area.protect,
       isPrivate: area.type === 'VIRTUAL_MEMORY',
+      sectionKind: area.view === undefined ? undefined : mm.segmentInfo(area.view.segmentId)?.kind,
       writeWatch: isWatched(context, pid, area.startingAddress),
     }
   const areaAt = (pid: number, base: number) => {

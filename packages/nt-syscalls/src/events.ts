@@ -112,6 +112,14 @@ export interface NtCpuAccessEvent {
   readonly length: number
 }
 
+/** NtExtendSection: a section object's size grew. */
+export interface NtSectionExtendedEvent {
+  readonly type: 'nt.sectionExtended'
+  readonly objectId: number
+  readonly size: number
+  readonly previousSize: number
+}
+
 /** Every event of the NT layer. */
 export type NtEvent =
   | NtSyscallEnteredEvent
@@ -125,6 +133,7 @@ export type NtEvent =
   | NtProcessExitedEvent
   | NtExceptionRaisedEvent
   | NtCpuAccessEvent
+  | NtSectionExtendedEvent
 
 /** Apply an event to the object-manager state (the same functions the live code calls). */
 export function applyNtEvent(state: ObjectManagerState, event: NtEvent): void {
@@ -154,6 +163,9 @@ export function applyNtEvent(state: ObjectManagerState, event: NtEvent): void {
     case 'nt.processExited':
       state.setProcessExited(event.objectId, true)
       return
+    case 'nt.sectionExtended':
+      state.setSectionSize(event.objectId, event.size)
+      return
     case 'nt.syscallEntered':
     case 'nt.syscallReturned':
     case 'nt.exceptionRaised':
@@ -175,6 +187,7 @@ const CHANGE_OF_EVENT: Readonly<Record<NtEvent['type'], ObjectManagerChange | nu
   'nt.handleTableCreated': 'createHandleTable',
   'nt.handleTableDeleted': 'deleteHandleTable',
   'nt.processExited': 'setProcessExited',
+  'nt.sectionExtended': 'setSectionSize',
   'nt.syscallEntered': null,
   'nt.syscallReturned': null,
   'nt.exceptionRaised': null,

@@ -170,7 +170,44 @@ export {
 export { type ReadVirtualMemoryResult, validateCopyRange } from './ntReadVirtualMemory.js'
 export * from './ntStatus.js'
 export type { WriteVirtualMemoryResult } from './ntWriteVirtualMemory.js'
-export type { ObjectBody, ObjectHeader, ObjectTypeName, ProcessBody, ThreadBody } from './objectHeader.js'
+export type {
+  FileBody,
+  ObjectBody,
+  ObjectHeader,
+  ObjectTypeName,
+  ProcessBody,
+  SectionBody,
+  ThreadBody,
+} from './objectHeader.js'
+export type { ObjectAttributes } from './objectAttributes.js'
+export * from './sectionConstants.js'
+export type { CreateFileResult } from './ntCreateFile.js'
+export {
+  FILE_WRITE_TO_END_OF_FILE,
+  FileEndOfFileInformation,
+  FileStandardInformation,
+  type FileStandardInfo,
+} from './ntReadWriteFile.js'
+export type { SectionHandleResult } from './ntCreateSection.js'
+export type { MapViewOfSectionResult } from './ntMapViewOfSection.js'
+export { SectionBasicInformation, SectionImageInformation, type SectionBasicInfo } from './ntQuerySection.js'
+export type { FlushVirtualMemoryResult } from './ntFlushVirtualMemory.js'
+export type { NtSectionExtendedEvent } from './events.js'
+export {
+  CREATE_ALWAYS,
+  CREATE_NEW,
+  ERROR_FILE_EXISTS,
+  FILE_MAP_ALL_ACCESS,
+  FILE_MAP_COPY,
+  FILE_MAP_EXECUTE,
+  FILE_MAP_READ,
+  FILE_MAP_WRITE,
+  INVALID_HANDLE_VALUE,
+  OPEN_ALWAYS,
+  OPEN_EXISTING,
+  TRUNCATE_EXISTING,
+  type Win32SectionApi,
+} from './win32Sections.js'
 export {
   NtCurrentProcess,
   NtCurrentThread,
@@ -210,6 +247,7 @@ export {
 } from './peImageConstants.js'
 export * from './rtlNtStatusToDosError.js'
 export type { NtSyscalls } from './syscalls.js'
+export type { NtSectionSyscalls } from './sectionSyscalls.js'
 export type { VersioningOptions } from './versionedRecords.js'
 export { type Arch, type UserAddressLimits, userAddressLimits } from './userAddressLimits.js'
 export type { MemoryBasicInformation } from './virtualMemoryPort.js'

@@ -207,6 +207,13 @@ export class Kernel {
       })
     this.#views = new KernelViews(this.config, options.checkpoints)
     this.#vm = createVirtualMemoryPort(this.#context)
+    // A section object's last reference lets go of its segment (MiDereferenceControlArea). Live
+    // machines only: a view of the past replays the segment's own events instead.
+    if (!view) {
+      this.ob.onObjectDeleted = (header) => {
+        if (header.body.kind === 'Section') mm.dereferenceSegment(header.body.segmentId)
+      }
+    }
   }
 
   // ---- the recorded trace and time travel ----
@@ -443,6 +450,6 @@ export class Kernel {
   }
 
   #serviceContext(pid: number): ServiceContext {
-    return { pid, mode: 'user', limits: this.limits, ob: this.ob, vm: this.#vm }
+    return { pid, mode: 'user', limits: this.limits, ob: this.ob, vm: this.#vm, mm: this.mm }
   }
 }

@@ -103,9 +103,33 @@ function recordedRun(arch: (typeof cases)[number][0], replacementPolicy: (typeof
     kernel.mm.mmu.frames.writeBytes((mapped.low & 0xfffff000) + 100, [1, 2, 3])
   kernel.win32(pid).VirtualFree(0x1234, 0, MEM_DECOMMIT)
   nt.NtFreeVirtualMemory(-1, base, 0, MEM_RELEASE)
+  sectionRun(kernel, pid)
   kernel.terminateProcess(other)
   nt.NtClose(copy)
   return kernel
+}
+
+/** Files, a data section, views, copy-on-write and the mapped page writer (the section events). */
+function sectionRun(kernel: Kernel, pid: number): void {
+  const nt = kernel.syscalls(pid)
+  const cpu = kernel.cpu(pid)
+  const file = nt.NtCreateFile(0xc0000000, { name: '\\??\\C:\\data.bin' }, undefined, 0, 7, 2, 0).handle
+  nt.NtWriteFile(file, 0, new Uint8Array(0x2800).fill(3))
+  nt.NtSetInformationFile(file, { endOfFile: 0x3000 }, 8, 20)
+  const section = nt.NtCreateSection(0xf001f, undefined, undefined, PAGE_READWRITE, 0x08000000, file).handle
+  const again = nt.NtCreateSection(0xf001f, undefined, undefined, PAGE_READONLY, 0x08000000, file).handle
+  nt.NtExtendSection(section, 0x4000)
+  const view = nt.NtMapViewOfSection(section, -1, 0, 0, 0, undefined, 0, 1, 0, PAGE_READWRITE).baseAddress
+  cpu.read(view, 4)
+  cpu.write(view + 0x1000, [7, 7])
+  nt.NtWriteFile(file, 0x1004, Uint8Array.of(8))
+  nt.NtFlushVirtualMemory(-1, view, 0)
+  nt.NtProtectVirtualMemory(-1, view + 0x2000, 0x1000, 0x08)
+  cpu.write(view + 0x2000, [9])
+  nt.NtUnmapViewOfSection(-1, view)
+  nt.NtClose(again)
+  nt.NtClose(section)
+  nt.NtClose(file)
 }
 
 const recordedKinds = new Set<string>()

@@ -11,6 +11,7 @@ import { replayRange, TraceFormatError, type TraceLog, type TraceModel } from '@
 import { checkExecutiveEvent } from './checkExecutiveEvent.js'
 import { checkHardwareEvent, type EventProblem } from './checkHardwareEvent.js'
 import { checkMemoryManagerEvent } from './checkMemoryManagerEvent.js'
+import { checkSectionEvent } from './checkSectionEvent.js'
 import { applyCheckedRows } from './loadMachineRows.js'
 import { applyMachineEvent, type MachineSnapshot, type MachineState, machineModel } from './machineModel.js'
 import type { MachineConfig, MachineEvent } from './machineSchema.js'
@@ -28,7 +29,8 @@ export function checkMachineEvent(
 ): EventProblem | undefined {
   const layer = event.type.charCodeAt(0)
   if (layer === 104 /* h */) return checkHardwareEvent(state.mm.mmu.state, event)
-  if (layer === 109 /* m */) return checkMemoryManagerEvent(state.mm, event)
+  if (layer === 109 /* m */)
+    return checkMemoryManagerEvent(state.mm, event) ?? checkSectionEvent(state.mm, event)
   return checkExecutiveEvent(state.ob, state.kernel, event)
 }
 

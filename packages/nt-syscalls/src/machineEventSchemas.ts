@@ -71,6 +71,7 @@ const areaRecord = v.strictObject({
   protect: uint32,
   deleteInProgress: bool,
   regions: v.array(region),
+  view: v.optional(v.strictObject({ segmentId: count, offsetPages: count, copyOnWriteCharge: count })),
 })
 const pfnRecord = v.strictObject({
   state: v.picklist(['FREE', 'ZEROED', 'STANDBY', 'MODIFIED', 'ACTIVE', 'PAGE_TABLE', 'SYSTEM']),
@@ -79,6 +80,25 @@ const pfnRecord = v.strictObject({
   protectMask: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(31)),
   pageFileSlot: v.pipe(v.number(), v.safeInteger(), v.minValue(-1)),
   modified: bool,
+  // A section page's frame only (sections, machine-trace version 4).
+  segmentId: v.optional(count),
+  shareCount: v.optional(count),
+})
+const pfnChange = v.strictObject({ before: pfnRecord, after: pfnRecord })
+const protectionValue = uint32
+const prototypeKind = v.picklist(['RESERVED', 'DEMAND_ZERO', 'VALID', 'TRANSITION', 'PAGE_FILE', 'FILE'])
+const prototypeRun = v.tuple([prototypeKind, v.pipe(v.number(), v.safeInteger()), count])
+const segmentRecord = v.strictObject({
+  id: count,
+  kind: v.picklist(['pagefile', 'file', 'image']),
+  fileId: v.pipe(v.number(), v.safeInteger(), v.minValue(-1)),
+  sizeBytes: count,
+  entries: v.array(prototypeRun),
+  mappedViews: count,
+  sectionReferences: count,
+  views: v.array(v.strictObject({ pid, start: address })),
+  protections: v.optional(v.array(protectionValue)),
+  imagePages: v.optional(v.array(v.nullable(v.array(byte)))),
 })
 const chargeFigures = v.strictObject({ charge: integer, peak: integer })
 const tlbIndex = v.picklist([0, 1, 2])
@@ -114,8 +134,24 @@ const tlbEntry = v.strictObject({
 const objectBody = v.variant('kind', [
   v.strictObject({ kind: v.literal('Process'), pid, name: text, exited: bool }),
   v.strictObject({ kind: v.literal('Thread'), tid: integer, pid }),
+  v.strictObject({
+    kind: v.literal('File'),
+    fileId: count,
+    name: text,
+    dataAccess: uint32,
+    shareAccess: uint32,
+  }),
+  v.strictObject({
+    kind: v.literal('Section'),
+    segmentId: count,
+    size: count,
+    attributes: uint32,
+    protection: uint32,
+    fileId: v.pipe(v.number(), v.safeInteger(), v.minValue(-1)),
+    name: v.nullable(text),
+  }),
 ])
-const objectType = v.picklist(['Process', 'Thread'])
+const objectType = v.picklist(['Process', 'Thread', 'File', 'Section'])
 const pageSet = v.array(address)
 
 /** The fields of each low-volume kind besides `type`. */
@@ -192,6 +228,7 @@ const FIELDS: Readonly<Record<string, v.ObjectEntries | readonly v.ObjectEntries
       'shared-data',
       'spurious',
       'no-memory',
+      'copy-on-write',
     ]),
     outcome: v.picklist(['resolved', 'exception']),
     status: uint32,
@@ -199,7 +236,7 @@ const FIELDS: Readonly<Record<string, v.ObjectEntries | readonly v.ObjectEntries
   },
   'mm.frameRequested': {
     pfn: count,
-    purpose: v.picklist(['private-page', 'page-table', 'system']),
+    purpose: v.picklist(['private-page', 'page-table', 'system', 'segment-page']),
     pid,
     address,
     before: pfnRecord,
@@ -235,6 +272,66 @@ const FIELDS: Readonly<Record<string, v.ObjectEntries | readonly v.ObjectEntries
   'mm.pageIn': { pid, address, pfn: count, slot: count },
   'mm.pageReclaimed': { pid, address, pfn: count, before: pfnRecord, after: pfnRecord },
   'mm.pageFileSlotFreed': { slot: count },
+  // mm-core's sections (SECTION_EVENT_TYPES, machine-trace version 4)
+  'mm.fileCreated': { fileId: count },
+  'mm.fileSizeSet': { fileId: count, size: count, previousSize: count },
+  'mm.fileWritten': { fileId: count, offset: count, bytes: v.array(byte), previousBytes: v.array(byte) },
+  'mm.segmentCreated': { segment: segmentRecord },
+  'mm.segmentExtended': {
+    segmentId: count,
+    sizeBytes: count,
+    pageCount: count,
+    previousSizeBytes: count,
+    previousPageCount: count,
+  },
+  'mm.segmentReferenced': { segmentId: count, sectionReferences: count, previous: count },
+  'mm.segmentDeleted': {
+    segment: segmentRecord,
+    cause: v.picklist(['last section reference dropped', 'last view unmapped']),
+  },
+  'mm.prototypeEntryChanged': {
+    segmentId: count,
+    page: count,
+    kind: prototypeKind,
+    value: v.pipe(v.number(), v.safeInteger()),
+    previousKind: prototypeKind,
+    previousValue: v.pipe(v.number(), v.safeInteger()),
+  },
+  'mm.viewMapped': { segmentId: count, pid, start: address, mappedViews: count, previous: count },
+  'mm.viewUnmapped': { segmentId: count, pid, start: address, mappedViews: count, previous: count },
+  'mm.viewChargeSet': { pid, start: address, pages: count, previous: count },
+  'mm.copyOnWrite': {
+    pid,
+    address,
+    segmentId: count,
+    page: count,
+    sharedPfn: count,
+    privatePfn: count,
+    protectMask: pfnRecord.entries.protectMask,
+    shared: pfnChange,
+    private: pfnChange,
+  },
+  'mm.pageModified': { pfn: count, before: pfnRecord, after: pfnRecord },
+  'mm.sharedPageOut': {
+    pfn: count,
+    segmentId: count,
+    page: count,
+    outcome: v.picklist(['modified', 'standby', 'dropped']),
+    before: pfnRecord,
+    after: pfnRecord,
+  },
+  'mm.mappedPageWritten': {
+    pfn: count,
+    segmentId: count,
+    page: count,
+    fileId: count,
+    offset: count,
+    length: count,
+    before: pfnRecord,
+    after: pfnRecord,
+    cause: v.picklist(['modified page writer', 'flush', 'segment deleted']),
+  },
+  'mm.mappedPageRead': { pid, address, pfn: count, segmentId: count, page: count },
   // the executive
   'nt.syscallEntered': { pid, service, arguments: jsonRecord },
   'nt.syscallReturned': { pid, service, status: uint32, statusName: text, out: jsonRecord },
@@ -255,6 +352,7 @@ const FIELDS: Readonly<Record<string, v.ObjectEntries | readonly v.ObjectEntries
     address,
   },
   'nt.cpuWriteData': { bytes: v.array(byte) },
+  'nt.sectionExtended': { objectId: count, size: count, previousSize: count },
   'nt.debugInput': [
     { pid, call: v.literal('writePte'), address, low: uint32, high: uint32 },
     { pid, call: v.literal('invlpg'), address },

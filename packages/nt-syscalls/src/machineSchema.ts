@@ -5,7 +5,7 @@
 // provider's manifest.
 
 import type { HwEvent, HwTlbFill, TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
-import type { MmEvent } from '@ntmm/mm-core'
+import { type MmEvent, SECTION_EVENT_TYPES } from '@ntmm/mm-core'
 import { defineSchema, type TraceSchema } from '@ntmm/trace'
 import { InvariantError } from './assert.js'
 import type { NtCpuAccessEvent, NtEvent } from './events.js'
@@ -132,6 +132,8 @@ const MM_TYPES = [
   'mm.pageIn',
   'mm.pageReclaimed',
   'mm.pageFileSlotFreed',
+  // Added in machine-trace version 4 (sections, issue #20), last so the earlier kinds keep their order.
+  ...SECTION_EVENT_TYPES,
 ] as const satisfies readonly MmEvent['type'][]
 
 const NT_TYPES = [
@@ -149,6 +151,8 @@ const NT_TYPES = [
   'nt.exceptionRaised',
   'nt.cpuWriteData',
   'nt.debugInput',
+  // Added in machine-trace version 4 (sections).
+  'nt.sectionExtended',
 ] as const
 
 const LOW_HW_TYPES = [
@@ -171,6 +175,8 @@ const ADDRESS_KINDS: Readonly<Record<string, readonly string[]>> = {
   'mm.pageOut': ['address'],
   'mm.pageIn': ['address'],
   'mm.pageReclaimed': ['address'],
+  'mm.copyOnWrite': ['address'],
+  'mm.mappedPageRead': ['address'],
   'nt.exceptionRaised': ['address'],
 }
 
@@ -268,7 +274,7 @@ function buildSchema(): TraceSchema<MachineEvent> {
 export const machineSchema: TraceSchema<MachineEvent> = buildSchema()
 
 /** Producer written into trace headers. */
-export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '3' } as const
+export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '4' } as const
 
 /** Little-endian value of up to 4 bytes of `bytes` from `offset` (unsigned). */
 export function littleEndian(bytes: ArrayLike<number>, offset = 0, count = bytes.length - offset): number {

@@ -20,7 +20,10 @@ import {
   PAGE_NOCACHE,
   PAGE_READWRITE,
 } from './memoryConstants.js'
+import { STATUS_SECTION_PROTECTION } from './sectionConstants.js'
+import { isCompatibleProtection } from './sectionProtection.js'
 import {
+  STATUS_ALREADY_COMMITTED,
   STATUS_CONFLICTING_ADDRESSES,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_PAGE_PROTECTION,
@@ -238,13 +241,20 @@ export function ntAllocateVirtualMemory(
     if (range.start < allocation.base || range.start + range.size > allocation.base + allocation.size) {
       return failed(STATUS_CONFLICTING_ADDRESSES)
     }
-    if (!allocation.isPrivate) return failed(STATUS_CONFLICTING_ADDRESSES)
+    const view = allocation.sectionKind
+    if (!allocation.isPrivate && view === undefined) return failed(STATUS_CONFLICTING_ADDRESSES)
     if (type === MEM_RESET || type === MEM_RESET_UNDO) {
       // The data may be discarded or kept (Windows documents both); the simulator keeps it, and
       // state and protection are untouched. Protect was validated but is otherwise ignored.
       return { status: STATUS_SUCCESS, baseAddress: range.start, regionSize: range.size }
     }
-    if (isWriteCopy(protectionMask)) return failed(STATUS_INVALID_PAGE_PROTECTION)
+    // Inside a view (NT-SECTIONS §8): a file or image view is committed already; a pagefile view
+    // commits in its segment with a protection compatible with the view's (STATUS_SECTION_PROTECTION
+    // is the rules' recommended status: Windows' exact NTSTATUS is not pinned).
+    if (view === 'file' || view === 'image') return failed(STATUS_ALREADY_COMMITTED)
+    if (view !== undefined && !isCompatibleProtection(protect, allocation.allocationProtect))
+      return failed(STATUS_SECTION_PROTECTION)
+    if (view === undefined && isWriteCopy(protectionMask)) return failed(STATUS_INVALID_PAGE_PROTECTION)
     // An allocation made with PAGE_NOCACHE keeps it on every later protection (Windows).
     const effectiveProtect = protect | (allocation.allocationProtect & PAGE_NOCACHE)
     const result = context.vm.alterRegion(

@@ -5,6 +5,8 @@
 
 import { makeProtectionMask } from '@ntmm/mm-core'
 import { PROCESS_VM_OPERATION } from './accessRights.js'
+import { STATUS_SECTION_PROTECTION } from './sectionConstants.js'
+import { isCompatibleProtection } from './sectionProtection.js'
 import { pageRange } from './addressArithmetic.js'
 import { captureHandle, capturePointer, captureUlong } from './captureArguments.js'
 import {
@@ -99,6 +101,15 @@ export function validateProtectVirtualMemory(
   return { ok: true, request: { handle, baseAddress, regionSize, newProtect } }
 }
 
+/** On an image view READWRITE is asked as WRITECOPY, EXECUTE_READWRITE as EXECUTE_WRITECOPY (§15.6). */
+function imageRequest(protect: number, kind: 'pagefile' | 'file' | 'image'): number {
+  if (kind !== 'image') return protect
+  const base = protect & 0xff
+  if (base === PAGE_READWRITE) return (protect & ~0xff) | PAGE_WRITECOPY
+  if (base === PAGE_EXECUTE_READWRITE) return (protect & ~0xff) | PAGE_EXECUTE_WRITECOPY
+  return protect
+}
+
 /** NtProtectVirtualMemory (see the module comment). */
 export function ntProtectVirtualMemory(
   context: ServiceContext,
@@ -127,8 +138,20 @@ export function ntProtectVirtualMemory(
     if (range.start < allocation.base || range.start + range.size > allocation.base + allocation.size) {
       return failed(STATUS_CONFLICTING_ADDRESSES)
     }
-    if (!allocation.isPrivate) return failed(STATUS_CONFLICTING_ADDRESSES)
-    if ((mask & 7) === 5 || (mask & 7) === 7) return failed(STATUS_INVALID_PARAMETER_4)
+    if (allocation.sectionKind !== undefined) {
+      // A view (NT-SECTIONS §7.4): the new protection must be compatible with the view's
+      // AllocationProtect (an image's READWRITE asks for WRITECOPY), checked before commitment.
+      if (
+        !isCompatibleProtection(
+          imageRequest(newProtect, allocation.sectionKind),
+          allocation.allocationProtect,
+        )
+      )
+        return failed(STATUS_SECTION_PROTECTION)
+    } else {
+      if (!allocation.isPrivate) return failed(STATUS_CONFLICTING_ADDRESSES)
+      if ((mask & 7) === 5 || (mask & 7) === 7) return failed(STATUS_INVALID_PARAMETER_4)
+    }
 
     // MiIsEntireRangeCommitted, walking the runs of equal state; the first run gives OldProtect.
     let oldProtect: number | undefined

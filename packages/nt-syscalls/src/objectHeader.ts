@@ -1,9 +1,9 @@
 // OBJECT_HEADER: what the object manager keeps for every object: its type, its pointer count
 // (every reference, including one per handle, as in NT) and its handle count, and the body of the
-// object (EPROCESS / ETHREAD reduced to what the simulator needs). Section is left for later.
+// object (EPROCESS / ETHREAD / FILE_OBJECT / SECTION reduced to what the simulator needs).
 
-/** The object types (OBJECT_TYPE): PsProcessType and PsThreadType. */
-export type ObjectTypeName = 'Process' | 'Thread'
+/** The object types (OBJECT_TYPE): PsProcessType, PsThreadType, IoFileObjectType, MmSectionObjectType. */
+export type ObjectTypeName = 'Process' | 'Thread' | 'File' | 'Section'
 
 /** The body of a process object (EPROCESS, reduced). */
 export interface ProcessBody {
@@ -21,8 +21,41 @@ export interface ThreadBody {
   readonly pid: number
 }
 
+/**
+ * The body of a file object (FILE_OBJECT, reduced): the volume's file it opened, by the name it was
+ * opened with, the data access it was opened for and the share access it allows others (the
+ * file's SHARE_ACCESS is the union over its open file objects).
+ */
+export interface FileBody {
+  readonly kind: 'File'
+  /** The file on mm-core's volume. */
+  readonly fileId: number
+  /** The NT path (`\??\C:\data.bin`), as the file's first creation spelled it. */
+  readonly name: string
+  /** FILE_READ_DATA / FILE_WRITE_DATA / FILE_EXECUTE bits granted to this open (share checks). */
+  readonly dataAccess: number
+  /** FILE_SHARE_* this open allows others. */
+  readonly shareAccess: number
+}
+
+/**
+ * The body of a section object (SECTION, reduced): its segment on mm-core's side, the size
+ * NtQuerySection reports, the attributes it reports (SEC_FILE for a data section of a file), the
+ * page protection it was created with, the file it maps (-1: pagefile-backed) and its name in
+ * `\BaseNamedObjects` (null: unnamed).
+ */
+export interface SectionBody {
+  readonly kind: 'Section'
+  readonly segmentId: number
+  readonly size: number
+  readonly attributes: number
+  readonly protection: number
+  readonly fileId: number
+  readonly name: string | null
+}
+
 /** An object body, by type. */
-export type ObjectBody = ProcessBody | ThreadBody
+export type ObjectBody = ProcessBody | ThreadBody | FileBody | SectionBody
 
 /** A read-only view of an object's header. */
 export interface ObjectHeader {

@@ -14,6 +14,7 @@ import { assert } from './assert.js'
 import type { NtEvent } from './events.js'
 import type { ObjectBody, ObjectHeader, ObjectTypeName } from './objectHeader.js'
 import { ObjectManagerState } from './objectManagerState.js'
+import { fileGenericMapping, sectionGenericMapping } from './sectionConstants.js'
 import {
   STATUS_ACCESS_DENIED,
   STATUS_INVALID_HANDLE,
@@ -33,6 +34,8 @@ export type ProcessorMode = 'user' | 'kernel'
 export const objectTypeMapping: Readonly<Record<ObjectTypeName, GenericMapping>> = {
   Process: processGenericMapping,
   Thread: threadGenericMapping,
+  File: fileGenericMapping,
+  Section: sectionGenericMapping,
 }
 
 /** What ObReferenceObjectByHandle is asked for. */
@@ -131,6 +134,15 @@ export class ObjectManager {
     this.state.removeObject(objectId)
     this.#recorder?.({ type: 'nt.objectDeleted', objectId, objectType: header.type, body: header.body })
     this.onObjectDeleted?.(header)
+  }
+
+  /** NtExtendSection's state change: section object `objectId` is now `size` bytes. */
+  setSectionSize(objectId: number, size: number): void {
+    const header = this.state.object(objectId)
+    assert(header?.body.kind === 'Section', `object ${objectId} is not a section`)
+    const previousSize = header.body.size
+    this.state.setSectionSize(objectId, size)
+    this.#recorder?.({ type: 'nt.sectionExtended', objectId, size, previousSize })
   }
 
   /** Give a new process its (empty) handle table. */

@@ -1,12 +1,16 @@
 // The state of the object manager: the object headers, the per-process handle tables and the
-// client-id table (PspCidTable: pid → process object, derived from the process objects). Only the
+// client-id table (PspCidTable: pid → process object, derived from the process objects), the
+// `\BaseNamedObjects` directory (name → named section, derived: a name enters with its object and
+// leaves when the object's last handle closes, as ObpDeleteNameCheck removes a temporary object's
+// name) and the volume's file names (NT path → file id, derived from file objects; a file keeps its
+// name after its handles close, as a file on disk does). Only the
 // apply functions below change it; events.ts dispatches recorded events to them. The records are
 // immer data (versionedRecords.ts): a clone is a reference, and undo replays inverse patches.
 
 import type { Draft } from 'immer'
 import { assert } from './assert.js'
 import { HandleTable } from './handleTable.js'
-import type { ObjectBody, ObjectHeader, ObjectTypeName, ProcessBody } from './objectHeader.js'
+import type { ObjectBody, ObjectHeader, ObjectTypeName, ProcessBody, SectionBody } from './objectHeader.js'
 import { VersionedRecords, type VersioningOptions } from './versionedRecords.js'
 
 /** One version of the object manager's records. */
@@ -15,6 +19,10 @@ interface ObjectManagerRecords {
   readonly handleTables: ReadonlyMap<number, HandleTable>
   readonly processByPid: ReadonlyMap<number, number>
   readonly threadByPid: ReadonlyMap<number, number>
+  /** `\BaseNamedObjects\<name>` → the section object of that name. */
+  readonly namedObjects: ReadonlyMap<string, number>
+  /** Upper-cased NT path → file id (NTFS names are case-insensitive). */
+  readonly fileNames: ReadonlyMap<string, number>
   readonly nextObjectId: number
 }
 
@@ -28,6 +36,7 @@ export type ObjectManagerChange =
   | 'deleteHandleTable'
   | 'insertHandle'
   | 'removeHandle'
+  | 'setSectionSize'
 
 function emptyRecords(): ObjectManagerRecords {
   return {
@@ -35,6 +44,8 @@ function emptyRecords(): ObjectManagerRecords {
     handleTables: new Map(),
     processByPid: new Map(),
     threadByPid: new Map(),
+    namedObjects: new Map(),
+    fileNames: new Map(),
     nextObjectId: 1,
   }
 }
@@ -45,12 +56,24 @@ function headerOf(records: Draft<ObjectManagerRecords>, objectId: number) {
   return header
 }
 
+/** The key of a file name in the volume's name table (case-insensitive). */
+export function fileNameKey(name: string): string {
+  return name.toUpperCase()
+}
+
+/** Removes a named section's name from the directory if it still names `objectId` (a draft step). */
+function dropName(records: Draft<ObjectManagerRecords>, objectId: number, body: ObjectBody): void {
+  if (body.kind !== 'Section' || body.name === null) return
+  if (records.namedObjects.get(body.name) === objectId) records.namedObjects.delete(body.name)
+}
+
 /** Takes the handle and pointer reference a closed handle held (a draft step). */
 function dropHandleCounts(records: Draft<ObjectManagerRecords>, objectId: number): void {
   const header = records.objects.get(objectId)
   assert(header !== undefined && header.handleCount > 0, `object ${objectId} has no handle`)
   header.handleCount--
   header.pointerCount--
+  if (header.handleCount === 0) dropName(records, objectId, header.body)
 }
 
 /**
@@ -95,6 +118,34 @@ export class ObjectManagerState {
     return this.#records.current.threadByPid.get(pid)
   }
 
+  /**
+   * The object a full `\BaseNamedObjects\` name names: exactly, or ignoring case when
+   * `caseInsensitive` (OBJ_CASE_INSENSITIVE); undefined when none does.
+   */
+  namedObject(name: string, caseInsensitive: boolean): number | undefined {
+    const names = this.#records.current.namedObjects
+    const exact = names.get(name)
+    if (exact !== undefined || !caseInsensitive) return exact
+    const wanted = name.toUpperCase()
+    for (const [candidate, objectId] of names) if (candidate.toUpperCase() === wanted) return objectId
+    return undefined
+  }
+
+  /** Every name of the `\BaseNamedObjects` directory with its object, in insertion order. */
+  namedObjects(): [string, number][] {
+    return [...this.#records.current.namedObjects]
+  }
+
+  /** The file an NT path names on the volume, or undefined. */
+  fileByName(name: string): number | undefined {
+    return this.#records.current.fileNames.get(fileNameKey(name))
+  }
+
+  /** Every file name of the volume (upper-cased NT path) with its file id. */
+  fileNames(): [string, number][] {
+    return [...this.#records.current.fileNames]
+  }
+
   // ---- apply functions (each one change, one undo-journal entry) ----
 
   /** Adds an object (event apply step). */
@@ -103,7 +154,10 @@ export class ObjectManagerState {
     assert(!records.objects.has(objectId), `object ${objectId} exists`)
     records.objects.set(objectId, { id: objectId, type, pointerCount, handleCount: 0, body })
     if (body.kind === 'Process') records.processByPid.set(body.pid, objectId)
-    else records.threadByPid.set(body.pid, objectId)
+    else if (body.kind === 'Thread') records.threadByPid.set(body.pid, objectId)
+    else if (body.kind === 'Section' && body.name !== null) records.namedObjects.set(body.name, objectId)
+    else if (body.kind === 'File' && !records.fileNames.has(fileNameKey(body.name)))
+      records.fileNames.set(fileNameKey(body.name), body.fileId)
     records.nextObjectId = Math.max(records.nextObjectId, objectId + 1)
     this.#records.commit('insertObject', records)
   }
@@ -113,8 +167,12 @@ export class ObjectManagerState {
     const records = this.#records.begin()
     const header = headerOf(records, objectId)
     records.objects.delete(objectId)
-    const byPid = header.body.kind === 'Process' ? records.processByPid : records.threadByPid
-    if (byPid.get(header.body.pid) === objectId) byPid.delete(header.body.pid)
+    const body = header.body
+    if (body.kind === 'Process' || body.kind === 'Thread') {
+      const byPid = body.kind === 'Process' ? records.processByPid : records.threadByPid
+      if (byPid.get(body.pid) === objectId) byPid.delete(body.pid)
+    }
+    dropName(records, objectId, body)
     this.#records.commit('removeObject', records)
   }
 
@@ -133,6 +191,15 @@ export class ObjectManagerState {
     // A new body: the old one may be shared with a recorded event.
     header.body = { ...(header.body as ProcessBody), exited }
     this.#records.commit('setProcessExited', records)
+  }
+
+  /** Sets a section object's size (NtExtendSection; event apply step). */
+  setSectionSize(objectId: number, size: number): void {
+    const records = this.#records.begin()
+    const header = records.objects.get(objectId)
+    assert(header !== undefined && header.body.kind === 'Section', `object ${objectId} is not a section`)
+    header.body = { ...(header.body as SectionBody), size }
+    this.#records.commit('setSectionSize', records)
   }
 
   /** Creates the empty handle table of process `pid` (event apply step). */
@@ -205,6 +272,9 @@ export class ObjectManagerState {
     }
     for (const pid of [...records.handleTables.keys()].sort((a, b) => a - b))
       parts.push(`H${pid}:${records.handleTables.get(pid)!.digestInput()}`)
+    // Only once a file exists: a machine without files digests exactly as before.
+    for (const name of [...records.fileNames.keys()].sort())
+      parts.push(`F${JSON.stringify(name)}:${records.fileNames.get(name)}`)
     return parts.join('|')
   }
 }

@@ -4,6 +4,7 @@
 // records its NTSTATUS and out-values (nt.syscallReturned). Parameters keep the native order.
 
 import type { JsonValue } from './events.js'
+import { argumentJson, numberJson } from './syscallArguments.js'
 import { type AllocateVirtualMemoryResult, ntAllocateVirtualMemory } from './ntAllocateVirtualMemory.js'
 import { ntClose } from './ntClose.js'
 import { type DuplicateObjectResult, ntDuplicateObject } from './ntDuplicateObject.js'
@@ -15,6 +16,7 @@ import { ntQueryVirtualMemory, type QueryVirtualMemoryResult } from './ntQueryVi
 import { ntReadVirtualMemory, type ReadVirtualMemoryResult } from './ntReadVirtualMemory.js'
 import { ntWriteVirtualMemory, type WriteVirtualMemoryResult } from './ntWriteVirtualMemory.js'
 import type { ServiceContext } from './serviceContext.js'
+import { createSectionSyscalls, type NtSectionSyscalls } from './sectionSyscalls.js'
 
 /**
  * The native system services of one process. None throws for a caller's mistake, whatever the
@@ -22,7 +24,7 @@ import type { ServiceContext } from './serviceContext.js'
  * "Garbage arguments"). On a read-only view of the past (`kernel.at(seq)`), the services that
  * would change state throw the view's Error.
  */
-export interface NtSyscalls {
+export interface NtSyscalls extends NtSectionSyscalls {
   /** The process whose thread makes these calls. */
   readonly pid: number
   /** Reserves and/or commits a range (MEM_RESERVE, MEM_COMMIT); returns the status and the rounded BaseAddress and RegionSize. */
@@ -101,17 +103,6 @@ export interface SyscallTracer {
   ): void
 }
 
-/**
- * The JSON form of a number a trace can hold: itself when exact (within ±(2^53 − 1)) or a fraction;
- * NaN and ±Infinity as their names; an integer beyond 2^53 as `{ number: '<decimal>' }`, which
- * replaying turns back into the same number (the services truncate such a value as C would, so
- * it must come back exact).
- */
-function numberJson(value: number): JsonValue {
-  if (!Number.isFinite(value)) return String(value)
-  return Math.abs(value) <= Number.MAX_SAFE_INTEGER ? value : { number: String(value) }
-}
-
 /** A JSON-safe form of an out-value (NaN and ±Infinity as strings, bytes as an array). */
 export function toJsonValue(value: unknown): JsonValue {
   if (typeof value === 'number') return numberJson(value)
@@ -127,24 +118,6 @@ export function toJsonValue(value: unknown): JsonValue {
     return Object.fromEntries(entries) as JsonValue
   }
   return String(value)
-}
-
-/**
- * An argument as the service sees it, in a form the trace holds and replaying gives back to the
- * service unchanged in effect (nt.syscallEntered; see argumentValue in machineInputs.ts). The
- * services read numbers and Uint8Array buffers only: a number is kept (see numberJson), a
- * Uint8Array becomes the array of its bytes, a string or boolean or null stays; anything else is
- * no number and no buffer to them, and is recorded as a description (`Array(3)`, `object`, `10n`),
- * never walked (a cycle or a getter cannot throw here, and a plain array cannot replay as a buffer).
- */
-export function argumentJson(value: unknown): JsonValue {
-  if (typeof value === 'number') return numberJson(value)
-  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value
-  if (value instanceof Uint8Array) return Array.from(value)
-  if (Array.isArray(value)) return `Array(${value.length})`
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'symbol') return value.toString()
-  return typeof value
 }
 
 /**
@@ -288,5 +261,6 @@ export function createSyscalls(context: ServiceContext, tracer: () => SyscallTra
       }
       return dispatch('NtDuplicateObject', args, () => ntDuplicateObject(context, args))
     },
+    ...createSectionSyscalls(context, dispatch),
   }
 }

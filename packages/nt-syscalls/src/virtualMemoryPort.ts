@@ -20,6 +20,8 @@ export interface AllocationView {
   readonly allocationProtect: number
   /** Private virtual memory (MEM_PRIVATE); false for anything else (shared data page, views). */
   readonly isPrivate: boolean
+  /** A section view: the kind of its segment (undefined for anything that is not a view). */
+  readonly sectionKind: 'pagefile' | 'file' | 'image' | undefined
   readonly writeWatch: boolean
 }
 

@@ -197,3 +197,59 @@ describe('win32', () => {
     expect(w.GetWriteWatch(0, watched, 0x2000, 4).addresses).toEqual([])
   })
 })
+
+describe('win32 files and mappings', () => {
+  it('creates a file, maps it, writes through the view, flushes and reads it back', () => {
+    const { kernel, pid, w } = win32()
+    const file = w.CreateFileW('C:\\map.bin', 0xc0000000, 3, null, 2, 0x80, 0)
+    expect([file > 0, w.GetLastError()]).toEqual([true, 0])
+    expect(w.WriteFile(file, new Uint8Array([1, 2, 3])).result).toBe(true)
+    expect(w.GetFileSizeEx(file)).toEqual({ result: true, size: 3 })
+    const mapping = w.CreateFileMappingW(file, null, PAGE_READWRITE, 0, 0, null)
+    expect([mapping > 0, w.GetLastError()]).toEqual([true, 0])
+    const view = w.MapViewOfFile(mapping, 0x2, 0, 0, 0)
+    expect(kernel.cpu(pid).write(view + 1, [9]).status).toBe(0)
+    expect(w.FlushViewOfFile(view, 0)).toBe(true)
+    expect(Array.from(w.ReadFile(file, 10).data)).toEqual([1, 9, 3])
+    expect(w.UnmapViewOfFile(view)).toBe(true)
+    expect([w.UnmapViewOfFile(view), w.GetLastError()]).toEqual([false, ERROR_INVALID_ADDRESS])
+  })
+
+  it('names mappings in \\BaseNamedObjects: ERROR_ALREADY_EXISTS, then ERROR_FILE_NOT_FOUND once closed', () => {
+    const { w } = win32()
+    const first = w.CreateFileMappingW(-1, null, PAGE_READWRITE, 0, 0x1000, 'Local')
+    expect(w.GetLastError()).toBe(0)
+    const second = w.CreateFileMappingW(-1, null, PAGE_READWRITE, 0, 0x1000, 'Local')
+    expect([second > 0, w.GetLastError()]).toEqual([true, 183])
+    const opened = w.OpenFileMappingW(0x4, false, 'Local')
+    expect(opened > 0).toBe(true)
+    for (const handle of [first, second, opened]) w.CloseHandle(handle)
+    expect([w.OpenFileMappingW(0x4, false, 'Local'), w.GetLastError()]).toEqual([0, 2])
+  })
+
+  it('refuses CreateFileMapping with PAGE_EXECUTE, or size 0 without a file, with ERROR_INVALID_PARAMETER', () => {
+    const { w } = win32()
+    expect([w.CreateFileMappingW(-1, null, 0x10, 0, 0x1000, null), w.GetLastError()]).toEqual([
+      0,
+      ERROR_INVALID_PARAMETER,
+    ])
+    expect([w.CreateFileMappingW(-1, null, PAGE_READWRITE, 0, 0, null), w.GetLastError()]).toEqual([
+      0,
+      ERROR_INVALID_PARAMETER,
+    ])
+  })
+
+  it('maps a READONLY mapping handle only for reading (ERROR_ACCESS_DENIED for FILE_MAP_WRITE)', () => {
+    const { w } = win32()
+    const mapping = w.CreateFileMappingW(-1, null, PAGE_READONLY, 0, 0x1000, null)
+    expect([w.MapViewOfFile(mapping, 0x2, 0, 0, 0), w.GetLastError()]).toEqual([0, ERROR_ACCESS_DENIED])
+    expect(w.MapViewOfFile(mapping, 0x4, 0, 0, 0) > 0).toBe(true)
+  })
+
+  it('fails CreateFileW(CREATE_NEW) of an existing file with ERROR_FILE_EXISTS and OPEN_EXISTING of a missing one with ERROR_FILE_NOT_FOUND', () => {
+    const { w } = win32()
+    w.CreateFileW('a.txt', 0x80000000, 3, null, 1, 0, 0)
+    expect([w.CreateFileW('a.txt', 0x80000000, 3, null, 1, 0, 0), w.GetLastError()]).toEqual([-1, 80])
+    expect([w.CreateFileW('b.txt', 0x80000000, 3, null, 3, 0, 0), w.GetLastError()]).toEqual([-1, 2])
+  })
+})

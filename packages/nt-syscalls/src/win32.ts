@@ -16,11 +16,9 @@ import { NtCurrentProcess } from './objectManager.js'
 import { ERROR_INVALID_PARAMETER, rtlNtStatusToDosError } from './rtlNtStatusToDosError.js'
 import type { NtSyscalls } from './syscalls.js'
 import type { MemoryBasicInformation } from './virtualMemoryPort.js'
+import { createWin32SectionApi, type LastErrorSlot, type Win32SectionApi } from './win32Sections.js'
 
-/** Where a process's last-error value lives (the TEB's LastErrorValue). */
-export interface LastErrorSlot {
-  lastError: number
-}
+export type { LastErrorSlot } from './win32Sections.js'
 
 /** How lpflOldProtect is passed: a valid pointer (the default) or NULL. */
 export interface VirtualProtectOptions {
@@ -32,7 +30,7 @@ export interface VirtualProtectOptions {
  * as kernelbase does (FALSE, NULL or ~0u with the last error set). On a read-only view of the past
  * (`kernel.at(seq)`), the functions that would change state throw the view's Error.
  */
-export interface Win32Api {
+export interface Win32Api extends Win32SectionApi {
   /** The current-process pseudo-handle (-1). */
   GetCurrentProcess(): number
   /** The thread's last-error value. */
@@ -97,6 +95,7 @@ export function createWin32Api(nt: NtSyscalls, slot: LastErrorSlot): Win32Api {
     slot.lastError = rtlNtStatusToDosError(status)
   }
   const api: Win32Api = {
+    ...createWin32SectionApi(nt, slot),
     GetCurrentProcess: () => NtCurrentProcess,
     GetLastError: () => slot.lastError,
     SetLastError: (error) => {

@@ -85,6 +85,114 @@ const WIN32: readonly (keyof Win32Api)[] = [
   'ResetWriteWatch',
   'OpenProcess',
   'CloseHandle',
+  'CreateFileW',
+  'ReadFile',
+  'WriteFile',
+  'GetFileSizeEx',
+  'CreateFileMappingW',
+  'OpenFileMappingW',
+  'MapViewOfFile',
+  'MapViewOfFileEx',
+  'UnmapViewOfFile',
+  'FlushViewOfFile',
+]
+
+/** OBJECT_ATTRIBUTES as a caller may pass them: plausible names, bad ones, a getter that throws. */
+const objectAttributes: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constant(undefined),
+  fc.record(
+    {
+      name: fc.oneof(
+        fc.constantFrom(
+          '\\BaseNamedObjects\\A',
+          '\\BaseNamedObjects\\a',
+          'Relative',
+          '\\Other\\X',
+          '\\BaseNamedObjects\\',
+          '\\??\\C:\\f.bin',
+          '\\??\\C:\\sub\\f.bin',
+        ),
+        hostileValue,
+      ),
+      attributes: fc.oneof(fc.constantFrom(0, 0x40, 0x80, 0xc0, 0x10000), hostileValue),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.constant({
+    get name(): string {
+      throw new Error('a hostile getter')
+    },
+  }),
+  hostileValue,
+)
+
+/** A small handle value (the harness's files and sections are among 4..32), or a hostile one. */
+const handle = fc.oneof(fc.constantFrom(-1, 0, 4, 8, 12, 16, 20, 24, 28, 32), hostileValue)
+const size = fc.oneof(fc.constantFrom(0, 0x1000, 0x2345, 0x10000, 2 ** 33, -1), hostileValue)
+const protect = fc.oneof(fc.constantFrom(1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80, 0x104), hostileValue)
+const sectionAttributes = fc.oneof(
+  fc.constantFrom(0x08000000, 0x04000000, 0x01000000, 0x18000000),
+  hostileValue,
+)
+
+/** Section and file services with arguments plausible enough to reach past the first checks. */
+const sectionCalls: readonly [string, fc.Arbitrary<readonly unknown[]>][] = [
+  [
+    'NtCreateSection',
+    fc.tuple(
+      fc.oneof(fc.constant(0xf001f), hostileValue),
+      objectAttributes,
+      size,
+      protect,
+      sectionAttributes,
+      handle,
+    ),
+  ],
+  ['NtOpenSection', fc.tuple(fc.oneof(fc.constantFrom(4, 0xf001f), hostileValue), objectAttributes)],
+  [
+    'NtMapViewOfSection',
+    fc.tuple(
+      handle,
+      fc.oneof(fc.constant(-1), hostileValue),
+      fc.oneof(fc.constantFrom(0, 0x500000), hostileValue),
+      fc.oneof(fc.constant(0), hostileValue),
+      fc.oneof(fc.constant(0), size),
+      fc.oneof(fc.constantFrom(undefined, 0, 0x10000), hostileValue),
+      fc.oneof(fc.constant(0), size),
+      fc.oneof(fc.constantFrom(1, 2), hostileValue),
+      fc.oneof(fc.constantFrom(0, 0x100000, 0x2000), hostileValue),
+      protect,
+    ),
+  ],
+  [
+    'NtUnmapViewOfSection',
+    fc.tuple(fc.oneof(fc.constant(-1), hostileValue), fc.oneof(fc.constant(0x500000), hostileValue)),
+  ],
+  ['NtExtendSection', fc.tuple(handle, size)],
+  ['NtQuerySection', fc.tuple(handle, fc.oneof(fc.constantFrom(0, 1, 2), hostileValue))],
+  [
+    'NtCreateFile',
+    fc.tuple(
+      fc.oneof(fc.constant(0xc0000000), hostileValue),
+      objectAttributes,
+      fc.oneof(fc.constant(undefined), hostileValue),
+      fc.oneof(fc.constant(0), hostileValue),
+      fc.oneof(fc.constantFrom(0, 3, 7), hostileValue),
+      fc.oneof(fc.integer({ min: 0, max: 6 }), hostileValue),
+      fc.oneof(fc.constant(0), hostileValue),
+    ),
+  ],
+  ['NtWriteFile', fc.tuple(handle, fc.oneof(fc.constantFrom(0, 0x1800, -1), hostileValue), data)],
+  ['NtReadFile', fc.tuple(handle, fc.oneof(fc.constantFrom(0, 0x1800), hostileValue), size)],
+  [
+    'NtSetInformationFile',
+    fc.tuple(
+      handle,
+      fc.oneof(fc.record({ endOfFile: fc.oneof(size, hostileValue) }), hostileValue),
+      fc.oneof(fc.constant(8), hostileValue),
+      fc.oneof(fc.constantFrom(20, 19), hostileValue),
+    ),
+  ],
 ]
 
 /** One call on the Kernel's input surface. `on` picks the process (0, 1) or a hostile pid. */
@@ -131,6 +239,14 @@ export function hostileCall(base: number): fc.Arbitrary<HostileCall> {
           args: values(SYSCALL_PARAMETERS[service as keyof typeof SYSCALL_PARAMETERS].length),
         }),
       ),
+    },
+    {
+      weight: 4,
+      arbitrary: fc
+        .constantFrom(...sectionCalls)
+        .chain(([service, args]) =>
+          fc.record({ kind: fc.constant('syscall' as const), on, service: fc.constant(service), args }),
+        ),
     },
     {
       weight: 6,
@@ -215,6 +331,18 @@ export function callHarness(kernel: Kernel): CallHarness {
     ).baseAddress
     nt.NtOpenProcess(0x1fffff, pids[1 - pids.indexOf(pid)] as number)
     nt.NtAllocateVirtualMemory(-1, 0, 0, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE)
+    // A file, a data section of it and a named pagefile section (handles 8, 12 and 16).
+    const file = nt.NtCreateFile(0xc0000000, { name: `\\??\\C:\\p${pid}.bin` }, undefined, 0, 7, 3, 0)
+    nt.NtWriteFile(file.handle, 0, new Uint8Array(0x2345).fill(pid))
+    nt.NtCreateSection(0xf001f, undefined, undefined, PAGE_READWRITE, 0x08000000, file.handle)
+    nt.NtCreateSection(
+      0xf001f,
+      { name: '\\BaseNamedObjects\\A', attributes: 0x80 },
+      0x3000,
+      PAGE_READWRITE,
+      0x04000000,
+      0,
+    )
   }
   return { kernel, pids, base }
 }
