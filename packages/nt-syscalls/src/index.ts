@@ -224,7 +224,7 @@ export {
   type PeImageFacts,
   type PeImageParseResult,
   parsePeImage,
-  type SectionImageInformation,
+  type SectionImageInfo,
   sectionProtection,
 } from './peImage.js'
 export {

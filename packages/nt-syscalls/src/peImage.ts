@@ -40,7 +40,7 @@ import {
 export type { PeSectionHeader } from './peHeaders.js'
 
 /** SECTION_IMAGE_INFORMATION (NT-SECTIONS §15.5), its fields in lowerCamelCase. */
-export interface SectionImageInformation {
+export interface SectionImageInfo {
   /** ImageBase + AddressOfEntryPoint. */
   readonly transferAddress: number
   /** Always 0. */
@@ -91,7 +91,7 @@ export type PeImageParseResult =
   | {
       readonly status: typeof STATUS_SUCCESS
       readonly layout: ImageLayout
-      readonly information: SectionImageInformation
+      readonly information: SectionImageInfo
       readonly image: PeImageFacts
     }
   | {
@@ -198,7 +198,7 @@ function layOut(bytes: Uint8Array, headers: PeHeaders, sectionTableOffset: numbe
   return { pages, protections }
 }
 
-function imageInformation(headers: PeHeaders, fileSize: number): SectionImageInformation {
+function imageInformation(headers: PeHeaders, fileSize: number): SectionImageInfo {
   const containsCode = headers.sizeOfCode !== 0 || headers.addressOfEntryPoint !== 0
   const comDescriptor = headers.dataDirectories[IMAGE_DIRECTORY_ENTRY.COM_DESCRIPTOR]!
   let imageFlags = 0
