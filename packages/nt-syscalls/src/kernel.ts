@@ -248,15 +248,23 @@ export class Kernel {
    * `config` (no logic re-run). It keeps recording into `log` when used further. Each event is
    * checked against the machine it applies to, and the machine it builds against every invariant
    * (checkKernelInvariants, the TLB aside: a stale entry is a state the debugger can make).
+   * `onProgress` hears how many events have been applied, every 2^18 events.
    * @throws TraceFormatError when the log does not hold: naming the seq and field of the event
    *   that does not apply, or the invariants the machine at its end breaks.
    */
   static fromLog(
     log: TraceLog<MachineEvent>,
     config: MachineConfig,
-    options: { readonly checkpoints?: CheckpointPolicy } = {},
+    options: {
+      readonly checkpoints?: CheckpointPolicy
+      readonly onProgress?: (events: number) => void
+    } = {},
   ): Kernel {
-    const state = loadMachineState(log, config)
+    const state = loadMachineState(
+      log,
+      config,
+      options.onProgress === undefined ? {} : { onProgress: options.onProgress },
+    )
     const kernel = new Kernel(
       state.mm,
       { ...kernelOptionsOf(config), ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}) },

@@ -15,6 +15,9 @@ import { applyCheckedRows } from './loadMachineRows.js'
 import { applyMachineEvent, type MachineSnapshot, type MachineState, machineModel } from './machineModel.js'
 import type { MachineConfig, MachineEvent } from './machineSchema.js'
 
+/** Events applied between two progress reports of {@link loadMachineState}. */
+const PROGRESS_STEP = 1 << 18
+
 /**
  * The problem with low-volume `event` on `state` (the machine it is about to be applied to), or
  * undefined. High-volume rows are checked as their columns are applied (loadMachineRows.ts).
@@ -36,11 +39,15 @@ function messageOf(error: unknown): string {
 
 /**
  * The machine state at the end of `log`, a log from outside: its events applied to the initial
- * machine of `config`, each checked first.
+ * machine of `config`, each checked first; `onProgress` hears the events applied so far, now and then.
  * @throws TraceFormatError naming the seq and field of the first event that does not hold against
  *   the machine (`field` 'config' when `config` builds no machine).
  */
-export function loadMachineState(log: TraceLog<MachineEvent>, config: MachineConfig): MachineState {
+export function loadMachineState(
+  log: TraceLog<MachineEvent>,
+  config: MachineConfig,
+  options: { readonly onProgress?: (events: number) => void } = {},
+): MachineState {
   const model = machineModel(config)
   let initial: MachineState
   try {
@@ -85,5 +92,14 @@ export function loadMachineState(log: TraceLog<MachineEvent>, config: MachineCon
       return state
     },
   }
-  return replayRange(log, checked, initial, 0, log.length)
+  const onProgress = options.onProgress
+  if (onProgress === undefined) return replayRange(log, checked, initial, 0, log.length)
+  // In steps, so a command line can show how far a long load has come.
+  let state = initial
+  for (let from = 0; from < log.length; from += PROGRESS_STEP) {
+    const to = Math.min(log.length, from + PROGRESS_STEP)
+    state = replayRange(log, checked, state, from, to)
+    onProgress(to)
+  }
+  return state
 }
