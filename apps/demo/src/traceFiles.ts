@@ -254,10 +254,11 @@ export async function openTrace(
   progress.stage(`re-executing the inputs of ${log.length} events on a fresh machine`)
   const determinism = reexecute(log, config)
   const checkpoints = read.trace.checkpoints
-  progress.stage(`checking ${checkpoints.length} recorded state digests`, {
-    total: log.length,
-    unit: 'events',
-  })
+  if (checkpoints.length > 0)
+    progress.stage(`checking ${checkpoints.length} recorded state digests`, {
+      total: log.length,
+      unit: 'events',
+    })
   const digests = checkTraceDigests(log, config, checkpoints, (events) => progress.update(events))
   return { kernel, length: log.length, determinism, digests }
 }

@@ -11,7 +11,7 @@ import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
 import { printJson, printLines } from './output.js'
 
-/** What --verify found: the re-execution and the recorded digests, each in one line. */
+/** What --verify found: the re-execution, and the recorded digests when the file has any; a line each. */
 function verifyLines(io: CliIo, determinism: DeterminismReport, digests: DigestReport): string[] {
   return [
     determinism.ok
@@ -25,13 +25,24 @@ function verifyLines(io: CliIo, determinism: DeterminismReport, digests: DigestR
           'red',
           `verify: first divergence at event #${determinism.seq}: recorded ${JSON.stringify(determinism.recorded)}, re-execution gave ${JSON.stringify(determinism.reproduced)}`,
         ),
-    digests.ok
-      ? paint(io, 'green', `verify: all ${digests.checked} recorded state digests match the rebuilt machine`)
-      : paint(
-          io,
-          'red',
-          `verify: the state digest recorded at seq ${digests.seq} is ${digests.expected}, the machine rebuilt there gives ${digests.actual} (${digests.checked} earlier digests matched)`,
-        ),
+    // Only a file saved with digestEvery records digests: say nothing of those it does not have.
+    ...(digests.ok && digests.checked === 0
+      ? []
+      : digests.ok
+        ? [
+            paint(
+              io,
+              'green',
+              `verify: all ${digests.checked} recorded state digests match the rebuilt machine`,
+            ),
+          ]
+        : [
+            paint(
+              io,
+              'red',
+              `verify: the state digest recorded at seq ${digests.seq} is ${digests.expected}, the machine rebuilt there gives ${digests.actual} (${digests.checked} earlier digests matched)`,
+            ),
+          ]),
   ]
 }
 

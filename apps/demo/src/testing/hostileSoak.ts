@@ -76,6 +76,8 @@ export interface SoakReport {
   lostBytes: number
   /** Per kind, how many cases ended each way ('loaded', 'refused', ...). */
   readonly outcomes: Record<SoakKind, Record<string, number>>
+  /** Per kind, the wall-clock milliseconds its cases took. */
+  readonly milliseconds: Record<SoakKind, number>
   /** The first 20 failures. */
   readonly failures: SoakFailure[]
 }
@@ -314,6 +316,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     unsoundLoads: 0,
     lostBytes: 0,
     outcomes: Object.fromEntries(SOAK_KINDS.map((kind) => [kind, {}])) as SoakReport['outcomes'],
+    milliseconds: Object.fromEntries(SOAK_KINDS.map((kind) => [kind, 0])) as SoakReport['milliseconds'],
     failures: [],
   }
   const every = options.progressEvery ?? 1000
@@ -321,7 +324,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const scratch = new Scratch()
   try {
     for (let index = first; index < first + options.cases; index++) {
+      const started = performance.now()
       const result = await runCase(options.seed, index, scratch)
+      report.milliseconds[result.kind] += performance.now() - started
       const tally = report.outcomes[result.kind]
       tally[result.outcome] = (tally[result.outcome] ?? 0) + 1
       report.cases++

@@ -17,6 +17,7 @@ if ('help' in parsed) {
 }
 const { seed, cases, first } = parsed
 const started = performance.now()
+const count = (outcomes: Record<string, number>) => Object.values(outcomes).reduce((sum, n) => sum + n, 0)
 const seconds = () => ((performance.now() - started) / 1000).toFixed(1)
 const counts = (report: SoakReport) =>
   `${report.crashes} crashes, ${report.unsoundLoads} unsound loads, ${report.lostBytes} lost bytes`
@@ -31,7 +32,8 @@ const report = await runSoak({
 })
 for (const [kind, outcomes] of Object.entries(report.outcomes)) {
   const parts = Object.entries(outcomes).map(([outcome, count]) => `${count} ${outcome}`)
-  if (parts.length > 0) console.log(`  ${kind}: ${parts.join(', ')}`)
+  const perCase = report.milliseconds[kind as keyof SoakReport['milliseconds']] / Math.max(1, count(outcomes))
+  if (parts.length > 0) console.log(`  ${kind}: ${parts.join(', ')} (${perCase.toFixed(1)} ms a case)`)
 }
 for (const failure of report.failures)
   console.log(`  FAILED case ${failure.index} (${failure.kind}): ${failure.problem}: ${failure.detail}`)
