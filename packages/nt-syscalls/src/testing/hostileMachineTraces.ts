@@ -121,6 +121,21 @@ const HOSTILE_FIELD_VALUES: readonly unknown[] = [
   [1, 2],
 ]
 
+/** A value near `value` that a field of its kind could hold: ±1, ±4, a page or 64 KiB away, doubled, 0. */
+function nearby(value: number, random: SeededRandom): number {
+  const step = random.pick([1, 4, 0x1000, 0x10000])
+  switch (random.below(4)) {
+    case 0:
+      return value + step
+    case 1:
+      return value - step
+    case 2:
+      return value * 2
+    default:
+      return 0
+  }
+}
+
 /** The paths of every leaf of `value` (object keys and array indices). */
 function leaves(value: unknown, path: readonly (string | number)[] = []): (string | number)[][] {
   if (value === null || typeof value !== 'object') return [path.slice()]
@@ -148,9 +163,11 @@ export function editRandomField(text: string, random: SeededRandom): string {
   for (const key of path.slice(0, -1)) parent = parent[key]
   const key = path.at(-1)!
   const old = parent[key]
-  const choice = random.below(4)
+  // Half the edits keep the field's type and move its value a little (a page, a frame, a handle
+  // further): those pass the schemas and must be caught against the machine they apply to.
+  const choice = random.below(8)
   if (choice === 0) delete parent[key]
-  else if (choice === 1 && typeof old === 'number') parent[key] = old + (random.below(2) === 0 ? 1 : -1)
+  else if (choice >= 4 && typeof old === 'number') parent[key] = nearby(old, random)
   else parent[key] = HOSTILE_FIELD_VALUES[random.below(HOSTILE_FIELD_VALUES.length)]
   lines[index] = JSON.stringify(line)
   return lines.join('\n')
