@@ -60,9 +60,9 @@ describe('soak flags', () => {
 
   it.each([
     [['--cases'], /--cases needs a value/],
-    [['--cases', '1e5'], /--cases takes a whole number from 0 to 4294967296, not "1e5"/],
+    [['--cases', '1e5'], /--cases takes a whole number from 1 to 4294967296, not "1e5"/],
     [['--cases', '-3'], /--cases takes a whole number/],
-    [['--cases', '0'], /--cases takes a whole number from 1/],
+    [['--cases', '0'], /--cases takes a whole number from 1 to 4294967296, not "0"/],
     [['--seed', 'abc'], /--seed takes a whole number from 0 to 2147483647, not "abc"/],
     [['--seed', '4294967296'], /--seed takes a whole number/],
     [['--case', '1.5'], /--case takes a whole number/],

@@ -31,13 +31,12 @@ export function parseSoakArguments(
     const text = argv[++index]
     if (text === undefined) return { error: `${flag} needs a value\n${SOAK_USAGE}` }
     const value = /^\d+$/.test(text) ? Number(text) : Number.NaN
-    const limit = flag === '--seed' ? 2 ** 31 - 1 : 2 ** 32
-    if (!Number.isSafeInteger(value) || value > limit)
-      return { error: `${flag} takes a whole number from 0 to ${limit}, not ${JSON.stringify(text)}` }
-    if (flag === '--cases') {
-      if (value === 0) return { error: '--cases takes a whole number from 1, not "0"' }
-      cases = value
-    } else if (flag === '--seed') seed = value
+    const least = flag === '--cases' ? 1 : 0
+    const most = flag === '--seed' ? 2 ** 31 - 1 : 2 ** 32
+    if (!Number.isSafeInteger(value) || value < least || value > most)
+      return { error: `${flag} takes a whole number from ${least} to ${most}, not ${JSON.stringify(text)}` }
+    if (flag === '--cases') cases = value
+    else if (flag === '--seed') seed = value
     else {
       first = value
       single = true
