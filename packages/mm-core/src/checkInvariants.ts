@@ -83,6 +83,11 @@ export function checkInvariants(core: MmCore): string[] {
         problems.push(`space ${pid}: ${view.kind} PTE at ${hex(va)} outside committed memory`)
         return
       }
+      // A PTE the debugger wrote may name any frame: one past RAM has no PFN entry to compare.
+      if ((view.kind === 'valid' || view.kind === 'transition') && !(view.pfn < pfnDb.frameCount)) {
+        problems.push(`space ${pid}: ${view.kind} PTE at ${hex(va)} names frame ${view.pfn}, beyond RAM`)
+        return
+      }
       if (view.kind === 'valid') {
         resident++
         if (

@@ -371,7 +371,7 @@ describe('explorerServer under hostile uploads', () => {
     const answer = await upload(server.url, 'tampered.jsonl', tampered.join('\n'))
     expect(answer.status).toBe(422)
     expect(((await answer.json()) as { error: string }).error).toMatch(
-      /^tampered\.jsonl: the trace is unsound: \d+ broken invariant/,
+      /^tampered\.jsonl: the trace is unsound: event \d+, field event\.area/,
     )
     expect(server.session().source).toBe('article')
   })

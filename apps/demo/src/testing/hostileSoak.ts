@@ -91,6 +91,8 @@ export interface SoakOptions {
   /** Called after every `progressEvery` cases (default 1000). */
   readonly onProgress?: (report: SoakReport) => void
   readonly progressEvery?: number
+  /** Called at each failure, as it happens. */
+  readonly onFailure?: (failure: SoakFailure) => void
 }
 
 const messageOf = (error: unknown): string =>
@@ -334,13 +336,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         if (result.problem === 'crash') report.crashes++
         else if (result.problem === 'unsound load') report.unsoundLoads++
         else report.lostBytes++
-        if (report.failures.length < 20)
-          report.failures.push({
-            index,
-            kind: result.kind,
-            problem: result.problem,
-            detail: result.detail ?? '',
-          })
+        const failure = { index, kind: result.kind, problem: result.problem, detail: result.detail ?? '' }
+        if (report.failures.length < 20) report.failures.push(failure)
+        options.onFailure?.(failure)
       }
       if (report.cases % every === 0) options.onProgress?.(report)
     }

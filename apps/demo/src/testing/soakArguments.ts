@@ -9,8 +9,9 @@ export interface SoakArguments {
 }
 
 /** The usage text. */
-export const SOAK_USAGE = `usage: pnpm soak [--cases N] [--seed S] [--case K]
+export const SOAK_USAGE = `usage: pnpm soak [--cases N] [--seed S] [--from K] [--case K]
   --cases N  how many cases (default 100000)
+  --from K   start at case K (default 0)
   --seed S   the seed, an integer in [0, 2^31) (default: from the clock; printed either way)
   --case K   run case K of the seed alone (to replay a failure the soak printed)`
 
@@ -26,7 +27,7 @@ export function parseSoakArguments(
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index]!
     if (flag === '--help' || flag === '-h') return { help: SOAK_USAGE }
-    if (flag !== '--cases' && flag !== '--seed' && flag !== '--case')
+    if (flag !== '--cases' && flag !== '--seed' && flag !== '--from' && flag !== '--case')
       return { error: `unknown option ${JSON.stringify(flag)}\n${SOAK_USAGE}` }
     const text = argv[++index]
     if (text === undefined) return { error: `${flag} needs a value\n${SOAK_USAGE}` }
@@ -37,6 +38,7 @@ export function parseSoakArguments(
       return { error: `${flag} takes a whole number from ${least} to ${most}, not ${JSON.stringify(text)}` }
     if (flag === '--cases') cases = value
     else if (flag === '--seed') seed = value
+    else if (flag === '--from') first = value
     else {
       first = value
       single = true

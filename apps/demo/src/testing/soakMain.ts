@@ -1,7 +1,7 @@
 // The command of the hostile soak (`pnpm soak`, started by scripts/soak.mjs from source):
-// `--cases N` (default 100000), `--seed S` (default: from the clock, printed), `--case K` (run
-// case K of the seed alone, to replay a failure). Prints the seed first, progress every 1000
-// cases, then the counts; exit code 1 when any crash, unsound load or lost bytes was counted, 2
+// `--cases N` (default 100000), `--seed S` (default: from the clock, printed), `--from K` (start
+// at case K), `--case K` (run case K of the seed alone, to replay a failure). Prints the seed
+// first, each failure as it happens, progress every 1000 cases, then the counts; exit code 1 when any crash, unsound load or lost bytes was counted, 2
 // for a bad flag. What each case does: hostileSoak.ts.
 import { runSoak, type SoakReport } from './hostileSoak.js'
 import { parseSoakArguments } from './soakArguments.js'
@@ -29,14 +29,14 @@ const report = await runSoak({
   cases,
   first,
   onProgress: (progress) => console.log(`  ${progress.cases} cases, ${counts(progress)}, ${seconds()} s`),
+  onFailure: (failure) =>
+    console.log(`  FAILED case ${failure.index} (${failure.kind}): ${failure.problem}: ${failure.detail}`),
 })
 for (const [kind, outcomes] of Object.entries(report.outcomes)) {
   const parts = Object.entries(outcomes).map(([outcome, count]) => `${count} ${outcome}`)
   const perCase = report.milliseconds[kind as keyof SoakReport['milliseconds']] / Math.max(1, count(outcomes))
   if (parts.length > 0) console.log(`  ${kind}: ${parts.join(', ')} (${perCase.toFixed(1)} ms a case)`)
 }
-for (const failure of report.failures)
-  console.log(`  FAILED case ${failure.index} (${failure.kind}): ${failure.problem}: ${failure.detail}`)
 if (report.failures.length > 0) console.log(`  replay one: pnpm soak --seed ${seed} --case N`)
 console.log(`soak: ${report.cases} cases, ${counts(report)}, seed ${seed}, ${seconds()} s`)
 process.exit(report.crashes + report.unsoundLoads + report.lostBytes > 0 ? 1 : 0)
