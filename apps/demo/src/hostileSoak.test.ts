@@ -43,7 +43,7 @@ describe('the hostile soak', () => {
 })
 
 describe('soak flags', () => {
-  it('defaults to 100000 cases and the seed given, and takes --cases, --seed and --case', () => {
+  it('defaults to 100000 cases and the seed given, and takes --cases, --seed, --from and --case', () => {
     expect(parseSoakArguments([], 99)).toEqual({ seed: 99, cases: 100_000, first: 0 })
     expect(parseSoakArguments(['--cases', '300', '--seed', '5'], 99)).toEqual({
       seed: 5,
@@ -54,6 +54,11 @@ describe('soak flags', () => {
       seed: 5,
       cases: 1,
       first: 1234,
+    })
+    expect(parseSoakArguments(['--from', '5000', '--cases', '10'], 99)).toEqual({
+      seed: 99,
+      cases: 10,
+      first: 5000,
     })
     expect(parseSoakArguments(['--help'], 99)).toHaveProperty('help')
   })
