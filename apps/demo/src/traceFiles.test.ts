@@ -6,7 +6,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { loadKernel } from '@ntmm/nt-syscalls'
+import {
+  createKernel,
+  loadKernel,
+  MEM_COMMIT,
+  MEM_RESERVE,
+  machineSchema,
+  PAGE_READWRITE,
+} from '@ntmm/nt-syscalls'
+import { readTraceFile, writeLogFile } from '@ntmm/trace'
 import { describe, expect, it } from 'vitest'
 import { main } from './cli.js'
 import { collectingIo } from './cliIo.js'
@@ -186,5 +194,88 @@ describe('progress', () => {
     progress.stop()
     expect(terminal.text()).toContain('inspect: seeking to event #50')
     expect(terminal.text()).toMatch(/\d+\/51 events/)
+  })
+})
+
+describe('replay of a trace from outside', () => {
+  /** A paging run saved by the library with a state digest every 10 events. */
+  async function withDigests(format: 'jsonl' | 'binary'): Promise<string> {
+    const kernel = createKernel({ physicalMemory: 24 * 4096, pageFile: 1 << 20, record: true })
+    const pid = kernel.createProcess({ name: 'a.exe' }).pid
+    const base = kernel
+      .syscalls(pid)
+      .NtAllocateVirtualMemory(-1, 0, 0, 0x20000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE).baseAddress
+    for (let i = 0; i < 30; i++) kernel.cpu(pid).write(base + i * 0x1000, [i, 1, 2])
+    const path = join(scratch, `digests.${format}`)
+    await kernel.saveTrace(path, { format, digestEvery: 10 })
+    return path
+  }
+
+  it.each([
+    'jsonl',
+    'binary',
+  ] as const)('--verify finds a recorded state digest edited (%s): exit code 1 naming its seq, the recorded and the rebuilt digest', async (format) => {
+    const path = await withDigests(format)
+    expect((await run(['replay', path, '--verify'])).out).toMatch(
+      /verify: all \d+ recorded state digests match the rebuilt machine/,
+    )
+    const read = await readTraceFile(path, machineSchema)
+    if (!read.ok) throw read.error
+    const right = read.trace.checkpoints.find((c) => c.seq === 20)!.digest
+    const edited = join(scratch, `edited.${format}`)
+    if (format === 'jsonl') {
+      writeFileSync(
+        edited,
+        readFileSync(path, 'utf8').replace(`"digest":"${right}"`, '"digest":"0badd16e57000000"'),
+      )
+    } else {
+      const checkpoints = read.trace.checkpoints.map((c) =>
+        c.seq === 20 ? { seq: 20, digest: '0badd16e57000000' } : c,
+      )
+      await writeLogFile(
+        edited,
+        { header: read.trace.header, log: read.trace.log, checkpoints },
+        { encoding: 'binary' },
+      )
+    }
+    const { code, out, err } = await run(['replay', edited, '--verify'])
+    expect(code).toBe(1)
+    expect(err).toBe('')
+    expect(out).toContain('verify: re-execution reproduced all')
+    expect(out).toContain(
+      `verify: the state digest recorded at seq 20 is 0badd16e57000000, the machine rebuilt there gives ${right} (2 earlier digests matched)`,
+    )
+    const json = JSON.parse((await run(['replay', edited, '--verify', '--json'])).out)
+    expect(json.digests).toEqual({
+      ok: false,
+      seq: 20,
+      expected: '0badd16e57000000',
+      actual: right,
+      checked: 2,
+    })
+  })
+
+  it('refuses a trace whose events do not hold (an area ending below its start): one line, exit code 2', async () => {
+    const path = await withDigests('jsonl')
+    const text = readFileSync(path, 'utf8')
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('{"seq"') && l.includes('"type":"mm.areaInserted"'))!
+    const parsed = JSON.parse(line)
+    const area = parsed.event.area
+    ;[area.startingAddress, area.endingAddress] = [area.endingAddress, area.startingAddress]
+    const bad = join(scratch, 'unsound.jsonl')
+    writeFileSync(bad, text.replace(line, JSON.stringify(parsed)))
+    for (const argv of [
+      ['replay', bad],
+      ['replay', bad, '--verify'],
+      ['inspect', bad, 'vad'],
+    ]) {
+      const { code, out, err } = await run(argv)
+      expect({ code, out }).toEqual({ code: 2, out: '' })
+      expect(err).toMatch(
+        /^ntmm: .*unsound\.jsonl: not a sound ntmm trace \(seq \d+, field event\.area\.endingAddress: .*\)\n$/,
+      )
+    }
   })
 })

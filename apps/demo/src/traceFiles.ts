@@ -9,22 +9,22 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { type FileHandle, open, rm } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import {
+  checkTraceDigests,
   type DeterminismReport,
   encodeMachineExport,
   encodeMachineTrace,
   encodeMachineTraceFileExport,
+  type DigestReport,
   Kernel,
-  kernelOptionsOf,
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
   type MachineTraceProgress,
   type MachineTraceStage,
-  machineModel,
   machineSchema,
   reexecute,
   type SaveTraceResult,
 } from '@ntmm/nt-syscalls'
-import { readTraceFile, replayRange, TraceFormatError } from '@ntmm/trace'
+import { readTraceFile, TraceFormatError } from '@ntmm/trace'
 import type { CliIo } from './cliIo.js'
 import { CliError } from './cliError.js'
 import { noProgress, type Progress } from './progress.js'
@@ -40,6 +40,8 @@ export interface OpenedTrace {
   readonly kernel: Kernel
   readonly length: number
   readonly determinism?: DeterminismReport
+  /** With `verify`: the file's recorded state digests against the rebuilt machine's. */
+  readonly digests?: DigestReport
 }
 
 function reason(error: unknown): string {
@@ -271,19 +273,27 @@ export async function openTrace(
   if (!read.ok) throw unreadable(path, read.error, read.trace?.header.producer ?? read.error.producer)
   const config = machineConfigOf(read.trace.config, path)
   const log = read.trace.log
-  // Kernel.fromLog, in steps: the same replay of every event, with progress between the steps.
+  // Kernel.fromLog, as loadKernel: every event checked against the machine it applies to, and the
+  // machine at the end against every invariant; a trace that does not hold is refused here.
   progress.stage('rebuilding the machine', { total: log.length, unit: 'events' })
-  const model = machineModel(config)
-  let state = model.initial(config)
-  for (let from = 0; from < log.length; from += STEP) {
-    const to = Math.min(log.length, from + STEP)
-    state = replayRange(log, model, state, from, to)
-    progress.update(to)
+  let kernel: Kernel
+  try {
+    kernel = Kernel.fromLog(log, config, { onProgress: (events) => progress.update(events) })
+  } catch (error) {
+    if (!(error instanceof TraceFormatError)) throw error
+    throw new CliError(`${path}: not a sound ntmm trace (${reason(error)})`)
   }
-  const kernel = new Kernel(state.mm, kernelOptionsOf(config), { state, log })
   if (options.verify !== true) return { kernel, length: log.length }
   progress.stage(`re-executing the inputs of ${log.length} events on a fresh machine`)
-  return { kernel, length: log.length, determinism: reexecute(log, config) }
+  const determinism = reexecute(log, config)
+  const checkpoints = read.trace.checkpoints
+  if (checkpoints.length > 0)
+    progress.stage(`checking ${checkpoints.length} recorded state digests`, {
+      total: log.length,
+      unit: 'events',
+    })
+  const digests = checkTraceDigests(log, config, checkpoints, (events) => progress.update(events))
+  return { kernel, length: log.length, determinism, digests }
 }
 
 /**

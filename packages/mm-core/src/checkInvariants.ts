@@ -84,6 +84,11 @@ export function checkInvariants(core: MmCore): string[] {
         problems.push(`space ${pid}: ${view.kind} PTE at ${hex(va)} outside committed memory`)
         return
       }
+      // A PTE the debugger wrote may name any frame: one past RAM has no PFN entry to compare.
+      if ((view.kind === 'valid' || view.kind === 'transition') && !(view.pfn < pfnDb.frameCount)) {
+        problems.push(`space ${pid}: ${view.kind} PTE at ${hex(va)} names frame ${view.pfn}, beyond RAM`)
+        return
+      }
       if (view.kind === 'valid') {
         resident++
         if (
@@ -120,7 +125,17 @@ export function checkInvariants(core: MmCore): string[] {
   for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
     // A section page's frame is checked against its segment (checkSectionInvariants.ts).
     if (pfnDb.segmentId[pfn]! >= 0) continue
-    const pte = readPte(core, pfnDb.ownerPid[pfn]!, pfnDb.ownerAddress[pfn]!)
+    let pte: ReturnType<typeof readPte>
+    try {
+      pte = readPte(core, pfnDb.ownerPid[pfn]!, pfnDb.ownerAddress[pfn]!)
+    } catch (error) {
+      // An owner address the paging mode cannot take (a loaded trace's): a finding, not a crash.
+      if (!(error instanceof RangeError)) throw error
+      problems.push(
+        `active frame ${pfn} is owned by ${hex(pfnDb.ownerAddress[pfn]!)}, no address of this machine`,
+      )
+      continue
+    }
     if (pte === undefined || pte.view.kind !== 'valid' || pte.view.pfn !== pfn)
       problems.push(`active frame ${pfn} is not mapped by its owner`)
   }

@@ -34,6 +34,34 @@ describe('checkKernelInvariants', () => {
   })
 })
 
+describe('checkKernelInvariants on a machine the debugger edited', () => {
+  it.each([
+    'x86',
+    'x86-pae',
+  ] as const)('reports, never throws for, a PTE written to name a frame beyond RAM (%s; the soak found it throwing a TypeError)', (arch) => {
+    const { kernel, pid } = createTestKernel({ arch })
+    const nt = kernel.syscalls(pid)
+    const { baseAddress } = nt.NtAllocateVirtualMemory(
+      -1,
+      0,
+      0,
+      0x1000,
+      MEM_RESERVE | MEM_COMMIT,
+      PAGE_READWRITE,
+    )
+    kernel.cpu(pid).write(baseAddress, [1])
+    const pte = kernel.debug.readPte(pid, baseAddress)!
+    // Frame 0x7000 and up: far past the test machine's RAM; the PTE's flags stay as they were.
+    expect(
+      kernel.debug.writePte(pid, baseAddress, { low: (0x7000 << 12) | (pte.low & 0xfff), high: 0 }),
+    ).toBe(true)
+    const problems = checkKernelInvariants(kernel, { tlb: false })
+    expect(problems).toContain(
+      `space ${pid}: valid PTE at 0x${baseAddress.toString(16)} names frame ${0x7000}, beyond RAM`,
+    )
+  })
+})
+
 describe('withInvariantChecks', () => {
   it('checks after every operation and names the operation that broke an invariant', () => {
     const { kernel: plain, pid } = createTestKernel()

@@ -119,7 +119,9 @@ export {
   WRITE_WORDS_ROW_BYTES,
 } from './machineSchema.js'
 export {
+  checkTraceDigests,
   type DeterminismReport,
+  type DigestReport,
   loadKernel,
   reexecute,
   saveMachineTrace,

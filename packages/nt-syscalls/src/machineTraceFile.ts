@@ -6,10 +6,18 @@
 
 import { statSync } from 'node:fs'
 import { MAX_PAGE_FILE, MAX_PHYSICAL_MEMORY } from '@ntmm/mm-core'
-import { firstDivergentEvent, readTraceFile, TraceFormatError, type TraceLog } from '@ntmm/trace'
+import {
+  type DigestCheckpoint,
+  firstDivergentEvent,
+  readTraceFile,
+  TraceFormatError,
+  type TraceLog,
+  verify,
+} from '@ntmm/trace'
 import * as v from 'valibot'
 import { createKernel } from './createKernel.js'
 import { Kernel, kernelOptionsOf } from './kernel.js'
+import { machineModel } from './machineModel.js'
 import {
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
@@ -43,10 +51,30 @@ export type DeterminismReport =
       readonly inputs: number
     }
 
-/** A kernel rebuilt from a file and the determinism check of its trace ({@link verifyTrace}). */
+/**
+ * Result of checking the state digests a trace file recorded ({@link checkTraceDigests}): how many
+ * agreed, or the first whose digest differs from the machine rebuilt at its seq.
+ */
+export type DigestReport =
+  | { readonly ok: true; readonly checked: number }
+  | {
+      readonly ok: false
+      /** The seq (events applied) of the first recorded digest that differs. */
+      readonly seq: number
+      /** The digest the file recorded there. */
+      readonly expected: string
+      /** The digest of the machine its events build there. */
+      readonly actual: string
+      /** The digests checked before it, all agreeing. */
+      readonly checked: number
+    }
+
+/** A kernel rebuilt from a file and the determinism checks of its trace ({@link verifyTrace}). */
 export interface VerifiedTrace {
   readonly kernel: Kernel
   readonly determinism: DeterminismReport
+  /** The file's recorded state digests against the rebuilt machine's (`ok`, 0 checked, when it has none). */
+  readonly digests: DigestReport
 }
 
 const bytes = (maximum: number, name: string, minimum: number) =>
@@ -111,7 +139,11 @@ function kernelFrom(
 async function readMachineTrace(
   path: string,
   options: MachineTraceProgressOptions,
-): Promise<{ log: TraceLog<MachineEvent>; config: MachineConfig }> {
+): Promise<{
+  log: TraceLog<MachineEvent>
+  config: MachineConfig
+  checkpoints: readonly DigestCheckpoint[]
+}> {
   let size = 0
   try {
     size = statSync(path).size
@@ -142,7 +174,11 @@ async function readMachineTrace(
     }
     throw read.error
   }
-  return { log: read.trace.log, config: checkConfig(read.trace.config, path) }
+  return {
+    log: read.trace.log,
+    config: checkConfig(read.trace.config, path),
+    checkpoints: read.trace.checkpoints,
+  }
 }
 
 /**
@@ -160,16 +196,48 @@ export async function loadKernel(path: string, options: MachineTraceProgressOpti
 }
 
 /**
- * Load a trace file ({@link loadKernel}) and run the determinism check on it ({@link reexecute}):
- * re-execute its recorded inputs on a fresh machine of the same configuration and compare the
- * events. The report names the first event that differs.
+ * Load a trace file ({@link loadKernel}) and run the determinism checks on it: re-execute its
+ * recorded inputs on a fresh machine of the same configuration and compare the events
+ * ({@link reexecute}; the report names the first event that differs), and compare every state
+ * digest the file recorded with the digest of the machine rebuilt at its seq
+ * ({@link checkTraceDigests}; the report names the first that differs).
+ * @throws TraceFormatError as {@link loadKernel}. A divergence is a report, not a throw.
  */
 export async function verifyTrace(
   path: string,
   options: MachineTraceProgressOptions = {},
 ): Promise<VerifiedTrace> {
-  const { log, config } = await readMachineTrace(path, options)
-  return { kernel: kernelFrom(log, config, path, options), determinism: reexecute(log, config, options) }
+  const { log, config, checkpoints } = await readMachineTrace(path, options)
+  const kernel = kernelFrom(log, config, path, options)
+  return {
+    kernel,
+    determinism: reexecute(log, config, options),
+    digests: checkTraceDigests(log, config, checkpoints),
+  }
+}
+
+/**
+ * Compare each recorded state digest (`checkpoints`, from a trace file: ascending seqs within the
+ * log, as the readers ensure) with the digest of the machine `log` builds after that many events.
+ * The log must hold against the machine (loaded by {@link Kernel.fromLog} first): the events are
+ * applied again here unchecked. `onProgress` hears the events applied so far.
+ */
+export function checkTraceDigests(
+  log: TraceLog<MachineEvent>,
+  config: MachineConfig,
+  checkpoints: readonly DigestCheckpoint[],
+  onProgress?: (events: number) => void,
+): DigestReport {
+  const result = verify({
+    log,
+    model: machineModel(config),
+    config,
+    expected: checkpoints,
+    ...(onProgress === undefined ? {} : { onProgress: (events: number) => onProgress(events) }),
+  })
+  if (result.ok) return { ok: true, checked: result.checked }
+  const checked = checkpoints.findIndex((checkpoint) => checkpoint.seq === result.seq)
+  return { ok: false, seq: result.seq, expected: result.expected, actual: result.actual, checked }
 }
 
 /**

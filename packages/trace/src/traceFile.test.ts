@@ -11,6 +11,7 @@ import {
   readTraceFile,
   replayTraceFile,
   type TraceEncoding,
+  writeChunks,
   writeLogFile,
 } from './traceFile.js'
 import { createTraceHeader } from './traceHeader.js'
@@ -100,5 +101,44 @@ describe('traceFile', () => {
     await exportTraceFile(path, chrome, { schema: toySchema, format: 'chrome', map })
     expect(statSync(perfetto).size).toBeGreaterThan(1000)
     expect(JSON.parse(readFileSync(chrome, 'utf8')).traceEvents.length).toBeGreaterThan(1000)
+  })
+})
+
+describe('writeChunks', () => {
+  async function* chunks(count: number): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < count; i++) yield new Uint8Array(1000).fill(i)
+  }
+
+  it('writes every chunk and returns the bytes written', async () => {
+    const path = join(directory, 'chunks.bin')
+    expect(await writeChunks(path, chunks(70))).toBe(70_000)
+    expect(statSync(path).size).toBe(70_000)
+  })
+
+  it.each([
+    ['a missing directory', () => join(directory, 'missing', 'x.ntt'), 'ENOENT'],
+    ['a directory', () => directory, 'EISDIR'],
+  ])('rejects, naming the path and the reason, when the file cannot be opened (%s)', async (_, pathOf, code) => {
+    const path = pathOf()
+    // It once never settled: the stream's 'close' came before it was awaited.
+    const settled = await Promise.race([
+      writeChunks(path, chunks(3)).then(
+        () => 'resolved',
+        (error: NodeJS.ErrnoException) => error,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('pending after 5 s'), 5000)),
+    ])
+    expect(settled).toBeInstanceOf(Error)
+    expect((settled as NodeJS.ErrnoException).code).toBe(code)
+    expect((settled as Error).message).toContain(path)
+    await expect(writeLogFile(path, { header, log }, { encoding: 'jsonl' })).rejects.toThrow(code)
+  })
+
+  it('rejects with what the chunks throw, and closes the file', async () => {
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(10)
+      throw new Error('encoder failed')
+    }
+    await expect(writeChunks(join(directory, 'failing.bin'), failing())).rejects.toThrow('encoder failed')
   })
 })

@@ -1,9 +1,9 @@
 // Trace files on disk (Node only: node:fs and node:zlib live here, the codecs stay portable).
 // Writing, reading, random access, replay with digest checks and export, all streaming: memory
 // stays constant whatever the file size (one block or one line at a time).
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { once } from 'node:events'
+import { pipeline } from 'node:stream/promises'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import {
   type BinaryTraceIndex,
@@ -88,19 +88,24 @@ export function writeLogFile<E extends TraceEventBase>(
   )
 }
 
-/** Streams encoded chunks to a file (with back-pressure) and returns the bytes written. */
+/**
+ * Streams encoded chunks to a file (with back-pressure) and returns the bytes written.
+ * @throws the system's error (ENOENT, EACCES, EISDIR, ENOSPC: `code` set, the path named) when
+ *   the file cannot be opened or written, and whatever `chunks` throws; the promise always
+ *   settles, and the file is closed.
+ */
 export async function writeChunks(path: string, chunks: AsyncIterable<Uint8Array>): Promise<number> {
-  const stream = createWriteStream(path)
+  // Opened first: a stream made from a path reports a failed open as an 'error' event, which
+  // left this promise waiting for a 'close' that had already passed.
+  const handle = await open(path, 'w')
   let bytes = 0
-  try {
+  async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of chunks) {
       bytes += chunk.length
-      if (!stream.write(chunk)) await once(stream, 'drain')
+      yield chunk
     }
-  } finally {
-    stream.end()
-    await once(stream, 'close')
   }
+  await pipeline(counted(), handle.createWriteStream())
   return bytes
 }
 

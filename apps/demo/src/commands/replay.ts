@@ -1,13 +1,50 @@
 // `ntmm replay <trace>`: rebuilds the machine a trace recorded and prints its state right after an
-// event (NtQueryVirtualMemory of every process); --verify re-executes the inputs and reports a divergence.
+// event (NtQueryVirtualMemory of every process); --verify re-executes the inputs and checks the
+// recorded state digests, reporting the first divergence of each.
 
 import type { Command } from 'commander'
-import { paint } from '../cliIo.js'
+import type { DeterminismReport, DigestReport } from '@ntmm/nt-syscalls'
+import { type CliIo, paint } from '../cliIo.js'
 import { commandProgress } from '../progress.js'
 import { checkSeq, openTrace, replayLines } from '../traceCommands.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
 import { printJson, printLines } from './output.js'
+
+/** What --verify found: the re-execution, and the recorded digests when the file has any; a line each. */
+function verifyLines(io: CliIo, determinism: DeterminismReport, digests: DigestReport): string[] {
+  return [
+    determinism.ok
+      ? paint(
+          io,
+          'green',
+          `verify: re-execution reproduced all ${determinism.events} events from ${determinism.inputs} inputs`,
+        )
+      : paint(
+          io,
+          'red',
+          `verify: first divergence at event #${determinism.seq}: recorded ${JSON.stringify(determinism.recorded)}, re-execution gave ${JSON.stringify(determinism.reproduced)}`,
+        ),
+    // Only a file saved with digestEvery records digests: say nothing of those it does not have.
+    ...(digests.ok && digests.checked === 0
+      ? []
+      : digests.ok
+        ? [
+            paint(
+              io,
+              'green',
+              `verify: all ${digests.checked} recorded state digests match the rebuilt machine`,
+            ),
+          ]
+        : [
+            paint(
+              io,
+              'red',
+              `verify: the state digest recorded at seq ${digests.seq} is ${digests.expected}, the machine rebuilt there gives ${digests.actual} (${digests.checked} earlier digests matched)`,
+            ),
+          ]),
+  ]
+}
 
 /** Registers `replay` on the program; a re-execution that diverges is a finding (exit code 1). */
 export function registerReplayCommand(program: Command, { io, setExitCode }: CommandContext): void {
@@ -20,11 +57,11 @@ export function registerReplayCommand(program: Command, { io, setExitCode }: Com
     .option('--at <seq>', 'the event (-1: before the first)', integerOption('--at', -1))
     .option(
       '--verify',
-      're-execute the recorded inputs on a fresh machine and report the first divergence (exit code 1)',
+      're-execute the recorded inputs on a fresh machine and check the recorded state digests; report the first divergence (exit code 1)',
     )
     .option(
       '--json',
-      'print { seq, processes: [{ pid, name, regions: [MEMORY_BASIC_INFORMATION] }], stats } (and determinism with --verify)',
+      'print { seq, processes: [{ pid, name, regions: [MEMORY_BASIC_INFORMATION] }], stats } (and determinism, digests with --verify)',
     )
     .addHelpText(
       'after',
@@ -40,26 +77,14 @@ export function registerReplayCommand(program: Command, { io, setExitCode }: Com
       const seq = checkSeq(trace, path, options.at)
       const { lines, json } = replayLines(trace, path, seq, progress)
       progress.stop()
-      const determinism = trace.determinism
-      if (options.json) printJson(io, determinism === undefined ? json : { ...json, determinism })
-      else {
+      const { determinism, digests } = trace
+      if (options.json) {
+        printJson(io, determinism === undefined ? json : { ...json, determinism, digests })
+      } else {
         printLines(io, lines)
-        if (determinism !== undefined)
-          printLines(io, [
-            '',
-            determinism.ok
-              ? paint(
-                  io,
-                  'green',
-                  `verify: re-execution reproduced all ${determinism.events} events from ${determinism.inputs} inputs`,
-                )
-              : paint(
-                  io,
-                  'red',
-                  `verify: first divergence at event #${determinism.seq}: recorded ${JSON.stringify(determinism.recorded)}, re-execution gave ${JSON.stringify(determinism.reproduced)}`,
-                ),
-          ])
+        if (determinism !== undefined && digests !== undefined)
+          printLines(io, ['', ...verifyLines(io, determinism, digests)])
       }
-      setExitCode(determinism === undefined || determinism.ok ? 0 : 1)
+      setExitCode((determinism?.ok ?? true) && (digests?.ok ?? true) ? 0 : 1)
     })
 }

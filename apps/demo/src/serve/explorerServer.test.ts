@@ -369,10 +369,10 @@ describe('explorerServer under hostile uploads', () => {
       return JSON.stringify(entry)
     })
     const answer = await upload(server.url, 'tampered.jsonl', tampered.join('\n'))
-    // Loading checks each event against the machine it applies to (issue #18, point 1), so the
-    // area ending past its region list is refused as a format error naming the event.
-    const error = ((await answer.json()) as { error: string }).error
-    expect([answer.status, error]).toEqual([400, expect.stringMatching(/^tampered\.jsonl: .*seq \d+/)])
+    expect(answer.status).toBe(422)
+    expect(((await answer.json()) as { error: string }).error).toMatch(
+      /^tampered\.jsonl: the trace is unsound: event \d+, field event\.area/,
+    )
     expect(server.session().source).toBe('article')
   })
 })

@@ -107,6 +107,18 @@ async function check(request: TraceLoadRequest): Promise<TraceLoadOutcome> {
     return accept(kernel, request, file, name)
   } catch (error) {
     if (error instanceof Refused) throw error
+    // Read as a machine trace, but an event does not hold against the machine it applies to (or
+    // the machine at the end is unsound): the loader's refusal names a seq and no line or byte.
+    if (
+      error instanceof TraceFormatError &&
+      error.seq !== undefined &&
+      error.line === undefined &&
+      error.offset === undefined
+    )
+      throw new Refused(
+        422,
+        `${name}: the trace is unsound: event ${error.seq}, ${safeReason(error, request)}`,
+      )
     failure = safeReason(error, request)
   }
   if (!request.allowMemoryTrace) throw new Refused(400, `${name}: not a readable ntmm trace (${failure})`)

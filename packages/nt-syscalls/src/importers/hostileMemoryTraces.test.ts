@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from '../createKernel.js'
+import { CONTROL_CHARACTER_LINE, HOSTILE_LACKEY_SIZE_LINES } from '../testing/hostileMemoryTraceLines.js'
 import { lineBatches, MAX_LINE_LENGTH } from './lineSource.js'
 import { replayMemoryTrace } from './replayMemoryTrace.js'
 
@@ -92,13 +93,9 @@ describe('hostile memory traces: line length', () => {
 })
 
 describe('hostile memory traces: sizes and addresses', () => {
-  it.each([
-    ' L 00020000,4294967295',
-    ' S 00020000,4294967295',
-    'I  00020000,4294967295',
-    ' M 00020000,999999999999999',
-    ' L 00020000,513',
-  ])('refuses lackey line %j as malformed, even when skipping', async (line) => {
+  it.each(
+    HOSTILE_LACKEY_SIZE_LINES,
+  )('refuses lackey line %j as malformed, even when skipping', async (line) => {
     for (const onError of ['stop', 'skip'] as const) {
       const report = await replayMemoryTrace(small(), [line, ' L 00020000,4'], { format: 'lackey', onError })
       expect(report.malformedLines).toBe(1)
@@ -124,8 +121,7 @@ describe('hostile memory traces: sizes and addresses', () => {
 
 describe('hostile memory traces: what reports quote', () => {
   it('escapes control characters of a malformed line and cuts it short', async () => {
-    const hostile = `\u001b[2J\u001b]0;pwned\u0007 L 0002\u0000\r${'z'.repeat(10_000)}`
-    const report = await replayMemoryTrace(small(), [hostile], { format: 'lackey' })
+    const report = await replayMemoryTrace(small(), [CONTROL_CHARACTER_LINE], { format: 'lackey' })
     const error = report.errors[0]
     expect(error).toBeDefined()
     // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is their absence

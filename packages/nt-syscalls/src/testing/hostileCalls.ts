@@ -308,6 +308,14 @@ export function hostileCall(base: number): fc.Arbitrary<HostileCall> {
   )
 }
 
+/**
+ * Up to `maxLength` random calls ({@link hostileCall}) drawn from `seed`: the same seed gives the
+ * same calls (for runs that are not fast-check properties, such as the soak).
+ */
+export function sampleHostileCalls(base: number, seed: number, maxLength: number): readonly HostileCall[] {
+  return fc.sample(fc.array(hostileCall(base), { maxLength }), { seed: seed | 0, numRuns: 1 })[0] ?? []
+}
+
 /** A machine with two processes and memory at a known base, for {@link performCall}. */
 export interface CallHarness {
   readonly kernel: Kernel
