@@ -14,7 +14,6 @@
 //                                only. Windows applies the protection to every page again (the
 //                                guard is re-armed), so pages whose PTE differs get the same work
 
-import { PTE_ACCESSED, PTE_DIRTY } from '@ntmm/hw-mmu'
 import type { AddressSpace } from './addressSpace.js'
 import { mmAlterViewRegion } from './alterViewRegion.js'
 import { canCharge, chargeCommit } from './commitCharge.js'
@@ -29,9 +28,9 @@ import {
 } from './ntStatus.js'
 import { pageOut } from './pageMemoryConsumer.js'
 import { MmProtection, makeProtectionMask, maskIsGuard } from './protectionMask.js'
-import { forEachPte, invalidateIfCurrent, writePteAt } from './pteAccess.js'
+import { forEachPte, invalidateIfCurrent, reprotectedPte, writePteAt } from './pteAccess.js'
 import { type RegionChange, type RegionType, planAlterRegion, regionsOverlapping } from './region.js'
-import { pageFilePte, protectionPte, transitionPte, validPte } from './softwarePte.js'
+import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
 import { deleteVirtualMappings } from './virtualMapping.js'
 
 /**
@@ -160,14 +159,7 @@ function mmModifyAttributes(
           pageOut(core, view.pfn)
           return
         }
-        const next = validPte(view.pfn, mask, {
-          mode: core.machine.mode,
-          user: true,
-          noExecute: core.machine.noExecute,
-        })
-        // The hardware's accessed and dirty bits survive the rewrite (the page may still be dirty).
-        const kept = pte.value.low & (PTE_ACCESSED | PTE_DIRTY)
-        writePteAt(core, pte.address, { low: (next.low | kept) >>> 0, high: next.high })
+        writePteAt(core, pte.address, reprotectedPte(core, pte, view.pfn, mask))
         invalidateIfCurrent(core, pid, va)
       }
     }

@@ -18,7 +18,6 @@
 // given to a view that holds no copy-on-write charge charges its whole size.
 
 import type { AddressSpace } from './addressSpace.js'
-import { PTE_ACCESSED, PTE_DIRTY } from '@ntmm/hw-mmu'
 import { canCharge, chargeCommit } from './commitCharge.js'
 import type { MemoryArea } from './memoryArea.js'
 import {
@@ -41,10 +40,10 @@ import {
 import { pageOut } from './pageMemoryConsumer.js'
 import { MmProtection, makeProtectionMask, maskIsCopyOnWrite, maskIsGuard } from './protectionMask.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
-import { forEachPte, invalidateIfCurrent, type PteRead, writePteAt } from './pteAccess.js'
+import { forEachPte, invalidateIfCurrent, type PteRead, reprotectedPte, writePteAt } from './pteAccess.js'
 import { type RegionType, planAlterRegion } from './region.js'
 import { isSharedFrame, setPrototypeEntry, unmapSharedPage, viewPageIndex } from './sharedPages.js'
-import { pageFilePte, prototypePte, transitionPte, validPte } from './softwarePte.js'
+import { pageFilePte, prototypePte, transitionPte } from './softwarePte.js'
 
 const ACCESS_BYTE = 0xff
 
@@ -229,16 +228,9 @@ function modifyViewPage(
         unmapSharedPage(core, pid, va, pte, area, 'prototype')
         return
       }
-      const next = validPte(view.pfn, mask, {
-        mode: core.machine.mode,
-        user: true,
-        noExecute: core.machine.noExecute,
-      })
-      // The hardware's accessed and dirty bits survive the rewrite (the page may still be dirty).
-      const kept = pte.value.low & (PTE_ACCESSED | PTE_DIRTY)
-      const low = (next.low | kept) >>> 0
-      if (low === pte.value.low && next.high === pte.value.high) return
-      writePteAt(core, pte.address, { low, high: next.high })
+      const next = reprotectedPte(core, pte, view.pfn, mask)
+      if (next.low === pte.value.low && next.high === pte.value.high) return
+      writePteAt(core, pte.address, next)
       invalidateIfCurrent(core, pid, va)
     }
   }

@@ -22,9 +22,9 @@ import type { MmCore } from './mmCore.js'
 import { KERNEL_SPACE_ID } from './mmState.js'
 import { QUOTA_LIMITS_HARDWS_MAX_ENABLE, QUOTA_LIMITS_HARDWS_MIN_ENABLE } from './ntPagingState.js'
 import type { NtPagingState } from './ntPagingState.js'
-import { pageOut } from './pageMemoryConsumer.js'
+import { ownerPteOf, pageOut } from './pageMemoryConsumer.js'
 import { pfnRecordOf } from './pfnRecord.js'
-import { invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
+import { invalidateIfCurrent, writePteAt } from './pteAccess.js'
 import { testAndClearAccessed } from './replacementPolicy.js'
 import { transitionPte } from './softwarePte.js'
 
@@ -74,11 +74,7 @@ export function trimWorkingSetPage(
     return
   }
   const { ownerPid: pid, ownerAddress: address } = before
-  const pte = readPte(core, pid, address)
-  assert(
-    pte !== undefined && pte.view.kind === 'valid' && pte.view.pfn === pfn,
-    () => `frame ${pfn} is not mapped by its owner`,
-  )
+  const pte = ownerPteOf(core, pfn, before)
   const dirty = pte.view.dirty || before.modified
   let slot = before.pageFileSlot
   if (dirty && slot >= 0) {

@@ -24,7 +24,7 @@ import { PrototypeEntryKind } from './prototypeEntries.js'
 import { chooseVictims } from './replacementPolicy.js'
 import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.js'
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
-import { invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
+import { invalidateIfCurrent, readPte, type ValidPteRead, writePteAt } from './pteAccess.js'
 
 export type { FrameRequest } from './frameRequest.js'
 
@@ -206,6 +206,20 @@ export function trimWorkingSets(core: MmCore): boolean {
   return true
 }
 
+/**
+ * The valid PTE through which the owner of private frame `pfn` (its PFN record `record`) maps it:
+ * every way a private page leaves a working set starts from it. Throws an InvariantError when the
+ * owner does not map the frame there (the PFN database and the page tables disagree).
+ */
+export function ownerPteOf(core: MmCore, pfn: number, record: PfnRecord): ValidPteRead {
+  const pte = readPte(core, record.ownerPid, record.ownerAddress)
+  assert(
+    pte !== undefined && pte.view.kind === 'valid' && pte.view.pfn === pfn,
+    () => `frame ${pfn} is not mapped by its owner`,
+  )
+  return pte as ValidPteRead
+}
+
 /** MmPageOutPhysicalAddress: take one ACTIVE page out of its working set (see the file comment). */
 export function pageOut(core: MmCore, pfn: number): void {
   const before = pfnRecordOf(core.state, pfn)
@@ -215,11 +229,7 @@ export function pageOut(core: MmCore, pfn: number): void {
     return
   }
   const { ownerPid: pid, ownerAddress: address } = before
-  const pte = readPte(core, pid, address)
-  assert(
-    pte !== undefined && pte.view.kind === 'valid' && pte.view.pfn === pfn,
-    () => `frame ${pfn} is not mapped by its owner`,
-  )
+  const pte = ownerPteOf(core, pfn, before)
   const dirty = pte.view.dirty || before.modified
   if (!dirty && before.pageFileSlot < 0) {
     writePteAt(core, pte.address, protectionPte(before.protectMask))

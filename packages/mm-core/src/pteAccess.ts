@@ -6,10 +6,10 @@
 // flushes the others). A leaf: it knows nothing of faults, frames or paging, so the fault path,
 // the frame supply and the replacement policy all build on it without importing one another.
 
-import type { EntryValue, PagingMode } from '@ntmm/hw-mmu'
+import { type EntryValue, type PagingMode, PTE_ACCESSED, PTE_DIRTY } from '@ntmm/hw-mmu'
 import { frameWords } from '@ntmm/hw-mmu/internal'
 import type { MmCore } from './mmCore.js'
-import { type PteView, readPteView } from './softwarePte.js'
+import { type PteView, readPteView, validPte } from './softwarePte.js'
 
 /** A PTE read by {@link readPte}: where it is, its raw value and the mm reading of it. */
 export interface PteRead {
@@ -17,6 +17,9 @@ export interface PteRead {
   readonly value: EntryValue
   readonly view: PteView
 }
+
+/** A {@link PteRead} of a valid (present) PTE. */
+export type ValidPteRead = PteRead & { readonly view: Extract<PteView, { kind: 'valid' }> }
 
 /** The PTE mapping `va` in space `pid`, or undefined when its page table does not exist. Side-effect free. */
 export function readPte(core: MmCore, pid: number, va: number): PteRead | undefined {
@@ -94,4 +97,14 @@ export function forEachPte(
       words = frameWords(frames, location.address >>> 12) ?? words
     }
   }
+}
+
+/**
+ * The valid PTE that maps frame `pfn` with protection `mask` in place of `pte` (a protection change
+ * of a resident page, private or in a view), keeping the hardware's accessed and dirty bits: the page
+ * may still be dirty.
+ */
+export function reprotectedPte(core: MmCore, pte: PteRead, pfn: number, mask: number): EntryValue {
+  const next = validPte(pfn, mask, { mode: core.machine.mode, user: true, noExecute: core.machine.noExecute })
+  return { low: (next.low | (pte.value.low & (PTE_ACCESSED | PTE_DIRTY))) >>> 0, high: next.high }
 }
