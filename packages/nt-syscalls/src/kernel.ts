@@ -316,6 +316,22 @@ export class Kernel {
   // ---- processes (processLifecycle.ts) ----
 
   /**
+   * Run one balance-set tick now (the 'nt' policy: the working-set manager pass, the modified page
+   * writer check, the zero page thread, in that order; ticks also fall due every `nt.tickEvery`
+   * CPU references). Returns the tick's number; 0 under another policy (no tick exists there).
+   * @throws Error on a view of the past, and on a kernel recording with `record: true` /
+   *   `'deferred'`: an explicit tick is not yet an input of the trace (use `record: 'eager'`).
+   */
+  tick(): number {
+    if (this.viewOf !== undefined) this.#context.refuse('tick')
+    if (this.#sequencer.inputs !== undefined)
+      throw new Error(
+        "kernel.tick() is not yet an input of a deferred recording: use createKernel({ record: 'eager' })",
+      )
+    return this.#context.mm.balanceSetTick()
+  }
+
+  /**
    * Create a process: its object, its thread, its handle table and its address space.
    * @throws RangeError when no frame is left for its page directory; the process is then taken
    *   back (its objects deleted, its pid not reused), so the machine holds no half-made process.
@@ -443,6 +459,6 @@ export class Kernel {
   }
 
   #serviceContext(pid: number): ServiceContext {
-    return { pid, mode: 'user', limits: this.limits, ob: this.ob, vm: this.#vm }
+    return { pid, mode: 'user', limits: this.limits, ob: this.ob, vm: this.#vm, mm: this.#context.mm }
   }
 }

@@ -2,6 +2,7 @@
 // the object manager and the memory manager, plus the helper that references the target process of
 // a process handle the way every Nt*VirtualMemory service does.
 
+import type { MemoryManager } from '@ntmm/mm-core'
 import { PROCESS_ALL_ACCESS } from './accessRights.js'
 import { type ObjectManager, type ProcessorMode, NtCurrentProcess } from './objectManager.js'
 import type { ProcessBody } from './objectHeader.js'
@@ -18,6 +19,8 @@ export interface ServiceContext {
   readonly limits: UserAddressLimits
   readonly ob: ObjectManager
   readonly vm: VirtualMemoryPort
+  /** The memory manager, for the working-set and physical-memory services (ntProcessInformation.ts, ntSystemInformation.ts, ntLockVirtualMemory.ts). */
+  readonly mm: MemoryManager
 }
 
 /** A referenced target process, to be released with {@link releaseProcess}. */
