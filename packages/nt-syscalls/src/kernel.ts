@@ -404,7 +404,7 @@ export class Kernel {
     this.#context.live(pid)
     const facades = this.#facadesOf(pid)
     if (!facades.win32) {
-      const win32 = createWin32Api(this.syscalls(pid), this.#lastErrorSlot(pid))
+      const win32 = createWin32Api(this.syscalls(pid), this.#lastErrorSlot(pid), this.limits.pointerBits)
       facades.win32 = this.viewOf === undefined ? win32 : this.#guard(win32, VIEW_WIN32, 'win32')
     }
     return facades.win32

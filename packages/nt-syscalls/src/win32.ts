@@ -16,6 +16,7 @@ import { NtCurrentProcess } from './objectManager.js'
 import { ERROR_INVALID_PARAMETER, rtlNtStatusToDosError } from './rtlNtStatusToDosError.js'
 import type { NtSyscalls } from './syscalls.js'
 import type { MemoryBasicInformation } from './virtualMemoryPort.js'
+import { createWin32WorkingSetApi, type Win32WorkingSetApi } from './win32WorkingSet.js'
 
 /** Where a process's last-error value lives (the TEB's LastErrorValue). */
 export interface LastErrorSlot {
@@ -32,7 +33,7 @@ export interface VirtualProtectOptions {
  * as kernelbase does (FALSE, NULL or ~0u with the last error set). On a read-only view of the past
  * (`kernel.at(seq)`), the functions that would change state throw the view's Error.
  */
-export interface Win32Api {
+export interface Win32Api extends Win32WorkingSetApi {
   /** The current-process pseudo-handle (-1). */
   GetCurrentProcess(): number
   /** The thread's last-error value. */
@@ -90,13 +91,14 @@ export interface Win32Api {
   CloseHandle(handle: number): boolean
 }
 
-/** Build the Win32 API of a process over its native system calls. */
-export function createWin32Api(nt: NtSyscalls, slot: LastErrorSlot): Win32Api {
+/** Build the Win32 API of a process over its native system calls (`pointerBits`: SIZE_T's width, 32 by default). */
+export function createWin32Api(nt: NtSyscalls, slot: LastErrorSlot, pointerBits: 32 | 64 = 32): Win32Api {
   /** BaseSetLastNTError: map and store; returns the mapped error. */
   const setLastNtError = (status: number): void => {
     slot.lastError = rtlNtStatusToDosError(status)
   }
   const api: Win32Api = {
+    ...createWin32WorkingSetApi(nt, setLastNtError, pointerBits),
     GetCurrentProcess: () => NtCurrentProcess,
     GetLastError: () => slot.lastError,
     SetLastError: (error) => {

@@ -85,6 +85,16 @@ const WIN32: readonly (keyof Win32Api)[] = [
   'ResetWriteWatch',
   'OpenProcess',
   'CloseHandle',
+  'SetProcessWorkingSetSize',
+  'SetProcessWorkingSetSizeEx',
+  'GetProcessWorkingSetSize',
+  'GetProcessWorkingSetSizeEx',
+  'EmptyWorkingSet',
+  'GetProcessMemoryInfo',
+  'GlobalMemoryStatusEx',
+  'VirtualLock',
+  'VirtualUnlock',
+  'SetProcessInformation',
 ]
 
 /** One call on the Kernel's input surface. `on` picks the process (0, 1) or a hostile pid. */
