@@ -316,11 +316,9 @@ export class Kernel {
   // ---- processes (processLifecycle.ts) ----
 
   /**
-   * Run one balance-set tick now (the 'nt' policy: the working-set manager pass, the modified page
-   * writer check, the zero page thread, in that order; ticks also fall due every `nt.tickEvery`
-   * CPU references). Returns the tick's number; 0 under another policy (no tick exists there).
-   * @throws Error on a view of the past, and on a kernel recording with `record: true` /
-   *   `'deferred'`: an explicit tick is not yet an input of the trace (use `record: 'eager'`).
+   * Run one balance-set tick now ('nt': working-set manager, modified page writer, zero page
+   * thread; ticks also fall due every `nt.tickEvery` CPU accesses). Its number; 0 under another
+   * policy. Throws the view's Error on a view of the past.
    */
   tick(): number {
     if (this.viewOf !== undefined) this.#context.refuse('tick')
