@@ -1,7 +1,9 @@
 // Table tests of the working-set and physical-memory services (docs/nt-syscalls.md "Working sets
 // and physical memory"; NT-PAGING.md §3.5, §4): each row names the rule it checks (status, check
 // order, rounding, out-values), on a small machine that does not record.
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { checkKernelInvariants } from './checkKernelInvariants.js'
 import {
   PROCESS_QUERY_LIMITED_INFORMATION,
   PROCESS_SET_INFORMATION,
@@ -28,6 +30,7 @@ import {
 import type { VmCountersEx } from './ntProcessInformation.js'
 import type { SystemMemoryListInformation, SystemPerformanceInformation } from './ntSystemInformation.js'
 import { createTestKernel } from './testing/createTestKernel.js'
+import { callHarness, hostileCall, performCall } from './testing/hostileCalls.js'
 
 const PAGE = 0x1000
 const ME = -1
@@ -463,5 +466,29 @@ describe('kernel.tick and tickEvery', () => {
       /record is not supported yet with replacementPolicy 'nt'/,
     )
     expect(createKernel({ replacementPolicy: 'nt', physicalMemory: 1 << 20, record: false }).tick()).toBe(1)
+  })
+})
+
+describe('hostile calls under the nt policy', () => {
+  it.each([
+    'x86',
+    'x64',
+  ] as const)('throw nothing outside the documented list and keep every invariant (%s)', (arch) => {
+    const options = {
+      arch,
+      replacementPolicy: 'nt',
+      physicalMemory: 256 * 1024,
+      pageFile: 1 << 20,
+      nt: { tickEvery: 7 },
+    } as const
+    const base = callHarness(createKernel(options)).base
+    fc.assert(
+      fc.property(fc.array(hostileCall(base), { maxLength: 40 }), (calls) => {
+        const harness = callHarness(createKernel(options))
+        for (const call of calls) performCall(harness, call)
+        checkKernelInvariants(harness.kernel)
+      }),
+      { numRuns: 60, seed: 21 },
+    )
   })
 })
