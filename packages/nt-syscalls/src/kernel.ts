@@ -315,11 +315,7 @@ export class Kernel {
 
   // ---- processes (processLifecycle.ts) ----
 
-  /**
-   * Run one balance-set tick now ('nt': working-set manager, modified page writer, zero page
-   * thread; ticks also fall due every `nt.tickEvery` CPU accesses). Its number; 0 under another
-   * policy. Throws the view's Error on a view of the past.
-   */
+  /** One balance-set tick now ('nt', docs/paging.md): its number; 0 under another policy. A view of the past refuses it. */
   tick(): number {
     if (this.viewOf !== undefined) this.#context.refuse('tick')
     if (this.#sequencer.inputs !== undefined)
