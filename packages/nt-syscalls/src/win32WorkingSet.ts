@@ -190,11 +190,12 @@ export function createWin32WorkingSetApi(
 function freeVirtual(nt: NtSyscalls, machine: SystemBasicInformation): number {
   let free = 0
   let address = machine.minimumUserModeAddress
-  // Each region is at least a page and the walk only moves forward: it ends.
+  // The walk only moves forward (a region that would not is the end of it): it ends.
   while (address <= machine.maximumUserModeAddress) {
     const query = nt.NtQueryVirtualMemory(NtCurrentProcess, address)
-    if (!NT_SUCCESS(query.status) || query.info.regionSize <= 0) break
+    if (!NT_SUCCESS(query.status)) break
     const end = Math.min(query.info.baseAddress + query.info.regionSize, machine.maximumUserModeAddress + 1)
+    if (end <= address) break
     if (query.info.state === MEM_FREE) free += end - address
     address = end
   }
