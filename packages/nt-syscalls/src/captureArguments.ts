@@ -53,3 +53,24 @@ export function captureHandle(value: unknown, limits: UserAddressLimits): Captur
   // Beyond 2^53 either way: no valid handle is that large; keep the sign.
   return value < 0 ? -HUGE_64 : HUGE_64
 }
+
+/**
+ * A structure passed by value (QUOTA_LIMITS_EX): the number fields of a plain object whose own
+ * properties are all data properties holding numbers, or undefined for anything else. Nothing is
+ * called that could run the caller's code (no getter, no proxy trap escapes: a throwing trap is
+ * caught), as ProbeForRead copies the buffer before the service looks at it.
+ */
+export function captureNumberFields(value: unknown): Readonly<Record<string, number>> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  try {
+    if (Object.getPrototypeOf(value) !== Object.prototype) return undefined
+    const fields: Record<string, number> = {}
+    for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(value))) {
+      if (!('value' in descriptor) || typeof descriptor.value !== 'number') return undefined
+      fields[name] = descriptor.value
+    }
+    return fields
+  } catch {
+    return undefined
+  }
+}

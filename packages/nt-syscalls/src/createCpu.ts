@@ -141,6 +141,10 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   // (KiTrap0EHandler → MmAccessFault for the process whose CR3 is loaded); a failed access carries
   // MmAccessFault's answer, which classifies the exception.
   const mmu = () => mm.mmuFor(pid)
+  // Under 'nt' each access that reaches the MMU is one CPU reference toward the next balance-set
+  // tick (mm-core's countReferences; tickEvery): counted after the access, so a tick that falls
+  // due is caused by it. A multi-byte or multi-page access is one reference.
+  const counting = mm.replacementPolicy === 'nt'
   /**
    * The hit path's address rule, the same as startOf + inSpace for the addresses it accepts: a
    * number that is its own captured pointer and leaves room for `length` bytes (x86: an integer in
@@ -154,14 +158,17 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
         : Number.isSafeInteger(address) && address >= -0x800000000000 && address <= 0x800000000000 - length
   const readNow = (address: number, length: number): CpuReadResult => {
     const result = mmu().read(address, length, { mode: 'user' })
+    if (counting) mm.countReferences(1)
     if (result.ok) return { status: SUCCESS, data: result.data }
     const exception = raise(result)
     return { status: exception.code, data: new Uint8Array(0), exception }
   }
   const readIntoNow = (address: number, buffer: Uint8Array, offset: number, length: number): number => {
     const unit = mmu()
-    if (unit.readInto(address, buffer, offset, length, 'user')) return SUCCESS
-    return raise(unit.lastFailure()!).code
+    const ok = unit.readInto(address, buffer, offset, length, 'user')
+    const failure = ok ? undefined : unit.lastFailure()!
+    if (counting) mm.countReferences(1)
+    return failure === undefined ? SUCCESS : raise(failure).code
   }
   const writeNow = (
     address: number,
@@ -169,6 +176,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     bytes: number,
   ): CpuAccessResult => {
     const result = mmu().write(address, data, { mode: 'user' })
+    if (counting) mm.countReferences(1)
     if (result.ok) {
       noteWrite(context, pid, address, bytes)
       return { status: SUCCESS }
@@ -235,7 +243,9 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       if (quiet()) {
         const unit = mmu()
         const value = unit.read32(address as number, 'user')
-        if (value < 0) raise(unit.lastFailure()!)
+        const failure = value < 0 ? unit.lastFailure()! : undefined
+        if (counting) mm.countReferences(1)
+        if (failure !== undefined) raise(failure)
         return value
       }
       // Recorded as read(address, 4) is, by the same path.
@@ -270,11 +280,14 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
         return STATUS_INVALID_PARAMETER
       if (quiet()) {
         const unit = mmu()
-        if (unit.write32(address, value, 'user')) {
+        const ok = unit.write32(address, value, 'user')
+        const failure = ok ? undefined : unit.lastFailure()!
+        if (counting) mm.countReferences(1)
+        if (failure === undefined) {
           noteWrite(context, pid, address, 4)
           return SUCCESS
         }
-        return raise(unit.lastFailure()!).code
+        return raise(failure).code
       }
       // Recorded as write(address, bytes) is (its data the input), by the same path.
       const data = new Uint8Array(4)
@@ -286,6 +299,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       if (address === undefined || !inSpace(address, 1)) return bad(8, address ?? rawAddress)
       return traced('execute', address, 1, undefined, () => {
         const result = mmu().fetch(address, 1, { mode: 'user' })
+        if (counting) mm.countReferences(1)
         if (result.ok) return { status: SUCCESS }
         const exception = raise(result)
         return { status: exception.code, exception }

@@ -169,7 +169,30 @@ export {
   type QueryVirtualMemoryResult,
   validateQueryVirtualMemory,
 } from './ntQueryVirtualMemory.js'
+export {
+  type LockVirtualMemoryArguments,
+  type LockVirtualMemoryResult,
+  MAP_PROCESS,
+  MAP_SYSTEM,
+} from './ntLockVirtualMemory.js'
+export {
+  ProcessInformationClass,
+  type QueryInformationProcessArguments,
+  type QueryInformationProcessResult,
+  type QuotaLimitsEx,
+  type QuotaLimitsInput,
+  type SetInformationProcessArguments,
+  type VmCountersEx,
+} from './ntProcessInformation.js'
 export { type ReadVirtualMemoryResult, validateCopyRange } from './ntReadVirtualMemory.js'
+export {
+  type QuerySystemInformationResult,
+  type SystemBasicInformation,
+  SystemInformationClass,
+  type SystemMemoryListInformation,
+  SystemMemoryListCommand,
+  type SystemPerformanceInformation,
+} from './ntSystemInformation.js'
 export * from './ntStatus.js'
 export type { WriteVirtualMemoryResult } from './ntWriteVirtualMemory.js'
 export type {
@@ -254,4 +277,10 @@ export type { VersioningOptions } from './versionedRecords.js'
 export { type Arch, type UserAddressLimits, userAddressLimits } from './userAddressLimits.js'
 export type { MemoryBasicInformation } from './virtualMemoryPort.js'
 export { createWin32Api, type LastErrorSlot, type VirtualProtectOptions, type Win32Api } from './win32.js'
+export {
+  type MemoryStatusEx,
+  type ProcessMemoryCountersEx,
+  ProcessMemoryPriority,
+  type Win32WorkingSetApi,
+} from './win32WorkingSet.js'
 export { captureHandle, capturePointer, captureUlong, HUGE_64 } from './captureArguments.js'

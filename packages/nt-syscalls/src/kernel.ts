@@ -322,6 +322,16 @@ export class Kernel {
 
   // ---- processes (processLifecycle.ts) ----
 
+  /** One balance-set tick now ('nt', docs/paging.md): its number; 0 under another policy. A view of the past refuses it. */
+  tick(): number {
+    if (this.viewOf !== undefined) this.#context.refuse('tick')
+    if (this.#sequencer.inputs !== undefined)
+      throw new Error(
+        "kernel.tick() is not yet an input of a deferred recording: use createKernel({ record: 'eager' })",
+      )
+    return this.#context.mm.balanceSetTick()
+  }
+
   /**
    * Create a process: its object, its thread, its handle table and its address space.
    * @throws RangeError when no frame is left for its page directory; the process is then taken
@@ -395,7 +405,7 @@ export class Kernel {
     this.#context.live(pid)
     const facades = this.#facadesOf(pid)
     if (!facades.win32) {
-      const win32 = createWin32Api(this.syscalls(pid), this.#lastErrorSlot(pid))
+      const win32 = createWin32Api(this.syscalls(pid), this.#lastErrorSlot(pid), this.limits.pointerBits)
       facades.win32 = this.viewOf === undefined ? win32 : this.#guard(win32, VIEW_WIN32, 'win32')
     }
     return facades.win32

@@ -222,6 +222,8 @@ function argumentValue(value: unknown): unknown {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const encoded = (value as { readonly number?: unknown }).number
     if (typeof encoded === 'string' && Object.keys(value).length === 1) return Number(encoded)
+    // A structure passed by value (see numberFields in syscalls.ts): its fields decoded alike.
+    return Object.fromEntries(Object.entries(value).map(([name, field]) => [name, argumentValue(field)]))
   }
   return value
 }

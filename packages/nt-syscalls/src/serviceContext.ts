@@ -19,7 +19,7 @@ export interface ServiceContext {
   readonly limits: UserAddressLimits
   readonly ob: ObjectManager
   readonly vm: VirtualMemoryPort
-  /** The memory manager itself, for the section and file services (files, segments, views). */
+  /** The memory manager itself: files, segments and views for the section and file services; working sets and physical memory for ntProcessInformation.ts, ntSystemInformation.ts and ntLockVirtualMemory.ts. */
   readonly mm: MemoryManager
 }
 

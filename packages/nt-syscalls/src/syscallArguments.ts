@@ -2,6 +2,7 @@
 // replaying gives back to the service unchanged in effect. No NT counterpart (ETW's syscall
 // provider logs raw register values).
 
+import { captureNumberFields } from './captureArguments.js'
 import type { JsonValue } from './events.js'
 
 const capturedValues = new WeakSet<object>()
@@ -44,7 +45,18 @@ export function argumentJson(value: unknown): JsonValue {
   if (Array.isArray(value)) return `Array(${value.length})`
   if (typeof value === 'bigint') return `${value}n`
   if (typeof value === 'symbol') return value.toString()
+  const fields = numberFields(value)
+  if (fields !== undefined) return fields
   return typeof value
+}
+
+/** A structure passed by value (captureNumberFields), recorded field by field; undefined for anything else. */
+function numberFields(value: unknown): JsonValue | undefined {
+  const fields = captureNumberFields(value)
+  if (fields === undefined) return undefined
+  const recorded: Record<string, JsonValue> = {}
+  for (const [name, field] of Object.entries(fields)) recorded[name] = numberJson(field)
+  return recorded
 }
 
 /**

@@ -71,6 +71,12 @@ export const SYSCALL_PARAMETERS = {
   NtExtendSection: ['sectionHandle', 'newSectionSize'],
   NtAreMappedFilesTheSame: ['file1MappedAsAnImage', 'file2MappedAsFile'],
   NtFlushVirtualMemory: ['processHandle', 'baseAddress', 'regionSize'],
+  NtQueryInformationProcess: ['processHandle', 'processInformationClass'],
+  NtSetInformationProcess: ['processHandle', 'processInformationClass', 'processInformation'],
+  NtQuerySystemInformation: ['systemInformationClass'],
+  NtSetSystemInformation: ['systemInformationClass', 'systemInformation'],
+  NtLockVirtualMemory: ['processHandle', 'baseAddress', 'regionSize', 'mapType'],
+  NtUnlockVirtualMemory: ['processHandle', 'baseAddress', 'regionSize', 'mapType'],
 } as const satisfies Readonly<Record<string, readonly string[]>>
 
 /** The name of a system service. */

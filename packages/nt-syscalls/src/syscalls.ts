@@ -15,6 +15,21 @@ import { ntProtectVirtualMemory, type ProtectVirtualMemoryResult } from './ntPro
 import { ntQueryVirtualMemory, type QueryVirtualMemoryResult } from './ntQueryVirtualMemory.js'
 import { ntReadVirtualMemory, type ReadVirtualMemoryResult } from './ntReadVirtualMemory.js'
 import { ntWriteVirtualMemory, type WriteVirtualMemoryResult } from './ntWriteVirtualMemory.js'
+import {
+  type LockVirtualMemoryResult,
+  ntLockVirtualMemory,
+  ntUnlockVirtualMemory,
+} from './ntLockVirtualMemory.js'
+import {
+  ntQueryInformationProcess,
+  ntSetInformationProcess,
+  type QueryInformationProcessResult,
+} from './ntProcessInformation.js'
+import {
+  ntQuerySystemInformation,
+  ntSetSystemInformation,
+  type QuerySystemInformationResult,
+} from './ntSystemInformation.js'
 import type { ServiceContext } from './serviceContext.js'
 import { createSectionSyscalls, type NtSectionSyscalls } from './sectionSyscalls.js'
 
@@ -88,6 +103,41 @@ export interface NtSyscalls extends NtSectionSyscalls {
     HandleAttributes: number,
     Options: number,
   ): DuplicateObjectResult
+  /** ProcessVmCounters (3) → VM_COUNTERS_EX, ProcessQuotaLimits (1) → QUOTA_LIMITS_EX (bytes). */
+  NtQueryInformationProcess(
+    ProcessHandle: number,
+    ProcessInformationClass: number,
+  ): QueryInformationProcessResult
+  /**
+   * ProcessQuotaLimits (1) with `{ minimumWorkingSetSize, maximumWorkingSetSize, flags }` (bytes;
+   * (SIZE_T)-1, (SIZE_T)-1 empties the working set), or ProcessPagePriority (39) with 0-7.
+   */
+  NtSetInformationProcess(
+    ProcessHandle: number,
+    ProcessInformationClass: number,
+    ProcessInformation: unknown,
+  ): { readonly status: number }
+  /** SystemBasicInformation (0), SystemPerformanceInformation (2), SystemMemoryListInformation (80). */
+  NtQuerySystemInformation(SystemInformationClass: number): QuerySystemInformationResult
+  /** SystemMemoryListInformation (80) with a RAMMap command (2 empty working sets, 3 flush modified, 4 purge standby, 5 purge priority-0 standby). */
+  NtSetSystemInformation(
+    SystemInformationClass: number,
+    SystemInformation: number,
+  ): { readonly status: number }
+  /** Locks the pages of a range in the process's working set (MapType MAP_PROCESS = 1); returns the rounded range. */
+  NtLockVirtualMemory(
+    ProcessHandle: number,
+    BaseAddress: number,
+    RegionSize: number,
+    MapType: number,
+  ): LockVirtualMemoryResult
+  /** Unlocks the pages of a range (STATUS_NOT_LOCKED when one is not locked). */
+  NtUnlockVirtualMemory(
+    ProcessHandle: number,
+    BaseAddress: number,
+    RegionSize: number,
+    MapType: number,
+  ): LockVirtualMemoryResult
 }
 
 /** How the dispatcher reports a call to the kernel's event log (absent when nobody records). */
@@ -262,5 +312,43 @@ export function createSyscalls(context: ServiceContext, tracer: () => SyscallTra
       return dispatch('NtDuplicateObject', args, () => ntDuplicateObject(context, args))
     },
     ...createSectionSyscalls(context, dispatch),
+    NtQueryInformationProcess(ProcessHandle, ProcessInformationClass) {
+      const args = { processHandle: ProcessHandle, processInformationClass: ProcessInformationClass }
+      return dispatch('NtQueryInformationProcess', args, () => ntQueryInformationProcess(context, args))
+    },
+    NtSetInformationProcess(ProcessHandle, ProcessInformationClass, ProcessInformation) {
+      const args = {
+        processHandle: ProcessHandle,
+        processInformationClass: ProcessInformationClass,
+        processInformation: ProcessInformation,
+      }
+      return dispatch('NtSetInformationProcess', args, () => ntSetInformationProcess(context, args))
+    },
+    NtQuerySystemInformation(SystemInformationClass) {
+      const args = { systemInformationClass: SystemInformationClass }
+      return dispatch('NtQuerySystemInformation', args, () => ntQuerySystemInformation(context, args))
+    },
+    NtSetSystemInformation(SystemInformationClass, SystemInformation) {
+      const args = { systemInformationClass: SystemInformationClass, systemInformation: SystemInformation }
+      return dispatch('NtSetSystemInformation', args, () => ntSetSystemInformation(context, args))
+    },
+    NtLockVirtualMemory(ProcessHandle, BaseAddress, RegionSize, MapType) {
+      const args = {
+        processHandle: ProcessHandle,
+        baseAddress: BaseAddress,
+        regionSize: RegionSize,
+        mapType: MapType,
+      }
+      return dispatch('NtLockVirtualMemory', args, () => ntLockVirtualMemory(context, args))
+    },
+    NtUnlockVirtualMemory(ProcessHandle, BaseAddress, RegionSize, MapType) {
+      const args = {
+        processHandle: ProcessHandle,
+        baseAddress: BaseAddress,
+        regionSize: RegionSize,
+        mapType: MapType,
+      }
+      return dispatch('NtUnlockVirtualMemory', args, () => ntUnlockVirtualMemory(context, args))
+    },
   }
 }

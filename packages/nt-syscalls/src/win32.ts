@@ -17,6 +17,7 @@ import { ERROR_INVALID_PARAMETER, rtlNtStatusToDosError } from './rtlNtStatusToD
 import type { NtSyscalls } from './syscalls.js'
 import type { MemoryBasicInformation } from './virtualMemoryPort.js'
 import { createWin32SectionApi, type LastErrorSlot, type Win32SectionApi } from './win32Sections.js'
+import { createWin32WorkingSetApi, type Win32WorkingSetApi } from './win32WorkingSet.js'
 
 export type { LastErrorSlot } from './win32Sections.js'
 
@@ -30,7 +31,7 @@ export interface VirtualProtectOptions {
  * as kernelbase does (FALSE, NULL or ~0u with the last error set). On a read-only view of the past
  * (`kernel.at(seq)`), the functions that would change state throw the view's Error.
  */
-export interface Win32Api extends Win32SectionApi {
+export interface Win32Api extends Win32SectionApi, Win32WorkingSetApi {
   /** The current-process pseudo-handle (-1). */
   GetCurrentProcess(): number
   /** The thread's last-error value. */
@@ -88,14 +89,15 @@ export interface Win32Api extends Win32SectionApi {
   CloseHandle(handle: number): boolean
 }
 
-/** Build the Win32 API of a process over its native system calls. */
-export function createWin32Api(nt: NtSyscalls, slot: LastErrorSlot): Win32Api {
+/** Build the Win32 API of a process over its native system calls (`pointerBits`: SIZE_T's width, 32 by default). */
+export function createWin32Api(nt: NtSyscalls, slot: LastErrorSlot, pointerBits: 32 | 64 = 32): Win32Api {
   /** BaseSetLastNTError: map and store; returns the mapped error. */
   const setLastNtError = (status: number): void => {
     slot.lastError = rtlNtStatusToDosError(status)
   }
   const api: Win32Api = {
     ...createWin32SectionApi(nt, slot),
+    ...createWin32WorkingSetApi(nt, setLastNtError, pointerBits),
     GetCurrentProcess: () => NtCurrentProcess,
     GetLastError: () => slot.lastError,
     SetLastError: (error) => {

@@ -95,6 +95,16 @@ const WIN32: readonly (keyof Win32Api)[] = [
   'MapViewOfFileEx',
   'UnmapViewOfFile',
   'FlushViewOfFile',
+  'SetProcessWorkingSetSize',
+  'SetProcessWorkingSetSizeEx',
+  'GetProcessWorkingSetSize',
+  'GetProcessWorkingSetSizeEx',
+  'EmptyWorkingSet',
+  'GetProcessMemoryInfo',
+  'GlobalMemoryStatusEx',
+  'VirtualLock',
+  'VirtualUnlock',
+  'SetProcessInformation',
 ]
 
 /** OBJECT_ATTRIBUTES as a caller may pass them: plausible names, bad ones, a getter that throws. */
