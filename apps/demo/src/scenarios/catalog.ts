@@ -3,6 +3,7 @@
 import { CliError } from '../cliError.js'
 import { articleStory } from './articleStory.js'
 import { copyOnWrite } from './copyOnWrite.js'
+import { mappedFile } from './mappedFile.js'
 import { memoryPressure } from './memoryPressure.js'
 import { placement } from './placement.js'
 import { protection } from './protection.js'
@@ -23,6 +24,7 @@ export const scenarios: readonly Scenario[] = [
   tlbBehaviour,
   sharedMemory,
   copyOnWrite,
+  mappedFile,
 ]
 
 /** The scenario called `name`, or undefined. */
