@@ -2,10 +2,13 @@
 
 import { CliError } from '../cliError.js'
 import { articleStory } from './articleStory.js'
+import { copyOnWrite } from './copyOnWrite.js'
+import { mappedFile } from './mappedFile.js'
 import { memoryPressure } from './memoryPressure.js'
 import { placement } from './placement.js'
 import { protection } from './protection.js'
 import type { Scenario } from './scenario.js'
+import { sharedMemory } from './sharedMemory.js'
 import { stackGrowth } from './stackGrowth.js'
 import { tlbBehaviour } from './tlbBehaviour.js'
 import { twoProcesses } from './twoProcesses.js'
@@ -19,6 +22,9 @@ export const scenarios: readonly Scenario[] = [
   memoryPressure,
   twoProcesses,
   tlbBehaviour,
+  sharedMemory,
+  copyOnWrite,
+  mappedFile,
 ]
 
 /** The scenario called `name`, or undefined. */

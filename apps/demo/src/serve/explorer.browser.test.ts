@@ -216,6 +216,7 @@ describe.skipIf(!runnable)('the explorer in Chromium', () => {
     expect(await page.textContent('[data-testid=source]')).toContain('scenario article')
   })
 
+  // One trace per built-in scenario, each opened in the browser: its time grows with the catalogue.
   it("opens each built-in scenario's recorded trace and shows its final machine", async () => {
     for (const scenario of scenarios) {
       const kernel = scenario.run({ arch: 'x86', verbose: false, record: true }).kernel
@@ -241,7 +242,7 @@ describe.skipIf(!runnable)('the explorer in Chromium', () => {
         )
       }
     }
-  })
+  }, 240_000)
 
   it('opens an imported lackey trace by path and shows its machine', async () => {
     await page.goto(`${server.url}?seq=0`)
