@@ -23,9 +23,11 @@ function traceBytes(): Buffer {
   for (let index = 0; index < 120_000; index++) {
     const address = (0x20000 + ((index * 40) % 0x80000)).toString(16).padStart(8, '0')
     parts.push(index % 2 === 0 ? `I  ${address},3\n` : ` ${'LSM'[index % 3]} ${address},8\n`)
-    if (index % 9973 === 0) parts.push(` L ${address},8\r\n`, ` S ${address},8 \t\n`, '--123-- chatter\n', '\n')
+    if (index % 9973 === 0)
+      parts.push(` L ${address},8\r\n`, ` S ${address},8 \t\n`, '--123-- chatter\n', '\n')
     if (index % 30011 === 0) parts.push(` L ${address},8 x\n`, ` L ${address},600\n`, 'é L 1,8\n')
-    if (index === 50_000) parts.push(`${'y'.repeat(3 * MAX_LINE_LENGTH)}\n`, 'ü'.repeat(MAX_LINE_LENGTH), '\n')
+    if (index === 50_000)
+      parts.push(`${'y'.repeat(3 * MAX_LINE_LENGTH)}\n`, 'ü'.repeat(MAX_LINE_LENGTH), '\n')
     if (index === 70_000) parts.push(Buffer.from([0x20, 0x4c, 0x20, 0xe0, 0xa0, 0x0a]))
   }
   parts.push(' L 00020000,8')

@@ -44,6 +44,14 @@ export async function readLackeyFile(path: string, sink: LackeyLineSink): Promis
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       let start = 0
       for (;;) {
+        if (carried === 0) {
+          // Nearly every line: parsed up to its line end, which the parser finds (no indexOf per line).
+          const parsed = parseAccess(chunk, start, sink)
+          if (parsed >= 0) {
+            start = parsed + 1
+            continue
+          }
+        }
         const end = chunk.indexOf(10, start)
         if (end < 0) break
         if (carried > 0) {
@@ -54,9 +62,7 @@ export async function readLackeyFile(path: string, sink: LackeyLineSink): Promis
           carried = 0
           heldLength = 0
           if (!go) return
-        } else if (!parseAccess(chunk, start, end, sink)) {
-          if (!sink.line(textOf(chunk, start, Math.min(end, start + HELD_BYTES)))) return
-        }
+        } else if (!sink.line(textOf(chunk, start, Math.min(end, start + HELD_BYTES)))) return
         start = end + 1
       }
       if (start < chunk.length) {
@@ -79,14 +85,15 @@ function textOf(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /**
- * Parses `bytes[start, end)` as a plain lackey access and hands it to `sink`; false when the line
- * is no plain access (the caller then hands it over as text, for the format's own parser).
+ * Parses the line at `start` of `bytes` as a plain lackey access ending in `\n` and hands it to
+ * `sink`: the index of its `\n`, or -1 when it is no plain access or has no line end in `bytes`
+ * (the caller then finds its end and hands it over as text, for the format's own parser).
  */
-function parseAccess(bytes: Uint8Array, start: number, end: number, sink: LackeyLineSink): boolean {
-  if (end - start > 64) return false
+function parseAccess(bytes: Uint8Array, start: number, sink: LackeyLineSink): number {
+  const end = bytes.length
   let kind: number
   let index: number
-  const first = bytes[start]!
+  const first = bytes[start]
   if (first === 73 /* I */) {
     kind = ACCESS_FETCH
     index = start + 1
@@ -95,9 +102,9 @@ function parseAccess(bytes: Uint8Array, start: number, end: number, sink: Lackey
     if (letter === 76 /* L */) kind = ACCESS_READ
     else if (letter === 83 /* S */) kind = ACCESS_WRITE
     else if (letter === 77 /* M */) kind = ACCESS_MODIFY
-    else return false
+    else return -1
     index = start + 2
-  } else return false
+  } else return -1
   while (index < end && (bytes[index] === 32 || bytes[index] === 9)) index++
   let address = 0
   const hexStart = index
@@ -110,7 +117,7 @@ function parseAccess(bytes: Uint8Array, start: number, end: number, sink: Lackey
     else break
     address = address * 16 + digit
   }
-  if (index === hexStart || index - hexStart > 13 || index >= end || bytes[index] !== 44 /* , */) return false
+  if (index === hexStart || index - hexStart > 13 || index >= end || bytes[index] !== 44 /* , */) return -1
   index++
   let size = 0
   const decimalStart = index
@@ -119,10 +126,9 @@ function parseAccess(bytes: Uint8Array, start: number, end: number, sink: Lackey
     if (code < 48 || code > 57) break
     size = size * 10 + (code - 48)
   }
-  if (index === decimalStart || index - decimalStart > 15 || size === 0 || size > MAX_LACKEY_SIZE)
-    return false
+  if (index === decimalStart || index - decimalStart > 15 || size === 0 || size > MAX_LACKEY_SIZE) return -1
   while (index < end && (bytes[index] === 32 || bytes[index] === 9)) index++
-  if (index !== end) return false
+  if (index >= end || bytes[index] !== 10) return -1
   sink.access(kind, address, size)
-  return true
+  return index
 }
