@@ -319,31 +319,8 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     length: number,
     mode: PrivilegeMode = 'user',
   ): boolean {
-    if (
-      !Number.isInteger(offset) ||
-      !Number.isInteger(length) ||
-      offset < 0 ||
-      length < 0 ||
-      offset + length > target.length
-    )
-      throw new RangeError(
-        `readInto: ${length} bytes at offset ${offset} do not fit a buffer of ${target.length}`,
-      )
-    const user = modeCode(mode)
-    if (length > 0 && (va & 0xfff) + length <= 4096) {
-      const pa = this.translateOnePage(va, length, ACCESS_READ, user)
-      if (pa < 0) return false
-      readInto(this.state.frames, pa, target, offset, length)
-      return true
-    }
-    const chunks = this.translateRange(va, length, ACCESS_READ, user)
-    if (chunks === undefined) return false
-    let done = offset
-    for (let k = 0; k < chunks.length; k += 2) {
-      readInto(this.state.frames, chunks[k]!, target, done, chunks[k + 1]!)
-      done += chunks[k + 1]!
-    }
-    return true
+    checkFits('readInto', target, offset, length)
+    return this.readIntoAccess(va, target, offset, length, ACCESS_READ, modeCode(mode))
   }
 
   /**
@@ -360,6 +337,22 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     return this.readAccess(va, length, ACCESS_EXECUTE, modeCode(options.mode))
   }
 
+  /**
+   * Fetches `length` instruction bytes at `va` into `target` from `offset`: {@link Mmu.fetch}'s
+   * translations, faults and events, with no allocation on a TLB hit. True, or false on a fault
+   * (then {@link Mmu.lastFailure}). Throws a RangeError when the bytes do not fit in `target`.
+   */
+  fetchInto(
+    va: number,
+    target: Uint8Array,
+    offset: number,
+    length: number,
+    mode: PrivilegeMode = 'user',
+  ): boolean {
+    checkFits('fetchInto', target, offset, length)
+    return this.readIntoAccess(va, target, offset, length, ACCESS_EXECUTE, modeCode(mode))
+  }
+
   /** Writes `data` at `va`. Every page is translated (for write) before any byte is stored: a fault writes nothing. */
   write(va: number, data: ArrayLike<number>, options: AccessOptions = {}): WriteResult<R> {
     const user = modeCode(options.mode)
@@ -369,12 +362,12 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
       const pa = this.translateOnePage(va, length, ACCESS_WRITE, user)
       if (pa < 0) return this.failed()
       this.store(pa, bytes)
-      return { ok: true }
+      return WRITTEN
     }
     const chunks = this.translateRange(va, length, ACCESS_WRITE, user)
     if (chunks === undefined) return this.failed()
     this.storeChunks(chunks, bytes)
-    return { ok: true }
+    return WRITTEN
   }
 
   /** Reads a byte; returns -1 on a fault (see {@link Mmu.lastFault}). */
@@ -751,6 +744,29 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     return chunks
   }
 
+  private readIntoAccess(
+    va: number,
+    target: Uint8Array,
+    offset: number,
+    length: number,
+    access: number,
+    user: number,
+  ): boolean {
+    if (length > 0 && (va & 0xfff) + length <= 4096) {
+      const pa = this.translateOnePage(va, length, access, user)
+      if (pa < 0) return false
+      readInto(this.state.frames, pa, target, offset, length)
+      return true
+    }
+    const chunks = this.translateRange(va, length, access, user)
+    if (chunks === undefined) return false
+    let done = offset
+    for (let k = 0; k < chunks.length; k += 2) {
+      readInto(this.state.frames, chunks[k]!, target, done, chunks[k + 1]!)
+      done += chunks[k + 1]!
+    }
+    return true
+  }
   private readAccess(va: number, length: number, access: number, user: number): AccessResult<R> {
     if (length > 0 && (va & 0xfff) + length <= 4096) {
       // Within one page (the common case): one translation and no list of chunks.
@@ -945,6 +961,23 @@ const accessCodeOf = (access: AccessKind): number => {
   if (access === 'write') return WRITE
   if (access === 'execute') return EXECUTE
   throw new RangeError(`access ${JSON.stringify(access)} must be 'read', 'write' or 'execute'`)
+}
+
+/** A successful write's answer: one shared object, so a store allocates nothing on a TLB hit. */
+const WRITTEN: { readonly ok: true } = Object.freeze({ ok: true })
+
+/** Throws the RangeError of readInto/fetchInto when `length` bytes at `offset` do not fit `target`. */
+function checkFits(method: string, target: Uint8Array, offset: number, length: number): void {
+  if (
+    !Number.isInteger(offset) ||
+    !Number.isInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > target.length
+  )
+    throw new RangeError(
+      `${method}: ${length} bytes at offset ${offset} do not fit a buffer of ${target.length}`,
+    )
 }
 
 function checkBytes(data: ArrayLike<number>): Uint8Array {

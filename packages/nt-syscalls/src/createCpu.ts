@@ -28,6 +28,8 @@ const WRITE_CODE = ACCESS_CODE.write
 const EXECUTE_CODE = ACCESS_CODE.execute
 const toLittleEndian = littleEndian
 const SUCCESS = STATUS_SUCCESS
+/** A successful write's or fetch's answer: one shared object, so a TLB hit allocates nothing. */
+const DONE: CpuAccessResult = Object.freeze({ status: STATUS_SUCCESS })
 
 /** The thread of `pid` executing user-mode accesses on the machine of `context`. */
 export function createCpu(context: KernelContext, pid: number): Cpu {
@@ -145,6 +147,8 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   // tick (mm-core's countReferences; tickEvery): counted after the access, so a tick that falls
   // due is caused by it. A multi-byte or multi-page access is one reference.
   const counting = mm.replacementPolicy === 'nt'
+  // Where a quiet instruction fetch puts its byte (the fetch is for its effect: no allocation).
+  const fetched = new Uint8Array(1)
   /**
    * The hit path's address rule, the same as startOf + inSpace for the addresses it accepts: a
    * number that is its own captured pointer and leaves room for `length` bytes (x86: an integer in
@@ -179,7 +183,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     if (counting) mm.countReferences(1)
     if (result.ok) {
       noteWrite(context, pid, address, bytes)
-      return { status: SUCCESS }
+      return DONE
     }
     const exception = raise(result)
     return { status: exception.code, exception }
@@ -295,12 +299,20 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       return traced('write', address, 4, data, () => writeNow(address, data, 4)).status
     },
     execute: (rawAddress): CpuAccessResult => {
+      if (plain(rawAddress, 1) && quiet()) {
+        const unit = mmu()
+        const ok = unit.fetchInto(rawAddress, fetched, 0, 1, 'user')
+        if (counting) mm.countReferences(1)
+        if (ok) return DONE
+        const exception = raise(unit.lastFailure()!)
+        return { status: exception.code, exception }
+      }
       const address = startOf(rawAddress)
       if (address === undefined || !inSpace(address, 1)) return bad(8, address ?? rawAddress)
       return traced('execute', address, 1, undefined, () => {
         const result = mmu().fetch(address, 1, { mode: 'user' })
         if (counting) mm.countReferences(1)
-        if (result.ok) return { status: SUCCESS }
+        if (result.ok) return DONE
         const exception = raise(result)
         return { status: exception.code, exception }
       })

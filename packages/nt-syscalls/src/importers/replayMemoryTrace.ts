@@ -13,6 +13,7 @@
 import type { Kernel } from '../kernel.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_EXECUTE_READWRITE } from '../memoryConstants.js'
 import { NtCurrentProcess } from '../objectManager.js'
+import { readLackeyFile } from './lackeyFileLines.js'
 import { lineExcerpt } from './lineExcerpt.js'
 import { type LineInput, lineBatches, MAX_LINE_LENGTH } from './lineSource.js'
 import {
@@ -340,31 +341,48 @@ export async function replayMemoryTrace(
   let malformed = 0
   let completed = true
   let nextProgress = every
-  outer: for await (const batch of batches) {
-    for (let index = 0; index < batch.length; index++) {
-      const line = batch[index]!
-      lines++
-      const problem = line.length > MAX_LINE_LENGTH ? LINE_TOO_LONG : parse(line, out)
-      if (problem !== undefined) {
-        malformed++
-        if (errors.length < 100) errors.push({ line: lines, message: problem, text: lineExcerpt(line) })
-        if (stop) {
-          completed = false
-          break outer
-        }
-        continue
+  /** One line's access, parsed (an ACCESS_* kind): replayed, and progress told. */
+  const take = (kind: number, address: number, size: number): void => {
+    if (kind === ACCESS_FETCH) {
+      if (instructions) access(ACCESS_FETCH, address, size)
+    } else if (kind === ACCESS_MODIFY) {
+      access(ACCESS_READ, address, size)
+      access(ACCESS_WRITE, address, size)
+    } else access(kind, address, size)
+    if (lines >= nextProgress) {
+      nextProgress += every
+      options.onProgress?.({ lines, accesses: reads + writes + fetches })
+    }
+  }
+  /** One line of text: parsed, then replayed or reported. False: stop at it. */
+  const takeLine = (line: string): boolean => {
+    lines++
+    const problem = line.length > MAX_LINE_LENGTH ? LINE_TOO_LONG : parse(line, out)
+    if (problem !== undefined) {
+      malformed++
+      if (errors.length < 100) errors.push({ line: lines, message: problem, text: lineExcerpt(line) })
+      if (stop) {
+        completed = false
+        return false
       }
-      const kind = out.kind
-      if (kind < 0) continue
-      if (kind === ACCESS_FETCH) {
-        if (instructions) access(ACCESS_FETCH, out.address, out.size)
-      } else if (kind === ACCESS_MODIFY) {
-        access(ACCESS_READ, out.address, out.size)
-        access(ACCESS_WRITE, out.address, out.size)
-      } else access(kind, out.address, out.size)
-      if (lines >= nextProgress) {
-        nextProgress += every
-        options.onProgress?.({ lines, accesses: reads + writes + fetches })
+      return true
+    }
+    if (out.kind >= 0) take(out.kind, out.address, out.size)
+    return true
+  }
+  if (format === 'lackey' && typeof input === 'string') {
+    // A lackey file: its access lines parsed from the bytes, no string per line (lackeyFileLines.ts).
+    await readLackeyFile(input, {
+      access: (kind, address, size) => {
+        lines++
+        take(kind, address, size)
+      },
+      line: takeLine,
+    })
+  } else {
+    outer: for await (const batch of batches) {
+      for (let index = 0; index < batch.length; index++) {
+        if (!takeLine(batch[index]!)) break outer
       }
     }
   }

@@ -1,0 +1,134 @@
+// A lackey trace file read as bytes (gunzipped when it ends in .gz): the replay's fast path. Each
+// line that is a plain lackey access (`I  04010173,3`, ` L 04222cac,8`, ` S …`, ` M …`, nothing
+// after the size but spaces or tabs) is parsed from the bytes, with no string made; every other
+// line (valgrind's chatter, a malformed or over-long line, one that crosses a chunk, any byte
+// outside ASCII) is decoded and handed over as the text lineBatches would give, so the replay
+// sees the same lines, the same accesses and the same errors as through lineSource.ts.
+
+import { createReadStream } from 'node:fs'
+import { createGunzip } from 'node:zlib'
+import { MAX_LINE_LENGTH } from './lineSource.js'
+import {
+  ACCESS_FETCH,
+  ACCESS_MODIFY,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  MAX_LACKEY_SIZE,
+} from './memoryTraceFormats.js'
+
+/** What the reader hands each line to. */
+export interface LackeyLineSink {
+  /** A plain access line, parsed (an ACCESS_* kind). */
+  access(kind: number, address: number, size: number): void
+  /** Any other line, as text (at most MAX_LINE_LENGTH + 1 characters, as lineBatches cuts it). False: stop. */
+  line(text: string): boolean
+}
+
+// A UTF-16 unit of decoded text comes from 1 to 3 bytes: the first 3 × (MAX_LINE_LENGTH + 1)
+// bytes of a line, and 3 more for a sequence the cut splits, decode to at least the characters
+// lineBatches keeps of it.
+const HELD_BYTES = 3 * (MAX_LINE_LENGTH + 1) + 3
+
+/**
+ * Reads the lackey file at `path` line by line into `sink`: lines ending in `\n`, and a last line
+ * without one unless empty (lineBatches' lines). Resolves when the file ends or the sink says stop.
+ */
+export async function readLackeyFile(path: string, sink: LackeyLineSink): Promise<void> {
+  const file = createReadStream(path, { highWaterMark: 1 << 20 })
+  const stream = path.endsWith('.gz') ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file
+  // The line in progress across chunks: its first HELD_BYTES bytes, and its full byte length.
+  const held = new Uint8Array(HELD_BYTES)
+  let heldLength = 0
+  let carried = 0
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0
+      for (;;) {
+        if (carried === 0) {
+          // Nearly every line: parsed up to its line end, which the parser finds (no indexOf per line).
+          const parsed = parseAccess(chunk, start, sink)
+          if (parsed >= 0) {
+            start = parsed + 1
+            continue
+          }
+        }
+        const end = chunk.indexOf(10, start)
+        if (end < 0) break
+        if (carried > 0) {
+          const more = Math.min(end - start, HELD_BYTES - heldLength)
+          held.set(chunk.subarray(start, start + more), heldLength)
+          heldLength += more
+          const go = sink.line(textOf(held, 0, heldLength))
+          carried = 0
+          heldLength = 0
+          if (!go) return
+        } else if (!sink.line(textOf(chunk, start, Math.min(end, start + HELD_BYTES)))) return
+        start = end + 1
+      }
+      if (start < chunk.length) {
+        const more = Math.min(chunk.length - start, HELD_BYTES - heldLength)
+        held.set(chunk.subarray(start, start + more), heldLength)
+        heldLength += more
+        carried += chunk.length - start
+      }
+    }
+    if (carried > 0) sink.line(textOf(held, 0, heldLength))
+  } finally {
+    file.destroy()
+  }
+}
+
+/** The line `bytes[start, end)` as lineBatches gives it: UTF-8, cut to MAX_LINE_LENGTH + 1 characters. */
+function textOf(bytes: Uint8Array, start: number, end: number): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8')
+  return text.length > MAX_LINE_LENGTH + 1 ? text.slice(0, MAX_LINE_LENGTH + 1) : text
+}
+
+/**
+ * Parses the line at `start` of `bytes` as a plain lackey access ending in `\n` and hands it to
+ * `sink`: the index of its `\n`, or -1 when it is no plain access or has no line end in `bytes`
+ * (the caller then finds its end and hands it over as text, for the format's own parser).
+ */
+function parseAccess(bytes: Uint8Array, start: number, sink: LackeyLineSink): number {
+  const end = bytes.length
+  let kind: number
+  let index: number
+  const first = bytes[start]
+  if (first === 73 /* I */) {
+    kind = ACCESS_FETCH
+    index = start + 1
+  } else if (first === 32) {
+    const letter = bytes[start + 1]
+    if (letter === 76 /* L */) kind = ACCESS_READ
+    else if (letter === 83 /* S */) kind = ACCESS_WRITE
+    else if (letter === 77 /* M */) kind = ACCESS_MODIFY
+    else return -1
+    index = start + 2
+  } else return -1
+  while (index < end && (bytes[index] === 32 || bytes[index] === 9)) index++
+  let address = 0
+  const hexStart = index
+  for (; index < end; index++) {
+    const code = bytes[index]!
+    let digit: number
+    if (code >= 48 && code <= 57) digit = code - 48
+    else if (code >= 97 && code <= 102) digit = code - 87
+    else if (code >= 65 && code <= 70) digit = code - 55
+    else break
+    address = address * 16 + digit
+  }
+  if (index === hexStart || index - hexStart > 13 || index >= end || bytes[index] !== 44 /* , */) return -1
+  index++
+  let size = 0
+  const decimalStart = index
+  for (; index < end; index++) {
+    const code = bytes[index]!
+    if (code < 48 || code > 57) break
+    size = size * 10 + (code - 48)
+  }
+  if (index === decimalStart || index - decimalStart > 15 || size === 0 || size > MAX_LACKEY_SIZE) return -1
+  while (index < end && (bytes[index] === 32 || bytes[index] === 9)) index++
+  if (index >= end || bytes[index] !== 10) return -1
+  sink.access(kind, address, size)
+  return index
+}
