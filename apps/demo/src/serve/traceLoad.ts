@@ -280,7 +280,6 @@ export function safeReason(error: unknown, request: Pick<TraceLoadRequest, 'file
     const where = [
       error.line === undefined ? '' : `line ${error.line}`,
       error.offset === undefined ? '' : `byte ${error.offset}`,
-      error.seq === undefined ? '' : `seq ${error.seq}`,
       error.field === undefined ? '' : `field ${error.field}`,
     ].filter((part) => part !== '')
     return `${where.length === 0 ? '' : `${where.join(', ')}: `}${scrub(error.reason)}`
