@@ -50,7 +50,8 @@ class Pages {
 
 const cases: [Arch, 'working-set' | 'fifo' | 'lru' | 'clock' | 'opt' | 'nt'][] = []
 for (const arch of ['x86', 'x86-pae', 'x64'] as const)
-  for (const policy of ['working-set', 'fifo', 'lru', 'clock', 'opt', 'nt'] as const) cases.push([arch, policy])
+  for (const policy of ['working-set', 'fifo', 'lru', 'clock', 'opt', 'nt'] as const)
+    cases.push([arch, policy])
 
 describe('data integrity', () => {
   it.each(cases)('keeps every page intact with 10× RAM committed (%s, %s)', (arch, replacementPolicy) => {
