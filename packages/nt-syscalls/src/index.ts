@@ -202,6 +202,7 @@ export type {
   ObjectTypeName,
   ProcessBody,
   SectionBody,
+  SectionImage,
   ThreadBody,
 } from './objectHeader.js'
 export type { ObjectAttributes } from './objectAttributes.js'

@@ -131,6 +131,31 @@ const tlbEntry = v.strictObject({
   pcid: count,
   age: v.pipe(v.number(), v.finite()),
 })
+/** An image section's facts (objectHeader.ts SectionImage; SECTION_IMAGE_INFORMATION as peImage.ts names it). */
+const sectionImage = v.strictObject({
+  information: v.strictObject({
+    transferAddress: count,
+    zeroBits: count,
+    maximumStackSize: count,
+    committedStackSize: count,
+    subSystemType: count,
+    subSystemMinorVersion: count,
+    subSystemMajorVersion: count,
+    majorOperatingSystemVersion: count,
+    minorOperatingSystemVersion: count,
+    imageCharacteristics: uint32,
+    dllCharacteristics: uint32,
+    machine: uint32,
+    imageContainsCode: bool,
+    imageFlags: uint32,
+    loaderFlags: uint32,
+    imageFileSize: count,
+    checkSum: uint32,
+  }),
+  imageBase: count,
+  viewSize: count,
+  relocatable: bool,
+})
 const objectBody = v.variant('kind', [
   v.strictObject({ kind: v.literal('Process'), pid, name: text, exited: bool }),
   v.strictObject({ kind: v.literal('Thread'), tid: integer, pid }),
@@ -149,6 +174,7 @@ const objectBody = v.variant('kind', [
     protection: uint32,
     fileId: v.pipe(v.number(), v.safeInteger(), v.minValue(-1)),
     name: v.nullable(text),
+    image: v.optional(sectionImage),
   }),
 ])
 const objectType = v.picklist(['Process', 'Thread', 'File', 'Section'])

@@ -5,11 +5,11 @@
 // `\BaseNamedObjects` (step 8: an existing name opens that section, STATUS_OBJECT_NAME_EXISTS with
 // OBJ_OPENIF, else STATUS_OBJECT_NAME_COLLISION). The section object refers to its segment
 // (NumberOfSectionReferences); its deletion lets go of it (kernel.ts's onObjectDeleted).
-// SEC_IMAGE: only the trivially decidable refusals (an empty file, no MZ signature) are modelled;
-// a file that starts with MZ gives STATUS_NOT_IMPLEMENTED until the PE parser lands (docs/sections.md).
+// SEC_IMAGE (§15.1): the file is parsed as a PE image (peImage.ts) and its laid-out pages become an
+// image segment; the section keeps the image's facts (SECTION_IMAGE_INFORMATION, preferred base,
+// view size, whether it can be moved) for NtQuerySection and NtMapViewOfSection.
 
 import { ACCESS_SYSTEM_SECURITY, checkAccess, MAXIMUM_ALLOWED, mapGenericMask } from './accessRights.js'
-import { NtStatus } from '@ntmm/mm-core'
 import { captureUlong } from './captureArguments.js'
 import { PAGE_READWRITE, PAGE_EXECUTE_READWRITE } from './memoryConstants.js'
 import {
@@ -19,11 +19,11 @@ import {
   STATUS_INVALID_PARAMETER_2,
   STATUS_INVALID_PARAMETER_4,
   STATUS_INVALID_PARAMETER_6,
-  STATUS_NOT_IMPLEMENTED,
   STATUS_PRIVILEGE_NOT_HELD,
   STATUS_SUCCESS,
 } from './ntStatus.js'
-import type { SectionBody } from './objectHeader.js'
+import type { SectionBody, SectionImage } from './objectHeader.js'
+import { parsePeImage } from './peImage.js'
 import { parseSectionName, readObjectAttributes } from './objectAttributes.js'
 import { referenceFile } from './ntReadWriteFile.js'
 import {
@@ -122,6 +122,7 @@ type Backing =
       readonly size: number
       readonly attributes: number
       readonly fileId: number
+      readonly image?: SectionImage
     }
   | { readonly status: number; readonly segmentId?: undefined }
 
@@ -155,7 +156,7 @@ function pagefileBacking(context: ServiceContext, maximumSize: unknown, attribut
   }
 }
 
-/** A section of a file (§2.1 step 7; SEC_IMAGE §15.1 steps 1 and 2 only). */
+/** A section of a file (§2.1 step 7; SEC_IMAGE §15.1). */
 function fileBacking(
   context: ServiceContext,
   fileHandle: unknown,
@@ -168,13 +169,7 @@ function fileBacking(
   file.release?.()
   const fileId = file.body.fileId
   const fileSize = context.mm.fileSize(fileId) ?? 0
-  if ((attributes & SEC_IMAGE) !== 0) {
-    if (fileSize === 0) return { status: STATUS_INVALID_FILE_FOR_SECTION }
-    const head = context.mm.readFile(fileId, 0, 2)
-    if (fileSize < 2 || head === undefined || head[0] !== 0x4d || head[1] !== 0x5a)
-      return { status: STATUS_INVALID_IMAGE_NOT_MZ }
-    return { status: STATUS_NOT_IMPLEMENTED }
-  }
+  if ((attributes & SEC_IMAGE) !== 0) return imageBacking(context, fileId, fileSize, maximumSize)
   const requested = sizeOf(maximumSize)
   if (requested === 'bad') return { status: STATUS_INVALID_PARAMETER_4 }
   if (requested !== 'null' && (requested < 0 || requested >= SECTION_SIZE_LIMIT))
@@ -199,8 +194,42 @@ function fileBacking(
   }
 }
 
-/** The file does not start with the MZ signature (§15.1 step 2). `0xC000012F`. */
-const STATUS_INVALID_IMAGE_NOT_MZ = NtStatus.STATUS_INVALID_IMAGE_NOT_MZ
+/**
+ * An image section of a file (§15.1): the file's bytes as they are now (§15.3: later writes do not
+ * reach the image), parsePeImage's checks in the rules' order, then an image segment holding the
+ * laid-out pages. Size is MaximumSize when given, else the image's rounded size (§2.2).
+ */
+function imageBacking(
+  context: ServiceContext,
+  fileId: number,
+  fileSize: number,
+  maximumSize: unknown,
+): Backing {
+  const requested = sizeOf(maximumSize)
+  if (requested === 'bad') return { status: STATUS_INVALID_PARAMETER_4 }
+  if (requested !== 'null' && (requested < 0 || requested >= SECTION_SIZE_LIMIT))
+    return { status: STATUS_SECTION_TOO_BIG }
+  const bytes =
+    fileSize === 0 ? new Uint8Array(0) : (context.mm.readFile(fileId, 0, fileSize) ?? new Uint8Array(0))
+  const maximum = requested === 'null' ? 0 : requested
+  const parsed = parsePeImage(bytes, { maximumSize: maximum })
+  if (parsed.layout === undefined) return { status: parsed.status }
+  const created = context.mm.createImageSegment({ fileId, layout: parsed.layout })
+  if (created.status !== STATUS_SUCCESS || created.segmentId === undefined) return { status: created.status }
+  return {
+    status: STATUS_SUCCESS,
+    segmentId: created.segmentId,
+    size: maximum === 0 ? parsed.image.viewSize : maximum,
+    attributes: SEC_FILE | SEC_IMAGE,
+    fileId,
+    image: {
+      information: parsed.information,
+      imageBase: parsed.image.imageBase,
+      viewSize: parsed.image.viewSize,
+      relocatable: parsed.image.relocatable,
+    },
+  }
+}
 
 /** NtCreateSection(DesiredAccess, ObjectAttributes, MaximumSize, SectionPageProtection, AllocationAttributes, FileHandle). */
 export function ntCreateSection(
@@ -271,6 +300,7 @@ export function ntCreateSection(
     protection,
     fileId: backing.fileId,
     name,
+    ...(backing.image === undefined ? {} : { image: backing.image }),
   }
   const header = context.ob.createObject('Section', body)
   const handle = context.ob.createHandle(context.pid, header.id, granted.access)

@@ -1,4 +1,4 @@
-// NtMapViewOfSection and NtUnmapViewOfSection for data sections (pagefile-backed and file-backed):
+// NtMapViewOfSection and NtUnmapViewOfSection (image views: mapImageView.ts after the common checks):
 // the checks in ReactOS NtMapViewOfSection's order with Windows' results (NT-SECTIONS §4.1: the
 // InheritDisposition, AllocationType and Win32Protect values, the address and ZeroBits, then the
 // process handle and the section handle, then alignment), then MiMapViewOfDataSection's (§4.3:
@@ -27,7 +27,6 @@ import {
 import type { SectionBody } from './objectHeader.js'
 import {
   MEM_REPLACE_PLACEHOLDER,
-  SEC_IMAGE,
   SEC_NO_CHANGE,
   SEC_NOCACHE,
   SEC_RESERVE,
@@ -40,6 +39,7 @@ import {
   ViewShare,
   ViewUnmap,
 } from './sectionConstants.js'
+import { isImageSection, mapImageView } from './mapImageView.js'
 import { isCompatibleProtection, sectionAccessFor } from './sectionProtection.js'
 import { referenceProcess, releaseProcess, type ServiceContext } from './serviceContext.js'
 
@@ -142,7 +142,27 @@ export function ntMapViewOfSection(
       if (base % alignment !== 0) return fail(STATUS_MAPPED_ALIGNMENT)
       if (offset === undefined) return fail(STATUS_INVALID_VIEW_SIZE)
       if ((offset % 2 ** 32) % alignment !== 0) return fail(STATUS_MAPPED_ALIGNMENT)
-      if ((body.attributes & SEC_IMAGE) !== 0) return fail(STATUS_INVALID_PARAMETER_9)
+      const highestAddress = Math.min(zeroLimit, limits.highestVadAddress)
+      // §15.4: images (mapImageView.ts); CommitSize is ignored, Win32Protect only chose the access.
+      if (isImageSection(body)) {
+        const viewed = mapImageView(context, {
+          pid: process.target.pid,
+          body,
+          base,
+          offset,
+          requestedSize,
+          highestAddress,
+          allocationType,
+          protect,
+        })
+        if (viewed.baseAddress === undefined) return fail(viewed.status)
+        return {
+          status: viewed.status,
+          baseAddress: viewed.baseAddress,
+          viewSize: viewed.viewSize!,
+          sectionOffset: args.sectionOffset,
+        }
+      }
       // §4.3: data sections.
       if ((allocationType & MEM_RESERVE) !== 0 && body.fileId < 0) return fail(STATUS_INVALID_PARAMETER_9)
       if (!isCompatibleProtection(protect, body.protection)) return fail(STATUS_SECTION_PROTECTION)
@@ -151,7 +171,6 @@ export function ntMapViewOfSection(
       const size = requestedSize === 0 ? body.size - offset : requestedSize
       if (commitSize === undefined || commitSize > size) return fail(STATUS_INVALID_PARAMETER_5)
       const pages = Math.ceil((size + (offset % PAGE)) / PAGE)
-      const highestAddress = Math.min(zeroLimit, limits.highestVadAddress)
       const nocache = (body.attributes & SEC_NOCACHE) !== 0 ? PAGE_NOCACHE : 0
       const mapped = context.mm.mapView(context.mm.addressSpace(process.target.pid)!, {
         segmentId: body.segmentId,

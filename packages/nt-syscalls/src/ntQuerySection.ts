@@ -12,6 +12,7 @@ import {
   STATUS_SUCCESS,
 } from './ntStatus.js'
 import type { SectionBody } from './objectHeader.js'
+import type { SectionImageInfo } from './peImage.js'
 import {
   SEC_IMAGE,
   SECTION_EXTEND_SIZE,
@@ -59,18 +60,23 @@ function referenceSection(
  * NtQuerySection(SectionHandle, SectionInformationClass): the class first (an unknown one
  * STATUS_INVALID_INFO_CLASS; the buffer length is the structure's own here, so
  * STATUS_INFO_LENGTH_MISMATCH cannot arise), then SECTION_QUERY, then SectionImageInformation of a
- * data section STATUS_SECTION_NOT_IMAGE.
+ * data section STATUS_SECTION_NOT_IMAGE; of an image section the SECTION_IMAGE_INFORMATION read
+ * from its headers at creation (§15.5).
  */
 export function ntQuerySection(
   context: ServiceContext,
   args: { readonly sectionHandle: number; readonly sectionInformationClass: number },
-): { readonly status: number; readonly info: SectionBasicInfo | null } {
+): { readonly status: number; readonly info: SectionBasicInfo | SectionImageInfo | null } {
   const informationClass = args.sectionInformationClass
   if (informationClass !== SectionBasicInformation && informationClass !== SectionImageInformation)
     return { status: STATUS_INVALID_INFO_CLASS, info: null }
   const section = referenceSection(context, args.sectionHandle, SECTION_QUERY)
   if (section.body === undefined) return { status: section.status, info: null }
-  if (informationClass === SectionImageInformation) return { status: STATUS_SECTION_NOT_IMAGE, info: null }
+  if (informationClass === SectionImageInformation) {
+    const image = section.body.image
+    if (image === undefined) return { status: STATUS_SECTION_NOT_IMAGE, info: null }
+    return { status: STATUS_SUCCESS, info: image.information }
+  }
   const { attributes, size } = section.body
   return { status: STATUS_SUCCESS, info: { baseAddress: 0, attributes, size } }
 }

@@ -2,6 +2,8 @@
 // (every reference, including one per handle, as in NT) and its handle count, and the body of the
 // object (EPROCESS / ETHREAD / FILE_OBJECT / SECTION reduced to what the simulator needs).
 
+import type { SectionImageInfo } from './peImage.js'
+
 /** The object types (OBJECT_TYPE): PsProcessType, PsThreadType, IoFileObjectType, MmSectionObjectType. */
 export type ObjectTypeName = 'Process' | 'Thread' | 'File' | 'Section'
 
@@ -52,6 +54,20 @@ export interface SectionBody {
   readonly protection: number
   readonly fileId: number
   readonly name: string | null
+  /** What an image section (SEC_IMAGE) keeps of its PE headers; absent for data sections. */
+  readonly image?: SectionImage
+}
+
+/** An image section's facts, read once at NtCreateSection (NT-SECTIONS §15.1, §15.4, §15.5). */
+export interface SectionImage {
+  /** What NtQuerySection(SectionImageInformation) returns. */
+  readonly information: SectionImageInfo
+  /** OptionalHeader.ImageBase: where NtMapViewOfSection tries first. */
+  readonly imageBase: number
+  /** ROUND_UP(SizeOfImage, 4096): every image view's size. */
+  readonly viewSize: number
+  /** IMAGE_FILE_RELOCS_STRIPPED clear: the image may be mapped away from its base. */
+  readonly relocatable: boolean
 }
 
 /** An object body, by type. */

@@ -1,8 +1,9 @@
 // The PE/COFF constants of winnt.h that image sections read (IMAGE_FILE_*, IMAGE_SCN_*,
 // IMAGE_DLLCHARACTERISTICS_*, IMAGE_FILE_MACHINE_*, IMAGE_DIRECTORY_ENTRY_*) and the NTSTATUS values
 // an image section's creation and mapping return (NT-SECTIONS.md §1 table, §15.1, §15.4). The
-// statuses live in their own table until the section services' branch adds them to mm-core's
-// NtStatus table; then this table should re-export from there.
+// status values themselves are mm-core's NtStatus rows; ImageStatus only names the image ones.
+
+import { NtStatus } from '@ntmm/mm-core'
 
 /** FileHeader.Machine values the simulator accepts, with the optional-header Magic each needs. */
 export const IMAGE_FILE_MACHINE = {
@@ -55,17 +56,20 @@ export const IMAGE_FLAGS = {
   ImageMappedFlat: 0x08,
 } as const
 
-/** The statuses of image-section creation and mapping, with their ntstatus.h values. */
+/**
+ * The statuses of image-section creation and mapping: a view of mm-core's NtStatus table (the one
+ * place their values live), named here so the image rules read as one list.
+ */
 export const ImageStatus = {
-  STATUS_IMAGE_NOT_AT_BASE: 0x40000003,
-  STATUS_IMAGE_MACHINE_TYPE_MISMATCH: 0x4000000e,
-  STATUS_INVALID_IMAGE_FORMAT: 0xc000007b,
-  STATUS_INVALID_FILE_FOR_SECTION: 0xc0000020,
-  STATUS_SECTION_TOO_BIG: 0xc0000040,
-  STATUS_INVALID_IMAGE_NOT_MZ: 0xc000012f,
-  STATUS_INVALID_IMAGE_PROTECT: 0xc0000130,
-  STATUS_INVALID_IMAGE_WIN_16: 0xc0000131,
-  STATUS_INVALID_IMAGE_NE_FORMAT: 0xc000011b,
+  STATUS_IMAGE_NOT_AT_BASE: NtStatus.STATUS_IMAGE_NOT_AT_BASE,
+  STATUS_IMAGE_MACHINE_TYPE_MISMATCH: NtStatus.STATUS_IMAGE_MACHINE_TYPE_MISMATCH,
+  STATUS_INVALID_IMAGE_FORMAT: NtStatus.STATUS_INVALID_IMAGE_FORMAT,
+  STATUS_INVALID_FILE_FOR_SECTION: NtStatus.STATUS_INVALID_FILE_FOR_SECTION,
+  STATUS_SECTION_TOO_BIG: NtStatus.STATUS_SECTION_TOO_BIG,
+  STATUS_INVALID_IMAGE_NOT_MZ: NtStatus.STATUS_INVALID_IMAGE_NOT_MZ,
+  STATUS_INVALID_IMAGE_PROTECT: NtStatus.STATUS_INVALID_IMAGE_PROTECT,
+  STATUS_INVALID_IMAGE_WIN_16: NtStatus.STATUS_INVALID_IMAGE_WIN_16,
+  STATUS_INVALID_IMAGE_NE_FORMAT: NtStatus.STATUS_INVALID_IMAGE_NE_FORMAT,
 } as const
 
 /** The name of an image status (`ImageStatus`), or undefined for any other value. */

@@ -20,6 +20,7 @@ import {
   ntUnmapViewOfSection,
 } from './ntMapViewOfSection.js'
 import { ntExtendSection, ntQuerySection, type SectionBasicInfo } from './ntQuerySection.js'
+import type { SectionImageInfo } from './peImage.js'
 import { ntAreMappedFilesTheSame } from './ntAreMappedFilesTheSame.js'
 import { type FlushVirtualMemoryResult, ntFlushVirtualMemory } from './ntFlushVirtualMemory.js'
 
@@ -100,11 +101,11 @@ export interface NtSectionSyscalls {
   ): MapViewOfSectionResult
   /** Unmaps the view containing BaseAddress. */
   NtUnmapViewOfSection(ProcessHandle: number, BaseAddress: number): { readonly status: number }
-  /** SectionBasicInformation (class 0) of a section. */
+  /** SectionBasicInformation (class 0) or SectionImageInformation (class 1, image sections) of a section. */
   NtQuerySection(
     SectionHandle: number,
     SectionInformationClass: number,
-  ): { readonly status: number; readonly info: SectionBasicInfo | null }
+  ): { readonly status: number; readonly info: SectionBasicInfo | SectionImageInfo | null }
   /** Grows a data section (and its file, for a writable one). */
   NtExtendSection(
     SectionHandle: number,

@@ -1,10 +1,11 @@
 // The conformance table of NT-SECTIONS.md at the service level: one row per rule (named by its
 // section), each run on a fresh x86 and a fresh x64 machine. A row makes the setup it needs and
-// returns the status (or value) the rule pins.
+// returns the status (or value) the rule pins. The image rows (§15) are in testing/imageConformanceRows.ts.
 import { describe, expect, it } from 'vitest'
 import { DUPLICATE_SAME_ACCESS } from './accessRights.js'
 import { createKernel } from './createKernel.js'
 import type { Kernel } from './kernel.js'
+import { imageRows } from './testing/imageConformanceRows.js'
 import {
   MEM_COMMIT,
   MEM_DECOMMIT,
@@ -44,6 +45,7 @@ import {
 } from './ntStatus.js'
 import { NtCurrentProcess } from './objectManager.js'
 import {
+  FILE_ALL_ACCESS,
   FILE_CREATE,
   FILE_CREATED,
   FILE_GENERIC_READ,
@@ -143,7 +145,13 @@ function machine(arch: 'x86' | 'x64') {
       options.type ?? 0,
       protect,
     )
-  return { kernel, pid, nt, file, section, map }
+  // FILE_EXECUTE too: an EXECUTE_* image section needs it of the file handle (§2.1.7).
+  const imageFile = (bytes: Uint8Array) => {
+    const handle = file(0, FILE_ALL_ACCESS)
+    nt.NtWriteFile(handle, 0, bytes)
+    return handle
+  }
+  return { arch, kernel, pid, nt, file, section, map, imageFile }
 }
 
 type Machine = ReturnType<typeof machine>
@@ -760,7 +768,7 @@ const rows: Row[] = [
 
 for (const arch of ['x86', 'x64'] as const) {
   describe(`NT-SECTIONS conformance (${arch})`, () => {
-    for (const row of rows) {
+    for (const row of [...rows, ...imageRows]) {
       it(row.rule, () => {
         expect(row.run(machine(arch))).toEqual(row.expected)
       })
