@@ -3,6 +3,7 @@
 import { CliError } from '../cliError.js'
 import { articleStory } from './articleStory.js'
 import { copyOnWrite } from './copyOnWrite.js'
+import { image } from './image.js'
 import { mappedFile } from './mappedFile.js'
 import { memoryPressure } from './memoryPressure.js'
 import { placement } from './placement.js'
@@ -25,6 +26,7 @@ export const scenarios: readonly Scenario[] = [
   sharedMemory,
   copyOnWrite,
   mappedFile,
+  image,
 ]
 
 /** The scenario called `name`, or undefined. */

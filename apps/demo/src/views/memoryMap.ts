@@ -4,7 +4,7 @@
 // (`{ seq, processes: [{ pid, name, regions }], stats }`) shared by `run --json` and replay.
 
 import type { MemoryBasicInformation } from '@ntmm/mm-core'
-import { memoryFlagsName, NtCurrentProcess, pageProtectionName } from '@ntmm/nt-syscalls'
+import { MEM_IMAGE, memoryFlagsName, NtCurrentProcess, pageProtectionName } from '@ntmm/nt-syscalls'
 import { bytes, hex, table } from '../format.js'
 import {
   choosePid,
@@ -85,7 +85,8 @@ export function addressView(machine: MachineLike, options: ViewOptions): Rendere
       hex(info.baseAddress, digits),
       hex(info.baseAddress + info.regionSize, digits),
       hex(info.regionSize, 0),
-      info.type === 0 ? '' : memoryFlagsName(info.type),
+      // MEM_IMAGE shares its value with the allocation flag MEM_RESET_UNDO, which a Type never is.
+      info.type === 0 ? '' : info.type === MEM_IMAGE ? 'MEM_IMAGE' : memoryFlagsName(info.type),
       memoryFlagsName(info.state),
       info.state === 0x10000 || info.protect === 0 ? '' : pageProtectionName(info.protect),
       info.allocationBase === 0 ? '' : hex(info.allocationBase, digits),

@@ -130,7 +130,10 @@ describe('!pfn, !vad and !address with sections', () => {
       view.lines.filter((line) => line.includes('MEM_IMAGE') || line.includes('MEM_MAPPED')),
     ).toMatchInlineSnapshot(`
       [
-        "0x00100000   0x00104000    0x4000      MEM_MAPPED      MEM_COMMIT   PAGE_READWRITE     0x00100000      segment 1 (pagefile) page 0x0",
+        "0x00100000   0x00104000    0x4000      MEM_MAPPED   MEM_COMMIT   PAGE_READWRITE     0x00100000      segment 1 (pagefile) page 0x0",
+        "0x00400000   0x00401000    0x1000      MEM_IMAGE    MEM_COMMIT   PAGE_READONLY      0x00400000      segment 2 (image, file 1) page 0x0",
+        "0x00401000   0x00402000    0x1000      MEM_IMAGE    MEM_COMMIT   PAGE_EXECUTE_READ  0x00400000      segment 2 (image, file 1) page 0x1000",
+        "0x00402000   0x00403000    0x1000      MEM_IMAGE    MEM_COMMIT   PAGE_WRITECOPY     0x00400000      segment 2 (image, file 1) page 0x2000",
       ]
     `)
     expect((view.json as { views: unknown[] }).views).toContainEqual({
