@@ -16,6 +16,7 @@ import {
   STATUS_SUCCESS,
 } from './ntStatus.js'
 import type { ServiceContext } from './serviceContext.js'
+import type { SystemPagingCounters } from '@ntmm/mm-core'
 
 /** SYSTEM_INFORMATION_CLASS values this model answers. */
 export const SystemInformationClass = {
@@ -46,23 +47,8 @@ export interface SystemBasicInformation {
   readonly numberOfProcessors: number
 }
 
-/** SYSTEM_PERFORMANCE_INFORMATION's memory fields (pages and counts). */
-export interface SystemPerformanceInformation {
-  readonly availablePages: number
-  readonly committedPages: number
-  readonly commitLimit: number
-  readonly peakCommitment: number
-  readonly pageFaultCount: number
-  readonly copyOnWriteCount: number
-  readonly transitionCount: number
-  readonly demandZeroCount: number
-  readonly pageReadCount: number
-  readonly pageReadIoCount: number
-  readonly dirtyPagesWriteCount: number
-  readonly dirtyWriteIoCount: number
-  readonly mappedPagesWriteCount: number
-  readonly mappedWriteIoCount: number
-}
+/** SYSTEM_PERFORMANCE_INFORMATION's memory fields (pages and counts): mm-core's paging counters as Windows reports them. */
+export type SystemPerformanceInformation = Omit<SystemPagingCounters, 'balanceSetTicks'>
 
 /** SYSTEM_MEMORY_LIST_INFORMATION (pages). */
 export interface SystemMemoryListInformation {
