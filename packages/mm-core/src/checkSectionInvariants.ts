@@ -1,6 +1,7 @@
 // The cross-structure invariants of sections, for checkInvariants.ts (what a checked build of
 // ReactOS ASSERTs around MiDecrementShareCount, MiSegmentDelete and the section page tables,
-// gathered): every PTE of a view is zero, a prototype PTE carrying the page's protection in the
+// gathered): every PTE of a view is zero (always, past the end of the file segment a MEM_RESERVE
+// view runs beyond), a prototype PTE carrying the page's protection in the
 // view, a valid PTE mapping its segment page's frame (read-only while the page is WRITECOPY) or a
 // private copy owned by that page, or a private copy's transition / page-file PTE; every shared
 // frame's share count equals the PTEs mapping it; prototype entries and PFN entries name each
@@ -44,7 +45,11 @@ export class SectionInvariants {
     }
     this.viewsSeen.set(segment.id, (this.viewsSeen.get(segment.id) ?? 0) + 1)
     const pages = (area.endingAddress - area.startingAddress) / PAGE_SIZE
-    if (view.offsetPages + pages > segment.pageCount)
+    // Only a MEM_RESERVE view of a file may run past its segment (the pages past it are reserved).
+    if (
+      view.offsetPages >= segment.pageCount ||
+      (view.offsetPages + pages > segment.pageCount && segment.kind !== 'file')
+    )
       this.problems.push(`space ${pid}: view ${hex(area.startingAddress)} runs past segment ${segment.id}`)
     if (!segment.views.some((entry) => entry.pid === pid && entry.start === area.startingAddress))
       this.problems.push(`segment ${segment.id} does not list view ${pid}:${hex(area.startingAddress)}`)
@@ -64,6 +69,10 @@ export class SectionInvariants {
     if (segment === undefined) return
     const page = area.view!.offsetPages + (va - area.startingAddress) / PAGE_SIZE
     const where = `space ${pid}: view PTE at ${hex(va)}`
+    if (page >= segment.pageCount) {
+      problems.push(`${where} past the end of segment ${segment.id}`)
+      return
+    }
     const mask = makeProtectionMask(mmFindRegion(area.regions, va)?.protect ?? 0)
     if (segment.entries.kindOf(page) === PrototypeEntryKind.RESERVED)
       problems.push(`${where} over a reserved segment page`)

@@ -48,6 +48,8 @@ export function mmFlushVirtualMemory(
     let pagesWritten = 0
     for (let va = from; va < to; va += PAGE_SIZE) {
       const page = viewPageIndex(area, va)
+      // The reserved tail of a MEM_RESERVE view past its file's segment holds nothing.
+      if (page >= segment.pageCount) break
       const kind = segment.entries.kindOf(page)
       if (kind !== PrototypeEntryKind.VALID && kind !== PrototypeEntryKind.TRANSITION) continue
       const pfn = segment.entries.valueOf(page)

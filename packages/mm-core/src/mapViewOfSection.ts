@@ -5,6 +5,15 @@
 // image, each page's protection from the layout). Nothing is mapped in the page tables yet: the
 // process PTEs are zero until first touched (sectionViewFault.ts).
 //
+// A view mapped with MEM_RESERVE of a file-backed section (NT's ExtendableFile VAD, which ReactOS
+// ARM3 names too) may run past the end of its segment: the pages past it have no prototype entry,
+// so they are reserved — NtQueryVirtualMemory reports MEM_RESERVE with Protect 0 (NT's
+// MiQueryAddressState finds no prototype PTE) and a touch is an access violation (MiCheckVirtualAddress
+// gives MM_NOACCESS) — until the segment grows (NtExtendSection, mmExtendSegment), when every such
+// view sees the new pages at once. NT bounds the access by the segment's MMEXTEND_INFO.CommittedSize;
+// here that size never falls short of the segment (it starts at the segment's size and follows the
+// file's end on every extension), so the segment's own page count is the bound.
+//
 //   map    the area (placed at a fixed base, or in a 64 KiB-aligned hole), mm.viewMapped (the
 //          segment's NumberOfMappedViews and its list of views), and for a WRITECOPY /
 //          EXECUTE_WRITECOPY or image view its whole size charged to the process
@@ -46,8 +55,14 @@ export interface MapViewOptions {
   readonly segmentId: number
   /** The segment page at the view's base. */
   readonly offsetPages: number
-  /** Pages of the view (≥ 1; offsetPages + pages ≤ the segment's pages). */
+  /** Pages of the view (≥ 1; offsetPages + pages ≤ the segment's pages unless `extendable`). */
   readonly pages: number
+  /**
+   * MEM_RESERVE on a file-backed section (NT's ExtendableFile view): the view may run past the
+   * segment's last page (offsetPages must still be inside it); those pages stay reserved until
+   * the segment grows. Refused (STATUS_INVALID_PARAMETER) for a pagefile or image segment.
+   */
+  readonly extendable?: boolean
   /** Fixed base (aligned down to a page), or undefined for the lowest (top-down: highest) 64 KiB-aligned hole. */
   readonly base?: number
   readonly topDown?: boolean
@@ -85,8 +100,9 @@ function initialRegions(core: MmCore, start: number, options: MapViewOptions, im
 
 /**
  * MmMapViewOfSection: a view of `options.pages` pages of a segment in `space` (see the file
- * comment). STATUS_INVALID_PARAMETER for an unknown segment, STATUS_INVALID_VIEW_SIZE for a range
- * outside it, STATUS_INVALID_PAGE_PROTECTION for a protection with no mask, then the placement's
+ * comment). STATUS_INVALID_PARAMETER for an unknown segment (or an extendable view of one that is
+ * not a file's), STATUS_INVALID_VIEW_SIZE for a range outside it (an extendable view: a first page
+ * outside it), STATUS_INVALID_PAGE_PROTECTION for a protection with no mask, then the placement's
  * STATUS_CONFLICTING_ADDRESSES / STATUS_ACCESS_VIOLATION / STATUS_NO_MEMORY, and
  * STATUS_COMMITMENT_LIMIT for a copy-on-write view past the limit. Nothing changes on failure.
  */
@@ -98,12 +114,15 @@ export function mmMapViewOfSection(
   const segment = core.state.segments.get(options.segmentId)
   if (segment === undefined) return { status: STATUS_INVALID_PARAMETER }
   const { offsetPages, pages } = options
+  const extendable = options.extendable === true
+  if (extendable && segment.kind !== 'file') return { status: STATUS_INVALID_PARAMETER }
   if (
     !Number.isInteger(offsetPages) ||
     !Number.isInteger(pages) ||
     offsetPages < 0 ||
     pages < 1 ||
-    offsetPages + pages > segment.pageCount
+    offsetPages >= segment.pageCount ||
+    (offsetPages + pages > segment.pageCount && !extendable)
   )
     return { status: STATUS_INVALID_VIEW_SIZE }
   const image = segment.kind === 'image'

@@ -5,7 +5,8 @@
 // one (a guard that fired, a protection change on a resident page), else its region's, so the run
 // may end inside a region. A section view (NT-SECTIONS §6) reports MEM_MAPPED or MEM_IMAGE, its
 // map protection as AllocationProtect, each page's protection from its MM_REGION, and MEM_RESERVE
-// (Protect 0) for the pages its segment has not committed (SEC_RESERVE). Inspection: reads PTEs
+// (Protect 0) for the pages its segment has not committed (SEC_RESERVE) or does not have yet (a
+// MEM_RESERVE view past the end of its file's segment). Inspection: reads PTEs
 // without setting A/D bits, touching the TLB or emitting events.
 
 import type { AddressSpace } from './addressSpace.js'
@@ -93,13 +94,19 @@ export function miQueryMemoryBasicInformation(
   }
 }
 
-/** MemoryBasicInformation inside a view: runs of equal commit state (the segment's) and protection (the region's). */
+/**
+ * MemoryBasicInformation inside a view: runs of equal commit state (the segment's) and protection
+ * (the region's). A page past the segment's end (a MEM_RESERVE view of a file) has no prototype
+ * entry: reserved, as NT's MiQueryAddressState reports a page whose prototype PTE is missing.
+ */
 function viewInformation(core: MmCore, area: MemoryArea, page: number): MemoryBasicInformation {
   const segment = core.state.segments.get(area.view!.segmentId)!
   const entries = segment.entries
+  const segmentEnd = segment.pageCount
   const indexOf = (va: number) => area.view!.offsetPages + (va - area.startingAddress) / PAGE_SIZE
   const isReserved = (kind: number) => kind === PrototypeEntryKind.RESERVED
-  const reserved = isReserved(entries.kindOf(indexOf(page)))
+  const first = indexOf(page)
+  const reserved = first >= segmentEnd || isReserved(entries.kindOf(first))
   const protect = reserved ? 0 : mmFindRegion(area.regions, page)!.protect
   let cursor = page
   while (cursor < area.endingAddress) {
@@ -107,7 +114,10 @@ function viewInformation(core: MmCore, area: MemoryArea, page: number): MemoryBa
     if (!reserved && region.protect !== protect) break
     const from = indexOf(cursor)
     const limit = indexOf(region.start + region.length)
-    const end = entries.runEnd(from, limit, (kind) => isReserved(kind) === reserved)
+    const inside = Math.max(from, Math.min(limit, segmentEnd))
+    let end = entries.runEnd(from, inside, (kind) => isReserved(kind) === reserved)
+    // Past the segment every page is reserved.
+    if (end === inside && reserved) end = limit
     cursor += (end - from) * PAGE_SIZE
     if (end < limit) break
   }

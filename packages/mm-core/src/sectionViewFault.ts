@@ -2,6 +2,7 @@
 // MmAccessFaultSectionView; ARM3 pagfault.c MiResolveProtoPteFault and its copy-on-write):
 //
 //   MmNotPresentFaultSectionView (the process PTE is zero or a prototype PTE)
+//     a page past the segment's end (a MEM_RESERVE view of a file, before NtExtendSection) ─> ACCESS_VIOLATION
 //     prototype entry RESERVED (SEC_RESERVE, not committed) ────────────────> ACCESS_VIOLATION
 //     the page's protection in the view (its MM_REGION): NOACCESS ───────────> ACCESS_VIOLATION
 //     GUARD: cleared on this page (its region split) ───────────────────> GUARD_PAGE_VIOLATION
@@ -85,6 +86,9 @@ export function mmNotPresentFaultSectionView(
   const segment = core.state.segments.get(area.view!.segmentId)
   assert(segment !== undefined, () => `view 0x${area.startingAddress.toString(16)} maps no segment`)
   const index = viewPageIndex(area, page)
+  // No prototype entry yet (NT's MiCheckVirtualAddress: MM_NOACCESS past MMEXTEND_INFO.CommittedSize).
+  if (index >= segment.pageCount)
+    return accessViolation(fault, 'page past the end of the section (reserved until NtExtendSection)')
   if (segment.entries.kindOf(index) === PrototypeEntryKind.RESERVED)
     return accessViolation(fault, 'page of a SEC_RESERVE section not committed')
   const region = mmFindRegion(area.regions, page)!

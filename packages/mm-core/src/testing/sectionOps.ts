@@ -35,6 +35,16 @@ export const sectionOp = fc.oneof(
       offset: nat,
       pages: fc.integer({ min: 1, max: 12 }),
       protect: fc.constantFrom(PAGE_READWRITE, PAGE_READONLY, PAGE_WRITECOPY),
+      /** Pages past the segment's end (a MEM_RESERVE view of a file; ignored for other segments). */
+      beyond: fc.constantFrom(0, 0, 0, 1, 2, 3),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('extend' as const),
+      segment: nat,
+      pages: fc.integer({ min: 1, max: 4 }),
     }),
   },
   {
@@ -108,10 +118,10 @@ export const SECTION_PRELUDE: readonly SectionOp[] = [
   { op: 'segment', pages: 16, commit: true },
   { op: 'file', pages: 12, fill: 7 },
   { op: 'segment', pages: 8, commit: false },
-  { op: 'map', pid: 1, segment: 0, offset: 0, pages: 16, protect: PAGE_READWRITE },
-  { op: 'map', pid: 2, segment: 0, offset: 4, pages: 12, protect: PAGE_WRITECOPY },
-  { op: 'map', pid: 3, segment: 1, offset: 0, pages: 12, protect: PAGE_READWRITE },
-  { op: 'map', pid: 1, segment: 1, offset: 2, pages: 10, protect: PAGE_WRITECOPY },
-  { op: 'map', pid: 2, segment: 2, offset: 0, pages: 8, protect: PAGE_READWRITE },
+  { op: 'map', pid: 1, segment: 0, offset: 0, pages: 16, protect: PAGE_READWRITE, beyond: 0 },
+  { op: 'map', pid: 2, segment: 0, offset: 4, pages: 12, protect: PAGE_WRITECOPY, beyond: 0 },
+  { op: 'map', pid: 3, segment: 1, offset: 0, pages: 12, protect: PAGE_READWRITE, beyond: 2 },
+  { op: 'map', pid: 1, segment: 1, offset: 2, pages: 10, protect: PAGE_WRITECOPY, beyond: 0 },
+  { op: 'map', pid: 2, segment: 2, offset: 0, pages: 8, protect: PAGE_READWRITE, beyond: 0 },
   { op: 'private', pid: 3, pages: 6 },
 ]

@@ -1,6 +1,7 @@
 // Random programs for the section tests: steps mixing private memory, pagefile and file sections,
 // views in three address spaces (reads, writes, copy-on-write writes, protection changes, commits,
-// flushes, unmaps, section dereferences, file writes, process exits), and a model that says what
+// flushes, unmaps, section dereferences, file writes, process exits; views of a file that run past
+// its segment, as MEM_RESERVE maps them, and the segment's extension), and a model that says what
 // every byte must be: every view of a segment and the file read the same bytes, except
 // copy-on-write pages, which stay private to their process. Used by the property test (invariants
 // after every step, nothing left after the teardown) and the replay tests. Not exported.
@@ -32,7 +33,8 @@ type Bytes = Map<number, number>
 
 interface SegmentModel {
   readonly id: number
-  readonly pages: number
+  /** Pages of the segment (a file segment grows: extend). */
+  pages: number
   readonly bytes: Bytes
   readonly reserved: Set<number>
   readonly fileId: number | undefined
@@ -101,8 +103,11 @@ export function runSectionProgram(
     if (copy !== undefined) return copy.get(offset) ?? 0
     return view.segment.bytes.get((view.offset + page) * P + offset) ?? 0
   }
+  // A page past the segment's end (an extendable view) is reserved until the segment grows.
   const readable = (view: ViewModel, page: number) =>
-    view.protect[page] !== PAGE_NOACCESS && !view.segment.reserved.has(view.offset + page)
+    view.protect[page] !== PAGE_NOACCESS &&
+    view.offset + page < view.segment.pages &&
+    !view.segment.reserved.has(view.offset + page)
   /** Write through a view and tell the model what happened (a shared write, a copy, a violation). */
   const writeAt = (view: ViewModel, page: number, offset: number, value: number) => {
     const protect = view.protect[page]!
@@ -195,12 +200,14 @@ export function runSectionProgram(
         const segment = pick(live(), step.segment)
         if (segment === undefined) break
         const offset = step.offset % segment.pages
-        const pages = Math.min(step.pages, segment.pages - offset)
+        const extendable = segment.fileId !== undefined && step.beyond > 0
+        const pages = Math.min(step.pages, segment.pages - offset) + (extendable ? step.beyond : 0)
         const mapped = mm.mapView(space(step.pid), {
           segmentId: segment.id,
           offsetPages: offset,
           pages,
           protect: step.protect,
+          ...(extendable ? { extendable } : {}),
         })
         if (mapped.area === undefined) {
           expect(mapped.status).toBe(STATUS_COMMITMENT_LIMIT)
@@ -215,6 +222,21 @@ export function runSectionProgram(
           protect: new Array(pages).fill(step.protect),
           copies: new Map(),
         })
+        break
+      }
+      case 'extend': {
+        // NtExtendSection's memory-manager side: the file first, then its segment.
+        const segment = pick(
+          live().filter((entry) => entry.fileId !== undefined),
+          step.segment,
+        )
+        if (segment === undefined) break
+        const file = files.get(segment.fileId!)!
+        const pages = segment.pages + step.pages
+        expect(mm.setFileSize(segment.fileId!, Math.max(file.pages, pages) * P).status).toBe(STATUS_SUCCESS)
+        expect(mm.extendSegment(segment.id, pages * P).status).toBe(STATUS_SUCCESS)
+        file.pages = Math.max(file.pages, pages)
+        segment.pages = pages
         break
       }
       case 'read': {
