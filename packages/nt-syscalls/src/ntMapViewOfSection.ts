@@ -3,7 +3,8 @@
 // InheritDisposition, AllocationType and Win32Protect values, the address and ZeroBits, then the
 // process handle and the section handle, then alignment), then MiMapViewOfDataSection's (§4.3:
 // MEM_RESERVE, protection compatibility, view size, CommitSize), and mm-core's mapView for the
-// address choice. §10 for the unmap: any address inside a view unmaps the whole view.
+// address choice. A MEM_RESERVE view of a file may be larger than the section (§4.3.3's exception):
+// mm-core keeps its pages past the segment reserved until NtExtendSection grows the segment. §10 for the unmap: any address inside a view unmaps the whole view.
 
 import { makeProtectionMask } from '@ntmm/mm-core'
 import { PROCESS_VM_OPERATION } from './accessRights.js'
@@ -13,7 +14,9 @@ import {
   MEM_LARGE_PAGES,
   MEM_RESERVE,
   MEM_TOP_DOWN,
+  PAGE_EXECUTE_READWRITE,
   PAGE_NOCACHE,
+  PAGE_READWRITE,
 } from './memoryConstants.js'
 import { zeroBitsLimit } from './ntAllocateVirtualMemory.js'
 import {
@@ -163,13 +166,21 @@ export function ntMapViewOfSection(
           sectionOffset: args.sectionOffset,
         }
       }
-      // §4.3: data sections.
-      if ((allocationType & MEM_RESERVE) !== 0 && body.fileId < 0) return fail(STATUS_INVALID_PARAMETER_9)
+      // §4.3: data sections. MEM_RESERVE (file-backed only) lets the view run past the section
+      // (R-KMV 198): the pages past the segment stay reserved until NtExtendSection grows it.
+      const reserve = (allocationType & MEM_RESERVE) !== 0
+      if (reserve && body.fileId < 0) return fail(STATUS_INVALID_PARAMETER_9)
       if (!isCompatibleProtection(protect, body.protection)) return fail(STATUS_SECTION_PROTECTION)
+      // MmMapViewOfSection: MEM_RESERVE needs a section created READWRITE or EXECUTE_READWRITE,
+      // whatever the view's protection (R-KMV 223: a READONLY file section mapped READONLY).
+      if (reserve && (body.protection & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE)) === 0)
+        return fail(STATUS_SECTION_PROTECTION)
       if (offset >= body.size) return fail(STATUS_INVALID_VIEW_SIZE)
-      if (requestedSize !== 0 && offset + requestedSize > body.size) return fail(STATUS_INVALID_VIEW_SIZE)
+      if (requestedSize !== 0 && offset + requestedSize > body.size && !reserve)
+        return fail(STATUS_INVALID_VIEW_SIZE)
       const size = requestedSize === 0 ? body.size - offset : requestedSize
-      if (commitSize === undefined || commitSize > size) return fail(STATUS_INVALID_PARAMETER_5)
+      // With MEM_RESERVE a CommitSize above the view is no error (R-KMV 176–177).
+      if (commitSize === undefined || (commitSize > size && !reserve)) return fail(STATUS_INVALID_PARAMETER_5)
       const pages = Math.ceil((size + (offset % PAGE)) / PAGE)
       const nocache = (body.attributes & SEC_NOCACHE) !== 0 ? PAGE_NOCACHE : 0
       const mapped = context.mm.mapView(context.mm.addressSpace(process.target.pid)!, {
@@ -181,6 +192,7 @@ export function ntMapViewOfSection(
         highestAddress,
         protect,
         allocationProtect: protect | nocache,
+        ...(reserve ? { extendable: true } : {}),
       })
       if (mapped.area === undefined) return fail(mapped.status)
       // SEC_RESERVE: the first CommitSize bytes of the view are committed in the segment.

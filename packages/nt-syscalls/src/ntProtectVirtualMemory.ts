@@ -154,11 +154,15 @@ export function ntProtectVirtualMemory(
     }
 
     // MiIsEntireRangeCommitted, walking the runs of equal state; the first run gives OldProtect.
+    // NT skips the check in a view of a data file ("no sparse file maps"), so the reserved pages
+    // of a MEM_RESERVE view past its section take the protection too (theirs once the section
+    // grows); such a first page reports the view's map protection as OldProtect [unverified].
+    const fileView = allocation.sectionKind === 'file'
     let oldProtect: number | undefined
     for (let address = range.start; address < range.start + range.size; ) {
       const info = context.vm.query(target.pid, address)
-      if (info.state !== MEM_COMMIT) return failed(STATUS_NOT_COMMITTED)
-      oldProtect ??= info.protect
+      if (info.state !== MEM_COMMIT && !fileView) return failed(STATUS_NOT_COMMITTED)
+      oldProtect ??= info.state === MEM_COMMIT ? info.protect : allocation.allocationProtect
       address = info.baseAddress + info.regionSize
     }
     // PAGE_NOCACHE follows the allocation: kept when it was allocated so, dropped otherwise.
