@@ -37,6 +37,40 @@ describe('routinePath', () => {
       outcome('access-violation', 0xc0000005, 'execute on a non-executable page (PAGE_READWRITE)'),
       'MmAccessFault → MmpAccessFault → execute on a non-executable page (PAGE_READWRITE): STATUS_ACCESS_VIOLATION',
     ],
+    [
+      notPresent,
+      outcome('hard', 0x124, 'page read from file 2'),
+      'MmAccessFault → MmNotPresentFault → MmNotPresentFaultSectionView → MmRequestPageMemoryConsumer + the file read + MmCreateVirtualMapping',
+    ],
+    [
+      notPresent,
+      outcome('hard', 0x124, 'shared page read from page-file slot 4'),
+      'MmNotPresentFaultSectionView → MmRequestPageMemoryConsumer + the page-file read + MmCreateVirtualMapping',
+    ],
+    [
+      notPresent,
+      outcome('hard', 0x124, 'image page 1 read in'),
+      "MmNotPresentFaultSectionView → MmRequestPageMemoryConsumer + the image page's read + MmCreateVirtualMapping",
+    ],
+    [
+      notPresent,
+      outcome('soft', 0, 'shared page already resident (frame 5)'),
+      'MmNotPresentFaultSectionView → shared page already resident (frame 5) + MmCreateVirtualMapping',
+    ],
+    [
+      notPresent,
+      outcome(
+        'access-violation',
+        0xc0000005,
+        'page past the end of the section (reserved until NtExtendSection)',
+      ),
+      'MmNotPresentFaultSectionView → page past the end of the section (reserved until NtExtendSection): STATUS_ACCESS_VIOLATION',
+    ],
+    [
+      present,
+      outcome('copy-on-write', 0x125, 'private copy of segment 3 page 1'),
+      'MmAccessFault → MmAccessFaultSectionView → private copy of segment 3 page 1',
+    ],
   ])('names the routines of a fault: %j %j', (fault, result, path) => {
     expect(faultPath(fault, result)).toContain(path)
   })

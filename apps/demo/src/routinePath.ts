@@ -3,7 +3,10 @@
 // MmNotPresentFaultVirtualMemory (check the MM_REGION, by the PTE's kind) →
 // MmRequestPageMemoryConsumer + MmCreateVirtualMapping — or MmAccessFault → MmpAccessFault for a
 // protection fault on a present page; an allocation goes NtAllocateVirtualMemory →
-// MmCreateMemoryArea / MmAlterRegion. The memory manager records the fault's outcome (mm.pageFault)
+// MmCreateMemoryArea / MmAlterRegion. A fault in a section view goes MmNotPresentFault →
+// MmNotPresentFaultSectionView (a mapped file's page is read from its file, an image's from its
+// laid-out copy, a pagefile section's from the page file), or MmAccessFault →
+// MmAccessFaultSectionView for a copy-on-write write. The memory manager records the fault's outcome (mm.pageFault)
 // when MmAccessFault returns, after the frames and the mapping it made; the path is told where the
 // fault starts (its hw.pageFault), from that outcome, so the routines read in the order they run.
 
@@ -32,6 +35,29 @@ const refusedByMmNotPresentFault = [
 ]
 
 /**
+ * Causes of the section-view fault paths (mm-core sectionViewFault.ts), by how they start: a fault
+ * in a view goes MmNotPresentFault → MmNotPresentFaultSectionView, or MmAccessFault →
+ * MmAccessFaultSectionView for a write to a present copy-on-write page.
+ */
+const sectionViewCauses = [
+  'shared page',
+  'shared frame',
+  'zeroed frame for a shared page',
+  'page read from file',
+  'image page',
+  'page of a SEC_RESERVE section',
+  'page past the end of the section',
+  'private copy of segment',
+]
+
+/** Where a hard fault read the page from: its file, the image's laid-out copy, or the page file. */
+function hardFaultRead(cause: string): string {
+  if (cause.startsWith('page read from file')) return 'the file read'
+  if (cause.startsWith('image page')) return "the image page's read"
+  return 'the page-file read'
+}
+
+/**
  * The routines a page fault ran, `MmAccessFault → … → outcome`, from its hw.pageFault (the error
  * code) and the mm.pageFault MmAccessFault recorded on return (kind, status name, cause).
  */
@@ -43,18 +69,20 @@ export function faultPath(pageFault: AnyEvent, outcome: AnyEvent | undefined): s
   const status = typeof outcome.status === 'number' ? ntStatusName(outcome.status) : undefined
   const ending = (text: string) => (status === undefined ? text : `${text}: ${status}`)
   if (refusedByMmAccessFault.has(cause)) return [...path, ending(cause)].join(' → ')
-  if ((errorCode & PF_PRESENT) !== 0) return [...path, 'MmpAccessFault', ending(cause)].join(' → ')
+  const inView = sectionViewCauses.some((start) => cause.startsWith(start))
+  if ((errorCode & PF_PRESENT) !== 0)
+    return [...path, inView ? 'MmAccessFaultSectionView' : 'MmpAccessFault', ending(cause)].join(' → ')
   path.push('MmNotPresentFault')
   if (refusedByMmNotPresentFault.includes(cause)) return [...path, ending(cause)].join(' → ')
   if (outcome.kind === 'shared-data' || cause.includes('KUSER_SHARED_DATA'))
     return [...path, 'MEMORY_AREA SHARED_DATA', ending(cause)].join(' → ')
-  path.push('MmNotPresentFaultVirtualMemory')
+  path.push(inView ? 'MmNotPresentFaultSectionView' : 'MmNotPresentFaultVirtualMemory')
   switch (outcome.kind) {
     case 'demand-zero':
       path.push('MmRequestPageMemoryConsumer + MmCreateVirtualMapping')
       break
     case 'hard':
-      path.push('MmRequestPageMemoryConsumer + the page-file read + MmCreateVirtualMapping')
+      path.push(`MmRequestPageMemoryConsumer + ${hardFaultRead(cause)} + MmCreateVirtualMapping`)
       break
     case 'soft':
       path.push(`${cause} + MmCreateVirtualMapping`)
