@@ -215,6 +215,19 @@ describe('win32 files and mappings', () => {
     expect([w.UnmapViewOfFile(view), w.GetLastError()]).toEqual([false, ERROR_INVALID_ADDRESS])
   })
 
+  it('MapViewOfFileEx maps at the address asked; an unaligned one is ERROR_MAPPED_ALIGNMENT, a taken one ERROR_INVALID_ADDRESS', () => {
+    const { kernel, pid, w } = win32()
+    const mapping = w.CreateFileMappingW(-1, null, PAGE_READWRITE, 0, 0x2000, null)
+    const view = w.MapViewOfFileEx(mapping, 0x2, 0, 0, 0, 0x500000)
+    expect([view, w.GetLastError()]).toEqual([0x500000, 0])
+    expect(kernel.cpu(pid).write(view + 0x1fff, [7]).status).toBe(0)
+    expect([w.MapViewOfFileEx(mapping, 0x2, 0, 0, 0, 0x601000), w.GetLastError()]).toEqual([0, 1132])
+    expect([w.MapViewOfFileEx(mapping, 0x4, 0, 0, 0, 0x500000), w.GetLastError()]).toEqual([
+      0,
+      ERROR_INVALID_ADDRESS,
+    ])
+  })
+
   it('names mappings in \\BaseNamedObjects: ERROR_ALREADY_EXISTS, then ERROR_FILE_NOT_FOUND once closed', () => {
     const { w } = win32()
     const first = w.CreateFileMappingW(-1, null, PAGE_READWRITE, 0, 0x1000, 'Local')
