@@ -1,13 +1,15 @@
 // The conformance table of NT-SECTIONS.md at the service level: one row per rule (named by its
 // section), each run on a fresh x86 and a fresh x64 machine. A row makes the setup it needs and
 // returns the status (or value) the rule pins. The image rows (§15) are in testing/imageConformanceRows.ts,
-// the MEM_RESERVE view rows (§4.3's exception, R-KMV 198) in testing/reserveViewConformanceRows.ts.
+// the MEM_RESERVE view rows (§4.3's exception, R-KMV 198) in testing/reserveViewConformanceRows.ts,
+// the process handle, success values, page access, §13.6 and §16 in testing/viewAccessConformanceRows.ts.
 import { describe, expect, it } from 'vitest'
 import { DUPLICATE_SAME_ACCESS } from './accessRights.js'
 import { createKernel } from './createKernel.js'
 import type { Kernel } from './kernel.js'
 import { imageRows } from './testing/imageConformanceRows.js'
 import { reserveViewRows } from './testing/reserveViewConformanceRows.js'
+import { viewAccessRows } from './testing/viewAccessConformanceRows.js'
 import {
   MEM_COMMIT,
   MEM_DECOMMIT,
@@ -770,7 +772,7 @@ const rows: Row[] = [
 
 for (const arch of ['x86', 'x64'] as const) {
   describe(`NT-SECTIONS conformance (${arch})`, () => {
-    for (const row of [...rows, ...imageRows, ...reserveViewRows]) {
+    for (const row of [...rows, ...imageRows, ...reserveViewRows, ...viewAccessRows]) {
       it(row.rule, () => {
         expect(row.run(machine(arch))).toEqual(row.expected)
       })
