@@ -182,6 +182,24 @@ export const reserveViewRows: readonly ReserveRow[] = [
     expected: [STATUS_ACCESS_VIOLATION, MEM_RESERVE, 2 * P],
   },
   {
+    rule: '§4.3.3 an offset at the section size stays STATUS_INVALID_VIEW_SIZE with MEM_RESERVE [choice]',
+    run: (m) =>
+      m.map(m.section(0, RW, SEC_COMMIT, m.file(0x10000)).handle, RW, {
+        offset: 0x10000,
+        size: P,
+        type: MEM_RESERVE,
+      }).status,
+    expected: STATUS_INVALID_VIEW_SIZE,
+  },
+  {
+    rule: '§8.1 MEM_COMMIT in the reserved pages of a MEM_RESERVE file view: STATUS_ALREADY_COMMITTED [not modelled: NT extends the file]',
+    run: (m) => {
+      const { view } = reserveView(m, 2)
+      return m.nt.NtAllocateVirtualMemory(me, view.baseAddress + P, 0, P, MEM_COMMIT, RW).status
+    },
+    expected: 0xc0000021,
+  },
+  {
     rule: '§4.3.1 (R-KMV 223) MEM_RESERVE of a READONLY file section gives STATUS_SECTION_PROTECTION, even for a READONLY view',
     run: (m) =>
       m.map(m.section(0, PAGE_READONLY, SEC_COMMIT, m.file(200)).handle, PAGE_READONLY, { type: MEM_RESERVE })
