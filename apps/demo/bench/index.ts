@@ -191,7 +191,8 @@ if (part === undefined || part === 'refs') {
       'refs/s',
       'python',
       'refs/s',
-      'python/ntmm (cpu)',
+      // ntmm's CPU time over Python's time: how many times slower ntmm is (it read python/ntmm).
+      'ntmm (cpu) / python',
       ...(baseline === undefined ? [] : ['old cpu', 'old/new (cpu)']),
     ],
   ]

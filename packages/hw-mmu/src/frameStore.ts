@@ -344,6 +344,42 @@ export function busReadScalar(store: FrameStore, pa: number, size: number): numb
   return busRead8(store, pa) | (busRead8(store, pa + 1) << 8)
 }
 
+/**
+ * @internal {@link busReadInto} for `length` bytes that stay within the frame of `pa` (an
+ * access's bytes within one page): a few bytes straight from the frame's words, inlinable.
+ */
+export function busReadWithinPage(
+  store: FrameStore,
+  pa: number,
+  out: Uint8Array,
+  outOffset: number,
+  length: number,
+): void {
+  if (length > 16 || pa >= store.byteLength) {
+    busReadInto(store, pa, out, outOffset, length)
+    return
+  }
+  const words = store.chunks[pa >>> 20]![(pa >>> 12) & CHUNK_MASK]
+  const offset = pa & 0xfff
+  if (words === undefined) {
+    for (let i = 0; i < length; i++) out[outOffset + i] = 0
+    return
+  }
+  if (length === 4 && (offset & 3) === 0) {
+    // An aligned word (the commonest access): one load.
+    const word = words[offset >>> 2]!
+    out[outOffset] = word & 0xff
+    out[outOffset + 1] = (word >>> 8) & 0xff
+    out[outOffset + 2] = (word >>> 16) & 0xff
+    out[outOffset + 3] = word >>> 24
+    return
+  }
+  for (let i = 0; i < length; i++) {
+    const byte = offset + i
+    out[outOffset + i] = (words[byte >>> 2]! >>> ((byte & 3) << 3)) & 0xff
+  }
+}
+
 /** @internal Copies `length` bytes at `pa` into `out` at `outOffset`. */
 export function busReadInto(
   store: FrameStore,
@@ -441,8 +477,14 @@ export function applyPhysicalWrite(store: FrameStore, pa: number, size: number, 
     return
   }
   if (offset + size <= PAGE_SIZE) {
-    const bytes = new Uint8Array(ownFrame(store, pfn).buffer)
-    for (let i = 0; i < size; i++) bytes[offset + i] = (value >>> (8 * i)) & 0xff
+    // Merged into the words byte by byte (no view over the frame: a view is an allocation).
+    const words = ownFrame(store, pfn)
+    for (let i = 0; i < size; i++) {
+      const byte = offset + i
+      const shift = (byte & 3) << 3
+      const index = byte >>> 2
+      words[index] = ((words[index]! & ~(0xff << shift)) | (((value >>> (8 * i)) & 0xff) << shift)) >>> 0
+    }
     return
   }
   const parts: number[] = []

@@ -45,6 +45,7 @@ import {
   busRead32,
   busReadInto,
   busReadScalar,
+  busReadWithinPage,
   type FrameStore,
 } from './frameStore.js'
 import { eventLane } from './eventLane.js'
@@ -133,8 +134,10 @@ const tlbHitThroughMirror = applyTlbHitThroughMirror
 const reportHitThroughMirror = reportTlbHitThroughMirror
 const read32At = busRead32
 const readInto = busReadInto
+const readSmall = busReadWithinPage
 const readScalarAt = busReadScalar
 const writeBytesAt = applyPhysicalBytesWritten
+const writeScalarAt = applyPhysicalWrite
 const MIRROR_VALID = TLB_MIRROR_VALID
 const MIRROR_PAGE_MASK = TLB_MIRROR_PAGE_MASK
 const MIRROR_FLAGS_SHIFT = TLB_MIRROR_FLAGS_SHIFT
@@ -320,7 +323,17 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     mode: PrivilegeMode = 'user',
   ): boolean {
     checkFits('readInto', target, offset, length)
-    return this.readIntoAccess(va, target, offset, length, ACCESS_READ, modeCode(mode))
+    const user = modeCode(mode)
+    if (length > 0 && (va & 0xfff) + length <= 4096) {
+      // Within one page (the CPU's accesses): translateOnePage's checks are translateVa's own
+      // here (a malformed va misses the inlined hit path and translateGeneral throws), and
+      // checkFits bounded the length.
+      const pa = this.translateVa(va, READ, user)
+      if (pa < 0) return false
+      readSmall(this.memory, pa, target, offset, length)
+      return true
+    }
+    return this.readIntoAccess(va, target, offset, length, READ, user)
   }
 
   /**
@@ -359,7 +372,8 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     const bytes = checkBytes(data)
     const length = bytes.length
     if (length > 0 && (va & 0xfff) + length <= 4096) {
-      const pa = this.translateOnePage(va, length, ACCESS_WRITE, user)
+      // translateOnePage's checks are translateVa's own here (see readInto).
+      const pa = this.translateVa(va, WRITE, user)
       if (pa < 0) return this.failed()
       this.store(pa, bytes)
       return WRITTEN
@@ -403,7 +417,16 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
 
   /** Writes a 32-bit word (signed or unsigned); false on a fault. */
   write32(va: number, value: number, mode: PrivilegeMode = 'user'): boolean {
-    return this.writeScalar(va, 4, checkScalar(value, 4), modeCode(mode))
+    const word = checkScalar(value, 4)
+    const user = modeCode(mode)
+    if ((va & 0xfff) <= 0xffc && this.recorder === undefined) {
+      // Within one page, nothing recording (writeScalar's first branch without its recording).
+      const pa = this.translateVa(va, WRITE, user)
+      if (pa < 0) return false
+      writeScalarAt(this.memory, pa, 4, word)
+      return true
+    }
+    return this.writeScalar(va, 4, word, user)
   }
 
   /**
@@ -967,14 +990,9 @@ const accessCodeOf = (access: AccessKind): number => {
 const WRITTEN: { readonly ok: true } = Object.freeze({ ok: true })
 
 /** Throws the RangeError of readInto/fetchInto when `length` bytes at `offset` do not fit `target`. */
-function checkFits(method: string, target: Uint8Array, offset: number, length: number): void {
-  if (
-    !Number.isInteger(offset) ||
-    !Number.isInteger(length) ||
-    offset < 0 ||
-    length < 0 ||
-    offset + length > target.length
-  )
+const checkFits = (method: string, target: Uint8Array, offset: number, length: number): void => {
+  // `>>> 0 ===`: an integer in [0, 2^32) in one compare each (a Uint8Array is shorter).
+  if (offset >>> 0 !== offset || length >>> 0 !== length || offset + length > target.length)
     throw new RangeError(
       `${method}: ${length} bytes at offset ${offset} do not fit a buffer of ${target.length}`,
     )
@@ -991,6 +1009,8 @@ function checkBytes(data: ArrayLike<number>): Uint8Array {
 }
 
 function checkScalar(value: number, size: number): number {
+  // A 32-bit word, signed or not (the commonest store): `| 0` or `>>> 0` gives it back unchanged.
+  if (size === 4 && ((value | 0) === value || value >>> 0 === value)) return value >>> 0
   const bits = size * 8
   const limit = 2 ** bits
   if (!Number.isInteger(value) || value < -(limit / 2) || value >= limit) {

@@ -355,9 +355,11 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
         workingSetSize: 0,
         workingSetPeak: 0,
       })
+      state.spaceGeneration++
       return
     case 'mm.addressSpaceDeleted':
       state.spaces.delete(event.pid)
+      state.spaceGeneration++
       state.nt?.processes.delete(event.pid)
       state.nt?.pageFaults.delete(event.pid)
       return

@@ -135,6 +135,11 @@ export class MmState {
   sectionCounters: SectionCounters = zeroSectionCounters()
   /** The 'nt' policy's working sets, tick and counters (undefined under every other policy). */
   nt: NtPagingState | undefined = undefined
+  /**
+   * Bumped whenever an address space is created or deleted and on every restore: a CPU that
+   * looked up its process's CR3 keeps it while this is unchanged (VirtualMemoryManager.spaceGeneration).
+   */
+  spaceGeneration = 0
 
   constructor(options: { frameCount: number; pageFileSlots: number }) {
     this.pfn = new PfnDatabase(options.frameCount)
@@ -166,6 +171,7 @@ export class MmState {
   /** Brings the state back to a `checkpoint`. */
   restore(checkpoint: MmStateCheckpoint): void {
     this.spaces = new Map(checkpoint.spaces)
+    this.spaceGeneration++
     this.commit = checkpoint.commit
     this.counters = { ...checkpoint.counters }
     this.pfn.restore(checkpoint.pfn)

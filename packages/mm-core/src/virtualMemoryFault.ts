@@ -41,6 +41,10 @@ import type { PteView } from './softwarePte.js'
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
 import { createVirtualMapping, ensurePageTables } from './virtualMapping.js'
 
+// A soft fault's causes, made once (not a string per fault: soft faults are the cheap ones).
+const RECLAIMED_FROM_STANDBY = 'frame reclaimed from the standby list'
+const RECLAIMED_FROM_MODIFIED = 'frame reclaimed from the modified list'
+
 /** MmNotPresentFaultVirtualMemory: a not-present fault in private memory (see the file comment). */
 export function mmNotPresentFaultVirtualMemory(
   core: MmCore,
@@ -123,7 +127,7 @@ export function resolvePrivatePte(
     return {
       status: STATUS_PAGE_FAULT_TRANSITION,
       kind: 'soft',
-      cause: `frame reclaimed from the ${before.state.toLowerCase()} list`,
+      cause: before.state === 'STANDBY' ? RECLAIMED_FROM_STANDBY : RECLAIMED_FROM_MODIFIED,
     }
   }
 

@@ -238,6 +238,16 @@ export class VirtualMemoryManager {
     return this.mmu
   }
 
+  /**
+   * A number that changes whenever an address space is created or deleted or the state restored:
+   * while it and the MMU's CR3 are unchanged, the CR3 {@link VirtualMemoryManager.mmuFor} loaded
+   * for a pid is still that pid's (a CPU holds its process's context instead of looking it up per
+   * access).
+   */
+  get spaceGeneration(): number {
+    return this.state.spaceGeneration
+  }
+
   /** The pid whose CR3 is loaded. */
   currentPid(): number {
     const cr3 = this.mmu.cr3

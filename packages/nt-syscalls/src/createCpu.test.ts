@@ -76,4 +76,43 @@ describe('createCpu', () => {
     // Nothing was written by the refused stores.
     expect(cpu.read(base, 1).data[0]).toBe(0)
   })
+
+  it("reads and writes its own process's memory when threads of several processes interleave, and a stale thread never reaches a newer process", () => {
+    // A CPU holds its process's CR3 between accesses (no lookup per access): every interleaving
+    // must still switch, and a process created after another ended (it may take the same page
+    // directory frame) must not be reached through the ended process's thread.
+    const kernel = createKernel({ physicalMemory: 1 << 20, pageFile: 1 << 20 })
+    const spawn = (value: number) => {
+      const pid = kernel.createProcess().pid
+      const base = kernel
+        .syscalls(pid)
+        .NtAllocateVirtualMemory(
+          -1,
+          0,
+          0,
+          0x1000,
+          MEM_RESERVE | MEM_COMMIT,
+          PAGE_EXECUTE_READWRITE,
+        ).baseAddress
+      const cpu = kernel.cpu(pid)
+      expect(cpu.writeUint32(base, value)).toBe(STATUS_SUCCESS)
+      return { pid, base, cpu, value }
+    }
+    const first = spawn(0x11111111)
+    const second = spawn(0x22222222)
+    const buffer = new Uint8Array(4)
+    for (let round = 0; round < 4; round++)
+      for (const { base, cpu, value } of round % 2 === 0 ? [first, second] : [second, first]) {
+        expect(cpu.readUint32(base)).toBe(value)
+        expect(cpu.readInto(base, buffer, 0, 4)).toBe(STATUS_SUCCESS)
+        expect(new DataView(buffer.buffer).getUint32(0, true)).toBe(value)
+        expect(cpu.read(base, 4).data).toEqual(buffer)
+      }
+    kernel.terminateProcess(first.pid)
+    const third = spawn(0x33333333)
+    expect(third.cpu.readUint32(third.base)).toBe(third.value)
+    expect(second.cpu.readUint32(second.base)).toBe(second.value)
+    expect(() => first.cpu.readUint32(first.base)).toThrow()
+    expect(third.cpu.readUint32(third.base)).toBe(third.value)
+  })
 })

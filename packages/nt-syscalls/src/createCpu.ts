@@ -7,7 +7,7 @@
 // records, an access costs its checks and the MMU's work only.
 
 import type { AccessFaultResult } from '@ntmm/mm-core'
-import type { FailedAccess } from '@ntmm/hw-mmu'
+import type { FailedAccess, Mmu } from '@ntmm/hw-mmu'
 import { capturePointer } from './captureArguments.js'
 import { type Cpu, type CpuAccessResult, type CpuReadResult, exceptionFor, MAX_ACCESS_LENGTH } from './cpu.js'
 import { truncate } from './eventSequencer.js'
@@ -30,6 +30,8 @@ const toLittleEndian = littleEndian
 const SUCCESS = STATUS_SUCCESS
 /** A successful write's or fetch's answer: one shared object, so a TLB hit allocates nothing. */
 const DONE: CpuAccessResult = Object.freeze({ status: STATUS_SUCCESS })
+/** The options of a user-mode access (one object, not a literal per access). */
+const USER = Object.freeze({ mode: 'user' } as const)
 
 /** The thread of `pid` executing user-mode accesses on the machine of `context`. */
 export function createCpu(context: KernelContext, pid: number): Cpu {
@@ -93,11 +95,14 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   }
   // Nothing records and this is no view of the past: an access is its MMU work and nothing else
   // (traced's first branch, without the closure it takes). Anything else goes through traced.
-  const quiet = (): boolean =>
+  // The four are fixed when the kernel (or the view) is made (readonly fields set by their
+  // constructors), so this is decided once per CPU, not per access.
+  const silent =
     context.viewOf === undefined &&
     sequencer.inputs === undefined &&
     sequencer.recorder === undefined &&
     sequencer.onEvent === undefined
+  const quiet = (): boolean => silent
   const raise = (failed: FailedAccess<AccessFaultResult>) => {
     const exception = exceptionFor(failed.fault, failed.response?.status)
     ob.emit(() => ({
@@ -142,11 +147,37 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   // The MMU with `pid`'s address space loaded. Its #PF handler is the memory manager's own
   // (KiTrap0EHandler → MmAccessFault for the process whose CR3 is loaded); a failed access carries
   // MmAccessFault's answer, which classifies the exception.
-  const mmu = () => mm.mmuFor(pid)
+  // The thread holds its process's context: the CR3 mmuFor loaded for it, kept while the MMU
+  // still has that CR3 loaded and no address space was created, deleted or restored since (the
+  // memory manager's spaceGeneration). Then an access is a compare, not a lookup of the process's
+  // record; otherwise mmuFor switches (MOV CR3) or fails as before.
+  const unit = mm.mmu
+  let loadedCr3 = -1
+  let loadedGeneration = -1
+  const mmu = () => {
+    if (unit.cr3 === loadedCr3 && mm.spaceGeneration === loadedGeneration) return unit
+    const switched = mm.mmuFor(pid)
+    loadedCr3 = switched.cr3
+    loadedGeneration = mm.spaceGeneration
+    return switched
+  }
   // Under 'nt' each access that reaches the MMU is one CPU reference toward the next balance-set
   // tick (mm-core's countReferences; tickEvery): counted after the access, so a tick that falls
   // due is caused by it. A multi-byte or multi-page access is one reference.
   const counting = mm.replacementPolicy === 'nt'
+  // Write watch (noteWrite) on every successful write, decided per process table: the table is
+  // immutable (each kernel event that changes it makes a new one), so whether this process watches
+  // any allocation is looked up again only when the table changed, not on every write.
+  let tableSeen: unknown
+  let watching = false
+  const written = (address: number, length: number): void => {
+    const table = context.state.processes
+    if (table !== tableSeen) {
+      tableSeen = table
+      watching = (table.get(pid)?.writeWatch.size ?? 0) > 0
+    }
+    if (watching) noteWrite(context, pid, address, length)
+  }
   // Where a quiet instruction fetch puts its byte (the fetch is for its effect: no allocation).
   const fetched = new Uint8Array(1)
   /**
@@ -161,11 +192,29 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
         ? address >>> 0 === address && address <= 0x1_0000_0000 - length
         : Number.isSafeInteger(address) && address >= -0x800000000000 && address <= 0x800000000000 - length
   const readNow = (address: number, length: number): CpuReadResult => {
-    const result = mmu().read(address, length, { mode: 'user' })
+    const unit = mmu()
+    if (length <= 4096) {
+      // Mmu.read's translations, faults and events, into the result's own buffer (no second result
+      // object); a long read allocates its buffer only once every page translated (Mmu.read).
+      const data = new Uint8Array(length)
+      if (unit.readInto(address, data, 0, length, 'user')) {
+        if (counting) mm.countReferences(1)
+        return { status: SUCCESS, data }
+      }
+      const exception = raise(failedAccess(unit))
+      return { status: exception.code, data: new Uint8Array(0), exception }
+    }
+    const result = unit.read(address, length, USER)
     if (counting) mm.countReferences(1)
     if (result.ok) return { status: SUCCESS, data: result.data }
     const exception = raise(result)
     return { status: exception.code, data: new Uint8Array(0), exception }
+  }
+  /** A failed access's failure as Mmu.read would have returned it, its reference counted. */
+  const failedAccess = (unit: Mmu<AccessFaultResult>): FailedAccess<AccessFaultResult> => {
+    const failure = unit.lastFailure()!
+    if (counting) mm.countReferences(1)
+    return failure
   }
   const readIntoNow = (address: number, buffer: Uint8Array, offset: number, length: number): number => {
     const unit = mmu()
@@ -179,125 +228,167 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     data: Uint8Array | readonly number[],
     bytes: number,
   ): CpuAccessResult => {
-    const result = mmu().write(address, data, { mode: 'user' })
+    const result = mmu().write(address, data, USER)
     if (counting) mm.countReferences(1)
     if (result.ok) {
-      noteWrite(context, pid, address, bytes)
+      written(address, bytes)
       return DONE
     }
     const exception = raise(result)
     return { status: exception.code, exception }
   }
+  // Each access below is a small fast path (the common case: plain arguments, nothing recording,
+  // the process's context loaded), kept small so V8 inlines it into the caller with the MMU's hit
+  // path, and a general path for everything else with the full checks and the recording.
+  const readGeneral = (rawAddress: unknown, length: unknown): CpuReadResult => {
+    const address = startOf(rawAddress)
+    const refused = refusedRange(address, length)
+    if (refused !== undefined) return refusedRead(0, address, rawAddress, refused)
+    const count = length as number
+    if (quiet()) return readNow(address as number, count)
+    return traced('read', address as number, count, undefined, () => readNow(address as number, count))
+  }
+  const readIntoGeneral = (
+    rawAddress: unknown,
+    buffer: unknown,
+    offset: unknown,
+    length: unknown,
+  ): number => {
+    const address = startOf(rawAddress)
+    if (
+      !(buffer instanceof Uint8Array) ||
+      typeof offset !== 'number' ||
+      !Number.isSafeInteger(offset) ||
+      offset < 0 ||
+      offset > buffer.length
+    )
+      return STATUS_ACCESS_VIOLATION
+    const count = length === undefined ? buffer.length - offset : length
+    if (
+      typeof count !== 'number' ||
+      !Number.isSafeInteger(count) ||
+      count < 0 ||
+      offset + count > buffer.length
+    )
+      return STATUS_ACCESS_VIOLATION
+    const refused = refusedRange(address, count)
+    if (refused !== undefined) return refused
+    if (quiet()) return readIntoNow(address as number, buffer, offset, count)
+    return traced('read', address as number, count, undefined, () =>
+      readIntoNow(address as number, buffer, offset, count),
+    )
+  }
+  const readUint32General = (rawAddress: unknown): number => {
+    const address = startOf(rawAddress)
+    if (refusedRange(address, 4) !== undefined) return -1
+    if (quiet()) {
+      const unit = mmu()
+      const value = unit.read32(address as number, 'user')
+      const failure = value < 0 ? unit.lastFailure()! : undefined
+      if (counting) mm.countReferences(1)
+      if (failure !== undefined) raise(failure)
+      return value
+    }
+    // Recorded as read(address, 4) is, by the same path.
+    const word = new Uint8Array(4)
+    const status = traced('read', address as number, 4, undefined, () =>
+      readIntoNow(address as number, word, 0, 4),
+    )
+    return status === SUCCESS ? (word[0]! | (word[1]! << 8) | (word[2]! << 16) | (word[3]! << 24)) >>> 0 : -1
+  }
+  const writeGeneral = (rawAddress: unknown, data: Uint8Array | readonly number[]): CpuAccessResult => {
+    const address = startOf(rawAddress)
+    const bytes = byteCount(data)
+    if (address === undefined || bytes === undefined || !inSpace(address, bytes))
+      return bad(1, address ?? rawAddress)
+    if (bytes > MAX_ACCESS_LENGTH) return { status: STATUS_INVALID_PARAMETER }
+    if (quiet()) return writeNow(address, data, bytes)
+    return traced('write', address, bytes, data, () => writeNow(address, data, bytes))
+  }
+  const writeUint32General = (rawAddress: unknown, value: unknown): number => {
+    const address = startOf(rawAddress)
+    if (address === undefined || !inSpace(address, 4)) return STATUS_ACCESS_VIOLATION
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff)
+      return STATUS_INVALID_PARAMETER
+    if (quiet()) return writeUint32Now(address, value)
+    // Recorded as write(address, bytes) is (its data the input), by the same path.
+    const data = new Uint8Array(4)
+    for (let b = 0; b < 4; b++) data[b] = (value >>> (8 * b)) & 0xff
+    return traced('write', address, 4, data, () => writeNow(address, data, 4)).status
+  }
+  const writeUint32Now = (address: number, value: number): number => {
+    const unit = mmu()
+    const ok = unit.write32(address, value, 'user')
+    const failure = ok ? undefined : unit.lastFailure()!
+    if (counting) mm.countReferences(1)
+    if (failure === undefined) {
+      written(address, 4)
+      return SUCCESS
+    }
+    return raise(failure).code
+  }
+  /** A failed quiet access: its failure read, its reference counted, its exception raised. */
+  const failedStatus = (unit: Mmu<AccessFaultResult>): number => raise(failedAccess(unit)).code
   return {
     pid,
-    read: (rawAddress, length): CpuReadResult => {
-      if (
-        typeof length === 'number' &&
-        length >>> 0 === length &&
-        length <= MAX_ACCESS_LENGTH &&
-        plain(rawAddress, length) &&
-        quiet()
-      )
-        return readNow(rawAddress, length)
-      const address = startOf(rawAddress)
-      const refused = refusedRange(address, length)
-      if (refused !== undefined) return refusedRead(0, address, rawAddress, refused)
-      if (quiet()) return readNow(address as number, length)
-      return traced('read', address as number, length, undefined, () => readNow(address as number, length))
-    },
+    read: (rawAddress, length): CpuReadResult =>
+      length >>> 0 === length && length <= MAX_ACCESS_LENGTH && plain(rawAddress, length) && quiet()
+        ? readNow(rawAddress, length)
+        : readGeneral(rawAddress, length),
     readInto: (rawAddress, buffer, offset = 0, length?: number): number => {
+      // `>>> 0 ===`: a byte count or offset (an integer in [0, 2^32)) in one compare each, which
+      // also refuses undefined, strings and fractions (they take the general path).
+      const count = length as number
       if (
-        typeof length === 'number' &&
-        typeof offset === 'number' &&
-        buffer instanceof Uint8Array &&
         offset >>> 0 === offset &&
-        length >>> 0 === length &&
-        length <= MAX_ACCESS_LENGTH &&
-        offset + length <= buffer.length &&
-        plain(rawAddress, length) &&
+        count >>> 0 === count &&
+        buffer instanceof Uint8Array &&
+        offset + count <= buffer.length &&
+        count <= MAX_ACCESS_LENGTH &&
+        plain(rawAddress, count) &&
         quiet()
-      )
-        return readIntoNow(rawAddress, buffer, offset, length)
-      const address = startOf(rawAddress)
-      if (
-        !(buffer instanceof Uint8Array) ||
-        !Number.isSafeInteger(offset) ||
-        offset < 0 ||
-        offset > buffer.length
-      )
-        return STATUS_ACCESS_VIOLATION
-      const count = length === undefined ? buffer.length - offset : length
-      if (
-        typeof count !== 'number' ||
-        !Number.isSafeInteger(count) ||
-        count < 0 ||
-        offset + count > buffer.length
-      )
-        return STATUS_ACCESS_VIOLATION
-      const refused = refusedRange(address, count)
-      if (refused !== undefined) return refused
-      if (quiet()) return readIntoNow(address as number, buffer, offset, count)
-      return traced('read', address as number, count, undefined, () =>
-        readIntoNow(address as number, buffer, offset, count),
-      )
+      ) {
+        const unit = mmu()
+        if (count === 4 && (rawAddress & 0xfff) <= 0xffc) {
+          // A word within one page: Mmu.read32 is the same translation (and fault) as readInto
+          // of 4 bytes there, and small enough to be inlined here.
+          const value = unit.read32(rawAddress, 'user')
+          if (value < 0) return failedStatus(unit)
+          buffer[offset] = value & 0xff
+          buffer[offset + 1] = (value >>> 8) & 0xff
+          buffer[offset + 2] = (value >>> 16) & 0xff
+          buffer[offset + 3] = value >>> 24
+        } else if (!unit.readInto(rawAddress, buffer, offset, count, 'user')) return failedStatus(unit)
+        if (counting) mm.countReferences(1)
+        return SUCCESS
+      }
+      return readIntoGeneral(rawAddress, buffer, offset, length)
     },
     readUint32: (rawAddress): number => {
-      const address = startOf(rawAddress)
-      if (refusedRange(address, 4) !== undefined) return -1
-      if (quiet()) {
+      if (plain(rawAddress, 4) && quiet()) {
         const unit = mmu()
-        const value = unit.read32(address as number, 'user')
-        const failure = value < 0 ? unit.lastFailure()! : undefined
+        const value = unit.read32(rawAddress, 'user')
+        if (value < 0) {
+          failedStatus(unit)
+          return -1
+        }
         if (counting) mm.countReferences(1)
-        if (failure !== undefined) raise(failure)
         return value
       }
-      // Recorded as read(address, 4) is, by the same path.
-      const word = new Uint8Array(4)
-      const status = traced('read', address as number, 4, undefined, () =>
-        readIntoNow(address as number, word, 0, 4),
-      )
-      return status === SUCCESS
-        ? (word[0]! | (word[1]! << 8) | (word[2]! << 16) | (word[3]! << 24)) >>> 0
-        : -1
+      return readUint32General(rawAddress)
     },
-    write: (rawAddress, data): CpuAccessResult => {
-      if (
-        data instanceof Uint8Array &&
-        data.length <= MAX_ACCESS_LENGTH &&
-        plain(rawAddress, data.length) &&
-        quiet()
-      )
-        return writeNow(rawAddress, data, data.length)
-      const address = startOf(rawAddress)
-      const bytes = byteCount(data)
-      if (address === undefined || bytes === undefined || !inSpace(address, bytes))
-        return bad(1, address ?? rawAddress)
-      if (bytes > MAX_ACCESS_LENGTH) return { status: STATUS_INVALID_PARAMETER }
-      if (quiet()) return writeNow(address, data, bytes)
-      return traced('write', address, bytes, data, () => writeNow(address, data, bytes))
-    },
-    writeUint32: (rawAddress, value): number => {
-      const address = startOf(rawAddress)
-      if (address === undefined || !inSpace(address, 4)) return STATUS_ACCESS_VIOLATION
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff)
-        return STATUS_INVALID_PARAMETER
-      if (quiet()) {
-        const unit = mmu()
-        const ok = unit.write32(address, value, 'user')
-        const failure = ok ? undefined : unit.lastFailure()!
-        if (counting) mm.countReferences(1)
-        if (failure === undefined) {
-          noteWrite(context, pid, address, 4)
-          return SUCCESS
-        }
-        return raise(failure).code
-      }
-      // Recorded as write(address, bytes) is (its data the input), by the same path.
-      const data = new Uint8Array(4)
-      for (let b = 0; b < 4; b++) data[b] = (value >>> (8 * b)) & 0xff
-      return traced('write', address, 4, data, () => writeNow(address, data, 4)).status
-    },
+    write: (rawAddress, data): CpuAccessResult =>
+      data instanceof Uint8Array &&
+      data.length <= MAX_ACCESS_LENGTH &&
+      plain(rawAddress, data.length) &&
+      quiet()
+        ? writeNow(rawAddress, data, data.length)
+        : writeGeneral(rawAddress, data),
+    writeUint32: (rawAddress, value): number =>
+      // A value that fits 32 bits, signed or not: `| 0` and `>>> 0` give it back unchanged.
+      plain(rawAddress, 4) && ((value | 0) === value || value >>> 0 === value) && quiet()
+        ? writeUint32Now(rawAddress, value)
+        : writeUint32General(rawAddress, value),
     execute: (rawAddress): CpuAccessResult => {
       if (plain(rawAddress, 1) && quiet()) {
         const unit = mmu()
