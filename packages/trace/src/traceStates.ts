@@ -67,7 +67,11 @@ export async function restoreStateAt<S, E extends TraceEventBase, C, Snap>(
   config: C,
   seq: number,
   bytes: SnapshotBytes<Snap>,
-  options: { readonly file?: string } = {},
+  options: {
+    readonly file?: string
+    /** Told the seq replay starts from (the restored block's, or 0) before any event is applied. */
+    readonly onRestored?: (from: number) => void
+  } = {},
 ): Promise<RestoredState<S>> {
   if (!Number.isSafeInteger(seq) || seq < 0 || seq > index.events)
     throw new RangeError(`restoreStateAt: seq ${seq} outside [0, ${index.events}]`)
@@ -106,6 +110,7 @@ export async function restoreStateAt<S, E extends TraceEventBase, C, Snap>(
       )
     from = block.seq
   }
+  options.onRestored?.(from)
   for await (const batch of index.entryBatches(from, seq))
     for (const entry of batch) state = model.apply(state, entry.event)
   return { state, from, replayed: seq - from }
