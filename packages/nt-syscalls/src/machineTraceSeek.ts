@@ -39,6 +39,15 @@ export async function machineAtIndex(
   if (!Number.isSafeInteger(seq) || seq < -1 || seq >= index.events)
     throw new RangeError(`machineAtIndex: seq ${seq} outside [-1, ${index.events - 1}]`)
   const checked = checkedMachineModel(config)
+  try {
+    checked.model.initial(config)
+  } catch (error) {
+    throw new TraceFormatError({
+      field: 'config',
+      ...(options.file === undefined ? {} : { file: options.file }),
+      reason: `no machine can be built: ${error instanceof Error ? error.message : String(error)}`,
+    })
+  }
   const restored = await restoreStateAt(index, checked.model, config, seq + 1, machineSnapshotBytes, {
     ...(options.file === undefined ? {} : { file: options.file }),
     onRestored: (from) => checked.startAt(from),

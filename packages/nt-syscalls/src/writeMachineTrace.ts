@@ -37,6 +37,8 @@ export interface SaveTraceOptions extends MachineTraceProgressOptions {
    * --at`). Writing them replays the log once.
    */
   readonly stateEvery?: number
+  /** Binary only: events per block (default 65536; state blocks go between blocks). */
+  readonly blockEvents?: number
 }
 
 /** What {@link saveMachineTrace} wrote. */
@@ -80,6 +82,7 @@ export function encodeMachineTrace(
     ? encodeJsonLines(input)
     : encodeBinaryTrace(input, {
         compressor: deflateRawCompressor,
+        ...(options.blockEvents === undefined ? {} : { blockEvents: options.blockEvents }),
         ...(stateEvery > 0
           ? { states: logStateWriter(log, machineModel(config), config, stateEvery, machineSnapshotBytes) }
           : {}),
