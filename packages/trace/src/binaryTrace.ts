@@ -228,7 +228,8 @@ export interface BinaryTraceIndex<E extends TraceEventBase> {
   /**
    * Entries `[from, to)` a block at a time, only those of the kinds `wanted` accepts (all when not
    * given): a block none of whose events is of a wanted kind is skipped after its kinds are read
-   * (inflated and checksummed, its columns neither decoded nor checked).
+   * (inflated and checksummed, its columns neither decoded nor checked); in the others only the
+   * wanted kinds' columns and rare events are decoded and checked (the rest skipped over).
    */
   entryBatches(
     from?: number,
@@ -332,19 +333,16 @@ export async function openBinaryTrace<E extends TraceEventBase>(
           )
           if (!prelude.kindOf.some((kind) => wantedKinds[kind] === true)) return []
         }
-        const entries = blockEntries(
-          decodeBlock<E>(payload, blockStored.base, block.firstSeq, decodeContext),
-          kinds,
-        )
-        if (entries.length !== block.count) {
+        const decoded = decodeBlock<E>(payload, blockStored.base, block.firstSeq, decodeContext, wantedKinds)
+        if (decoded.count !== block.count) {
           throw formatError(
             context,
-            `block ${blockIndex} holds ${entries.length} events, the index says ${block.count}`,
+            `block ${blockIndex} holds ${decoded.count} events, the index says ${block.count}`,
             block.offset,
             { field: `index.blocks.${blockIndex}.count` },
           )
         }
-        return entries
+        return blockEntries(decoded, kinds, wantedKinds)
       } catch (error) {
         throw asFormatError(error, context, block.firstSeq)
       }

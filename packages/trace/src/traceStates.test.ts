@@ -207,3 +207,20 @@ describe('state blocks (binary trace version 2)', () => {
     })
   })
 })
+
+describe('entryBatches of wanted kinds: only their columns and rare events decoded', () => {
+  it.each([
+    ['kv.set', ['kv.set']],
+    ['kv.note', ['kv.note']],
+    ['both', ['kv.set', 'kv.note']],
+  ])('gives exactly the entries of %s, as reading every entry and filtering does', async (_name, types) => {
+    const index = await open(await encodeWithStates(log, 16))
+    const all: unknown[] = []
+    for await (const entry of index.entries()) if (types.includes(entry.event.type)) all.push(entry)
+    const wanted: unknown[] = []
+    for await (const batch of index.entryBatches(3, 97, (type) => types.includes(type))) wanted.push(...batch)
+    expect(wanted).toEqual(
+      all.filter((entry) => (entry as { seq: number }).seq >= 3 && (entry as { seq: number }).seq < 97),
+    )
+  })
+})
