@@ -215,6 +215,9 @@ export async function listWindowFromIndex(
         ? undefined
         : (type: string) => filter.types!.some((pattern) => matchesPattern(type, pattern))
     progress.stage(`reading ${path}`, { total: to - from, unit: 'events' })
+    // A filter of types alone, once the events shown are found: the rest only counted, from the
+    // blocks' kinds (no columns decoded, no entries made).
+    const byTypeAlone = wanted !== undefined && filter.pid === undefined && filter.address === undefined
     for await (const batch of index.entryBatches(from, to, wanted)) {
       for (const entry of batch) {
         const event = entry.event as AnyEvent
@@ -222,7 +225,12 @@ export async function listWindowFromIndex(
         matched++
         if (events.length < filter.limit) events.push({ seq: entry.seq, cause: entry.cause ?? null, event })
       }
-      progress.update((batch.at(-1)?.seq ?? from) + 1 - from)
+      const next = (batch.at(-1)?.seq ?? from) + 1
+      progress.update(next - from)
+      if (byTypeAlone && events.length >= filter.limit) {
+        matched += await index.countKinds(next, to, wanted)
+        break
+      }
     }
     progress.stage('matching events')
     return { matched, events }

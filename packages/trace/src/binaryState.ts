@@ -3,9 +3,64 @@
 // nearest snapshot and replays only the events after it. The payload is the seq it holds the
 // state at, the writer's digest of that state (a reader checks the restored state against it) and
 // the model's own bytes (TraceModel.encodeSnapshot). No node: imports.
-import type { BinaryStateInfo } from './binaryIndex.js'
-import { formatError, type LayoutContext } from './binaryLayout.js'
+import { type BinaryIndex, type BinaryStateInfo, checkIndexedBlockFrame } from './binaryIndex.js'
+import {
+  asFormatError,
+  BLOCK_HEADER_BYTES,
+  type BlockCompressor,
+  formatError,
+  type LayoutContext,
+  readBlockFrame,
+  unpackBlock,
+} from './binaryLayout.js'
 import { ByteReader, ByteWriter } from './byteCodec.js'
+
+/** A state block's content (see BinaryTraceIndex.readState). */
+export interface StateBlock {
+  readonly seq: number
+  readonly digest: string
+  readonly bytes: Uint8Array
+  /** Offset of `bytes` in the file (uncompressed bytes: the block's payload offset). */
+  readonly base: number
+}
+
+/**
+ * Reads state block `number` of an opened file through its index: its frame, the span the index
+ * gives it, its checksum and inflated length, and the seq its payload holds.
+ */
+export async function readIndexedState(
+  number: number,
+  index: BinaryIndex,
+  readExact: (offset: number, length: number) => Promise<ByteReader>,
+  limits: {
+    readonly maxBlockBytes: number
+    readonly version: number
+    readonly compressor: BlockCompressor | undefined
+  },
+  context: LayoutContext,
+): Promise<StateBlock> {
+  const state = index.states[number]
+  if (state === undefined) throw new RangeError(`readState: no state block ${number}`)
+  try {
+    const frame = readBlockFrame(
+      await readExact(state.offset, BLOCK_HEADER_BYTES),
+      limits.maxBlockBytes,
+      context,
+      limits.version,
+    )
+    checkIndexedBlockFrame(frame, number, (index.stateEnds[number] as number) - state.offset, context, true)
+    const stored = await readExact(state.offset + BLOCK_HEADER_BYTES, frame.stored)
+    return readStatePayload(
+      unpackBlock(frame, stored.bytes, limits.compressor),
+      stored.base,
+      state,
+      number,
+      context,
+    )
+  } catch (error) {
+    throw asFormatError(error, context, state.seq)
+  }
+}
 
 /** The longest digest a state block carries (as a digest record's). */
 const MAX_DIGEST_LENGTH = 256
@@ -30,7 +85,7 @@ export function readStatePayload(
   listed: BinaryStateInfo,
   number: number,
   context: LayoutContext,
-): { readonly seq: number; readonly digest: string; readonly bytes: Uint8Array; readonly base: number } {
+): StateBlock {
   const reader = new ByteReader(payload, base)
   const seqAt = reader.offset
   const seq = reader.varint()

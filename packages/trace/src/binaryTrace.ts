@@ -47,7 +47,8 @@ import type { TraceHeader } from './traceHeader.js'
 
 export { type BinaryEncodeOptions, type BinaryStateWriter, encodeBinaryTrace } from './binaryEncoder.js'
 export type { BinaryStateInfo } from './binaryIndex.js'
-import { readStatePayload } from './binaryState.js'
+import { readIndexedState, type StateBlock } from './binaryState.js'
+export type { StateBlock } from './binaryState.js'
 export { BINARY_END_MAGIC, BINARY_MAGIC, type BinaryBlockInfo, type BlockCompressor } from './binaryLayout.js'
 
 /** Options of the binary decoders. */
@@ -238,15 +239,11 @@ export interface BinaryTraceIndex<E extends TraceEventBase> {
   ): AsyncGenerator<readonly TraceEntry<E>[]>
   /** The entry at `seq`, reading one block; undefined outside the trace. */
   entryAt(seq: number): Promise<TraceEntry<E> | undefined>
-}
-
-/** A state block's content (see {@link BinaryTraceIndex.readState}). */
-export interface StateBlock {
-  readonly seq: number
-  readonly digest: string
-  readonly bytes: Uint8Array
-  /** Offset of `bytes` in the file (uncompressed bytes: the block's payload offset). */
-  readonly base: number
+  /**
+   * How many events `[from, to)` are of the kinds `wanted` accepts, from each block's kinds alone
+   * (inflated and checksummed, its columns and rare events neither decoded nor checked).
+   */
+  countKinds(from: number, to: number, wanted: (type: string) => boolean): Promise<number>
 }
 
 /** A {@link RandomAccessSource} over bytes in memory. */
@@ -347,6 +344,42 @@ export async function openBinaryTrace<E extends TraceEventBase>(
         throw asFormatError(error, context, block.firstSeq)
       }
     }
+    /** The kind id of each event of block `blockIndex` (its prelude alone decoded). */
+    const readBlockKinds = async (blockIndex: number): Promise<ArrayLike<number>> => {
+      const block = index.blocks[blockIndex] as BinaryBlockInfo
+      try {
+        const blockFrame = readBlockFrame(
+          await readExact(block.offset, BLOCK_HEADER_BYTES),
+          maxBlockBytes,
+          context,
+          version,
+        )
+        checkIndexedBlockFrame(
+          blockFrame,
+          blockIndex,
+          (index.blockEnds[blockIndex] as number) - block.offset,
+          context,
+        )
+        const blockStored = await readExact(block.offset + BLOCK_HEADER_BYTES, blockFrame.stored)
+        const payload = unpackBlock(blockFrame, blockStored.bytes, options.compressor)
+        const prelude = decodeBlockPrelude(
+          new ByteReader(payload, blockStored.base),
+          blockStored.base,
+          block.firstSeq,
+          decodeContext,
+        )
+        if (prelude.count !== block.count)
+          throw formatError(
+            context,
+            `block ${blockIndex} holds ${prelude.count} events, the index says ${block.count}`,
+            block.offset,
+            { field: `index.blocks.${blockIndex}.count` },
+          )
+        return prelude.kindOf
+      } catch (error) {
+        throw asFormatError(error, context, block.firstSeq)
+      }
+    }
     const blockOf = (seq: number): number => {
       let low = 0
       let high = index.blocks.length - 1
@@ -357,35 +390,14 @@ export async function openBinaryTrace<E extends TraceEventBase>(
       }
       return low
     }
-    const readState = async (number: number): Promise<StateBlock> => {
-      const state = index.states[number]
-      if (state === undefined) throw new RangeError(`readState: no state block ${number}`)
-      try {
-        const stateFrame = readBlockFrame(
-          await readExact(state.offset, BLOCK_HEADER_BYTES),
-          maxBlockBytes,
-          context,
-          version,
-        )
-        checkIndexedBlockFrame(
-          stateFrame,
-          number,
-          (index.stateEnds[number] as number) - state.offset,
-          context,
-          true,
-        )
-        const stateStored = await readExact(state.offset + BLOCK_HEADER_BYTES, stateFrame.stored)
-        return readStatePayload(
-          unpackBlock(stateFrame, stateStored.bytes, options.compressor),
-          stateStored.base,
-          state,
-          number,
-          context,
-        )
-      } catch (error) {
-        throw asFormatError(error, context, state.seq)
-      }
-    }
+    const readState = (number: number): Promise<StateBlock> =>
+      readIndexedState(
+        number,
+        index,
+        readExact,
+        { maxBlockBytes, version, compressor: options.compressor },
+        context,
+      )
     return {
       header,
       events: index.events,
@@ -420,6 +432,22 @@ export async function openBinaryTrace<E extends TraceEventBase>(
               )
           if (batch.length > 0) yield batch
         }
+      },
+      async countKinds(from, to, wanted) {
+        const end = Math.min(to, index.events)
+        if (from >= end) return 0
+        const wantedKinds = kinds.map((kind) => wanted(kind.type))
+        let count = 0
+        for (let blockIndex = blockOf(Math.max(0, from)); blockIndex < index.blocks.length; blockIndex++) {
+          const block = index.blocks[blockIndex] as BinaryBlockInfo
+          if (block.firstSeq >= end) break
+          const kindOf = await readBlockKinds(blockIndex)
+          const first = Math.max(0, from - block.firstSeq)
+          const last = Math.min(block.count, end - block.firstSeq)
+          for (let item = first; item < last; item++)
+            if (wantedKinds[kindOf[item] as number] === true) count++
+        }
+        return count
       },
       async entryAt(seq) {
         if (!Number.isInteger(seq) || seq < 0 || seq >= index.events) return undefined

@@ -224,3 +224,19 @@ describe('entryBatches of wanted kinds: only their columns and rare events decod
     )
   })
 })
+
+describe('countKinds: events of wanted kinds counted from the blocks’ kinds alone', () => {
+  it.each([
+    [0, 100],
+    [3, 97],
+    [17, 18],
+    [50, 50],
+  ])('counts [%i, %i) as reading every entry does', async (from, to) => {
+    const index = await open(await encodeWithStates(log, 16))
+    for (const type of ['kv.set', 'kv.note']) {
+      let expected = 0
+      for await (const entry of index.entries(from, to)) if (entry.event.type === type) expected++
+      expect(await index.countKinds(from, to, (kind) => kind === type)).toBe(expected)
+    }
+  })
+})
