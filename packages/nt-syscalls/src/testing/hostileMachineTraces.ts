@@ -214,7 +214,7 @@ export function mutateMachineTrace(
  * matches, the following offsets and the index moved to fit. What only the snapshot decoder, the
  * digest and the invariants can catch.
  */
-function editStateBlock(bytes: Uint8Array, random: SeededRandom): Uint8Array {
+export function editStateBlock(bytes: Uint8Array, random: SeededRandom): Uint8Array {
   const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const frames: { offset: number; tag: number; codec: number; stored: number }[] = []
   for (let offset = 16 + data.getUint32(12, true); ; ) {
