@@ -5,8 +5,9 @@
 //     I/L/S/M over 256 data pages and 16 code pages, seeded): accesses per second (target ≥ 5M/s);
 //  2. big traces: `import -o` of a generated lackey trace that records ≥ 20M machine events
 //     (target ≤ 10 s, ≤ 1 GB), then `inspect … stats`, `why`, `events --type`, `replay --at` (each
-//     ≤ 3 s, ≤ 1 GB) and `export perfetto` (bounded memory) on the trace it wrote, and the bytes per
-//     event a loaded trace costs (the peak RSS of `inspect` less that of a command loading none).
+//     ≤ 3 s, ≤ 1 GB; inspect and replay --at answer from the trace's state blocks) and `export
+//     perfetto` (bounded memory) on the trace it wrote, and the bytes per event a trace loaded whole
+//     costs (bench/loadTrace.mjs: loadKernel's peak RSS less that of a process loading none).
 // Sizes: NTMM_BENCH_LACKEY_LINES (default 5,000,000), NTMM_BENCH_BIG_LINES (default 7,800,000).
 import { spawnSync } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs'
@@ -81,9 +82,9 @@ interface Run {
 }
 
 /** Runs `ntmm …` once. */
-function ntmm(args: readonly string[]): Run {
+function ntmm(args: readonly string[], script = cli): Run {
   const started = performance.now()
-  const run = spawnSync(process.execPath, ['--import', preload, cli, ...args], {
+  const run = spawnSync(process.execPath, ['--import', preload, script, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   })
@@ -116,7 +117,6 @@ const traceFile = join(directory, 'big.ntt')
 const imported = ntmm(['import', 'lackey', big, '-o', traceFile, '--json'])
 const events = (JSON.parse(imported.out) as { trace: { events: number; bytes: number } }).trace
 const middle = Math.floor(events.events / 2)
-const baseline = ntmm(['schema'])
 const rows: [string, Run, string][] = [
   [`import lackey -o (${events.events} events, ${events.bytes} bytes)`, imported, '≤ 10 s, ≤ 1 GB'],
   ['inspect stats', ntmm(['inspect', traceFile, 'stats']), '≤ 3 s, ≤ 1 GB'],
@@ -141,9 +141,14 @@ console.table(
     ]),
   ),
 )
-const loaded = rows[1]![1]
+const loader = new URL('./loadTrace.mjs', import.meta.url).pathname
+const empty = ntmm(['-'], loader)
+const loaded = ntmm([traceFile], loader)
+const log = (JSON.parse(loaded.out) as { log: { bytesPerEvent: number } }).log
 console.log(
-  `a loaded trace: ${(((loaded.rss - baseline.rss) * 1024 * 1024) / events.events).toFixed(1)} bytes per event ` +
-    `(inspect's peak RSS ${mb(loaded.rss)} less ${mb(baseline.rss)} of a command loading none, over ${events.events} events; target ≤ 40)`,
+  `a trace loaded whole (loadKernel): ${s(loaded.wall)} wall, ${s(loaded.cpu)} CPU, ` +
+    `${(((loaded.rss - empty.rss) * 1024 * 1024) / events.events).toFixed(1)} bytes per event ` +
+    `(peak RSS ${mb(loaded.rss)} less ${mb(empty.rss)} of a process loading none, over ${events.events} events; target ≤ 40), ` +
+    `of which the log's columns and index ${log.bytesPerEvent.toFixed(1)}`,
 )
 console.log(`load average after: ${load()}`)

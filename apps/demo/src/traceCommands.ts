@@ -24,6 +24,7 @@ import { ADDRESS_SYNTAX, bytes, hex } from './format.js'
 import { noProgress, type Progress } from './progress.js'
 import type { MachineConfig } from './machine.js'
 import { machineAt, type OpenedTrace } from './traceFiles.js'
+import type { MachineAtEvent } from './traceSeek.js'
 import { findView } from './views/inspectViews.js'
 import { livePids } from './views/machineLike.js'
 import { addressView, machineState } from './views/memoryMap.js'
@@ -53,12 +54,25 @@ export function checkSeq(trace: OpenedTrace, path: string, seq: number | undefin
 
 /** `replay`: the state of every process right after event `seq`, as lines and as JSON. */
 export function replayLines(trace: OpenedTrace, path: string, seq: number, progress: Progress = noProgress) {
-  const view = machineAt(trace, seq, progress)
-  const config = trace.kernel.config
+  return machineLines(
+    {
+      view: machineAt(trace, seq, progress),
+      length: trace.length,
+      config: trace.kernel.config,
+      type: seq >= 0 ? trace.kernel.trace?.typeAt(seq) : undefined,
+    },
+    path,
+    seq,
+  )
+}
+
+/** `replay`'s lines and JSON of `machine` right after event `seq`. */
+export function machineLines(machine: MachineAtEvent, path: string, seq: number) {
+  const { view, config } = machine
   const lines = [
-    `${path}: ${trace.length} events; ${config.arch}, ${bytes(config.physicalMemory)} RAM, ${bytes(config.pageFile)} page file, policy ${config.replacementPolicy}`,
+    `${path}: ${machine.length} events; ${config.arch}, ${bytes(config.physicalMemory)} RAM, ${bytes(config.pageFile)} page file, policy ${config.replacementPolicy}`,
     seq >= 0
-      ? `the machine right after event #${seq} (${trace.kernel.trace?.typeAt(seq)}):`
+      ? `the machine right after event #${seq} (${machine.type}):`
       : 'the machine before the first event:',
   ]
   for (const pid of livePids(view)) lines.push('', ...addressView(view, { pid }).lines)
@@ -201,6 +215,9 @@ export async function listWindowFromIndex(
         ? undefined
         : (type: string) => filter.types!.some((pattern) => matchesPattern(type, pattern))
     progress.stage(`reading ${path}`, { total: to - from, unit: 'events' })
+    // A filter of types alone, once the events shown are found: the rest only counted, from the
+    // blocks' kinds (no columns decoded, no entries made).
+    const byTypeAlone = wanted !== undefined && filter.pid === undefined && filter.address === undefined
     for await (const batch of index.entryBatches(from, to, wanted)) {
       for (const entry of batch) {
         const event = entry.event as AnyEvent
@@ -208,7 +225,12 @@ export async function listWindowFromIndex(
         matched++
         if (events.length < filter.limit) events.push({ seq: entry.seq, cause: entry.cause ?? null, event })
       }
-      progress.update((batch.at(-1)?.seq ?? from) + 1 - from)
+      const next = (batch.at(-1)?.seq ?? from) + 1
+      progress.update(next - from)
+      if (byTypeAlone && events.length >= filter.limit) {
+        matched += await index.countKinds(next, to, wanted)
+        break
+      }
     }
     progress.stage('matching events')
     return { matched, events }

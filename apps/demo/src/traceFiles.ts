@@ -32,6 +32,13 @@ import { noProgress, type Progress } from './progress.js'
 /** The exit code of a write that failed on the way (sysexits.h EX_IOERR). */
 export const EXIT_IO_ERROR = 74
 
+/**
+ * Events between two state blocks in the binary traces `record -o` and `import -o` write (a trace
+ * no longer than this is written without any, as version 1): `inspect` and `replay --at` then
+ * replay at most this many events (traceSeek.ts).
+ */
+export const STATE_EVERY = 1 << 20
+
 /** Events applied between two progress updates while a machine is rebuilt or sought. */
 const STEP = 1 << 18
 
@@ -161,7 +168,11 @@ export async function saveTrace(
   const bytes = await writeFileChunks(
     io,
     path,
-    encodeMachineTrace(log, kernel.config, { format, onProgress }),
+    encodeMachineTrace(log, kernel.config, {
+      format,
+      onProgress,
+      ...(format === 'binary' ? { stateEvery: STATE_EVERY } : {}),
+    }),
   )
   return { bytes, events: log.length, bytesPerEvent: log.length === 0 ? 0 : bytes / log.length }
 }
@@ -233,8 +244,8 @@ function unreadable(
   return new CliError(`${path}: not a readable ntmm trace (${version}${reason(error)})`)
 }
 
-/** The header's config, checked to be a machine's (as loadKernel checks it). */
-function machineConfigOf(config: unknown, path: string): MachineConfig {
+/** The header's config, checked to be a machine's (as loadKernel checks it); a CliError otherwise. */
+export function machineConfigOf(config: unknown, path: string): MachineConfig {
   const c = config as Partial<MachineConfig> | null
   const ok =
     c !== null &&

@@ -10,18 +10,33 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TraceFormatError } from '@ntmm/trace'
+import { openBinaryTraceFile, TraceFormatError } from '@ntmm/trace'
 import { afterAll, describe, expect, it } from 'vitest'
 import { checkKernelInvariants } from './checkKernelInvariants.js'
 import { MAX_PAGE_FILE } from './createKernel.js'
-import { MACHINE_TRACE_PRODUCER } from './machineSchema.js'
+import { MACHINE_TRACE_PRODUCER, type MachineConfig, machineSchema } from './machineSchema.js'
 import { loadKernel } from './machineTraceFile.js'
-import { flipBit, type JsonObject, recordedMachineTrace, withEdit } from './testing/hostileMachineTraces.js'
+import { machineAtIndex } from './machineTraceSeek.js'
+import {
+  editStateBlock,
+  flipBit,
+  type JsonObject,
+  recordedMachineTrace,
+  withEdit,
+} from './testing/hostileMachineTraces.js'
+import { SeededRandom } from './testing/seededRandom.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'ntmm-hostile-'))
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
 const recorded = recordedMachineTrace
+
+/** `bytes` written to a fresh file of the scratch directory; its path. */
+async function written(bytes: Uint8Array): Promise<string> {
+  const path = join(directory, `seek-${tried++}`)
+  writeFileSync(path, bytes)
+  return path
+}
 
 let tried = 0
 /** Loads `bytes`; 'loaded' (and sound) or the refusal (a TraceFormatError); anything else fails the test. */
@@ -91,6 +106,7 @@ describe('hostile machine traces', () => {
   it.each([
     'jsonl',
     'binary',
+    'binary-states',
   ] as const)('refuses the trace truncated at offsets throughout (%s)', async (format) => {
     const bytes = await recorded(format)
     expect(await attempt(bytes)).toBe('loaded')
@@ -102,6 +118,7 @@ describe('hostile machine traces', () => {
   it.each([
     ['jsonl', 300],
     ['binary', 120],
+    ['binary-states', 120],
   ] as const)('loads a sound machine or refuses the trace with single bits flipped (%s, %d flips)', async (format, flips) => {
     const bytes = await recorded(format)
     let state = 12345
@@ -109,6 +126,33 @@ describe('hostile machine traces', () => {
       state = (Math.imul(state, 1103515245) + 12345) >>> 0
       await attempt(flipBit(bytes, state % bytes.length, (state >>> 28) % 8))
     }
+  })
+
+  it('seeks from a state block edited past its checksum only to refuse it or to give the loaded machine', async () => {
+    const bytes = await recorded('binary-states')
+    const loaded = await loadKernel(await written(bytes))
+    let refused = 0
+    for (let seed = 1; seed <= 40; seed++) {
+      const path = await written(editStateBlock(bytes, new SeededRandom(seed)))
+      const index = await openBinaryTraceFile(path, machineSchema)
+      try {
+        // Right after each state block's seq: that block is the nearest one.
+        for (const state of index.states) {
+          const seq = state.seq
+          try {
+            const sought = await machineAtIndex(index, index.header.config as MachineConfig, seq)
+            expect(sought.kernel.mm.digest()).toBe(loaded.at(seq).mm.digest())
+          } catch (error) {
+            if (!(error instanceof TraceFormatError)) throw error
+            refused++
+          }
+        }
+      } finally {
+        await index.close()
+      }
+    }
+    // Each edit was refused where it mattered, or changed nothing a digest covers.
+    expect(refused).toBeGreaterThan(20)
   })
 
   it.each([

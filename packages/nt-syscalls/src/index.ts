@@ -135,6 +135,8 @@ export type {
 } from './machineTraceProgress.js'
 export { replayInputs, writeDataOf } from './replayInputs.js'
 export { encodeMachineTrace, type SaveTraceOptions, type SaveTraceResult } from './writeMachineTrace.js'
+export { type MachineAtIndex, machineAtIndex } from './machineTraceSeek.js'
+export { machineSnapshotBytes } from './machineSnapshotBytes.js'
 export * from './memoryConstants.js'
 export {
   type AllocateValidation,

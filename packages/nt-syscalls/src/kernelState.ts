@@ -163,6 +163,21 @@ export class KernelState {
     return copy
   }
 
+  /** @internal The current version of the records (frozen), for a snapshot written to a file. */
+  get records(): unknown {
+    return this.#records.current
+  }
+
+  /**
+   * @internal A state holding `records` (a version {@link records} gave, read back from a file;
+   * versioned, frozen), with an empty undo journal.
+   */
+  static fromRecords(records: unknown): KernelState {
+    const state = new KernelState(0)
+    state.#records = new VersionedRecords(records as KernelRecords)
+    return state
+  }
+
   /** A stable text of the whole state, for digests. */
   digestInput(): string {
     const parts = [`P${this.nextPid}:${this.nextTid}`]

@@ -50,13 +50,35 @@ export function loadMachineState(
   config: MachineConfig,
   options: { readonly onProgress?: (events: number) => void } = {},
 ): MachineState {
-  const model = machineModel(config)
+  const checked = checkedMachineModel(config)
   let initial: MachineState
   try {
-    initial = model.initial(config)
+    initial = checked.model.initial(config)
   } catch (error) {
     throw new TraceFormatError({ field: 'config', reason: `no machine can be built: ${messageOf(error)}` })
   }
+  const onProgress = options.onProgress
+  if (onProgress === undefined) return replayRange(log, checked.model, initial, 0, log.length)
+  // In steps, so a command line can show how far a long load has come.
+  let state = initial
+  for (let from = 0; from < log.length; from += PROGRESS_STEP) {
+    const to = Math.min(log.length, from + PROGRESS_STEP)
+    state = replayRange(log, checked.model, state, from, to)
+    onProgress(to)
+  }
+  return state
+}
+
+/**
+ * The machine model with every event checked before it is applied (what loading a trace from
+ * outside applies): a TraceFormatError names the seq and field of the first event that does not
+ * hold. Events are counted from 0, or from the seq given to `startAt` (a state restored there).
+ */
+export function checkedMachineModel(config: MachineConfig): {
+  readonly model: TraceModel<MachineState, MachineEvent, MachineConfig, MachineSnapshot>
+  startAt(seq: number): void
+} {
+  const model = machineModel(config)
   let seq = 0
   const checked: TraceModel<MachineState, MachineEvent, MachineConfig, MachineSnapshot> = {
     ...model,
@@ -94,14 +116,10 @@ export function loadMachineState(
       return state
     },
   }
-  const onProgress = options.onProgress
-  if (onProgress === undefined) return replayRange(log, checked, initial, 0, log.length)
-  // In steps, so a command line can show how far a long load has come.
-  let state = initial
-  for (let from = 0; from < log.length; from += PROGRESS_STEP) {
-    const to = Math.min(log.length, from + PROGRESS_STEP)
-    state = replayRange(log, checked, state, from, to)
-    onProgress(to)
+  return {
+    model: checked,
+    startAt(start) {
+      seq = start
+    },
   }
-  return state
 }

@@ -260,6 +260,21 @@ export class ObjectManagerState {
     return copy
   }
 
+  /** @internal The current version of the records (frozen), for a snapshot written to a file. */
+  get records(): unknown {
+    return this.#records.current
+  }
+
+  /**
+   * @internal A state holding `records` (a version {@link records} gave, read back from a file;
+   * versioned, frozen), with an empty undo journal.
+   */
+  static fromRecords(records: unknown): ObjectManagerState {
+    const state = new ObjectManagerState()
+    state.#records = new VersionedRecords(records as ObjectManagerRecords)
+    return state
+  }
+
   /** A stable text of the whole state, for digests. */
   digestInput(): string {
     const records = this.#records.current

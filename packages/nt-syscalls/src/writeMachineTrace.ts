@@ -9,11 +9,13 @@ import {
   deflateRawCompressor,
   encodeBinaryTrace,
   encodeJsonLines,
+  logStateWriter,
   recordDigests,
   type TraceLog,
   writeChunks,
 } from '@ntmm/trace'
 import { machineModel } from './machineModel.js'
+import { machineSnapshotBytes } from './machineSnapshotBytes.js'
 import {
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
@@ -28,6 +30,15 @@ export interface SaveTraceOptions extends MachineTraceProgressOptions {
   readonly format?: 'jsonl' | 'binary'
   /** Also store the state digest every this many events (0 = none, the default), for `verify`. */
   readonly digestEvery?: number
+  /**
+   * Binary only: also store the whole machine's state every this many events (0 = none, the
+   * default), in state blocks (a version-2 file), so a reader seeking to an event restores the
+   * nearest one and replays at most this many events (`machineAtIndex`, `ntmm inspect`/`replay
+   * --at`). Writing them replays the log once.
+   */
+  readonly stateEvery?: number
+  /** Binary only: events per block (default 65536; state blocks go between blocks). */
+  readonly blockEvents?: number
 }
 
 /** What {@link saveMachineTrace} wrote. */
@@ -64,9 +75,18 @@ export function encodeMachineTrace(
     ...(checkpoints.length > 0 ? { checkpoints } : {}),
     ...(onProgress === undefined ? {} : { onProgress }),
   }
+  const stateEvery = options.stateEvery ?? 0
+  if (!(Number.isSafeInteger(stateEvery) && stateEvery >= 0))
+    throw new RangeError(`stateEvery ${stateEvery} must be a non-negative integer`)
   return options.format === 'jsonl'
     ? encodeJsonLines(input)
-    : encodeBinaryTrace(input, { compressor: deflateRawCompressor })
+    : encodeBinaryTrace(input, {
+        compressor: deflateRawCompressor,
+        ...(options.blockEvents === undefined ? {} : { blockEvents: options.blockEvents }),
+        ...(stateEvery > 0
+          ? { states: logStateWriter(log, machineModel(config), config, stateEvery, machineSnapshotBytes) }
+          : {}),
+      })
 }
 
 /** Write the machine trace `log` of a machine of `config` to `path`. */

@@ -121,6 +121,12 @@ export function decodeBlock<E extends TraceEventBase>(
   payloadOffset: number,
   expectedFirstSeq: number,
   context: DecodeContext,
+  /**
+   * Decode only the events of these kind ids (all when not given): the columns of other
+   * high-volume kinds are skipped over (their varints read, not stored or range-checked), the
+   * JSON of other low-volume events is neither parsed nor checked; their values are absent.
+   */
+  wantedKinds?: readonly boolean[],
 ): DecodedBlock<E> {
   const reader = new ByteReader(payload, payloadOffset)
   const { firstSeq, count, kindOf, causes } = decodeBlockPrelude(
@@ -135,9 +141,19 @@ export function decodeBlock<E extends TraceEventBase>(
   context.kinds.forEach((kind, kindId) => {
     const rows = rowsOfKind[kindId] as number
     if (kind.volume !== 'high' || rows === 0) return
+    const skipped = wantedKinds !== undefined && wantedKinds[kindId] !== true
     for (const field of kind.fields) {
       const modeOffset = reader.offset
       const mode = reader.u8()
+      if (skipped) {
+        if (mode === MODE_FLOAT) reader.take(rows * 8)
+        else if (mode === MODE_INTEGER) for (let row = 0; row < rows; row++) reader.varint()
+        else
+          throw formatError(context, `unknown column mode ${mode}`, modeOffset, {
+            field: `${kind.type}.${field.name}`,
+          })
+        continue
+      }
       const column = new Float64Array(rows)
       if (mode === MODE_FLOAT) {
         for (let row = 0; row < rows; row++) column[row] = reader.f64()
@@ -166,6 +182,10 @@ export function decodeBlock<E extends TraceEventBase>(
     const seq = firstSeq + item
     const eventOffset = reader.offset
     const length = reader.bounded(reader.remaining, 'event length')
+    if (wantedKinds !== undefined && wantedKinds[kindOf[item] as number] !== true) {
+      reader.take(length)
+      continue
+    }
     const parsed = parseUntrustedJson(decoder.decode(reader.take(length)))
     if (!parsed.ok)
       throw formatError(context, parsed.problem.reason, eventOffset, {
@@ -195,11 +215,14 @@ export function decodeBlock<E extends TraceEventBase>(
 export function blockEntries<E extends TraceEventBase>(
   block: DecodedBlock<E>,
   kinds: readonly KindInfo[],
+  /** Only the entries of these kind ids (the block decoded with the same). */
+  wantedKinds?: readonly boolean[],
 ): TraceEntry<E>[] {
   const rowCursor = new Uint32Array(kinds.length)
   const entries: TraceEntry<E>[] = []
   for (let item = 0; item < block.count; item++) {
     const kindId = block.kindOf[item] as number
+    if (wantedKinds !== undefined && wantedKinds[kindId] !== true) continue
     const kind = kinds[kindId] as KindInfo
     let event: E
     if (kind.volume === 'high') {

@@ -17,9 +17,12 @@ import {
   MODE_INTEGER,
   TAG_EVENTS,
   TAG_INDEX,
+  TAG_STATE,
   TRAILER_BYTES,
   TWO_32,
 } from './binaryLayout.js'
+import type { BinaryStateInfo } from './binaryIndex.js'
+import { writeStatePayload } from './binaryState.js'
 import { ByteWriter, checksum32 } from './byteCodec.js'
 import type { ChunkedColumn } from './columnStore.js'
 import { TRACE_VERSION } from './traceHeader.js'
@@ -34,6 +37,23 @@ export interface BinaryEncodeOptions {
   readonly compressor?: BlockCompressor
   /** Events per block (default 65536, at most 1 Mi). */
   readonly blockEvents?: number
+  /**
+   * Write state blocks (a version-2 file): the model's state after every `every` events or so
+   * (at the first events-block boundary at or past each multiple), so a reader seeking to an
+   * event restores the nearest one and replays only the events after it.
+   */
+  readonly states?: BinaryStateWriter
+}
+
+/** What writes a binary trace's state blocks (see {@link BinaryEncodeOptions.states}). */
+export interface BinaryStateWriter {
+  /** Events between two state blocks (at least the block size). */
+  readonly every: number
+  /**
+   * The state after the first `seq` events: its digest and its snapshot's bytes. Called with
+   * ascending seqs, after the events before `seq` were read from the input.
+   */
+  state(seq: number): { readonly digest: string; readonly bytes: Uint8Array }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -57,17 +77,39 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   const highVolume = header.schema.kinds.map((kind) => kind.volume === 'high')
   const encoder = new TextEncoder()
 
+  const states = options.states
+  if (states !== undefined && !(Number.isSafeInteger(states.every) && states.every >= 1))
+    throw new RangeError(`encodeBinaryTrace: states.every ${states.every} must be a positive integer`)
+  // The lowest version that holds the file: 2 only when it will hold state blocks.
+  const withStates = states !== undefined && (input.log === undefined || input.log.length > states.every)
+  const version = withStates ? TRACE_VERSION : 1
   const preamble = new ByteWriter(256)
   preamble.raw(asciiBytes(BINARY_MAGIC))
-  preamble.u16(TRACE_VERSION)
+  preamble.u16(version)
   preamble.u16(0)
-  const headerBytes = encoder.encode(JSON.stringify(header))
+  const headerBytes = encoder.encode(JSON.stringify({ ...header, version }))
   preamble.u32(headerBytes.length)
   preamble.raw(headerBytes)
   let offset = preamble.length
   yield preamble.result().slice()
 
   const blocks: BinaryBlockInfo[] = []
+  const stateBlocks: BinaryStateInfo[] = []
+  let lastState = 0
+  /** A state block after the events block just written, when one is due. */
+  const stateBlock = (more: boolean): Uint8Array | undefined => {
+    if (!withStates || !more || firstSeq - lastState < (states as BinaryStateWriter).every) return undefined
+    const state = (states as BinaryStateWriter).state(firstSeq)
+    const block = frameBlock(
+      TAG_STATE,
+      writeStatePayload(firstSeq, state.digest, state.bytes),
+      options.compressor,
+    )
+    stateBlocks.push({ offset, seq: firstSeq })
+    lastState = firstSeq
+    offset += block.length
+    return block
+  }
   let kinds: number[] = []
   let causes: (number | undefined)[] = []
   // One block's values per high-volume kind, in typed columns reused from block to block.
@@ -152,7 +194,11 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
       } else {
         lows.push(JSON.stringify(log.at(seq)))
       }
-      if (added()) yield flush()
+      if (added()) {
+        yield flush()
+        const state = stateBlock(seq + 1 < end)
+        if (state !== undefined) yield state
+      }
     }
   } else {
     for await (const entry of input.entries as AsyncIterable<TraceEntry<E>>) {
@@ -174,7 +220,11 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
       } else {
         lows.push(JSON.stringify(entry.event))
       }
-      if (added()) yield flush()
+      if (added()) {
+        yield flush()
+        const state = stateBlock(true)
+        if (state !== undefined) yield state
+      }
     }
   }
   if (kinds.length > 0) yield flush()
@@ -182,7 +232,11 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   const index = new ByteWriter(1024)
   // As in JSON Lines, digests recorded beyond the last event are not written (no reader accepts them).
   const checkpoints = (input.checkpoints ?? []).filter((checkpoint) => checkpoint.seq <= count)
-  index.raw(encoder.encode(JSON.stringify({ events: count, blocks, checkpoints })))
+  index.raw(
+    encoder.encode(
+      JSON.stringify({ events: count, blocks, checkpoints, ...(withStates ? { states: stateBlocks } : {}) }),
+    ),
+  )
   const indexBlock = frameBlock(TAG_INDEX, index.result(), undefined)
   const trailer = new ByteWriter(TRAILER_BYTES)
   trailer.u32(offset % TWO_32)

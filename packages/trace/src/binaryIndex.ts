@@ -16,8 +16,10 @@ import {
   MAX_BLOCK_EVENTS,
   MAX_DEFLATE_EXPANSION,
   minimumEventBytesOf,
+  STATE_BLOCKS_VERSION,
   TAG_EVENTS,
   TAG_INDEX,
+  TAG_STATE,
   TWO_32,
 } from './binaryLayout.js'
 import { parseUntrustedJson } from './safeJson.js'
@@ -30,6 +32,11 @@ const blockEntrySchema = v.strictObject({
   count: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_BLOCK_EVENTS)),
 })
 
+const stateEntrySchema = v.strictObject({
+  offset: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+  seq: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+})
+
 const indexSchema = v.strictObject({
   events: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
   blocks: v.array(blockEntrySchema),
@@ -39,10 +46,23 @@ const indexSchema = v.strictObject({
       digest: v.pipe(v.string(), v.maxLength(256)),
     }),
   ),
+  states: v.optional(v.array(stateEntrySchema)),
 })
 
-/** The index block's content. */
-export type BinaryIndex = v.InferOutput<typeof indexSchema>
+/** A state block's place in the file: the state after the first `seq` events. */
+export interface BinaryStateInfo {
+  readonly offset: number
+  readonly seq: number
+}
+
+/** The index block's content, with where each block and state block ends. */
+export type BinaryIndex = Omit<v.InferOutput<typeof indexSchema>, 'states'> & {
+  readonly states: readonly BinaryStateInfo[]
+  /** Byte after each events block (the next block's offset, or the index's). */
+  readonly blockEnds: readonly number[]
+  /** Byte after each state block. */
+  readonly stateEnds: readonly number[]
+}
 
 /** Where the index sits: the end of the preamble, the index block's offset, the trailer's. */
 export interface IndexPlacement {
@@ -61,7 +81,7 @@ export function readIndex(
   payload: Uint8Array,
   offset: number,
   placement: IndexPlacement,
-  limits: { readonly kinds: readonly KindInfo[]; readonly maxBlockBytes: number },
+  limits: { readonly kinds: readonly KindInfo[]; readonly maxBlockBytes: number; readonly version: number },
   context: LayoutContext,
 ): BinaryIndex {
   const fail = (reason: string, field: string) => formatError(context, reason, offset, { field })
@@ -81,28 +101,56 @@ export function readIndex(
       `index.${(issue === undefined ? null : v.getDotPath(issue)) ?? ''}`,
     )
   }
-  const index = result.output
+  const parsedIndex = result.output
+  const states = parsedIndex.states ?? []
+  if (parsedIndex.states !== undefined && limits.version < STATE_BLOCKS_VERSION)
+    throw fail(
+      `a version ${limits.version} index lists state blocks (state blocks are version ${STATE_BLOCKS_VERSION})`,
+      'index.states',
+    )
+  // Events blocks and state blocks, in file order, tile the bytes from the preamble to the index.
+  const items: { readonly offset: number; readonly state: boolean; readonly number: number }[] = [
+    ...parsedIndex.blocks.map((block, number) => ({ offset: block.offset, state: false, number })),
+    ...states.map((state, number) => ({ offset: state.offset, state: true, number })),
+  ].sort((a, b) => a.offset - b.offset || Number(a.state) - Number(b.state))
+  const blockEnds: number[] = []
+  const stateEnds: number[] = []
   const minimumBytes = minimumEventBytesOf(limits.kinds)
   let expectedSeq = 0
-  index.blocks.forEach((block, number) => {
-    const field = `index.blocks.${number}`
-    if (number === 0 && block.offset !== placement.preambleEnd) {
+  let previousState = 0
+  items.forEach((item, position) => {
+    const field = item.state ? `index.states.${item.number}` : `index.blocks.${item.number}`
+    if (position === 0 && item.offset !== placement.preambleEnd) {
       throw fail(
-        `the first block is at byte ${block.offset}, not right after the preamble (${placement.preambleEnd})`,
+        `the first block is at byte ${item.offset}, not right after the preamble (${placement.preambleEnd})`,
         `${field}.offset`,
       )
     }
     // Each block runs up to the next one (the last one up to the index): offsets ascend.
-    const end = (index.blocks[number + 1] as BinaryBlockInfo | undefined)?.offset ?? placement.indexOffset
-    if (end < block.offset + BLOCK_HEADER_BYTES + 1) {
+    const end = items[position + 1]?.offset ?? placement.indexOffset
+    if (end < item.offset + BLOCK_HEADER_BYTES + 1) {
       throw fail(
-        `block ${number} at byte ${block.offset} has ${Math.max(0, end - block.offset)} bytes before the next block or the index; a block takes at least ${BLOCK_HEADER_BYTES + 1}`,
+        `${item.state ? 'state block' : 'block'} ${item.number} at byte ${item.offset} has ${Math.max(0, end - item.offset)} bytes before the next block or the index; a block takes at least ${BLOCK_HEADER_BYTES + 1}`,
         `${field}.offset`,
       )
     }
+    if (item.state) {
+      const state = states[item.number] as BinaryStateInfo
+      if (state.seq !== expectedSeq || state.seq <= previousState)
+        throw fail(
+          state.seq <= previousState
+            ? `state block ${item.number} holds the state at seq ${state.seq}, after one at seq ${previousState} (ascending seqs)`
+            : `state block ${item.number} lies after ${expectedSeq} events, but says it holds the state at seq ${state.seq}`,
+          `${field}.seq`,
+        )
+      previousState = state.seq
+      stateEnds[item.number] = end
+      return
+    }
+    const block = parsedIndex.blocks[item.number] as BinaryBlockInfo
     if (block.firstSeq !== expectedSeq)
       throw fail(
-        `block ${number} starts at seq ${block.firstSeq}, expected ${expectedSeq}`,
+        `block ${item.number} starts at seq ${block.firstSeq}, expected ${expectedSeq}`,
         `${field}.firstSeq`,
       )
     const stored = end - block.offset - BLOCK_HEADER_BYTES
@@ -112,13 +160,15 @@ export function readIndex(
     )
     if (block.count > capacity) {
       throw fail(
-        `block ${number} claims ${block.count} events; its ${stored} stored bytes hold at most ${capacity} events`,
+        `block ${item.number} claims ${block.count} events; its ${stored} stored bytes hold at most ${capacity} events`,
         `${field}.count`,
       )
     }
+    blockEnds[item.number] = end
     expectedSeq += block.count
   })
-  if (index.blocks.length === 0 && placement.indexOffset !== placement.preambleEnd)
+  const index: BinaryIndex = { ...parsedIndex, states, blockEnds, stateEnds }
+  if (items.length === 0 && placement.indexOffset !== placement.preambleEnd)
     throw fail(
       `the index lists no block, but ${placement.indexOffset - placement.preambleEnd} bytes lie before it`,
       'index.blocks',
@@ -221,17 +271,22 @@ export function checkIndexedBlockFrame(
   number: number,
   span: number,
   context: LayoutContext,
+  state = false,
 ): void {
-  if (frame.tag !== TAG_EVENTS)
-    throw formatError(context, `index block ${number} points at a block of tag ${frame.tag}`, frame.offset, {
-      field: 'tag',
-    })
+  const what = state ? 'state block' : 'block'
+  if (frame.tag !== (state ? TAG_STATE : TAG_EVENTS))
+    throw formatError(
+      context,
+      `index ${what} ${number} points at a block of tag ${frame.tag}`,
+      frame.offset,
+      { field: 'tag' },
+    )
   if (BLOCK_HEADER_BYTES + frame.stored !== span) {
     throw formatError(
       context,
-      `block ${number} takes ${BLOCK_HEADER_BYTES + frame.stored} bytes; the index leaves it ${span}`,
+      `${what} ${number} takes ${BLOCK_HEADER_BYTES + frame.stored} bytes; the index leaves it ${span}`,
       frame.offset + 2,
-      { field: `index.blocks.${number}.offset` },
+      { field: `index.${state ? 'states' : 'blocks'}.${number}.offset` },
     )
   }
 }
@@ -243,9 +298,30 @@ export function checkIndexedBlockFrame(
 export function checkIndexMatchesBlocks(
   index: BinaryIndex,
   seen: readonly BinaryBlockInfo[],
+  seenStates: readonly BinaryStateInfo[],
   offset: number,
   context: LayoutContext,
 ): void {
+  const states = Math.max(index.states.length, seenStates.length)
+  for (let number = 0; number < states; number++) {
+    const listed = index.states[number]
+    const met = seenStates[number]
+    if (listed === undefined || met === undefined)
+      throw formatError(
+        context,
+        `the index lists ${index.states.length} state blocks, the file holds ${seenStates.length}`,
+        offset,
+        { field: 'index.states' },
+      )
+    for (const key of ['offset', 'seq'] as const)
+      if (listed[key] !== met[key])
+        throw formatError(
+          context,
+          `the index gives state block ${number} ${key} ${listed[key]}, the block has ${met[key]}`,
+          offset,
+          { field: `index.states.${number}.${key}` },
+        )
+  }
   const length = Math.max(index.blocks.length, seen.length)
   for (let number = 0; number < length; number++) {
     const listed = index.blocks[number]

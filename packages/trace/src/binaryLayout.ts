@@ -34,6 +34,10 @@ export const BINARY_END_MAGIC = 'NTMMEND!'
 export const TAG_EVENTS = 1
 /** Block tag of the index block. */
 export const TAG_INDEX = 2
+/** Block tag of a state block (version 2): a snapshot of the model's state between two events blocks. */
+export const TAG_STATE = 3
+/** The first format version whose binary files may hold state blocks. */
+export const STATE_BLOCKS_VERSION = 2
 /** Block codec: stored as is. */
 export const CODEC_NONE = 0
 /** Block codec: deflate-raw (RFC 1951). */
@@ -96,9 +100,12 @@ export function formatError(
 
 /**
  * Reads the preamble's fixed 16 bytes: the magic, a supported version, zero reserved flags and a
- * header length within bounds. Returns the header length.
+ * header length within bounds. Returns the header length and the version.
  */
-export function readPreambleFixed(reader: ByteReader, context: LayoutContext): number {
+export function readPreambleFixed(
+  reader: ByteReader,
+  context: LayoutContext,
+): { readonly headerLength: number; readonly version: number } {
   const magic = String.fromCharCode(...reader.take(8))
   if (magic !== BINARY_MAGIC)
     throw formatError(context, 'not an ntmm binary trace (bad magic)', 0, { field: 'magic' })
@@ -123,14 +130,18 @@ export function readPreambleFixed(reader: ByteReader, context: LayoutContext): n
       field: 'headerLength',
     })
   }
-  return headerLength
+  return { headerLength, version }
 }
 
-/** Reads and checks the JSON header (the reader holds exactly its bytes). */
+/**
+ * Reads and checks the JSON header (the reader holds exactly its bytes); its version must be the
+ * preamble's.
+ */
 export function readHeader(
   reader: ByteReader,
   schema: TraceSchema,
   context: LayoutContext,
+  version: number,
 ): { header: TraceHeader; kinds: KindInfo[] } {
   const headerOffset = reader.offset
   let text: string
@@ -142,10 +153,18 @@ export function readHeader(
   const parsed = parseUntrustedJson(text)
   if (!parsed.ok)
     throw formatError(context, `invalid header: ${parsed.problem.reason}`, headerOffset, { field: 'header' })
-  return validateHeader(parsed.value, schema, {
+  const checked = validateHeader(parsed.value, schema, {
     offset: headerOffset,
     ...(context.file === undefined ? {} : { file: context.file }),
   })
+  if (checked.header.version !== version)
+    throw formatError(
+      context,
+      `the header says version ${checked.header.version}, the preamble ${version}`,
+      headerOffset,
+      { field: 'header.version' },
+    )
+  return checked
 }
 
 /** A block frame as read (offset: the frame's first byte in the file). */
@@ -168,6 +187,7 @@ export function readBlockFrame(
   reader: ByteReader,
   maxBlockBytes: number,
   context: LayoutContext,
+  version: number,
 ): BlockFrame {
   const offset = reader.offset
   const tag = reader.u8()
@@ -177,7 +197,14 @@ export function readBlockFrame(
   const checksum = reader.u32()
   const fail = (reason: string, at: number, field: string) =>
     formatError(context, reason, offset + at, { field })
-  if (tag !== TAG_EVENTS && tag !== TAG_INDEX) throw fail(`unknown block tag ${tag}`, 0, 'tag')
+  if (tag !== TAG_EVENTS && tag !== TAG_INDEX && !(tag === TAG_STATE && version >= STATE_BLOCKS_VERSION))
+    throw fail(
+      tag === TAG_STATE
+        ? `a state block in a version ${version} file (state blocks are version ${STATE_BLOCKS_VERSION})`
+        : `unknown block tag ${tag}`,
+      0,
+      'tag',
+    )
   if (codec !== CODEC_NONE && codec !== CODEC_DEFLATE_RAW)
     throw fail(`unknown block codec ${codec}`, 1, 'codec')
   if (tag === TAG_INDEX && codec !== CODEC_NONE) throw fail('the index block is never compressed', 1, 'codec')
@@ -195,6 +222,12 @@ export function readBlockFrame(
     )
   }
   return { tag, codec, stored, raw, checksum, offset }
+}
+
+/** Checks a block's stored bytes against its checksum (what a reader skipping it still does). */
+export function checkBlockChecksum(frame: BlockFrame, stored: Uint8Array): void {
+  if (checksum32(stored) !== frame.checksum)
+    throw new ByteReadError('block checksum mismatch', frame.offset + BLOCK_HEADER_BYTES)
 }
 
 /** Checks and decompresses a block's stored bytes. */

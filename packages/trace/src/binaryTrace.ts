@@ -15,6 +15,7 @@ import {
   checkIndexFrame,
   checkIndexMatchesBlocks,
   checkIndexOffset,
+  type BinaryStateInfo,
   misplacedIndexError,
   readIndex,
   readTrailer,
@@ -24,6 +25,7 @@ import {
   type BinaryBlockInfo,
   BLOCK_HEADER_BYTES,
   type BlockCompressor,
+  checkBlockChecksum,
   formatError,
   minimumEventBytesOf,
   PREAMBLE_FIXED_BYTES,
@@ -31,6 +33,7 @@ import {
   readHeader,
   readPreambleFixed,
   TAG_INDEX,
+  TAG_STATE,
   TRAILER_BYTES,
   unpackBlock,
 } from './binaryLayout.js'
@@ -42,7 +45,10 @@ import type { BlockItem, CausesItem, TraceItem } from './traceStream.js'
 import type { DigestCheckpoint } from './verify.js'
 import type { TraceHeader } from './traceHeader.js'
 
-export { type BinaryEncodeOptions, encodeBinaryTrace } from './binaryEncoder.js'
+export { type BinaryEncodeOptions, type BinaryStateWriter, encodeBinaryTrace } from './binaryEncoder.js'
+export type { BinaryStateInfo } from './binaryIndex.js'
+import { readIndexedState, type StateBlock } from './binaryState.js'
+export type { StateBlock } from './binaryState.js'
 export { BINARY_END_MAGIC, BINARY_MAGIC, type BinaryBlockInfo, type BlockCompressor } from './binaryLayout.js'
 
 /** Options of the binary decoders. */
@@ -120,11 +126,15 @@ export async function* decodeBinaryItems<E extends TraceEventBase>(
     return new ByteReader(queue.take(count), base)
   }
   try {
-    const headerLength = readPreambleFixed(await need(PREAMBLE_FIXED_BYTES, 'the preamble'), context)
+    const { headerLength, version } = readPreambleFixed(
+      await need(PREAMBLE_FIXED_BYTES, 'the preamble'),
+      context,
+    )
     const { header, kinds } = readHeader(
       await need(headerLength, 'the header'),
       schema as TraceSchema,
       context,
+      version,
     )
     const preambleEnd = PREAMBLE_FIXED_BYTES + headerLength
     yield { item: 'header', header }
@@ -134,17 +144,30 @@ export async function* decodeBinaryItems<E extends TraceEventBase>(
       file: options.file,
     }
     const seen: BinaryBlockInfo[] = []
+    const seenStates: BinaryStateInfo[] = []
     for (;;) {
       if (await queue.atEnd())
         throw formatError(context, 'truncated: the index block is missing', queue.consumed, { seq: nextSeq })
-      const frame = readBlockFrame(await need(BLOCK_HEADER_BYTES, 'a block header'), maxBlockBytes, context)
+      const frame = readBlockFrame(
+        await need(BLOCK_HEADER_BYTES, 'a block header'),
+        maxBlockBytes,
+        context,
+        version,
+      )
       const stored = await need(frame.stored, 'a block')
+      if (frame.tag === TAG_STATE) {
+        // A state snapshot is for readers that seek; a reader of every event only checks it is
+        // there, whole, where the index says (its bytes are read by openBinaryTrace's readState).
+        checkBlockChecksum(frame, stored.bytes)
+        seenStates.push({ offset: frame.offset, seq: nextSeq })
+        continue
+      }
       const payload = unpackBlock(frame, stored.bytes, options.compressor)
       if (frame.tag === TAG_INDEX) {
         const trailerOffset = queue.consumed
         const placement = { preambleEnd, indexOffset: frame.offset, trailerOffset }
-        const index = readIndex(payload, stored.base, placement, { kinds, maxBlockBytes }, context)
-        checkIndexMatchesBlocks(index, seen, stored.base, context)
+        const index = readIndex(payload, stored.base, placement, { kinds, maxBlockBytes, version }, context)
+        checkIndexMatchesBlocks(index, seen, seenStates, stored.base, context)
         const indexOffset = readTrailer(await need(TRAILER_BYTES, 'the trailer'), context)
         checkIndexOffset(indexOffset, placement, context)
         checkIndexFrame(frame, indexOffset, trailerOffset, context)
@@ -193,12 +216,21 @@ export interface BinaryTraceIndex<E extends TraceEventBase> {
   readonly events: number
   readonly blocks: readonly BinaryBlockInfo[]
   readonly checkpoints: readonly DigestCheckpoint[]
+  /** The state blocks (version 2), ascending seqs: the model's state after `seq` events. */
+  readonly states: readonly BinaryStateInfo[]
+  /**
+   * The state block `number` (of {@link states}): its seq, the state's digest as the writer computed
+   * it, and the model's snapshot bytes (`base`: their offset in the file, for errors).
+   * @throws TraceFormatError when the block is not whole or not the one the index lists.
+   */
+  readState(number: number): Promise<StateBlock>
   /** Entries `[from, to)`, reading only the blocks that hold them. */
   entries(from?: number, to?: number): AsyncGenerator<TraceEntry<E>>
   /**
    * Entries `[from, to)` a block at a time, only those of the kinds `wanted` accepts (all when not
    * given): a block none of whose events is of a wanted kind is skipped after its kinds are read
-   * (inflated and checksummed, its columns neither decoded nor checked).
+   * (inflated and checksummed, its columns neither decoded nor checked); in the others only the
+   * wanted kinds' columns and rare events are decoded and checked (the rest skipped over).
    */
   entryBatches(
     from?: number,
@@ -207,6 +239,11 @@ export interface BinaryTraceIndex<E extends TraceEventBase> {
   ): AsyncGenerator<readonly TraceEntry<E>[]>
   /** The entry at `seq`, reading one block; undefined outside the trace. */
   entryAt(seq: number): Promise<TraceEntry<E> | undefined>
+  /**
+   * How many events `[from, to)` are of the kinds `wanted` accepts, from each block's kinds alone
+   * (inflated and checksummed, its columns and rare events neither decoded nor checked).
+   */
+  countKinds(from: number, to: number, wanted: (type: string) => boolean): Promise<number>
 }
 
 /** A {@link RandomAccessSource} over bytes in memory. */
@@ -238,12 +275,13 @@ export async function openBinaryTrace<E extends TraceEventBase>(
     return new ByteReader(bytes, offset)
   }
   try {
-    const headerLength = readPreambleFixed(await readExact(0, PREAMBLE_FIXED_BYTES), context)
+    const { headerLength, version } = readPreambleFixed(await readExact(0, PREAMBLE_FIXED_BYTES), context)
     const preambleEnd = PREAMBLE_FIXED_BYTES + headerLength
     const { header, kinds } = readHeader(
       await readExact(PREAMBLE_FIXED_BYTES, headerLength),
       schema as TraceSchema,
       context,
+      version,
     )
     const trailerOffset = source.size - TRAILER_BYTES
     const indexOffset = readTrailer(await readExact(trailerOffset, TRAILER_BYTES), context)
@@ -251,14 +289,14 @@ export async function openBinaryTrace<E extends TraceEventBase>(
     const frameReader = await readExact(indexOffset, BLOCK_HEADER_BYTES)
     // Whatever lies at the offset must be an index block before its frame means anything.
     if (frameReader.bytes[0] !== TAG_INDEX) throw misplacedIndexError(indexOffset, trailerOffset, context)
-    const frame = readBlockFrame(frameReader, maxBlockBytes, context)
+    const frame = readBlockFrame(frameReader, maxBlockBytes, context, version)
     checkIndexFrame(frame, indexOffset, trailerOffset, context)
     const stored = await readExact(indexOffset + BLOCK_HEADER_BYTES, frame.stored)
     const index = readIndex(
       unpackBlock(frame, stored.bytes, options.compressor),
       stored.base,
       { preambleEnd, indexOffset, trailerOffset },
-      { kinds, maxBlockBytes },
+      { kinds, maxBlockBytes, version },
       context,
     )
     const decodeContext: DecodeContext = {
@@ -272,12 +310,13 @@ export async function openBinaryTrace<E extends TraceEventBase>(
       wantedKinds?: readonly boolean[],
     ): Promise<TraceEntry<E>[]> => {
       const block = index.blocks[blockIndex] as BinaryBlockInfo
-      const end = (index.blocks[blockIndex + 1] as BinaryBlockInfo | undefined)?.offset ?? indexOffset
+      const end = index.blockEnds[blockIndex] as number
       try {
         const blockFrame = readBlockFrame(
           await readExact(block.offset, BLOCK_HEADER_BYTES),
           maxBlockBytes,
           context,
+          version,
         )
         checkIndexedBlockFrame(blockFrame, blockIndex, end - block.offset, context)
         const blockStored = await readExact(block.offset + BLOCK_HEADER_BYTES, blockFrame.stored)
@@ -291,19 +330,52 @@ export async function openBinaryTrace<E extends TraceEventBase>(
           )
           if (!prelude.kindOf.some((kind) => wantedKinds[kind] === true)) return []
         }
-        const entries = blockEntries(
-          decodeBlock<E>(payload, blockStored.base, block.firstSeq, decodeContext),
-          kinds,
-        )
-        if (entries.length !== block.count) {
+        const decoded = decodeBlock<E>(payload, blockStored.base, block.firstSeq, decodeContext, wantedKinds)
+        if (decoded.count !== block.count) {
           throw formatError(
             context,
-            `block ${blockIndex} holds ${entries.length} events, the index says ${block.count}`,
+            `block ${blockIndex} holds ${decoded.count} events, the index says ${block.count}`,
             block.offset,
             { field: `index.blocks.${blockIndex}.count` },
           )
         }
-        return entries
+        return blockEntries(decoded, kinds, wantedKinds)
+      } catch (error) {
+        throw asFormatError(error, context, block.firstSeq)
+      }
+    }
+    /** The kind id of each event of block `blockIndex` (its prelude alone decoded). */
+    const readBlockKinds = async (blockIndex: number): Promise<ArrayLike<number>> => {
+      const block = index.blocks[blockIndex] as BinaryBlockInfo
+      try {
+        const blockFrame = readBlockFrame(
+          await readExact(block.offset, BLOCK_HEADER_BYTES),
+          maxBlockBytes,
+          context,
+          version,
+        )
+        checkIndexedBlockFrame(
+          blockFrame,
+          blockIndex,
+          (index.blockEnds[blockIndex] as number) - block.offset,
+          context,
+        )
+        const blockStored = await readExact(block.offset + BLOCK_HEADER_BYTES, blockFrame.stored)
+        const payload = unpackBlock(blockFrame, blockStored.bytes, options.compressor)
+        const prelude = decodeBlockPrelude(
+          new ByteReader(payload, blockStored.base),
+          blockStored.base,
+          block.firstSeq,
+          decodeContext,
+        )
+        if (prelude.count !== block.count)
+          throw formatError(
+            context,
+            `block ${blockIndex} holds ${prelude.count} events, the index says ${block.count}`,
+            block.offset,
+            { field: `index.blocks.${blockIndex}.count` },
+          )
+        return prelude.kindOf
       } catch (error) {
         throw asFormatError(error, context, block.firstSeq)
       }
@@ -318,11 +390,21 @@ export async function openBinaryTrace<E extends TraceEventBase>(
       }
       return low
     }
+    const readState = (number: number): Promise<StateBlock> =>
+      readIndexedState(
+        number,
+        index,
+        readExact,
+        { maxBlockBytes, version, compressor: options.compressor },
+        context,
+      )
     return {
       header,
       events: index.events,
       blocks: index.blocks,
       checkpoints: index.checkpoints,
+      states: index.states,
+      readState,
       async *entries(from = 0, to = index.events) {
         const end = Math.min(to, index.events)
         if (from >= end) return
@@ -350,6 +432,22 @@ export async function openBinaryTrace<E extends TraceEventBase>(
               )
           if (batch.length > 0) yield batch
         }
+      },
+      async countKinds(from, to, wanted) {
+        const end = Math.min(to, index.events)
+        if (from >= end) return 0
+        const wantedKinds = kinds.map((kind) => wanted(kind.type))
+        let count = 0
+        for (let blockIndex = blockOf(Math.max(0, from)); blockIndex < index.blocks.length; blockIndex++) {
+          const block = index.blocks[blockIndex] as BinaryBlockInfo
+          if (block.firstSeq >= end) break
+          const kindOf = await readBlockKinds(blockIndex)
+          const first = Math.max(0, from - block.firstSeq)
+          const last = Math.min(block.count, end - block.firstSeq)
+          for (let item = first; item < last; item++)
+            if (wantedKinds[kindOf[item] as number] === true) count++
+        }
+        return count
       },
       async entryAt(seq) {
         if (!Number.isInteger(seq) || seq < 0 || seq >= index.events) return undefined

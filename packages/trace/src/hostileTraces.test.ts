@@ -100,7 +100,7 @@ describe('hostile traces', () => {
 
   it.each([
     ['version 0', { version: 0 }],
-    ['version 2', { version: 2 }],
+    ['version 3', { version: 3 }],
     ['version "1"', { version: '1' }],
     ['another format', { format: 'not-ntmm' }],
     ['a __proto__ schema', { schema: JSON.parse('{"__proto__":{"polluted":1},"kinds":[]}') }],

@@ -7,6 +7,8 @@ export {
   type BinaryBlockInfo,
   type BinaryDecodeOptions,
   type BinaryEncodeOptions,
+  type BinaryStateInfo,
+  type BinaryStateWriter,
   type BinaryTraceIndex,
   type BlockCompressor,
   bytesSource,
@@ -14,6 +16,7 @@ export {
   encodeBinaryTrace,
   openBinaryTrace,
   type RandomAccessSource,
+  type StateBlock,
 } from './binaryTrace.js'
 export { encodeChromeTrace } from './chromeTraceExport.js'
 export type { ColumnArray } from './columnStore.js'
@@ -21,7 +24,14 @@ export { type DecodeOptions, decodeJsonLines, encodeJsonLines } from './jsonLine
 export { encodePerfettoTrace, PERFETTO_FIELDS } from './perfettoExport.js'
 export { replayRange } from './replayRange.js'
 export { type EventPredicate, viewReader } from './scanRange.js'
+export {
+  decodeSnapshotValue,
+  encodeSnapshotValue,
+  MAX_SNAPSHOT_DEPTH,
+  type SnapshotClass,
+} from './snapshotCodec.js'
 export { hashValue, StateHasher } from './stateHasher.js'
+export { logStateWriter, type RestoredState, restoreStateAt, type SnapshotBytes } from './traceStates.js'
 export { type CheckpointPolicy, type ProgressCallback, Timeline, type TimelineOptions } from './timeline.js'
 export { TimelineCursor } from './timelineCursor.js'
 export {

@@ -158,7 +158,7 @@ describe('trace corruption', () => {
     )
     expect(result.ok).toBe(false)
     if (result.ok) return
-    expect(result.error.message).toContain('unsupported trace format version 99; supported: 1')
+    expect(result.error.message).toContain('unsupported trace format version 99; supported: 1, 2')
     expect(result.error.field).toBe('header.version')
     expect(result.error.line).toBe(1)
   })
@@ -168,7 +168,8 @@ describe('trace corruption', () => {
     bytes[8] = 7
     const result = await decodeBytes(bytes, 'binary')
     expect(result.ok).toBe(false)
-    if (!result.ok) expect(result.error.message).toContain('unsupported trace format version 7; supported: 1')
+    if (!result.ok)
+      expect(result.error.message).toContain('unsupported trace format version 7; supported: 1, 2')
     await expect(openBinaryTrace(bytesSource(bytes), toySchema)).rejects.toThrow(/supported: 1/)
   })
 

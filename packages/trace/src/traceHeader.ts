@@ -7,10 +7,13 @@ import type { KindInfo, NumericFieldType, SchemaDescription, TraceSchema } from 
 
 /** The format name written in every header. */
 export const TRACE_FORMAT = 'ntmm-trace'
-/** Format versions this build reads; it writes the last one. */
-export const SUPPORTED_TRACE_VERSIONS: readonly number[] = [1]
-/** The version this build writes. */
-export const TRACE_VERSION = 1
+/** Format versions this build reads; it writes the last one when a file needs it. */
+export const SUPPORTED_TRACE_VERSIONS: readonly number[] = [1, 2]
+/**
+ * The newest version this build writes: 2, for a binary file holding state blocks. Every other
+ * file is written as version 1 (the lowest that holds it), which older readers read.
+ */
+export const TRACE_VERSION = 2
 
 /** The header of a trace file. */
 export interface TraceHeader {
@@ -33,7 +36,7 @@ export function createTraceHeader(options: {
 }): TraceHeader {
   return {
     format: TRACE_FORMAT,
-    version: TRACE_VERSION,
+    version: 1,
     producer: options.producer,
     config: options.config,
     seed: options.seed,

@@ -6,6 +6,7 @@ import { CliError } from '../cliError.js'
 import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
 import { commandProgress } from '../progress.js'
 import { checkSeq, inspectView, openTrace } from '../traceCommands.js'
+import { machineAtFromIndex } from '../traceSeek.js'
 import { findView, inspectViews } from '../views/inspectViews.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
@@ -46,18 +47,22 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
         if (name === 'pte' && address === undefined)
           throw new CliError('the pte view needs an address: ntmm inspect <trace> pte <va>')
         const progress = commandProgress(io, 'inspect')
-        const trace = await openTrace(io, path, { progress })
-        const seq = checkSeq(trace, path, options.at)
-        const view = inspectView(
-          trace,
-          seq,
-          name,
-          {
-            ...(options.pid === undefined ? {} : { pid: options.pid }),
-            ...(address === undefined ? {} : { va: address }),
-          },
-          progress,
-        )
+        const viewOptions = {
+          ...(options.pid === undefined ? {} : { pid: options.pid }),
+          ...(address === undefined ? {} : { va: address }),
+        }
+        // A trace with state blocks: from the nearest one, without loading the trace.
+        const seeked = await machineAtFromIndex(io, path, options.at, progress)
+        let seq: number
+        let view: ReturnType<typeof inspectView>
+        if (seeked !== undefined) {
+          seq = seeked.seq
+          view = findView(name).render(seeked.view, viewOptions)
+        } else {
+          const trace = await openTrace(io, path, { progress })
+          seq = checkSeq(trace, path, options.at)
+          view = inspectView(trace, seq, name, viewOptions, progress)
+        }
         progress.stop()
         if (options.json) printJson(io, { seq, view: name, ...(view.json as object) })
         else

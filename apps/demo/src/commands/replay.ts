@@ -6,7 +6,8 @@ import type { Command } from 'commander'
 import type { DeterminismReport, DigestReport } from '@ntmm/nt-syscalls'
 import { type CliIo, paint } from '../cliIo.js'
 import { commandProgress } from '../progress.js'
-import { checkSeq, openTrace, replayLines } from '../traceCommands.js'
+import { checkSeq, machineLines, openTrace, replayLines } from '../traceCommands.js'
+import { machineAtFromIndex } from '../traceSeek.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -73,13 +74,23 @@ export function registerReplayCommand(program: Command, { io, setExitCode }: Com
     )
     .action(async (path: string, options: { at?: number; verify?: boolean; json?: boolean }) => {
       const progress = commandProgress(io, 'replay')
-      const trace = await openTrace(io, path, { verify: options.verify === true, progress })
-      const seq = checkSeq(trace, path, options.at)
-      const { lines, json } = replayLines(trace, path, seq, progress)
+      // Without --verify, a trace with state blocks answers from the nearest one, not loaded.
+      const seeked =
+        options.verify === true ? undefined : await machineAtFromIndex(io, path, options.at, progress)
+      let lines: string[]
+      let json: unknown
+      let determinism: DeterminismReport | undefined
+      let digests: DigestReport | undefined
+      if (seeked !== undefined) ({ lines, json } = machineLines(seeked, path, seeked.seq))
+      else {
+        const trace = await openTrace(io, path, { verify: options.verify === true, progress })
+        const seq = checkSeq(trace, path, options.at)
+        ;({ lines, json } = replayLines(trace, path, seq, progress))
+        ;({ determinism, digests } = trace)
+      }
       progress.stop()
-      const { determinism, digests } = trace
       if (options.json) {
-        printJson(io, determinism === undefined ? json : { ...json, determinism, digests })
+        printJson(io, determinism === undefined ? json : { ...(json as object), determinism, digests })
       } else {
         printLines(io, lines)
         if (determinism !== undefined && digests !== undefined)

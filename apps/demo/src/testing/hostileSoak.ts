@@ -1,8 +1,10 @@
 // The soak of issue 18: many cases of the mixed hostile generators, each case drawn from (seed,
 // case number) alone so any one replays by itself. Four kinds, in turn:
 // - machine traces: the recorded run of nt-syscalls' testing/hostileMachineTraces.ts (JSON Lines
-//   or binary, made by the current build) truncated, bit-flipped or with one field edited (binary
-//   edits are made on the JSON Lines text, then re-encoded), loaded with loadKernel;
+//   or binary, version 1 or 2 with state blocks, made by the current build) truncated, bit-flipped,
+//   with one field edited (binary edits are made on the JSON Lines text, then re-encoded) or a
+//   state block's snapshot edited past its checksum, loaded with loadKernel and, with state
+//   blocks, sought from them with machineAtIndex;
 // - memory traces: importer junk (testing/hostileMemoryTraceLines.ts) replayed on a recording
 //   machine, stopping or skipping at malformed lines, the recording saved and loaded back;
 // - hostile calls: random Nt*, cpu.*, Win32 and debug calls with hostile arguments
@@ -25,10 +27,12 @@ import {
   createKernel,
   type Kernel,
   loadKernel,
+  type MachineConfig,
+  machineAtIndex,
   machineSchema,
   replayMemoryTrace,
 } from '@ntmm/nt-syscalls'
-import { readTraceFile, TraceFormatError, writeLogFile } from '@ntmm/trace'
+import { openBinaryTraceFile, readTraceFile, TraceFormatError, writeLogFile } from '@ntmm/trace'
 import {
   callHarness,
   performCall,
@@ -115,16 +119,50 @@ class Scratch {
   }
 }
 
-/** A machine trace file, loaded: 'loaded' (and sound), 'refused', or a problem. */
+/**
+ * A machine trace file, loaded: 'loaded' (and sound), 'refused', or a problem. A binary file
+ * with state blocks is also sought from them (machineAtIndex) at its middle and last events: the
+ * machine it gives must be the loaded one's, or refused.
+ */
 async function loadCase(path: string): Promise<CaseResult> {
+  let kernel: Kernel | undefined
   try {
-    const kernel = await loadKernel(path)
+    kernel = await loadKernel(path)
     const problems = checkKernelInvariants(kernel, { tlb: false })
     if (problems.length > 0) return { outcome: 'loaded', problem: 'unsound load', detail: problems[0]! }
-    return { outcome: 'loaded' }
   } catch (error) {
-    if (error instanceof TraceFormatError) return { outcome: 'refused' }
-    return { outcome: 'thrown', problem: 'crash', detail: messageOf(error) }
+    if (!(error instanceof TraceFormatError))
+      return { outcome: 'thrown', problem: 'crash', detail: messageOf(error) }
+  }
+  const sought = await seekCase(path, kernel)
+  if (sought !== undefined) return sought
+  return { outcome: kernel === undefined ? 'refused' : 'loaded' }
+}
+
+/** The seek from state blocks of {@link loadCase}: undefined when sound (or refused), else a problem. */
+async function seekCase(path: string, loaded: Kernel | undefined): Promise<CaseResult | undefined> {
+  const index = await openBinaryTraceFile(path, machineSchema).catch(() => undefined)
+  if (index === undefined) return undefined
+  try {
+    if (index.states.length === 0) return undefined
+    for (const seq of [Math.floor(index.events / 2), index.events - 1]) {
+      let sought: Kernel
+      try {
+        sought = (await machineAtIndex(index, index.header.config as MachineConfig, seq)).kernel
+      } catch (error) {
+        if (error instanceof TraceFormatError) continue
+        return { outcome: 'thrown', problem: 'crash', detail: `seeking #${seq}: ${messageOf(error)}` }
+      }
+      if (loaded !== undefined && sought.mm.digest() !== loaded.at(seq).mm.digest())
+        return {
+          outcome: 'sought',
+          problem: 'unsound load',
+          detail: `a state block restored another machine at #${seq}`,
+        }
+    }
+    return undefined
+  } finally {
+    await index.close()
   }
 }
 
@@ -146,7 +184,9 @@ async function mutatedTrace(random: SeededRandom, scratch: Scratch): Promise<Uin
     )
     return new Uint8Array(readFileSync(binary))
   }
-  return mutateMachineTrace(await recordedMachineTrace(format), format, random).bytes
+  // Binary: version 1, or version 2 with a state block every 64 events (its snapshots edited too).
+  const source: TraceFormat = format === 'binary' && random.below(2) === 0 ? 'binary-states' : format
+  return mutateMachineTrace(await recordedMachineTrace(source), source, random).bytes
 }
 
 async function machineTraceCase(random: SeededRandom, scratch: Scratch): Promise<CaseResult> {

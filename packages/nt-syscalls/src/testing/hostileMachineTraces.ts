@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { inflateRawSync } from 'node:zlib'
 import { PROCESS_ALL_ACCESS } from '../accessRights.js'
 import { createKernel } from '../createKernel.js'
 import {
@@ -19,8 +20,11 @@ import {
 } from '../memoryConstants.js'
 import type { SeededRandom } from './seededRandom.js'
 
-/** The two encodings of a machine trace file. */
-export type TraceFormat = 'jsonl' | 'binary'
+/**
+ * The two encodings of a machine trace file; 'binary-states' is binary version 2, with the
+ * machine's state in a state block every 64 events (blocks of 64 events).
+ */
+export type TraceFormat = 'jsonl' | 'binary' | 'binary-states'
 
 const cache = new Map<TraceFormat, Uint8Array>()
 
@@ -55,7 +59,10 @@ export async function recordedMachineTrace(format: TraceFormat): Promise<Uint8Ar
   const directory = mkdtempSync(join(tmpdir(), 'ntmm-recorded-'))
   try {
     const path = join(directory, `good.${format}`)
-    await kernel.saveTrace(path, { format })
+    await kernel.saveTrace(
+      path,
+      format === 'binary-states' ? { format: 'binary', stateEvery: 64, blockEvents: 64 } : { format },
+    )
     // A Uint8Array, not the Buffer: Buffer#slice is a view, and mutations must not reach the cache.
     const bytes = new Uint8Array(readFileSync(path))
     cache.set(format, bytes)
@@ -175,7 +182,7 @@ export function editRandomField(text: string, random: SeededRandom): string {
 
 /** A mutation of a recorded trace, named for the report. */
 export interface TraceMutation {
-  readonly kind: 'truncated' | 'bits flipped' | 'field edited'
+  readonly kind: 'truncated' | 'bits flipped' | 'field edited' | 'state edited'
   readonly bytes: Uint8Array
 }
 
@@ -188,7 +195,7 @@ export function mutateMachineTrace(
   format: TraceFormat,
   random: SeededRandom,
 ): TraceMutation {
-  const choice = random.below(format === 'jsonl' ? 3 : 2)
+  const choice = random.below(format === 'binary' ? 2 : 3)
   if (choice === 0) return { kind: 'truncated', bytes: bytes.subarray(0, random.below(bytes.length)) }
   if (choice === 1) {
     let corrupt = bytes
@@ -196,6 +203,79 @@ export function mutateMachineTrace(
     for (let i = 0; i < flips; i++) corrupt = flipBit(corrupt, random.below(bytes.length), random.below(8))
     return { kind: 'bits flipped', bytes: corrupt }
   }
+  if (format === 'binary-states') return { kind: 'state edited', bytes: editStateBlock(bytes, random) }
   const text = new TextDecoder().decode(bytes)
   return { kind: 'field edited', bytes: new TextEncoder().encode(editRandomField(text, random)) }
+}
+
+/**
+ * `bytes` (a binary trace with state blocks) with one state block's snapshot changed past its
+ * checksum: its payload inflated, 1 to 3 bits flipped, stored again (codec 0) with a checksum that
+ * matches, the following offsets and the index moved to fit. What only the snapshot decoder, the
+ * digest and the invariants can catch.
+ */
+export function editStateBlock(bytes: Uint8Array, random: SeededRandom): Uint8Array {
+  const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const frames: { offset: number; tag: number; codec: number; stored: number }[] = []
+  for (let offset = 16 + data.getUint32(12, true); ; ) {
+    const frame = {
+      offset,
+      tag: data.getUint8(offset),
+      codec: data.getUint8(offset + 1),
+      stored: data.getUint32(offset + 2, true),
+    }
+    frames.push(frame)
+    offset += 14 + frame.stored
+    if (frame.tag === 2) break
+  }
+  const states = frames.filter((frame) => frame.tag === 3)
+  const state = states[random.below(states.length)]
+  if (state === undefined) return bytes
+  const stored = bytes.subarray(state.offset + 14, state.offset + 14 + state.stored)
+  let payload: Uint8Array = state.codec === 1 ? new Uint8Array(inflateRawSync(stored)) : stored.slice()
+  const flips = 1 + random.below(3)
+  for (let i = 0; i < flips; i++) payload = flipBit(payload, random.below(payload.length), random.below(8))
+  const replaced = new Uint8Array(14 + payload.length)
+  const header = new DataView(replaced.buffer)
+  header.setUint8(0, 3)
+  header.setUint32(2, payload.length, true)
+  header.setUint32(6, payload.length, true)
+  header.setUint32(10, fnv1a(payload), true)
+  replaced.set(payload, 14)
+  const delta = replaced.length - (14 + state.stored)
+  const index = frames.at(-1) as { offset: number; stored: number }
+  const json = JSON.parse(
+    new TextDecoder().decode(bytes.subarray(index.offset + 14, index.offset + 14 + index.stored)),
+  )
+  const move = (entry: { offset: number }) =>
+    entry.offset > state.offset ? { ...entry, offset: entry.offset + delta } : entry
+  json.blocks = json.blocks.map(move)
+  json.states = json.states.map(move)
+  const indexBytes = new TextEncoder().encode(JSON.stringify(json))
+  const indexFrame = new Uint8Array(14 + indexBytes.length)
+  const indexHeader = new DataView(indexFrame.buffer)
+  indexHeader.setUint8(0, 2)
+  indexHeader.setUint32(2, indexBytes.length, true)
+  indexHeader.setUint32(6, indexBytes.length, true)
+  indexHeader.setUint32(10, fnv1a(indexBytes), true)
+  indexFrame.set(indexBytes, 14)
+  const before = bytes.subarray(0, state.offset)
+  const after = bytes.subarray(state.offset + 14 + state.stored, index.offset)
+  const indexOffset = before.length + replaced.length + after.length
+  const out = new Uint8Array(indexOffset + indexFrame.length + 16)
+  out.set(before, 0)
+  out.set(replaced, before.length)
+  out.set(after, before.length + replaced.length)
+  out.set(indexFrame, indexOffset)
+  const trailer = new DataView(out.buffer, indexOffset + indexFrame.length)
+  trailer.setUint32(0, indexOffset, true)
+  out.set(new TextEncoder().encode('NTMMEND!'), indexOffset + indexFrame.length + 8)
+  return out
+}
+
+/** FNV-1a 32-bit (the binary trace's block checksum). */
+function fnv1a(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5
+  for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0
+  return hash
 }

@@ -1,0 +1,162 @@
+// A version-2 binary machine trace holds the machine's state every so many events: the machine
+// after any event, restored from the nearest state block plus the events after it, is the machine
+// a full load rebuilds (the same digest), and a state block that does not hold is refused with a
+// TraceFormatError, never used.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openBinaryTraceFile, TraceFormatError } from '@ntmm/trace'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createKernel } from './createKernel.js'
+import { replayMemoryTrace } from './importers/replayMemoryTrace.js'
+import { loadKernel } from './machineTraceFile.js'
+import { machineSchema } from './machineSchema.js'
+import { machineAtIndex } from './machineTraceSeek.js'
+import { PAGE_READWRITE } from './memoryConstants.js'
+import { NtCurrentProcess } from './objectManager.js'
+import {
+  FILE_GENERIC_READ,
+  FILE_GENERIC_WRITE,
+  FILE_OPEN_IF,
+  SEC_COMMIT,
+  SECTION_ALL_ACCESS,
+  ViewShare,
+} from './sectionConstants.js'
+
+const directory = await mkdtemp(join(tmpdir(), 'ntmm-seek-'))
+
+/** A recorded machine: a file mapped through a section, then a lackey program over 300 pages in 64 frames. */
+async function recorded() {
+  const kernel = createKernel({ record: true, physicalMemory: 256 * 1024, pageFile: 2 << 20 })
+  const { pid } = kernel.createProcess({ name: 'a.exe' })
+  const a = kernel.syscalls(pid)
+  const file = a.NtCreateFile(
+    FILE_GENERIC_READ | FILE_GENERIC_WRITE,
+    { name: '\\??\\C:\\seek.txt' },
+    undefined,
+    0,
+    3,
+    FILE_OPEN_IF,
+    0,
+  )
+  a.NtWriteFile(file.handle, 0x800, new Uint8Array([5, 6, 7]))
+  const section = a.NtCreateSection(
+    SECTION_ALL_ACCESS,
+    undefined,
+    0x3000,
+    PAGE_READWRITE,
+    SEC_COMMIT,
+    file.handle,
+  )
+  const view = a.NtMapViewOfSection(
+    section.handle,
+    NtCurrentProcess,
+    0,
+    0,
+    0,
+    0,
+    0,
+    ViewShare,
+    0,
+    PAGE_READWRITE,
+  )
+  kernel.cpu(pid).write(view.baseAddress + 0x1000, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]))
+  const lines: string[] = []
+  for (let line = 0; line < 5000; line++)
+    lines.push(
+      `${line % 3 === 0 ? ' S' : ' L'} ${(0x05000000 + ((line * 7919) % 300) * 4096 + (line % 512) * 8).toString(16)},8`,
+    )
+  await replayMemoryTrace(kernel, lines, { format: 'lackey' })
+  return kernel
+}
+
+const kernel = await recorded()
+const events = kernel.trace!.length
+const path = join(directory, 'seek.ntt')
+await kernel.saveTrace(path, { format: 'binary', stateEvery: 1 << 16 })
+const full = await loadKernel(path)
+const index = await openBinaryTraceFile(path, machineSchema)
+afterAll(() => index.close())
+/** What the machine digest covers: the memory manager and its machine, the object manager, the processes. */
+const digestOf = (view: typeof kernel) =>
+  `${view.mm.digest()}|${view.ob.state.digestInput()}|${view
+    .processes()
+    .map((process) => process.pid)
+    .join(',')}`
+
+describe('machineAtIndex: the machine after any event from the nearest state block', () => {
+  it('writes state blocks every 2^16 events (a version-2 file)', async () => {
+    expect(events).toBeGreaterThan(2 << 16)
+    expect(index.header.version).toBe(2)
+    expect(index.states.map((state) => state.seq)).toEqual(
+      Array.from({ length: Math.floor((events - 1) / 65536) }, (_, number) => (number + 1) * 65536),
+    )
+  })
+
+  it.each([
+    -1,
+    65535,
+    65536,
+    100_000,
+    events - 1,
+  ])('gives the machine a full load gives right after event %i', async (seq) => {
+    const at = await machineAtIndex(index, kernel.config, seq)
+    expect(at.from).toBe(Math.max(0, ...index.states.map((state) => state.seq).filter((s) => s <= seq + 1)))
+    expect(at.replayed).toBe(seq + 1 - at.from)
+    expect(digestOf(at.kernel)).toBe(digestOf(full.at(seq)))
+  })
+
+  it('refuses a state block whose bytes restore another machine than its digest names', async () => {
+    const bytes = await readFile(path)
+    const first = index.states[0]!
+    // The digest is stored in the block's payload: rewrite the block stored (codec 0) with one digit changed.
+    const block = await index.readState(0)
+    const digest = block.digest.replace(/^./, (digit) => (digit === '0' ? '1' : '0'))
+    const { frame, join: joinBytes, trailer } = await import('../../trace/src/testing/binaryTamper.js')
+    const payload = Uint8Array.from([
+      ...varint(block.seq),
+      ...varint(digest.length),
+      ...new TextEncoder().encode(digest),
+      ...block.bytes,
+    ])
+    const end = Math.min(
+      ...[...index.blocks, ...index.states].map((b) => b.offset).filter((o) => o > first.offset),
+    )
+    const replaced = frame(3, 0, payload)
+    const delta = replaced.length - (end - first.offset)
+    const indexOffset = Number(
+      new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.length - 16, true),
+    )
+    const body = joinBytes(bytes.subarray(0, first.offset), replaced, bytes.subarray(end, indexOffset))
+    const json = {
+      events: index.events,
+      blocks: index.blocks.map((b) => (b.offset > first.offset ? { ...b, offset: b.offset + delta } : b)),
+      checkpoints: index.checkpoints,
+      states: index.states.map((s) => (s.offset > first.offset ? { ...s, offset: s.offset + delta } : s)),
+    }
+    const raw = new TextEncoder().encode(JSON.stringify(json))
+    const bad = join(directory, 'bad-state.ntt')
+    await writeFile(bad, joinBytes(body, frame(2, 0, raw), trailer(body.length)))
+    const badIndex = await openBinaryTraceFile(bad, machineSchema)
+    const error = await machineAtIndex(badIndex, kernel.config, 70_000, { file: 'bad-state.ntt' }).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(TraceFormatError)
+    expect((error as TraceFormatError).message).toMatch(
+      /bad-state\.ntt.*field index\.states\.0.*restores a state of digest/,
+    )
+    // Before the state block, nothing of it is read.
+    await expect(machineAtIndex(badIndex, kernel.config, 1000)).resolves.toBeDefined()
+    await badIndex.close()
+  })
+})
+
+function varint(value: number): number[] {
+  const out: number[] = []
+  while (value >= 0x80) {
+    out.push((value % 0x80) | 0x80)
+    value = Math.floor(value / 0x80)
+  }
+  out.push(value)
+  return out
+}
