@@ -134,6 +134,8 @@ export type {
   MmNtPagingEvent,
   MmPagePrioritySet,
   MmPagesLocked,
+  MmPageTableIn,
+  MmPageTableTrimmed,
   MmPageZeroed,
   MmWorkingSetLimitsSet,
   MmWorkingSetTrimmed,
