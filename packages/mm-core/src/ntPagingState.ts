@@ -60,6 +60,7 @@ export interface NtPagingCheckpoint {
   readonly processes: ReadonlyMap<number, NtProcessWorkingSet>
   readonly pageFaults: ReadonlyMap<number, number>
   readonly counters: NtPagingCounters
+  readonly sharedAges: ReadonlyMap<string, number>
 }
 
 /** The 'nt' policy's part of MmState. Changed only by the events of ntEvents.ts. */
@@ -73,6 +74,11 @@ export class NtPagingState {
    */
   pageFaults = new Map<number, number>()
   counters: NtPagingCounters = freshCounters()
+  /**
+   * The ages of section-page entries by "pid:address" (each process's entry ages apart,
+   * ntSharedEntries.ts); absent: age 0. Replaced, never changed in place, by checkpoints' copies.
+   */
+  sharedAges = new Map<string, number>()
 
   constructor(readonly config: NtPagingConfig) {}
 
@@ -104,6 +110,7 @@ export class NtPagingState {
       processes: new Map(this.processes),
       pageFaults: new Map(this.pageFaults),
       counters: copyCounters(this.counters),
+      sharedAges: new Map(this.sharedAges),
     }
   }
 
@@ -113,6 +120,7 @@ export class NtPagingState {
     this.processes = new Map(checkpoint.processes)
     this.pageFaults = new Map(checkpoint.pageFaults)
     this.counters = copyCounters(checkpoint.counters)
+    this.sharedAges = new Map(checkpoint.sharedAges)
   }
 
   /** A stable text for the digest. */
@@ -130,6 +138,7 @@ export class NtPagingState {
     }
     for (const pid of [...this.pageFaults.keys()].sort((a, b) => a - b))
       parts.push(`f${pid}:${this.pageFaults.get(pid)}`)
+    for (const key of [...this.sharedAges.keys()].sort()) parts.push(`a${key}:${this.sharedAges.get(key)}`)
     return parts.join(',')
   }
 }
