@@ -85,8 +85,6 @@ export class MmCore {
    * its page so no trim takes it before the page is mapped); released when the fault ends.
    */
   readonly faultPinnedTables: number[] = []
-  /** The 'nt' policy: CPU references counted since the last tick they caused (an input, kept in snapshots). */
-  referencesSinceTick = 0
 
   constructor(
     readonly state: MmState,
