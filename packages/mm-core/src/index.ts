@@ -101,6 +101,11 @@ export type { MmRecorder, ReplacementPolicyName } from './mmCore.js'
 export type { CreateAddressSpaceResult } from './processAddressSpace.js'
 export type { CreateAreaOptions, CreateAreaResult } from './memoryAreas.js'
 export type { MemoryBasicInformation } from './queryMemoryBasicInformation.js'
+export type {
+  WorkingSetBlock,
+  WorkingSetExBlock,
+  WorkingSetExInformation,
+} from './queryWorkingSet.js'
 export type { MmStatistics } from './mmStatistics.js'
 export type { MemoryManagerSnapshot } from './memoryManagerSnapshot.js'
 export { snapshotHeldBytes } from './memoryManagerSnapshot.js'
@@ -129,12 +134,14 @@ export type {
   MmNtPagingEvent,
   MmPagePrioritySet,
   MmPagesLocked,
+  MmPageTableIn,
+  MmPageTableTrimmed,
   MmPageZeroed,
   MmWorkingSetLimitsSet,
   MmWorkingSetTrimmed,
   WorkingSetTrimReason,
 } from './ntEvents.js'
-export { isNtPagingEvent } from './ntEvents.js'
+export { isNtPagingEvent, NT_PAGING_EVENT_TYPES } from './ntEvents.js'
 export type { NtPagingConfig, NtPagingOptions } from './ntPagingOptions.js'
 export { resolveNtPagingOptions } from './ntPagingOptions.js'
 export type { NtPagingCounters, NtProcessWorkingSet } from './ntPagingState.js'

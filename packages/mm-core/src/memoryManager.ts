@@ -17,6 +17,12 @@ import {
   mmUnmapViewOfSection,
 } from './mapViewOfSection.js'
 import type { MemoryArea } from './memoryArea.js'
+import {
+  type WorkingSetBlock,
+  type WorkingSetExInformation,
+  queryWorkingSet,
+  queryWorkingSetEx,
+} from './queryWorkingSet.js'
 import type { SectionCounters } from './mmState.js'
 import { type PrototypeEntryKindName, prototypeEntryKindName } from './prototypeEntries.js'
 import {
@@ -271,6 +277,21 @@ export class MemoryManager extends VirtualMemoryManager {
     return this.state.nt === undefined ? 0 : countReferences(this.core, count)
   }
 
+  /**
+   * Replay of a recorded trace: `count` recorded CPU references counted toward the next tick
+   * without running it (the tick's own recorded events follow). No effect under other policies
+   * or with tickEvery 0.
+   */
+  applyRecordedReferences(count = 1): void {
+    const nt = this.state.nt
+    if (nt !== undefined && nt.config.tickEvery !== 0) nt.referencesSinceTick += count
+  }
+
+  /** The 'nt' policy: CPU references counted toward the next tick (0 under other policies). */
+  get referencesSinceTick(): number {
+    return this.state.nt?.referencesSinceTick ?? 0
+  }
+
   /** SetProcessWorkingSetSizeEx's memory-manager side, in pages ({@link WorkingSetLimits}). */
   setWorkingSetLimits(pid: number, limits: WorkingSetLimits): NtServiceStatus {
     return setWorkingSetLimits(this.core, pid, limits)
@@ -320,9 +341,27 @@ export class MemoryManager extends VirtualMemoryManager {
     return processWorkingSetInformation(this.core, pid)
   }
 
+  /**
+   * NtQueryVirtualMemory(MemoryWorkingSetExInformation): each address's page as
+   * MEMORY_WORKING_SET_EX_INFORMATION (queryWorkingSet.ts). Side-effect free; any policy.
+   */
+  queryWorkingSetEx(pid: number, addresses: readonly number[]): WorkingSetExInformation[] {
+    return queryWorkingSetEx(this.core, pid, addresses)
+  }
+
+  /** NtQueryVirtualMemory(MemoryWorkingSetInformation): the entries of `pid`'s working set. Side-effect free. */
+  queryWorkingSet(pid: number): WorkingSetBlock[] {
+    return queryWorkingSet(this.core, pid)
+  }
+
   /** The 'nt' configuration in force (defaults applied), or undefined under another policy. */
   get ntConfig(): NtPagingConfig | undefined {
     return this.state.nt?.config
+  }
+
+  /** The number of the last balance-set tick (0: none yet); undefined when the policy is not 'nt'. */
+  get lastBalanceSetTick(): number | undefined {
+    return this.state.nt?.tick
   }
 
   /** Copy-on-write faults, mapped pages written and read (kept apart from {@link MemoryManager.counters}). */

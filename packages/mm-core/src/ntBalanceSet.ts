@@ -16,6 +16,7 @@ import { KERNEL_SPACE_ID } from './mmState.js'
 import type { BalanceSetTickReason } from './ntEvents.js'
 import { modifiedPageWriter, zeroPageThread } from './ntModifiedPageWriter.js'
 import { type NtPagingOptions, resolveNtPagingOptions } from './ntPagingOptions.js'
+import { ntPageTableIn } from './ntPageTables.js'
 import { NtPagingState } from './ntPagingState.js'
 import {
   availablePages,
@@ -39,6 +40,7 @@ export function installNtPaging(
   core.state.nt = new NtPagingState(resolveNtPagingOptions(options, frameCount))
   core.ntFrameRequest = ntRequestPageMemoryConsumer
   core.ntBeforeGrow = growWorkingSet
+  core.ntPageTableIn = ntPageTableIn
 }
 
 /** One balance-set tick: the working-set manager, the modified page writer, the zero page thread. Its number. */
@@ -54,12 +56,14 @@ export function balanceSetTick(core: MmCore, reason: BalanceSetTickReason): numb
 
 /** Count `count` CPU references; run the ticks that fall due (none when tickEvery is 0). The ticks run. */
 export function countReferences(core: MmCore, count: number): number {
-  const every = ntStateOf(core).config.tickEvery
+  const nt = ntStateOf(core)
+  const every = nt.config.tickEvery
   if (every === 0) return 0
   let ticks = 0
-  core.referencesSinceTick += count
-  while (core.referencesSinceTick >= every) {
-    core.referencesSinceTick -= every
+  nt.referencesSinceTick += count
+  // Each tick's event takes `every` references off (ntEvents.ts), so a replay of the events and
+  // the recorded accesses counts the same.
+  while (nt.referencesSinceTick >= every) {
     balanceSetTick(core, 'references')
     ticks++
   }

@@ -30,7 +30,9 @@ export type WorkingSetTrimReason =
 
 /**
  * A page left process `pid`'s working set: its PTE became a transition PTE and its frame went to
- * the modified list (dirty) or the standby list of its priority (clean, with a page-file copy).
+ * the modified list (dirty) or the standby list of its priority (clean, with a page-file copy);
+ * or, a section page ('shared'), the process's PTE became a prototype PTE and the frame's share
+ * count dropped (an mm.sharedPageOut naming the same tick follows when no working set holds it).
  */
 export interface MmWorkingSetTrimmed {
   readonly type: 'mm.workingSetTrimmed'
@@ -40,7 +42,51 @@ export interface MmWorkingSetTrimmed {
   /** The tick whose pass trimmed it, or the last tick for a trim between ticks (local replacement, an explicit empty). */
   readonly tick: number
   readonly reason: WorkingSetTrimReason
-  readonly outcome: 'standby' | 'modified'
+  readonly outcome: 'standby' | 'modified' | 'shared'
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/** One process's working-set entry for a section page aged (by that process's accessed bit). */
+export interface MmSharedEntryAged {
+  readonly type: 'mm.sharedEntryAged'
+  readonly pid: number
+  readonly address: number
+  readonly age: number
+  readonly previousAge: number
+}
+
+/**
+ * A page table of process `pid` became resident again, or for the first time (NT-PAGING.md §3.8):
+ * a fault (or a service walking the PTEs) below a PDE that was zero (a demand-zero table, counted
+ * in DemandZeroCount), in transition (a soft fault, TransitionCount) or in the page file (a hard
+ * fault, its read an mm.pageIn). The table is an entry of the working set again.
+ */
+export interface MmPageTableIn {
+  readonly type: 'mm.pageTableIn'
+  readonly pid: number
+  /** The first virtual address the table maps. */
+  readonly address: number
+  readonly pfn: number
+  readonly resolution: 'demand-zero' | 'transition' | 'page file'
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/**
+ * A page table left process `pid`'s working set (it mapped no valid and no transition PTE): its
+ * PDE became a transition PDE and its frame went to standby (its page-file copy is current) or
+ * modified; or, mapping nothing at all, it was deleted (PDE zero, frame freed).
+ */
+export interface MmPageTableTrimmed {
+  readonly type: 'mm.pageTableTrimmed'
+  readonly pid: number
+  /** The first virtual address the table maps. */
+  readonly address: number
+  readonly pfn: number
+  readonly tick: number
+  readonly reason: WorkingSetTrimReason
+  readonly outcome: 'standby' | 'modified' | 'deleted'
   readonly before: PfnRecord
   readonly after: PfnRecord
 }
@@ -100,8 +146,12 @@ export type MmNtPagingEvent =
   | MmWorkingSetLimitsSet
   | MmPagePrioritySet
   | MmPagesLocked
+  | MmPageTableIn
+  | MmPageTableTrimmed
+  | MmSharedEntryAged
 
-const ntTypes: ReadonlySet<string> = new Set<MmNtPagingEvent['type']>([
+/** Every kind of event of the 'nt' policy, in a stable order (the machine trace's kind ids follow it). */
+export const NT_PAGING_EVENT_TYPES = [
   'mm.balanceSetTick',
   'mm.workingSetTrimmed',
   'mm.clusterWritten',
@@ -109,7 +159,12 @@ const ntTypes: ReadonlySet<string> = new Set<MmNtPagingEvent['type']>([
   'mm.workingSetLimitsSet',
   'mm.pagePrioritySet',
   'mm.pagesLocked',
-])
+  'mm.pageTableIn',
+  'mm.pageTableTrimmed',
+  'mm.sharedEntryAged',
+] as const satisfies readonly MmNtPagingEvent['type'][]
+
+const ntTypes: ReadonlySet<string> = new Set<string>(NT_PAGING_EVENT_TYPES)
 
 /** True for an event of the 'nt' policy. */
 export function isNtPagingEvent(event: { readonly type: string }): event is MmNtPagingEvent {
@@ -129,15 +184,45 @@ export function applyNtPagingEvent(state: MmState, event: MmNtPagingEvent): void
     case 'mm.balanceSetTick':
       nt.tick = event.tick
       nt.counters.ticks++
+      // The references that made it fall due are used up (countReferences counted them first).
+      if (event.reason === 'references') nt.referencesSinceTick -= nt.config.tickEvery
       return
     case 'mm.workingSetTrimmed': {
       setPfn(state, event.pfn, event.after)
       nt.counters.pagesTrimmed++
+      if (event.outcome === 'shared') nt.sharedAges.delete(`${event.pid}:${event.address}`)
       const space = state.spaces.get(event.pid)
       assert(space !== undefined, () => `mm.workingSetTrimmed for unknown address space ${event.pid}`)
       state.spaces.set(event.pid, { ...space, workingSetSize: space.workingSetSize - 1 })
       return
     }
+    case 'mm.pageTableIn': {
+      setPfn(state, event.pfn, event.after)
+      state.pfn.priority[event.pfn] = nt.process(event.pid).priority
+      if (event.resolution === 'demand-zero') nt.counters.pageTableDemandZero++
+      else if (event.resolution === 'transition') nt.counters.pageTableTransitions++
+      else nt.counters.pageTableReads++
+      const space = state.spaces.get(event.pid)
+      assert(space !== undefined, () => `mm.pageTableIn for unknown address space ${event.pid}`)
+      const size = space.workingSetSize + 1
+      state.spaces.set(event.pid, {
+        ...space,
+        workingSetSize: size,
+        workingSetPeak: Math.max(space.workingSetPeak, size),
+      })
+      return
+    }
+    case 'mm.pageTableTrimmed': {
+      setPfn(state, event.pfn, event.after)
+      nt.counters.pageTablesTrimmed++
+      const space = state.spaces.get(event.pid)
+      assert(space !== undefined, () => `mm.pageTableTrimmed for unknown address space ${event.pid}`)
+      state.spaces.set(event.pid, { ...space, workingSetSize: space.workingSetSize - 1 })
+      return
+    }
+    case 'mm.sharedEntryAged':
+      nt.sharedAges.set(`${event.pid}:${event.address}`, event.age)
+      return
     case 'mm.clusterWritten':
       nt.counters.dirtyWriteIos++
       return

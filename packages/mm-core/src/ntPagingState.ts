@@ -44,20 +44,37 @@ export interface NtPagingCounters {
   pagesZeroed: number
   /** Standby frames repurposed, by the priority of the page that lost them. */
   repurposedByPriority: number[]
+  /** Page tables made for a fault below a zero PDE (counted in DemandZeroCount, as ARM3 does). */
+  pageTableDemandZero: number
+  /** Page tables taken back from standby or modified (counted in TransitionCount). */
+  pageTableTransitions: number
+  /** Page tables read back from the page file (counted in PageReadCount with the pages). */
+  pageTableReads: number
+  /** Page tables that left their working sets (NT-PAGING.md §3.8). */
+  pageTablesTrimmed: number
 }
 
 /** A frozen copy of {@link NtPagingState}. */
 export interface NtPagingCheckpoint {
   readonly tick: number
+  readonly referencesSinceTick: number
   readonly processes: ReadonlyMap<number, NtProcessWorkingSet>
   readonly pageFaults: ReadonlyMap<number, number>
   readonly counters: NtPagingCounters
+  readonly sharedAges: ReadonlyMap<string, number>
 }
 
 /** The 'nt' policy's part of MmState. Changed only by the events of ntEvents.ts. */
 export class NtPagingState {
   /** The number of the last balance-set tick (0: none yet). */
   tick = 0
+  /**
+   * CPU references counted toward the next tick (tickEvery > 0). Each reference is an input (a
+   * recorded nt.cpuAccess adds one when replayed, MemoryManager.applyRecordedReferences); a tick
+   * of reason 'references' takes `tickEvery` off. Not in the digest: live, an access counts after
+   * its own events, replay at its row, so the two agree at every access boundary only.
+   */
+  referencesSinceTick = 0
   processes = new Map<number, NtProcessWorkingSet>()
   /**
    * Page faults each process took (VM_COUNTERS.PageFaultCount): counted in place on every fault
@@ -65,6 +82,11 @@ export class NtPagingState {
    */
   pageFaults = new Map<number, number>()
   counters: NtPagingCounters = freshCounters()
+  /**
+   * The ages of section-page entries by "pid:address" (each process's entry ages apart,
+   * ntSharedEntries.ts); absent: age 0. Replaced, never changed in place, by checkpoints' copies.
+   */
+  sharedAges = new Map<string, number>()
 
   constructor(readonly config: NtPagingConfig) {}
 
@@ -93,18 +115,22 @@ export class NtPagingState {
   checkpoint(): NtPagingCheckpoint {
     return {
       tick: this.tick,
+      referencesSinceTick: this.referencesSinceTick,
       processes: new Map(this.processes),
       pageFaults: new Map(this.pageFaults),
       counters: copyCounters(this.counters),
+      sharedAges: new Map(this.sharedAges),
     }
   }
 
   /** Return to `checkpoint` (which stays valid). */
   restore(checkpoint: NtPagingCheckpoint): void {
     this.tick = checkpoint.tick
+    this.referencesSinceTick = checkpoint.referencesSinceTick
     this.processes = new Map(checkpoint.processes)
     this.pageFaults = new Map(checkpoint.pageFaults)
     this.counters = copyCounters(checkpoint.counters)
+    this.sharedAges = new Map(checkpoint.sharedAges)
   }
 
   /** A stable text for the digest. */
@@ -112,7 +138,7 @@ export class NtPagingState {
     const parts = [`t${this.tick}`]
     const c = this.counters
     parts.push(
-      `${c.ticks}:${c.dirtyWriteIos}:${c.pagesTrimmed}:${c.pagesZeroed}:${c.repurposedByPriority.join('.')}`,
+      `${c.ticks}:${c.dirtyWriteIos}:${c.pagesTrimmed}:${c.pagesZeroed}:${c.repurposedByPriority.join('.')}:${c.pageTableDemandZero}:${c.pageTableTransitions}:${c.pageTableReads}:${c.pageTablesTrimmed}`,
     )
     for (const pid of [...this.processes.keys()].sort((a, b) => a - b)) {
       const p = this.processes.get(pid)!
@@ -122,6 +148,7 @@ export class NtPagingState {
     }
     for (const pid of [...this.pageFaults.keys()].sort((a, b) => a - b))
       parts.push(`f${pid}:${this.pageFaults.get(pid)}`)
+    for (const key of [...this.sharedAges.keys()].sort()) parts.push(`a${key}:${this.sharedAges.get(key)}`)
     return parts.join(',')
   }
 }
@@ -133,6 +160,10 @@ function freshCounters(): NtPagingCounters {
     pagesTrimmed: 0,
     pagesZeroed: 0,
     repurposedByPriority: new Array(8).fill(0),
+    pageTableDemandZero: 0,
+    pageTableTransitions: 0,
+    pageTableReads: 0,
+    pageTablesTrimmed: 0,
   }
 }
 

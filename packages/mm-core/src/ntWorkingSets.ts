@@ -6,7 +6,8 @@
 //   - the working-set manager pass of each tick: a process above its maximum, or above its
 //     (soft) minimum while available pages are below MinimumFreePages, has its entries aged
 //     (accessed → age 0 and the bit cleared; else age + 1 up to 3) and the untouched pages of age 3
-//     removed, unless locked; section frames, while memory is short, likewise;
+//     removed, unless locked; its section pages (each aged by its own PTE, ntSharedEntries.ts) and
+//     its page tables (ntPageTables.ts) likewise;
 //   - local replacement: a process at its maximum that faults (hard maximum, or available pages
 //     below PlentyFreePages) gives up its own oldest page first;
 //   - an explicit empty (EmptyWorkingSet, SetProcessWorkingSetSize(-1, -1));
@@ -22,7 +23,23 @@ import type { MmCore } from './mmCore.js'
 import { KERNEL_SPACE_ID } from './mmState.js'
 import { QUOTA_LIMITS_HARDWS_MAX_ENABLE, QUOTA_LIMITS_HARDWS_MIN_ENABLE } from './ntPagingState.js'
 import type { NtPagingState } from './ntPagingState.js'
-import { ownerPteOf, pageOut } from './pageMemoryConsumer.js'
+import {
+  type ResidentPageTable,
+  agePageTable,
+  pageTableTrimmable,
+  residentPageTables,
+  trimPageTable,
+} from './ntPageTables.js'
+import {
+  type SharedEntry,
+  ageSharedEntry,
+  sharedEntriesOf,
+  sharedEntryAge,
+  sharedEntryTrimmable,
+  trimSharedEntry,
+  trimSharedFrameEverywhere,
+} from './ntSharedEntries.js'
+import { ownerPteOf } from './pageMemoryConsumer.js'
 import { pfnRecordOf } from './pfnRecord.js'
 import { invalidateIfCurrent, writePteAt } from './pteAccess.js'
 import { testAndClearAccessed } from './replacementPolicy.js'
@@ -70,7 +87,7 @@ export function trimWorkingSetPage(
   const before = pfnRecordOf(core.state, pfn)
   assert(before.state === 'ACTIVE', () => `trim of frame ${pfn} in state ${before.state}`)
   if (before.segmentId !== undefined) {
-    pageOut(core, pfn)
+    trimSharedFrameEverywhere(core, pfn, reason, tick)
     return
   }
   const { ownerPid: pid, ownerAddress: address } = before
@@ -137,16 +154,24 @@ export function workingSetManagerPass(core: MmCore, tick: number): void {
         remaining--
       }
     }
+    // Its section pages are entries too, each aged by this process's own PTE (ntSharedEntries.ts).
+    for (const entry of sharedEntriesOf(core, pid)) {
+      const old = ageSharedEntry(core, entry, TRIM_AGE)
+      if (old && remaining > target && sharedEntryTrimmable(core, entry)) {
+        trimSharedEntry(core, entry, 'working-set manager', tick)
+        remaining--
+      }
+    }
+    // Its page tables are entries too (NT-PAGING.md §3.8): aged by their PDE's accessed bit, and
+    // trimmed once old when they map nothing valid or in transition.
+    for (const table of residentPageTables(core, pid)) {
+      const old = agePageTable(core, table, TRIM_AGE, pid)
+      if (old && remaining > target && pageTableTrimmable(core, table)) {
+        trimPageTable(core, pid, table, 'working-set manager', tick)
+        remaining--
+      }
+    }
   }
-  // Section frames (one entry whatever the processes mapping them) age and leave the same way
-  // while memory is short, after the processes.
-  const available = availablePages(core)
-  if (available >= minimumFreePages || available + pfnDb.count('MODIFIED') >= plentyFreePages) return
-  const shared: number[] = []
-  for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn))
-    if (pfnDb.segmentId[pfn]! >= 0 && !core.pinnedFrames.has(pfn)) shared.push(pfn)
-  for (const pfn of shared)
-    if (ageEntry(core, pfn)) trimWorkingSetPage(core, pfn, 'working-set manager', tick)
 }
 
 /**
@@ -170,13 +195,27 @@ export function trimOldest(core: MmCore, pid: number, count: number, reason: Wor
   if (count <= 0) return
   const nt = ntStateOf(core)
   const pfnDb = core.state.pfn
-  const candidates = workingSetFrames(core, pid).filter((pfn) => !isLocked(core, nt, pfn))
-  // A stable sort keeps working-set order among equal ages.
-  candidates.sort((a, b) => pfnDb.age[b]! - pfnDb.age[a]!)
+  const candidates: (number | ResidentPageTable | SharedEntry)[] = workingSetFrames(core, pid).filter(
+    (pfn) => !isLocked(core, nt, pfn),
+  )
+  for (const entry of sharedEntriesOf(core, pid))
+    if (sharedEntryTrimmable(core, entry)) candidates.push(entry)
+  for (const table of residentPageTables(core, pid))
+    if (pageTableTrimmable(core, table)) candidates.push(table)
+  const ageOf = (entry: number | ResidentPageTable | SharedEntry) =>
+    typeof entry === 'number'
+      ? pfnDb.age[entry]!
+      : 'pid' in entry
+        ? sharedEntryAge(core, entry)
+        : pfnDb.age[entry.pfn]!
+  // A stable sort keeps working-set order (private pages, section pages, page tables) among equal ages.
+  candidates.sort((a, b) => ageOf(b) - ageOf(a))
   let left = count
-  for (const pfn of candidates) {
+  for (const entry of candidates) {
     if (left-- <= 0) break
-    trimWorkingSetPage(core, pfn, reason, nt.tick)
+    if (typeof entry === 'number') trimWorkingSetPage(core, entry, reason, nt.tick)
+    else if ('pid' in entry) trimSharedEntry(core, entry, reason, nt.tick)
+    else trimPageTable(core, pid, entry, reason, nt.tick)
   }
 }
 
@@ -187,6 +226,17 @@ export function emptyWorkingSet(core: MmCore, pid: number): number {
   for (const pfn of workingSetFrames(core, pid)) {
     if (isLocked(core, nt, pfn)) continue
     trimWorkingSetPage(core, pfn, 'empty working set', nt.tick)
+    trimmed++
+  }
+  for (const entry of sharedEntriesOf(core, pid)) {
+    if (!sharedEntryTrimmable(core, entry)) continue
+    trimSharedEntry(core, entry, 'empty working set', nt.tick)
+    trimmed++
+  }
+  // Page tables whose pages just left still map them in transition, so they stay (§3.8).
+  for (const table of residentPageTables(core, pid)) {
+    if (!pageTableTrimmable(core, table)) continue
+    trimPageTable(core, pid, table, 'empty working set', nt.tick)
     trimmed++
   }
   return trimmed
@@ -210,6 +260,24 @@ export function lowMemoryTrim(core: MmCore): boolean {
       if ((ws.flags & QUOTA_LIMITS_HARDWS_MIN_ENABLE) !== 0 && size <= ws.minimum) continue
     }
     if (best === undefined || rank(core, pfn) > rank(core, best)) best = pfn
+  }
+  // A page table that maps nothing valid or in transition of a process not held at a hard
+  // minimum, oldest first, when it outranks the best page.
+  let bestTable: { pid: number; table: ResidentPageTable; rank: number } | undefined
+  for (const pid of [...core.state.spaces.keys()].sort((a, b) => a - b)) {
+    if (pid === KERNEL_SPACE_ID) continue
+    const ws = nt.process(pid)
+    const size = core.state.spaces.get(pid)!.workingSetSize
+    if ((ws.flags & QUOTA_LIMITS_HARDWS_MIN_ENABLE) !== 0 && size <= ws.minimum) continue
+    for (const table of residentPageTables(core, pid)) {
+      if (!pageTableTrimmable(core, table)) continue
+      const tableRank = size * 8 + pfnDb.age[table.pfn]!
+      if (bestTable === undefined || tableRank > bestTable.rank) bestTable = { pid, table, rank: tableRank }
+    }
+  }
+  if (bestTable !== undefined && (best === undefined || bestTable.rank > rank(core, best))) {
+    trimPageTable(core, bestTable.pid, bestTable.table, 'low memory', nt.tick)
+    return true
   }
   if (best === undefined) return false
   trimWorkingSetPage(core, best, 'low memory', nt.tick)

@@ -225,7 +225,8 @@ describe('NtSetInformationProcess', () => {
       maximumWorkingSetSize: allOnes,
     })
     expect(status.status).toBe(STATUS_SUCCESS)
-    expect(ws().workingSetSize).toBe(0)
+    // Only the page table is left: it maps the pages now in transition (NT-PAGING.md §3.8).
+    expect(ws().workingSetSize).toBe(PAGE)
   })
 
   it('answers STATUS_NOT_IMPLEMENTED under a textbook policy, after the checks', () => {
@@ -319,7 +320,8 @@ describe('NtSetSystemInformation', () => {
     const { nt, touch, ws } = ntMachine()
     touch(8)
     expect(nt.NtSetSystemInformation(80, 2).status).toBe(STATUS_SUCCESS)
-    expect(ws().workingSetSize).toBe(0)
+    // The page table stays while it maps pages in transition.
+    expect(ws().workingSetSize).toBe(PAGE)
     const lists = () => nt.NtQuerySystemInformation(80).info as SystemMemoryListInformation
     expect(lists().modifiedPageCount).toBeGreaterThanOrEqual(8)
     expect(nt.NtSetSystemInformation(80, 3).status).toBe(STATUS_SUCCESS)
@@ -392,7 +394,8 @@ describe('NtLockVirtualMemory / NtUnlockVirtualMemory', () => {
     touch(6)
     expect(nt.NtLockVirtualMemory(ME, base, 2 * PAGE, 1).status).toBe(STATUS_SUCCESS)
     nt.NtSetInformationProcess(ME, 1, { minimumWorkingSetSize: -1, maximumWorkingSetSize: -1 })
-    expect(ws().workingSetSize).toBe(2 * PAGE)
+    // The locked pages and their page table.
+    expect(ws().workingSetSize).toBe(3 * PAGE)
   })
 
   it('returns the fault status of a page that cannot be read (STATUS_ACCESS_VIOLATION for NOACCESS)', () => {
@@ -461,11 +464,27 @@ describe('kernel.tick and tickEvery', () => {
     true,
     'deferred',
     'eager',
-  ] as const)("refuses record: %s with replacementPolicy 'nt' up front with a RangeError (its events are not in the trace schema yet)", (record) => {
-    expect(() => createKernel({ replacementPolicy: 'nt', physicalMemory: 1 << 20, record })).toThrow(
-      /record is not supported yet with replacementPolicy 'nt'/,
-    )
-    expect(createKernel({ replacementPolicy: 'nt', physicalMemory: 1 << 20, record: false }).tick()).toBe(1)
+  ] as const)("records under replacementPolicy 'nt' (record: %s): kernel.tick() is an input of the trace", (record) => {
+    const kernel = createKernel({
+      replacementPolicy: 'nt',
+      physicalMemory: 1 << 20,
+      nt: { tickEvery: 4 },
+      record,
+    })
+    const { pid } = kernel.createProcess({ name: 'a.exe' })
+    const base = kernel
+      .syscalls(pid)
+      .NtAllocateVirtualMemory(ME, 0, 0, 4 * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE).baseAddress
+    for (let index = 0; index < 6; index++) kernel.cpu(pid).write(base + (index % 4) * PAGE, [index])
+    expect(kernel.tick()).toBe(2)
+    const log = kernel.trace!
+    const ticks = Array.from({ length: log.length }, (_, seq) => seq)
+      .filter((seq) => log.typeAt(seq) === 'mm.balanceSetTick')
+      .map((seq) => ({ event: log.at(seq), input: log.causeOf(seq) === undefined }))
+    expect(ticks).toEqual([
+      { event: { type: 'mm.balanceSetTick', tick: 1, previousTick: 0, reason: 'references' }, input: false },
+      { event: { type: 'mm.balanceSetTick', tick: 2, previousTick: 1, reason: 'explicit' }, input: true },
+    ])
   })
 })
 

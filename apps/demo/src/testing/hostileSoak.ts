@@ -40,6 +40,7 @@ import {
 } from '../../../../packages/nt-syscalls/src/testing/hostileCalls.js'
 import {
   mutateMachineTrace,
+  type RecordedPolicy,
   recordedMachineTrace,
   type TraceFormat,
 } from '../../../../packages/nt-syscalls/src/testing/hostileMachineTraces.js'
@@ -169,8 +170,10 @@ async function seekCase(path: string, loaded: Kernel | undefined): Promise<CaseR
 /** The mutated trace bytes of a case (binary field edits re-encoded from the edited JSON Lines). */
 async function mutatedTrace(random: SeededRandom, scratch: Scratch): Promise<Uint8Array> {
   const format: TraceFormat = random.below(2) === 0 ? 'jsonl' : 'binary'
+  // Half the corpus is the 'nt' policy's recording (ticks, trims, clusters, locked pages).
+  const policy: RecordedPolicy = random.below(2) === 0 ? 'working-set' : 'nt'
   if (format === 'binary' && random.below(3) === 0) {
-    const edited = mutateMachineTrace(await recordedMachineTrace('jsonl'), 'jsonl', random)
+    const edited = mutateMachineTrace(await recordedMachineTrace('jsonl', policy), 'jsonl', random)
     if (edited.kind !== 'field edited') return edited.bytes
     const path = scratch.path('edited.jsonl')
     writeFileSync(path, edited.bytes)
@@ -186,7 +189,7 @@ async function mutatedTrace(random: SeededRandom, scratch: Scratch): Promise<Uin
   }
   // Binary: version 1, or version 2 with a state block every 64 events (its snapshots edited too).
   const source: TraceFormat = format === 'binary' && random.below(2) === 0 ? 'binary-states' : format
-  return mutateMachineTrace(await recordedMachineTrace(source), source, random).bytes
+  return mutateMachineTrace(await recordedMachineTrace(source, policy), source, random).bytes
 }
 
 async function machineTraceCase(random: SeededRandom, scratch: Scratch): Promise<CaseResult> {
