@@ -70,6 +70,26 @@ export interface ProcessWorkingSetInformation {
   readonly lockedPages: readonly number[]
 }
 
+/**
+ * One entry of a process's working-set list (ARM3's MMWSLE with what MMPFN says of its page), as
+ * QueryWorkingSet and VMMap show it.
+ */
+export interface WorkingSetEntry {
+  /** The page's virtual address (VPN × page size). */
+  readonly address: number
+  readonly pfn: number
+  /** The working-set manager's age, 0-3 (an untouched entry of age 3 is trimmed on the next pass). */
+  readonly age: number
+  /** Page priority 0-7: the standby sub-list the page goes to when trimmed. */
+  readonly priority: number
+  /** Locked in the working set (VirtualLock): never trimmed. */
+  readonly locked: boolean
+  /** MMPFN.Modified: the frame differs from its page-file copy (the PTE's dirty bit may say so too). */
+  readonly modified: boolean
+  /** The page-file slot still holding a copy of a clean page, -1 when none. */
+  readonly pageFileSlot: number
+}
+
 /** The system's paging counters now. */
 export function systemPagingCounters(core: MmCore): SystemPagingCounters {
   const state = core.state
@@ -163,4 +183,30 @@ export function processWorkingSetInformation(
     pagePriority: ws.priority,
     lockedPages: [...ws.lockedPages].sort((a, b) => a - b),
   }
+}
+
+/**
+ * The private pages of `pid`'s working set in working-set order (oldest resident first: the order
+ * local replacement and the trimming pass walk), or undefined for an unknown process. Under another
+ * policy: its ACTIVE frames, with the ages that policy keeps.
+ */
+export function workingSetEntries(core: MmCore, pid: number): WorkingSetEntry[] | undefined {
+  if (!core.state.spaces.has(pid)) return undefined
+  const pfnDb = core.state.pfn
+  const locked = core.state.nt?.process(pid).lockedPages
+  const entries: WorkingSetEntry[] = []
+  for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
+    if (pfnDb.ownerPid[pfn] !== pid || pfnDb.segmentId[pfn]! >= 0) continue
+    const address = pfnDb.ownerAddress[pfn]!
+    entries.push({
+      address,
+      pfn,
+      age: pfnDb.age[pfn]!,
+      priority: pfnDb.priority[pfn]!,
+      locked: locked?.has(address) ?? false,
+      modified: pfnDb.modified[pfn] === 1,
+      pageFileSlot: pfnDb.pageFileSlot[pfn]!,
+    })
+  }
+  return entries
 }
