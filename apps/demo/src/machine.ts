@@ -2,17 +2,28 @@
 // replacement policy, built by nt-syscalls' createKernel, recording the whole machine on request.
 
 import { MAX_FRAME_COUNT, type TlbConfig, type TlbPresetName } from '@ntmm/hw-mmu'
-import { MINIMUM_RAM_PAGES, type ReplacementPolicyName } from '@ntmm/mm-core'
+import { MINIMUM_RAM_PAGES, type NtPagingOptions, type ReplacementPolicyName } from '@ntmm/mm-core'
 import { type Arch, createKernel, type Kernel, type KernelEventRecord } from '@ntmm/nt-syscalls'
 import { bytes } from './format.js'
 
-/** Every replacement policy mm-core implements. */
+/**
+ * The replacement policies `ntmm sweep` and the explorer's "compare on this trace" replay a
+ * reference string under: one frame request, one replacement decision.
+ */
 export const replacementPolicies: readonly ReplacementPolicyName[] = [
   'working-set',
   'fifo',
   'lru',
   'clock',
   'opt',
+]
+
+/**
+ * Every policy mm-core implements: those and 'nt', Windows' model (per-process working sets, the
+ * PFN lists as a cache, soft faults, the modified page writer, a balance-set tick: docs/paging.md).
+ */
+export const allPolicies: readonly ReplacementPolicyName[] = [
+  ...new Set([...replacementPolicies, 'nt' as const]),
 ]
 
 /** Every architecture. */
@@ -25,6 +36,8 @@ export interface MachineConfig {
   readonly pageFile?: number
   readonly tlb?: TlbConfig | TlbPresetName
   readonly replacementPolicy?: ReplacementPolicyName
+  /** The 'nt' policy's tick and thresholds (docs/paging.md); only with replacementPolicy 'nt'. */
+  readonly nt?: NtPagingOptions
 }
 
 /** The largest page file the command line gives a machine (4 GiB: a million slots). */
