@@ -6,24 +6,23 @@ import { MINIMUM_RAM_PAGES, type NtPagingOptions, type ReplacementPolicyName } f
 import { type Arch, createKernel, type Kernel, type KernelEventRecord } from '@ntmm/nt-syscalls'
 import { bytes } from './format.js'
 
-/**
- * The replacement policies `ntmm sweep` and the explorer's "compare on this trace" replay a
- * reference string under: one frame request, one replacement decision.
- */
+/** Every replacement policy mm-core implements (what `--policy` and a script's machine accept). */
 export const replacementPolicies: readonly ReplacementPolicyName[] = [
   'working-set',
   'fifo',
   'lru',
   'clock',
   'opt',
+  'nt',
 ]
 
-/**
- * Every policy mm-core implements: those and 'nt', Windows' model (per-process working sets, the
- * PFN lists as a cache, soft faults, the modified page writer, a balance-set tick: docs/paging.md).
- */
-export const allPolicies: readonly ReplacementPolicyName[] = [
-  ...new Set([...replacementPolicies, 'nt' as const]),
+/** The policies a comparison runs when none is named (`ntmm sweep`; the pressure scenario adds 'nt'). */
+export const comparedPolicies: readonly ReplacementPolicyName[] = [
+  'working-set',
+  'fifo',
+  'lru',
+  'clock',
+  'opt',
 ]
 
 /** Every architecture. */

@@ -4,7 +4,7 @@
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
 import type { Arch } from '@ntmm/nt-syscalls'
 import { type Command, Option } from 'commander'
-import { allPolicies } from '../machine.js'
+import { replacementPolicies } from '../machine.js'
 import { commandProgress } from '../progress.js'
 import { type TraceFormat, traceFormats } from '../traceCommands.js'
 import { outputPath, saveTrace } from '../traceFiles.js'
@@ -29,7 +29,7 @@ export function registerRecordCommand(program: Command, { io, setExitCode }: Com
     .option(
       '--policy <list>',
       "replacement policy: of a script, or those 'pressure' compares (the first is recorded)",
-      listOption(allPolicies),
+      listOption(replacementPolicies),
     )
     .option('--json', 'print { file, format, events, bytes, bytesPerEvent, ok }')
     .addHelpText(

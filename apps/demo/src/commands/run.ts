@@ -7,7 +7,7 @@ import type { Command } from 'commander'
 import { type CliIo, paint } from '../cliIo.js'
 import { CliError } from '../cliError.js'
 import { ADDRESS_SYNTAX } from '../format.js'
-import { allPolicies } from '../machine.js'
+import { replacementPolicies } from '../machine.js'
 import { countFaultKinds } from '../views/faultKinds.js'
 import { findView, inspectViews } from '../views/inspectViews.js'
 import { machineState } from '../views/memoryMap.js'
@@ -44,7 +44,7 @@ export function registerRunCommand(program: Command, { io, setExitCode }: Comman
     .option(
       '--policy <list>',
       "replacement policies: those 'pressure' compares (comma-separated), or a script's one",
-      listOption(allPolicies),
+      listOption(replacementPolicies),
     )
     .option('--verbose', 'print every event, not only the narrated kinds')
     .option(

@@ -7,13 +7,16 @@
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
 import { describeEvent } from '../describeEvent.js'
 import { bytes, table } from '../format.js'
-import { allPolicies } from '../machine.js'
+import { comparedPolicies } from '../machine.js'
 import { Narrator } from '../narrator.js'
 import { PRESSURE_MACHINE, PRESSURE_PAGES, playReferences, pressureReferences } from '../workloads.js'
 import type { Scenario, ScenarioOptions } from './scenario.js'
 
+/** The compared policies and Windows' own model, soft and hard faults side by side. */
+const pressurePolicies: readonly ReplacementPolicyName[] = [...new Set([...comparedPolicies, 'nt' as const])]
+
 function play(options: ScenarioOptions): Narrator {
-  const policies: readonly ReplacementPolicyName[] = options.policies ?? allPolicies
+  const policies: readonly ReplacementPolicyName[] = options.policies ?? pressurePolicies
   const references = pressureReferences()
   const pages = PRESSURE_PAGES.hot + PRESSURE_PAGES.cold
   const rows = [['policy', 'faults', 'demand-zero', 'hard', 'soft', 'written', 'read back', 'corrupt']]
