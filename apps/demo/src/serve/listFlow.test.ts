@@ -75,3 +75,33 @@ describe('workingSetSeries (the explorer’s working sets over time)', () => {
     }
   })
 })
+
+describe("listFlow and workingSetSeries on an 'nt' trace (the working-sets scenario)", () => {
+  const session = new ExplorerSession(
+    requireScenario('working-sets').run({ arch: 'x86', verbose: false, record: true }).kernel,
+    'working-sets',
+  )
+  const query = session.kernel.history.query
+
+  it("names EmptyWorkingSet's trims and a soft fault from the modified list", () => {
+    const emptied = query.next({ type: 'mm.workingSetTrimmed' } as never, 9000)!
+    expect(session.lists(emptied).summary).toEqual([
+      { from: 'ACTIVE', to: 'MODIFIED', label: 'trimmed (empty working set)', pages: 24 },
+    ])
+    const soft = query.next({ type: 'mm.pageReclaimed' } as never, emptied)!
+    expect(session.lists(soft).summary).toEqual([
+      { from: 'MODIFIED', to: 'ACTIVE', label: 'soft fault', pages: 1 },
+    ])
+  })
+
+  it('samples right after the balance-set ticks', () => {
+    const series = session.workingSets()
+    const ticks = [...query.find({ type: 'mm.balanceSetTick' } as never)]
+    expect(series.sampledAt).toBe('ticks')
+    // Each tick's seq, then the last event (when a tick is not the last event already).
+    expect(series.seqs).toEqual([...new Set([...ticks, session.length - 1])])
+    expect(series.ticks.slice(0, ticks.length)).toEqual(ticks.map((_, index) => index + 1))
+    const idle = series.processes.find((process) => process.name === 'idle.exe')!
+    expect(Math.max(...idle.pages.filter((pages): pages is number => pages !== null))).toBe(24)
+  })
+})
