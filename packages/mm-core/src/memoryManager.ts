@@ -17,6 +17,12 @@ import {
   mmUnmapViewOfSection,
 } from './mapViewOfSection.js'
 import type { MemoryArea } from './memoryArea.js'
+import {
+  type WorkingSetBlock,
+  type WorkingSetExInformation,
+  queryWorkingSet,
+  queryWorkingSetEx,
+} from './queryWorkingSet.js'
 import type { SectionCounters } from './mmState.js'
 import { type PrototypeEntryKindName, prototypeEntryKindName } from './prototypeEntries.js'
 import {
@@ -333,6 +339,19 @@ export class MemoryManager extends VirtualMemoryManager {
   /** VM_COUNTERS_EX and the working-set parameters of `pid`, or undefined for an unknown process. */
   processWorkingSet(pid: number): ProcessWorkingSetInformation | undefined {
     return processWorkingSetInformation(this.core, pid)
+  }
+
+  /**
+   * NtQueryVirtualMemory(MemoryWorkingSetExInformation): each address's page as
+   * MEMORY_WORKING_SET_EX_INFORMATION (queryWorkingSet.ts). Side-effect free; any policy.
+   */
+  queryWorkingSetEx(pid: number, addresses: readonly number[]): WorkingSetExInformation[] {
+    return queryWorkingSetEx(this.core, pid, addresses)
+  }
+
+  /** NtQueryVirtualMemory(MemoryWorkingSetInformation): the entries of `pid`'s working set. Side-effect free. */
+  queryWorkingSet(pid: number): WorkingSetBlock[] {
+    return queryWorkingSet(this.core, pid)
   }
 
   /** The 'nt' configuration in force (defaults applied), or undefined under another policy. */

@@ -84,8 +84,10 @@ export function systemPagingCounters(core: MmCore): SystemPagingCounters {
     peakCommitment: state.commit.peak,
     pageFaultCount: counters.pageFaults,
     copyOnWriteCount: sections.copyOnWriteFaults,
-    transitionCount: counters.softFaults,
-    demandZeroCount: counters.demandZeroFaults,
+    // 'nt': a fault below a page table that left memory resolves the table first, and each level
+    // counts (NT-PAGING.md §3.4): a table taken back soft is a transition, a new table a demand-zero.
+    transitionCount: counters.softFaults + (state.nt?.counters.pageTableTransitions ?? 0),
+    demandZeroCount: counters.demandZeroFaults + (state.nt?.counters.pageTableDemandZero ?? 0),
     pageReadCount,
     pageReadIoCount: pageReadCount,
     dirtyPagesWriteCount: counters.pagesWritten,
