@@ -48,7 +48,7 @@ export { exceptionAccessCode } from './faultDecision.js'
  * Emits the events of the resolution, then mm.pageFault with the outcome.
  */
 export function mmAccessFault(core: MmCore, pid: number, fault: PageFault): AccessFaultResult {
-  const decision = dispatchFault(core, pid, fault)
+  const decision = dispatchFaultPinned(core, pid, fault)
   // One literal (the fields in the decision's order, then retry), not `{ ...decision, retry }`:
   // the spread was 6% of a sweep's time (docs/performance.md).
   const { status, kind, cause, exception } = decision
@@ -67,6 +67,17 @@ export function mmAccessFault(core: MmCore, pid: number, fault: PageFault): Acce
     cause: decision.cause,
   })
   return result
+}
+
+/** dispatchFault, then release the page tables it pinned ('nt': ntPageTables.ts pinFaultTable). */
+function dispatchFaultPinned(core: MmCore, pid: number, fault: PageFault): FaultDecision {
+  const pins = core.faultPinnedTables
+  const mark = pins.length
+  try {
+    return dispatchFault(core, pid, fault)
+  } finally {
+    while (pins.length > mark) core.pinnedFrames.delete(pins.pop()!)
+  }
 }
 
 function dispatchFault(core: MmCore, pid: number, fault: PageFault): FaultDecision {

@@ -6,12 +6,13 @@
 
 import { walkLeafEntries } from '@ntmm/hw-mmu'
 import { checkAreaTree } from './areaTree.js'
-import { checkNtInvariants } from './checkNtInvariants.js'
+import { checkNtInvariants, checkPagedOutTables } from './checkNtInvariants.js'
 import { SectionInvariants } from './checkSectionInvariants.js'
 import { isPrivateMemory } from './memoryArea.js'
 import { MEM_COMMIT, PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
 import { KERNEL_SPACE_ID } from './mmState.js'
+import { forEachPagedOutPte } from './ntPageTables.js'
 import { readPte } from './pteAccess.js'
 import { checkRegionList, mmFindRegion, regionsOf } from './region.js'
 import { readPteView } from './softwarePte.js'
@@ -60,7 +61,7 @@ export function checkInvariants(core: MmCore): string[] {
       problems.push(`space ${pid}: commit charge ${record.commitCharge}, committed pages ${processCommitted}`)
     }
     let resident = 0
-    walkLeafEntries(core.machine.editor, record.directoryPfn * PAGE_SIZE, (va, low, high) => {
+    const visitPte = (va: number, low: number, high: number) => {
       const view = readPteView(low, high, mode)
       if (view.kind === 'zero') return
       if (view.kind === 'pageFile') sections.slot(view.slot)
@@ -115,9 +116,24 @@ export function checkInvariants(core: MmCore): string[] {
         if (state.pageFile.read(view.slot) === undefined)
           problems.push(`space ${pid}: PTE at ${hex(va)} names free slot ${view.slot}`)
       }
-    })
-    if (record.workingSetSize !== resident)
-      problems.push(`space ${pid}: working set ${record.workingSetSize}, resident ${resident}`)
+    }
+    walkLeafEntries(core.machine.editor, record.directoryPfn * PAGE_SIZE, visitPte)
+    // 'nt': the PTEs kept in page tables that left memory (NT-PAGING.md §3.8), and the tables
+    // themselves as working-set entries.
+    let tables = 0
+    if (state.nt !== undefined) {
+      tables = checkPagedOutTables(core, pid, problems, (slot) => sections.slot(slot))
+      forEachPagedOutPte(core, pid, (va, low, high) => {
+        const kind = readPteView(low, high, mode).kind
+        if (kind === 'valid' || kind === 'transition')
+          problems.push(`space ${pid}: ${kind} PTE at ${hex(va)} in a page table that left memory`)
+        else visitPte(va, low, high)
+      })
+    }
+    if (record.workingSetSize !== resident + tables)
+      problems.push(
+        `space ${pid}: working set ${record.workingSetSize}, resident ${resident} pages and ${tables} page tables`,
+      )
   }
   if (state.commit.charge !== totalCommitted) {
     problems.push(`commit charge ${state.commit.charge}, committed pages ${totalCommitted}`)

@@ -5,9 +5,11 @@
 // in its owner's working set; a hard maximum holds. Inspection only.
 
 import type { MmCore } from './mmCore.js'
+import { forEachPageDirectoryEntry, residentPageTables } from './ntPageTables.js'
 import { QUOTA_LIMITS_HARDWS_MAX_ENABLE } from './ntPagingState.js'
 import { PfnState } from './pfnDatabase.js'
 import { readPte } from './pteAccess.js'
+import { readPteView } from './softwarePte.js'
 
 /** The 'nt' invariants as violations (none on a machine running another policy). */
 export function checkNtInvariants(core: MmCore): string[] {
@@ -49,10 +51,11 @@ export function checkNtInvariants(core: MmCore): string[] {
       problems.push(`working-set parameters for process ${pid}, which has no address space`)
       continue
     }
-    if ((ws.flags & QUOTA_LIMITS_HARDWS_MAX_ENABLE) !== 0 && space.workingSetSize > ws.maximum)
-      problems.push(
-        `process ${pid}: working set ${space.workingSetSize} above its hard maximum ${ws.maximum}`,
-      )
+    // A hard maximum bounds the pages; the page tables mapping them come on top (a table cannot
+    // leave while it maps a valid page, and Windows' minimums of 20 pages make this moot there).
+    const pages = space.workingSetSize - residentPageTables(core, pid).length
+    if ((ws.flags & QUOTA_LIMITS_HARDWS_MAX_ENABLE) !== 0 && pages > ws.maximum)
+      problems.push(`process ${pid}: ${pages} pages in its working set, above its hard maximum ${ws.maximum}`)
     for (const address of ws.lockedPages) {
       const pte = readPte(core, pid, address)
       if (pte?.view.kind !== 'valid' || pfnDb.ownerPid[pte.view.pfn] !== pid)
@@ -60,4 +63,35 @@ export function checkNtInvariants(core: MmCore): string[] {
     }
   }
   return problems
+}
+
+/**
+ * The page tables of process `pid` under 'nt' (NT-PAGING.md §3.8): a resident one is owned by the
+ * process; a PDE of a table that left memory is a transition PDE naming a standby/modified frame
+ * of the process, or a page-file PDE naming a used slot (reported to `slot` for the leak check).
+ * Returns the resident tables: the working-set entries they are.
+ */
+export function checkPagedOutTables(
+  core: MmCore,
+  pid: number,
+  problems: string[],
+  slot: (slot: number) => void,
+): number {
+  const pfnDb = core.state.pfn
+  const mode = core.machine.mode
+  forEachPageDirectoryEntry(core, pid, (table) => {
+    if ((table.pde.low & 1) !== 0) return
+    const view = readPteView(table.pde.low, table.pde.high, mode)
+    const where = `space ${pid}: PDE of 0x${table.address.toString(16)}`
+    if (view.kind === 'transition') {
+      const state = pfnDb.stateOf(view.pfn)
+      if ((state !== 'STANDBY' && state !== 'MODIFIED') || pfnDb.ownerPid[view.pfn] !== pid)
+        problems.push(`${where} names frame ${view.pfn} (${state}, owner ${pfnDb.ownerPid[view.pfn]})`)
+    } else if (view.kind === 'pageFile') {
+      slot(view.slot)
+      if (core.state.pageFile.read(view.slot) === undefined)
+        problems.push(`${where} names free slot ${view.slot}`)
+    } else problems.push(`${where} is a ${view.kind} entry`)
+  })
+  return residentPageTables(core, pid).length
 }

@@ -191,7 +191,8 @@ export class SectionInvariants {
       if (
         frameState === PfnState.STANDBY ||
         frameState === PfnState.MODIFIED ||
-        frameState === PfnState.ACTIVE
+        frameState === PfnState.ACTIVE ||
+        frameState === PfnState.PAGE_TABLE
       ) {
         if (pfnDb.pageFileSlot[pfn]! >= 0) this.slot(pfnDb.pageFileSlot[pfn]!)
       }

@@ -101,6 +101,11 @@ export type { MmRecorder, ReplacementPolicyName } from './mmCore.js'
 export type { CreateAddressSpaceResult } from './processAddressSpace.js'
 export type { CreateAreaOptions, CreateAreaResult } from './memoryAreas.js'
 export type { MemoryBasicInformation } from './queryMemoryBasicInformation.js'
+export type {
+  WorkingSetBlock,
+  WorkingSetExBlock,
+  WorkingSetExInformation,
+} from './queryWorkingSet.js'
 export type { MmStatistics } from './mmStatistics.js'
 export type { MemoryManagerSnapshot } from './memoryManagerSnapshot.js'
 export { snapshotHeldBytes } from './memoryManagerSnapshot.js'
@@ -129,6 +134,8 @@ export type {
   MmNtPagingEvent,
   MmPagePrioritySet,
   MmPagesLocked,
+  MmPageTableIn,
+  MmPageTableTrimmed,
   MmPageZeroed,
   MmWorkingSetLimitsSet,
   MmWorkingSetTrimmed,

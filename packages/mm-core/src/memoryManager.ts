@@ -17,6 +17,12 @@ import {
   mmUnmapViewOfSection,
 } from './mapViewOfSection.js'
 import type { MemoryArea } from './memoryArea.js'
+import {
+  type WorkingSetBlock,
+  type WorkingSetExInformation,
+  queryWorkingSet,
+  queryWorkingSetEx,
+} from './queryWorkingSet.js'
 import type { SectionCounters } from './mmState.js'
 import { type PrototypeEntryKindName, prototypeEntryKindName } from './prototypeEntries.js'
 import {
@@ -343,6 +349,19 @@ export class MemoryManager extends VirtualMemoryManager {
    */
   workingSetEntries(pid: number): WorkingSetEntry[] | undefined {
     return workingSetEntries(this.core, pid)
+  }
+
+  /**
+   * NtQueryVirtualMemory(MemoryWorkingSetExInformation): each address's page as
+   * MEMORY_WORKING_SET_EX_INFORMATION (queryWorkingSet.ts). Side-effect free; any policy.
+   */
+  queryWorkingSetEx(pid: number, addresses: readonly number[]): WorkingSetExInformation[] {
+    return queryWorkingSetEx(this.core, pid, addresses)
+  }
+
+  /** NtQueryVirtualMemory(MemoryWorkingSetInformation): the entries of `pid`'s working set. Side-effect free. */
+  queryWorkingSet(pid: number): WorkingSetBlock[] {
+    return queryWorkingSet(this.core, pid)
   }
 
   /** The 'nt' configuration in force (defaults applied), or undefined under another policy. */

@@ -75,6 +75,16 @@ export class MmCore {
    */
   ntFrameRequest: ((core: MmCore, request: FrameRequest) => number | undefined) | undefined = undefined
   ntBeforeGrow: ((core: MmCore, pid: number) => void) | undefined = undefined
+  /**
+   * The 'nt' policy: make the page table mapping `va` of space `pid` resident (demand-zero, soft
+   * or hard, NT-PAGING.md §3.8), returning its frame, or undefined when no frame could be had.
+   */
+  ntPageTableIn: ((core: MmCore, pid: number, va: number) => number | undefined) | undefined = undefined
+  /**
+   * The page tables the operation in progress pinned in `pinnedFrames` (a fault pins the table of
+   * its page so no trim takes it before the page is mapped); released when the fault ends.
+   */
+  readonly faultPinnedTables: number[] = []
 
   constructor(
     readonly state: MmState,

@@ -16,6 +16,7 @@ import { KERNEL_SPACE_ID } from './mmState.js'
 import type { BalanceSetTickReason } from './ntEvents.js'
 import { modifiedPageWriter, zeroPageThread } from './ntModifiedPageWriter.js'
 import { type NtPagingOptions, resolveNtPagingOptions } from './ntPagingOptions.js'
+import { ntPageTableIn } from './ntPageTables.js'
 import { NtPagingState } from './ntPagingState.js'
 import {
   availablePages,
@@ -39,6 +40,7 @@ export function installNtPaging(
   core.state.nt = new NtPagingState(resolveNtPagingOptions(options, frameCount))
   core.ntFrameRequest = ntRequestPageMemoryConsumer
   core.ntBeforeGrow = growWorkingSet
+  core.ntPageTableIn = ntPageTableIn
 }
 
 /** One balance-set tick: the working-set manager, the modified page writer, the zero page thread. Its number. */

@@ -45,6 +45,41 @@ export interface MmWorkingSetTrimmed {
   readonly after: PfnRecord
 }
 
+/**
+ * A page table of process `pid` became resident again, or for the first time (NT-PAGING.md §3.8):
+ * a fault (or a service walking the PTEs) below a PDE that was zero (a demand-zero table, counted
+ * in DemandZeroCount), in transition (a soft fault, TransitionCount) or in the page file (a hard
+ * fault, its read an mm.pageIn). The table is an entry of the working set again.
+ */
+export interface MmPageTableIn {
+  readonly type: 'mm.pageTableIn'
+  readonly pid: number
+  /** The first virtual address the table maps. */
+  readonly address: number
+  readonly pfn: number
+  readonly resolution: 'demand-zero' | 'transition' | 'page file'
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
+/**
+ * A page table left process `pid`'s working set (it mapped no valid and no transition PTE): its
+ * PDE became a transition PDE and its frame went to standby (its page-file copy is current) or
+ * modified; or, mapping nothing at all, it was deleted (PDE zero, frame freed).
+ */
+export interface MmPageTableTrimmed {
+  readonly type: 'mm.pageTableTrimmed'
+  readonly pid: number
+  /** The first virtual address the table maps. */
+  readonly address: number
+  readonly pfn: number
+  readonly tick: number
+  readonly reason: WorkingSetTrimReason
+  readonly outcome: 'standby' | 'modified' | 'deleted'
+  readonly before: PfnRecord
+  readonly after: PfnRecord
+}
+
 /** The modified page writer issued one write I/O of `slots.length` pages (their mm.pageWritten events follow). */
 export interface MmClusterWritten {
   readonly type: 'mm.clusterWritten'
@@ -100,6 +135,8 @@ export type MmNtPagingEvent =
   | MmWorkingSetLimitsSet
   | MmPagePrioritySet
   | MmPagesLocked
+  | MmPageTableIn
+  | MmPageTableTrimmed
 
 /** Every kind of event of the 'nt' policy, in a stable order (the machine trace's kind ids follow it). */
 export const NT_PAGING_EVENT_TYPES = [
@@ -110,6 +147,8 @@ export const NT_PAGING_EVENT_TYPES = [
   'mm.workingSetLimitsSet',
   'mm.pagePrioritySet',
   'mm.pagesLocked',
+  'mm.pageTableIn',
+  'mm.pageTableTrimmed',
 ] as const satisfies readonly MmNtPagingEvent['type'][]
 
 const ntTypes: ReadonlySet<string> = new Set<string>(NT_PAGING_EVENT_TYPES)
@@ -140,6 +179,30 @@ export function applyNtPagingEvent(state: MmState, event: MmNtPagingEvent): void
       nt.counters.pagesTrimmed++
       const space = state.spaces.get(event.pid)
       assert(space !== undefined, () => `mm.workingSetTrimmed for unknown address space ${event.pid}`)
+      state.spaces.set(event.pid, { ...space, workingSetSize: space.workingSetSize - 1 })
+      return
+    }
+    case 'mm.pageTableIn': {
+      setPfn(state, event.pfn, event.after)
+      state.pfn.priority[event.pfn] = nt.process(event.pid).priority
+      if (event.resolution === 'demand-zero') nt.counters.pageTableDemandZero++
+      else if (event.resolution === 'transition') nt.counters.pageTableTransitions++
+      else nt.counters.pageTableReads++
+      const space = state.spaces.get(event.pid)
+      assert(space !== undefined, () => `mm.pageTableIn for unknown address space ${event.pid}`)
+      const size = space.workingSetSize + 1
+      state.spaces.set(event.pid, {
+        ...space,
+        workingSetSize: size,
+        workingSetPeak: Math.max(space.workingSetPeak, size),
+      })
+      return
+    }
+    case 'mm.pageTableTrimmed': {
+      setPfn(state, event.pfn, event.after)
+      nt.counters.pageTablesTrimmed++
+      const space = state.spaces.get(event.pid)
+      assert(space !== undefined, () => `mm.pageTableTrimmed for unknown address space ${event.pid}`)
       state.spaces.set(event.pid, { ...space, workingSetSize: space.workingSetSize - 1 })
       return
     }

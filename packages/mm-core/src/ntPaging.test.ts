@@ -16,18 +16,20 @@ import { createNtMachine } from './testing/createNtMachine.js'
 const { MemoryEmptyWorkingSets, MemoryFlushModifiedList, MemoryPurgeStandbyList } = MemoryListCommand
 
 describe('nt paging: faults (§3.4)', () => {
-  it('a first touch is a demand-zero fault: DemandZeroCount +1, the page born modified', () => {
+  it('a first touch is a demand-zero fault: DemandZeroCount +1 for the page and +1 for its new page table (§3.8), the page born modified', () => {
     const { mm, process } = createNtMachine()
     const p = process(1, 8)
     const before = mm.systemPagingCounters
     p.write(0, 7)
     const after = mm.systemPagingCounters
-    expect(after.demandZeroCount - before.demandZeroCount).toBe(1)
+    expect(after.demandZeroCount - before.demandZeroCount).toBe(2)
+    expect(mm.counters.demandZeroFaults).toBe(1)
     expect(after.transitionCount).toBe(0)
     expect(after.pageReadCount).toBe(0)
     const pfn = mm.pfnDatabase.framesOn('ACTIVE').at(-1)!
     expect(mm.pfnDatabase.entry(pfn)).toMatchObject({ state: 'ACTIVE', modified: true, pageFileSlot: -1 })
-    expect(mm.processWorkingSet(1)).toMatchObject({ pageFaultCount: 1, workingSetSize: 4096 })
+    // The working set holds the page and its page table.
+    expect(mm.processWorkingSet(1)).toMatchObject({ pageFaultCount: 1, workingSetSize: 2 * 4096 })
   })
 
   it('a demand-zero page only read is trimmed to the modified list, never dropped (§3.2 demand zero born modified)', () => {
@@ -194,9 +196,10 @@ describe('nt paging: working sets (§3.5)', () => {
       mm.setWorkingSetLimits(1, { minimum: 2, maximum: 6, flags: QUOTA_LIMITS_HARDWS_MAX_ENABLE }).status,
     ).toBe(STATUS_SUCCESS)
     for (let page = 0; page < 10; page++) p.write(page, page + 1)
+    // Five pages and their page table (an entry that maps valid pages stays).
     expect(mm.processWorkingSet(1)!.workingSetSize).toBe(6 * 4096)
     expect(ofType('mm.workingSetTrimmed').map((trim) => trim.reason)).toEqual(
-      new Array(4).fill('local replacement'),
+      new Array(5).fill('local replacement'),
     )
     for (let page = 0; page < 10; page++) expect(p.read(page)).toBe(page + 1)
     expect(mm.checkInvariants()).toEqual([])
@@ -207,7 +210,7 @@ describe('nt paging: working sets (§3.5)', () => {
     const p = process(1, 16)
     mm.setWorkingSetLimits(1, { minimum: 2, maximum: 6 })
     for (let page = 0; page < 10; page++) p.write(page, page + 1)
-    expect(mm.processWorkingSet(1)!.workingSetSize).toBe(10 * 4096)
+    expect(mm.processWorkingSet(1)!.workingSetSize).toBe(11 * 4096)
   })
 
   it('ages by tick: a page above the maximum untouched for four passes is trimmed on the fifth, naming that tick', () => {
@@ -217,17 +220,18 @@ describe('nt paging: working sets (§3.5)', () => {
     // Memory is plentiful while process 1 grows past its soft maximum ...
     mm.setWorkingSetLimits(1, { minimum: 2, maximum: 6 })
     for (let page = 0; page < 10; page++) grower.write(page, page + 1)
-    expect(mm.processWorkingSet(1)!.workingSetSize).toBe(10 * 4096)
+    // Ten pages and their page table.
+    expect(mm.processWorkingSet(1)!.workingSetSize).toBe(11 * 4096)
     // ... then scarce, so the working-set manager's passes look at it.
     for (let page = 0; page < 30; page++) other.write(page, 1)
     expect(mm.systemPagingCounters.availablePages).toBeLessThan(20)
     for (let tick = 1; tick <= 4; tick++) mm.balanceSetTick()
-    expect(mm.processWorkingSet(1)!.workingSetSize).toBe(10 * 4096)
+    expect(mm.processWorkingSet(1)!.workingSetSize).toBe(11 * 4096)
     const fifth = mm.balanceSetTick()
     expect(mm.processWorkingSet(1)!.workingSetSize).toBe(6 * 4096)
     const trims = ofType('mm.workingSetTrimmed')
     expect(trims.map((trim) => [trim.pid, trim.reason, trim.tick])).toEqual(
-      new Array(4).fill([1, 'working-set manager', fifth]),
+      new Array(5).fill([1, 'working-set manager', fifth]),
     )
     expect(mm.checkInvariants()).toEqual([])
   })
@@ -239,7 +243,7 @@ describe('nt paging: working sets (§3.5)', () => {
     mm.setWorkingSetLimits(1, { minimum: 2, maximum: 6 })
     expect(mm.processWorkingSet(1)!.workingSetSize).toBe(6 * 4096)
     expect(ofType('mm.workingSetTrimmed').map((trim) => trim.reason)).toEqual(
-      new Array(4).fill('maximum lowered'),
+      new Array(5).fill('maximum lowered'),
     )
   })
 
@@ -270,8 +274,9 @@ describe('nt paging: working sets (§3.5)', () => {
       hard.write(page, page + 1)
     }
     for (let tick = 0; tick < 6; tick++) mm.balanceSetTick()
+    // One page and the page table that maps it; six pages and their table.
     expect(mm.processWorkingSet(1)!.workingSetSize).toBe(2 * 4096)
-    expect(mm.processWorkingSet(2)!.workingSetSize).toBe(6 * 4096)
+    expect(mm.processWorkingSet(2)!.workingSetSize).toBe(7 * 4096)
     expect(mm.checkInvariants()).toEqual([])
   })
 
@@ -281,8 +286,9 @@ describe('nt paging: working sets (§3.5)', () => {
     for (let page = 0; page < 4; page++) p.write(page, page + 1)
     expect(mm.lockPages(1, [p.base, p.base + 4096]).status).toBe(STATUS_SUCCESS)
     mm.emptyWorkingSet(1)
+    // The locked pages and their page table (which maps them, so it stays).
     expect(mm.processWorkingSet(1)).toMatchObject({
-      workingSetSize: 2 * 4096,
+      workingSetSize: 3 * 4096,
       lockedPages: [p.base, p.base + 4096],
     })
     p.read(2)
@@ -315,10 +321,11 @@ describe('nt paging: working sets (§3.5)', () => {
     for (let page = 0; page < 5; page++) p.write(page, 1)
     mm.emptyWorkingSet(1)
     p.read(0)
+    // Page tables count: one page and its table now, five and the table at the peak.
     expect(mm.processWorkingSet(1)).toMatchObject({
       pageFaultCount: 6,
-      workingSetSize: 4096,
-      peakWorkingSetSize: 5 * 4096,
+      workingSetSize: 2 * 4096,
+      peakWorkingSetSize: 6 * 4096,
     })
   })
 })
@@ -338,6 +345,7 @@ describe('nt paging: a streaming process and an idle one (issue 21)', () => {
       streamer.write(page, page & 0xff)
       mm.countReferences(1)
     }
+    // Working-set entries: the idle process's pages and their page table.
     const resident = mm.processWorkingSet(1)!.workingSetSize / 4096
     const before = mm.systemPagingCounters
     for (let page = 0; page < 8; page++) expect(idle.read(page)).toBe(page + 1)
@@ -351,11 +359,11 @@ describe('nt paging: a streaming process and an idle one (issue 21)', () => {
   }
 
   it('keeps every page of an idle process with a hard minimum while another streams', () => {
-    expect(run(8, QUOTA_LIMITS_HARDWS_MIN_ENABLE)).toEqual({ resident: 8, soft: 0, hard: 0 })
+    expect(run(9, QUOTA_LIMITS_HARDWS_MIN_ENABLE)).toEqual({ resident: 9, soft: 0, hard: 0 })
   })
 
   it('keeps them with a soft minimum too: the streamer replaces its own pages (local replacement)', () => {
-    expect(run(4, 0)).toEqual({ resident: 8, soft: 0, hard: 0 })
+    expect(run(4, 0)).toEqual({ resident: 9, soft: 0, hard: 0 })
   })
 })
 

@@ -7,6 +7,7 @@
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
 import { resolveNtPagingOptions } from './ntPagingOptions.js'
+import { residentPageTables } from './ntPageTables.js'
 import { MEMORY_PRIORITY_NORMAL } from './ntPagingState.js'
 
 /** SYSTEM_PERFORMANCE_INFORMATION's paging counters (pages and counts). */
@@ -88,6 +89,11 @@ export interface WorkingSetEntry {
   readonly modified: boolean
   /** The page-file slot still holding a copy of a clean page, -1 when none. */
   readonly pageFileSlot: number
+  /**
+   * Present for a page table (a working-set entry under 'nt', NT-PAGING.md §3.8): the range it
+   * maps, [maps, mapsEnd); `address` is then `maps`.
+   */
+  readonly pageTable?: { readonly maps: number; readonly mapsEnd: number }
 }
 
 /** The system's paging counters now. */
@@ -104,8 +110,10 @@ export function systemPagingCounters(core: MmCore): SystemPagingCounters {
     peakCommitment: state.commit.peak,
     pageFaultCount: counters.pageFaults,
     copyOnWriteCount: sections.copyOnWriteFaults,
-    transitionCount: counters.softFaults,
-    demandZeroCount: counters.demandZeroFaults,
+    // 'nt': a fault below a page table that left memory resolves the table first, and each level
+    // counts (NT-PAGING.md §3.4): a table taken back soft is a transition, a new table a demand-zero.
+    transitionCount: counters.softFaults + (state.nt?.counters.pageTableTransitions ?? 0),
+    demandZeroCount: counters.demandZeroFaults + (state.nt?.counters.pageTableDemandZero ?? 0),
     pageReadCount,
     pageReadIoCount: pageReadCount,
     dirtyPagesWriteCount: counters.pagesWritten,
@@ -187,8 +195,9 @@ export function processWorkingSetInformation(
 
 /**
  * The private pages of `pid`'s working set in working-set order (oldest resident first: the order
- * local replacement and the trimming pass walk), or undefined for an unknown process. Under another
- * policy: its ACTIVE frames, with the ages that policy keeps.
+ * local replacement and the trimming pass walk), then, under 'nt', its resident page tables in
+ * address order; undefined for an unknown process. Under another policy: its ACTIVE frames, with
+ * the ages that policy keeps.
  */
 export function workingSetEntries(core: MmCore, pid: number): WorkingSetEntry[] | undefined {
   if (!core.state.spaces.has(pid)) return undefined
@@ -208,5 +217,19 @@ export function workingSetEntries(core: MmCore, pid: number): WorkingSetEntry[] 
       pageFileSlot: pfnDb.pageFileSlot[pfn]!,
     })
   }
+  // Page tables are entries too under 'nt' (they count in the working-set size).
+  const span = core.machine.mode === 'x86' ? 0x400000 : 0x200000
+  if (core.state.nt !== undefined)
+    for (const table of residentPageTables(core, pid))
+      entries.push({
+        address: table.address,
+        pfn: table.pfn,
+        age: pfnDb.age[table.pfn]!,
+        priority: pfnDb.priority[table.pfn]!,
+        locked: false,
+        modified: pfnDb.modified[table.pfn] === 1,
+        pageFileSlot: pfnDb.pageFileSlot[table.pfn]!,
+        pageTable: { maps: table.address, mapsEnd: table.address + span },
+      })
   return entries
 }

@@ -44,6 +44,14 @@ export interface NtPagingCounters {
   pagesZeroed: number
   /** Standby frames repurposed, by the priority of the page that lost them. */
   repurposedByPriority: number[]
+  /** Page tables made for a fault below a zero PDE (counted in DemandZeroCount, as ARM3 does). */
+  pageTableDemandZero: number
+  /** Page tables taken back from standby or modified (counted in TransitionCount). */
+  pageTableTransitions: number
+  /** Page tables read back from the page file (counted in PageReadCount with the pages). */
+  pageTableReads: number
+  /** Page tables that left their working sets (NT-PAGING.md §3.8). */
+  pageTablesTrimmed: number
 }
 
 /** A frozen copy of {@link NtPagingState}. */
@@ -122,7 +130,7 @@ export class NtPagingState {
     const parts = [`t${this.tick}`]
     const c = this.counters
     parts.push(
-      `${c.ticks}:${c.dirtyWriteIos}:${c.pagesTrimmed}:${c.pagesZeroed}:${c.repurposedByPriority.join('.')}`,
+      `${c.ticks}:${c.dirtyWriteIos}:${c.pagesTrimmed}:${c.pagesZeroed}:${c.repurposedByPriority.join('.')}:${c.pageTableDemandZero}:${c.pageTableTransitions}:${c.pageTableReads}:${c.pageTablesTrimmed}`,
     )
     for (const pid of [...this.processes.keys()].sort((a, b) => a - b)) {
       const p = this.processes.get(pid)!
@@ -143,6 +151,10 @@ function freshCounters(): NtPagingCounters {
     pagesTrimmed: 0,
     pagesZeroed: 0,
     repurposedByPriority: new Array(8).fill(0),
+    pageTableDemandZero: 0,
+    pageTableTransitions: 0,
+    pageTableReads: 0,
+    pageTablesTrimmed: 0,
   }
 }
 

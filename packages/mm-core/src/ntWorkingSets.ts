@@ -22,6 +22,13 @@ import type { MmCore } from './mmCore.js'
 import { KERNEL_SPACE_ID } from './mmState.js'
 import { QUOTA_LIMITS_HARDWS_MAX_ENABLE, QUOTA_LIMITS_HARDWS_MIN_ENABLE } from './ntPagingState.js'
 import type { NtPagingState } from './ntPagingState.js'
+import {
+  type ResidentPageTable,
+  agePageTable,
+  pageTableTrimmable,
+  residentPageTables,
+  trimPageTable,
+} from './ntPageTables.js'
 import { ownerPteOf, pageOut } from './pageMemoryConsumer.js'
 import { pfnRecordOf } from './pfnRecord.js'
 import { invalidateIfCurrent, writePteAt } from './pteAccess.js'
@@ -137,6 +144,15 @@ export function workingSetManagerPass(core: MmCore, tick: number): void {
         remaining--
       }
     }
+    // Its page tables are entries too (NT-PAGING.md §3.8): aged by their PDE's accessed bit, and
+    // trimmed once old when they map nothing valid or in transition.
+    for (const table of residentPageTables(core, pid)) {
+      const old = agePageTable(core, table, TRIM_AGE, pid)
+      if (old && remaining > target && pageTableTrimmable(core, table)) {
+        trimPageTable(core, pid, table, 'working-set manager', tick)
+        remaining--
+      }
+    }
   }
   // Section frames (one entry whatever the processes mapping them) age and leave the same way
   // while memory is short, after the processes.
@@ -170,13 +186,20 @@ export function trimOldest(core: MmCore, pid: number, count: number, reason: Wor
   if (count <= 0) return
   const nt = ntStateOf(core)
   const pfnDb = core.state.pfn
-  const candidates = workingSetFrames(core, pid).filter((pfn) => !isLocked(core, nt, pfn))
-  // A stable sort keeps working-set order among equal ages.
-  candidates.sort((a, b) => pfnDb.age[b]! - pfnDb.age[a]!)
+  const candidates: (number | ResidentPageTable)[] = workingSetFrames(core, pid).filter(
+    (pfn) => !isLocked(core, nt, pfn),
+  )
+  for (const table of residentPageTables(core, pid))
+    if (pageTableTrimmable(core, table)) candidates.push(table)
+  const ageOf = (entry: number | ResidentPageTable) =>
+    pfnDb.age[typeof entry === 'number' ? entry : entry.pfn]!
+  // A stable sort keeps working-set order (pages, then page tables) among equal ages.
+  candidates.sort((a, b) => ageOf(b) - ageOf(a))
   let left = count
-  for (const pfn of candidates) {
+  for (const entry of candidates) {
     if (left-- <= 0) break
-    trimWorkingSetPage(core, pfn, reason, nt.tick)
+    if (typeof entry === 'number') trimWorkingSetPage(core, entry, reason, nt.tick)
+    else trimPageTable(core, pid, entry, reason, nt.tick)
   }
 }
 
@@ -187,6 +210,12 @@ export function emptyWorkingSet(core: MmCore, pid: number): number {
   for (const pfn of workingSetFrames(core, pid)) {
     if (isLocked(core, nt, pfn)) continue
     trimWorkingSetPage(core, pfn, 'empty working set', nt.tick)
+    trimmed++
+  }
+  // Page tables whose pages just left still map them in transition, so they stay (§3.8).
+  for (const table of residentPageTables(core, pid)) {
+    if (!pageTableTrimmable(core, table)) continue
+    trimPageTable(core, pid, table, 'empty working set', nt.tick)
     trimmed++
   }
   return trimmed
@@ -210,6 +239,24 @@ export function lowMemoryTrim(core: MmCore): boolean {
       if ((ws.flags & QUOTA_LIMITS_HARDWS_MIN_ENABLE) !== 0 && size <= ws.minimum) continue
     }
     if (best === undefined || rank(core, pfn) > rank(core, best)) best = pfn
+  }
+  // A page table that maps nothing valid or in transition of a process not held at a hard
+  // minimum, oldest first, when it outranks the best page.
+  let bestTable: { pid: number; table: ResidentPageTable; rank: number } | undefined
+  for (const pid of [...core.state.spaces.keys()].sort((a, b) => a - b)) {
+    if (pid === KERNEL_SPACE_ID) continue
+    const ws = nt.process(pid)
+    const size = core.state.spaces.get(pid)!.workingSetSize
+    if ((ws.flags & QUOTA_LIMITS_HARDWS_MIN_ENABLE) !== 0 && size <= ws.minimum) continue
+    for (const table of residentPageTables(core, pid)) {
+      if (!pageTableTrimmable(core, table)) continue
+      const tableRank = size * 8 + pfnDb.age[table.pfn]!
+      if (bestTable === undefined || tableRank > bestTable.rank) bestTable = { pid, table, rank: tableRank }
+    }
+  }
+  if (bestTable !== undefined && (best === undefined || bestTable.rank > rank(core, best))) {
+    trimPageTable(core, bestTable.pid, bestTable.table, 'low memory', nt.tick)
+    return true
   }
   if (best === undefined) return false
   trimWorkingSetPage(core, best, 'low memory', nt.tick)

@@ -24,7 +24,13 @@ import { PrototypeEntryKind } from './prototypeEntries.js'
 import { chooseVictims } from './replacementPolicy.js'
 import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.js'
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
-import { invalidateIfCurrent, readPte, type ValidPteRead, writePteAt } from './pteAccess.js'
+import {
+  invalidateIfCurrent,
+  pagedOutTableEntry,
+  readPte,
+  type ValidPteRead,
+  writePteAt,
+} from './pteAccess.js'
 
 export type { FrameRequest } from './frameRequest.js'
 
@@ -116,6 +122,7 @@ export function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): 
     else setPrototypeEntry(core, segment, page, PrototypeEntryKind.FILE, 0)
     return
   }
+  if (record.ownerPid >= 0 && repurposePageTable(core, pfn, record)) return
   const pte = readPte(core, record.ownerPid, record.ownerAddress)
   assert(
     pte !== undefined && pte.view.kind === 'transition' && pte.view.pfn === pfn,
@@ -128,6 +135,27 @@ export function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): 
     pte.address,
     record.pageFileSlot >= 0 ? pageFilePte(record.pageFileSlot, protectMask) : protectionPte(protectMask),
   )
+}
+
+/**
+ * 'nt': a standby page table (NT-PAGING.md §3.8) loses its frame: its transition PDE becomes a
+ * page-file PDE. False when `pfn` is not a page table (its owner's walk does not stop at a PDE
+ * naming it).
+ */
+function repurposePageTable(core: MmCore, pfn: number, record: PfnRecord): boolean {
+  const cr3 = core.cr3Of(record.ownerPid)
+  if (cr3 === undefined || core.policy !== 'nt') return false
+  const location = core.machine.editor.entryAddress(cr3, record.ownerAddress, 1)
+  if (location.ok || location.level !== 2) return false
+  const pde = pagedOutTableEntry(core, location.address)
+  if (pde?.view.kind !== 'transition' || pde.view.pfn !== pfn) return false
+  assert(record.pageFileSlot >= 0, () => `standby page table ${pfn} has no page-file copy`)
+  core.machine.editor.writeEntryAt(
+    location.address,
+    2,
+    pageFilePte(record.pageFileSlot, pde.view.protectMask),
+  )
+  return true
 }
 
 /** MmReleasePageMemoryConsumer: the frame goes back to the free list (its page-file slot, if any, is the caller's). */

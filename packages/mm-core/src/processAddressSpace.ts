@@ -13,6 +13,7 @@ import type { MmCore } from './mmCore.js'
 import { KERNEL_SPACE_ID } from './mmState.js'
 import { STATUS_NO_MEMORY, STATUS_SUCCESS } from './ntStatus.js'
 import { releasePageMemoryConsumer, requestPageMemoryConsumer } from './pageMemoryConsumer.js'
+import { releasePagedOutTables } from './ntPageTables.js'
 import { PfnState } from './pfnDatabase.js'
 
 /**
@@ -103,9 +104,15 @@ export function mmDeleteProcessAddressSpace(core: MmCore, pid: number): void {
   if (core.machine.currentCr3() === space.cr3) core.machine.loadCr3(core.cr3Of(KERNEL_SPACE_ID)!)
   const record = core.state.space(pid)!
   const pfnDb = core.state.pfn
+  // 'nt': page tables that left memory (the areas' teardown brought back those it walked).
+  if (core.state.nt !== undefined) releasePagedOutTables(core, pid)
   for (let pfn = 0; pfn < pfnDb.frameCount; pfn++) {
-    if (pfnDb.state[pfn] === PfnState.PAGE_TABLE && pfnDb.ownerPid[pfn] === pid)
+    if (pfnDb.state[pfn] === PfnState.PAGE_TABLE && pfnDb.ownerPid[pfn] === pid) {
+      // 'nt': a page table read back from the page file may still hold its copy there.
+      const slot = pfnDb.pageFileSlot[pfn]!
+      if (slot >= 0) core.emit({ type: 'mm.pageFileSlotFreed', slot })
       releasePageMemoryConsumer(core, pfn)
+    }
   }
   core.emit({
     type: 'mm.addressSpaceDeleted',

@@ -8,6 +8,7 @@
 
 import { type EntryValue, type PagingMode, PTE_ACCESSED, PTE_DIRTY } from '@ntmm/hw-mmu'
 import { frameWords } from '@ntmm/hw-mmu/internal'
+import { assert } from './assert.js'
 import type { MmCore } from './mmCore.js'
 import { type PteView, readPteView, validPte } from './softwarePte.js'
 
@@ -16,6 +17,12 @@ export interface PteRead {
   readonly address: number
   readonly value: EntryValue
   readonly view: PteView
+  /**
+   * The 'nt' policy: the PTE was read through a page table that is not resident (its PDE is a
+   * transition or page-file entry, NT-PAGING.md §3.8). `address` is then -1: the table must be
+   * brought back before the PTE is written.
+   */
+  readonly pagedOut?: true
 }
 
 /** A {@link PteRead} of a valid (present) PTE. */
@@ -29,9 +36,46 @@ export function readPte(core: MmCore, pid: number, va: number): PteRead | undefi
   // would (an object this reader drops), on the fault path several times per fault.
   const editor = core.machine.editor
   const location = editor.entryAddress(cr3, va, 1)
-  if (!location.ok) return undefined
+  if (!location.ok) return location.level === 2 ? readPagedOutPte(core, location.address, va) : undefined
   const value = editor.readEntryAt(location.address)
   return { address: location.address, value, view: readPteView(value.low, value.high, core.machine.mode) }
+}
+
+/**
+ * The not-present PDE at `pdeAddress` of a page table that left memory ('nt'), or undefined when
+ * the PDE is zero (no page table). Its view is a transition entry (the table's frame is on the
+ * standby or modified list) or a page-file entry (the table is in the page file).
+ */
+export function pagedOutTableEntry(core: MmCore, pdeAddress: number): PteRead | undefined {
+  const value = core.machine.editor.readEntryAt(pdeAddress)
+  if (value.low === 0 && value.high === 0) return undefined
+  return { address: pdeAddress, value, view: readPteView(value.low, value.high, core.machine.mode) }
+}
+
+/**
+ * The PTE of `va` kept in a page table that is not resident: read from its frame on the standby or
+ * modified list, or from its page-file slot. Side-effect free (no fault, no event).
+ */
+function readPagedOutPte(core: MmCore, pdeAddress: number, va: number): PteRead | undefined {
+  const entry = pagedOutTableEntry(core, pdeAddress)
+  if (entry === undefined) return undefined
+  const mode = core.machine.mode
+  const size = mode === 'x86' ? 4 : 8
+  const offset = ((va >>> 12) & (mode === 'x86' ? 0x3ff : 0x1ff)) * size
+  let low = 0
+  let high = 0
+  if (entry.view.kind === 'transition') {
+    const frames = core.machine.frames
+    low = frames.read32(entry.view.pfn * 0x1000 + offset)
+    if (size === 8) high = frames.read32(entry.view.pfn * 0x1000 + offset + 4)
+  } else if (entry.view.kind === 'pageFile') {
+    const bytes = core.state.pageFile.read(entry.view.slot)
+    if (bytes === undefined) return undefined
+    const words = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    low = words.getUint32(offset, true)
+    if (size === 8) high = words.getUint32(offset + 4, true)
+  } else return undefined
+  return { address: -1, value: { low, high }, view: readPteView(low, high, mode), pagedOut: true }
 }
 
 /** Write the PTE at physical `address` (from {@link readPte}); emits hw.pteWritten. */
@@ -76,6 +120,17 @@ export function forEachPte(
   while (va < end) {
     const location = editor.entryAddress(cr3, va, 1)
     if (!location.ok) {
+      // 'nt': a page table that left memory comes back before its PTEs are visited (NT's
+      // MiMakePdeExistAndMakeValid), as the visitor may rewrite them.
+      if (
+        location.level === 2 &&
+        core.ntPageTableIn !== undefined &&
+        pagedOutTableEntry(core, location.address) !== undefined
+      ) {
+        const pfn = core.ntPageTableIn(core, pid, va)
+        assert(pfn !== undefined, () => `no frame to bring back the page table of 0x${va.toString(16)}`)
+        continue
+      }
       const span = entrySpan(mode, location.level)
       va = Math.floor(va / span) * span + span
       continue

@@ -10,6 +10,7 @@ import { isSystemAddress } from './addressSpaceLayout.js'
 import { pfnRecordOf } from './events.js'
 import { pfnRecordInState, pfnRecordWith } from './pfnRecord.js'
 import type { MmCore } from './mmCore.js'
+import { pinFaultTable } from './ntPageTables.js'
 import { releasePageMemoryConsumer, requestPageMemoryConsumer } from './pageMemoryConsumer.js'
 import { forEachPte, invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
 import { ZERO_PTE, validPte } from './softwarePte.js'
@@ -26,6 +27,14 @@ export function ensurePageTables(core: MmCore, pid: number, va: number): boolean
   for (let level = levelCount(mode); level >= 2; level--) {
     const read = editor.readEntry(cr3, va, level)
     assert(read.ok, () => `ensurePageTables: level ${level} above 0x${va.toString(16)} unreachable`)
+    if (level === 2 && core.ntPageTableIn !== undefined) {
+      // 'nt': the page table is a working-set entry that may have left memory (ntPageTables.ts);
+      // it stays pinned until the fault has mapped its page.
+      const table = read.decoded.present ? read.decoded.pfn : core.ntPageTableIn(core, pid, va)
+      if (table === undefined) return false
+      pinFaultTable(core, table)
+      continue
+    }
     if (read.decoded.present) continue
     assert(!(mode === 'x86-pae' && level === 3), 'PAE page directories are created with the address space')
     const pfn = requestPageMemoryConsumer(core, { purpose: 'page-table', pid, address: va })

@@ -169,6 +169,8 @@ export {
   type QueryVirtualMemoryResult,
   validateQueryVirtualMemory,
 } from './ntQueryVirtualMemory.js'
+export type { MemoryWorkingSetInformation } from './ntQueryWorkingSet.js'
+export { MemoryInformationClass, workingSetExEntrySize } from './ntQueryWorkingSet.js'
 export {
   type LockVirtualMemoryArguments,
   type LockVirtualMemoryResult,

@@ -20,6 +20,8 @@ export const VIEW_WIN32: ReadonlySet<string> = new Set([
   'GetLastError',
   'VirtualQuery',
   'VirtualQueryEx',
+  'QueryWorkingSet',
+  'QueryWorkingSetEx',
 ])
 
 /** Throws the error of a read-only view (right after event `viewOf`) asked to run `call`. */

@@ -123,7 +123,11 @@ function ntRun(kernel: Kernel, pid: number, base: number): void {
   kernel.tick()
   win32.VirtualUnlock(base, 0x1000)
   win32.EmptyWorkingSet(-1)
+  // Written, then purged from standby: the page table maps nothing valid or in transition, and
+  // emptying the working set again trims it (mm.pageTableTrimmed).
+  kernel.syscalls(pid).NtSetSystemInformation(80, 3)
   kernel.syscalls(pid).NtSetSystemInformation(80, 4)
+  win32.EmptyWorkingSet(-1)
   kernel.tick()
 }
 

@@ -39,6 +39,15 @@ const workingSetFlags = v.picklist([0, 1, 4, 5])
 /** A page priority (MEMORY_PRIORITY_*; the standby sub-list 0-7). */
 const pagePriority = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(7))
 
+/** Why a page (or a page table) left its working set. */
+const trimReason = v.picklist([
+  'working-set manager',
+  'local replacement',
+  'empty working set',
+  'maximum lowered',
+  'low memory',
+])
+
 /** The fields of the 'nt' policy's kinds besides `type`. */
 export const NT_PAGING_FIELDS: Readonly<Record<string, v.ObjectEntries>> = {
   'mm.balanceSetTick': {
@@ -51,14 +60,27 @@ export const NT_PAGING_FIELDS: Readonly<Record<string, v.ObjectEntries>> = {
     address,
     pfn: count,
     tick: count,
-    reason: v.picklist([
-      'working-set manager',
-      'local replacement',
-      'empty working set',
-      'maximum lowered',
-      'low memory',
-    ]),
+    reason: trimReason,
     outcome: v.picklist(['standby', 'modified']),
+    before: pfnRecord,
+    after: pfnRecord,
+  },
+  // Page tables as working-set entries (NT-PAGING.md §3.8).
+  'mm.pageTableIn': {
+    pid,
+    address,
+    pfn: count,
+    resolution: v.picklist(['demand-zero', 'transition', 'page file']),
+    before: pfnRecord,
+    after: pfnRecord,
+  },
+  'mm.pageTableTrimmed': {
+    pid,
+    address,
+    pfn: count,
+    tick: count,
+    reason: trimReason,
+    outcome: v.picklist(['standby', 'modified', 'deleted']),
     before: pfnRecord,
     after: pfnRecord,
   },

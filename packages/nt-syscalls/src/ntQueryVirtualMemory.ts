@@ -18,7 +18,17 @@ import {
   PAGE_READONLY,
   PAGE_SIZE,
 } from './memoryConstants.js'
+import type { WorkingSetExInformation } from '@ntmm/mm-core'
 import {
+  type MemoryWorkingSetInformation,
+  MemoryInformationClass,
+  userAddressOnly,
+  workingSetExAddresses,
+  workingSetExBuffer,
+  workingSetExEntrySize,
+} from './ntQueryWorkingSet.js'
+import {
+  STATUS_ACCESS_VIOLATION,
   STATUS_INFO_LENGTH_MISMATCH,
   STATUS_INVALID_HANDLE,
   STATUS_INVALID_INFO_CLASS,
@@ -29,7 +39,7 @@ import { referenceProcess, releaseProcess, type ServiceContext } from './service
 import type { UserAddressLimits } from './userAddressLimits.js'
 import type { MemoryBasicInformation } from './virtualMemoryPort.js'
 
-/** MEMORY_INFORMATION_CLASS: the only class the simulator answers. */
+/** MEMORY_INFORMATION_CLASS MemoryBasicInformation (the working-set classes: ntQueryWorkingSet.ts). */
 export const MemoryBasicInformationClass = 0
 
 /** sizeof(MEMORY_BASIC_INFORMATION): 28 bytes for 32-bit processes, 48 for 64-bit ones. */
@@ -43,13 +53,25 @@ export interface QueryVirtualMemoryArguments {
   readonly baseAddress: number
   readonly memoryInformationClass?: number
   readonly memoryInformationLength?: number
+  /**
+   * MemoryWorkingSetExInformation: the MEMORY_WORKING_SET_EX_INFORMATION buffer whose entries name
+   * the addresses asked (ntQueryWorkingSet.ts); not used by the other classes.
+   */
+  readonly memoryInformation?: unknown
 }
 
-/** The result: `info` is all zeros on failure; `returnLength` is sizeof(MBI) on success. */
+/**
+ * The result: `info` is all zeros on failure (and for the working-set classes); `returnLength` is
+ * sizeof(MBI) on success. The working-set classes answer in their own field.
+ */
 export interface QueryVirtualMemoryResult {
   readonly status: number
   readonly info: MemoryBasicInformation
   readonly returnLength: number
+  /** MemoryWorkingSetExInformation: each entry's address and its page's attributes. */
+  readonly workingSetExInformation?: readonly WorkingSetExInformation[]
+  /** MemoryWorkingSetInformation: the working set (only numberOfEntries when the buffer is too small). */
+  readonly workingSetInformation?: MemoryWorkingSetInformation
 }
 
 const EMPTY_INFO: MemoryBasicInformation = {
@@ -90,12 +112,18 @@ export function validateQueryVirtualMemory(
   return { ok: true, handle: captureHandle(args.processHandle, limits) ?? Number.NaN, baseAddress }
 }
 
-/** NtQueryVirtualMemory (MemoryBasicInformation). */
+/** NtQueryVirtualMemory (MemoryBasicInformation, MemoryWorkingSetInformation, MemoryWorkingSetExInformation). */
 export function ntQueryVirtualMemory(
   context: ServiceContext,
   args: QueryVirtualMemoryArguments,
 ): QueryVirtualMemoryResult {
   const failed = (status: number): QueryVirtualMemoryResult => ({ status, info: EMPTY_INFO, returnLength: 0 })
+  const infoClass = captureUlong(args.memoryInformationClass ?? MemoryBasicInformationClass)
+  if (
+    infoClass === MemoryInformationClass.MemoryWorkingSetExInformation ||
+    infoClass === MemoryInformationClass.MemoryWorkingSetInformation
+  )
+    return queryWorkingSetClass(context, args, infoClass)
   const validation = validateQueryVirtualMemory(args, context.limits)
   if (!validation.ok) return failed(validation.status)
   if (Number.isNaN(validation.handle)) return failed(STATUS_INVALID_HANDLE)
@@ -121,6 +149,62 @@ export function ntQueryVirtualMemory(
     }
     const info = context.vm.query(pid, validation.baseAddress)
     return { status: STATUS_SUCCESS, info, returnLength: memoryBasicInformationSize(context.limits) }
+  } finally {
+    releaseProcess(context, reference.target)
+  }
+}
+
+/**
+ * The working-set classes (ntQueryWorkingSet.ts), checked in order: the length (below one entry,
+ * or below NumberOfEntries → STATUS_INFO_LENGTH_MISMATCH), the buffer (fewer entries than the
+ * length says → STATUS_ACCESS_VIOLATION, as the probe of a short buffer fails), then the process
+ * handle (PROCESS_QUERY_INFORMATION; skipped for NtCurrentProcess).
+ */
+function queryWorkingSetClass(
+  context: ServiceContext,
+  args: QueryVirtualMemoryArguments,
+  infoClass: 1 | 4,
+): QueryVirtualMemoryResult {
+  const failed = (status: number): QueryVirtualMemoryResult => ({ status, info: EMPTY_INFO, returnLength: 0 })
+  const limits = context.limits
+  const length = capturePointer(args.memoryInformationLength ?? 0, limits)
+  const ex = infoClass === MemoryInformationClass.MemoryWorkingSetExInformation
+  const entrySize = ex ? workingSetExEntrySize(limits) : limits.pointerBits / 8
+  if (length === undefined || length < entrySize) return failed(STATUS_INFO_LENGTH_MISMATCH)
+  const count = Math.floor(length / entrySize)
+  const buffer = ex ? workingSetExBuffer(args.memoryInformation, limits) : undefined
+  if (ex && (buffer === undefined || buffer.length < count * entrySize))
+    return failed(STATUS_ACCESS_VIOLATION)
+  const handle = captureHandle(args.processHandle, limits)
+  if (handle === undefined) return failed(STATUS_INVALID_HANDLE)
+  const reference = referenceProcess(context, handle, PROCESS_QUERY_INFORMATION, { skipForCurrent: true })
+  if (!reference.target) return failed(reference.status)
+  try {
+    const pid = reference.target.pid
+    if (ex) {
+      const addresses = workingSetExAddresses(buffer!, count, limits)
+      const entries = userAddressOnly(addresses, limits, (inside) =>
+        context.mm.queryWorkingSetEx(pid, inside),
+      )
+      // 64-bit Windows answers the length given; a 32-bit process gets the entries' bytes.
+      const returnLength = limits.pointerBits === 64 ? length : count * entrySize
+      return { status: STATUS_SUCCESS, info: EMPTY_INFO, returnLength, workingSetExInformation: entries }
+    }
+    const entries = context.mm.queryWorkingSet(pid)
+    const needed = (entries.length + 1) * entrySize
+    if (length < needed)
+      return {
+        status: STATUS_INFO_LENGTH_MISMATCH,
+        info: EMPTY_INFO,
+        returnLength: 0,
+        workingSetInformation: { numberOfEntries: entries.length, workingSetInfo: [] },
+      }
+    return {
+      status: STATUS_SUCCESS,
+      info: EMPTY_INFO,
+      returnLength: needed,
+      workingSetInformation: { numberOfEntries: entries.length, workingSetInfo: entries },
+    }
   } finally {
     releaseProcess(context, reference.target)
   }

@@ -13,6 +13,7 @@ import { type GetWriteWatchResult, ntGetWriteWatch, ntResetWriteWatch } from './
 import { ntOpenProcess, type OpenProcessResult } from './ntOpenProcess.js'
 import { ntProtectVirtualMemory, type ProtectVirtualMemoryResult } from './ntProtectVirtualMemory.js'
 import { ntQueryVirtualMemory, type QueryVirtualMemoryResult } from './ntQueryVirtualMemory.js'
+import { workingSetExBuffer } from './ntQueryWorkingSet.js'
 import { ntReadVirtualMemory, type ReadVirtualMemoryResult } from './ntReadVirtualMemory.js'
 import { ntWriteVirtualMemory, type WriteVirtualMemoryResult } from './ntWriteVirtualMemory.js'
 import {
@@ -65,12 +66,18 @@ export interface NtSyscalls extends NtSectionSyscalls {
     RegionSize: number,
     NewProtect: number,
   ): ProtectVirtualMemoryResult
-  /** Describes the region containing BaseAddress (MemoryBasicInformation). */
+  /**
+   * Describes the region containing BaseAddress (MemoryBasicInformation, 0), the working set
+   * (MemoryWorkingSetInformation, 1: `workingSetInformation`) or the pages named by the entries
+   * of MemoryInformation (MemoryWorkingSetExInformation, 4: `workingSetExInformation`; an array
+   * of `{ virtualAddress }` or the MEMORY_WORKING_SET_EX_INFORMATION buffer as bytes).
+   */
   NtQueryVirtualMemory(
     ProcessHandle: number,
     BaseAddress: number,
     MemoryInformationClass?: number,
     MemoryInformationLength?: number,
+    MemoryInformation?: readonly { readonly virtualAddress: number }[] | Uint8Array,
   ): QueryVirtualMemoryResult
   /** Copies `size` bytes out of a process's memory (PROCESS_VM_READ). */
   NtReadVirtualMemory(ProcessHandle: number, BaseAddress: number, size: number): ReadVirtualMemoryResult
@@ -252,7 +259,16 @@ export function createSyscalls(context: ServiceContext, tracer: () => SyscallTra
       }
       return dispatch('NtProtectVirtualMemory', args, () => ntProtectVirtualMemory(context, args))
     },
-    NtQueryVirtualMemory(ProcessHandle, BaseAddress, MemoryInformationClass, MemoryInformationLength) {
+    NtQueryVirtualMemory(
+      ProcessHandle,
+      BaseAddress,
+      MemoryInformationClass,
+      MemoryInformationLength,
+      MemoryInformation,
+    ) {
+      // The entries' buffer as Windows lays it out (what a trace records and a replay passes again).
+      const buffer =
+        MemoryInformation === undefined ? undefined : workingSetExBuffer(MemoryInformation, context.limits)
       const args = {
         processHandle: ProcessHandle,
         baseAddress: BaseAddress,
@@ -260,6 +276,7 @@ export function createSyscalls(context: ServiceContext, tracer: () => SyscallTra
         ...(MemoryInformationLength === undefined
           ? {}
           : { memoryInformationLength: MemoryInformationLength }),
+        ...(MemoryInformation === undefined ? {} : { memoryInformation: buffer ?? MemoryInformation }),
       }
       return dispatch('NtQueryVirtualMemory', args, () => ntQueryVirtualMemory(context, args))
     },

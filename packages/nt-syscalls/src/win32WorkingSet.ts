@@ -1,11 +1,14 @@
 // The Win32 working-set and physical-memory API as kernelbase and psapi implement it over the
 // native services: Set/GetProcessWorkingSetSize(Ex), EmptyWorkingSet, GetProcessMemoryInfo,
-// GlobalMemoryStatusEx, VirtualLock/VirtualUnlock, SetProcessInformation(ProcessMemoryPriority).
+// GlobalMemoryStatusEx, VirtualLock/VirtualUnlock, SetProcessInformation(ProcessMemoryPriority),
+// QueryWorkingSet(Ex) (psapi, K32* in kernel32 since Windows 7).
 // Windows' return conventions: a BOOL, FALSE with the thread's last error set through
 // RtlNtStatusToDosError; the last error is left alone on success; out-values are zeros on failure
 // (nothing was written to the caller's buffer).
 
+import type { WorkingSetBlock, WorkingSetExInformation } from '@ntmm/mm-core'
 import { captureNumberFields } from './captureArguments.js'
+import { MemoryInformationClass } from './ntQueryWorkingSet.js'
 import { MEM_FREE, PAGE_SIZE } from './memoryConstants.js'
 import { MAP_PROCESS } from './ntLockVirtualMemory.js'
 import type { QuotaLimitsEx, VmCountersEx } from './ntProcessInformation.js'
@@ -85,6 +88,25 @@ export interface Win32WorkingSetApi {
   VirtualLock(address: number, size: number): boolean
   /** Unlocks them (ERROR_NOT_LOCKED when a page is not locked). */
   VirtualUnlock(address: number, size: number): boolean
+  /**
+   * psapi/K32QueryWorkingSetEx: for each entry of `pv` (PSAPI_WORKING_SET_EX_INFORMATION: its
+   * `virtualAddress` on input), the page's PSAPI_WORKING_SET_EX_BLOCK; `cb` is the buffer's size in
+   * bytes (entries × 8 for a 32-bit process, × 16 for a 64-bit one). FALSE with ERROR_BAD_LENGTH
+   * when `cb` holds no entry; `info` is undefined on failure.
+   */
+  QueryWorkingSetEx(
+    process: number,
+    pv: readonly { readonly virtualAddress: number }[],
+    cb: number,
+  ): { result: boolean; info: readonly WorkingSetExInformation[] | undefined }
+  /**
+   * psapi/K32QueryWorkingSet: PSAPI_WORKING_SET_INFORMATION in a buffer of `cb` bytes. Too small:
+   * FALSE with ERROR_BAD_LENGTH, and `numberOfEntries` (the entries needed) is still filled in.
+   */
+  QueryWorkingSet(
+    process: number,
+    cb: number,
+  ): { result: boolean; numberOfEntries: number; workingSetInfo: readonly WorkingSetBlock[] }
   /** ProcessMemoryPriority (0) with `{ memoryPriority }`: the standby priority of the process's pages. */
   SetProcessInformation(
     process: number,
@@ -172,6 +194,32 @@ export function createWin32WorkingSetApi(
       succeeded(nt.NtLockVirtualMemory(NtCurrentProcess, address, size, MAP_PROCESS).status),
     VirtualUnlock: (address, size) =>
       succeeded(nt.NtUnlockVirtualMemory(NtCurrentProcess, address, size, MAP_PROCESS).status),
+    QueryWorkingSetEx: (process, pv, cb) => {
+      const result = nt.NtQueryVirtualMemory(
+        process,
+        0,
+        MemoryInformationClass.MemoryWorkingSetExInformation,
+        cb,
+        pv,
+      )
+      if (!succeeded(result.status)) return { result: false, info: undefined }
+      return { result: true, info: result.workingSetExInformation ?? [] }
+    },
+    QueryWorkingSet: (process, cb) => {
+      const result = nt.NtQueryVirtualMemory(
+        process,
+        0,
+        MemoryInformationClass.MemoryWorkingSetInformation,
+        cb,
+      )
+      const numberOfEntries = result.workingSetInformation?.numberOfEntries ?? 0
+      if (!succeeded(result.status)) return { result: false, numberOfEntries, workingSetInfo: [] }
+      return {
+        result: true,
+        numberOfEntries,
+        workingSetInfo: result.workingSetInformation?.workingSetInfo ?? [],
+      }
+    },
     SetProcessInformation: (process, processInformationClass, processInformation) => {
       // kernelbase knows the class and reads MEMORY_PRIORITY_INFORMATION's one ULONG; another
       // class or no such structure fails before the kernel, as its own parameter check does.

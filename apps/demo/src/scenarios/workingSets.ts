@@ -55,6 +55,9 @@ function play(options: ScenarioOptions): Narrator {
     }
   }
   const wsPages = (pid: number) => kernel.mm.processWorkingSet(pid)!.workingSetSize / PAGE
+  // The process's pages in its working set (its page tables are entries too: NT-PAGING.md §3.8).
+  const residentPages = (pid: number) =>
+    (kernel.mm.workingSetEntries(pid) ?? []).filter((entry) => entry.pageTable === undefined).length
   const show = (lines: readonly string[]) =>
     n.quietly(() => n.lines.push(...lines.map((line) => `   ${line}`)))
   const counters = () => kernel.mm.systemPagingCounters
@@ -93,8 +96,8 @@ function play(options: ScenarioOptions): Narrator {
   bases.set(stream, commit(kernel, stream, STREAMED))
   n.summarise(() => touch(stream, STREAMED, true))
   n.expect(
-    "idle.exe's working set (hard minimum: never trimmed below it)",
-    String(wsPages(idle)),
+    "idle.exe's pages in its working set (hard minimum: never trimmed below it)",
+    String(residentPages(idle)),
     String(HELD),
   )
   n.expect(
@@ -108,19 +111,25 @@ function play(options: ScenarioOptions): Narrator {
   let before = counters()
   n.summarise(() => touch(cache, HELD, false))
   let after = counters()
+  const cacheSoft = after.transitionCount - before.transitionCount
+  const cacheRead = after.pageReadCount - before.pageReadCount
   n.expect(
-    'transition faults (none: the frames of its trimmed pages went to stream.exe, repurposed)',
-    String(after.transitionCount - before.transitionCount),
-    '0',
+    'more pages read back than soft faults (the frames of its trimmed pages went to stream.exe, repurposed)',
+    String(cacheRead > cacheSoft),
+    'true',
   )
   n.say(
-    `   ${after.pageReadCount - before.pageReadCount} pages read back from the page file; memory still short, cache.exe is trimmed again as it reads`,
+    `   ${cacheRead} pages read back from the page file, ${cacheSoft} soft faults; memory still short, cache.exe is trimmed again as it reads`,
   )
 
   n.step('4. idle.exe is minimized: Windows empties its working set (EmptyWorkingSet)')
   const emptied = n.summarise(() => win32.EmptyWorkingSet(NtCurrentProcess))
   n.expect('EmptyWorkingSet(idle.exe)', String(emptied), 'true')
-  n.expect("idle.exe's working set", String(wsPages(idle)), '0')
+  n.expect(
+    "idle.exe's pages in its working set (its page table stays: it maps transition PTEs)",
+    String(residentPages(idle)),
+    '0',
+  )
   show(listsView(kernel).lines.slice(0, 11))
 
   const half = HELD / 2
@@ -159,7 +168,7 @@ function play(options: ScenarioOptions): Narrator {
     `${after.transitionCount - before.transitionCount}, ${after.pageReadCount - before.pageReadCount}`,
     `${half}, 0`,
   )
-  n.expect("idle.exe's working set", String(wsPages(idle)), String(HELD))
+  n.expect("idle.exe's pages in its working set", String(residentPages(idle)), String(HELD))
   show(workingSetView(kernel, {}).lines.slice(0, 5))
   show(listsView(kernel).lines.slice(-3))
   return n

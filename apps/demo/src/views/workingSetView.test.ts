@@ -31,30 +31,30 @@ describe('ws view', () => {
   it("prints every process's working set with its limits, hard flags, priority, locked pages and faults (VM_COUNTERS, GetProcessWorkingSetSizeEx)", () => {
     expect(render('ws').lines.slice(0, 4)).toMatchInlineSnapshot(`
       [
-        "working sets: policy nt, tick 21; defaults minimum 4, maximum 64 pages (Windows' 50 and 345 scaled to 128 frames)",
+        "working sets: policy nt, tick 18; defaults minimum 4, maximum 64 pages (Windows' 50 and 345 scaled to 128 frames)",
         "  Pid  Name        Pages  Peak  Minimum  Maximum  Hard  Priority  Locked  Faults",
-        "  4    idle.exe       12    12       12       32  min          5       1      12",
-        "  8    stream.exe     64    64        4       64               5       0     168",
+        "  4    idle.exe       13    13       12       32  min          5       1      12",
+        "  8    stream.exe     63    64        4       64               5       0     168",
       ]
     `)
   })
 
-  it('lists one process’s entries oldest first: VPN, frame, age, locked, dirty, the slot a clean page keeps', () => {
+  it('lists one process’s entries oldest first: VPN, frame, age, locked, dirty, the slot a clean page keeps; then its page tables', () => {
     const idle = render('ws', { pid: machine.idle }).lines
     const streamer = render('ws', { pid: machine.streamer }).lines
     expect([...idle.slice(4, 8), ...streamer.slice(4, 7), ...streamer.slice(-4)]).toMatchInlineSnapshot(`
       [
-        "process 4 (idle.exe): 12 entries, oldest first",
+        "process 4 (idle.exe): 13 entries: 12 pages (oldest first), 1 page table",
         "  VPN   Address     PFN   Age  Locked  Dirty  Shared  Slot",
         "  0x10  0x00010000  0x5   0    yes     yes",
         "  0x11  0x00011000  0x6   0            yes",
-        "process 8 (stream.exe): 64 entries, oldest first",
+        "process 8 (stream.exe): 63 entries: 62 pages (oldest first), 1 page table",
         "  VPN   Address     PFN   Age  Locked  Dirty  Shared  Slot",
-        "  0x78  0x00078000  0x7a  3            yes",
-        "  0x14  0x00014000  0x48  0                           4",
-        "  0x15  0x00015000  0x49  0                           5",
+        "  0x7a  0x0007a000  0x7c  3            yes",
         "  0x16  0x00016000  0x4a  0                           6",
         "  0x17  0x00017000  0x4b  0                           7",
+        "  PageTable  Maps                   PFN   Age",
+        "             0x00000000-0x003fffff  0x11  0",
       ]
     `)
   })
@@ -76,14 +76,16 @@ describe('ws view', () => {
     })
   })
 
-  it('has as many entries as the working-set size in bytes says, and ages 0-3 (JSON)', () => {
+  it('has as many entries (pages and page tables) as the working-set size in bytes says, and ages 0-3 (JSON)', () => {
     for (const pid of [machine.idle, machine.streamer]) {
       const json = render('ws', { pid }).json as {
         processes: { pid: number; workingSetSize: number }[]
         entries: { age: number }[]
+        pageTables: { age: number }[]
       }
       const size = json.processes.find((process) => process.pid === pid)!.workingSetSize
-      expect(json.entries.length * 4096).toBe(size)
+      // Its pages and its page tables (NT-PAGING.md §3.8).
+      expect((json.entries.length + json.pageTables.length) * 4096).toBe(size)
       expect(json.entries.every((entry) => entry.age >= 0 && entry.age <= 3)).toBe(true)
     }
   })
@@ -109,15 +111,15 @@ describe('lists view', () => {
   it('prints the PFN lists by standby priority, the frames in use and the counters (RAMMap, SYSTEM_MEMORY_LIST_INFORMATION)', () => {
     expect(render('lists').lines).toMatchInlineSnapshot(`
       [
-        "lists: 128 frames, policy nt, tick 21",
+        "lists: 128 frames, policy nt, tick 18",
         "  List             Pages",
         "  Zeroed               0",
         "  Free                 0",
-        "  Standby             45  priority 5: 45",
-        "  Modified             1  page file 1",
+        "  Standby             48  priority 5: 48",
+        "  Modified             0  page file 0",
         "  ModifiedNoWrite      0",
         "  Bad                  0",
-        "  Active              76  idle.exe (4) 12, stream.exe (8) 64",
+        "  Active              74  idle.exe (4) 12, stream.exe (8) 62",
         "  PageTable            5",
         "  System               1",
         "  Priority  Standby  Repurposed",
@@ -126,12 +128,12 @@ describe('lists view', () => {
         "         2        0           0",
         "         3        0           0",
         "         4        0           0",
-        "         5       45          58",
+        "         5       48          58",
         "         6        0           0",
         "         7        0           0",
-        "available 45 pages (zeroed + free + standby); committed 173 of 640, peak 173",
-        "faults 180: demand-zero 172, transition 0, copy-on-write 0; page reads 8 in 8 I/Os",
-        "writes: modified page writer 103 pages in 10 I/Os; mapped page writer 0 in 0",
+        "available 48 pages (zeroed + free + standby); committed 173 of 640, peak 173",
+        "faults 180: demand-zero 174, transition 0, copy-on-write 0; page reads 8 in 8 I/Os",
+        "writes: modified page writer 106 pages in 10 I/Os; mapped page writer 0 in 0",
       ]
     `)
   })

@@ -41,6 +41,23 @@ export interface WorkingSetRow {
   readonly pageFileSlot: number
 }
 
+/** A page table in a working set ('nt'): the range it maps, its frame and age. */
+export interface PageTableRow {
+  readonly maps: number
+  readonly mapsEnd: number
+  readonly pfn: number
+  readonly age: number
+}
+
+/** The page tables of `pid`'s working set ('nt', NT-PAGING.md §3.8), in address order. */
+export function pageTableRows(machine: MachineLike, pid: number): PageTableRow[] {
+  return (machine.mm.workingSetEntries(pid) ?? []).flatMap((entry) =>
+    entry.pageTable === undefined
+      ? []
+      : [{ maps: entry.pageTable.maps, mapsEnd: entry.pageTable.mapsEnd, pfn: entry.pfn, age: entry.age }],
+  )
+}
+
 /** The policy a machine's memory manager runs. */
 export function policyOf(machine: MachineLike): MemoryManager['replacementPolicy'] {
   return machine.mm.replacementPolicy
@@ -56,17 +73,19 @@ export function workingSetRows(machine: MachineLike, pid: number): WorkingSetRow
     const entry = mm.mmu.pageTables.readEntry(space.cr3, address, 1)
     return entry.ok && entry.decoded.present && entry.decoded.dirty
   }
-  const rows: WorkingSetRow[] = (mm.workingSetEntries(pid) ?? []).map((entry) => ({
-    address: entry.address,
-    vpn: Math.floor(entry.address / PAGE),
-    pfn: entry.pfn,
-    age: nt ? entry.age : null,
-    priority: nt ? entry.priority : null,
-    locked: entry.locked,
-    dirty: entry.modified || dirtyBit(entry.address),
-    shareCount: 0,
-    pageFileSlot: entry.pageFileSlot,
-  }))
+  const rows: WorkingSetRow[] = (mm.workingSetEntries(pid) ?? [])
+    .filter((entry) => entry.pageTable === undefined)
+    .map((entry) => ({
+      address: entry.address,
+      vpn: Math.floor(entry.address / PAGE),
+      pfn: entry.pfn,
+      age: nt ? entry.age : null,
+      priority: nt ? entry.priority : null,
+      locked: entry.locked,
+      dirty: entry.modified || dirtyBit(entry.address),
+      shareCount: 0,
+      pageFileSlot: entry.pageFileSlot,
+    }))
   const database = mm.pfnDatabase
   const shared: WorkingSetRow[] = []
   for (const pfn of database.framesOn('ACTIVE')) {
@@ -196,9 +215,11 @@ export function workingSetView(machine: MachineLike, options: ViewOptions): Rend
   if (pids.length === 0) return { lines: [...lines, 'no process has an address space at this point'], json }
   const pid = choosePid(machine, options.pid)
   const entries = workingSetRows(machine, pid)
-  lines.push(
-    `process ${pid} (${processName(machine, pid)}): ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${nt ? ', oldest first' : ''}`,
-  )
+  const pageTables = nt ? pageTableRows(machine, pid) : []
+  const counted = nt
+    ? `${entries.length + pageTables.length} entries: ${entries.length} page${entries.length === 1 ? '' : 's'} (oldest first), ${pageTables.length} page table${pageTables.length === 1 ? '' : 's'}`
+    : `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`
+  lines.push(`process ${pid} (${processName(machine, pid)}): ${counted}`)
   const header = nt
     ? ['VPN', 'Address', 'PFN', 'Age', 'Locked', 'Dirty', 'Shared', 'Slot']
     : ['VPN', 'Address', 'PFN', 'Dirty', 'Shared', 'Slot']
@@ -214,6 +235,17 @@ export function workingSetView(machine: MachineLike, options: ViewOptions): Rend
     rows.push(cells)
   }
   if (entries.length > 0) lines.push(...table(rows).map((line) => `  ${line}`))
-  Object.assign(json, { pid, entries })
+  if (pageTables.length > 0) {
+    const tableRows = [['PageTable', 'Maps', 'PFN', 'Age']]
+    for (const pageTable of pageTables)
+      tableRows.push([
+        '',
+        `${hex(pageTable.maps)}-${hex(pageTable.mapsEnd - 1)}`,
+        hex(pageTable.pfn, 0),
+        String(pageTable.age),
+      ])
+    lines.push(...table(tableRows).map((line) => `  ${line}`))
+  }
+  Object.assign(json, { pid, entries, ...(nt ? { pageTables } : {}) })
   return { lines, json }
 }
