@@ -26,7 +26,12 @@ describe('workingSetEntries', () => {
     mm.balanceSetTick()
     p.read(1)
     mm.balanceSetTick()
-    expect(mm.workingSetEntries(1)!.map((entry) => entry.age).slice(0, 3)).toEqual([2, 0, 2])
+    expect(
+      mm
+        .workingSetEntries(1)!
+        .map((entry) => entry.age)
+        .slice(0, 3),
+    ).toEqual([2, 0, 2])
   })
 
   it('is undefined for an unknown process and leaves the machine as it was', () => {
