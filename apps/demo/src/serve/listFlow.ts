@@ -72,6 +72,10 @@ function labelOf(event: AnyEvent, from: FrameListName): string {
   switch (event.type) {
     case 'mm.workingSetTrimmed':
       return `trimmed (${event.reason as string})`
+    case 'mm.pageTableTrimmed':
+      return `page table trimmed (${event.reason as string})`
+    case 'mm.pageTableIn':
+      return `page table back (${event.resolution as string})`
     case 'mm.pageOut':
     case 'mm.sharedPageOut':
       return 'trimmed'
