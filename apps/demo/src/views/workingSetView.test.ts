@@ -9,9 +9,14 @@ const machine = ntMachine()
 const render = (name: string, options: ViewOptions = {}, on: MachineLike = machine.kernel) =>
   findView(name).render(on, options)
 
-/** A machine under another policy: one process, three pages touched. */
+/** A machine under another policy ('working-set', named: 'nt' becomes the default): one process, three pages touched. */
 function workingSetPolicyMachine() {
-  const kernel = createKernel({ arch: 'x86', physicalMemory: 64 * 4096, pageFile: 64 * 4096 })
+  const kernel = createKernel({
+    arch: 'x86',
+    physicalMemory: 64 * 4096,
+    pageFile: 64 * 4096,
+    replacementPolicy: 'working-set',
+  })
   const { pid } = kernel.createProcess({ name: 'app.exe' })
   const base = kernel
     .syscalls(pid)
