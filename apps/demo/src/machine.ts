@@ -2,7 +2,7 @@
 // replacement policy, built by nt-syscalls' createKernel, recording the whole machine on request.
 
 import { MAX_FRAME_COUNT, type TlbConfig, type TlbPresetName } from '@ntmm/hw-mmu'
-import { MINIMUM_RAM_PAGES, type ReplacementPolicyName } from '@ntmm/mm-core'
+import { MINIMUM_RAM_PAGES, type NtPagingOptions, type ReplacementPolicyName } from '@ntmm/mm-core'
 import { type Arch, createKernel, type Kernel, type KernelEventRecord } from '@ntmm/nt-syscalls'
 import { bytes } from './format.js'
 
@@ -16,7 +16,7 @@ export const replacementPolicies: readonly ReplacementPolicyName[] = [
   'nt',
 ]
 
-/** The policies a comparison runs when none is named (the pressure scenario, `ntmm sweep`). */
+/** The policies a comparison runs when none is named (`ntmm sweep`; the pressure scenario adds 'nt'). */
 export const comparedPolicies: readonly ReplacementPolicyName[] = [
   'working-set',
   'fifo',
@@ -35,6 +35,8 @@ export interface MachineConfig {
   readonly pageFile?: number
   readonly tlb?: TlbConfig | TlbPresetName
   readonly replacementPolicy?: ReplacementPolicyName
+  /** The 'nt' policy's tick and thresholds (docs/paging.md); only with replacementPolicy 'nt'. */
+  readonly nt?: NtPagingOptions
 }
 
 /** The largest page file the command line gives a machine (4 GiB: a million slots). */

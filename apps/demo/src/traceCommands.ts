@@ -25,6 +25,7 @@ import { noProgress, type Progress } from './progress.js'
 import type { MachineConfig } from './machine.js'
 import { machineAt, type OpenedTrace } from './traceFiles.js'
 import type { MachineAtEvent } from './traceSeek.js'
+import { countFaultKinds, type FaultKindCounts } from './views/faultKinds.js'
 import { findView } from './views/inspectViews.js'
 import { livePids } from './views/machineLike.js'
 import { addressView, machineState } from './views/memoryMap.js'
@@ -89,7 +90,23 @@ export function inspectView(
   progress: Progress = noProgress,
 ) {
   const view = findView(name)
-  return view.render(machineAt(trace, seq, progress), options)
+  const machine = machineAt(trace, seq, progress)
+  return view.render(machine, name === 'ws' ? { ...options, faultKinds: faultKindsAt(trace, seq) } : options)
+}
+
+/** Each process's faults by kind up to event `seq`, from the trace's mm.pageFault events. */
+export function faultKindsAt(trace: OpenedTrace, seq: number): FaultKindCounts {
+  const log = trace.kernel.trace!
+  const query = trace.kernel.history.query
+  const seqs = query.find({ type: 'mm.pageFault' } as Parameters<typeof query.find>[0], {
+    from: 0,
+    to: seq + 1,
+  })
+  return countFaultKinds(
+    (function* () {
+      for (const at of seqs) yield log.at(at) as AnyEvent
+    })(),
+  )
 }
 
 /** Filters of `events`. */

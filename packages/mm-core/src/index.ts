@@ -156,6 +156,7 @@ export type {
   MemoryListInformation,
   ProcessWorkingSetInformation,
   SystemPagingCounters,
+  WorkingSetEntry,
 } from './ntPagingInformation.js'
 export type { NtServiceStatus, WorkingSetLimits } from './ntWorkingSetServices.js'
 export { MemoryListCommand, lockablePages } from './ntWorkingSetServices.js'

@@ -43,9 +43,11 @@ import {
   type MemoryListInformation,
   type ProcessWorkingSetInformation,
   type SystemPagingCounters,
+  type WorkingSetEntry,
   memoryListInformation,
   processWorkingSetInformation,
   systemPagingCounters,
+  workingSetEntries,
 } from './ntPagingInformation.js'
 import type { NtPagingConfig } from './ntPagingOptions.js'
 import {
@@ -339,6 +341,14 @@ export class MemoryManager extends VirtualMemoryManager {
   /** VM_COUNTERS_EX and the working-set parameters of `pid`, or undefined for an unknown process. */
   processWorkingSet(pid: number): ProcessWorkingSetInformation | undefined {
     return processWorkingSetInformation(this.core, pid)
+  }
+
+  /**
+   * The entries of `pid`'s working set (private pages, oldest resident first) with their age,
+   * priority, lock and modified state; undefined for an unknown process. Side-effect free.
+   */
+  workingSetEntries(pid: number): WorkingSetEntry[] | undefined {
+    return workingSetEntries(this.core, pid)
   }
 
   /**

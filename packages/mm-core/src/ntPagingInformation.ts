@@ -7,6 +7,7 @@
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
 import { resolveNtPagingOptions } from './ntPagingOptions.js'
+import { residentPageTables } from './ntPageTables.js'
 import { MEMORY_PRIORITY_NORMAL } from './ntPagingState.js'
 
 /** SYSTEM_PERFORMANCE_INFORMATION's paging counters (pages and counts). */
@@ -68,6 +69,31 @@ export interface ProcessWorkingSetInformation {
   readonly pagePriority: number
   /** Addresses of the pages locked in the working set, ascending. */
   readonly lockedPages: readonly number[]
+}
+
+/**
+ * One entry of a process's working-set list (ARM3's MMWSLE with what MMPFN says of its page), as
+ * QueryWorkingSet and VMMap show it.
+ */
+export interface WorkingSetEntry {
+  /** The page's virtual address (VPN × page size). */
+  readonly address: number
+  readonly pfn: number
+  /** The working-set manager's age, 0-3 (an untouched entry of age 3 is trimmed on the next pass). */
+  readonly age: number
+  /** Page priority 0-7: the standby sub-list the page goes to when trimmed. */
+  readonly priority: number
+  /** Locked in the working set (VirtualLock): never trimmed. */
+  readonly locked: boolean
+  /** MMPFN.Modified: the frame differs from its page-file copy (the PTE's dirty bit may say so too). */
+  readonly modified: boolean
+  /** The page-file slot still holding a copy of a clean page, -1 when none. */
+  readonly pageFileSlot: number
+  /**
+   * Present for a page table (a working-set entry under 'nt', NT-PAGING.md §3.8): the range it
+   * maps, [maps, mapsEnd); `address` is then `maps`.
+   */
+  readonly pageTable?: { readonly maps: number; readonly mapsEnd: number }
 }
 
 /** The system's paging counters now. */
@@ -165,4 +191,45 @@ export function processWorkingSetInformation(
     pagePriority: ws.priority,
     lockedPages: [...ws.lockedPages].sort((a, b) => a - b),
   }
+}
+
+/**
+ * The private pages of `pid`'s working set in working-set order (oldest resident first: the order
+ * local replacement and the trimming pass walk), then, under 'nt', its resident page tables in
+ * address order; undefined for an unknown process. Under another policy: its ACTIVE frames, with
+ * the ages that policy keeps.
+ */
+export function workingSetEntries(core: MmCore, pid: number): WorkingSetEntry[] | undefined {
+  if (!core.state.spaces.has(pid)) return undefined
+  const pfnDb = core.state.pfn
+  const locked = core.state.nt?.process(pid).lockedPages
+  const entries: WorkingSetEntry[] = []
+  for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
+    if (pfnDb.ownerPid[pfn] !== pid || pfnDb.segmentId[pfn]! >= 0) continue
+    const address = pfnDb.ownerAddress[pfn]!
+    entries.push({
+      address,
+      pfn,
+      age: pfnDb.age[pfn]!,
+      priority: pfnDb.priority[pfn]!,
+      locked: locked?.has(address) ?? false,
+      modified: pfnDb.modified[pfn] === 1,
+      pageFileSlot: pfnDb.pageFileSlot[pfn]!,
+    })
+  }
+  // Page tables are entries too under 'nt' (they count in the working-set size).
+  const span = core.machine.mode === 'x86' ? 0x400000 : 0x200000
+  if (core.state.nt !== undefined)
+    for (const table of residentPageTables(core, pid))
+      entries.push({
+        address: table.address,
+        pfn: table.pfn,
+        age: pfnDb.age[table.pfn]!,
+        priority: pfnDb.priority[table.pfn]!,
+        locked: false,
+        modified: pfnDb.modified[table.pfn] === 1,
+        pageFileSlot: pfnDb.pageFileSlot[table.pfn]!,
+        pageTable: { maps: table.address, mapsEnd: table.address + span },
+      })
+  return entries
 }

@@ -8,6 +8,7 @@ import { type CliIo, paint } from '../cliIo.js'
 import { CliError } from '../cliError.js'
 import { ADDRESS_SYNTAX } from '../format.js'
 import { replacementPolicies } from '../machine.js'
+import { countFaultKinds } from '../views/faultKinds.js'
 import { findView, inspectViews } from '../views/inspectViews.js'
 import { machineState } from '../views/memoryMap.js'
 import type { CommandContext } from './commandContext.js'
@@ -104,6 +105,7 @@ export function playAndPrint(
   const viewOptions = {
     ...(options.pid === undefined ? {} : { pid: options.pid }),
     ...(options.va === undefined ? {} : { va: options.va }),
+    faultKinds: countFaultKinds(narrator.events.map((record) => record.event)),
   }
   const rendered = views.map((view) => ({ name: view.name, ...view.render(narrator.kernel, viewOptions) }))
   const failures = narrator.failures

@@ -13,6 +13,7 @@ import { sharedMemory } from './sharedMemory.js'
 import { stackGrowth } from './stackGrowth.js'
 import { tlbBehaviour } from './tlbBehaviour.js'
 import { twoProcesses } from './twoProcesses.js'
+import { workingSets } from './workingSets.js'
 
 /** Every built-in scenario. */
 export const scenarios: readonly Scenario[] = [
@@ -21,6 +22,7 @@ export const scenarios: readonly Scenario[] = [
   stackGrowth,
   protection,
   memoryPressure,
+  workingSets,
   twoProcesses,
   tlbBehaviour,
   sharedMemory,

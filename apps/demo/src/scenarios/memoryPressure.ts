@@ -12,17 +12,22 @@ import { Narrator } from '../narrator.js'
 import { PRESSURE_MACHINE, PRESSURE_PAGES, playReferences, pressureReferences } from '../workloads.js'
 import type { Scenario, ScenarioOptions } from './scenario.js'
 
+/** The compared policies and Windows' own model, soft and hard faults side by side. */
+const pressurePolicies: readonly ReplacementPolicyName[] = [...new Set([...comparedPolicies, 'nt' as const])]
+
 function play(options: ScenarioOptions): Narrator {
-  const policies: readonly ReplacementPolicyName[] = options.policies ?? comparedPolicies
+  const policies: readonly ReplacementPolicyName[] = options.policies ?? pressurePolicies
   const references = pressureReferences()
   const pages = PRESSURE_PAGES.hot + PRESSURE_PAGES.cold
   const rows = [['policy', 'faults', 'demand-zero', 'hard', 'soft', 'written', 'read back', 'corrupt']]
   let main: Narrator | undefined
+  const machines = new Map<ReplacementPolicyName, Narrator>()
   for (const policy of policies) {
     const n = new Narrator(
       { arch: options.arch, ...PRESSURE_MACHINE, replacementPolicy: policy },
       { verbose: options.verbose, record: options.record === true },
     )
+    machines.set(policy, n)
     if (main === undefined) {
       main = n
       n.say(
@@ -58,7 +63,39 @@ function play(options: ScenarioOptions): Narrator {
       "   'opt' (Belady) sees the future reference string: no policy can have fewer hard and soft faults.",
     )
   })
+  const nt = machines.get('nt')
+  if (nt !== undefined) sideBySide(n, nt, policies)
   return n
+}
+
+/** Step 3: soft and hard faults side by side, 'nt' against the policies that trim on demand. */
+function sideBySide(n: Narrator, nt: Narrator, policies: readonly ReplacementPolicyName[]): void {
+  const counters = nt.kernel.mm.systemPagingCounters
+  const soft = counters.transitionCount
+  const hard = counters.pageReadCount
+  const reasons = new Map<string, number>()
+  for (const { event } of nt.events)
+    if (event.type === 'mm.workingSetTrimmed')
+      reasons.set(event.reason as string, (reasons.get(event.reason as string) ?? 0) + 1)
+  const maximum = nt.kernel.mm.ntConfig!.workingSetMaximum
+  n.step('3. Soft and hard faults side by side:')
+  n.quietly(() => {
+    n.lines.push(
+      `   'nt': ${soft} soft (transition) faults, ${hard} hard.`,
+      `     Pages left the working set (${[...reasons].map(([reason, count]) => `${count} by ${reason}`).join(', ')}; its maximum is ${maximum} pages)`,
+      '     for the standby or modified list, and waited there: touched again, a page came back without I/O.',
+      `     Only pages whose frames were repurposed were read from the page file (${counters.pageReadIoCount} read I/Os).`,
+      `     The modified page writer wrote ${counters.dirtyPagesWriteCount} pages in ${counters.dirtyWriteIoCount} write I/Os (clusters); a page read back and not`,
+      '     modified keeps its page-file copy, so it is not written again.',
+    )
+    const others = policies.filter((policy) => policy !== 'nt')
+    if (others.length > 0)
+      n.lines.push(
+        `   ${others.map((policy) => `'${policy}'`).join(', ')}: 0 soft faults. A frame request trims one page and gives its frame away at once,`,
+        '     so every fault on a page that left memory is hard.',
+      )
+  })
+  n.expect("'nt': soft faults", String(soft > 0), 'true')
 }
 
 const narrated = new Set([
@@ -96,7 +133,7 @@ export const memoryPressure: Scenario = {
   name: 'pressure',
   title: 'Memory pressure under each replacement policy',
   summary:
-    'More committed and touched memory than RAM: page-outs to the modified and standby lists, page-file writes, hard and soft faults, compared across working-set, fifo, lru, clock and opt.',
+    "More committed and touched memory than RAM: page-outs to the modified and standby lists, page-file writes, hard and soft faults side by side, compared across working-set, fifo, lru, clock, opt and 'nt' (Windows' working sets and standby cache).",
   comparesPolicies: true,
   run: play,
 }

@@ -383,3 +383,103 @@ export interface ExplorerFind {
 export interface ExplorerError {
   readonly error: string
 }
+
+/** A frame list or in-use state as the PFN database names it (NT's MMLISTS plus the in-use kinds). */
+export type FrameListName = 'ZEROED' | 'FREE' | 'STANDBY' | 'MODIFIED' | 'ACTIVE' | 'PAGE_TABLE' | 'SYSTEM'
+
+/** What `ntmm inspect <trace> lists --json` reports (apps/demo/src/views/listsView.ts). */
+export interface PfnListsInfo {
+  readonly policy: string
+  readonly frameCount: number
+  readonly tick: number
+  /** SYSTEM_MEMORY_LIST_INFORMATION. */
+  readonly memoryListInformation: {
+    readonly zeroPageCount: number
+    readonly freePageCount: number
+    readonly modifiedPageCount: number
+    readonly modifiedNoWritePageCount: number
+    readonly badPageCount: number
+    readonly pageCountByPriority: readonly number[]
+    readonly repurposedPagesByPriority: readonly number[]
+    readonly modifiedPageCountPageFile: number
+  }
+  /** SYSTEM_PERFORMANCE_INFORMATION's paging counters. */
+  readonly systemPerformanceInformation: {
+    readonly availablePages: number
+    readonly committedPages: number
+    readonly commitLimit: number
+    readonly peakCommitment: number
+    readonly pageFaultCount: number
+    readonly copyOnWriteCount: number
+    readonly transitionCount: number
+    readonly demandZeroCount: number
+    readonly pageReadCount: number
+    readonly pageReadIoCount: number
+    readonly dirtyPagesWriteCount: number
+    readonly dirtyWriteIoCount: number
+    readonly mappedPagesWriteCount: number
+    readonly mappedWriteIoCount: number
+    readonly balanceSetTicks: number
+  }
+  readonly standbyPageCount: number
+  readonly inUse: {
+    readonly active: readonly { readonly pid: number; readonly name: string; readonly pages: number }[]
+    readonly sectionPages: number
+    readonly pageTables: number
+    readonly system: number
+  }
+  readonly notAvailable: readonly string[]
+}
+
+/** One frame moved between lists by one event. */
+export interface ListMove {
+  readonly seq: number
+  readonly type: string
+  readonly pfn: number
+  /** The process whose page it was or becomes (-1: none). */
+  readonly pid: number
+  readonly from: FrameListName
+  readonly to: FrameListName
+  /** Why, in words: trimmed (and the trim's reason), written, soft fault, repurposed, zeroed, ... */
+  readonly label: string
+}
+
+/** `GET /api/lists?seq`: the PFN lists right after `seq` and the moves of the step `seq` belongs to. */
+export interface ExplorerLists {
+  readonly seq: number
+  /** The `lists` view's report (`ntmm inspect <trace> lists --at <seq> --json`). */
+  readonly report: PfnListsInfo
+  /** The step: its input (the access, system call or tick every other event of it was caused by) and its last event. */
+  readonly step: { readonly input: number; readonly last: number; readonly truncated: boolean } | null
+  /** Every move of the step, in order (at most 500); those after `seq` are still to come. */
+  readonly moves: readonly ListMove[]
+  /** The step's moves counted by from, to and label. */
+  readonly summary: readonly {
+    readonly from: FrameListName
+    readonly to: FrameListName
+    readonly label: string
+    readonly pages: number
+  }[]
+}
+
+/** `GET /api/workingsets`: each process's working set and the lists over the trace, sampled at its balance-set ticks. */
+export interface ExplorerWorkingSets {
+  readonly policy: string
+  /** 'ticks': right after each mm.balanceSetTick (the working-set manager's passes), evenly thinned to at most 240; 'seqs': evenly spaced seqs (no ticks in the trace). */
+  readonly sampledAt: 'ticks' | 'seqs'
+  readonly seqs: readonly number[]
+  /** The balance-set tick in force at each sample (0 before the first). */
+  readonly ticks: readonly number[]
+  readonly processes: readonly {
+    readonly pid: number
+    readonly name: string
+    /** Working-set size in pages at each sample; null where the process has no address space. */
+    readonly pages: readonly (number | null)[]
+  }[]
+  /** Pages on the lists at each sample. */
+  readonly lists: {
+    readonly available: readonly number[]
+    readonly standby: readonly number[]
+    readonly modified: readonly number[]
+  }
+}

@@ -1,6 +1,6 @@
 // The explorer's small local web server (node:http): the JSON API over an ExplorerSession
 // (`/api/meta`, `/api/state`, `/api/walk`, `/api/events`, `/api/find`, `/api/why`, `/api/series`,
-// `/api/density`),
+// `/api/density`, `/api/lists`, `/api/workingsets`),
 // `POST /api/open` to load another trace (uploaded bytes, or a path), and the built web page as
 // static files. Safety rules: it listens on 127.0.0.1 only; it answers only requests whose Host is
 // 127.0.0.1 or localhost (no DNS rebinding) and only POSTs carrying the explorer's header (a page of
@@ -194,6 +194,10 @@ function answer(session: ExplorerSession, url: URL): unknown {
       return session.series()
     case '/api/density':
       return session.density()
+    case '/api/lists':
+      return session.lists(seq)
+    case '/api/workingsets':
+      return session.workingSets()
     case '/api/step':
       return session.step(seq)
     case '/api/outcome':

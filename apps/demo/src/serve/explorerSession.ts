@@ -7,6 +7,9 @@
 import type { Kernel } from '@ntmm/nt-syscalls'
 import { eventLine } from '../describeEvent.js'
 import { nextAccessOutcome } from './accessOutcome.js'
+import { compileFilter, type ExplorerFilter } from './compileFilter.js'
+import { listFlowAt } from './listFlow.js'
+import { workingSetSeries } from './workingSetSeries.js'
 import { PolicySweep } from './policySweep.js'
 import { areaTree, frameGrid } from './stateViews.js'
 import { changesOf, focusOf, inputFocus, stepOf } from './stepChanges.js'
@@ -24,6 +27,7 @@ import type {
   ExplorerDensity,
   ExplorerEvents,
   ExplorerFind,
+  ExplorerLists,
   ExplorerMeta,
   ExplorerOutcome,
   ExplorerSeries,
@@ -32,6 +36,7 @@ import type {
   ExplorerSweep,
   ExplorerWalk,
   ExplorerWhy,
+  ExplorerWorkingSets,
   HandleInfo,
   TlbActivity,
   WalkLevel,
@@ -39,14 +44,7 @@ import type {
 
 type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
 
-/** Which events the list, the searches and the timeline's "next match" keep. */
-export interface ExplorerFilter {
-  /** Types; a pattern ending in '.' or '*' matches a prefix (`mm.*`). Empty or absent: every type. */
-  readonly types?: readonly string[]
-  readonly pid?: number
-  /** Events with an address field in [low, high). */
-  readonly address?: { readonly low: number; readonly high: number }
-}
+export type { ExplorerFilter }
 
 /** The inputs of a trace: every other event is caused by one of them. */
 const inputTypes = [
@@ -69,6 +67,7 @@ export class ExplorerSession {
   #series: ExplorerSeries | undefined
   #density: ExplorerDensity | undefined
   #sweep: PolicySweep | undefined
+  #workingSets: ExplorerWorkingSets | undefined
 
   constructor(kernel: Kernel, source: string) {
     if (kernel.trace === undefined)
@@ -193,6 +192,18 @@ export class ExplorerSession {
     if (at < 0) return { seq: at, focus: { pid: null, address: null }, before: null, after: null }
     const focus = focusOf(this.kernel.trace!.at(at) as AnyEvent, this.#inputFocus(at))
     return stepOf(at, this.machineAt(at - 1), this.machineAt(at), focus)
+  }
+
+  /** The PFN lists right after `seq` and the moves of its step (the `lists` view and listFlow.ts). */
+  lists(seq: number): ExplorerLists {
+    const at = this.clamp(seq)
+    return listFlowAt(this.kernel, this.machineAt(at), at)
+  }
+
+  /** Each process's working set and the lists over the trace (computed once). */
+  workingSets(): ExplorerWorkingSets {
+    this.#workingSets ??= workingSetSeries(this.kernel)
+    return this.#workingSets
   }
 
   /** The next memory access after `seq` and what it did (predict mode). */
@@ -422,30 +433,4 @@ function staleEntries(mmu: MachineLike['mm']['mmu']): Set<string> {
 /** The processes alive with an address space (a process being created has none yet), ascending. */
 function spacePids(machine: MachineLike): number[] {
   return livePids(machine).filter((pid) => machine.mm.addressSpace(pid) !== undefined)
-}
-
-/** The TraceQuery match of a filter. */
-function compileFilter(filter: ExplorerFilter) {
-  const types = (filter.types ?? []).filter((type) => type !== '')
-  const exact = types.filter((type) => !type.endsWith('.') && !type.endsWith('*'))
-  const prefixes = types
-    .filter((type) => type.endsWith('.') || type.endsWith('*'))
-    .map((type) => type.replace(/\*$/, ''))
-  const typeTest =
-    types.length === 0
-      ? undefined
-      : (type: string) => exact.includes(type) || prefixes.some((prefix) => type.startsWith(prefix))
-  const where =
-    typeTest === undefined && filter.pid === undefined
-      ? undefined
-      : (event: AnyEvent) =>
-          (typeTest === undefined || typeTest(event.type)) &&
-          (filter.pid === undefined || event.pid === filter.pid)
-  // Exact types alone go through the query's per-block type summaries, so a search skips blocks.
-  const onlyExact = types.length > 0 && prefixes.length === 0
-  return {
-    ...(onlyExact ? { type: exact } : {}),
-    ...(filter.address === undefined ? {} : { address: filter.address }),
-    ...(where === undefined ? {} : { where }),
-  } as never
 }

@@ -3,6 +3,7 @@
 
 import { CliError } from '../cliError.js'
 import { handlesView } from './handlesView.js'
+import { listsView } from './listsView.js'
 import type { MachineLike, RenderedView, ViewOptions } from './machineLike.js'
 import { addressView } from './memoryMap.js'
 import { pfnView } from './pfnView.js'
@@ -12,6 +13,7 @@ import { sectionsView } from './sectionsView.js'
 import { statsView } from './statsView.js'
 import { tlbView } from './tlbView.js'
 import { vadView } from './vadView.js'
+import { workingSetView } from './workingSetView.js'
 
 /** A view's name, what it shows, and its renderer. */
 export interface InspectView {
@@ -31,6 +33,17 @@ export const inspectViews: readonly InspectView[] = [
   { name: 'regions', description: 'each area with its MM_REGION list', render: regionsView },
   { name: 'pte', description: 'the page walk for --va, each level decoded, as !pte', render: pteView },
   { name: 'pfn', description: 'frame lists and the frames in use, as !pfn / !memusage', render: pfnView },
+  {
+    name: 'ws',
+    description:
+      "each process's working set (limits, hard flags, priority, faults) and one's entries, as Process Explorer / VMMap",
+    render: workingSetView,
+  },
+  {
+    name: 'lists',
+    description: 'the PFN lists by standby priority, the frames in use and the paging counters, as RAMMap',
+    render: listsView,
+  },
   { name: 'tlb', description: 'the data TLB entries and statistics', render: tlbView },
   {
     name: 'sections',

@@ -4,6 +4,7 @@
 
 import type { Kernel } from '@ntmm/nt-syscalls'
 import { CliError } from '../cliError.js'
+import type { FaultKindCounts } from './faultKinds.js'
 
 /** What the views read. */
 export type MachineLike = Pick<Kernel, 'arch' | 'mm' | 'ob' | 'processes' | 'syscalls'>
@@ -12,6 +13,11 @@ export type MachineLike = Pick<Kernel, 'arch' | 'mm' | 'ob' | 'processes' | 'sys
 export interface ViewOptions {
   readonly pid?: number
   readonly va?: number
+  /**
+   * Each process's faults by kind, counted from the recorded events up to the machine's seq (the
+   * `ws` view prints them when given; a machine alone keeps only each process's total).
+   */
+  readonly faultKinds?: FaultKindCounts
 }
 
 /** A rendered view: lines for people and a JSON value for programs. */

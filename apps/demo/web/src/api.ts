@@ -5,6 +5,7 @@ import type {
   ExplorerDensity,
   ExplorerEvents,
   ExplorerFind,
+  ExplorerLists,
   ExplorerMeta,
   ExplorerOutcome,
   ExplorerSeries,
@@ -13,6 +14,7 @@ import type {
   ExplorerSweep,
   ExplorerWalk,
   ExplorerWhy,
+  ExplorerWorkingSets,
 } from '../../src/serve/explorerApi.ts'
 
 export type {
@@ -21,7 +23,10 @@ export type {
   AreaTreeNode,
   EventRow,
   ExplorerEvents,
+  ExplorerLists,
+  ExplorerWorkingSets,
   EventChanges,
+  ListMove,
   ExplorerMeta,
   ExplorerOutcome,
   ExplorerSeries,
@@ -100,6 +105,8 @@ export const api = {
   step: (seq: number, signal: AbortSignal) => getJson<ExplorerStep>('/api/step', { seq }, signal),
   outcome: (seq: number) => getJson<ExplorerOutcome>('/api/outcome', { seq }),
   sweep: () => getJson<ExplorerSweep>('/api/sweep', {}),
+  lists: (seq: number, signal: AbortSignal) => getJson<ExplorerLists>('/api/lists', { seq }, signal),
+  workingSets: () => getJson<ExplorerWorkingSets>('/api/workingsets', {}),
   /** Uploads a trace file's bytes (or asks the server to open a path); resolves to the new meta. */
   async open(source: { file: File } | { path: string }): Promise<ExplorerMeta> {
     const init: RequestInit =

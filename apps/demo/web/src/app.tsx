@@ -25,9 +25,11 @@ import { AreaTree } from './views/areaTree.tsx'
 import { FrameGrid } from './views/frameGrid.tsx'
 import { HandleTable } from './views/handleTable.tsx'
 import { PageWalk } from './views/pageWalk.tsx'
+import { PfnLists } from './views/pfnLists.tsx'
 import { PolicyCharts } from './views/policyCharts.tsx'
 import { StepDiff } from './views/stepDiff.tsx'
 import { TlbView } from './views/tlbView.tsx'
+import { WorkingSetChart } from './views/workingSetChart.tsx'
 
 const initial = readUrlState(window.location.search)
 
@@ -234,6 +236,9 @@ export function App() {
           <section class="panel" aria-label="physical frames">
             <FrameGrid state={state} />
           </section>
+          <section class="panel" aria-label="PFN lists">
+            <PfnLists seq={state.seq} generation={generation} />
+          </section>
           <section class="panel span2" aria-label="AVL tree">
             <AreaTree state={state} onSelect={pinVa} />
           </section>
@@ -267,6 +272,9 @@ export function App() {
           </section>
           <section class="panel span2" aria-label="charts">
             <Charts generation={generation} seq={seq} onSeq={setSeq} />
+          </section>
+          <section class="panel span2" aria-label="working sets">
+            <WorkingSetChart generation={generation} seq={seq} onSeq={setSeq} />
           </section>
           <section class="panel" aria-label="replacement policies">
             <PolicyCharts generation={generation} />

@@ -14,7 +14,8 @@ interface ChartsProps {
   readonly onSeq: (seq: number) => void
 }
 
-interface ChartSpec {
+/** A chart: its title and its series (values at the samples' seqs). */
+export interface ChartSpec {
   readonly title: string
   readonly series: readonly {
     readonly label: string
@@ -95,7 +96,8 @@ export function Charts({ generation, seq, onSeq }: ChartsProps) {
   )
 }
 
-function Chart(props: {
+/** One uPlot chart over seqs, with the current seq marked; a click moves the timeline there. */
+export function Chart(props: {
   readonly spec: ChartSpec
   readonly seqs: readonly number[]
   readonly seq: number
