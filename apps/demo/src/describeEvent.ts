@@ -144,6 +144,10 @@ function storyLine(event: AnyEvent): string | undefined {
       return `balance-set tick ${String(event.tick)} (${String(event.reason)}): working-set manager, modified page writer, zero page thread`
     case 'mm.workingSetTrimmed':
       return `page ${hex(number(event.address))} of process ${String(event.pid)} trimmed from its working set (${String(event.reason)}, tick ${String(event.tick)}): PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
+    case 'mm.pageTableIn':
+      return `page table for ${hex(number(event.address))} of process ${String(event.pid)} ${event.resolution === 'demand-zero' ? 'created in' : 'back in'} its working set (${String(event.resolution)}), PFN ${hex(number(event.pfn), 0)}`
+    case 'mm.pageTableTrimmed':
+      return `page table for ${hex(number(event.address))} of process ${String(event.pid)} left its working set (${String(event.reason)}, tick ${String(event.tick)}): PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
     case 'mm.clusterWritten':
       return `modified page writer: one write I/O of ${String((event.pfns as unknown[] | undefined)?.length ?? 0)} page(s) (cluster ${String(event.cluster)}, tick ${String(event.tick)})`
     case 'mm.pageZeroed':
