@@ -144,10 +144,6 @@ function storyLine(event: AnyEvent): string | undefined {
       return `balance-set tick ${String(event.tick)} (${String(event.reason)}): working-set manager, modified page writer, zero page thread`
     case 'mm.workingSetTrimmed':
       return `page ${hex(number(event.address))} of process ${String(event.pid)} trimmed from its working set (${String(event.reason)}, tick ${String(event.tick)}): PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
-    case 'mm.pageTableIn':
-      return `page table for ${hex(number(event.address))} of process ${String(event.pid)} ${event.resolution === 'demand-zero' ? 'created in' : 'back in'} its working set (${String(event.resolution)}), PFN ${hex(number(event.pfn), 0)}`
-    case 'mm.pageTableTrimmed':
-      return `page table for ${hex(number(event.address))} of process ${String(event.pid)} left its working set (${String(event.reason)}, tick ${String(event.tick)}): PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
     case 'mm.clusterWritten':
       return `modified page writer: one write I/O of ${String((event.pfns as unknown[] | undefined)?.length ?? 0)} page(s) (cluster ${String(event.cluster)}, tick ${String(event.tick)})`
     case 'mm.pageZeroed':
@@ -158,6 +154,12 @@ function storyLine(event: AnyEvent): string | undefined {
       return `page priority of process ${String(event.pid)}: ${String(event.priority)} (was ${String(event.previous)})`
     case 'mm.pagesLocked':
       return `${String((event.addresses as unknown[] | undefined)?.length ?? 0)} page(s) of process ${String(event.pid)} ${event.locked === true ? 'locked in' : 'unlocked from'} its working set`
+    case 'mm.pageTableIn':
+      return `page table of ${hex(number(event.address))} (process ${String(event.pid)}) back in its working set: ${String(event.resolution)}, PFN ${hex(number(event.pfn), 0)}`
+    case 'mm.pageTableTrimmed':
+      return `page table of ${hex(number(event.address))} (process ${String(event.pid)}) trimmed from its working set (${String(event.reason)}, tick ${String(event.tick)}): PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
+    case 'mm.sharedEntryAged':
+      return `section page ${hex(number(event.address))} of process ${String(event.pid)} aged ${String(event.previousAge)} → ${String(event.age)} in its working set`
     case 'hw.frameAllocated':
       return `frame PFN ${hex(number(event.pfn), 0)} taken from free RAM`
     case 'hw.frameZeroed':

@@ -360,6 +360,9 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       state.spaces.delete(event.pid)
       state.nt?.processes.delete(event.pid)
       state.nt?.pageFaults.delete(event.pid)
+      if (state.nt !== undefined)
+        for (const key of [...state.nt.sharedAges.keys()])
+          if (key.startsWith(`${event.pid}:`)) state.nt.sharedAges.delete(key)
       return
     case 'mm.areaInserted':
       updateSpace(state, event.pid, (space) => ({
@@ -421,11 +424,17 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       setPfn(state, event.pfn, event.after)
       workingSetDelta(state, event.pid, 1)
       // The 'nt' policy: the page takes its process's priority (the standby sub-list it goes to).
-      if (state.nt !== undefined) state.pfn.priority[event.pfn] = state.nt.process(event.pid).priority
+      if (state.nt !== undefined) {
+        state.pfn.priority[event.pfn] = state.nt.process(event.pid).priority
+        // A section page's new entry starts at age 0.
+        if (event.after.segmentId !== undefined) state.nt.sharedAges.delete(`${event.pid}:${event.address}`)
+      }
       return
     case 'mm.mappingDeleted':
       setPfn(state, event.pfn, event.after)
       workingSetDelta(state, event.pid, -1)
+      // 'nt': a section page's entry leaves with its mapping (a new one starts at age 0).
+      if (event.after.segmentId !== undefined) state.nt?.sharedAges.delete(`${event.pid}:${event.address}`)
       return
     case 'mm.pageProtectionChanged':
       state.pfn.protectMask[event.pfn] = event.protectMask

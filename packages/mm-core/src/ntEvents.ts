@@ -30,7 +30,9 @@ export type WorkingSetTrimReason =
 
 /**
  * A page left process `pid`'s working set: its PTE became a transition PTE and its frame went to
- * the modified list (dirty) or the standby list of its priority (clean, with a page-file copy).
+ * the modified list (dirty) or the standby list of its priority (clean, with a page-file copy);
+ * or, a section page ('shared'), the process's PTE became a prototype PTE and the frame's share
+ * count dropped (an mm.sharedPageOut naming the same tick follows when no working set holds it).
  */
 export interface MmWorkingSetTrimmed {
   readonly type: 'mm.workingSetTrimmed'
@@ -40,9 +42,18 @@ export interface MmWorkingSetTrimmed {
   /** The tick whose pass trimmed it, or the last tick for a trim between ticks (local replacement, an explicit empty). */
   readonly tick: number
   readonly reason: WorkingSetTrimReason
-  readonly outcome: 'standby' | 'modified'
+  readonly outcome: 'standby' | 'modified' | 'shared'
   readonly before: PfnRecord
   readonly after: PfnRecord
+}
+
+/** One process's working-set entry for a section page aged (by that process's accessed bit). */
+export interface MmSharedEntryAged {
+  readonly type: 'mm.sharedEntryAged'
+  readonly pid: number
+  readonly address: number
+  readonly age: number
+  readonly previousAge: number
 }
 
 /**
@@ -137,6 +148,7 @@ export type MmNtPagingEvent =
   | MmPagesLocked
   | MmPageTableIn
   | MmPageTableTrimmed
+  | MmSharedEntryAged
 
 /** Every kind of event of the 'nt' policy, in a stable order (the machine trace's kind ids follow it). */
 export const NT_PAGING_EVENT_TYPES = [
@@ -149,6 +161,7 @@ export const NT_PAGING_EVENT_TYPES = [
   'mm.pagesLocked',
   'mm.pageTableIn',
   'mm.pageTableTrimmed',
+  'mm.sharedEntryAged',
 ] as const satisfies readonly MmNtPagingEvent['type'][]
 
 const ntTypes: ReadonlySet<string> = new Set<string>(NT_PAGING_EVENT_TYPES)
@@ -177,6 +190,7 @@ export function applyNtPagingEvent(state: MmState, event: MmNtPagingEvent): void
     case 'mm.workingSetTrimmed': {
       setPfn(state, event.pfn, event.after)
       nt.counters.pagesTrimmed++
+      if (event.outcome === 'shared') nt.sharedAges.delete(`${event.pid}:${event.address}`)
       const space = state.spaces.get(event.pid)
       assert(space !== undefined, () => `mm.workingSetTrimmed for unknown address space ${event.pid}`)
       state.spaces.set(event.pid, { ...space, workingSetSize: space.workingSetSize - 1 })
@@ -206,6 +220,9 @@ export function applyNtPagingEvent(state: MmState, event: MmNtPagingEvent): void
       state.spaces.set(event.pid, { ...space, workingSetSize: space.workingSetSize - 1 })
       return
     }
+    case 'mm.sharedEntryAged':
+      nt.sharedAges.set(`${event.pid}:${event.address}`, event.age)
+      return
     case 'mm.clusterWritten':
       nt.counters.dirtyWriteIos++
       return

@@ -61,6 +61,7 @@ export interface NtPagingCheckpoint {
   readonly processes: ReadonlyMap<number, NtProcessWorkingSet>
   readonly pageFaults: ReadonlyMap<number, number>
   readonly counters: NtPagingCounters
+  readonly sharedAges: ReadonlyMap<string, number>
 }
 
 /** The 'nt' policy's part of MmState. Changed only by the events of ntEvents.ts. */
@@ -81,6 +82,11 @@ export class NtPagingState {
    */
   pageFaults = new Map<number, number>()
   counters: NtPagingCounters = freshCounters()
+  /**
+   * The ages of section-page entries by "pid:address" (each process's entry ages apart,
+   * ntSharedEntries.ts); absent: age 0. Replaced, never changed in place, by checkpoints' copies.
+   */
+  sharedAges = new Map<string, number>()
 
   constructor(readonly config: NtPagingConfig) {}
 
@@ -113,6 +119,7 @@ export class NtPagingState {
       processes: new Map(this.processes),
       pageFaults: new Map(this.pageFaults),
       counters: copyCounters(this.counters),
+      sharedAges: new Map(this.sharedAges),
     }
   }
 
@@ -123,6 +130,7 @@ export class NtPagingState {
     this.processes = new Map(checkpoint.processes)
     this.pageFaults = new Map(checkpoint.pageFaults)
     this.counters = copyCounters(checkpoint.counters)
+    this.sharedAges = new Map(checkpoint.sharedAges)
   }
 
   /** A stable text for the digest. */
@@ -140,6 +148,7 @@ export class NtPagingState {
     }
     for (const pid of [...this.pageFaults.keys()].sort((a, b) => a - b))
       parts.push(`f${pid}:${this.pageFaults.get(pid)}`)
+    for (const key of [...this.sharedAges.keys()].sort()) parts.push(`a${key}:${this.sharedAges.get(key)}`)
     return parts.join(',')
   }
 }

@@ -6,7 +6,8 @@
 //   - the working-set manager pass of each tick: a process above its maximum, or above its
 //     (soft) minimum while available pages are below MinimumFreePages, has its entries aged
 //     (accessed → age 0 and the bit cleared; else age + 1 up to 3) and the untouched pages of age 3
-//     removed, unless locked; section frames, while memory is short, likewise;
+//     removed, unless locked; its section pages (each aged by its own PTE, ntSharedEntries.ts) and
+//     its page tables (ntPageTables.ts) likewise;
 //   - local replacement: a process at its maximum that faults (hard maximum, or available pages
 //     below PlentyFreePages) gives up its own oldest page first;
 //   - an explicit empty (EmptyWorkingSet, SetProcessWorkingSetSize(-1, -1));
@@ -29,7 +30,16 @@ import {
   residentPageTables,
   trimPageTable,
 } from './ntPageTables.js'
-import { ownerPteOf, pageOut } from './pageMemoryConsumer.js'
+import {
+  type SharedEntry,
+  ageSharedEntry,
+  sharedEntriesOf,
+  sharedEntryAge,
+  sharedEntryTrimmable,
+  trimSharedEntry,
+  trimSharedFrameEverywhere,
+} from './ntSharedEntries.js'
+import { ownerPteOf } from './pageMemoryConsumer.js'
 import { pfnRecordOf } from './pfnRecord.js'
 import { invalidateIfCurrent, writePteAt } from './pteAccess.js'
 import { testAndClearAccessed } from './replacementPolicy.js'
@@ -77,7 +87,7 @@ export function trimWorkingSetPage(
   const before = pfnRecordOf(core.state, pfn)
   assert(before.state === 'ACTIVE', () => `trim of frame ${pfn} in state ${before.state}`)
   if (before.segmentId !== undefined) {
-    pageOut(core, pfn)
+    trimSharedFrameEverywhere(core, pfn, reason, tick)
     return
   }
   const { ownerPid: pid, ownerAddress: address } = before
@@ -144,6 +154,14 @@ export function workingSetManagerPass(core: MmCore, tick: number): void {
         remaining--
       }
     }
+    // Its section pages are entries too, each aged by this process's own PTE (ntSharedEntries.ts).
+    for (const entry of sharedEntriesOf(core, pid)) {
+      const old = ageSharedEntry(core, entry, TRIM_AGE)
+      if (old && remaining > target && sharedEntryTrimmable(core, entry)) {
+        trimSharedEntry(core, entry, 'working-set manager', tick)
+        remaining--
+      }
+    }
     // Its page tables are entries too (NT-PAGING.md §3.8): aged by their PDE's accessed bit, and
     // trimmed once old when they map nothing valid or in transition.
     for (const table of residentPageTables(core, pid)) {
@@ -154,15 +172,6 @@ export function workingSetManagerPass(core: MmCore, tick: number): void {
       }
     }
   }
-  // Section frames (one entry whatever the processes mapping them) age and leave the same way
-  // while memory is short, after the processes.
-  const available = availablePages(core)
-  if (available >= minimumFreePages || available + pfnDb.count('MODIFIED') >= plentyFreePages) return
-  const shared: number[] = []
-  for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn))
-    if (pfnDb.segmentId[pfn]! >= 0 && !core.pinnedFrames.has(pfn)) shared.push(pfn)
-  for (const pfn of shared)
-    if (ageEntry(core, pfn)) trimWorkingSetPage(core, pfn, 'working-set manager', tick)
 }
 
 /**
@@ -186,19 +195,26 @@ export function trimOldest(core: MmCore, pid: number, count: number, reason: Wor
   if (count <= 0) return
   const nt = ntStateOf(core)
   const pfnDb = core.state.pfn
-  const candidates: (number | ResidentPageTable)[] = workingSetFrames(core, pid).filter(
+  const candidates: (number | ResidentPageTable | SharedEntry)[] = workingSetFrames(core, pid).filter(
     (pfn) => !isLocked(core, nt, pfn),
   )
+  for (const entry of sharedEntriesOf(core, pid))
+    if (sharedEntryTrimmable(core, entry)) candidates.push(entry)
   for (const table of residentPageTables(core, pid))
     if (pageTableTrimmable(core, table)) candidates.push(table)
-  const ageOf = (entry: number | ResidentPageTable) =>
-    pfnDb.age[typeof entry === 'number' ? entry : entry.pfn]!
-  // A stable sort keeps working-set order (pages, then page tables) among equal ages.
+  const ageOf = (entry: number | ResidentPageTable | SharedEntry) =>
+    typeof entry === 'number'
+      ? pfnDb.age[entry]!
+      : 'pid' in entry
+        ? sharedEntryAge(core, entry)
+        : pfnDb.age[entry.pfn]!
+  // A stable sort keeps working-set order (private pages, section pages, page tables) among equal ages.
   candidates.sort((a, b) => ageOf(b) - ageOf(a))
   let left = count
   for (const entry of candidates) {
     if (left-- <= 0) break
     if (typeof entry === 'number') trimWorkingSetPage(core, entry, reason, nt.tick)
+    else if ('pid' in entry) trimSharedEntry(core, entry, reason, nt.tick)
     else trimPageTable(core, pid, entry, reason, nt.tick)
   }
 }
@@ -210,6 +226,11 @@ export function emptyWorkingSet(core: MmCore, pid: number): number {
   for (const pfn of workingSetFrames(core, pid)) {
     if (isLocked(core, nt, pfn)) continue
     trimWorkingSetPage(core, pfn, 'empty working set', nt.tick)
+    trimmed++
+  }
+  for (const entry of sharedEntriesOf(core, pid)) {
+    if (!sharedEntryTrimmable(core, entry)) continue
+    trimSharedEntry(core, entry, 'empty working set', nt.tick)
     trimmed++
   }
   // Page tables whose pages just left still map them in transition, so they stay (§3.8).

@@ -8,6 +8,7 @@
 import type { FrameStore } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
+import type { WorkingSetTrimReason } from './ntEvents.js'
 import type { MmState } from './mmState.js'
 import { type PfnRecord, setPfn } from './pfnRecord.js'
 import { PrototypeEntryKind, type PrototypeEntryKindName } from './prototypeEntries.js'
@@ -147,6 +148,12 @@ export interface MmSharedPageOut {
   readonly outcome: 'modified' | 'standby' | 'dropped'
   readonly before: PfnRecord
   readonly after: PfnRecord
+  /**
+   * 'nt': the balance-set tick and the reason of the working-set trim that removed the page's
+   * last entry (absent when the last mapping went for another reason: unmap, protection, COW).
+   */
+  readonly tick?: number
+  readonly reason?: WorkingSetTrimReason
 }
 
 /** The mapped page writer wrote a dirty file page to its file (`length` bytes: up to the end of the file). */

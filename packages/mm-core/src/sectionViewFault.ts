@@ -97,9 +97,13 @@ export function mmNotPresentFaultSectionView(
     alterViewRegionList(core, pid, area, page, PAGE_SIZE, region.protect & ~PAGE_GUARD)
     const unguarded = mask & ~MmProtection.MM_GUARDPAGE
     if (pte !== undefined) {
-      if (view.kind === 'prototype') writePteAt(core, pte.address, prototypePte(unguarded))
-      else if (view.kind === 'transition') writePteAt(core, pte.address, transitionPte(view.pfn, unguarded))
-      else if (view.kind === 'pageFile') writePteAt(core, pte.address, pageFilePte(view.slot, unguarded))
+      // 'nt': a PTE kept in a page table that left memory is rewritten once the table is back.
+      if (pte.pagedOut && !ensurePageTables(core, pid, page))
+        return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
+      const address = pte.pagedOut ? readPte(core, pid, page)!.address : pte.address
+      if (view.kind === 'prototype') writePteAt(core, address, prototypePte(unguarded))
+      else if (view.kind === 'transition') writePteAt(core, address, transitionPte(view.pfn, unguarded))
+      else if (view.kind === 'pageFile') writePteAt(core, address, pageFilePte(view.slot, unguarded))
     }
     return failure(fault, STATUS_GUARD_PAGE_VIOLATION, 'guard', 'PAGE_GUARD cleared on first access')
   }
@@ -108,10 +112,13 @@ export function mmNotPresentFaultSectionView(
   if (view.kind === 'transition' || view.kind === 'pageFile')
     return resolvePrivatePte(core, pid, page, view, mask, fault)
 
-  // A PTE read means its page table exists (page tables live as long as their space).
-  if (pte === undefined && !ensurePageTables(core, pid, page))
+  // A PTE read means its page table exists, and under the textbook policies it stays; under 'nt'
+  // it may have left memory, or leave while a frame is found for the page, so the fault brings it
+  // back and pins it (ntPageTables.ts).
+  const resident = pte !== undefined && pte.pagedOut !== true && core.ntPageTableIn === undefined
+  if (!resident && !ensurePageTables(core, pid, page))
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
-  const pteAddress = pte?.address ?? readPte(core, pid, page)!.address
+  const pteAddress = resident ? pte.address : readPte(core, pid, page)!.address
   const resolved = resolveSegmentPage(core, pid, page, pteAddress, segment, index, mask, fault)
   if (resolved.exception !== undefined || fault.access !== 'write' || !maskIsCopyOnWrite(mask))
     return resolved

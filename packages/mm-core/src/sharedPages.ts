@@ -20,6 +20,7 @@ import { assert } from './assert.js'
 import type { MemoryArea } from './memoryArea.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
+import type { WorkingSetTrimReason } from './ntEvents.js'
 import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
 import { makeProtectionMask } from './protectionMask.js'
 import { PrototypeEntryKind, prototypeEntryKindName } from './prototypeEntries.js'
@@ -112,6 +113,16 @@ export function mapSharedPage(
   protectMask: number,
   page: { readonly pteAddress?: number; readonly pageFileSlot?: number } = {},
 ): void {
+  // 'nt': the working set makes room first (local replacement), never by letting this frame go.
+  if (core.ntBeforeGrow !== undefined) {
+    const pin = !core.pinnedFrames.has(pfn)
+    if (pin) core.pinnedFrames.add(pfn)
+    try {
+      core.ntBeforeGrow(core, pid)
+    } finally {
+      if (pin) core.pinnedFrames.delete(pfn)
+    }
+  }
   const address = page.pteAddress ?? readPte(core, pid, va)?.address
   assert(
     address !== undefined && (core.machine.frames.read32(address) & PTE_PRESENT) === 0,
@@ -183,7 +194,11 @@ export function unmapSharedPage(
  * modified list, clean to standby, its entry TRANSITION; a pagefile page with no page-file copy
  * that was never written holds zeros, so it is freed and its entry is DEMAND_ZERO again.
  */
-export function releaseSharedFrame(core: MmCore, pfn: number): void {
+export function releaseSharedFrame(
+  core: MmCore,
+  pfn: number,
+  trim?: { readonly tick: number; readonly reason: WorkingSetTrimReason },
+): void {
   const before = pfnRecordOf(core.state, pfn)
   const { segment, page } = segmentPageOf(core, pfn)
   assert(
@@ -200,6 +215,7 @@ export function releaseSharedFrame(core: MmCore, pfn: number): void {
       outcome: 'dropped',
       before,
       after: { ...NO_OWNER, state: 'FREE' },
+      ...trim,
     })
     core.machine.frames.free(pfn)
     return
@@ -213,6 +229,7 @@ export function releaseSharedFrame(core: MmCore, pfn: number): void {
     outcome: before.modified ? 'modified' : 'standby',
     before,
     after: { ...before, state: before.modified ? 'MODIFIED' : 'STANDBY' },
+    ...trim,
   })
 }
 

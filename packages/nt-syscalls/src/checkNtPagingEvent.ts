@@ -54,6 +54,7 @@ export function checkNtPagingEvent(
     case 'mm.pagesLocked':
     case 'mm.pageTableIn':
     case 'mm.pageTableTrimmed':
+    case 'mm.sharedEntryAged':
       break
     default:
       return undefined
@@ -75,11 +76,20 @@ export function checkNtPagingEvent(
           )
     }
     case 'mm.workingSetTrimmed': {
+      const to =
+        event.outcome === 'modified' ? ['MODIFIED'] : event.outcome === 'shared' ? ['ACTIVE'] : ['STANDBY']
       const bad =
-        spaceProblem(mm, event.pid) ??
-        pastTickProblem(mm, event.tick) ??
-        moveProblem(mm, event, 'ACTIVE', event.outcome === 'modified' ? ['MODIFIED'] : ['STANDBY'])
+        spaceProblem(mm, event.pid) ?? pastTickProblem(mm, event.tick) ?? moveProblem(mm, event, 'ACTIVE', to)
       if (bad !== undefined) return bad
+      if (event.outcome === 'shared') {
+        // One process's entry of a section page: the frame stays, one mapping fewer.
+        const share = event.before.shareCount
+        if (event.before.segmentId === undefined || share === undefined || share < 1)
+          return problem('before', `frame ${event.pfn} is not a mapped section page's frame`)
+        return event.after.shareCount === share - 1
+          ? undefined
+          : problem('after.shareCount', `the share count must drop from ${share} to ${share - 1}`)
+      }
       if (event.before.ownerPid !== event.pid || event.before.ownerAddress !== event.address)
         return problem(
           'address',
@@ -87,6 +97,34 @@ export function checkNtPagingEvent(
         )
       return undefined
     }
+    case 'mm.pageTableIn': {
+      const bad =
+        spaceProblem(mm, event.pid) ??
+        pfnProblem(mm, event.pfn, event.before as never) ??
+        afterProblem(mm, event.after as never)
+      if (bad !== undefined) return bad
+      const from = event.resolution === 'transition' ? ['STANDBY', 'MODIFIED'] : ['PAGE_TABLE']
+      if (!from.includes(event.before.state))
+        return problem('before.state', `a ${event.resolution} page table comes from ${from.join(' or ')}`)
+      if (event.after.state !== 'PAGE_TABLE') return problem('after.state', 'the table must be PAGE_TABLE')
+      return event.before.ownerPid === event.pid
+        ? undefined
+        : problem('pid', `frame ${event.pfn} is not a page table of ${event.pid}`)
+    }
+    case 'mm.pageTableTrimmed': {
+      const to =
+        event.outcome === 'deleted' ? ['FREE'] : event.outcome === 'modified' ? ['MODIFIED'] : ['STANDBY']
+      const bad =
+        spaceProblem(mm, event.pid) ??
+        pastTickProblem(mm, event.tick) ??
+        moveProblem(mm, event, 'PAGE_TABLE', to)
+      if (bad !== undefined) return bad
+      return event.before.ownerPid === event.pid
+        ? undefined
+        : problem('pid', `frame ${event.pfn} is not a page table of ${event.pid}`)
+    }
+    case 'mm.sharedEntryAged':
+      return spaceProblem(mm, event.pid)
     case 'mm.clusterWritten': {
       const bad = pastTickProblem(mm, event.tick)
       if (bad !== undefined) return bad
@@ -109,27 +147,6 @@ export function checkNtPagingEvent(
     }
     case 'mm.pageZeroed':
       return pastTickProblem(mm, event.tick) ?? moveProblem(mm, event, 'FREE', ['ZEROED'])
-    case 'mm.pageTableIn':
-      // The frame came off a list (the mm.frameRequested before it) or back from transition.
-      return (
-        spaceProblem(mm, event.pid) ??
-        pfnProblem(mm, event.pfn, event.before) ??
-        afterProblem(mm, event.after) ??
-        (event.after.state === 'PAGE_TABLE'
-          ? undefined
-          : problem('after.state', `${event.after.state} is not PAGE_TABLE`))
-      )
-    case 'mm.pageTableTrimmed':
-      return (
-        spaceProblem(mm, event.pid) ??
-        pastTickProblem(mm, event.tick) ??
-        moveProblem(
-          mm,
-          event,
-          'PAGE_TABLE',
-          event.outcome === 'deleted' ? ['FREE'] : event.outcome === 'modified' ? ['MODIFIED'] : ['STANDBY'],
-        )
-      )
     case 'mm.workingSetLimitsSet': {
       const info = mm.processWorkingSet(event.pid)
       if (info === undefined || spaceProblem(mm, event.pid) !== undefined)

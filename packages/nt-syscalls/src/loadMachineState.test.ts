@@ -42,8 +42,11 @@ function recordedRun(arch: (typeof cases)[number][0], replacementPolicy: (typeof
     tlb: SMALL_TLB,
     pageFile: 1 << 20,
     replacementPolicy,
-    // 'nt': a balance-set tick every 16 references besides the explicit ones.
-    ...(replacementPolicy === 'nt' ? { nt: { tickEvery: 16 } } : {}),
+    // 'nt': a balance-set tick every 16 references besides the explicit ones, and memory always
+    // short, so every pass ages every working set (section pages' entries included).
+    ...(replacementPolicy === 'nt'
+      ? { nt: { tickEvery: 16, minimumFreePages: 1000, plentyFreePages: 1000 } }
+      : {}),
     record: 'eager',
   })
   const pid = kernel.createProcess({ name: 'a.exe' }).pid
@@ -122,12 +125,20 @@ function ntRun(kernel: Kernel, pid: number, base: number): void {
   for (let page = 0; page < 20; page++) kernel.cpu(pid).write(base + page * 0x1000, [page])
   kernel.tick()
   win32.VirtualUnlock(base, 0x1000)
+  // A section page in the working set, its entry aged by the passes (the minimum soft now, memory
+  // short: every pass looks at the process).
+  const mapping = win32.CreateFileMappingW(-1, null, PAGE_READWRITE, 0, 0x2000, null)
+  const view = win32.MapViewOfFile(mapping, 0x2, 0, 0, 0x2000)
+  kernel.cpu(pid).write(view, [1])
+  win32.SetProcessWorkingSetSizeEx(-1, 6 * 0x1000, 14 * 0x1000, 2)
+  kernel.tick()
+  kernel.tick()
   win32.EmptyWorkingSet(-1)
-  // Written, then purged from standby: the page table maps nothing valid or in transition, and
-  // emptying the working set again trims it (mm.pageTableTrimmed).
   kernel.syscalls(pid).NtSetSystemInformation(80, 3)
   kernel.syscalls(pid).NtSetSystemInformation(80, 4)
+  // Every page in the page file: the page table leaves the working set, and comes back for a read.
   win32.EmptyWorkingSet(-1)
+  kernel.cpu(pid).read(base + 0x1000, 1)
   kernel.tick()
 }
 

@@ -12,6 +12,7 @@ import {
   count,
   integer,
   NT_PAGING_FIELDS,
+  trimReason,
   pageSet,
   pfnRecord,
   pid,
@@ -340,6 +341,9 @@ const FIELDS: Readonly<Record<string, v.ObjectEntries | readonly v.ObjectEntries
     outcome: v.picklist(['modified', 'standby', 'dropped']),
     before: pfnRecord,
     after: pfnRecord,
+    // 'nt': the working-set trim that let the page's last entry go.
+    tick: v.optional(count),
+    reason: v.optional(trimReason),
   },
   'mm.mappedPageWritten': {
     pfn: count,

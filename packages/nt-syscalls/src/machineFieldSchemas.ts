@@ -1,7 +1,8 @@
 // The basic field types of the machine trace's low-volume schemas (machineEventSchemas.ts), and the
 // fields of the 'nt' replacement policy's event kinds (machine-trace version 5, NT_PAGING_EVENT_TYPES:
 // balance-set ticks, working-set trims, the modified page writer's clusters, the zero page thread,
-// SetProcessWorkingSetSizeEx, the page priority, VirtualLock). No NT counterpart: an ETW
+// SetProcessWorkingSetSizeEx, the page priority, VirtualLock, page tables leaving and coming back,
+// section pages' per-process entries aging). No NT counterpart: an ETW
 // manifest's field types come closest.
 
 import * as v from 'valibot'
@@ -39,14 +40,16 @@ const workingSetFlags = v.picklist([0, 1, 4, 5])
 /** A page priority (MEMORY_PRIORITY_*; the standby sub-list 0-7). */
 const pagePriority = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(7))
 
-/** Why a page (or a page table) left its working set. */
-const trimReason = v.picklist([
+/** Why a working-set entry left (mm-core's WorkingSetTrimReason). */
+export const trimReason = v.picklist([
   'working-set manager',
   'local replacement',
   'empty working set',
   'maximum lowered',
   'low memory',
 ])
+/** A working-set entry's age (0-3: trimmed untouched at 3). */
+const entryAge = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3))
 
 /** The fields of the 'nt' policy's kinds besides `type`. */
 export const NT_PAGING_FIELDS: Readonly<Record<string, v.ObjectEntries>> = {
@@ -61,11 +64,10 @@ export const NT_PAGING_FIELDS: Readonly<Record<string, v.ObjectEntries>> = {
     pfn: count,
     tick: count,
     reason: trimReason,
-    outcome: v.picklist(['standby', 'modified']),
+    outcome: v.picklist(['standby', 'modified', 'shared']),
     before: pfnRecord,
     after: pfnRecord,
   },
-  // Page tables as working-set entries (NT-PAGING.md §3.8).
   'mm.pageTableIn': {
     pid,
     address,
@@ -84,6 +86,7 @@ export const NT_PAGING_FIELDS: Readonly<Record<string, v.ObjectEntries>> = {
     before: pfnRecord,
     after: pfnRecord,
   },
+  'mm.sharedEntryAged': { pid, address, age: entryAge, previousAge: entryAge },
   'mm.clusterWritten': {
     tick: count,
     cluster: count,

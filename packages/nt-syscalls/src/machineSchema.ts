@@ -180,6 +180,9 @@ const ADDRESS_KINDS: Readonly<Record<string, readonly string[]>> = {
   'mm.copyOnWrite': ['address'],
   'mm.mappedPageRead': ['address'],
   'mm.workingSetTrimmed': ['address'],
+  'mm.pageTableIn': ['address'],
+  'mm.pageTableTrimmed': ['address'],
+  'mm.sharedEntryAged': ['address'],
   'nt.exceptionRaised': ['address'],
 }
 
