@@ -385,7 +385,7 @@ describe('ntmm usage errors', () => {
     [['run', 'article', '--show', 'heap'], /^ntmm: unknown view 'heap' \(views: address, vad/],
     [['run', 'article', '--show', 'pte'], /^ntmm: --show pte needs --va <address>/],
     [['run', 'article', '--show', 'address', '--pid', '99'], /^ntmm: --pid 99: no such process/],
-    [['run', 'pressure', '--policy', 'mru'], /'mru' is not one of working-set, fifo, lru, clock, opt, nt/],
+    [['run', 'pressure', '--policy', 'mru'], /'mru' is not one of nt, working-set, fifo, lru, clock, opt/],
     [['sweep', '--tlb', '7x2'], /^ntmm: --tlb '7x2': expected <entries>x<ways>/],
   ])('%j is bad usage: exit code 2, one clear line, no stack trace', async (argv, message) => {
     const { code, err } = await run(argv as string[])

@@ -6,24 +6,22 @@ import { MINIMUM_RAM_PAGES, type NtPagingOptions, type ReplacementPolicyName } f
 import { type Arch, createKernel, type Kernel, type KernelEventRecord } from '@ntmm/nt-syscalls'
 import { bytes } from './format.js'
 
-/** Every replacement policy mm-core implements (what `--policy` and a script's machine accept). */
+/**
+ * Every replacement policy mm-core implements (what `--policy` and a script's machine accept), the
+ * default first: 'nt' (Windows' per-process working sets), then 'working-set' (the earlier
+ * default, a global aging policy) and the textbook policies.
+ */
 export const replacementPolicies: readonly ReplacementPolicyName[] = [
+  'nt',
   'working-set',
   'fifo',
   'lru',
   'clock',
   'opt',
-  'nt',
 ]
 
-/** The policies a comparison runs when none is named (`ntmm sweep`; the pressure scenario adds 'nt'). */
-export const comparedPolicies: readonly ReplacementPolicyName[] = [
-  'working-set',
-  'fifo',
-  'lru',
-  'clock',
-  'opt',
-]
+/** The policies a comparison runs when none is named (the pressure scenario, `ntmm sweep`): every one. */
+export const comparedPolicies: readonly ReplacementPolicyName[] = replacementPolicies
 
 /** Every architecture. */
 export const architectures: readonly Arch[] = ['x86', 'x86-pae', 'x64']

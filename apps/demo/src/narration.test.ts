@@ -53,12 +53,12 @@ describe('the narration numbers events as the recorded trace does', () => {
     for (const { seq, text } of narrated) expect({ seq, text }).toEqual({ seq, text: trace.get(seq) })
   })
 
-  it("demo's second MmAccessFault is #40, as `events` lists it, and `why 40` explains that event", async () => {
+  it("demo's second MmAccessFault is #41, as `events` lists it, and `why 41` explains that event", async () => {
     const demo = numbered((await run(['demo'])).out).filter(({ text }) => text.startsWith('MmAccessFault'))
-    expect(demo[1]?.seq).toBe(40)
+    expect(demo[1]?.seq).toBe(41)
     const file = join(scratch, 'article.ntt')
     expect((await run(['record', 'article', '-o', file])).code).toBe(0)
-    const why = numbered((await run(['why', file, '40'])).out)
+    const why = numbered((await run(['why', file, '41'])).out)
     expect(why[0]).toEqual(demo[1])
   })
 
@@ -66,15 +66,15 @@ describe('the narration numbers events as the recorded trace does', () => {
     const rewrite = numbered((await run(['run', 'tlb'])).out).find(({ text }) =>
       text.endsWith('written: 0xe067 → 0xf067'),
     )
-    expect(rewrite?.seq).toBe(331)
-    expect((await recordedEvents('tlb')).get(331)).toBe(rewrite?.text)
+    expect(rewrite?.seq).toBe(333)
+    expect((await recordedEvents('tlb')).get(333)).toBe(rewrite?.text)
   })
 
   it('--verbose prints every event of the trace, each once (a TLB hit in the row of its access)', async () => {
     const verbose = numbered((await run(['demo', '--verbose'])).out)
     const trace = await recordedEvents('article')
     expect(new Set(verbose.map(({ seq }) => seq))).toEqual(new Set(trace.keys()))
-    expect(verbose.filter(({ seq }) => seq === 35).map(({ text }) => text)).toEqual([
+    expect(verbose.filter(({ seq }) => seq === 36).map(({ text }) => text)).toEqual([
       'CPU read of 4 byte(s) at 0x00011010',
       'hw.tlbHit',
     ])

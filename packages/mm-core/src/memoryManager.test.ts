@@ -32,6 +32,17 @@ describe('memoryManager', () => {
     )
   })
 
+  it("runs Windows' working sets ('nt') by default; 'working-set' and the textbook policies by name", () => {
+    const mm = new MemoryManager({ physicalMemory: 1 << 20 })
+    expect(mm.replacementPolicy).toBe('nt')
+    expect(mm.ntConfig?.workingSetMinimum).toBe(4)
+    for (const policy of ['working-set', 'fifo', 'lru', 'clock', 'opt'] as const) {
+      const named = new MemoryManager({ physicalMemory: 1 << 20, replacementPolicy: policy })
+      expect(named.replacementPolicy).toBe(policy)
+      expect(named.ntConfig).toBeUndefined()
+    }
+  })
+
   it('refuses RAM and page-file sizes above their maximums, naming the option and the maximum', () => {
     expect(() => new MemoryManager({ pageFile: 2 ** 40 })).toThrow(
       new RangeError(

@@ -76,7 +76,10 @@ export interface MemoryManagerOptions {
   readonly pageFile?: number
   /** hw-mmu TLB configuration or preset (default 'i386'). */
   readonly tlb?: TlbConfig | TlbPresetName
-  /** Replacement policy (default 'working-set'). */
+  /**
+   * Replacement policy (default 'nt', Windows' working sets: docs/paging.md; 'working-set' is the
+   * earlier global aging policy, by name).
+   */
   readonly replacementPolicy?: ReplacementPolicyName
   /** The 'nt' policy's tick and thresholds (ntPagingOptions.ts); only with `replacementPolicy: 'nt'`. */
   readonly nt?: NtPagingOptions
@@ -157,7 +160,7 @@ export class VirtualMemoryManager {
         `pageFile ${pageFileBytes} must be a non-negative multiple of ${PAGE_SIZE} of at most ${MAX_PAGE_FILE} (MAX_PAGE_FILE)`,
       )
     }
-    const policy = options.replacementPolicy ?? 'working-set'
+    const policy = options.replacementPolicy ?? 'nt'
     if (!POLICIES.includes(policy)) {
       throw new RangeError(
         `replacementPolicy ${String(policy)} must be 'working-set', 'fifo', 'lru', 'clock', 'opt' or 'nt'`,

@@ -147,27 +147,6 @@ export function checkNtPagingEvent(
     }
     case 'mm.pageZeroed':
       return pastTickProblem(mm, event.tick) ?? moveProblem(mm, event, 'FREE', ['ZEROED'])
-    case 'mm.pageTableIn':
-      // The frame came off a list (the mm.frameRequested before it) or back from transition.
-      return (
-        spaceProblem(mm, event.pid) ??
-        pfnProblem(mm, event.pfn, event.before) ??
-        afterProblem(mm, event.after) ??
-        (event.after.state === 'PAGE_TABLE'
-          ? undefined
-          : problem('after.state', `${event.after.state} is not PAGE_TABLE`))
-      )
-    case 'mm.pageTableTrimmed':
-      return (
-        spaceProblem(mm, event.pid) ??
-        pastTickProblem(mm, event.tick) ??
-        moveProblem(
-          mm,
-          event,
-          'PAGE_TABLE',
-          event.outcome === 'deleted' ? ['FREE'] : event.outcome === 'modified' ? ['MODIFIED'] : ['STANDBY'],
-        )
-      )
     case 'mm.workingSetLimitsSet': {
       const info = mm.processWorkingSet(event.pid)
       if (info === undefined || spaceProblem(mm, event.pid) !== undefined)

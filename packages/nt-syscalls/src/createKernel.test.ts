@@ -15,6 +15,13 @@ describe('createKernel', () => {
     )
   })
 
+  it("builds a machine running the 'nt' policy by default, and records its configuration with the defaults applied", () => {
+    const kernel = createKernel({ physicalMemory: 1 << 20 })
+    expect(kernel.config.replacementPolicy).toBe('nt')
+    expect(kernel.config.nt).toEqual(kernel.mm.ntConfig)
+    expect(createKernel({ replacementPolicy: 'working-set' }).config).not.toHaveProperty('nt')
+  })
+
   it('makes the largest page file lazily: it holds a few KiB until pages go to it', () => {
     const kernel = createKernel({ physicalMemory: 1 << 20, pageFile: MAX_PAGE_FILE })
     expect(kernel.config.pageFile).toBe(MAX_PAGE_FILE)

@@ -64,7 +64,10 @@ export interface KernelOptions {
    * random TLB replacement policy takes its own seed in the TLB configuration.
    */
   readonly seed?: number
-  /** Page replacement policy of the memory manager (default 'working-set'). */
+  /**
+   * Page replacement policy of the memory manager (default 'nt', Windows' per-process working
+   * sets, docs/paging.md; 'working-set', the earlier default, by name).
+   */
   readonly replacementPolicy?: MachineConfig['replacementPolicy']
   /**
    * The 'nt' policy's tick and thresholds (mm-core's NtPagingOptions; omitted fields take the

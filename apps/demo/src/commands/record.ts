@@ -28,7 +28,7 @@ export function registerRecordCommand(program: Command, { io, setExitCode }: Com
     .addOption(archOption())
     .option(
       '--policy <list>',
-      "replacement policy: of a script, or those 'pressure' compares (the first is recorded)",
+      "replacement policy: of a script, or those 'pressure' compares (the first is recorded); default nt (Windows' working sets)",
       listOption(replacementPolicies),
     )
     .option('--json', 'print { file, format, events, bytes, bytesPerEvent, ok }')

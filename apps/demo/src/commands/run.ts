@@ -43,7 +43,7 @@ export function registerRunCommand(program: Command, { io, setExitCode }: Comman
     .addOption(archOption())
     .option(
       '--policy <list>',
-      "replacement policies: those 'pressure' compares (comma-separated), or a script's one",
+      "replacement policies: those 'pressure' compares (comma-separated), or a script's one; default nt (Windows' working sets)",
       listOption(replacementPolicies),
     )
     .option('--verbose', 'print every event, not only the narrated kinds')

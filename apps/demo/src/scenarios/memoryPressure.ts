@@ -38,7 +38,8 @@ function play(options: ScenarioOptions): Narrator {
       )
       n.step(`1. Under '${policy}', the first page-outs, as they happen:`)
       const figures = n.summarise(() => playReferences(n.kernel, pages, references))
-      for (const kind of ['mm.pageOut', 'mm.pageIn']) {
+      // A page leaves its working set as mm.workingSetTrimmed under 'nt', mm.pageOut otherwise.
+      for (const kind of ['mm.workingSetTrimmed', 'mm.pageOut', 'mm.pageIn']) {
         const first = n.events.find(({ event }) => event.type === kind)
         if (first?.cause === undefined) continue
         const root = first.cause
@@ -104,6 +105,8 @@ const narrated = new Set([
   'mm.pageFault',
   'mm.frameRequested',
   'mm.pageOut',
+  'mm.workingSetTrimmed',
+  'mm.clusterWritten',
   'mm.pageWritten',
   'mm.pageIn',
   'mm.pageReclaimed',
@@ -133,7 +136,7 @@ export const memoryPressure: Scenario = {
   name: 'pressure',
   title: 'Memory pressure under each replacement policy',
   summary:
-    "More committed and touched memory than RAM: page-outs to the modified and standby lists, page-file writes, hard and soft faults side by side, compared across working-set, fifo, lru, clock, opt and 'nt' (Windows' working sets and standby cache).",
+    "More committed and touched memory than RAM: page-outs to the modified and standby lists, page-file writes, hard and soft faults side by side, compared across nt (the default: Windows' working sets and standby cache), working-set, fifo, lru, clock and opt.",
   comparesPolicies: true,
   run: play,
 }

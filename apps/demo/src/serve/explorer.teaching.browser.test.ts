@@ -23,7 +23,13 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: teaching', () 
   let session: ExplorerSession
 
   beforeAll(async () => {
-    pressure = requireScenario('pressure').run({ arch: 'x86', verbose: false, record: true }).kernel
+    // 'working-set' first: the predictions below name the victim of an mm.pageOut, its trim event.
+    pressure = requireScenario('pressure').run({
+      arch: 'x86',
+      verbose: false,
+      record: true,
+      policies: ['working-set'],
+    }).kernel
     session = new ExplorerSession(pressure, 'scenario pressure')
     harness = await startHarness(pressure, 'scenario pressure')
   })

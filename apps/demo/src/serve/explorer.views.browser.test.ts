@@ -240,9 +240,10 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: views', () => 
     await settled(page, 0)
     const pressure = requireScenario('pressure').run({ arch: 'x86', verbose: false, record: true }).kernel
     await open(page, 'pressure', pressure.trace!.length)
-    let standby = pressure.history.query.next({ type: 'mm.pageOut' }, 0)!
+    // The first page that left its working set for a list ('nt', the default: mm.workingSetTrimmed).
+    let standby = pressure.history.query.next({ type: 'mm.workingSetTrimmed' }, 0)!
     while ((pressure.trace!.at(standby) as { outcome: string }).outcome === 'dropped')
-      standby = pressure.history.query.next({ type: 'mm.pageOut' }, standby + 1)!
+      standby = pressure.history.query.next({ type: 'mm.workingSetTrimmed' }, standby + 1)!
     const page4 = pressure.trace!.at(standby) as { pid: number; address: number }
     await page.goto(
       `${harness.server.url}?seq=${standby}&pid=${page4.pid}&va=0x${page4.address.toString(16)}`,

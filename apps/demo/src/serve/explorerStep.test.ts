@@ -98,7 +98,16 @@ describe('explorerSession: the current event (focus, changes, step, sweep)', () 
   })
 
   it('tells what the next access does: fault, frame, victims, and where it ends', () => {
-    const pressure = session('pressure')
+    // Under 'working-set', whose victims are mm.pageOut events (the explorer's victims are those).
+    const pressure = new ExplorerSession(
+      requireScenario('pressure').run({
+        arch: 'x86',
+        verbose: false,
+        record: true,
+        policies: ['working-set'],
+      }).kernel,
+      'pressure',
+    )
     const plog = pressure.kernel.trace!
     const pquery = pressure.kernel.history.query
     const pageOut = pquery.next({ type: 'mm.pageOut' }, 0)!

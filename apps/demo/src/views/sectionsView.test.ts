@@ -94,12 +94,12 @@ describe('!pfn, !vad and !address with sections', () => {
         "0x1  SYSTEM      0",
         "0x2  PAGE_TABLE  4",
         "0x3  PAGE_TABLE  8",
-        "0x4  PAGE_TABLE  4",
+        "0x4  PAGE_TABLE  4                                  yes",
         "0x5  ACTIVE                                                   1        0x0     1       pid 4 @ 0x00100000",
         "0x6  ACTIVE                                                   1        0x1000  2       pid 4 @ 0x00101000, pid 8 @ 0x00301000",
-        "0x7  PAGE_TABLE  8",
+        "0x7  PAGE_TABLE  8                                  yes",
         "0x9  ACTIVE      8    0x00302000                    yes",
-        "0xa  PAGE_TABLE  4",
+        "0xa  PAGE_TABLE  4                                  yes",
         "0xb  ACTIVE                                                   2        0x1000  1       pid 4 @ 0x00401000",
       ]
     `)

@@ -8,6 +8,7 @@
 import fc from 'fast-check'
 import { InvariantError } from '../assert.js'
 import { captureUlong } from '../captureArguments.js'
+import type { ReplacementPolicyName } from '@ntmm/mm-core'
 import type { Kernel } from '../kernel.js'
 import {
   MEM_COMMIT,
@@ -231,8 +232,13 @@ class Harness {
   readonly counter = { checks: 0 }
   readonly end: number
 
-  constructor(arch: Arch) {
-    const plain = createTestKernel({ arch, physicalMemory: 512 * 1024, pageFile: 8 * 1024 * 1024 }).kernel
+  constructor(arch: Arch, policy: ReplacementPolicyName) {
+    const plain = createTestKernel({
+      arch,
+      physicalMemory: 512 * 1024,
+      pageFile: 8 * 1024 * 1024,
+      replacementPolicy: policy,
+    }).kernel
     this.kernel = withInvariantChecks(plain, { counter: this.counter })
     this.pids = [0, 1, 2].map((index) => this.kernel.createProcess({ name: `p${index}.exe` }).pid)
     this.end = this.kernel.limits.highestUserAddress + 1
@@ -550,9 +556,17 @@ class Harness {
   }
 }
 
-/** Runs `steps` on a fresh machine of `arch`; throws on the first failure (InvariantError included). */
-export function runProgram(arch: Arch, steps: readonly Step[], report?: ProgramReport): void {
-  const harness = new Harness(arch)
+/**
+ * Runs `steps` on a fresh machine of `arch` under `policy` ('working-set' unless given: the policy
+ * the soak's published runs used); throws on the first failure (InvariantError included).
+ */
+export function runProgram(
+  arch: Arch,
+  steps: readonly Step[],
+  report?: ProgramReport,
+  policy: ReplacementPolicyName = 'working-set',
+): void {
+  const harness = new Harness(arch, policy)
   harness.compare()
   for (const s of steps) {
     try {
@@ -573,9 +587,14 @@ export function runProgram(arch: Arch, steps: readonly Step[], report?: ProgramR
 /** The property: random programs on `arch` never fail (for fc.assert / fc.check). */
 export function programProperty(
   arch: Arch,
-  options: { readonly maxSteps?: number; readonly report?: ProgramReport } = {},
+  options: {
+    readonly maxSteps?: number
+    readonly report?: ProgramReport
+    /** The machine's replacement policy (default 'working-set'). */
+    readonly policy?: ReplacementPolicyName
+  } = {},
 ) {
   return fc.property(fc.array(step, { maxLength: options.maxSteps ?? 30, size: 'max' }), (steps) => {
-    runProgram(arch, steps, options.report)
+    runProgram(arch, steps, options.report, options.policy)
   })
 }
