@@ -385,7 +385,7 @@ describe('ntmm usage errors', () => {
     [['run', 'article', '--show', 'heap'], /^ntmm: unknown view 'heap' \(views: address, vad/],
     [['run', 'article', '--show', 'pte'], /^ntmm: --show pte needs --va <address>/],
     [['run', 'article', '--show', 'address', '--pid', '99'], /^ntmm: --pid 99: no such process/],
-    [['run', 'pressure', '--policy', 'mru'], /'mru' is not one of working-set, fifo, lru, clock, opt/],
+    [['run', 'pressure', '--policy', 'mru'], /'mru' is not one of working-set, fifo, lru, clock, opt, nt/],
     [['sweep', '--tlb', '7x2'], /^ntmm: --tlb '7x2': expected <entries>x<ways>/],
   ])('%j is bad usage: exit code 2, one clear line, no stack trace', async (argv, message) => {
     const { code, err } = await run(argv as string[])
@@ -528,6 +528,39 @@ describe('ntmm record, replay, inspect, events, why, import, export', () => {
     )
     expect(debugInputs.length).toBeGreaterThan(0)
   })
+
+  it("records a machine under the 'nt' policy: replay --verify, inspect, events and why read its working-set events", async () => {
+    const path = join(scratch, 'pressure-nt.ntt')
+    expect((await run(['record', 'pressure', '--policy', 'nt', '-o', path])).code).toBe(0)
+    const replay = await run(['replay', path, '--verify', '--json'])
+    expect(replay.code).toBe(0)
+    expect((JSON.parse(replay.out) as { determinism: { ok: boolean } }).determinism.ok).toBe(true)
+    const kernel = await loadKernel(path)
+    expect(kernel.config.replacementPolicy).toBe('nt')
+    expect(kernel.config.nt).toEqual(kernel.mm.ntConfig)
+    const log = kernel.trace!
+    const types = Array.from({ length: log.length }, (_, seq) => log.typeAt(seq))
+    for (const type of [
+      'mm.workingSetTrimmed',
+      'mm.clusterWritten',
+      'mm.balanceSetTick',
+      'mm.pageReclaimed',
+    ]) {
+      const listed = JSON.parse((await run(['events', path, '--type', type, '--json'])).out) as {
+        matched: number
+      }
+      expect(listed.matched, type).toBe(types.filter((t) => t === type).length)
+      expect(listed.matched, type).toBeGreaterThan(0)
+    }
+    const cluster = types.indexOf('mm.clusterWritten')
+    const why = JSON.parse((await run(['why', path, String(cluster), '--json'])).out) as {
+      chain: { seq: number }[]
+    }
+    expect(why.chain.map((link) => link.seq)).toEqual(kernel.history.causeOf(cluster).chain)
+    const pfn = await run(['inspect', path, 'pfn', '--at', String(cluster)])
+    expect(pfn.code).toBe(0)
+    expect(pfn.out).toMatch(/lists: free \d+, zeroed \d+, standby \d+, modified \d+/)
+  }, 240_000)
 
   it('events over a window reads a binary trace through its index, as the loaded trace answers', async () => {
     const jsonl = join(scratch, 'article.jsonl')

@@ -139,6 +139,21 @@ function storyLine(event: AnyEvent): string | undefined {
       return `page ${hex(number(event.address))} read back from page-file slot ${String(event.slot)} into PFN ${hex(number(event.pfn), 0)} (hard fault)`
     case 'mm.pageReclaimed':
       return `page ${hex(number(event.address))} reclaimed from the standby/modified list, PFN ${hex(number(event.pfn), 0)} (soft fault)`
+    // The 'nt' policy (docs/paging.md).
+    case 'mm.balanceSetTick':
+      return `balance-set tick ${String(event.tick)} (${String(event.reason)}): working-set manager, modified page writer, zero page thread`
+    case 'mm.workingSetTrimmed':
+      return `page ${hex(number(event.address))} of process ${String(event.pid)} trimmed from its working set (${String(event.reason)}, tick ${String(event.tick)}): PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
+    case 'mm.clusterWritten':
+      return `modified page writer: one write I/O of ${String((event.pfns as unknown[] | undefined)?.length ?? 0)} page(s) (cluster ${String(event.cluster)}, tick ${String(event.tick)})`
+    case 'mm.pageZeroed':
+      return `zero page thread zeroed PFN ${hex(number(event.pfn), 0)} (tick ${String(event.tick)}): free → zeroed`
+    case 'mm.workingSetLimitsSet':
+      return `working-set limits of process ${String(event.pid)}: ${String(event.minimum)} to ${String(event.maximum)} pages, flags ${hex(number(event.flags), 0)}`
+    case 'mm.pagePrioritySet':
+      return `page priority of process ${String(event.pid)}: ${String(event.priority)} (was ${String(event.previous)})`
+    case 'mm.pagesLocked':
+      return `${String((event.addresses as unknown[] | undefined)?.length ?? 0)} page(s) of process ${String(event.pid)} ${event.locked === true ? 'locked in' : 'unlocked from'} its working set`
     case 'hw.frameAllocated':
       return `frame PFN ${hex(number(event.pfn), 0)} taken from free RAM`
     case 'hw.frameZeroed':

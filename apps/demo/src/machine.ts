@@ -6,8 +6,18 @@ import { MINIMUM_RAM_PAGES, type ReplacementPolicyName } from '@ntmm/mm-core'
 import { type Arch, createKernel, type Kernel, type KernelEventRecord } from '@ntmm/nt-syscalls'
 import { bytes } from './format.js'
 
-/** Every replacement policy mm-core implements. */
+/** Every replacement policy mm-core implements (what `--policy` and a script's machine accept). */
 export const replacementPolicies: readonly ReplacementPolicyName[] = [
+  'working-set',
+  'fifo',
+  'lru',
+  'clock',
+  'opt',
+  'nt',
+]
+
+/** The policies a comparison runs when none is named (the pressure scenario, `ntmm sweep`). */
+export const comparedPolicies: readonly ReplacementPolicyName[] = [
   'working-set',
   'fifo',
   'lru',

@@ -120,7 +120,7 @@ export const ScriptSchema = v.strictObject({
           }),
         ]),
       ),
-      replacementPolicy: v.optional(v.picklist(['working-set', 'fifo', 'lru', 'clock', 'opt'])),
+      replacementPolicy: v.optional(v.picklist(['working-set', 'fifo', 'lru', 'clock', 'opt', 'nt'])),
     }),
   ),
   processes: v.pipe(v.array(v.strictObject({ name: v.pipe(v.string(), v.minLength(1)) })), v.minLength(1)),

@@ -13,7 +13,7 @@ import type { ReplacementPolicyName } from '@ntmm/mm-core'
 import { type Arch, DEFAULT_PHYSICAL_MEMORY, type MemoryTraceFormat } from '@ntmm/nt-syscalls'
 import { CliError } from './cliError.js'
 import { table } from './format.js'
-import { replacementPolicies } from './machine.js'
+import { comparedPolicies } from './machine.js'
 import {
   playSweepJob,
   type SweepJob,
@@ -78,7 +78,7 @@ export function sweepGrid(request: SweepRequest, input: SweepInput): SweepGrid {
   return {
     arch: request.arch,
     input,
-    policies: loop ? [] : (request.policies ?? replacementPolicies),
+    policies: loop ? [] : (request.policies ?? comparedPolicies),
     memory: request.trace === undefined ? [] : (request.memory ?? [DEFAULT_PHYSICAL_MEMORY]),
     tlbs: loop ? (request.tlbs ?? defaultLoopTlbs) : (request.tlbs ?? []),
     configurations: sweepJobs(request).length,
@@ -105,7 +105,7 @@ export function sweepJobs(request: SweepRequest): SweepJob[] {
     }))
   }
   // The pressure workload, or a program's trace, under each policy, memory size and TLB organisation.
-  const policies = request.policies ?? replacementPolicies
+  const policies = request.policies ?? comparedPolicies
   const memories = trace === undefined ? [undefined] : (request.memory ?? [undefined])
   const tlbList = tlbs.length === 0 ? [undefined] : tlbs
   return policies.flatMap((policy) =>

@@ -134,7 +134,7 @@ export type {
   MmWorkingSetTrimmed,
   WorkingSetTrimReason,
 } from './ntEvents.js'
-export { isNtPagingEvent } from './ntEvents.js'
+export { isNtPagingEvent, NT_PAGING_EVENT_TYPES } from './ntEvents.js'
 export type { NtPagingConfig, NtPagingOptions } from './ntPagingOptions.js'
 export { resolveNtPagingOptions } from './ntPagingOptions.js'
 export type { NtPagingCounters, NtProcessWorkingSet } from './ntPagingState.js'

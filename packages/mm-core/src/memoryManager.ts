@@ -271,6 +271,21 @@ export class MemoryManager extends VirtualMemoryManager {
     return this.state.nt === undefined ? 0 : countReferences(this.core, count)
   }
 
+  /**
+   * Replay of a recorded trace: `count` recorded CPU references counted toward the next tick
+   * without running it (the tick's own recorded events follow). No effect under other policies
+   * or with tickEvery 0.
+   */
+  applyRecordedReferences(count = 1): void {
+    const nt = this.state.nt
+    if (nt !== undefined && nt.config.tickEvery !== 0) nt.referencesSinceTick += count
+  }
+
+  /** The 'nt' policy: CPU references counted toward the next tick (0 under other policies). */
+  get referencesSinceTick(): number {
+    return this.state.nt?.referencesSinceTick ?? 0
+  }
+
   /** SetProcessWorkingSetSizeEx's memory-manager side, in pages ({@link WorkingSetLimits}). */
   setWorkingSetLimits(pid: number, limits: WorkingSetLimits): NtServiceStatus {
     return setWorkingSetLimits(this.core, pid, limits)
@@ -323,6 +338,11 @@ export class MemoryManager extends VirtualMemoryManager {
   /** The 'nt' configuration in force (defaults applied), or undefined under another policy. */
   get ntConfig(): NtPagingConfig | undefined {
     return this.state.nt?.config
+  }
+
+  /** The number of the last balance-set tick (0: none yet); undefined when the policy is not 'nt'. */
+  get lastBalanceSetTick(): number | undefined {
+    return this.state.nt?.tick
   }
 
   /** Copy-on-write faults, mapped pages written and read (kept apart from {@link MemoryManager.counters}). */

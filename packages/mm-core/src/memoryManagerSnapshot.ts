@@ -17,8 +17,6 @@ export interface MemoryManagerSnapshot {
   readonly tick: number
   readonly futureCursor: number
   readonly lastUse: Float64Array
-  /** The 'nt' policy: CPU references counted toward the next tick. */
-  readonly referencesSinceTick?: number
 }
 
 /** What time travel needs of the machine: hw-mmu's own checkpoint, restore and digest. */
@@ -56,7 +54,6 @@ export function takeSnapshot(core: MmCore, machine: MachineCheckpoints): MemoryM
     tick: core.tick,
     futureCursor: core.futureCursor,
     lastUse: core.state.pfn.lastUse.slice(),
-    ...(core.state.nt === undefined ? {} : { referencesSinceTick: core.referencesSinceTick }),
   }
 }
 
@@ -72,7 +69,6 @@ export function restoreSnapshot(
   state.pfn.lastUse.set(snapshot.lastUse)
   core.tick = snapshot.tick
   core.futureCursor = snapshot.futureCursor
-  core.referencesSinceTick = snapshot.referencesSinceTick ?? 0
   // OPT's next uses are rebuilt for the restored cursor when next needed.
   core.nextUseCursor = -1
   for (const pid of [...core.handles.keys()]) if (!state.spaces.has(pid)) core.handles.delete(pid)

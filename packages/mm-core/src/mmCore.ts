@@ -75,8 +75,6 @@ export class MmCore {
    */
   ntFrameRequest: ((core: MmCore, request: FrameRequest) => number | undefined) | undefined = undefined
   ntBeforeGrow: ((core: MmCore, pid: number) => void) | undefined = undefined
-  /** The 'nt' policy: CPU references counted since the last tick they caused (an input, kept in snapshots). */
-  referencesSinceTick = 0
 
   constructor(
     readonly state: MmState,

@@ -54,12 +54,14 @@ export function balanceSetTick(core: MmCore, reason: BalanceSetTickReason): numb
 
 /** Count `count` CPU references; run the ticks that fall due (none when tickEvery is 0). The ticks run. */
 export function countReferences(core: MmCore, count: number): number {
-  const every = ntStateOf(core).config.tickEvery
+  const nt = ntStateOf(core)
+  const every = nt.config.tickEvery
   if (every === 0) return 0
   let ticks = 0
-  core.referencesSinceTick += count
-  while (core.referencesSinceTick >= every) {
-    core.referencesSinceTick -= every
+  nt.referencesSinceTick += count
+  // Each tick's event takes `every` references off (ntEvents.ts), so a replay of the events and
+  // the recorded accesses counts the same.
+  while (nt.referencesSinceTick >= every) {
     balanceSetTick(core, 'references')
     ticks++
   }

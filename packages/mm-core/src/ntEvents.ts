@@ -101,7 +101,8 @@ export type MmNtPagingEvent =
   | MmPagePrioritySet
   | MmPagesLocked
 
-const ntTypes: ReadonlySet<string> = new Set<MmNtPagingEvent['type']>([
+/** Every kind of event of the 'nt' policy, in a stable order (the machine trace's kind ids follow it). */
+export const NT_PAGING_EVENT_TYPES = [
   'mm.balanceSetTick',
   'mm.workingSetTrimmed',
   'mm.clusterWritten',
@@ -109,7 +110,9 @@ const ntTypes: ReadonlySet<string> = new Set<MmNtPagingEvent['type']>([
   'mm.workingSetLimitsSet',
   'mm.pagePrioritySet',
   'mm.pagesLocked',
-])
+] as const satisfies readonly MmNtPagingEvent['type'][]
+
+const ntTypes: ReadonlySet<string> = new Set<string>(NT_PAGING_EVENT_TYPES)
 
 /** True for an event of the 'nt' policy. */
 export function isNtPagingEvent(event: { readonly type: string }): event is MmNtPagingEvent {
@@ -129,6 +132,8 @@ export function applyNtPagingEvent(state: MmState, event: MmNtPagingEvent): void
     case 'mm.balanceSetTick':
       nt.tick = event.tick
       nt.counters.ticks++
+      // The references that made it fall due are used up (countReferences counted them first).
+      if (event.reason === 'references') nt.referencesSinceTick -= nt.config.tickEvery
       return
     case 'mm.workingSetTrimmed': {
       setPfn(state, event.pfn, event.after)

@@ -49,6 +49,7 @@ export interface NtPagingCounters {
 /** A frozen copy of {@link NtPagingState}. */
 export interface NtPagingCheckpoint {
   readonly tick: number
+  readonly referencesSinceTick: number
   readonly processes: ReadonlyMap<number, NtProcessWorkingSet>
   readonly pageFaults: ReadonlyMap<number, number>
   readonly counters: NtPagingCounters
@@ -58,6 +59,13 @@ export interface NtPagingCheckpoint {
 export class NtPagingState {
   /** The number of the last balance-set tick (0: none yet). */
   tick = 0
+  /**
+   * CPU references counted toward the next tick (tickEvery > 0). Each reference is an input (a
+   * recorded nt.cpuAccess adds one when replayed, MemoryManager.applyRecordedReferences); a tick
+   * of reason 'references' takes `tickEvery` off. Not in the digest: live, an access counts after
+   * its own events, replay at its row, so the two agree at every access boundary only.
+   */
+  referencesSinceTick = 0
   processes = new Map<number, NtProcessWorkingSet>()
   /**
    * Page faults each process took (VM_COUNTERS.PageFaultCount): counted in place on every fault
@@ -93,6 +101,7 @@ export class NtPagingState {
   checkpoint(): NtPagingCheckpoint {
     return {
       tick: this.tick,
+      referencesSinceTick: this.referencesSinceTick,
       processes: new Map(this.processes),
       pageFaults: new Map(this.pageFaults),
       counters: copyCounters(this.counters),
@@ -102,6 +111,7 @@ export class NtPagingState {
   /** Return to `checkpoint` (which stays valid). */
   restore(checkpoint: NtPagingCheckpoint): void {
     this.tick = checkpoint.tick
+    this.referencesSinceTick = checkpoint.referencesSinceTick
     this.processes = new Map(checkpoint.processes)
     this.pageFaults = new Map(checkpoint.pageFaults)
     this.counters = copyCounters(checkpoint.counters)

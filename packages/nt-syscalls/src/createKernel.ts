@@ -20,8 +20,8 @@ export const DEFAULT_PAGE_FILE = 128 * 1024 * 1024
  *   its maximum ({@link MAX_PHYSICAL_MEMORY}, 4 GiB; {@link MAX_PAGE_FILE}, 4 GiB − 4 KiB);
  *   `physicalMemory` below the few pages a process needs (mm-core's MINIMUM_RAM_PAGES); a `seed`
  *   that is not a finite number; `nt` options without `replacementPolicy: 'nt'`, or an `nt` field
- *   out of range (mm-core's RangeError naming `nt.<field>`); `record` with `replacementPolicy: 'nt'`
- *   (not yet recordable: docs/nt-syscalls.md, "Working sets and physical memory"). A `tlb` configuration hw-mmu refuses throws hw-mmu's RangeError.
+ *   out of range (mm-core's RangeError naming `nt.<field>`). A `tlb` configuration hw-mmu refuses
+ *   throws hw-mmu's RangeError.
  */
 export function createKernel(options: KernelOptions = {}): Kernel {
   const arch = options.arch ?? 'x86'
@@ -42,12 +42,6 @@ export function createKernel(options: KernelOptions = {}): Kernel {
   }
   if (options.seed !== undefined && !Number.isFinite(options.seed))
     throw new RangeError(`seed ${String(options.seed)} must be a finite number`)
-  // The 'nt' policy's events (balance-set ticks, list moves, trims) are not yet in the machine
-  // trace schema: a recording would fail at its first tick, so it is refused here, up front.
-  if (options.replacementPolicy === 'nt' && options.record !== undefined && options.record !== false)
-    throw new RangeError(
-      "record is not supported yet with replacementPolicy 'nt' (its events are not in the machine trace schema): use record: false",
-    )
   const mm = new MemoryManager({
     arch,
     physicalMemory,

@@ -130,6 +130,12 @@ export class EventSequencer {
     if (this.openFault >= 0 && !this.causes.includes(this.openFault)) this.openFault = -1
   }
 
+  /** Pop the cause stack down to `depth` entries (closing an open fault it held). */
+  unwindTo(depth: number): void {
+    truncate(this.causes, depth)
+    if (this.openFault >= 0 && !this.causes.includes(this.openFault)) this.openFault = -1
+  }
+
   /** Number and hand on one event, caused by `explicitCause` or by the top of the stack. */
   record(
     event: NtEvent | KernelEvent | MachineEvent | { readonly type: string },
@@ -144,6 +150,9 @@ export class EventSequencer {
     }
     const seq = this.recorder ? this.recorder.record(event, cause ?? NONE) : this.#seq++
     this.onEvent?.({ seq, cause, event })
+    // An explicit balance-set tick (kernel.tick) is an input: it causes what the tick runs
+    // (Kernel.tick takes it off the stack when the tick is over).
+    if (type === 'mm.balanceSetTick' && cause === undefined) this.causes.push(seq)
     if (type === 'hw.pageFault') {
       // access → #PF → the memory manager's frame, PTE and mapping events.
       if (this.openFault >= 0) this.unwind(this.openFault)

@@ -295,3 +295,184 @@ describe('hostile machine traces', () => {
     expect({ seq: error?.seq, field: error?.field }).toEqual({ seq: edited.seq, field })
   })
 })
+
+describe("hostile machine traces of the 'nt' policy", () => {
+  const recordedNt = () => recordedMachineTrace('jsonl', 'nt')
+
+  it('loads the recorded trace as it is', async () => {
+    expect(await attempt(await recordedNt())).toBe('loaded')
+  })
+
+  it('refuses a header whose working-set defaults are not the machine’s, naming the field', async () => {
+    const lines = new TextDecoder().decode(await recordedNt()).split('\n')
+    const header = JSON.parse(lines[0]!) as JsonObject
+    header.config.nt.workingSetMaximum += 1
+    lines[0] = JSON.stringify(header)
+    const { error } = await attemptLoad(lines.join('\n'))
+    expect(error?.field).toBe('config.nt.workingSetMaximum')
+  })
+
+  it.each([
+    [
+      'an mm.balanceSetTick that skips a tick',
+      'mm.balanceSetTick',
+      0,
+      (e: JsonObject) => {
+        e.tick += 1
+      },
+      'event.tick',
+    ],
+    [
+      'an mm.balanceSetTick from a previous tick that did not run',
+      'mm.balanceSetTick',
+      2,
+      (e: JsonObject) => {
+        e.previousTick += 1
+      },
+      'event.previousTick',
+    ],
+    [
+      'an mm.balanceSetTick of an unknown reason',
+      'mm.balanceSetTick',
+      1,
+      (e: JsonObject) => {
+        e.reason = 'boredom'
+      },
+      'event.reason',
+    ],
+    [
+      'an mm.workingSetTrimmed of a page its frame does not hold',
+      'mm.workingSetTrimmed',
+      0,
+      (e: JsonObject) => {
+        e.address += 0x1000
+      },
+      'event.address',
+    ],
+    [
+      'an mm.workingSetTrimmed of a frame in another state',
+      'mm.workingSetTrimmed',
+      3,
+      (e: JsonObject) => {
+        e.before = { ...e.before, state: 'STANDBY' }
+      },
+      'event.before',
+    ],
+    [
+      'an mm.workingSetTrimmed naming a tick to come',
+      'mm.workingSetTrimmed',
+      1,
+      (e: JsonObject) => {
+        e.tick = 500
+      },
+      'event.tick',
+    ],
+    [
+      'an mm.clusterWritten with more pages than slots',
+      'mm.clusterWritten',
+      0,
+      (e: JsonObject) => void e.pfns.push(e.pfns[0]),
+      'event.slots',
+    ],
+    [
+      'an mm.clusterWritten to a slot beyond the page file',
+      'mm.clusterWritten',
+      0,
+      (e: JsonObject) => {
+        e.slots[0] = 100_000
+      },
+      'event.slots.0',
+    ],
+    [
+      'an mm.pageZeroed leaving its frame on the standby list',
+      'mm.pageZeroed',
+      2,
+      (e: JsonObject) => {
+        e.after = { ...e.after, state: 'STANDBY' }
+      },
+      'event.after.state',
+    ],
+    [
+      'an mm.workingSetLimitsSet from limits the process does not have',
+      'mm.workingSetLimitsSet',
+      0,
+      (e: JsonObject) => {
+        e.previous.minimum += 1
+      },
+      'event.previous',
+    ],
+    [
+      'an mm.workingSetLimitsSet with a _DISABLE flag kept',
+      'mm.workingSetLimitsSet',
+      0,
+      (e: JsonObject) => {
+        e.flags = 2
+      },
+      'event.flags',
+    ],
+    [
+      'an mm.pagePrioritySet of priority 8',
+      'mm.pagePrioritySet',
+      0,
+      (e: JsonObject) => {
+        e.priority = 8
+      },
+      'event.priority',
+    ],
+    [
+      'an mm.pagesLocked unlocking a page that is not locked',
+      'mm.pagesLocked',
+      1,
+      (e: JsonObject) => {
+        e.addresses = [e.addresses[0] + 0x1000]
+      },
+      'event.addresses.0',
+    ],
+    [
+      'an mm.pageWritten naming a tick to come',
+      'mm.pageWritten',
+      0,
+      (e: JsonObject) => {
+        e.tick = 900
+      },
+      'event.tick',
+    ],
+  ])('refuses a trace with %s, naming its seq and field', async (_name, type, nth, edit, field) => {
+    const text = new TextDecoder().decode(await recordedNt())
+    const edited = withEdit(text, type, edit, nth)
+    const { outcome, error } = await attemptLoad(edited.text)
+    expect(outcome).not.toBe('loaded')
+    expect({ seq: error?.seq, field: error?.field }).toEqual({ seq: edited.seq, field })
+  })
+
+  it('refuses an mm.balanceSetTick of reason references before tickEvery references were counted', async () => {
+    const text = new TextDecoder().decode(await recordedNt())
+    const explicit = text.split('\n').filter((line) => line.includes('"reason":"explicit"'))
+    const nth = text
+      .split('\n')
+      .filter((line) => line.includes('"type":"mm.balanceSetTick"'))
+      .indexOf(explicit[0]!)
+    const edited = withEdit(
+      text,
+      'mm.balanceSetTick',
+      (e) => {
+        e.reason = 'references'
+      },
+      nth,
+    )
+    const { error } = await attemptLoad(edited.text)
+    expect({ seq: error?.seq, field: error?.field }).toEqual({ seq: edited.seq, field: 'event.reason' })
+  })
+
+  it('refuses nt events in a trace of another policy', async () => {
+    const text = new TextDecoder().decode(await recorded('jsonl'))
+    const edited = withEdit(text, 'nt.syscallReturned', () => ({
+      type: 'mm.balanceSetTick',
+      tick: 1,
+      previousTick: 0,
+      reason: 'explicit',
+    }))
+    const { error } = await attemptLoad(edited.text)
+    expect({ seq: error?.seq, field: error?.field }).toEqual({ seq: edited.seq, field: 'event.type' })
+  })
+})

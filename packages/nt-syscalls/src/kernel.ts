@@ -325,11 +325,25 @@ export class Kernel {
   /** One balance-set tick now ('nt', docs/paging.md): its number; 0 under another policy. A view of the past refuses it. */
   tick(): number {
     if (this.viewOf !== undefined) this.#context.refuse('tick')
-    if (this.#sequencer.inputs !== undefined)
-      throw new Error(
-        "kernel.tick() is not yet an input of a deferred recording: use createKernel({ record: 'eager' })",
-      )
-    return this.#context.mm.balanceSetTick()
+    const mm = this.#context.mm
+    const previousTick = mm.lastBalanceSetTick
+    // No-op under another policy: nothing to record.
+    if (previousTick === undefined) return 0
+    // The tick's own mm.balanceSetTick (reason 'explicit', uncaused) is the input a replay
+    // re-executes (replayInput), and the cause of the trims, writes and zeroing it runs.
+    const sequencer = this.#sequencer
+    sequencer.inputs?.other({
+      type: 'mm.balanceSetTick',
+      tick: previousTick + 1,
+      previousTick,
+      reason: 'explicit',
+    })
+    const depth = sequencer.causes.length
+    try {
+      return mm.balanceSetTick()
+    } finally {
+      sequencer.unwindTo(depth)
+    }
   }
 
   /**

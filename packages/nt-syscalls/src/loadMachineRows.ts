@@ -74,6 +74,8 @@ export function applyCheckedRows(state: MachineState, batch: RowBatch, fail: Row
           fail(row - start, 'tlbHit', `TLB entry ${hit} does not exist on this machine`)
         applyTlbHit(level as TlbLevel, index)
       }
+      // Each access is one CPU reference toward the 'nt' policy's next tick (machineModel.ts).
+      state.mm.applyRecordedReferences(end - start)
       return
     }
     case 'hw.tlbHit': {

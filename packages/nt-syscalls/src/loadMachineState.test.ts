@@ -2,8 +2,8 @@
 // paging mode and replacement policy, a run recording every kind of event (paging in and out, soft
 // faults, TLB evictions in three levels, protection changes, a decommit, write watch, handles,
 // debug calls, control-register and physical writes made straight through the machine, a process
-// exit) is rebuilt equal to the live machine, and the views of its past (stepping back over each
-// kind) work on it.
+// exit; under 'nt' ticks, trims, clusters, zeroing, limits, priorities and locks) is rebuilt equal
+// to the live machine, and the views of its past (stepping back over each kind) work on it.
 import { describe, expect, it } from 'vitest'
 import { PROCESS_ALL_ACCESS } from './accessRights.js'
 import { createKernel } from './createKernel.js'
@@ -19,9 +19,10 @@ import {
   PAGE_READWRITE,
 } from './memoryConstants.js'
 
-const cases: ['x86' | 'x86-pae' | 'x64', 'working-set' | 'fifo' | 'lru' | 'clock' | 'opt'][] = []
+const cases: ['x86' | 'x86-pae' | 'x64', 'working-set' | 'fifo' | 'lru' | 'clock' | 'opt' | 'nt'][] = []
 for (const arch of ['x86', 'x86-pae', 'x64'] as const)
-  for (const policy of ['working-set', 'fifo', 'lru', 'clock', 'opt'] as const) cases.push([arch, policy])
+  for (const policy of ['working-set', 'fifo', 'lru', 'clock', 'opt', 'nt'] as const)
+    cases.push([arch, policy])
 
 /** The kind only traces of machine-trace version 2 hold (the data of a long write). */
 const NOT_RECORDED = new Set(['nt.cpuWriteData'])
@@ -41,6 +42,8 @@ function recordedRun(arch: (typeof cases)[number][0], replacementPolicy: (typeof
     tlb: SMALL_TLB,
     pageFile: 1 << 20,
     replacementPolicy,
+    // 'nt': a balance-set tick every 16 references besides the explicit ones.
+    ...(replacementPolicy === 'nt' ? { nt: { tickEvery: 16 } } : {}),
     record: 'eager',
   })
   const pid = kernel.createProcess({ name: 'a.exe' }).pid
@@ -73,6 +76,7 @@ function recordedRun(arch: (typeof cases)[number][0], replacementPolicy: (typeof
   for (let round = 0; round < 3; round++)
     for (let page = 0; page < 12; page++) cpu.read(base + page * 0x1000 + 0xffc, 8)
   cpu.execute(base)
+  if (replacementPolicy === 'nt') ntRun(kernel, pid, base)
   nt.NtProtectVirtualMemory(-1, base + 0x1000, 0x2000, PAGE_READONLY)
   nt.NtProtectVirtualMemory(-1, base, 0x3000, PAGE_READONLY)
   cpu.write(base, [1])
@@ -107,6 +111,20 @@ function recordedRun(arch: (typeof cases)[number][0], replacementPolicy: (typeof
   kernel.terminateProcess(other)
   nt.NtClose(copy)
   return kernel
+}
+
+/** The 'nt' policy's own events: limits, a page priority, locked pages, explicit ticks, an empty working set. */
+function ntRun(kernel: Kernel, pid: number, base: number): void {
+  const win32 = kernel.win32(pid)
+  win32.SetProcessWorkingSetSizeEx(-1, 6 * 0x1000, 14 * 0x1000, 1)
+  kernel.syscalls(pid).NtSetInformationProcess(-1, 39, 1)
+  win32.VirtualLock(base, 0x1000)
+  for (let page = 0; page < 20; page++) kernel.cpu(pid).write(base + page * 0x1000, [page])
+  kernel.tick()
+  win32.VirtualUnlock(base, 0x1000)
+  win32.EmptyWorkingSet(-1)
+  kernel.syscalls(pid).NtSetSystemInformation(80, 4)
+  kernel.tick()
 }
 
 /** Files, a data section, views, copy-on-write and the mapped page writer (the section events). */

@@ -11,6 +11,7 @@ import { replayRange, TraceFormatError, type TraceLog, type TraceModel } from '@
 import { checkExecutiveEvent } from './checkExecutiveEvent.js'
 import { checkHardwareEvent, type EventProblem } from './checkHardwareEvent.js'
 import { checkMemoryManagerEvent } from './checkMemoryManagerEvent.js'
+import { checkNtPagingEvent } from './checkNtPagingEvent.js'
 import { checkSectionEvent } from './checkSectionEvent.js'
 import { applyCheckedRows } from './loadMachineRows.js'
 import { applyMachineEvent, type MachineSnapshot, type MachineState, machineModel } from './machineModel.js'
@@ -30,8 +31,33 @@ export function checkMachineEvent(
   const layer = event.type.charCodeAt(0)
   if (layer === 104 /* h */) return checkHardwareEvent(state.mm.mmu.state, event)
   if (layer === 109 /* m */)
-    return checkMemoryManagerEvent(state.mm, event) ?? checkSectionEvent(state.mm, event)
+    return (
+      checkMemoryManagerEvent(state.mm, event) ??
+      checkSectionEvent(state.mm, event) ??
+      checkNtPagingEvent(state.mm, event)
+    )
   return checkExecutiveEvent(state.ob, state.kernel, event)
+}
+
+/**
+ * The header's 'nt' configuration against the machine built from it: the working-set defaults
+ * are derived from the frame count, not options, so a header stating others describes no machine.
+ */
+function ntConfigProblem(
+  initial: MachineState,
+  config: MachineConfig,
+): { readonly field: string; readonly reason: string } | undefined {
+  const stated = config.nt
+  const built = initial.mm.ntConfig
+  if (stated === undefined || built === undefined) return undefined
+  for (const key of Object.keys(built) as (keyof typeof built)[]) {
+    if (stated[key] !== built[key])
+      return {
+        field: `config.nt.${key}`,
+        reason: `the header says ${stated[key]}; a machine of this configuration has ${built[key]}`,
+      }
+  }
+  return undefined
 }
 
 /** The message of anything thrown. */
@@ -57,6 +83,8 @@ export function loadMachineState(
   } catch (error) {
     throw new TraceFormatError({ field: 'config', reason: `no machine can be built: ${messageOf(error)}` })
   }
+  const bad = ntConfigProblem(initial, config)
+  if (bad !== undefined) throw new TraceFormatError(bad)
   let seq = 0
   const checked: TraceModel<MachineState, MachineEvent, MachineConfig, MachineSnapshot> = {
     ...model,

@@ -6,6 +6,17 @@
 // machineSchema.ts declares. No NT counterpart: an ETW manifest's field types come closest.
 
 import * as v from 'valibot'
+import {
+  address,
+  byte,
+  count,
+  integer,
+  NT_PAGING_FIELDS,
+  pageSet,
+  pfnRecord,
+  pid,
+  uint32,
+} from './machineFieldSchemas.js'
 import { MEM_COMMIT, MEM_RESERVE } from './memoryConstants.js'
 import { SYSCALL_PARAMETERS } from './syscallParameters.js'
 
@@ -28,21 +39,9 @@ function keepInput(schema: v.GenericSchema): v.GenericSchema {
   )
 }
 
-// ---- field types ----
-
-/** An exact integer (addresses, pids, counts that may be negative). */
-const integer = v.pipe(v.number(), v.safeInteger())
-/** An exact integer ≥ 0. */
-const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0))
-/** A 32-bit unsigned value (NTSTATUS, access masks, PTE halves, protections). */
-const uint32 = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffffffff))
-const byte = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(255))
+// ---- field types (the basic ones in machineFieldSchemas.ts) ----
 const bool = v.boolean()
 const text = v.string()
-/** A process id: an exact integer (0 is the system address space). */
-const pid = integer
-/** A virtual address: an exact integer (x64's system half as negative numbers). */
-const address = integer
 
 type JsonValue = number | string | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 const jsonValue: v.GenericSchema<JsonValue> = v.lazy(() =>
@@ -72,17 +71,6 @@ const areaRecord = v.strictObject({
   deleteInProgress: bool,
   regions: v.array(region),
   view: v.optional(v.strictObject({ segmentId: count, offsetPages: count, copyOnWriteCharge: count })),
-})
-const pfnRecord = v.strictObject({
-  state: v.picklist(['FREE', 'ZEROED', 'STANDBY', 'MODIFIED', 'ACTIVE', 'PAGE_TABLE', 'SYSTEM']),
-  ownerPid: pid,
-  ownerAddress: address,
-  protectMask: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(31)),
-  pageFileSlot: v.pipe(v.number(), v.safeInteger(), v.minValue(-1)),
-  modified: bool,
-  // A section page's frame only (sections, machine-trace version 4).
-  segmentId: v.optional(count),
-  shareCount: v.optional(count),
 })
 const pfnChange = v.strictObject({ before: pfnRecord, after: pfnRecord })
 const protectionValue = uint32
@@ -178,7 +166,6 @@ const objectBody = v.variant('kind', [
   }),
 ])
 const objectType = v.picklist(['Process', 'Thread', 'File', 'Section'])
-const pageSet = v.array(address)
 
 /** The fields of each low-volume kind besides `type`. */
 const FIELDS: Readonly<Record<string, v.ObjectEntries | readonly v.ObjectEntries[]>> = {
@@ -294,7 +281,15 @@ const FIELDS: Readonly<Record<string, v.ObjectEntries | readonly v.ObjectEntries
     before: pfnRecord,
     after: pfnRecord,
   },
-  'mm.pageWritten': { pfn: count, slot: count, before: pfnRecord, after: pfnRecord },
+  'mm.pageWritten': {
+    pfn: count,
+    slot: count,
+    before: pfnRecord,
+    after: pfnRecord,
+    // The 'nt' policy's modified page writer (machine-trace version 5).
+    tick: v.optional(count),
+    cluster: v.optional(count),
+  },
   'mm.pageIn': { pid, address, pfn: count, slot: count },
   'mm.pageReclaimed': { pid, address, pfn: count, before: pfnRecord, after: pfnRecord },
   'mm.pageFileSlotFreed': { slot: count },
@@ -358,6 +353,8 @@ const FIELDS: Readonly<Record<string, v.ObjectEntries | readonly v.ObjectEntries
     cause: v.picklist(['modified page writer', 'flush', 'segment deleted']),
   },
   'mm.mappedPageRead': { pid, address, pfn: count, segmentId: count, page: count },
+  // mm-core's 'nt' policy (machine-trace version 5)
+  ...NT_PAGING_FIELDS,
   // the executive
   'nt.syscallEntered': { pid, service, arguments: jsonRecord },
   'nt.syscallReturned': { pid, service, status: uint32, statusName: text, out: jsonRecord },

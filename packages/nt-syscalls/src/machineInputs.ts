@@ -31,6 +31,8 @@ export interface MachineInputTarget {
   cpu(pid: number): Cpu
   win32(pid: number): Win32Api
   readonly debug: KernelDebug
+  /** An explicit balance-set tick (the 'nt' policy). */
+  tick(): number
 }
 
 /** Rows of the first chunk at first (it doubles up to ROWS, so a short run stays small). */
@@ -281,6 +283,11 @@ export function replayInput(event: Readonly<MachineEvent>, kernel: MachineInputT
       else debug.setFutureReferences(event.pid, event.addresses)
       return true
     }
+    case 'mm.balanceSetTick':
+      // kernel.tick(); the ticks that references and frame requests run are caused, not inputs.
+      if (event.reason !== 'explicit') return false
+      kernel.tick()
+      return true
     case 'nt.lastErrorChanged':
       // SetLastError outside a system call (the Win32 layer after a failed call, or the caller).
       kernel.win32(event.pid).SetLastError(event.value)

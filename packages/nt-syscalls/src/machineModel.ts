@@ -81,6 +81,8 @@ export function applyMachineEvent(state: MachineState, event: Readonly<MachineEv
   }
   switch (type) {
     case 'nt.cpuAccess': {
+      // One CPU reference toward the 'nt' policy's next balance-set tick (createCpu counts it live).
+      state.mm.applyRecordedReferences(1)
       const entry = (event as Readonly<MachineCpuAccessEvent>).tlbHit
       if (entry >= 0) {
         const tlb = state.mm.mmu.state.tlbs[entry >>> TLB_HIT_LEVEL_SHIFT]
@@ -131,8 +133,10 @@ export function machineModel(
       }
       if (type.startsWith('mm.')) return undefined
       if (type === 'nt.cpuAccess') {
-        // The access changed nothing but the TLB entry its first lookup hit (stored in its row).
+        // The access changed nothing but the TLB entry its first lookup hit (stored in its row)
+        // and the 'nt' policy's count of references toward the next tick.
         const access = event as Readonly<MachineCpuAccessEvent>
+        state.mm.applyRecordedReferences(-1)
         const entry = access.tlbHit
         const tlb = entry >= 0 ? state.mm.mmu.state.tlbs[entry >>> TLB_HIT_LEVEL_SHIFT] : undefined
         if (tlb !== undefined) undoTlbHit(tlb, entry & 0xffffff, access.tlbHitAge)

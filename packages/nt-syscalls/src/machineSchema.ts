@@ -5,7 +5,7 @@
 // provider's manifest.
 
 import type { HwEvent, HwTlbFill, TlbConfig, TlbPresetName } from '@ntmm/hw-mmu'
-import { type MmEvent, SECTION_EVENT_TYPES } from '@ntmm/mm-core'
+import { type MmEvent, NT_PAGING_EVENT_TYPES, SECTION_EVENT_TYPES } from '@ntmm/mm-core'
 import { defineSchema, type TraceSchema } from '@ntmm/trace'
 import { InvariantError } from './assert.js'
 import type { NtCpuAccessEvent, NtEvent } from './events.js'
@@ -134,6 +134,8 @@ const MM_TYPES = [
   'mm.pageFileSlotFreed',
   // Added in machine-trace version 4 (sections, issue #20), last so the earlier kinds keep their order.
   ...SECTION_EVENT_TYPES,
+  // Added in machine-trace version 5 (the 'nt' policy, issue #21), last for the same reason.
+  ...NT_PAGING_EVENT_TYPES,
 ] as const satisfies readonly MmEvent['type'][]
 
 const NT_TYPES = [
@@ -177,6 +179,7 @@ const ADDRESS_KINDS: Readonly<Record<string, readonly string[]>> = {
   'mm.pageReclaimed': ['address'],
   'mm.copyOnWrite': ['address'],
   'mm.mappedPageRead': ['address'],
+  'mm.workingSetTrimmed': ['address'],
   'nt.exceptionRaised': ['address'],
 }
 
@@ -274,7 +277,7 @@ function buildSchema(): TraceSchema<MachineEvent> {
 export const machineSchema: TraceSchema<MachineEvent> = buildSchema()
 
 /** Producer written into trace headers. */
-export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '4' } as const
+export const MACHINE_TRACE_PRODUCER = { name: '@ntmm/nt-syscalls', version: '5' } as const
 
 /** Little-endian value of up to 4 bytes of `bytes` from `offset` (unsigned). */
 export function littleEndian(bytes: ArrayLike<number>, offset = 0, count = bytes.length - offset): number {

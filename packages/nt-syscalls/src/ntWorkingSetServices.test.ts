@@ -461,11 +461,27 @@ describe('kernel.tick and tickEvery', () => {
     true,
     'deferred',
     'eager',
-  ] as const)("refuses record: %s with replacementPolicy 'nt' up front with a RangeError (its events are not in the trace schema yet)", (record) => {
-    expect(() => createKernel({ replacementPolicy: 'nt', physicalMemory: 1 << 20, record })).toThrow(
-      /record is not supported yet with replacementPolicy 'nt'/,
-    )
-    expect(createKernel({ replacementPolicy: 'nt', physicalMemory: 1 << 20, record: false }).tick()).toBe(1)
+  ] as const)("records under replacementPolicy 'nt' (record: %s): kernel.tick() is an input of the trace", (record) => {
+    const kernel = createKernel({
+      replacementPolicy: 'nt',
+      physicalMemory: 1 << 20,
+      nt: { tickEvery: 4 },
+      record,
+    })
+    const { pid } = kernel.createProcess({ name: 'a.exe' })
+    const base = kernel
+      .syscalls(pid)
+      .NtAllocateVirtualMemory(ME, 0, 0, 4 * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE).baseAddress
+    for (let index = 0; index < 6; index++) kernel.cpu(pid).write(base + (index % 4) * PAGE, [index])
+    expect(kernel.tick()).toBe(2)
+    const log = kernel.trace!
+    const ticks = Array.from({ length: log.length }, (_, seq) => seq)
+      .filter((seq) => log.typeAt(seq) === 'mm.balanceSetTick')
+      .map((seq) => ({ event: log.at(seq), input: log.causeOf(seq) === undefined }))
+    expect(ticks).toEqual([
+      { event: { type: 'mm.balanceSetTick', tick: 1, previousTick: 0, reason: 'references' }, input: false },
+      { event: { type: 'mm.balanceSetTick', tick: 2, previousTick: 1, reason: 'explicit' }, input: true },
+    ])
   })
 })
 

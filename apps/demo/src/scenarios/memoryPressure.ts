@@ -7,13 +7,13 @@
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
 import { describeEvent } from '../describeEvent.js'
 import { bytes, table } from '../format.js'
-import { replacementPolicies } from '../machine.js'
+import { comparedPolicies } from '../machine.js'
 import { Narrator } from '../narrator.js'
 import { PRESSURE_MACHINE, PRESSURE_PAGES, playReferences, pressureReferences } from '../workloads.js'
 import type { Scenario, ScenarioOptions } from './scenario.js'
 
 function play(options: ScenarioOptions): Narrator {
-  const policies: readonly ReplacementPolicyName[] = options.policies ?? replacementPolicies
+  const policies: readonly ReplacementPolicyName[] = options.policies ?? comparedPolicies
   const references = pressureReferences()
   const pages = PRESSURE_PAGES.hot + PRESSURE_PAGES.cold
   const rows = [['policy', 'faults', 'demand-zero', 'hard', 'soft', 'written', 'read back', 'corrupt']]

@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import type { Kernel } from '@ntmm/nt-syscalls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { replacementPolicies } from '../machine.js'
+import { comparedPolicies } from '../machine.js'
 import { requireScenario } from '../scenarios/catalog.js'
 import {
   browserTestsRunnable,
@@ -124,7 +124,7 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: teaching', () 
       '[data-testid=policy-chart][data-measure="page faults"] [data-testid=policy-bar]',
       (rows) => rows.map((row) => [row.getAttribute('data-policy'), Number(row.getAttribute('data-value'))]),
     )
-    expect(bars.map(([policy]) => policy)).toEqual([...replacementPolicies])
+    expect(bars.map(([policy]) => policy)).toEqual([...comparedPolicies])
     expect(bars).toEqual(session.sweep().results.map((result) => [result.label, result.pageFaults]))
     if (screenshotDirectory !== undefined)
       await page

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { replacementPolicies } from '../machine.js'
+import { comparedPolicies } from '../machine.js'
 import { requireScenario } from '../scenarios/catalog.js'
 import { ExplorerSession } from './explorerSession.js'
 
@@ -132,7 +132,7 @@ describe('explorerSession: the current event (focus, changes, step, sweep)', () 
     expect(pressure.sweep().status).toBe('running')
     await expect.poll(() => pressure.sweep().status, { timeout: 120_000, interval: 200 }).toBe('done')
     const sweep = pressure.sweep()
-    expect(sweep.results.map((result) => result.label)).toEqual([...replacementPolicies])
+    expect(sweep.results.map((result) => result.label)).toEqual([...comparedPolicies])
     expect(sweep.accesses).toBe(pressure.kernel.history.query.countByType()['nt.cpuAccess'])
     for (const result of sweep.results) expect(result.references).toBe(sweep.accesses)
     expect(Math.max(...sweep.results.map((result) => result.pageFaults))).toBeGreaterThan(0)

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Kernel } from '@ntmm/nt-syscalls'
-import { replacementPolicies } from '../machine.js'
+import { comparedPolicies } from '../machine.js'
 import { runSweep, sweepJobs } from '../sweep.js'
 import type { ExplorerSweep } from './explorerApi.js'
 
@@ -56,7 +56,7 @@ export class PolicySweep {
         arch: config.arch,
         trace: { path, format: 'lackey' },
         memory: [config.physicalMemory],
-        policies: replacementPolicies,
+        policies: comparedPolicies,
         pages: 0,
         rounds: 0,
       })

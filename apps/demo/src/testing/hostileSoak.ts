@@ -36,6 +36,7 @@ import {
 } from '../../../../packages/nt-syscalls/src/testing/hostileCalls.js'
 import {
   mutateMachineTrace,
+  type RecordedPolicy,
   recordedMachineTrace,
   type TraceFormat,
 } from '../../../../packages/nt-syscalls/src/testing/hostileMachineTraces.js'
@@ -131,8 +132,10 @@ async function loadCase(path: string): Promise<CaseResult> {
 /** The mutated trace bytes of a case (binary field edits re-encoded from the edited JSON Lines). */
 async function mutatedTrace(random: SeededRandom, scratch: Scratch): Promise<Uint8Array> {
   const format: TraceFormat = random.below(2) === 0 ? 'jsonl' : 'binary'
+  // Half the corpus is the 'nt' policy's recording (ticks, trims, clusters, locked pages).
+  const policy: RecordedPolicy = random.below(2) === 0 ? 'working-set' : 'nt'
   if (format === 'binary' && random.below(3) === 0) {
-    const edited = mutateMachineTrace(await recordedMachineTrace('jsonl'), 'jsonl', random)
+    const edited = mutateMachineTrace(await recordedMachineTrace('jsonl', policy), 'jsonl', random)
     if (edited.kind !== 'field edited') return edited.bytes
     const path = scratch.path('edited.jsonl')
     writeFileSync(path, edited.bytes)
@@ -146,7 +149,7 @@ async function mutatedTrace(random: SeededRandom, scratch: Scratch): Promise<Uin
     )
     return new Uint8Array(readFileSync(binary))
   }
-  return mutateMachineTrace(await recordedMachineTrace(format), format, random).bytes
+  return mutateMachineTrace(await recordedMachineTrace(format, policy), format, random).bytes
 }
 
 async function machineTraceCase(random: SeededRandom, scratch: Scratch): Promise<CaseResult> {

@@ -22,14 +22,40 @@ import type { SeededRandom } from './seededRandom.js'
 /** The two encodings of a machine trace file. */
 export type TraceFormat = 'jsonl' | 'binary'
 
-const cache = new Map<TraceFormat, Uint8Array>()
+/** The replacement policies the hostile corpus is recorded under. */
+export type RecordedPolicy = 'working-set' | 'nt'
 
-/** The recorded run touching every layer, saved in `format` (made once per format and process). */
-export async function recordedMachineTrace(format: TraceFormat): Promise<Uint8Array> {
-  const known = cache.get(format)
+const cache = new Map<string, Uint8Array>()
+
+/**
+ * The recorded run touching every layer, saved in `format` (made once per format, policy and
+ * process). Under `'nt'` it also has balance-set ticks (every 5 references and explicit),
+ * working-set trims, clusters written, pages zeroed, working-set limits, a page priority and
+ * locked pages.
+ */
+export async function recordedMachineTrace(
+  format: TraceFormat,
+  policy: RecordedPolicy = 'working-set',
+): Promise<Uint8Array> {
+  const key = `${format}:${policy}`
+  const known = cache.get(key)
   if (known !== undefined) return known
-  // 24 frames of RAM: the 30 pages touched below page out and back in.
-  const kernel = createKernel({ physicalMemory: 24 * 4096, pageFile: 1 << 20, record: true })
+  const kernel =
+    policy === 'nt'
+      ? createKernel({
+          physicalMemory: 48 * 4096,
+          pageFile: 1 << 20,
+          replacementPolicy: 'nt',
+          nt: { tickEvery: 5 },
+          record: true,
+        })
+      : // 24 frames of RAM: the 30 pages touched below page out and back in.
+        createKernel({
+          physicalMemory: 24 * 4096,
+          pageFile: 1 << 20,
+          replacementPolicy: 'working-set',
+          record: true,
+        })
   const pid = kernel.createProcess({ name: 'a.exe' }).pid
   const other = kernel.createProcess({ name: 'b.exe' }).pid
   const nt = kernel.syscalls(pid)
@@ -51,6 +77,19 @@ export async function recordedMachineTrace(format: TraceFormat): Promise<Uint8Ar
   nt.NtFreeVirtualMemory(-1, base + 0x2000, 0x1000, MEM_DECOMMIT)
   kernel.win32(pid).VirtualFree(0x1234, 0, MEM_DECOMMIT)
   nt.NtClose(handle)
+  if (policy === 'nt') {
+    const win32 = kernel.win32(pid)
+    win32.SetProcessWorkingSetSizeEx(-1, 6 * 0x1000, 20 * 0x1000, 1)
+    nt.NtSetInformationProcess(-1, 39, 2)
+    win32.VirtualLock(base + 0x4000, 0x1000)
+    for (let i = 0; i < 30; i++) cpu.write(base + ((i * 7) % 30) * 0x1000, [i])
+    kernel.tick()
+    win32.VirtualUnlock(base + 0x4000, 0x1000)
+    win32.EmptyWorkingSet(-1)
+    nt.NtSetSystemInformation(80, 3)
+    kernel.tick()
+    for (let i = 0; i < 8; i++) cpu.read(base + i * 0x1000, 4)
+  }
   kernel.terminateProcess(other)
   const directory = mkdtempSync(join(tmpdir(), 'ntmm-recorded-'))
   try {
@@ -58,7 +97,7 @@ export async function recordedMachineTrace(format: TraceFormat): Promise<Uint8Ar
     await kernel.saveTrace(path, { format })
     // A Uint8Array, not the Buffer: Buffer#slice is a view, and mutations must not reach the cache.
     const bytes = new Uint8Array(readFileSync(path))
-    cache.set(format, bytes)
+    cache.set(key, bytes)
     return bytes
   } finally {
     rmSync(directory, { recursive: true, force: true })
