@@ -1,6 +1,7 @@
 // The hostile soak (`pnpm soak`, issue 18) tested on a small run: 300 cases of the four kinds
 // count no crash, unsound load or lost bytes; a run is the same for the same seed, case by case
-// (a failure replays with --case); its flags are parsed strictly. The full run's figure is in
+// (a failure replays with --case); its flags are parsed strictly. Half the call and import cases
+// run the 'nt' policy. The full run's figure is in
 // docs/reliability.md.
 import { describe, expect, it } from 'vitest'
 import { runSoak, SOAK_KINDS } from './testing/hostileSoak.js'
@@ -22,6 +23,9 @@ describe('the hostile soak', () => {
         expect(Object.values(report.outcomes[kind]).reduce((sum, count) => sum + count, 0)).toBe(75)
       expect(report.outcomes['machine trace'].refused).toBeGreaterThan(0)
       expect(report.outcomes['hostile calls'].reproduced).toBeGreaterThan(0)
+      // Under the 'nt' policy too (issue 21): its services, ticks and imported references recorded.
+      expect(report.outcomes['hostile calls']['reproduced (nt)']).toBeGreaterThan(0)
+      expect(report.outcomes['memory trace']['imported (nt)'] ?? 0).toBeGreaterThan(0)
       expect(report.outcomes.upload.accepted).toBeGreaterThan(0)
       expect(report.outcomes.upload['refused (400)']).toBeGreaterThan(0)
     },

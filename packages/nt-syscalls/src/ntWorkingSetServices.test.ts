@@ -505,7 +505,9 @@ describe('hostile calls under the nt policy', () => {
       fc.property(fc.array(hostileCall(base), { maxLength: 40 }), (calls) => {
         const harness = callHarness(createKernel(options))
         for (const call of calls) performCall(harness, call)
-        checkKernelInvariants(harness.kernel)
+        // The debugger may leave the machine unsound (a PTE it wrote); nothing else may.
+        if (!calls.some((call) => call.kind === 'debug'))
+          expect(checkKernelInvariants(harness.kernel, { tlb: false })).toEqual([])
       }),
       { numRuns: 60, seed: 21 },
     )

@@ -6,9 +6,11 @@
 //   state block's snapshot edited past its checksum, loaded with loadKernel and, with state
 //   blocks, sought from them with machineAtIndex;
 // - memory traces: importer junk (testing/hostileMemoryTraceLines.ts) replayed on a recording
-//   machine, stopping or skipping at malformed lines, the recording saved and loaded back;
-// - hostile calls: random Nt*, cpu.*, Win32 and debug calls with hostile arguments
-//   (testing/hostileCalls.ts) on a live kernel with `record: true`, the recording saved and loaded;
+//   machine (half under the 'nt' policy), stopping or skipping at malformed lines, the recording
+//   saved and loaded back;
+// - hostile calls: random Nt*, cpu.*, Win32 and debug calls with hostile arguments, the 'nt'
+//   working-set services and kernel.tick() (testing/hostileCalls.ts) on a live kernel with
+//   `record: true`, half of them under the 'nt' policy, the recording saved and loaded;
 // - uploads: either kind of file, sometimes gzipped, checked as the explorer server's load worker
 //   checks an upload (checkTrace, in process), an accepted one loaded back.
 // It counts crashes (anything thrown that is not the documented error: TraceFormatError from a
@@ -236,7 +238,9 @@ async function saveAndCompare(
 
 async function memoryTraceCase(random: SeededRandom, scratch: Scratch): Promise<CaseResult> {
   const { format, lines } = hostileMemoryTrace(random)
-  const kernel = createKernel({ ...SMALL, record: true })
+  // Half on the 'nt' policy: the imported references page through working sets and ticks.
+  const nt = random.below(2) === 0 ? { replacementPolicy: 'nt' as const, nt: { tickEvery: 10 } } : {}
+  const kernel = createKernel({ ...SMALL, ...nt, record: true })
   let completed: boolean
   try {
     const report = await replayMemoryTrace(kernel, lines, {
@@ -250,21 +254,37 @@ async function memoryTraceCase(random: SeededRandom, scratch: Scratch): Promise<
   const problems = checkKernelInvariants(kernel, { tlb: false })
   if (problems.length > 0) return { outcome: 'imported', problem: 'unsound load', detail: problems[0]! }
   const saved = await saveAndCompare(kernel, random, scratch, false)
-  return saved.problem === undefined ? { outcome: completed ? 'imported' : 'stopped at a line' } : saved
+  return underPolicy(
+    saved.problem === undefined ? { outcome: completed ? 'imported' : 'stopped at a line' } : saved,
+    'nt' in nt,
+  )
 }
 
 const bases = new Map<string, number>()
 const ARCHES = ['x86', 'x86-pae', 'x64'] as const
 
-async function hostileCallsCase(random: SeededRandom, scratch: Scratch): Promise<CaseResult> {
+/**
+ * Half the call cases run the 'nt' policy (issue 21), with automatic ticks every 0 (explicit
+ * kernel.tick() calls only), 3 or 10 references and a random low-memory threshold.
+ */
+function machineOptions(random: SeededRandom) {
   const arch = random.pick(ARCHES)
-  let base = bases.get(arch)
+  if (random.below(2) === 0) return { ...SMALL, arch }
+  const nt = { tickEvery: random.pick([0, 3, 10] as const), minimumFreePages: random.below(8) }
+  return { ...SMALL, arch, replacementPolicy: 'nt' as const, nt }
+}
+
+async function hostileCallsCase(random: SeededRandom, scratch: Scratch): Promise<CaseResult> {
+  const options = machineOptions(random)
+  const { arch } = options
+  const machine = `${arch}${'nt' in options ? ' nt' : ''}`
+  let base = bases.get(machine)
   if (base === undefined) {
-    base = callHarness(createKernel({ ...SMALL, arch })).base
-    bases.set(arch, base)
+    base = callHarness(createKernel(options)).base
+    bases.set(machine, base)
   }
   const calls = sampleHostileCalls(base, random.next(), 16)
-  const harness = callHarness(createKernel({ ...SMALL, arch, record: true }))
+  const harness = callHarness(createKernel({ ...options, record: true }))
   for (const call of calls) {
     try {
       performCall(harness, call)
@@ -272,7 +292,7 @@ async function hostileCallsCase(random: SeededRandom, scratch: Scratch): Promise
       return {
         outcome: 'thrown',
         problem: 'crash',
-        detail: `${arch} ${describeCall(call)}: ${messageOf(error)}`,
+        detail: `${machine} ${describeCall(call)}: ${messageOf(error)}`,
       }
     }
   }
@@ -281,8 +301,16 @@ async function hostileCallsCase(random: SeededRandom, scratch: Scratch): Promise
   // know); nothing else may.
   const debugged = calls.some((call) => call.kind === 'debug')
   if (problems.length > 0 && !debugged)
-    return { outcome: 'unsound', problem: 'unsound load', detail: `${arch}: ${problems[0]}` }
-  return saveAndCompare(harness.kernel, random, scratch, problems.length > 0)
+    return { outcome: 'unsound', problem: 'unsound load', detail: `${machine}: ${problems[0]}` }
+  return underPolicy(
+    await saveAndCompare(harness.kernel, random, scratch, problems.length > 0),
+    'nt' in options,
+  )
+}
+
+/** The outcome of a case on an 'nt' machine tallied apart ('reproduced (nt)'). */
+function underPolicy(result: CaseResult, nt: boolean): CaseResult {
+  return nt ? { ...result, outcome: `${result.outcome} (nt)` } : result
 }
 
 function describeCall(call: { readonly kind: string }): string {

@@ -9,6 +9,7 @@ import type { Kernel } from '../kernel.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from '../memoryConstants.js'
 import { SYSCALL_PARAMETERS } from '../syscallParameters.js'
 import type { Win32Api } from '../win32.js'
+import { ntPagingCall } from './hostileNtPagingCalls.js'
 import { hostileNumber } from './reliabilityProperties.js'
 
 /** Where the harness's process has memory: a committed, writable, executable range. */
@@ -233,6 +234,8 @@ export type HostileCall =
     }
   | { readonly kind: 'create'; readonly options: unknown }
   | { readonly kind: 'terminate'; readonly pid: unknown }
+  /** kernel.tick(): a balance-set tick ('nt'; nothing under another policy). */
+  | { readonly kind: 'tick' }
 
 /** A random call aimed at memory at `base` (the harness's allocation). */
 export function hostileCall(base: number): fc.Arbitrary<HostileCall> {
@@ -315,6 +318,8 @@ export function hostileCall(base: number): fc.Arbitrary<HostileCall> {
       }),
     },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('terminate' as const), pid: hostileValue }) },
+    // The 'nt' policy's services (issue 21) with arguments that reach the memory manager, and ticks.
+    { weight: 7, arbitrary: ntPagingCall(address(base), hostileValue, on) },
   )
 }
 
@@ -373,7 +378,7 @@ export type CallOutcome = 'returned' | 'RangeError' | 'TypeError'
  * documented list: RangeError for a pid with no running process (syscalls, cpu, win32, debug,
  * terminateProcess), for a debug call's address or PTE value the paging mode cannot take, and for
  * createProcess when no frame is left; TypeError for createProcess options that are not an object
- * with a string name. System services, cpu.* and the Win32 functions never throw.
+ * with a string name. System services, cpu.*, the Win32 functions and kernel.tick() never throw.
  */
 export function performCall(harness: CallHarness, call: HostileCall): CallOutcome {
   const { kernel } = harness
@@ -424,5 +429,7 @@ export function performCall(harness: CallHarness, call: HostileCall): CallOutcom
       )
     case 'terminate':
       return documented(['RangeError'], () => kernel.terminateProcess(call.pid as number))
+    case 'tick':
+      return documented([], () => kernel.tick())
   }
 }

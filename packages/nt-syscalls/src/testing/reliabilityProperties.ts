@@ -4,10 +4,12 @@
 // (withInvariantChecks). Each result must be a known NTSTATUS, nothing may throw, and a
 // differential model (a page array per address space: state, protection, allocation base and
 // protection per page, updated only from successful calls' results) must agree with an
-// NtQueryVirtualMemory walk of every live process after every step.
+// NtQueryVirtualMemory walk of every live process after every step. Views of pagefile-backed
+// sections are mapped and unmapped among the allocations (each view one allocation in the model),
+// and the machine may run the 'nt' policy, with balance-set ticks between steps.
 import fc from 'fast-check'
 import { InvariantError } from '../assert.js'
-import { captureUlong } from '../captureArguments.js'
+import { capturePointer, captureUlong } from '../captureArguments.js'
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
 import type { Kernel } from '../kernel.js'
 import {
@@ -23,6 +25,7 @@ import {
   PAGE_NOCACHE,
 } from '../memoryConstants.js'
 import { isKnownNtStatus, ntStatusName, STATUS_GUARD_PAGE_VIOLATION } from '../ntStatus.js'
+import { SEC_COMMIT, SECTION_ALL_ACCESS, ViewShare } from '../sectionConstants.js'
 import type { Arch } from '../userAddressLimits.js'
 import { withInvariantChecks } from '../withInvariantChecks.js'
 import { createTestKernel } from './createTestKernel.js'
@@ -132,6 +135,23 @@ export type Step =
       readonly write: boolean
     }
   | { readonly op: 'handle'; readonly caller: number; readonly which: number; readonly value: number }
+  | {
+      readonly op: 'map'
+      readonly caller: number
+      readonly target: number
+      readonly at: Placement | number
+      readonly pages: number
+      readonly protect: number
+      /** Touch the view, then unmap it through this page of it (null: the view stays). */
+      readonly thenUnmap: number | null
+    }
+  | {
+      readonly op: 'unmap'
+      readonly caller: number
+      readonly target: number
+      readonly at: Placement | number
+    }
+  | { readonly op: 'tick' }
   | { readonly op: 'terminate' }
 
 type Placement = { readonly pick: number; readonly offsetPages: number }
@@ -143,6 +163,8 @@ const target = fc.oneof(
   fc.integer({ min: 1, max: 4 }),
   fc.constantFrom(-2, -3, 3, 5, 0x1000, Number.NaN),
 )
+/** The caller's own process (mostly), or what `target` names. */
+const ownMostly = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: target })
 const at = fc.oneof(
   { weight: 5, arbitrary: placement },
   { weight: 1, arbitrary: hostileNumber },
@@ -215,6 +237,21 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
       value: fc.oneof(fc.integer({ min: 0, max: 40 }), hostileNumber),
     }),
   },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      op: fc.constant('map' as const),
+      caller,
+      target: ownMostly,
+      // 0 (the memory manager picks; mostly), or a placement (MapViewOfFileEx at a base).
+      at: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: at }),
+      pages: fc.integer({ min: 1, max: 4 }),
+      protect: maybeHostile(fc.constantFrom(0x02, 0x04, 0x08, 0x20, 0x40, 0x104)),
+      thenUnmap: fc.option(fc.integer({ min: 0, max: 4 }), { freq: 2 }),
+    }),
+  },
+  { weight: 8, arbitrary: fc.record({ op: fc.constant('unmap' as const), caller, target: ownMostly, at }) },
+  { weight: 3, arbitrary: fc.constant({ op: 'tick' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'terminate' as const }) },
 ) as fc.Arbitrary<Step>
 
@@ -222,6 +259,9 @@ export const step: fc.Arbitrary<Step> = fc.oneof(
 export interface ProgramReport {
   steps: number
   checks: number
+  /** Section views mapped (and unmapped). */
+  views?: number
+  unmaps?: number
 }
 
 /** The machine, its processes and the model of each address space. */
@@ -230,14 +270,21 @@ class Harness {
   readonly pids: number[]
   readonly models = new Map<number, Map<number, PageModel>>()
   readonly counter = { checks: 0 }
+  views = 0
+  unmaps = 0
+  /** Each process's view bases, for unmap placements to aim at. */
+  readonly viewBases = new Map<number, number[]>()
   readonly end: number
 
   constructor(arch: Arch, policy: ReplacementPolicyName) {
+    // Under 'nt', a balance-set tick every few references, so trims and writes happen between steps.
+    const nt = policy === 'nt' ? { nt: { tickEvery: 7 } } : {}
     const plain = createTestKernel({
       arch,
       physicalMemory: 512 * 1024,
       pageFile: 8 * 1024 * 1024,
       replacementPolicy: policy,
+      ...nt,
     }).kernel
     this.kernel = withInvariantChecks(plain, { counter: this.counter })
     this.pids = [0, 1, 2].map((index) => this.kernel.createProcess({ name: `p${index}.exe` }).pid)
@@ -318,6 +365,10 @@ class Harness {
 
   /** Runs one step, checks its status and updates the model. */
   run(s: Step): void {
+    if (s.op === 'tick') {
+      this.kernel.tick()
+      return
+    }
     if (s.op === 'terminate') {
       const last = this.pids[2] as number
       if (this.live(last)) {
@@ -453,6 +504,82 @@ class Harness {
         }
         return
       }
+      case 'map': {
+        const { handle, pid } = this.handle(callerPid, s.target)
+        const section = nt.NtCreateSection(SECTION_ALL_ACCESS, undefined, s.pages * PAGE, 0x04, SEC_COMMIT, 0)
+        known(section.status, 'create section')
+        const base = s.at === 0 ? 0 : this.address(pid ?? callerPid, s.at)
+        const r = nt.NtMapViewOfSection(
+          section.handle,
+          handle,
+          base,
+          0,
+          0,
+          undefined,
+          0,
+          ViewShare,
+          0,
+          s.protect,
+        )
+        // The view holds the section: the handle goes whether or not the map succeeded.
+        nt.NtClose(section.handle)
+        if (!succeeded(r.status, `map ${JSON.stringify(s)}`, pid)) return
+        const protect = captureUlong(s.protect) ?? 0
+        const model = this.models.get(pid as number) as Map<number, PageModel>
+        for (let va = r.baseAddress; va < r.baseAddress + r.viewSize; va += PAGE) {
+          if (model.has(va)) throw new Error(`map succeeded over used 0x${va.toString(16)}`)
+          model.set(va, {
+            state: MEM_COMMIT,
+            protect,
+            allocationBase: r.baseAddress,
+            allocationProtect: protect,
+          })
+        }
+        this.views++
+        this.viewBases.set(pid as number, [...(this.viewBases.get(pid as number) ?? []), r.baseAddress])
+        if (s.thenUnmap !== null && pid === callerPid) {
+          // Touched through the view (as its protection allows), then unmapped through one of its
+          // pages or the page past its end (STATUS_NOT_MAPPED_VIEW).
+          const cpu = this.kernel.cpu(callerPid)
+          for (const result of [cpu.write(r.baseAddress, [1]), cpu.read(r.baseAddress + r.viewSize - 1, 1)]) {
+            known(result.status, 'access to the view')
+            // A PAGE_GUARD view loses the guard of the page the access raised it on.
+            if (result.status === STATUS_GUARD_PAGE_VIOLATION && result.exception !== undefined)
+              this.clearGuard(callerPid, result.exception.address)
+          }
+          const inside = s.thenUnmap * PAGE < r.viewSize
+          const unmapped = nt.NtUnmapViewOfSection(-1, r.baseAddress + s.thenUnmap * PAGE).status
+          known(unmapped, 'unmap')
+          if ((unmapped === 0) !== (inside || model.has(r.baseAddress + s.thenUnmap * PAGE)))
+            throw new Error(
+              `unmap at page ${s.thenUnmap} of a ${r.viewSize}-byte view: 0x${unmapped.toString(16)}`,
+            )
+          if (inside) {
+            for (let va = r.baseAddress; va < r.baseAddress + r.viewSize; va += PAGE) model.delete(va)
+            this.unmaps++
+          }
+        }
+        return
+      }
+      case 'unmap': {
+        const { handle, pid } = this.handle(callerPid, s.target)
+        // A placement aims into one of the process's views (inside it, or just past its end).
+        const views = this.viewBases.get(pid ?? callerPid) ?? []
+        const va =
+          typeof s.at === 'number' || views.length === 0
+            ? this.address(pid ?? callerPid, s.at)
+            : (views[s.at.pick % views.length] as number) + (Math.abs(s.at.offsetPages) % 3) * PAGE
+        const r = nt.NtUnmapViewOfSection(handle, va)
+        if (!succeeded(r.status, `unmap ${JSON.stringify(s)}`, pid)) return
+        const model = this.models.get(pid as number) as Map<number, PageModel>
+        // The address as the service captured it (a pointer-sized value: mod 2^32 on x86).
+        const captured = capturePointer(va, this.kernel.limits) ?? va
+        const view = model.get(captured - (captured % PAGE))?.allocationBase
+        if (view === undefined) throw new Error(`unmap succeeded at unused 0x${captured.toString(16)}`)
+        for (const [page, entry] of model) if (entry.allocationBase === view) model.delete(page)
+        this.unmaps++
+        return
+      }
       case 'handle': {
         const status =
           s.which === 0
@@ -581,6 +708,8 @@ export function runProgram(
   if (report) {
     report.steps += steps.length
     report.checks += harness.counter.checks
+    report.views = (report.views ?? 0) + harness.views
+    report.unmaps = (report.unmaps ?? 0) + harness.unmaps
   }
 }
 
