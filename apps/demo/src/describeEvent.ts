@@ -145,7 +145,10 @@ function storyLine(event: AnyEvent): string | undefined {
     case 'mm.workingSetTrimmed':
       return `page ${hex(number(event.address))} of process ${String(event.pid)} trimmed from its working set (${String(event.reason)}, tick ${String(event.tick)}): PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
     case 'mm.pageTableIn':
-      return `page table of process ${String(event.pid)} for ${hex(number(event.address))} back in its working set (${String(event.resolution)}): PFN ${hex(number(event.pfn), 0)}`
+      // A demand-zero table is a new one (nothing of it was ever in memory); the others come back.
+      return event.resolution === 'demand-zero'
+        ? `new page table of process ${String(event.pid)} for ${hex(number(event.address))} in its working set (demand-zero): PFN ${hex(number(event.pfn), 0)}`
+        : `page table of process ${String(event.pid)} for ${hex(number(event.address))} back in its working set (${String(event.resolution)}): PFN ${hex(number(event.pfn), 0)}`
     case 'mm.pageTableTrimmed':
       return `page table of process ${String(event.pid)} for ${hex(number(event.address))} trimmed from its working set (${String(event.reason)}, tick ${String(event.tick)}): PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
     case 'mm.clusterWritten':
@@ -158,10 +161,6 @@ function storyLine(event: AnyEvent): string | undefined {
       return `page priority of process ${String(event.pid)}: ${String(event.priority)} (was ${String(event.previous)})`
     case 'mm.pagesLocked':
       return `${String((event.addresses as unknown[] | undefined)?.length ?? 0)} page(s) of process ${String(event.pid)} ${event.locked === true ? 'locked in' : 'unlocked from'} its working set`
-    case 'mm.pageTableIn':
-      return `page table of ${hex(number(event.address))} (process ${String(event.pid)}) back in its working set: ${String(event.resolution)}, PFN ${hex(number(event.pfn), 0)}`
-    case 'mm.pageTableTrimmed':
-      return `page table of ${hex(number(event.address))} (process ${String(event.pid)}) trimmed from its working set (${String(event.reason)}, tick ${String(event.tick)}): PFN ${hex(number(event.pfn), 0)} → ${String(event.outcome)}`
     case 'mm.sharedEntryAged':
       return `section page ${hex(number(event.address))} of process ${String(event.pid)} aged ${String(event.previousAge)} → ${String(event.age)} in its working set`
     case 'hw.frameAllocated':
