@@ -55,7 +55,7 @@ export function mmAccessFault(core: MmCore, pid: number, fault: PageFault): Acce
   const retry = NT_SUCCESS(status)
   const result: AccessFaultResult =
     exception === undefined ? { status, kind, cause, retry } : { status, kind, cause, exception, retry }
-  core.emit({
+  core.emitPageFault({
     type: 'mm.pageFault',
     pid,
     address: fault.address,
