@@ -273,13 +273,12 @@ describe("'nt' paging through the kernel (property)", () => {
   }, 300_000)
 })
 
-describe("'nt' hard working-set maximum and section views (known gap)", () => {
-  // Found by the property above: a view's resident pages count in the process's working-set size
-  // (checkInvariants counts its valid PTEs), but the working-set list holds private pages only, so
-  // local replacement at a hard maximum (QUOTA_LIMITS_HARDWS_MAX_ENABLE) cannot give one up and the
-  // size passes the maximum (checkNtInvariants reports it). Windows keeps shared pages as entries of
-  // each process's working set and trims them as any other. `it.fails` until mm-core models that.
-  it.fails('keeps a process with a hard maximum of 2 pages at 2 while it touches a 6-page view', () => {
+describe("'nt' hard working-set maximum and section views", () => {
+  // Found by the property above when a view's resident pages counted in the working-set size while
+  // the working-set list held private pages only, so local replacement at a hard maximum
+  // (QUOTA_LIMITS_HARDWS_MAX_ENABLE) could not give one up. As on Windows, a shared page is now an
+  // entry of each mapping process's working set, trimmed like any other.
+  it('keeps a process with a hard maximum of 2 pages at 2 while it touches a 6-page view', () => {
     const m = machine('x86', {
       tickEvery: 0,
       minimumFreePages: 0,

@@ -30,5 +30,4 @@ describe('reliability', () => {
     fc.assert(programProperty(arch, { report, policy: 'nt' }), { numRuns: 10, seed: 0x21 })
     expect(report.views ?? 0).toBeGreaterThan(0)
   })
-
 })
