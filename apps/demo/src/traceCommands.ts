@@ -94,14 +94,16 @@ export function inspectView(
   return view.render(machine, name === 'ws' ? { ...options, faultKinds: faultKindsAt(trace, seq) } : options)
 }
 
-/** Each process's faults by kind up to event `seq`, from the trace's mm.pageFault events. */
+/** Each process's faults by kind up to event `seq`, from the trace's mm.pageFault and mm.pageTableIn events. */
 export function faultKindsAt(trace: OpenedTrace, seq: number): FaultKindCounts {
   const log = trace.kernel.trace!
   const query = trace.kernel.history.query
-  const seqs = query.find({ type: 'mm.pageFault' } as Parameters<typeof query.find>[0], {
-    from: 0,
-    to: seq + 1,
-  })
+  const seqsOf = (type: string) =>
+    query.find({ type } as Parameters<typeof query.find>[0], {
+      from: 0,
+      to: seq + 1,
+    })
+  const seqs = [...seqsOf('mm.pageFault'), ...seqsOf('mm.pageTableIn')]
   return countFaultKinds(
     (function* () {
       for (const at of seqs) yield log.at(at) as AnyEvent

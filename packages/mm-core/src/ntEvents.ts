@@ -202,6 +202,9 @@ export function applyNtPagingEvent(state: MmState, event: MmNtPagingEvent): void
       if (event.resolution === 'demand-zero') nt.counters.pageTableDemandZero++
       else if (event.resolution === 'transition') nt.counters.pageTableTransitions++
       else nt.counters.pageTableReads++
+      // Each level's fault counts (NT-PAGING.md §3.4): the table's resolution is a page fault of
+      // the process, as NT's nested fault on the table's own address is.
+      nt.pageFaults.set(event.pid, (nt.pageFaults.get(event.pid) ?? 0) + 1)
       const space = state.spaces.get(event.pid)
       assert(space !== undefined, () => `mm.pageTableIn for unknown address space ${event.pid}`)
       const size = space.workingSetSize + 1

@@ -108,7 +108,9 @@ export function systemPagingCounters(core: MmCore): SystemPagingCounters {
     committedPages: state.commit.charge,
     commitLimit: state.commit.limit,
     peakCommitment: state.commit.peak,
-    pageFaultCount: counters.pageFaults,
+    // 'nt': a page table's resolution is a fault of its own besides the one below it (each level
+    // counts, NT-PAGING.md §3.4), so the kinds below still partition the faults.
+    pageFaultCount: counters.pageFaults + pageTableFaults(state.nt?.counters),
     copyOnWriteCount: sections.copyOnWriteFaults,
     // 'nt': a fault below a page table that left memory resolves the table first, and each level
     // counts (NT-PAGING.md §3.4): a table taken back soft is a transition, a new table a demand-zero.
@@ -122,6 +124,15 @@ export function systemPagingCounters(core: MmCore): SystemPagingCounters {
     mappedWriteIoCount: sections.mappedPagesWritten,
     balanceSetTicks: state.nt?.counters.ticks ?? 0,
   }
+}
+
+/** The page-table faults the 'nt' policy resolved (none under another policy). */
+function pageTableFaults(
+  counters: { pageTableDemandZero: number; pageTableTransitions: number; pageTableReads: number } | undefined,
+): number {
+  return counters === undefined
+    ? 0
+    : counters.pageTableDemandZero + counters.pageTableTransitions + counters.pageTableReads
 }
 
 /** The PFN lists now. */

@@ -62,7 +62,7 @@ async function recorded() {
   )
   kernel.cpu(pid).write(view.baseAddress + 0x1000, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]))
   const lines: string[] = []
-  for (let line = 0; line < 5000; line++)
+  for (let line = 0; line < 8000; line++)
     lines.push(
       `${line % 3 === 0 ? ' S' : ' L'} ${(0x05000000 + ((line * 7919) % 300) * 4096 + (line % 512) * 8).toString(16)},8`,
     )

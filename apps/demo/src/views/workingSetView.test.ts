@@ -38,8 +38,8 @@ describe('ws view', () => {
       [
         "working sets: policy nt, tick 18; defaults minimum 4, maximum 64 pages (Windows' 50 and 345 scaled to 128 frames)",
         "  Pid  Name        Pages  Peak  Minimum  Maximum  Hard  Priority  Locked  Faults",
-        "  4    idle.exe       13    13       12       32  min          5       1      12",
-        "  8    stream.exe     63    64        4       64               5       0     168",
+        "  4    idle.exe       13    13       12       32  min          5       1      13",
+        "  8    stream.exe     63    64        4       64               5       0     169",
       ]
     `)
   })
@@ -137,7 +137,7 @@ describe('lists view', () => {
         "         6        0           0",
         "         7        0           0",
         "available 48 pages (zeroed + free + standby); committed 173 of 640, peak 173",
-        "faults 180: demand-zero 174, transition 0, copy-on-write 0; page reads 8 in 8 I/Os",
+        "faults 182: demand-zero 174, transition 0, copy-on-write 0; page reads 8 in 8 I/Os",
         "writes: modified page writer 106 pages in 10 I/Os; mapped page writer 0 in 0",
       ]
     `)
