@@ -137,6 +137,7 @@ export type {
   MmPageTableIn,
   MmPageTableTrimmed,
   MmPageZeroed,
+  MmSharedEntryAged,
   MmWorkingSetLimitsSet,
   MmWorkingSetTrimmed,
   WorkingSetTrimReason,

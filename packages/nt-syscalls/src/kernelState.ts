@@ -169,7 +169,7 @@ export class KernelState {
   }
 
   /**
-   * @internal A state holding `records` (a version {@link records} gave, read back from a file;
+   * @internal A state holding `records` (a version the `records` getter gave, read back from a file;
    * versioned, frozen), with an empty undo journal.
    */
   static fromRecords(records: unknown): KernelState {

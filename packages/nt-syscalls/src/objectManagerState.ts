@@ -266,7 +266,7 @@ export class ObjectManagerState {
   }
 
   /**
-   * @internal A state holding `records` (a version {@link records} gave, read back from a file;
+   * @internal A state holding `records` (a version the `records` getter gave, read back from a file;
    * versioned, frozen), with an empty undo journal.
    */
   static fromRecords(records: unknown): ObjectManagerState {

@@ -19,6 +19,7 @@ export interface SnapshotClass {
    * with private state; `load` must then rebuild the instance from that value.
    */
   readonly save?: (instance: never) => unknown
+  /** Optional, with `save`: the instance rebuilt from what `save` wrote. */
   readonly load?: (saved: unknown) => object
 }
 

@@ -15,6 +15,7 @@ import type { TraceEventBase } from './traceSchema.js'
 
 /** A model's snapshots as bytes (what a state block stores). */
 export interface SnapshotBytes<Snap> {
+  /** The snapshot as the bytes a state block stores. */
   encode(snapshot: Snap): Uint8Array
   /** @throws ByteReadError (or any error) for bytes that are not a snapshot. */
   decode(bytes: Uint8Array, base: number): Snap
