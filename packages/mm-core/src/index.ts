@@ -119,6 +119,7 @@ export {
 } from './virtualMemoryManager.js'
 export type { SegmentInfo } from './memoryManager.js'
 export { MemoryManager } from './memoryManager.js'
+export type { ReferenceCounter } from './ntBalanceSet.js'
 export type { MapViewOptions, MapViewResult } from './mapViewOfSection.js'
 export type { FlushViewResult } from './flushVirtualMemory.js'
 export type { ImageLayout, SegmentResult } from './sectionSegments.js'

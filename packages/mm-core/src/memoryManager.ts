@@ -38,7 +38,7 @@ import {
 } from './sectionSegments.js'
 import type { SegmentKind, ViewReference } from './segment.js'
 import { VirtualMemoryManager } from './virtualMemoryManager.js'
-import { balanceSetTick, countReferences } from './ntBalanceSet.js'
+import { balanceSetTick, countReferences, ReferenceCounter } from './ntBalanceSet.js'
 import {
   type MemoryListInformation,
   type ProcessWorkingSetInformation,
@@ -277,6 +277,16 @@ export class MemoryManager extends VirtualMemoryManager {
    */
   countReferences(count = 1): number {
     return this.state.nt === undefined ? 0 : countReferences(this.core, count)
+  }
+
+  /**
+   * The counter a CPU calls once per reference ({@link ReferenceCounter.count}: countReferences(1)
+   * without the policy lookups, so a reference that ticks nothing costs an increment and a
+   * compare); undefined when references tick nothing (another policy, or tickEvery 0).
+   */
+  referenceCounter(): ReferenceCounter | undefined {
+    const nt = this.state.nt
+    return nt === undefined || nt.config.tickEvery === 0 ? undefined : new ReferenceCounter(this.core)
   }
 
   /**

@@ -11,6 +11,7 @@
 // (the faulting thread waits while pages age and are written); after a few ticks in vain it trims
 // the oldest page of the largest working set.
 
+import { assert } from './assert.js'
 import type { MmCore } from './mmCore.js'
 import { KERNEL_SPACE_ID } from './mmState.js'
 import type { BalanceSetTickReason } from './ntEvents.js'
@@ -68,6 +69,29 @@ export function countReferences(core: MmCore, count: number): number {
     ticks++
   }
   return ticks
+}
+
+/**
+ * The CPU's side of {@link countReferences}: one reference per access, counted in place on the
+ * policy's state (the same counter, so a tick falls on exactly the reference it falls on through
+ * countReferences), mm-core entered only when a tick falls due. Small enough for V8 to inline into
+ * the access path: the state object is the machine's own for its lifetime (installNtPaging makes
+ * it once; restores and replays change its fields in place), and tickEvery is configuration.
+ */
+export class ReferenceCounter {
+  private readonly nt: NtPagingState
+  private readonly every: number
+
+  constructor(private readonly core: MmCore) {
+    this.nt = ntStateOf(core)
+    this.every = this.nt.config.tickEvery
+    assert(this.every > 0, 'references count toward ticks only when tickEvery is not 0')
+  }
+
+  /** One CPU reference: countReferences(core, 1). */
+  count(): void {
+    if (++this.nt.referencesSinceTick >= this.every) countReferences(this.core, 0)
+  }
 }
 
 /** The standby frame to repurpose: the oldest of the lowest priority. */

@@ -163,8 +163,9 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   }
   // Under 'nt' each access that reaches the MMU is one CPU reference toward the next balance-set
   // tick (mm-core's countReferences; tickEvery): counted after the access, so a tick that falls
-  // due is caused by it. A multi-byte or multi-page access is one reference.
-  const counting = mm.replacementPolicy === 'nt'
+  // due is caused by it. A multi-byte or multi-page access is one reference. The counter counts
+  // in place and enters mm-core only when a tick falls due (undefined: references tick nothing).
+  const references = mm.referenceCounter()
   // Write watch (noteWrite) on every successful write, decided per process table: the table is
   // immutable (each kernel event that changes it makes a new one), so whether this process watches
   // any allocation is looked up again only when the table changed, not on every write.
@@ -198,14 +199,14 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       // object); a long read allocates its buffer only once every page translated (Mmu.read).
       const data = new Uint8Array(length)
       if (unit.readInto(address, data, 0, length, 'user')) {
-        if (counting) mm.countReferences(1)
+        if (references !== undefined) references.count()
         return { status: SUCCESS, data }
       }
       const exception = raise(failedAccess(unit))
       return { status: exception.code, data: new Uint8Array(0), exception }
     }
     const result = unit.read(address, length, USER)
-    if (counting) mm.countReferences(1)
+    if (references !== undefined) references.count()
     if (result.ok) return { status: SUCCESS, data: result.data }
     const exception = raise(result)
     return { status: exception.code, data: new Uint8Array(0), exception }
@@ -213,14 +214,14 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   /** A failed access's failure as Mmu.read would have returned it, its reference counted. */
   const failedAccess = (unit: Mmu<AccessFaultResult>): FailedAccess<AccessFaultResult> => {
     const failure = unit.lastFailure()!
-    if (counting) mm.countReferences(1)
+    if (references !== undefined) references.count()
     return failure
   }
   const readIntoNow = (address: number, buffer: Uint8Array, offset: number, length: number): number => {
     const unit = mmu()
     const ok = unit.readInto(address, buffer, offset, length, 'user')
     const failure = ok ? undefined : unit.lastFailure()!
-    if (counting) mm.countReferences(1)
+    if (references !== undefined) references.count()
     return failure === undefined ? SUCCESS : raise(failure).code
   }
   const writeNow = (
@@ -229,7 +230,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     bytes: number,
   ): CpuAccessResult => {
     const result = mmu().write(address, data, USER)
-    if (counting) mm.countReferences(1)
+    if (references !== undefined) references.count()
     if (result.ok) {
       written(address, bytes)
       return DONE
@@ -285,7 +286,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       const unit = mmu()
       const value = unit.read32(address as number, 'user')
       const failure = value < 0 ? unit.lastFailure()! : undefined
-      if (counting) mm.countReferences(1)
+      if (references !== undefined) references.count()
       if (failure !== undefined) raise(failure)
       return value
     }
@@ -320,7 +321,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     const unit = mmu()
     const ok = unit.write32(address, value, 'user')
     const failure = ok ? undefined : unit.lastFailure()!
-    if (counting) mm.countReferences(1)
+    if (references !== undefined) references.count()
     if (failure === undefined) {
       written(address, 4)
       return SUCCESS
@@ -359,7 +360,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
           buffer[offset + 2] = (value >>> 16) & 0xff
           buffer[offset + 3] = value >>> 24
         } else if (!unit.readInto(rawAddress, buffer, offset, count, 'user')) return failedStatus(unit)
-        if (counting) mm.countReferences(1)
+        if (references !== undefined) references.count()
         return SUCCESS
       }
       return readIntoGeneral(rawAddress, buffer, offset, length)
@@ -372,7 +373,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
           failedStatus(unit)
           return -1
         }
-        if (counting) mm.countReferences(1)
+        if (references !== undefined) references.count()
         return value
       }
       return readUint32General(rawAddress)
@@ -393,7 +394,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       if (plain(rawAddress, 1) && quiet()) {
         const unit = mmu()
         const ok = unit.fetchInto(rawAddress, fetched, 0, 1, 'user')
-        if (counting) mm.countReferences(1)
+        if (references !== undefined) references.count()
         if (ok) return DONE
         const exception = raise(unit.lastFailure()!)
         return { status: exception.code, exception }
@@ -402,7 +403,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       if (address === undefined || !inSpace(address, 1)) return bad(8, address ?? rawAddress)
       return traced('execute', address, 1, undefined, () => {
         const result = mmu().fetch(address, 1, { mode: 'user' })
-        if (counting) mm.countReferences(1)
+        if (references !== undefined) references.count()
         if (result.ok) return DONE
         const exception = raise(result)
         return { status: exception.code, exception }
