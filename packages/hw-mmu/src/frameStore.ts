@@ -413,6 +413,18 @@ export function busReadInto(
 }
 
 /** The frame's words, made private to this store first (copy-on-write). */
+/**
+ * @internal The words of the frame holding `pa` when a store there may go in place: `pa` in RAM
+ * and the frame already this checkpoint epoch's own (ownFrame would hand back the same words
+ * without copying); undefined otherwise, and the store goes through applyPhysicalWrite. Lets a
+ * TLB-hit store skip the copy-on-write machinery without repeating it.
+ */
+export function ownedWordsAt(store: FrameStore, pa: number): Uint32Array | undefined {
+  return pa < store.byteLength && store.frameEpoch[pa >>> 12] === store.epoch
+    ? store.chunks[pa >>> 20]![(pa >>> 12) & CHUNK_MASK]
+    : undefined
+}
+
 function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const c = pfn >>> CHUNK_SHIFT
   let chunk = store.chunks[c]!

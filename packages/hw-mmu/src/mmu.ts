@@ -47,6 +47,7 @@ import {
   busReadScalar,
   busReadWithinPage,
   type FrameStore,
+  ownedWordsAt,
 } from './frameStore.js'
 import { eventLane } from './eventLane.js'
 import type { HwRecorder, HwRecordingLane } from './hwRecorder.js'
@@ -138,9 +139,12 @@ const readSmall = busReadWithinPage
 const readScalarAt = busReadScalar
 const writeBytesAt = applyPhysicalBytesWritten
 const writeScalarAt = applyPhysicalWrite
+const ownedWords = ownedWordsAt
 const MIRROR_VALID = TLB_MIRROR_VALID
 const MIRROR_PAGE_MASK = TLB_MIRROR_PAGE_MASK
 const MIRROR_FLAGS_SHIFT = TLB_MIRROR_FLAGS_SHIFT
+/** A mirror row's key bits a user-mode read needs: valid, U (reads need nothing else). */
+const USER_READ_KEY = TLB_MIRROR_VALID | (TLB_USER << TLB_MIRROR_FLAGS_SHIFT)
 const X64_LOW = -0x800000000000
 const X64_HIGH = 0x800000000000
 const TWO_32 = 0x100000000
@@ -427,6 +431,60 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
       return true
     }
     return this.writeScalar(va, 4, word, user)
+  }
+
+  /**
+   * The CPU's TLB-hit load of an aligned user-mode word: when `va` is a 32-bit address, a multiple
+   * of 4, whose page hits in the data TLB's mirror row (translateVa's inlined hit) with nothing
+   * recording, the word, the hit counted as {@link Mmu.read32} counts it. Otherwise -1 and
+   * nothing done (no lookup counted, no walk, no fault): the caller then makes the access in full
+   * (read32). Small enough for V8 to inline whole into a caller's loop, where read32 is not.
+   */
+  userRead32Hit(va: number): number {
+    const tlb = this.dataTlb
+    if (tlb.hitPathEnabled === true && (va & 3) === 0 && va >>> 0 === va && tlb.hitLane === undefined) {
+      const vpn = va >>> 12
+      const mirror = tlb.mirror
+      const row = (vpn & tlb.mirrorMask) << 2
+      if ((mirror[row]! & (USER_READ_KEY | MIRROR_PAGE_MASK)) === (USER_READ_KEY | vpn)) {
+        tlbHitThroughMirror(tlb, row)
+        return read32At(this.memory, mirror[row + 1]! | (va & 0xfff))
+      }
+    }
+    return -1
+  }
+
+  /**
+   * The CPU's TLB-hit store of an aligned user-mode word: when `va` is as for
+   * {@link Mmu.userRead32Hit}, its page hits for a user write (D already set), its frame is this
+   * checkpoint epoch's own (no copy-on-write copy due) and `value` fits 32 bits (signed or not),
+   * stores it as {@link Mmu.write32} does and returns true. Otherwise false and nothing done: the
+   * caller then makes the access in full (write32).
+   */
+  userWrite32Hit(va: number, value: number): boolean {
+    const tlb = this.dataTlb
+    if (
+      tlb.hitPathEnabled === true &&
+      (va & 3) === 0 &&
+      va >>> 0 === va &&
+      tlb.hitLane === undefined &&
+      ((value | 0) === value || value >>> 0 === value)
+    ) {
+      const vpn = va >>> 12
+      const required = MIRROR_VALID | (this.state.required[WRITE * 2 + 1]! << MIRROR_FLAGS_SHIFT)
+      const mirror = tlb.mirror
+      const row = (vpn & tlb.mirrorMask) << 2
+      if ((mirror[row]! & (required | MIRROR_PAGE_MASK)) === (required | vpn)) {
+        const pa = mirror[row + 1]! | (va & 0xfff)
+        const words = ownedWords(this.memory, pa)
+        if (words !== undefined) {
+          tlbHitThroughMirror(tlb, row)
+          words[(pa & 0xfff) >>> 2] = value
+          return true
+        }
+      }
+    }
+    return false
   }
 
   /**

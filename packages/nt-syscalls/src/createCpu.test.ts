@@ -5,7 +5,13 @@
 import { describe, expect, it } from 'vitest'
 import { MAX_ACCESS_LENGTH } from './cpu.js'
 import { createKernel } from './createKernel.js'
-import { MEM_COMMIT, MEM_RESERVE, PAGE_EXECUTE_READWRITE } from './memoryConstants.js'
+import {
+  MEM_COMMIT,
+  MEM_RESERVE,
+  MEM_WRITE_WATCH,
+  PAGE_EXECUTE_READWRITE,
+  PAGE_READWRITE,
+} from './memoryConstants.js'
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from './ntStatus.js'
 import type { Arch } from './userAddressLimits.js'
 
@@ -114,5 +120,35 @@ describe('createCpu', () => {
     expect(second.cpu.readUint32(second.base)).toBe(second.value)
     expect(() => first.cpu.readUint32(first.base)).toThrow()
     expect(third.cpu.readUint32(third.base)).toBe(third.value)
+  })
+
+  it.each([
+    'writeUint32',
+    'write',
+    'write (array)',
+  ] as const)('notes a %s in a MEM_WRITE_WATCH allocation made after the thread last wrote (GetWriteWatch)', (form) => {
+    const { kernel, cpu, base } = machine('x86')
+    const nt = kernel.syscalls(cpu.pid)
+    const store = (at: number) =>
+      form === 'writeUint32'
+        ? cpu.writeUint32(at, 7)
+        : cpu.write(at, form === 'write' ? Uint8Array.of(7, 0, 0, 0) : [7, 0, 0, 0]).status
+    // Writes before any watched allocation exists, on a TLB hit and not.
+    expect(store(base)).toBe(STATUS_SUCCESS)
+    expect(store(base + 4)).toBe(STATUS_SUCCESS)
+    const watched = nt.NtAllocateVirtualMemory(
+      -1,
+      0,
+      0,
+      0x2000,
+      MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+      PAGE_READWRITE,
+    ).baseAddress
+    expect(store(watched + 0x1000)).toBe(STATUS_SUCCESS)
+    expect(store(watched + 0x1004)).toBe(STATUS_SUCCESS)
+    expect(nt.NtGetWriteWatch(-1, 1, watched, 0x2000, 8).addresses).toEqual([watched + 0x1000])
+    expect(store(watched + 0x1008)).toBe(STATUS_SUCCESS)
+    expect(store(watched)).toBe(STATUS_SUCCESS)
+    expect(nt.NtGetWriteWatch(-1, 0, watched, 0x2000, 8).addresses).toEqual([watched, watched + 0x1000])
   })
 })

@@ -166,18 +166,18 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   // due is caused by it. A multi-byte or multi-page access is one reference. The counter counts
   // in place and enters mm-core only when a tick falls due (undefined: references tick nothing).
   const references = mm.referenceCounter()
-  // Write watch (noteWrite) on every successful write, decided per process table: the table is
-  // immutable (each kernel event that changes it makes a new one), so whether this process watches
-  // any allocation is looked up again only when the table changed, not on every write.
+  // Write watch (noteWrite) on every successful write: the process's write-watch map, looked up
+  // again only when the process table is another (a versioned table is a new one per change), and
+  // its size read per write (the live table changes in place: its map is the same one, changed).
   let tableSeen: unknown
-  let watching = false
+  let watches: ReadonlyMap<number, unknown> | undefined
   const written = (address: number, length: number): void => {
     const table = context.state.processes
     if (table !== tableSeen) {
       tableSeen = table
-      watching = (table.get(pid)?.writeWatch.size ?? 0) > 0
+      watches = table.get(pid)?.writeWatch
     }
-    if (watching) noteWrite(context, pid, address, length)
+    if (watches !== undefined && watches.size > 0) noteWrite(context, pid, address, length)
   }
   // Where a quiet instruction fetch puts its byte (the fetch is for its effect: no allocation).
   const fetched = new Uint8Array(1)
@@ -330,66 +330,146 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   }
   /** A failed quiet access: its failure read, its reference counted, its exception raised. */
   const failedStatus = (unit: Mmu<AccessFaultResult>): number => raise(failedAccess(unit)).code
+  const readPlain = (rawAddress: unknown, length: number): CpuReadResult =>
+    length >>> 0 === length && length <= MAX_ACCESS_LENGTH && plain(rawAddress, length) && quiet()
+      ? readNow(rawAddress, length)
+      : readGeneral(rawAddress, length)
+  const readIntoPlain = (rawAddress: unknown, buffer: Uint8Array, offset: number, length?: number): number => {
+    // `>>> 0 ===`: a byte count or offset (an integer in [0, 2^32)) in one compare each, which
+    // also refuses undefined, strings and fractions (they take the general path).
+    const count = length as number
+    if (
+      offset >>> 0 === offset &&
+      count >>> 0 === count &&
+      buffer instanceof Uint8Array &&
+      offset + count <= buffer.length &&
+      count <= MAX_ACCESS_LENGTH &&
+      plain(rawAddress, count) &&
+      quiet()
+    ) {
+      const unit = mmu()
+      if (count === 4 && (rawAddress & 0xfff) <= 0xffc) {
+        // A word within one page: Mmu.read32 is the same translation (and fault) as readInto
+        // of 4 bytes there, and small enough to be inlined here.
+        const value = unit.read32(rawAddress, 'user')
+        if (value < 0) return failedStatus(unit)
+        buffer[offset] = value & 0xff
+        buffer[offset + 1] = (value >>> 8) & 0xff
+        buffer[offset + 2] = (value >>> 16) & 0xff
+        buffer[offset + 3] = value >>> 24
+      } else if (!unit.readInto(rawAddress, buffer, offset, count, 'user')) return failedStatus(unit)
+      if (references !== undefined) references.count()
+      return SUCCESS
+    }
+    return readIntoGeneral(rawAddress, buffer, offset, length)
+  }
+  const readUint32Plain = (rawAddress: unknown): number => {
+    if (plain(rawAddress, 4) && quiet()) {
+      const unit = mmu()
+      const value = unit.read32(rawAddress, 'user')
+      if (value < 0) {
+        failedStatus(unit)
+        return -1
+      }
+      if (references !== undefined) references.count()
+      return value
+    }
+    return readUint32General(rawAddress)
+  }
+  const writePlain = (rawAddress: unknown, data: Uint8Array | readonly number[]): CpuAccessResult =>
+    data instanceof Uint8Array &&
+    data.length <= MAX_ACCESS_LENGTH &&
+    plain(rawAddress, data.length) &&
+    quiet()
+      ? writeNow(rawAddress, data, data.length)
+      : writeGeneral(rawAddress, data)
+  const writeUint32Plain = (rawAddress: unknown, value: number): number =>
+    // A value that fits 32 bits, signed or not: `| 0` and `>>> 0` give it back unchanged.
+    plain(rawAddress, 4) && ((value | 0) === value || value >>> 0 === value) && quiet()
+      ? writeUint32Now(rawAddress, value)
+      : writeUint32General(rawAddress, value)
+  // The TLB-hit paths: nothing recording, the process's context held, an aligned word whose page
+  // hits in the data TLB's mirror row (hw-mmu's userRead32Hit / userWrite32Hit, which answer -1 /
+  // false having done nothing when that is not so: the access is then made in full by the path
+  // above). Each is a few compares and V8 inlines it whole into the caller with the MMU's hit;
+  // `typeof` first, so no argument's valueOf runs before the general checks see it.
+  const held = (): boolean => silent && unit.cr3 === loadedCr3 && mm.spaceGeneration === loadedGeneration
   return {
     pid,
-    read: (rawAddress, length): CpuReadResult =>
-      length >>> 0 === length && length <= MAX_ACCESS_LENGTH && plain(rawAddress, length) && quiet()
-        ? readNow(rawAddress, length)
-        : readGeneral(rawAddress, length),
+    read: (rawAddress, length): CpuReadResult => {
+      if (length === 4 && typeof rawAddress === 'number' && held()) {
+        const value = unit.userRead32Hit(rawAddress)
+        if (value >= 0) {
+          const data = new Uint8Array(4)
+          data[0] = value & 0xff
+          data[1] = (value >>> 8) & 0xff
+          data[2] = (value >>> 16) & 0xff
+          data[3] = value >>> 24
+          if (references !== undefined) references.count()
+          return { status: SUCCESS, data }
+        }
+      }
+      return readPlain(rawAddress, length)
+    },
     readInto: (rawAddress, buffer, offset = 0, length?: number): number => {
-      // `>>> 0 ===`: a byte count or offset (an integer in [0, 2^32)) in one compare each, which
-      // also refuses undefined, strings and fractions (they take the general path).
-      const count = length as number
       if (
-        offset >>> 0 === offset &&
-        count >>> 0 === count &&
+        length === 4 &&
+        typeof rawAddress === 'number' &&
+        typeof offset === 'number' &&
+        held() &&
         buffer instanceof Uint8Array &&
-        offset + count <= buffer.length &&
-        count <= MAX_ACCESS_LENGTH &&
-        plain(rawAddress, count) &&
-        quiet()
+        offset >>> 0 === offset &&
+        offset + 4 <= buffer.length
       ) {
-        const unit = mmu()
-        if (count === 4 && (rawAddress & 0xfff) <= 0xffc) {
-          // A word within one page: Mmu.read32 is the same translation (and fault) as readInto
-          // of 4 bytes there, and small enough to be inlined here.
-          const value = unit.read32(rawAddress, 'user')
-          if (value < 0) return failedStatus(unit)
+        const value = unit.userRead32Hit(rawAddress)
+        if (value >= 0) {
           buffer[offset] = value & 0xff
           buffer[offset + 1] = (value >>> 8) & 0xff
           buffer[offset + 2] = (value >>> 16) & 0xff
           buffer[offset + 3] = value >>> 24
-        } else if (!unit.readInto(rawAddress, buffer, offset, count, 'user')) return failedStatus(unit)
-        if (references !== undefined) references.count()
-        return SUCCESS
+          if (references !== undefined) references.count()
+          return SUCCESS
+        }
       }
-      return readIntoGeneral(rawAddress, buffer, offset, length)
+      return readIntoPlain(rawAddress, buffer, offset, length)
     },
     readUint32: (rawAddress): number => {
-      if (plain(rawAddress, 4) && quiet()) {
-        const unit = mmu()
-        const value = unit.read32(rawAddress, 'user')
-        if (value < 0) {
-          failedStatus(unit)
-          return -1
+      if (typeof rawAddress === 'number' && held()) {
+        const value = unit.userRead32Hit(rawAddress)
+        if (value >= 0) {
+          if (references !== undefined) references.count()
+          return value
         }
-        if (references !== undefined) references.count()
-        return value
       }
-      return readUint32General(rawAddress)
+      return readUint32Plain(rawAddress)
     },
-    write: (rawAddress, data): CpuAccessResult =>
-      data instanceof Uint8Array &&
-      data.length <= MAX_ACCESS_LENGTH &&
-      plain(rawAddress, data.length) &&
-      quiet()
-        ? writeNow(rawAddress, data, data.length)
-        : writeGeneral(rawAddress, data),
-    writeUint32: (rawAddress, value): number =>
-      // A value that fits 32 bits, signed or not: `| 0` and `>>> 0` give it back unchanged.
-      plain(rawAddress, 4) && ((value | 0) === value || value >>> 0 === value) && quiet()
-        ? writeUint32Now(rawAddress, value)
-        : writeUint32General(rawAddress, value),
+    write: (rawAddress, data): CpuAccessResult => {
+      if (
+        typeof rawAddress === 'number' &&
+        held() &&
+        data instanceof Uint8Array &&
+        data.length === 4 &&
+        unit.userWrite32Hit(rawAddress, data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24))
+      ) {
+        if (references !== undefined) references.count()
+        written(rawAddress, 4)
+        return DONE
+      }
+      return writePlain(rawAddress, data)
+    },
+    writeUint32: (rawAddress, value): number => {
+      if (
+        typeof rawAddress === 'number' &&
+        typeof value === 'number' &&
+        held() &&
+        unit.userWrite32Hit(rawAddress, value)
+      ) {
+        if (references !== undefined) references.count()
+        written(rawAddress, 4)
+        return SUCCESS
+      }
+      return writeUint32Plain(rawAddress, value)
+    },
     execute: (rawAddress): CpuAccessResult => {
       if (plain(rawAddress, 1) && quiet()) {
         const unit = mmu()
