@@ -13,6 +13,8 @@ import type { TlbConfig } from './tlbConfig.js'
 // The inlined TLB-hit path (mirror rows, row stamps for LRU, hits counted by the clock) runs only
 // without a recorder; with one, every access takes the general path. Two machines fed the same
 // operations, one of each kind, must therefore agree on every result, statistic and entry age.
+// The CPU's hit forms (userRead32Hit, userWrite32Hit, falling back to read32 / write32 as the CPU
+// does) are among the operations: on the recorded machine they never apply.
 
 const BASES: Record<PagingMode, number> = { x86: 0x00400000, 'x86-pae': 0x00400000, x64: -0x80000000000 }
 
@@ -36,7 +38,7 @@ const operation = fc.oneof(
     weight: 12,
     arbitrary: fc.record({
       kind: fc.constant('access' as const),
-      api: fc.constantFrom('translate', 'read32', 'read8', 'write32', 'write', 'fetch'),
+      api: fc.constantFrom('translate', 'read32', 'read8', 'write32', 'write', 'fetch', 'userRead32Hit', 'userWrite32Hit'),
       page: fc.integer({ min: 0, max: 23 }),
       offset: fc.integer({ min: 0, max: 4095 }),
       mode: fc.constantFrom<PrivilegeMode>('user', 'supervisor'),
@@ -107,6 +109,22 @@ function run(m: ReturnType<typeof machine>, base: number, op: Operation): unknow
     if (op.api === 'read32') return [mmu.read32(aligned, op.mode), mmu.lastFault]
     if (op.api === 'read8') return [mmu.read8(va, op.mode), mmu.lastFault]
     if (op.api === 'write32') return [mmu.write32(aligned, op.value, op.mode), mmu.lastFault]
+    // The CPU's hit forms, with the CPU's fallback: where they do not apply they do nothing (no
+    // lookup counted), and the access made in full must be what read32 / write32 alone would do.
+    if (op.api === 'userRead32Hit') {
+      const before = mmu.statistics()
+      const value = mmu.userRead32Hit(aligned)
+      if (value >= 0) return [value, mmu.lastFault]
+      expect(mmu.statistics()).toEqual(before)
+      return [mmu.read32(aligned, 'user'), mmu.lastFault]
+    }
+    if (op.api === 'userWrite32Hit') {
+      const value = op.page % 2 === 0 ? op.value : op.value | 0
+      const before = mmu.statistics()
+      if (mmu.userWrite32Hit(aligned, value)) return [true, mmu.lastFault]
+      expect(mmu.statistics()).toEqual(before)
+      return [mmu.write32(aligned, value, 'user'), mmu.lastFault]
+    }
     if (op.api === 'write') {
       const bytes = Array.from({ length: op.length }, (_, index) => (op.value >>> (index % 4)) & 0xff)
       return [mmu.write(va, bytes, { mode: op.mode }), mmu.lastFault]
@@ -274,5 +292,45 @@ describe('mmu hit path', () => {
         misses: start.misses,
       })
     }
+  })
+})
+
+describe('the CPU hit forms', () => {
+  it('userRead32Hit and userWrite32Hit do nothing but answer -1 / false off the hit path', () => {
+    const m = machine('x86', 'i386', false)
+    const { mmu } = m
+    const va = pageAddress(BASES.x86, 0)
+    // A miss: nothing counted, nothing walked.
+    expect(mmu.userRead32Hit(va)).toBe(-1)
+    expect(mmu.userWrite32Hit(va, 1)).toBe(false)
+    expect(mmu.statistics().data.lookups).toBe(0)
+    expect(mmu.write32(va, 0x11223344)).toBe(true)
+    // A hit: one lookup, one hit, as read32 counts it.
+    const before = mmu.statistics().data
+    expect(mmu.userRead32Hit(va)).toBe(0x11223344)
+    expect(mmu.statistics().data).toEqual({ ...before, lookups: before.lookups + 1, hits: before.hits + 1 })
+    expect(mmu.userWrite32Hit(va, -1)).toBe(true)
+    expect(mmu.read32(va)).toBe(0xffffffff)
+    const after = mmu.statistics()
+    // Unaligned, out of 32 bits, a value that does not fit 32 bits: not theirs.
+    expect(mmu.userRead32Hit(va + 2)).toBe(-1)
+    expect(mmu.userRead32Hit(va + 2 ** 32)).toBe(-1)
+    expect(mmu.userWrite32Hit(va + 1, 1)).toBe(false)
+    expect(mmu.userWrite32Hit(va, 2 ** 32)).toBe(false)
+    expect(mmu.userWrite32Hit(va, 1.5)).toBe(false)
+    expect(mmu.statistics()).toEqual(after)
+    // A checkpoint makes every frame shared: the store is write32's (copy-on-write), not the hit's.
+    const snapshot = mmu.snapshot()
+    expect(mmu.userWrite32Hit(va, 5)).toBe(false)
+    expect(mmu.statistics()).toEqual(after)
+    expect(mmu.write32(va, 5)).toBe(true)
+    expect(mmu.userWrite32Hit(va, 6)).toBe(true)
+    expect(mmu.userRead32Hit(va)).toBe(6)
+    mmu.restore(snapshot)
+    expect(mmu.read32(va)).toBe(0xffffffff)
+    // Recording: never the hit forms.
+    mmu.setRecorder(() => {})
+    expect(mmu.userRead32Hit(va)).toBe(-1)
+    expect(mmu.userWrite32Hit(va, 1)).toBe(false)
   })
 })
