@@ -38,7 +38,16 @@ const operation = fc.oneof(
     weight: 12,
     arbitrary: fc.record({
       kind: fc.constant('access' as const),
-      api: fc.constantFrom('translate', 'read32', 'read8', 'write32', 'write', 'fetch', 'userRead32Hit', 'userWrite32Hit'),
+      api: fc.constantFrom(
+        'translate',
+        'read32',
+        'read8',
+        'write32',
+        'write',
+        'fetch',
+        'userRead32Hit',
+        'userWrite32Hit',
+      ),
       page: fc.integer({ min: 0, max: 23 }),
       offset: fc.integer({ min: 0, max: 4095 }),
       mode: fc.constantFrom<PrivilegeMode>('user', 'supervisor'),

@@ -9,7 +9,14 @@
 // the hardware's own TLB-hit translation, and a fresh 4-byte Uint8Array in a result object (what
 // the allocating read must return, without any access).
 // Run: pnpm bench access, or tsx --conditions=@ntmm/source bench/accessPath.ts
-import { type Cpu, createKernel, type KernelOptions, MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from '../src/index.js'
+import {
+  type Cpu,
+  createKernel,
+  type KernelOptions,
+  MEM_COMMIT,
+  MEM_RESERVE,
+  PAGE_READWRITE,
+} from '../src/index.js'
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
 // CPU time of this process, in milliseconds: the machine is shared, and wall time charges a long
@@ -24,7 +31,11 @@ const PAGES = 8
 const POLICIES = ['nt', 'working-set'] as const
 type Policy = (typeof POLICIES)[number]
 const machineOf = (replacementPolicy: NonNullable<KernelOptions['replacementPolicy']>) => {
-  const kernel = createKernel({ physicalMemory: 16 * 1024 * 1024, pageFile: 16 * 1024 * 1024, replacementPolicy })
+  const kernel = createKernel({
+    physicalMemory: 16 * 1024 * 1024,
+    pageFile: 16 * 1024 * 1024,
+    replacementPolicy,
+  })
   const { pid } = kernel.createProcess({ name: 'bench.exe' })
   const base = kernel
     .syscalls(pid)
@@ -35,7 +46,8 @@ const machineOf = (replacementPolicy: NonNullable<KernelOptions['replacementPoli
 }
 const machines = { nt: machineOf('nt'), 'working-set': machineOf('working-set') }
 const base = machines.nt.base
-if (machines['working-set'].base !== base) throw new Error('the two machines allocated at different addresses')
+if (machines['working-set'].base !== base)
+  throw new Error('the two machines allocated at different addresses')
 const unit = machines.nt.kernel.mm.mmu
 
 /** Word-aligned addresses over the pages, pseudo-random offsets. */
@@ -73,12 +85,14 @@ const forms: Record<string, Record<Policy, () => number>> = {
   'cpu.readUint32': {
     nt: () => {
       let sum = 0
-      for (let r = 0; r < REPEAT; r++) for (let i = 0; i < addresses.length; i++) sum += nt.readUint32(addresses[i]!)
+      for (let r = 0; r < REPEAT; r++)
+        for (let i = 0; i < addresses.length; i++) sum += nt.readUint32(addresses[i]!)
       return sum
     },
     'working-set': () => {
       let sum = 0
-      for (let r = 0; r < REPEAT; r++) for (let i = 0; i < addresses.length; i++) sum += ws.readUint32(addresses[i]!)
+      for (let r = 0; r < REPEAT; r++)
+        for (let i = 0; i < addresses.length; i++) sum += ws.readUint32(addresses[i]!)
       return sum
     },
   },
@@ -86,49 +100,57 @@ const forms: Record<string, Record<Policy, () => number>> = {
     nt: () => {
       let sum = 0
       for (let r = 0; r < REPEAT; r++)
-        for (let i = 0; i < addresses.length; i++) sum += nt.readInto(addresses[i]!, buffer, 0, 4) + buffer[0]!
+        for (let i = 0; i < addresses.length; i++)
+          sum += nt.readInto(addresses[i]!, buffer, 0, 4) + buffer[0]!
       return sum
     },
     'working-set': () => {
       let sum = 0
       for (let r = 0; r < REPEAT; r++)
-        for (let i = 0; i < addresses.length; i++) sum += ws.readInto(addresses[i]!, buffer, 0, 4) + buffer[0]!
+        for (let i = 0; i < addresses.length; i++)
+          sum += ws.readInto(addresses[i]!, buffer, 0, 4) + buffer[0]!
       return sum
     },
   },
   'cpu.writeUint32': {
     nt: () => {
       let sum = 0
-      for (let r = 0; r < REPEAT; r++) for (let i = 0; i < addresses.length; i++) sum += nt.writeUint32(addresses[i]!, i)
+      for (let r = 0; r < REPEAT; r++)
+        for (let i = 0; i < addresses.length; i++) sum += nt.writeUint32(addresses[i]!, i)
       return sum
     },
     'working-set': () => {
       let sum = 0
-      for (let r = 0; r < REPEAT; r++) for (let i = 0; i < addresses.length; i++) sum += ws.writeUint32(addresses[i]!, i)
+      for (let r = 0; r < REPEAT; r++)
+        for (let i = 0; i < addresses.length; i++) sum += ws.writeUint32(addresses[i]!, i)
       return sum
     },
   },
   'cpu.read (4 bytes, allocating)': {
     nt: () => {
       let sum = 0
-      for (let r = 0; r < REPEAT; r++) for (let i = 0; i < addresses.length; i++) sum += nt.read(addresses[i]!, 4).data[0]!
+      for (let r = 0; r < REPEAT; r++)
+        for (let i = 0; i < addresses.length; i++) sum += nt.read(addresses[i]!, 4).data[0]!
       return sum
     },
     'working-set': () => {
       let sum = 0
-      for (let r = 0; r < REPEAT; r++) for (let i = 0; i < addresses.length; i++) sum += ws.read(addresses[i]!, 4).data[0]!
+      for (let r = 0; r < REPEAT; r++)
+        for (let i = 0; i < addresses.length; i++) sum += ws.read(addresses[i]!, 4).data[0]!
       return sum
     },
   },
   'cpu.write (4 bytes)': {
     nt: () => {
       let sum = 0
-      for (let r = 0; r < REPEAT; r++) for (let i = 0; i < addresses.length; i++) sum += nt.write(addresses[i]!, word).status
+      for (let r = 0; r < REPEAT; r++)
+        for (let i = 0; i < addresses.length; i++) sum += nt.write(addresses[i]!, word).status
       return sum
     },
     'working-set': () => {
       let sum = 0
-      for (let r = 0; r < REPEAT; r++) for (let i = 0; i < addresses.length; i++) sum += ws.write(addresses[i]!, word).status
+      for (let r = 0; r < REPEAT; r++)
+        for (let i = 0; i < addresses.length; i++) sum += ws.write(addresses[i]!, word).status
       return sum
     },
   },
@@ -150,7 +172,8 @@ const contenders: Record<string, () => number> = {
   'mmu.translateToPhysical (floor)': () => {
     let sum = 0
     for (let r = 0; r < REPEAT; r++)
-      for (let i = 0; i < addresses.length; i++) sum += unit.translateToPhysical(addresses[i]!, 'read', 'user')
+      for (let i = 0; i < addresses.length; i++)
+        sum += unit.translateToPhysical(addresses[i]!, 'read', 'user')
     return sum
   },
   'new Uint8Array(4) + result (floor)': () => {
@@ -171,7 +194,8 @@ const targets: Record<string, number> = {
 
 const times: Record<string, number[]> = {}
 const ratios: Record<string, number[]> = {}
-const missesOf = () => POLICIES.reduce((sum, policy) => sum + machines[policy].kernel.mm.mmu.statistics().data.misses, 0)
+const missesOf = () =>
+  POLICIES.reduce((sum, policy) => sum + machines[policy].kernel.mm.mmu.statistics().data.misses, 0)
 const missesBefore = missesOf()
 for (let round = 0; round < 25; round++) {
   const round_: Record<string, number> = {}
@@ -213,9 +237,11 @@ console.log(
 )
 console.table(
   Object.fromEntries([
-    ...['bare Int32Array lookup', 'mmu.translateToPhysical (floor)', 'new Uint8Array(4) + result (floor)'].map(
-      (label) => row(label, undefined),
-    ),
+    ...[
+      'bare Int32Array lookup',
+      'mmu.translateToPhysical (floor)',
+      'new Uint8Array(4) + result (floor)',
+    ].map((label) => row(label, undefined)),
     ...Object.keys(forms).map((label) => row(label, targets[label])),
   ]),
 )

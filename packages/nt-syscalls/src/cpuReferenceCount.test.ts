@@ -28,10 +28,23 @@ function machine(tickEvery: number, record?: KernelOptions['record']) {
   })
   const pid = kernel.createProcess({ name: 'a.exe' }).pid
   const nt = kernel.syscalls(pid)
-  const base = nt.NtAllocateVirtualMemory(-1, 0, 0, 8 * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_EXECUTE_READWRITE)
-    .baseAddress
+  const base = nt.NtAllocateVirtualMemory(
+    -1,
+    0,
+    0,
+    8 * PAGE,
+    MEM_RESERVE | MEM_COMMIT,
+    PAGE_EXECUTE_READWRITE,
+  ).baseAddress
   const reserved = nt.NtAllocateVirtualMemory(-1, 0, 0, PAGE, MEM_RESERVE, PAGE_EXECUTE_READWRITE).baseAddress
-  const readOnly = nt.NtAllocateVirtualMemory(-1, 0, 0, PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READONLY).baseAddress
+  const readOnly = nt.NtAllocateVirtualMemory(
+    -1,
+    0,
+    0,
+    PAGE,
+    MEM_RESERVE | MEM_COMMIT,
+    PAGE_READONLY,
+  ).baseAddress
   return { kernel, pid, cpu: kernel.cpu(pid), base, reserved, readOnly }
 }
 

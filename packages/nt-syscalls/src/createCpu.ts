@@ -334,7 +334,12 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     length >>> 0 === length && length <= MAX_ACCESS_LENGTH && plain(rawAddress, length) && quiet()
       ? readNow(rawAddress, length)
       : readGeneral(rawAddress, length)
-  const readIntoPlain = (rawAddress: unknown, buffer: Uint8Array, offset: number, length?: number): number => {
+  const readIntoPlain = (
+    rawAddress: unknown,
+    buffer: Uint8Array,
+    offset: number,
+    length?: number,
+  ): number => {
     // `>>> 0 ===`: a byte count or offset (an integer in [0, 2^32)) in one compare each, which
     // also refuses undefined, strings and fractions (they take the general path).
     const count = length as number
