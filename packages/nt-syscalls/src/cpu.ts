@@ -121,3 +121,20 @@ export function exceptionFor(fault: CpuFault, lastStatus: number | undefined): C
     address: fault.address,
   }
 }
+
+/**
+ * The number of bytes of `data` if it is a buffer a thread can store: a Uint8Array, or an array
+ * whose every element is a byte (an integer in [0, 255]); undefined otherwise (the store then
+ * faults as an access violation, as NtWriteVirtualMemory refuses a buffer that is not one).
+ */
+export function byteCount(data: unknown): number | undefined {
+  if (data instanceof Uint8Array) return data.length
+  if (!Array.isArray(data)) return undefined
+  // A sparse or huge array is no buffer either (checked before its elements are walked).
+  if (data.length > MAX_ACCESS_LENGTH) return data.length
+  for (let index = 0; index < data.length; index++) {
+    const byte = data[index]
+    if (typeof byte !== 'number' || !Number.isInteger(byte) || byte < 0 || byte > 255) return undefined
+  }
+  return data.length
+}

@@ -3,16 +3,23 @@
 // goes to the memory manager (ReactOS ke/i386/traphdlr.c KiTrap0EHandler → mm/mmfault.c
 // MmAccessFault → mm/ARM3/pagfault.c); what it cannot resolve is raised in the thread as an
 // exception (KiDispatchException) and recorded as nt.exceptionRaised. Each access is an input of
-// the recording and the cause of everything it does. This is the access path: when nothing
-// records, an access costs its checks and the MMU's work only.
+// the recording and the cause of everything it does (cpuAccessTrace.ts). This is the access path:
+// when nothing records, an access costs its checks and the MMU's work only, and an aligned word
+// whose page hits in the TLB costs a few compares (the hit paths at the end).
 
 import type { AccessFaultResult } from '@ntmm/mm-core'
 import type { FailedAccess, Mmu } from '@ntmm/hw-mmu'
 import { capturePointer } from './captureArguments.js'
-import { type Cpu, type CpuAccessResult, type CpuReadResult, exceptionFor, MAX_ACCESS_LENGTH } from './cpu.js'
-import { truncate } from './eventSequencer.js'
+import {
+  byteCount,
+  type Cpu,
+  type CpuAccessResult,
+  type CpuReadResult,
+  exceptionFor,
+  MAX_ACCESS_LENGTH,
+} from './cpu.js'
+import { traceAccess } from './cpuAccessTrace.js'
 import type { KernelContext } from './kernelContext.js'
-import { ACCESS_CODE, littleEndian } from './machineSchema.js'
 import {
   ntStatusName,
   STATUS_ACCESS_VIOLATION,
@@ -23,10 +30,6 @@ import { noteWrite } from './writeWatch.js'
 
 // Module constants for the per-access path: under a CommonJS transform of ESM (tsx runs the
 // benches that way) each read of an imported binding is a getter call.
-const READ_CODE = ACCESS_CODE.read
-const WRITE_CODE = ACCESS_CODE.write
-const EXECUTE_CODE = ACCESS_CODE.execute
-const toLittleEndian = littleEndian
 const SUCCESS = STATUS_SUCCESS
 /** A successful write's or fetch's answer: one shared object, so a TLB hit allocates nothing. */
 const DONE: CpuAccessResult = Object.freeze({ status: STATUS_SUCCESS })
@@ -44,57 +47,16 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       address: typeof address === 'number' && Number.isFinite(address) ? address : 0,
     },
   })
+  // Recorded accesses (cpuAccessTrace.ts).
   const traced = <R>(
     access: 'read' | 'write' | 'execute',
     address: number,
     length: number,
     data: ArrayLike<number> | undefined,
     run: () => R,
-  ): R => {
-    if (context.viewOf !== undefined) context.refuse(`cpu(${pid}).${access}`)
-    const inputs = sequencer.inputs
-    const recorder = sequencer.recorder
-    if (inputs === undefined && recorder === undefined && sequencer.onEvent === undefined) return run()
-    const code = access === 'read' ? READ_CODE : access === 'write' ? WRITE_CODE : EXECUTE_CODE
-    const low = data === undefined ? 0 : toLittleEndian(data, 0, 4)
-    const high = data !== undefined && data.length > 4 ? toLittleEndian(data, 4, 4) : 0
-    if (inputs !== undefined) {
-      // Deferred recording: the access and its data are the input; what it does is re-derived.
-      inputs.access(pid, code, address, length, low, high, data)
-      return run()
-    }
-    const causes = sequencer.causes
-    const depth = causes.length
-    let seq: number
-    if (recorder !== undefined) {
-      seq = recorder.beginAccess(pid, code, address, length, low, high)
-      const onEvent = sequencer.onEvent
-      if (onEvent !== undefined) {
-        onEvent({ seq, cause: undefined, event: { type: 'nt.cpuAccess', pid, access, address, length } })
-      }
-      // Bytes past the first 8 (an SSE or AVX store, a long write) follow as rows of 16.
-      if (data !== undefined && data.length > 8) {
-        const first = recorder.writeData(data, seq)
-        if (onEvent !== undefined)
-          for (let row = first; row < recorder.log.length; row++)
-            onEvent({ seq: row, cause: seq, event: recorder.log.at(row)! })
-      }
-    } else {
-      seq = sequencer.record({ type: 'nt.cpuAccess', pid, access, address, length }, undefined)
-    }
-    // The access causes what it does (the recorder's lane reads the top of this stack).
-    causes.push(seq)
-    try {
-      return run()
-    } finally {
-      if (recorder !== undefined) recorder.flushAccess()
-      if (causes.length === depth + 1) causes.pop()
-      else truncate(causes, depth)
-      sequencer.openFault = -1
-    }
-  }
+  ): R => traceAccess(context, pid, access, address, length, data, run)
   // Nothing records and this is no view of the past: an access is its MMU work and nothing else
-  // (traced's first branch, without the closure it takes). Anything else goes through traced.
+  // (traceAccess's first branch, without the closure it takes). Anything else goes through traced.
   // The four are fixed when the kernel (or the view) is made (readonly fields set by their
   // constructors), so this is decided once per CPU, not per access.
   const silent =
@@ -504,21 +466,4 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       return { status: STATUS_ACCESS_VIOLATION, data: new Uint8Array(0) }
     },
   }
-}
-
-/**
- * The number of bytes of `data` if it is a buffer a thread can store: a Uint8Array, or an array
- * whose every element is a byte (an integer in [0, 255]); undefined otherwise (the store then
- * faults as an access violation, as NtWriteVirtualMemory refuses a buffer that is not one).
- */
-function byteCount(data: unknown): number | undefined {
-  if (data instanceof Uint8Array) return data.length
-  if (!Array.isArray(data)) return undefined
-  // A sparse or huge array is no buffer either (checked before its elements are walked).
-  if (data.length > MAX_ACCESS_LENGTH) return data.length
-  for (let index = 0; index < data.length; index++) {
-    const byte = data[index]
-    if (typeof byte !== 'number' || !Number.isInteger(byte) || byte < 0 || byte > 255) return undefined
-  }
-  return data.length
 }
