@@ -432,6 +432,31 @@ function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   return copy
 }
 
+/**
+ * Frame `pfn`'s words become a copy of `source` (a whole page), as {@link ownFrame} then a copy
+ * would leave them, but a frame that would need a new buffer gets `source`'s copy as that buffer:
+ * one allocation and one copy, where ownFrame allocates a zeroed buffer (or copies the old one)
+ * and the page is then copied over it through a view (a copy-on-write fault's copy, a page read
+ * back from the page file).
+ */
+function fillFrame(store: FrameStore, pfn: number, source: Uint32Array): void {
+  const c = pfn >>> CHUNK_SHIFT
+  let chunk = store.chunks[c]!
+  const old = chunk[pfn & CHUNK_MASK]
+  if (store.frameEpoch[pfn] === store.epoch || (store.carriedEpoch[pfn] === store.epoch && old !== undefined)) {
+    ownFrame(store, pfn).set(source)
+    return
+  }
+  if (store.chunkEpoch[c] !== store.epoch) {
+    chunk = chunk.slice()
+    store.chunks[c] = chunk
+    store.chunkEpoch[c] = store.epoch
+  }
+  chunk[pfn & CHUNK_MASK] = source.slice()
+  store.frameEpoch[pfn] = store.epoch
+  store.ownedList.push(pfn)
+}
+
 // ---- apply functions: the only code that changes a FrameStore's state --------------------------
 
 /** Applies hw.frameAllocated. */
@@ -501,6 +526,11 @@ export function applyPhysicalBytesWritten(store: FrameStore, pa: number, data: A
     if (address >= store.byteLength) return
     const offset = address & 0xfff
     const chunk = Math.min(length - done, PAGE_SIZE - offset)
+    if (chunk === PAGE_SIZE && data instanceof Uint8Array && ((data.byteOffset + done) & 3) === 0) {
+      fillFrame(store, address >>> 12, new Uint32Array(data.buffer, data.byteOffset + done, PAGE_SIZE / 4))
+      done += chunk
+      continue
+    }
     const words = ownFrame(store, address >>> 12)
     if (chunk <= 16) {
       // A few bytes (most stores): merge them into the words, no view over the frame (a view

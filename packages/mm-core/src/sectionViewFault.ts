@@ -55,7 +55,6 @@ import type { SegmentState } from './segment.js'
 import {
   mapSharedPage,
   releaseSharedFrame,
-  segmentPageOf,
   setPrototypeEntry,
   viewPageIndex,
 } from './sharedPages.js'
@@ -270,7 +269,10 @@ function copyOnWrite(
   const va = pageOf(fault.address)
   const shared = pte.view.pfn
   const dirty = pte.view.dirty
-  const { segment, page } = segmentPageOf(core, shared)
+  // segmentPageOf's answer without its object (this is the copy-on-write fault's own cost).
+  const segment = core.state.segments.get(core.state.pfn.segmentId[shared]!)
+  assert(segment !== undefined, () => `frame ${shared} backs no segment`)
+  const page = core.state.pfn.ownerAddress[shared]! / PAGE_SIZE
   // Pinned: the request may trim pages (and clear accessed bits), never this one or its D bit.
   core.pinnedFrames.add(shared)
   let copy: number | undefined
@@ -283,7 +285,8 @@ function copyOnWrite(
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for the private copy')
   const frames = core.machine.frames
   // A frame never written holds zeros, as the copy already does; else its words are copied
-  // straight in (no intermediate copy of the page).
+  // straight in (no intermediate copy of the page; the frame store makes the copy's buffer as a
+  // copy of them, hw-mmu frameStore.ts fillFrame).
   const words = frameWords(frames, shared)
   if (words !== undefined)
     frames.writeBytes(copy * PAGE_SIZE, new Uint8Array(words.buffer, words.byteOffset, PAGE_SIZE))
