@@ -457,6 +457,19 @@ function fillFrame(store: FrameStore, pfn: number, source: Uint32Array): void {
   store.ownedList.push(pfn)
 }
 
+/**
+ * @internal Frame `pfn` becomes a copy of `source` (a frame's 1024 words, e.g. another frame's):
+ * {@link FrameStore.writeBytes} of its bytes, the same hw.physicalBytesWritten when recording,
+ * without the views and checks when not (a copy-on-write fault's copy).
+ */
+export function writeFrameWords(store: FrameStore, pfn: number, source: Uint32Array): void {
+  if (store.recorder !== undefined || !Number.isInteger(pfn) || pfn < 0 || pfn >= store.frameCount) {
+    store.writeBytes(pfn * PAGE_SIZE, new Uint8Array(source.buffer, source.byteOffset, PAGE_SIZE))
+    return
+  }
+  fillFrame(store, pfn, source)
+}
+
 // ---- apply functions: the only code that changes a FrameStore's state --------------------------
 
 /** Applies hw.frameAllocated. */

@@ -23,7 +23,7 @@
 //     given that protection in the view's region list ─────────────────> PAGE_FAULT_COPY_ON_WRITE
 
 import type { PageFault } from '@ntmm/hw-mmu'
-import { frameWords } from '@ntmm/hw-mmu/internal'
+import { frameWords, writeFrameWords } from '@ntmm/hw-mmu/internal'
 import { alterViewRegionList, copiedPageProtection } from './alterViewRegion.js'
 import { assert } from './assert.js'
 import { type FaultDecision, accessAllowed, accessViolation, failure, pageOf } from './faultDecision.js'
@@ -288,8 +288,7 @@ function copyOnWrite(
   // straight in (no intermediate copy of the page; the frame store makes the copy's buffer as a
   // copy of them, hw-mmu frameStore.ts fillFrame).
   const words = frameWords(frames, shared)
-  if (words !== undefined)
-    frames.writeBytes(copy * PAGE_SIZE, new Uint8Array(words.buffer, words.byteOffset, PAGE_SIZE))
+  if (words !== undefined) writeFrameWords(frames, copy, words)
   const protect = copiedPageProtection(regionProtect)
   const protectMask = makeProtectionMask(protect)!
   // The PTE goes from the shared frame to the copy in one write; one event says both frames' new
