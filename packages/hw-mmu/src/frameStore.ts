@@ -25,6 +25,9 @@ import { PAGE_SIZE } from './paging.js'
 /** Largest supported store: 2^20 frames (4 GiB), so every physical address in RAM is a uint32. */
 export const MAX_FRAME_COUNT = 0x100000
 
+/** Most buffers a store keeps for reuse (1 MiB): a frame zeroed is soon written again. */
+const SPARE_BUFFERS = 256
+
 assert(new Uint8Array(new Uint32Array([0x01020304]).buffer)[0] === 4, 'hw-mmu needs a little-endian host')
 
 // Module-local copies of the frame table's constants, for the hot paths below (see the top).
@@ -67,6 +70,12 @@ export class FrameStore {
   freeFrames: number
   /** @internal no free PFN below this one. */
   searchHint = 0
+  /**
+   * @internal buffers of zeroed frames that no checkpoint holds, for the next frame that needs one
+   * (at most {@link SPARE_BUFFERS}): a 4 KiB ArrayBuffer costs ~1.5 µs to allocate and collect,
+   * a third of a demand-zero write fault (docs/performance.md).
+   */
+  spare: Uint32Array[] = []
   /** @internal set through Mmu.setRecorder or {@link FrameStore.setRecorder}. */
   recorder: HwRecorder | undefined = undefined
 
@@ -425,7 +434,7 @@ function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const old = chunk[pfn & CHUNK_MASK]
   // A carried frame's buffer is no checkpoint's: take it back as it is.
   const carried = store.carriedEpoch[pfn] === store.epoch && old !== undefined
-  const copy = carried ? old : old === undefined ? new Uint32Array(PAGE_SIZE / 4) : old.slice()
+  const copy = carried ? old : old === undefined ? zeroedBuffer(store) : old.slice()
   chunk[pfn & CHUNK_MASK] = copy
   store.frameEpoch[pfn] = store.epoch
   store.ownedList.push(pfn)
@@ -452,7 +461,12 @@ function fillFrame(store: FrameStore, pfn: number, source: Uint32Array): void {
     store.chunks[c] = chunk
     store.chunkEpoch[c] = store.epoch
   }
-  chunk[pfn & CHUNK_MASK] = source.slice()
+  const spare = store.spare.pop()
+  if (spare === undefined) chunk[pfn & CHUNK_MASK] = source.slice()
+  else {
+    spare.set(source)
+    chunk[pfn & CHUNK_MASK] = spare
+  }
   store.frameEpoch[pfn] = store.epoch
   store.ownedList.push(pfn)
 }
@@ -468,6 +482,14 @@ export function writeFrameWords(store: FrameStore, pfn: number, source: Uint32Ar
     return
   }
   fillFrame(store, pfn, source)
+}
+
+/** A buffer of zeros for a frame: a spare one cleared, or a new one. */
+function zeroedBuffer(store: FrameStore): Uint32Array {
+  const spare = store.spare.pop()
+  if (spare === undefined) return new Uint32Array(PAGE_SIZE / 4)
+  spare.fill(0)
+  return spare
 }
 
 // ---- apply functions: the only code that changes a FrameStore's state --------------------------
@@ -496,6 +518,10 @@ export function applyFrameZeroed(store: FrameStore, pfn: number): void {
     store.chunks[c] = store.chunks[c]!.slice()
     store.chunkEpoch[c] = store.epoch
   }
+  // A buffer the store copied in this epoch is its alone (a checkpoint bumps the epoch, and holds
+  // only buffers of earlier ones): kept for the next frame written.
+  if (store.frameEpoch[pfn] === store.epoch && store.spare.length < SPARE_BUFFERS)
+    store.spare.push(store.chunks[c]![pfn & CHUNK_MASK]!)
   store.chunks[c]![pfn & CHUNK_MASK] = undefined
   store.frameEpoch[pfn] = 0
   // A change the next checkpoint must see (a carried frame's delta no longer holds).
