@@ -452,7 +452,10 @@ function fillFrame(store: FrameStore, pfn: number, source: Uint32Array): void {
   const c = pfn >>> CHUNK_SHIFT
   let chunk = store.chunks[c]!
   const old = chunk[pfn & CHUNK_MASK]
-  if (store.frameEpoch[pfn] === store.epoch || (store.carriedEpoch[pfn] === store.epoch && old !== undefined)) {
+  if (
+    store.frameEpoch[pfn] === store.epoch ||
+    (store.carriedEpoch[pfn] === store.epoch && old !== undefined)
+  ) {
     ownFrame(store, pfn).set(source)
     return
   }
