@@ -222,7 +222,8 @@ export function applyRegionEdit(list: RegionList, edit: RegionEdit): RegionList 
   let root = list.root
   const { removed, added } = edit
   if (removed.length === added.length && inPlace(removed, added)) {
-    for (let i = 0; i < removed.length; i++) root = avlReplaceAt(regionOps, root, removed[i]!.start, added[i]!)
+    for (let i = 0; i < removed.length; i++)
+      root = avlReplaceAt(regionOps, root, removed[i]!.start, added[i]!)
   } else {
     for (const region of removed) root = avlRemove(regionOps, root, region.start)
     for (const region of added) root = avlInsert(regionOps, root, region)

@@ -52,12 +52,7 @@ import { PrototypeEntryKind } from './prototypeEntries.js'
 import { invalidateIfCurrent, type PteRead, readPte, writePteAt } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
 import type { SegmentState } from './segment.js'
-import {
-  mapSharedPage,
-  releaseSharedFrame,
-  setPrototypeEntry,
-  viewPageIndex,
-} from './sharedPages.js'
+import { mapSharedPage, releaseSharedFrame, setPrototypeEntry, viewPageIndex } from './sharedPages.js'
 import { pageFilePte, prototypePte, transitionPte, validPte } from './softwarePte.js'
 import { resolvePrivatePte } from './virtualMemoryFault.js'
 import { ensurePageTables } from './virtualMapping.js'
