@@ -142,6 +142,30 @@ describe('frameStore', () => {
     }
   })
 
+  it('reuses the buffer of a zeroed frame for the next frame written, never one a checkpoint holds', () => {
+    const store = new FrameStore({ frameCount: 4 })
+    store.write32(0, 0x11111111)
+    const held = store.checkpoint()
+    // Frame 0's buffer is the checkpoint's now: zeroing it keeps it there.
+    store.zero(0)
+    store.write32(4096, 0x22222222)
+    store.write32(8192, 0x33333333)
+    // Frame 2's buffer is the store's alone: zeroing it hands it to the next frame written, cleared.
+    store.zero(2)
+    store.write8(3 * 4096 + 5, 0x44)
+    store.writeBytes(0, new Uint8Array(4096).fill(0x55))
+    expect(store.read32(3 * 4096 + 4)).toBe(0x4400)
+    expect(store.readBytes(3 * 4096, 4096).filter((byte) => byte !== 0)).toEqual(new Uint8Array([0x44]))
+    expect(store.read32(8192)).toBe(0)
+    expect(store.isPristine(2)).toBe(true)
+    expect(store.read32(4096)).toBe(0x22222222)
+    expect(store.read32(0)).toBe(0x55555555)
+    const copy = new FrameStore({ frameCount: 4 })
+    copy.restore(held)
+    expect(copy.read32(0)).toBe(0x11111111)
+    expect(copy.readBytes(4096, 3 * 4096).every((byte) => byte === 0)).toBe(true)
+  })
+
   it('never shows writes made after a checkpoint in it (property)', () => {
     const operation = fc.oneof(
       fc.record({

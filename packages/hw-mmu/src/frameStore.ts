@@ -25,6 +25,9 @@ import { PAGE_SIZE } from './paging.js'
 /** Largest supported store: 2^20 frames (4 GiB), so every physical address in RAM is a uint32. */
 export const MAX_FRAME_COUNT = 0x100000
 
+/** Most buffers a store keeps for reuse (1 MiB): a frame zeroed is soon written again. */
+const SPARE_BUFFERS = 256
+
 assert(new Uint8Array(new Uint32Array([0x01020304]).buffer)[0] === 4, 'hw-mmu needs a little-endian host')
 
 // Module-local copies of the frame table's constants, for the hot paths below (see the top).
@@ -67,6 +70,12 @@ export class FrameStore {
   freeFrames: number
   /** @internal no free PFN below this one. */
   searchHint = 0
+  /**
+   * @internal buffers of zeroed frames that no checkpoint holds, for the next frame that needs one
+   * (at most {@link SPARE_BUFFERS}): a 4 KiB ArrayBuffer costs ~1.5 µs to allocate and collect,
+   * a third of a demand-zero write fault (docs/performance.md).
+   */
+  spare: Uint32Array[] = []
   /** @internal set through Mmu.setRecorder or {@link FrameStore.setRecorder}. */
   recorder: HwRecorder | undefined = undefined
 
@@ -437,11 +446,65 @@ function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const old = chunk[pfn & CHUNK_MASK]
   // A carried frame's buffer is no checkpoint's: take it back as it is.
   const carried = store.carriedEpoch[pfn] === store.epoch && old !== undefined
-  const copy = carried ? old : old === undefined ? new Uint32Array(PAGE_SIZE / 4) : old.slice()
+  const copy = carried ? old : old === undefined ? zeroedBuffer(store) : old.slice()
   chunk[pfn & CHUNK_MASK] = copy
   store.frameEpoch[pfn] = store.epoch
   store.ownedList.push(pfn)
   return copy
+}
+
+/**
+ * Frame `pfn`'s words become a copy of `source` (a whole page), as {@link ownFrame} then a copy
+ * would leave them, but a frame that would need a new buffer gets `source`'s copy as that buffer:
+ * one allocation and one copy, where ownFrame allocates a zeroed buffer (or copies the old one)
+ * and the page is then copied over it through a view (a copy-on-write fault's copy, a page read
+ * back from the page file).
+ */
+function fillFrame(store: FrameStore, pfn: number, source: Uint32Array): void {
+  const c = pfn >>> CHUNK_SHIFT
+  let chunk = store.chunks[c]!
+  const old = chunk[pfn & CHUNK_MASK]
+  if (
+    store.frameEpoch[pfn] === store.epoch ||
+    (store.carriedEpoch[pfn] === store.epoch && old !== undefined)
+  ) {
+    ownFrame(store, pfn).set(source)
+    return
+  }
+  if (store.chunkEpoch[c] !== store.epoch) {
+    chunk = chunk.slice()
+    store.chunks[c] = chunk
+    store.chunkEpoch[c] = store.epoch
+  }
+  const spare = store.spare.pop()
+  if (spare === undefined) chunk[pfn & CHUNK_MASK] = source.slice()
+  else {
+    spare.set(source)
+    chunk[pfn & CHUNK_MASK] = spare
+  }
+  store.frameEpoch[pfn] = store.epoch
+  store.ownedList.push(pfn)
+}
+
+/**
+ * @internal Frame `pfn` becomes a copy of `source` (a frame's 1024 words, e.g. another frame's):
+ * {@link FrameStore.writeBytes} of its bytes, the same hw.physicalBytesWritten when recording,
+ * without the views and checks when not (a copy-on-write fault's copy).
+ */
+export function writeFrameWords(store: FrameStore, pfn: number, source: Uint32Array): void {
+  if (store.recorder !== undefined || !Number.isInteger(pfn) || pfn < 0 || pfn >= store.frameCount) {
+    store.writeBytes(pfn * PAGE_SIZE, new Uint8Array(source.buffer, source.byteOffset, PAGE_SIZE))
+    return
+  }
+  fillFrame(store, pfn, source)
+}
+
+/** A buffer of zeros for a frame: a spare one cleared, or a new one. */
+function zeroedBuffer(store: FrameStore): Uint32Array {
+  const spare = store.spare.pop()
+  if (spare === undefined) return new Uint32Array(PAGE_SIZE / 4)
+  spare.fill(0)
+  return spare
 }
 
 // ---- apply functions: the only code that changes a FrameStore's state --------------------------
@@ -470,6 +533,10 @@ export function applyFrameZeroed(store: FrameStore, pfn: number): void {
     store.chunks[c] = store.chunks[c]!.slice()
     store.chunkEpoch[c] = store.epoch
   }
+  // A buffer the store copied in this epoch is its alone (a checkpoint bumps the epoch, and holds
+  // only buffers of earlier ones): kept for the next frame written.
+  if (store.frameEpoch[pfn] === store.epoch && store.spare.length < SPARE_BUFFERS)
+    store.spare.push(store.chunks[c]![pfn & CHUNK_MASK]!)
   store.chunks[c]![pfn & CHUNK_MASK] = undefined
   store.frameEpoch[pfn] = 0
   // A change the next checkpoint must see (a carried frame's delta no longer holds).
@@ -513,6 +580,11 @@ export function applyPhysicalBytesWritten(store: FrameStore, pa: number, data: A
     if (address >= store.byteLength) return
     const offset = address & 0xfff
     const chunk = Math.min(length - done, PAGE_SIZE - offset)
+    if (chunk === PAGE_SIZE && data instanceof Uint8Array && ((data.byteOffset + done) & 3) === 0) {
+      fillFrame(store, address >>> 12, new Uint32Array(data.buffer, data.byteOffset + done, PAGE_SIZE / 4))
+      done += chunk
+      continue
+    }
     const words = ownFrame(store, address >>> 12)
     if (chunk <= 16) {
       // A few bytes (most stores): merge them into the words, no view over the frame (a view

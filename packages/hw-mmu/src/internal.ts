@@ -13,6 +13,7 @@ export {
   applyPhysicalBytesWritten,
   applyPhysicalWrite,
   frameWords,
+  writeFrameWords,
 } from './frameStore.js'
 export { applyControlChanged, applyCr3Loaded, applyPageFault } from './hwState.js'
 export { applyPteWritten } from './pageTableEditor.js'

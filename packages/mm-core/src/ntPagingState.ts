@@ -90,16 +90,24 @@ export class NtPagingState {
 
   constructor(readonly config: NtPagingConfig) {}
 
-  /** A new process's parameters: the configured defaults. */
+  /**
+   * A new process's parameters: the configured defaults. One value, made once: the fault path
+   * reads a process's parameters on every mapping (its page priority, its working-set limits), and
+   * a fresh object and Set per read was 4% of an 'nt' fault (bench/ntPaging.ts). Read-only, as
+   * every process's parameters are (`update` replaces them).
+   */
   defaultProcess(): NtProcessWorkingSet {
-    return {
+    this.defaults ??= {
       minimum: this.config.workingSetMinimum,
       maximum: this.config.workingSetMaximum,
       flags: 0,
       priority: MEMORY_PRIORITY_NORMAL,
       lockedPages: new Set(),
     }
+    return this.defaults
   }
+
+  private defaults: NtProcessWorkingSet | undefined = undefined
 
   /** The parameters of `pid` (the defaults for a process not yet seen). */
   process(pid: number): NtProcessWorkingSet {

@@ -159,6 +159,24 @@ export function avlReplace<V, A>(
   return makeNode(ops, value, root.left, root.right)
 }
 
+/**
+ * Replace the value whose start is `key` by `value`, whose start may differ: the caller guarantees
+ * `value` keeps the replaced value's place in the order (between its neighbours' starts). One path
+ * copy, where a remove and an insert copy two paths and rebalance.
+ */
+export function avlReplaceAt<V, A>(
+  ops: AvlOps<V, A>,
+  root: AvlNode<V, A> | undefined,
+  key: number,
+  value: V,
+): AvlNode<V, A> {
+  assert(root !== undefined, () => `persistentAvl: no value at 0x${key.toString(16)} to replace`)
+  const rootKey = root.startPage * PAGE
+  if (key < rootKey) return makeNode(ops, root.value, avlReplaceAt(ops, root.left, key, value), root.right)
+  if (key > rootKey) return makeNode(ops, root.value, root.left, avlReplaceAt(ops, root.right, key, value))
+  return makeNode(ops, value, root.left, root.right)
+}
+
 /** The value whose interval contains `address` (intervals are disjoint), or undefined. O(log n). */
 export function avlFindContaining<V, A>(
   _ops: AvlOps<V, A>,

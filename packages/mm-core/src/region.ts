@@ -29,6 +29,7 @@ import {
   avlInsert,
   avlPredecessor,
   avlRemove,
+  avlReplaceAt,
   avlSuccessor,
   avlValues,
 } from './persistentAvl.js'
@@ -210,17 +211,50 @@ export function planAlterRegion(
   return { changes, edit: { removed, added } }
 }
 
-/** Apply a structural edit (remove, then add): event replay of mm.regionsAltered, in both directions. */
+/**
+ * Apply a structural edit (remove, then add): event replay of mm.regionsAltered, in both directions.
+ * The removed and the added regions tile the same range, in order; when they are as many (a
+ * copy-on-write fault's page moving from one run to the next: two for two), each added region
+ * takes its removed counterpart's node in place whenever that keeps the order (its start below the
+ * next removed region's), one path copy instead of a remove and an insert.
+ */
 export function applyRegionEdit(list: RegionList, edit: RegionEdit): RegionList {
   let root = list.root
-  for (const region of edit.removed) root = avlRemove(regionOps, root, region.start)
-  for (const region of edit.added) root = avlInsert(regionOps, root, region)
+  const { removed, added } = edit
+  if (removed.length === added.length && inPlace(removed, added)) {
+    for (let i = 0; i < removed.length; i++)
+      root = avlReplaceAt(regionOps, root, removed[i]!.start, added[i]!)
+  } else {
+    for (const region of removed) root = avlRemove(regionOps, root, region.start)
+    for (const region of added) root = avlInsert(regionOps, root, region)
+  }
   return {
     start: list.start,
     end: list.end,
     root,
     count: list.count - edit.removed.length + edit.added.length,
   }
+}
+
+/**
+ * True when replacing removed[i] by added[i] one after the other, in order, keeps the tree ordered
+ * at every step: added[i] starts after added[i - 1] (both lists are sorted) and before
+ * removed[i + 1], the next node still in the tree (past the last, the range's end bounds it).
+ */
+function inPlace(removed: readonly MmRegion[], added: readonly MmRegion[]): boolean {
+  const count = added.length
+  if (count === 0) return true
+  const lastRemoved = removed[count - 1]!
+  const lastAdded = added[count - 1]!
+  // The same range (as a plan's edit always is; applyRegionEdit is public).
+  if (
+    removed[0]!.start !== added[0]!.start ||
+    lastRemoved.start + lastRemoved.length !== lastAdded.start + lastAdded.length
+  )
+    return false
+  for (let i = 0; i + 1 < count; i++)
+    if (added[i]!.start >= added[i + 1]!.start || added[i]!.start >= removed[i + 1]!.start) return false
+  return true
 }
 
 /** The inverse of an edit (for stepping back). */

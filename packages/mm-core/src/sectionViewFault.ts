@@ -23,7 +23,7 @@
 //     given that protection in the view's region list ─────────────────> PAGE_FAULT_COPY_ON_WRITE
 
 import type { PageFault } from '@ntmm/hw-mmu'
-import { frameWords } from '@ntmm/hw-mmu/internal'
+import { frameWords, writeFrameWords } from '@ntmm/hw-mmu/internal'
 import { alterViewRegionList, copiedPageProtection } from './alterViewRegion.js'
 import { assert } from './assert.js'
 import { type FaultDecision, accessAllowed, accessViolation, failure, pageOf } from './faultDecision.js'
@@ -52,13 +52,7 @@ import { PrototypeEntryKind } from './prototypeEntries.js'
 import { invalidateIfCurrent, type PteRead, readPte, writePteAt } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
 import type { SegmentState } from './segment.js'
-import {
-  mapSharedPage,
-  releaseSharedFrame,
-  segmentPageOf,
-  setPrototypeEntry,
-  viewPageIndex,
-} from './sharedPages.js'
+import { mapSharedPage, releaseSharedFrame, setPrototypeEntry, viewPageIndex } from './sharedPages.js'
 import { pageFilePte, prototypePte, transitionPte, validPte } from './softwarePte.js'
 import { resolvePrivatePte } from './virtualMemoryFault.js'
 import { ensurePageTables } from './virtualMapping.js'
@@ -270,7 +264,10 @@ function copyOnWrite(
   const va = pageOf(fault.address)
   const shared = pte.view.pfn
   const dirty = pte.view.dirty
-  const { segment, page } = segmentPageOf(core, shared)
+  // segmentPageOf's answer without its object (this is the copy-on-write fault's own cost).
+  const segment = core.state.segments.get(core.state.pfn.segmentId[shared]!)
+  assert(segment !== undefined, () => `frame ${shared} backs no segment`)
+  const page = core.state.pfn.ownerAddress[shared]! / PAGE_SIZE
   // Pinned: the request may trim pages (and clear accessed bits), never this one or its D bit.
   core.pinnedFrames.add(shared)
   let copy: number | undefined
@@ -283,10 +280,10 @@ function copyOnWrite(
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for the private copy')
   const frames = core.machine.frames
   // A frame never written holds zeros, as the copy already does; else its words are copied
-  // straight in (no intermediate copy of the page).
+  // straight in (no intermediate copy of the page; the frame store makes the copy's buffer as a
+  // copy of them, hw-mmu frameStore.ts fillFrame).
   const words = frameWords(frames, shared)
-  if (words !== undefined)
-    frames.writeBytes(copy * PAGE_SIZE, new Uint8Array(words.buffer, words.byteOffset, PAGE_SIZE))
+  if (words !== undefined) writeFrameWords(frames, copy, words)
   const protect = copiedPageProtection(regionProtect)
   const protectMask = makeProtectionMask(protect)!
   // The PTE goes from the shared frame to the copy in one write; one event says both frames' new

@@ -254,9 +254,25 @@ export class VirtualMemoryManager {
   /** The pid whose CR3 is loaded. */
   currentPid(): number {
     const cr3 = this.mmu.cr3
-    for (const [pid, record] of this.state.spaces) if (record.directoryPfn * PAGE_SIZE === cr3) return pid
-    return KERNEL_SPACE_ID
+    // Every fault asks (the MMU's fault handler): the answer is kept while CR3 and the set of
+    // spaces stay the same (a Map walk per fault was 2% of an 'nt' fault).
+    if (cr3 === this.currentPidCr3 && this.state.spaceGeneration === this.currentPidGeneration)
+      return this.currentPidAnswer
+    let answer = KERNEL_SPACE_ID
+    for (const [pid, record] of this.state.spaces)
+      if (record.directoryPfn * PAGE_SIZE === cr3) {
+        answer = pid
+        break
+      }
+    this.currentPidCr3 = cr3
+    this.currentPidGeneration = this.state.spaceGeneration
+    this.currentPidAnswer = answer
+    return answer
   }
+
+  private currentPidCr3 = -1
+  private currentPidGeneration = -1
+  private currentPidAnswer = KERNEL_SPACE_ID
 
   // ---- memory areas and regions (memoryAreas.ts, alterRegion.ts, releaseRange.ts) --------------
 
