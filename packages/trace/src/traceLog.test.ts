@@ -104,6 +104,31 @@ describe('traceLog', () => {
     expect(memory.causeBytes).toBe(count * 4)
   })
 
+  it('stores a full chunk at the width its values need, and reads every value back unchanged', () => {
+    type Access = { type: 'hw.access'; address: number; age: number; pid: number }
+    const schema = defineSchema<Access>({
+      kinds: { 'hw.access': { volume: 'high', fields: { address: 'f64', age: 'f64', pid: 'u32' } } },
+    })
+    const log = new TraceLog(schema)
+    const append = log.appender('hw.access')
+    const count = (1 << 16) * 3 + 100
+    // Chunk 0: x86 addresses (u32), chunk 1: one fraction (stays f64), chunk 2: a -0 (stays f64).
+    const age = (index: number) => (index === 70_000 ? 0.5 : index === 140_000 ? -0 : index & 0xff)
+    for (let index = 0; index < count; index++)
+      append.append(0x7ff00000 + index * 8, age(index), index & 3, index > 0 ? index - 1 : NO_CAUSE)
+    // A full chunk is narrowed once the log has moved on from it; then every way of reading agrees.
+    const wide = 3 * 8 + 2 * 8 + 4
+    expect(log.memory().columnBytes).toBeLessThan((count * wide) / 2)
+    for (const seq of [0, 1, 65_535, 65_536, 70_000, 131_071, 140_000, count - 1]) {
+      const expected = { type: 'hw.access', address: 0x7ff00000 + seq * 8, age: age(seq), pid: seq & 3 }
+      expect(log.at(seq), `seq ${seq}`).toEqual(expected)
+      expect(Object.is(log.at(seq)?.age, expected.age), `seq ${seq}`).toBe(true)
+      const view = log.view(seq) as Access
+      expect([view.type, view.address, view.age, view.pid]).toEqual(Object.values(expected))
+      expect(log.causeOf(seq)).toBe(seq > 0 ? seq - 1 : undefined)
+    }
+  })
+
   it('refuses invalid schema declarations with a clear error', () => {
     expect(() => defineSchema({ kinds: {} } as never)).toThrow(RangeError)
     expect(() =>
