@@ -156,23 +156,31 @@ export class LogBlockWriter<E extends TraceEventBase> {
 
   /** The block's causes: how many, then per event with one its gap from the last and its distance. */
   private writeCauses(payload: ByteWriter, from: number, to: number): void {
-    const causes = this.reader.log.causes
+    const { causes, causeDistances } = this.reader.log
     const withCause = this.withCause
     const causeOf = this.causeOf
     let found = 0
     for (let seq = from; seq < to; ) {
-      const chunkEnd = Math.min(to, ((seq >>> CHUNK_BITS) + 1) << CHUNK_BITS)
-      const cells = causes[seq >>> CHUNK_BITS]
-      if (cells === undefined) {
-        seq = chunkEnd
-        continue
+      const chunk = seq >>> CHUNK_BITS
+      const chunkEnd = Math.min(to, (chunk + 1) << CHUNK_BITS)
+      const cells = causes[chunk]
+      const distances = causeDistances[chunk]
+      if (cells !== undefined) {
+        for (; seq < chunkEnd; seq++) {
+          const stored = cells[seq & CHUNK_MASK] as number
+          if (stored === 0) continue
+          withCause[found] = seq - from
+          causeOf[found++] = stored - 1
+        }
+      } else if (distances !== undefined) {
+        for (; seq < chunkEnd; seq++) {
+          const distance = distances[seq & CHUNK_MASK] as number
+          if (distance === 0) continue
+          withCause[found] = seq - from
+          causeOf[found++] = seq - distance
+        }
       }
-      for (; seq < chunkEnd; seq++) {
-        const stored = cells[seq & CHUNK_MASK] as number
-        if (stored === 0) continue
-        withCause[found] = seq - from
-        causeOf[found++] = stored - 1
-      }
+      seq = chunkEnd
     }
     payload.varint(found)
     let previous = -1

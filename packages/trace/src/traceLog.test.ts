@@ -101,7 +101,31 @@ describe('traceLog', () => {
       append.append(index * 4, 1, index & 1, index > 0 ? index - 1 : NO_CAUSE)
     const memory = log.memory()
     expect(memory.bytesPerEvent).toBeLessThanOrEqual(16)
-    expect(memory.causeBytes).toBe(count * 4)
+    // 4 bytes per event in the chunk being written, 2 (a u16 distance) in the three before it.
+    expect(memory.causeBytes).toBe((count - (1 << 16)) * 2 + (1 << 16) * 4)
+  })
+
+  it('keeps a complete chunk of causes as u16 distances when all fit, else as they were', () => {
+    const schema = defineSchema<{ type: 'hw.access'; address: number }>({
+      kinds: { 'hw.access': { volume: 'high', fields: { address: 'u32' } } },
+    })
+    const log = new TraceLog(schema)
+    const append = log.appender('hw.access')
+    const chunk = 1 << 16
+    const count = chunk * 4 + 10
+    // Chunk 1 holds one cause 70,000 events back (beyond u16): it stays 4 bytes per event.
+    const causeOf = (seq: number) =>
+      seq === chunk + 5000 ? seq - 70_000 : seq % 7 === 0 ? undefined : seq === 0 ? undefined : seq - 1 - (seq % 300)
+    for (let seq = 0; seq < count; seq++) {
+      const cause = causeOf(seq)
+      append.append(seq, cause === undefined || cause < 0 ? NO_CAUSE : cause)
+    }
+    for (let seq = 0; seq < count; seq++) {
+      const cause = causeOf(seq)
+      expect(log.causeOf(seq)).toBe(cause === undefined || cause < 0 ? undefined : cause)
+    }
+    // Chunks 0, 2 and 3 as distances, chunk 1 and the open chunk 4 as i32.
+    expect(log.memory().causeBytes).toBe(3 * chunk * 2 + 2 * chunk * 4)
   })
 
   it('stores a full chunk at the width its values need, and reads every value back unchanged', () => {
