@@ -65,6 +65,60 @@ export function fitsField(type: NumericFieldType, value: unknown): value is numb
   return (type === 'f64' || Number.isInteger(value)) && value >= low && value <= high
 }
 
+/** The smallest and largest value of a chunk. */
+type Range = readonly [number, number]
+
+/**
+ * The range of an f64 chunk of integers within [−2^31, 2^32), or undefined when a value is not
+ * one (a fraction, NaN, ±Infinity, out of range, or −0, which an integer array would store as 0).
+ */
+function floatRange(chunk: Float64Array): Range | undefined {
+  let low = 0
+  let high = 0
+  for (let index = 0; index < chunk.length; index++) {
+    const value = chunk[index] as number
+    if ((value | 0) !== value && value >>> 0 !== value) return undefined
+    if (value === 0 && 1 / value < 0) return undefined
+    if (value < low) low = value
+    else if (value > high) high = value
+  }
+  return [low, high]
+}
+
+function uint32Range(chunk: Uint32Array): Range {
+  let high = 0
+  for (let index = 0; index < chunk.length; index++) if ((chunk[index] as number) > high) high = chunk[index] as number
+  return [0, high]
+}
+
+function uint16Range(chunk: Uint16Array): Range {
+  let high = 0
+  for (let index = 0; index < chunk.length; index++) if ((chunk[index] as number) > high) high = chunk[index] as number
+  return [0, high]
+}
+
+function int32Range(chunk: Int32Array): Range {
+  let low = 0
+  let high = 0
+  for (let index = 0; index < chunk.length; index++) {
+    const value = chunk[index] as number
+    if (value < low) low = value
+    else if (value > high) high = value
+  }
+  return [low, high]
+}
+
+function int16Range(chunk: Int16Array): Range {
+  let low = 0
+  let high = 0
+  for (let index = 0; index < chunk.length; index++) {
+    const value = chunk[index] as number
+    if (value < low) low = value
+    else if (value > high) high = value
+  }
+  return [low, high]
+}
+
 /**
  * The narrowest typed array holding every value of `chunk` exactly (the same numbers, -0 and NaN
  * included), or undefined when none is narrower than `chunk` itself. Used on a full chunk, which
@@ -74,22 +128,18 @@ export function fitsField(type: NumericFieldType, value: unknown): value is numb
  */
 export function narrowChunk(chunk: ColumnArray): ColumnArray | undefined {
   if (chunk instanceof Uint8Array || chunk instanceof Int8Array || chunk.length === 0) return undefined
-  let low = chunk[0] as number
-  let high = low
-  for (let index = 0; index < chunk.length; index++) {
-    const value = chunk[index] as number
-    if (value < low) low = value
-    else if (value > high) high = value
-  }
+  // One scan per array type, so each loop reads one element kind (a shared loop over every type
+  // was a polymorphic read per value: 4% of loading a machine trace, measured).
+  let range: Range
   if (chunk instanceof Float64Array) {
-    // Integers only, and no -0 (an integer array would store it as 0). NaN fails both tests.
-    if (!(low >= -0x80000000 && high <= 0xffffffff)) return undefined
-    for (let index = 0; index < chunk.length; index++) {
-      const value = chunk[index] as number
-      if ((value | 0) !== value && value >>> 0 !== value) return undefined
-      if (value === 0 && 1 / value < 0) return undefined
-    }
-  }
+    const found = floatRange(chunk)
+    if (found === undefined) return undefined
+    range = found
+  } else if (chunk instanceof Uint32Array) range = uint32Range(chunk)
+  else if (chunk instanceof Int32Array) range = int32Range(chunk)
+  else if (chunk instanceof Uint16Array) range = uint16Range(chunk)
+  else range = int16Range(chunk)
+  const [low, high] = range
   const bytes = chunk.BYTES_PER_ELEMENT
   let Narrow: ColumnConstructor | undefined
   if (low >= 0) {

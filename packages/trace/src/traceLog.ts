@@ -7,7 +7,8 @@
 //     or, in 64 Ki-seq chunks where kinds switch often, per seq: kind u8 | row u32
 //   cause, per seq (chunks of 2^16):  cause+1 i32 (a chunk allocated on its first cause), and
 //     once the log has moved past the chunk, seq−cause u16 when every distance in it fits
-//   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16)
+//   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16; a
+//     complete chunk stored at the width its values need, see columnStore.ts' narrowChunk)
 //   per low-volume event:             one frozen object (row = its position in `objects`)
 import { freeze } from 'immer'
 import * as v from 'valibot'
@@ -35,7 +36,11 @@ export type { RowAppender } from './kindAppender.js'
 /** A contiguous run of rows of one high-volume kind handed to `TraceModel.applyRows`. */
 export interface RowBatch {
   readonly type: string
-  /** Column arrays by field name. Read rows `[start, end)` only; never write. */
+  /**
+   * Column arrays by field name. Read rows `[start, end)` only; never write. An array holds its
+   * field's values exactly but may be narrower than the field's declared type (a complete chunk
+   * is stored at the width its values need: an f64 field as a Uint32Array, say).
+   */
   readonly columns: Readonly<Record<string, ColumnArray>>
   readonly start: number
   readonly end: number
@@ -61,8 +66,10 @@ export interface TraceLogOptions {
 /**
  * The append-only log of one trace, generic over the consumer's event union `E`.
  *
- * Memory: a high-volume event costs its field bytes, 4 bytes of cause (only in 64Ki-event chunks
- * where some event has a cause) and its share of a 9-byte run entry (one per run of consecutive
+ * Memory: a high-volume event costs its field bytes (in a complete 64 Ki-row chunk, the bytes
+ * its values need: a small count declared u32 or f64 takes 1), 4 bytes of cause (only in 64Ki-event
+ * chunks where some event has a cause; 2 once the log has moved past a chunk whose causes are all
+ * at most 65535 events back) and its share of a 9-byte run entry (one per run of consecutive
  * events of one kind; nothing per event while a producer keeps appending one kind), or 5 bytes
  * of per-event index in 64 Ki-seq chunks where kinds switch often.
  */
