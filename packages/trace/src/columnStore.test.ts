@@ -1,6 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { COLUMN_CONSTRUCTORS, type ColumnArray, FIELD_RANGES, firstMisfit, fitsField, narrowChunk } from './columnStore.js'
+import {
+  COLUMN_CONSTRUCTORS,
+  type ColumnArray,
+  FIELD_RANGES,
+  firstMisfit,
+  fitsField,
+  narrowChunk,
+} from './columnStore.js'
 import type { NumericFieldType } from './traceSchema.js'
 
 const types = Object.keys(FIELD_RANGES) as NumericFieldType[]
@@ -63,14 +70,20 @@ describe('columnStore', () => {
       fc.constantFrom(-0, 0, 0.5, 2 ** 32 - 1, 2 ** 32, -(2 ** 31), Number.NaN, Number.POSITIVE_INFINITY),
     )
     fc.assert(
-      fc.property(fc.constantFrom(...types), fc.array(value, { minLength: 1, maxLength: 40 }), (type, values) => {
-        const chunk = chunkOf(type, values)
-        const narrow = narrowChunk(chunk)
-        if (narrow === undefined) return
-        expect(narrow.BYTES_PER_ELEMENT).toBeLessThan(chunk.BYTES_PER_ELEMENT)
-        expect(narrow.length).toBe(chunk.length)
-        chunk.forEach((stored: number, index: number) => expect(Object.is(narrow[index], stored)).toBe(true))
-      }),
+      fc.property(
+        fc.constantFrom(...types),
+        fc.array(value, { minLength: 1, maxLength: 40 }),
+        (type, values) => {
+          const chunk = chunkOf(type, values)
+          const narrow = narrowChunk(chunk)
+          if (narrow === undefined) return
+          expect(narrow.BYTES_PER_ELEMENT).toBeLessThan(chunk.BYTES_PER_ELEMENT)
+          expect(narrow.length).toBe(chunk.length)
+          chunk.forEach((stored: number, index: number) => {
+            expect(Object.is(narrow[index], stored)).toBe(true)
+          })
+        },
+      ),
       { numRuns: 600 },
     )
   })

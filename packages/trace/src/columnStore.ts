@@ -87,13 +87,15 @@ function floatRange(chunk: Float64Array): Range | undefined {
 
 function uint32Range(chunk: Uint32Array): Range {
   let high = 0
-  for (let index = 0; index < chunk.length; index++) if ((chunk[index] as number) > high) high = chunk[index] as number
+  for (let index = 0; index < chunk.length; index++)
+    if ((chunk[index] as number) > high) high = chunk[index] as number
   return [0, high]
 }
 
 function uint16Range(chunk: Uint16Array): Range {
   let high = 0
-  for (let index = 0; index < chunk.length; index++) if ((chunk[index] as number) > high) high = chunk[index] as number
+  for (let index = 0; index < chunk.length; index++)
+    if ((chunk[index] as number) > high) high = chunk[index] as number
   return [0, high]
 }
 

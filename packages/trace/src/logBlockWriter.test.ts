@@ -39,7 +39,10 @@ describe('logBlockWriter', () => {
         const viaEntries = await encodeToBytes(log, encoding, blockEvents)
         const viaLog = await encodeToBytes(log, encoding, blockEvents, true)
         expect(viaLog.length, `${encoding}, blocks of ${blockEvents}`).toBe(viaEntries.length)
-        expect(Buffer.from(viaLog).equals(Buffer.from(viaEntries)), `${encoding}, blocks of ${blockEvents}`).toBe(true)
+        expect(
+          Buffer.from(viaLog).equals(Buffer.from(viaEntries)),
+          `${encoding}, blocks of ${blockEvents}`,
+        ).toBe(true)
       }
     }
   })

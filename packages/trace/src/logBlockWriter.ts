@@ -118,8 +118,7 @@ export class LogBlockWriter<E extends TraceEventBase> {
     const firsts = this.firsts
     counts.fill(0)
     let runs = 0
-    for (let index = 0; index < count; index++)
-      if (index === 0 || kinds[index] !== kinds[index - 1]) runs++
+    for (let index = 0; index < count; index++) if (index === 0 || kinds[index] !== kinds[index - 1]) runs++
     payload.varint(runs)
     let runStart = 0
     for (let index = 0; index < count; index++) {

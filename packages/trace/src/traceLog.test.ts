@@ -114,8 +114,10 @@ describe('traceLog', () => {
     const chunk = 1 << 16
     const count = chunk * 4 + 10
     // Chunk 1 holds one cause 70,000 events back (beyond u16): it stays 4 bytes per event.
-    const causeOf = (seq: number) =>
-      seq === chunk + 5000 ? seq - 70_000 : seq % 7 === 0 ? undefined : seq === 0 ? undefined : seq - 1 - (seq % 300)
+    const causeOf = (seq: number): number | undefined => {
+      if (seq === chunk + 5000) return seq - 70_000
+      return seq % 7 === 0 ? undefined : seq - 1 - (seq % 300)
+    }
     for (let seq = 0; seq < count; seq++) {
       const cause = causeOf(seq)
       append.append(seq, cause === undefined || cause < 0 ? NO_CAUSE : cause)
