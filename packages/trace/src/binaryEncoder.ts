@@ -11,10 +11,7 @@ import {
   type BlockCompressor,
   CODEC_DEFLATE_RAW,
   CODEC_NONE,
-  F64_INTEGER_LIMIT,
   MAX_BLOCK_EVENTS,
-  MODE_FLOAT,
-  MODE_INTEGER,
   TAG_EVENTS,
   TAG_INDEX,
   TAG_STATE,
@@ -24,9 +21,9 @@ import {
 import type { BinaryStateInfo } from './binaryIndex.js'
 import { writeStatePayload } from './binaryState.js'
 import { ByteWriter, checksum32 } from './byteCodec.js'
-import type { ChunkedColumn } from './columnStore.js'
+import { LogBlockWriter, logReader, writeColumn } from './logBlockWriter.js'
 import { TRACE_VERSION } from './traceHeader.js'
-import type { TraceEntry, TraceLog } from './traceLog.js'
+import type { TraceEntry } from './traceLog.js'
 import type { NumericFieldType, TraceEventBase } from './traceSchema.js'
 import type { TraceWriteInput } from './traceStream.js'
 import { checkCheckpointOrder } from './verify.js'
@@ -157,13 +154,18 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
       payload.varint(bytes.length)
       payload.raw(bytes)
     }
-    const block = frameBlock(TAG_EVENTS, payload.result(), options.compressor)
-    blocks.push({ offset, firstSeq, count: kinds.length })
-    offset += block.length
-    firstSeq += kinds.length
+    const block = framed(kinds.length)
     kinds = []
     causes = []
     lows = []
+    return block
+  }
+  /** The events block of the `events` events from `firstSeq` whose payload is written. */
+  const framed = (events: number): Uint8Array => {
+    const block = frameBlock(TAG_EVENTS, payload.result(), options.compressor)
+    blocks.push({ offset, firstSeq, count: events })
+    offset += block.length
+    firstSeq += events
     return block
   }
 
@@ -175,30 +177,19 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   }
   const fromLog = input.log === undefined ? undefined : logReader(input.log, kindIds, fieldsOf, highVolume)
   if (fromLog !== undefined) {
-    // Straight from the log's columns: the event objects of high-volume rows are never made.
-    const { log, headerKinds, columnsOf } = fromLog
-    const end = log.length
-    for (let seq = 0; seq < end; seq++) {
-      const logKind = log.kindAt(seq)
-      const kindId = headerKinds[logKind] as number
-      kinds.push(kindId)
-      causes.push(log.causeOf(seq))
-      const sources = columnsOf[logKind]
-      if (sources !== undefined) {
-        const row = log.rowAt(seq)
-        const kindValues = values[kindId] as KindValues
-        const at = kindValues.nextRow()
-        for (let field = 0; field < sources.length; field++) {
-          ;(kindValues.columns[field] as Float64Array)[at] = (sources[field] as ChunkedColumn).get(row)
-        }
-      } else {
-        lows.push(JSON.stringify(log.at(seq)))
-      }
-      if (added()) {
-        yield flush()
-        const state = stateBlock(seq + 1 < end)
-        if (state !== undefined) yield state
-      }
+    // Straight from the log's index and column chunks (logBlockWriter.ts): the same bytes.
+    const writer = new LogBlockWriter(fromLog, fieldsOf, blockEvents)
+    const end = fromLog.log.length
+    while (firstSeq < end) {
+      const to = Math.min(end, firstSeq + blockEvents)
+      writer.write(payload, firstSeq, to)
+      const events = to - firstSeq
+      // Progress every 64Ki events, as the entries path reports it.
+      for (let next = (count | 0xffff) + 1; next <= count + events; next += 0x10000) input.onProgress?.(next)
+      count += events
+      yield framed(events)
+      const state = stateBlock(to < end)
+      if (state !== undefined) yield state
     }
   } else {
     for await (const entry of input.entries as AsyncIterable<TraceEntry<E>>) {
@@ -249,53 +240,6 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   yield tail
 }
 
-/**
- * How the encoder reads `log` directly: per kind id of the log, the header's kind id and, for a
- * high-volume kind, its columns in the header's field order. Undefined (read the entries) when
- * the header's schema does not describe the log's kinds field for field.
- */
-function logReader<E extends TraceEventBase>(
-  log: TraceLog<E>,
-  kindIds: ReadonlyMap<string, number>,
-  fieldsOf: readonly (readonly { readonly name: string; readonly type: NumericFieldType }[])[],
-  highVolume: readonly boolean[],
-):
-  | {
-      readonly log: TraceLog<E>
-      readonly headerKinds: readonly number[]
-      readonly columnsOf: readonly (readonly ChunkedColumn[] | undefined)[]
-    }
-  | undefined {
-  const headerKinds: number[] = []
-  const columnsOf: (readonly ChunkedColumn[] | undefined)[] = []
-  for (const kind of log.schema.kinds) {
-    const id = kindIds.get(kind.type)
-    const fields = id === undefined ? undefined : fieldsOf[id]
-    if (
-      id === undefined ||
-      fields === undefined ||
-      fields.length !== kind.fields.length ||
-      highVolume[id] !== (kind.volume === 'high')
-    )
-      return undefined
-    headerKinds.push(id)
-    if (kind.volume === 'low') {
-      columnsOf.push(undefined)
-      continue
-    }
-    const store = log.stores[kind.id]
-    const columns: ChunkedColumn[] = []
-    for (const field of fields) {
-      const index = kind.fields.findIndex((candidate) => candidate.name === field.name)
-      const column = store?.columns[index]
-      if (column === undefined || kind.fields[index]?.type !== field.type) return undefined
-      columns.push(column)
-    }
-    columnsOf.push(columns)
-  }
-  return { log, headerKinds, columnsOf }
-}
-
 function frameBlock(tag: number, raw: Uint8Array, compressor: BlockCompressor | undefined): Uint8Array {
   const stored = compressor === undefined ? raw : compressor.compress(raw)
   const framed = new ByteWriter(stored.length + BLOCK_HEADER_BYTES)
@@ -333,34 +277,5 @@ class KindValues {
       })
     }
     return this.rows++
-  }
-}
-
-/**
- * Writes one column (its first `length` values): a mode byte, then delta-of-delta zigzag
- * varints (integers) or raw f64.
- */
-function writeColumn(writer: ByteWriter, column: Float64Array, length: number, type: NumericFieldType): void {
-  let integral = true
-  if (type === 'f64') {
-    for (let index = 0; index < length && integral; index++) {
-      const value = column[index] as number
-      integral = Number.isInteger(value) && Math.abs(value) <= F64_INTEGER_LIMIT
-    }
-  }
-  if (!integral) {
-    writer.u8(MODE_FLOAT)
-    for (let index = 0; index < length; index++) writer.f64(column[index] as number)
-    return
-  }
-  writer.u8(MODE_INTEGER)
-  let previous = 0
-  let previousDelta = 0
-  for (let index = 0; index < length; index++) {
-    const value = column[index] as number
-    const delta = value - previous
-    writer.zigzag(delta - previousDelta)
-    previousDelta = delta
-    previous = value
   }
 }

@@ -13,6 +13,11 @@ export class ByteWriter {
     this.view = { data: new DataView(this.bytes.buffer) }
   }
 
+  /** Makes room for `extra` more bytes (then `bytes` may be written up to `length + extra`). */
+  reserve(extra: number): void {
+    this.ensure(extra)
+  }
+
   private ensure(extra: number): void {
     if (this.length + extra <= this.bytes.length) return
     let capacity = this.bytes.length * 2

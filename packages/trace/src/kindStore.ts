@@ -40,7 +40,12 @@ export class KindStore {
     const before = this.columns[0]?.current
     let offset = 0
     for (const column of this.columns) offset = column.grow(row)
-    if (this.columns[0]?.current !== before) this.refreshChunk(row >>> CHUNK_BITS)
+    if (this.columns[0]?.current !== before) {
+      const chunk = row >>> CHUNK_BITS
+      this.refreshChunk(chunk)
+      // Moving on to a new chunk may have narrowed the full one before it (ChunkedColumn.grow).
+      if (chunk > 0) this.refreshChunk(chunk - 1)
+    }
     return offset
   }
 

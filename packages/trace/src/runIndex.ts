@@ -88,6 +88,30 @@ export class RunIndex {
     }
   }
 
+  /**
+   * Writes the kind id of every event of `[from, to)` (seqs of the log) into `into` from index 0:
+   * a dense chunk's kinds copied, a run's kind filled (the binary encoder's read of a block).
+   */
+  kindsInto(from: number, to: number, into: Uint8Array): void {
+    let seq = from
+    while (seq < to) {
+      const chunk = seq >>> CHUNK_BITS
+      const chunkEnd = Math.min(to, (chunk + 1) << CHUNK_BITS)
+      const dense = this.denseKinds[chunk]
+      if (dense !== undefined) {
+        const offset = seq & CHUNK_MASK
+        into.set(dense.subarray(offset, offset + chunkEnd - seq), seq - from)
+        seq = chunkEnd
+        continue
+      }
+      for (let run = this.runOf(seq); seq < chunkEnd; run++) {
+        const next = run + 1 < this.count ? Math.min(this.seqs[run + 1] as number, chunkEnd) : chunkEnd
+        into.fill(this.kinds[run] as number, seq - from, next - from)
+        seq = next
+      }
+    }
+  }
+
   /** True when the chunk holding `seq` is dense. */
   isDense(seq: number): boolean {
     return this.denseKinds[seq >>> CHUNK_BITS] !== undefined

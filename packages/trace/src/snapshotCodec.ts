@@ -58,9 +58,18 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 /** Deepest nesting decoded (and encoded): a snapshot is a few records of persistent trees. */
 export const MAX_SNAPSHOT_DEPTH = 512
 
-/** Encodes `value` (a model's snapshot) as bytes. @throws TypeError for a value it cannot hold. */
-export function encodeSnapshotValue(value: unknown, classes: readonly SnapshotClass[]): Uint8Array {
-  const writer = new ByteWriter(1 << 16)
+/**
+ * Encodes `value` (a model's snapshot) as bytes. `capacity`: the bytes to start with (a guess
+ * of the encoding's length, e.g. the last snapshot's: a machine snapshot is ~35 MB, and growing
+ * to it from 64 KB by doubling was a sixth of writing a big trace's state blocks, measured).
+ * @throws TypeError for a value it cannot hold.
+ */
+export function encodeSnapshotValue(
+  value: unknown,
+  classes: readonly SnapshotClass[],
+  capacity = 1 << 16,
+): Uint8Array {
+  const writer = new ByteWriter(Math.max(16, capacity))
   const ids = new Map<object, number>()
   const classOf = new Map<object, number>(classes.map((entry, index) => [entry.prototype, index]))
   const encoder = new TextEncoder()
@@ -176,7 +185,9 @@ export function encodeSnapshotValue(value: unknown, classes: readonly SnapshotCl
     }
   }
   write(value, 0)
-  return writer.result().slice()
+  // A copy only when the guess left much unused (the view would keep it alive).
+  const bytes = writer.result()
+  return bytes.length >= writer.bytes.length * 0.75 ? bytes : bytes.slice()
 }
 
 /**

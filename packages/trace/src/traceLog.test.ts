@@ -101,7 +101,58 @@ describe('traceLog', () => {
       append.append(index * 4, 1, index & 1, index > 0 ? index - 1 : NO_CAUSE)
     const memory = log.memory()
     expect(memory.bytesPerEvent).toBeLessThanOrEqual(16)
-    expect(memory.causeBytes).toBe(count * 4)
+    // 4 bytes per event in the chunk being written, 2 (a u16 distance) in the three before it.
+    expect(memory.causeBytes).toBe((count - (1 << 16)) * 2 + (1 << 16) * 4)
+  })
+
+  it('keeps a complete chunk of causes as u16 distances when all fit, else as they were', () => {
+    const schema = defineSchema<{ type: 'hw.access'; address: number }>({
+      kinds: { 'hw.access': { volume: 'high', fields: { address: 'u32' } } },
+    })
+    const log = new TraceLog(schema)
+    const append = log.appender('hw.access')
+    const chunk = 1 << 16
+    const count = chunk * 4 + 10
+    // Chunk 1 holds one cause 70,000 events back (beyond u16): it stays 4 bytes per event.
+    const causeOf = (seq: number): number | undefined => {
+      if (seq === chunk + 5000) return seq - 70_000
+      return seq % 7 === 0 ? undefined : seq - 1 - (seq % 300)
+    }
+    for (let seq = 0; seq < count; seq++) {
+      const cause = causeOf(seq)
+      append.append(seq, cause === undefined || cause < 0 ? NO_CAUSE : cause)
+    }
+    for (let seq = 0; seq < count; seq++) {
+      const cause = causeOf(seq)
+      expect(log.causeOf(seq)).toBe(cause === undefined || cause < 0 ? undefined : cause)
+    }
+    // Chunks 0, 2 and 3 as distances, chunk 1 and the open chunk 4 as i32.
+    expect(log.memory().causeBytes).toBe(3 * chunk * 2 + 2 * chunk * 4)
+  })
+
+  it('stores a full chunk at the width its values need, and reads every value back unchanged', () => {
+    type Access = { type: 'hw.access'; address: number; age: number; pid: number }
+    const schema = defineSchema<Access>({
+      kinds: { 'hw.access': { volume: 'high', fields: { address: 'f64', age: 'f64', pid: 'u32' } } },
+    })
+    const log = new TraceLog(schema)
+    const append = log.appender('hw.access')
+    const count = (1 << 16) * 3 + 100
+    // Chunk 0: x86 addresses (u32), chunk 1: one fraction (stays f64), chunk 2: a -0 (stays f64).
+    const age = (index: number) => (index === 70_000 ? 0.5 : index === 140_000 ? -0 : index & 0xff)
+    for (let index = 0; index < count; index++)
+      append.append(0x7ff00000 + index * 8, age(index), index & 3, index > 0 ? index - 1 : NO_CAUSE)
+    // A full chunk is narrowed once the log has moved on from it; then every way of reading agrees.
+    const wide = 3 * 8 + 2 * 8 + 4
+    expect(log.memory().columnBytes).toBeLessThan((count * wide) / 2)
+    for (const seq of [0, 1, 65_535, 65_536, 70_000, 131_071, 140_000, count - 1]) {
+      const expected = { type: 'hw.access', address: 0x7ff00000 + seq * 8, age: age(seq), pid: seq & 3 }
+      expect(log.at(seq), `seq ${seq}`).toEqual(expected)
+      expect(Object.is(log.at(seq)?.age, expected.age), `seq ${seq}`).toBe(true)
+      const view = log.view(seq) as Access
+      expect([view.type, view.address, view.age, view.pid]).toEqual(Object.values(expected))
+      expect(log.causeOf(seq)).toBe(seq > 0 ? seq - 1 : undefined)
+    }
   })
 
   it('refuses invalid schema declarations with a clear error', () => {

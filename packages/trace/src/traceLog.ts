@@ -5,8 +5,10 @@
 //
 //   seq index, per run of one kind:   first seq u32 | kind u8 | first row u32   (RunIndex)
 //     or, in 64 Ki-seq chunks where kinds switch often, per seq: kind u8 | row u32
-//   cause, per seq (chunks of 2^16):  cause+1 i32 (a chunk allocated on its first cause)
-//   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16)
+//   cause, per seq (chunks of 2^16):  cause+1 i32 (a chunk allocated on its first cause), and
+//     once the log has moved past the chunk, seq−cause u16 when every distance in it fits
+//   per high-volume kind, per row:    one typed column per declared field (chunks of 2^16; a
+//     complete chunk stored at the width its values need, see columnStore.ts' narrowChunk)
 //   per low-volume event:             one frozen object (row = its position in `objects`)
 import { freeze } from 'immer'
 import * as v from 'valibot'
@@ -34,7 +36,11 @@ export type { RowAppender } from './kindAppender.js'
 /** A contiguous run of rows of one high-volume kind handed to `TraceModel.applyRows`. */
 export interface RowBatch {
   readonly type: string
-  /** Column arrays by field name. Read rows `[start, end)` only; never write. */
+  /**
+   * Column arrays by field name. Read rows `[start, end)` only; never write. An array holds its
+   * field's values exactly but may be narrower than the field's declared type (a complete chunk
+   * is stored at the width its values need: an f64 field as a Uint32Array, say).
+   */
   readonly columns: Readonly<Record<string, ColumnArray>>
   readonly start: number
   readonly end: number
@@ -60,8 +66,10 @@ export interface TraceLogOptions {
 /**
  * The append-only log of one trace, generic over the consumer's event union `E`.
  *
- * Memory: a high-volume event costs its field bytes, 4 bytes of cause (only in 64Ki-event chunks
- * where some event has a cause) and its share of a 9-byte run entry (one per run of consecutive
+ * Memory: a high-volume event costs its field bytes (in a complete 64 Ki-row chunk, the bytes
+ * its values need: a small count declared u32 or f64 takes 1), 4 bytes of cause (only in 64Ki-event
+ * chunks where some event has a cause; 2 once the log has moved past a chunk whose causes are all
+ * at most 65535 events back) and its share of a 9-byte run entry (one per run of consecutive
  * events of one kind; nothing per event while a producer keeps appending one kind), or 5 bytes
  * of per-event index in 64 Ki-seq chunks where kinds switch often.
  */
@@ -73,6 +81,13 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> implements Appe
   readonly dense: DenseCursor = new DenseCursor(this)
   /** @internal cause + 1 per seq (0: none), per seq chunk, allocated on the chunk's first cause. */
   readonly causes: (Int32Array | undefined)[] = []
+  /**
+   * @internal Per seq chunk the log has moved past whose causes are all at most 65535 events
+   * back: seq − cause per seq (0: none), in place of its `causes` chunk (see {@link sealCauses}).
+   */
+  readonly causeDistances: (Uint16Array | undefined)[] = []
+  /** Seq chunks below this one are sealed (their causes narrowed where they fit). */
+  private sealedCauses = 0
   /** @internal Store per kind id; undefined for low-volume kinds. */
   readonly stores: (KindStore | undefined)[]
   /** @internal Low-volume events, deep-frozen. */
@@ -259,7 +274,11 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> implements Appe
   causeOf(seq: number): number | undefined {
     if (!this.has(seq)) return undefined
     const chunk = this.causes[seq >>> CHUNK_BITS]
-    if (chunk === undefined) return undefined
+    if (chunk === undefined) {
+      const distances = this.causeDistances[seq >>> CHUNK_BITS]
+      const distance = distances === undefined ? 0 : (distances[seq & CHUNK_MASK] as number)
+      return distance === 0 ? undefined : seq - distance
+    }
     const stored = chunk[seq & CHUNK_MASK] as number
     return stored === 0 ? undefined : stored - 1
   }
@@ -293,6 +312,7 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> implements Appe
     const indexBytes = this.runs.byteLength()
     let causeBytes = 0
     for (const chunk of this.causes) causeBytes += chunk?.byteLength ?? 0
+    for (const chunk of this.causeDistances) causeBytes += chunk?.byteLength ?? 0
     let columnBytes = 0
     for (const store of this.stores)
       for (const column of store?.columns ?? []) columnBytes += column.byteLength()
@@ -346,10 +366,42 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> implements Appe
     const chunkIndex = seq >>> CHUNK_BITS
     let chunk = this.causes[chunkIndex]
     if (chunk === undefined) {
+      // Seqs only grow: the chunks before this one are complete.
+      this.sealCauses(chunkIndex)
       chunk = new Int32Array(CHUNK_SIZE)
       this.causes[chunkIndex] = chunk
     }
     return chunk
+  }
+
+  /**
+   * Narrows the cause chunks below `end` not yet sealed (complete: every later event has a later
+   * seq): a chunk whose causes are all at most 65535 events back keeps them as u16 distances,
+   * 2 bytes per event instead of 4 (a machine trace's causes are the operation the event is
+   * part of: all within a few hundred events, measured).
+   */
+  private sealCauses(end: number): void {
+    for (let chunkIndex = this.sealedCauses; chunkIndex < end; chunkIndex++) {
+      const cells = this.causes[chunkIndex]
+      if (cells === undefined) continue
+      const base = chunkIndex << CHUNK_BITS
+      const distances = new Uint16Array(CHUNK_SIZE)
+      let fits = true
+      for (let offset = 0; offset < CHUNK_SIZE; offset++) {
+        const stored = cells[offset] as number
+        if (stored === 0) continue
+        const distance = base + offset - (stored - 1)
+        if (distance > 0xffff) {
+          fits = false
+          break
+        }
+        distances[offset] = distance
+      }
+      if (!fits) continue
+      this.causeDistances[chunkIndex] = distances
+      this.causes[chunkIndex] = undefined
+    }
+    if (end > this.sealedCauses) this.sealedCauses = end
   }
 
   /** @internal Records `cause` (an earlier seq) for the event at `seq`. */
