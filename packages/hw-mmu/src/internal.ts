@@ -14,6 +14,7 @@ export {
   applyPhysicalWrite,
   frameWords,
 } from './frameStore.js'
+export { runTlbHits } from './mmuBatch.js'
 export { applyControlChanged, applyCr3Loaded, applyPageFault } from './hwState.js'
 export { applyPteWritten } from './pageTableEditor.js'
 export { applyTlbEvict, applyTlbFill, applyTlbHit, applyTlbMiss, undoTlbHit } from './tlb.js'

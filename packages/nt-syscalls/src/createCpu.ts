@@ -10,6 +10,7 @@ import type { AccessFaultResult } from '@ntmm/mm-core'
 import type { FailedAccess, Mmu } from '@ntmm/hw-mmu'
 import { capturePointer } from './captureArguments.js'
 import { type Cpu, type CpuAccessResult, type CpuReadResult, exceptionFor, MAX_ACCESS_LENGTH } from './cpu.js'
+import { accessRunner } from './cpuBatch.js'
 import { truncate } from './eventSequencer.js'
 import type { KernelContext } from './kernelContext.js'
 import { ACCESS_CODE, littleEndian } from './machineSchema.js'
@@ -329,7 +330,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   }
   /** A failed quiet access: its failure read, its reference counted, its exception raised. */
   const failedStatus = (unit: Mmu<AccessFaultResult>): number => raise(failedAccess(unit)).code
-  return {
+  const cpu: Cpu = {
     pid,
     read: (rawAddress, length): CpuReadResult =>
       length >>> 0 === length && length <= MAX_ACCESS_LENGTH && plain(rawAddress, length) && quiet()
@@ -417,7 +418,10 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       if (data) return { status: STATUS_SUCCESS, data }
       return { status: STATUS_ACCESS_VIOLATION, data: new Uint8Array(0) }
     },
+    // A run of accesses, made as the methods above make each (cpuBatch.ts).
+    runAccesses: accessRunner(context, pid, () => cpu),
   }
+  return cpu
 }
 
 /**
