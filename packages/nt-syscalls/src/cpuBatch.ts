@@ -53,7 +53,11 @@ export function accessRunner(context: KernelContext, pid: number, cpu: () => Cpu
     let failed = 0
     let index = 0
     while (index < length) {
-      if (silent) {
+      const first = addresses[index]!
+      const firstSize = sizes[index]!
+      // A stretch starts at an access that reaches the MMU one by one too (runTlbHits' test): the
+      // context is checked (and CR3 loaded) only for one, as createCpu's mmu() is.
+      if (silent && first >>> 0 === first && firstSize !== 0 && (first & 0xfff) + firstSize <= 4096) {
         if (unit.cr3 !== loadedCr3 || mm.spaceGeneration !== loadedGeneration) {
           mm.mmuFor(pid)
           loadedCr3 = unit.cr3
