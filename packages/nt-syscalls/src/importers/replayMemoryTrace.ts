@@ -435,8 +435,10 @@ export async function replayMemoryTrace(
           line++
           continue
         }
-        const block = Math.floor(address / BLOCK)
-        if (Math.floor((address + size - 1) / BLOCK) !== block) break
+        // The block of the first and of the last byte (32-bit shifts below 2^32: sizes are small).
+        const small = address <= 0xfffff000
+        const block = small ? address >>> 16 : Math.floor(address / BLOCK)
+        if ((small ? (address + size - 1) >>> 16 : Math.floor((address + size - 1) / BLOCK)) !== block) break
         if (entries >= room) {
           run.length = entries
           flush()
