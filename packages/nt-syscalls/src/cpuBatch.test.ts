@@ -240,7 +240,8 @@ describe('Cpu.runAccesses', () => {
     const batch = machine(setup)
     const base = one.bases[0]!
     const run = new AccessRun(4)
-    const reset = (m: typeof one) => m.kernel.syscalls(m.pid).NtGetWriteWatch(-1, 1, base, 0x30000, 64).addresses
+    const reset = (m: typeof one) =>
+      m.kernel.syscalls(m.pid).NtGetWriteWatch(-1, 1, base, 0x30000, 64).addresses
     one.cpu.write(base + 8, new Uint8Array(8))
     run.push(RUN_WRITE, base + 8, 8)
     batch.cpu.runAccesses(run)
@@ -258,7 +259,8 @@ describe('Cpu.runAccesses', () => {
     const setup: Setup = { arch: 'x86', policy: 'nt', tickEvery: 1, watch: false, record: undefined }
     const one = machine(setup)
     const batch = machine(setup)
-    for (const m of [one, batch]) m.kernel.cpu(m.kernel.createProcess({ name: 'b.exe' }).pid).write(m.bases[0]!, [1])
+    for (const m of [one, batch])
+      m.kernel.cpu(m.kernel.createProcess({ name: 'b.exe' }).pid).write(m.bases[0]!, [1])
     expect(one.cpu.readInto(0.5, new Uint8Array(1), 0, 1)).not.toBe(0)
     const run = new AccessRun(4)
     run.push(RUN_READ, 0.5, 1)

@@ -25,7 +25,11 @@ const hits = runTlbHits
  * a status other than STATUS_SUCCESS). A read is `readInto` of its size into a scratch buffer, a
  * write `write` of the run's data (its first `size` bytes), an execute `execute` (one byte).
  */
-export function accessRunner(context: KernelContext, pid: number, cpu: () => Cpu): (run: AccessRun) => number {
+export function accessRunner(
+  context: KernelContext,
+  pid: number,
+  cpu: () => Cpu,
+): (run: AccessRun) => number {
   const { mm, sequencer } = context
   // Fixed when the kernel (or the view) is made, as createCpu's `silent`.
   const silent =

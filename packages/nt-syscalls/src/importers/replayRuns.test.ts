@@ -13,8 +13,7 @@ import { firstDivergentEvent } from '@ntmm/trace'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from '../createKernel.js'
-import type { KernelOptions } from '../kernel.js'
-import { type ImportProgress, type ReplayMemoryTraceOptions, replayMemoryTrace } from './replayMemoryTrace.js'
+import { type ImportProgress, replayMemoryTrace } from './replayMemoryTrace.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'ntmm-replay-runs-'))
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
@@ -32,22 +31,23 @@ const lineArbitrary = fc.oneof(
         fc.oneof(fc.nat(0x3f), fc.nat(0x2fff), fc.constant(0xffc)),
         fc.constantFrom(1, 2, 3, 4, 8, 8, 8, 16, 32),
       )
-      .map(([kind, block, offset, size]) => `${kind} ${(BLOCKS[block]! + offset).toString(16).padStart(8, '0')},${size}`),
+      .map(
+        ([kind, block, offset, size]) =>
+          `${kind} ${(BLOCKS[block]! + offset).toString(16).padStart(8, '0')},${size}`,
+      ),
   },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('==1== Lackey', '--1-- chatter', ' L 00400000,8 x', ' X 1,1', ' L 00400000,9999', ''),
+    arbitrary: fc.constantFrom(
+      '==1== Lackey',
+      '--1-- chatter',
+      ' L 00400000,8 x',
+      ' X 1,1',
+      ' L 00400000,9999',
+      '',
+    ),
   },
 )
-
-interface Setup {
-  readonly policy: 'nt' | 'working-set'
-  readonly tickEvery: number
-  readonly record: KernelOptions['record']
-  readonly options: ReplayMemoryTraceOptions
-  readonly gzip: boolean
-  readonly asLines: boolean
-}
 
 const setupArbitrary = fc.record({
   policy: fc.constantFrom('nt' as const, 'nt' as const, 'working-set' as const),
@@ -62,6 +62,8 @@ const setupArbitrary = fc.record({
   gzip: fc.boolean(),
   asLines: fc.boolean(),
 })
+
+type Setup = typeof setupArbitrary extends fc.Arbitrary<infer S> ? S : never
 
 function kernelOf(setup: Setup) {
   return createKernel({
@@ -80,33 +82,37 @@ let files = 0
 describe('replayMemoryTrace, a run at a time', () => {
   it('reports, tells progress and leaves the machine (and its recorded trace) as one access at a time', async () => {
     await fc.assert(
-      fc.asyncProperty(setupArbitrary, fc.array(lineArbitrary, { minLength: 1, maxLength: 300 }), async (setup, lines) => {
-        const path = join(directory, `program-${files++}.lackey${setup.gzip ? '.gz' : ''}`)
-        const text = `${lines.join('\n')}\n`
-        writeFileSync(path, setup.gzip ? gzipSync(text) : text)
-        const input = setup.asLines ? lines : path
-        const replay = async (perAccess: boolean) => {
-          const kernel = kernelOf(setup)
-          const progress: ImportProgress[] = []
-          const { layout, ...rest } = setup.options
-          const report = await replayMemoryTrace(kernel, input, {
-            ...rest,
-            ...(layout === undefined ? {} : { layout }),
-            format: 'lackey',
-            perAccess,
-            onProgress: (told) => progress.push(told),
-          })
-          return { kernel, report, progress }
-        }
-        const one = await replay(true)
-        const runs = await replay(false)
-        expect(runs.report).toEqual(one.report)
-        expect(runs.progress).toEqual(one.progress)
-        expect(runs.kernel.mm.digest()).toBe(one.kernel.mm.digest())
-        expect(runs.kernel.mm.referencesSinceTick).toBe(one.kernel.mm.referencesSinceTick)
-        if (setup.record !== undefined)
-          expect(firstDivergentEvent(runs.kernel.trace!, one.kernel.trace!)).toBeUndefined()
-      }),
+      fc.asyncProperty(
+        setupArbitrary,
+        fc.array(lineArbitrary, { minLength: 1, maxLength: 300 }),
+        async (setup, lines) => {
+          const path = join(directory, `program-${files++}.lackey${setup.gzip ? '.gz' : ''}`)
+          const text = `${lines.join('\n')}\n`
+          writeFileSync(path, setup.gzip ? gzipSync(text) : text)
+          const input = setup.asLines ? lines : path
+          const replay = async (perAccess: boolean) => {
+            const kernel = kernelOf(setup)
+            const progress: ImportProgress[] = []
+            const { layout, ...rest } = setup.options
+            const report = await replayMemoryTrace(kernel, input, {
+              ...rest,
+              ...(layout === undefined ? {} : { layout }),
+              format: 'lackey',
+              perAccess,
+              onProgress: (told) => progress.push(told),
+            })
+            return { kernel, report, progress }
+          }
+          const one = await replay(true)
+          const runs = await replay(false)
+          expect(runs.report).toEqual(one.report)
+          expect(runs.progress).toEqual(one.progress)
+          expect(runs.kernel.mm.digest()).toBe(one.kernel.mm.digest())
+          expect(runs.kernel.mm.referencesSinceTick).toBe(one.kernel.mm.referencesSinceTick)
+          if (setup.record !== undefined)
+            expect(firstDivergentEvent(runs.kernel.trace!, one.kernel.trace!)).toBeUndefined()
+        },
+      ),
       { numRuns: 40 },
     )
   })
