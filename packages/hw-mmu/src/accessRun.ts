@@ -6,9 +6,12 @@
 // machine state: executing it (mmuBatch.ts, nt-syscalls' Cpu.runAccesses) does exactly what the
 // same accesses made one by one do.
 
-/** The kinds of an {@link AccessRun}'s entries (hw-mmu's access codes). */
+// The kinds of an AccessRun's entries: hw-mmu's access codes.
+/** An {@link AccessRun} entry's kind: a load (`Mmu.readInto`). */
 export const RUN_READ = 0
+/** An {@link AccessRun} entry's kind: a store (`Mmu.write`). */
 export const RUN_WRITE = 1
+/** An {@link AccessRun} entry's kind: an instruction fetch (`Mmu.fetchInto`). */
 export const RUN_EXECUTE = 2
 
 /**

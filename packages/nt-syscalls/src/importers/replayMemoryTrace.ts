@@ -24,130 +24,16 @@ import {
   ACCESS_WRITE,
   detectMemoryTraceFormat,
   lineParser,
-  type MemoryTraceFormat,
   ParsedAccess,
 } from './memoryTraceFormats.js'
+import type { ImportLineError, MemoryTraceReport, TlbLevelReport } from './memoryTraceReport.js'
+import type { ReplayMemoryTraceOptions } from './replayMemoryTraceOptions.js'
+
+export type { ImportLineError, MemoryTraceReport, TlbLevelReport } from './memoryTraceReport.js'
+export type { ImportProgress, LayoutRange, ReplayMemoryTraceOptions } from './replayMemoryTraceOptions.js'
 
 const BLOCK = 0x10000
 const LINE_TOO_LONG = `line longer than ${MAX_LINE_LENGTH} characters`
-
-/** A range the user places before the replay (the 'layout' policy). */
-export interface LayoutRange {
-  readonly address: number
-  readonly size: number
-  /** Win32 protection (default PAGE_EXECUTE_READWRITE). */
-  readonly protect?: number
-}
-
-/** Progress of a long import. */
-export interface ImportProgress {
-  readonly lines: number
-  readonly accesses: number
-}
-
-/** Options of {@link replayMemoryTrace}. */
-export interface ReplayMemoryTraceOptions {
-  /** The format (default: detected from the first lines). */
-  readonly format?: MemoryTraceFormat
-  /** The process to replay in (default: a new process named `name`). */
-  readonly pid?: number
-  /** Name of the process created when no pid is given (default 'trace.exe'). */
-  readonly name?: string
-  /** Ranges to allocate up front instead of the default on-first-touch 64 KiB blocks. */
-  readonly layout?: readonly LayoutRange[]
-  /** 'stop' (default) at the first malformed line, or 'skip' it and go on. */
-  readonly onError?: 'stop' | 'skip'
-  /** Replay instruction fetches (lackey `I` lines; default true). */
-  readonly instructions?: boolean
-  /**
-   * Note every access for the LRU replacement policy (`kernel.debug.noteAccess` before each,
-   * default false). The hardware keeps no order of references, only Accessed bits, so the
-   * simulator's exact LRU learns of references from these notes: without them it sees only the
-   * faults that made pages resident. A recording kernel records each note as an input.
-   */
-  readonly noteAccesses?: boolean
-  /**
-   * Give Belady's OPT policy its future (default false): the trace is read whole first, every
-   * block placed in first-touch order, and the translated accesses handed to
-   * `kernel.debug.setFutureReferences`; then the accesses are replayed, each noted (OPT moves
-   * along the string as accesses are noted). Memory grows with the trace (about 24 bytes per
-   * access) and progress reports lines as they are read, before the replay.
-   */
-  readonly futureReferences?: boolean
-  /**
-   * Make each access by its own `kernel.cpu(pid)` call (`readInto`, `write`, `execute`) instead of
-   * handing them over a run at a time (`Cpu.runAccesses`, default). The outcome is the same: the
-   * reference the runs are tested against (noteAccesses and futureReferences always go one by one).
-   */
-  readonly perAccess?: boolean
-  /** Page size for page lists (default 4096). */
-  readonly pageSize?: number
-  /** Called every `progressEvery` lines (default 65536) and at the end. */
-  readonly onProgress?: (progress: ImportProgress) => void
-  readonly progressEvery?: number
-}
-
-/** A malformed line. */
-export interface ImportLineError {
-  /** 1-based line number (0: a `layout` range that could not be allocated). */
-  readonly line: number
-  /** What is wrong with it (no text of the line). */
-  readonly message: string
-  /**
-   * The line as a report may quote it: control characters escaped (`\x1b`), cut to 100
-   * characters (the last `…` when cut).
-   */
-  readonly text: string
-}
-
-/** Hits and misses of one TLB level during the replay. */
-export interface TlbLevelReport {
-  readonly hits: number
-  readonly misses: number
-}
-
-/** What a replay did. */
-export interface MemoryTraceReport {
-  readonly format: MemoryTraceFormat
-  readonly pid: number
-  /** The address policy, in words. */
-  readonly policy: string
-  /** True when every line was read (false: stopped at a malformed line). */
-  readonly completed: boolean
-  readonly lines: number
-  readonly accesses: number
-  readonly reads: number
-  readonly writes: number
-  readonly fetches: number
-  /** Accesses that ended in an exception (access violation, guard page, ...). */
-  readonly exceptions: number
-  /** Malformed lines (the first 100 kept in `errors`). */
-  readonly malformedLines: number
-  readonly errors: readonly ImportLineError[]
-  /** 'heap-blocks': 64 KiB blocks reserved and committed, and those placed elsewhere than their own address. */
-  readonly blocksReserved: number
-  readonly blocksRelocated: number
-  readonly tlb: {
-    readonly data: TlbLevelReport
-    readonly instruction?: TlbLevelReport
-    readonly second?: TlbLevelReport
-  }
-  readonly faults: {
-    readonly total: number
-    readonly demandZero: number
-    readonly hard: number
-    readonly soft: number
-    readonly guard: number
-    readonly accessViolation: number
-  }
-  /** Pages trimmed and written to the page file or dropped (page-outs); pages read back (page-ins). */
-  readonly pageOuts: number
-  readonly pageIns: number
-  /** Peak working set of the process, in pages. */
-  readonly peakWorkingSet: number
-  /** The machine-trace seqs the replay spans (when the kernel records): [firstSeq, endSeq). */
-  readonly traceRange?: { readonly firstSeq: number; readonly endSeq: number }
-}
 
 function tlbDelta(
   before: { hits: number; misses: number } | undefined,
