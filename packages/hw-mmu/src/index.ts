@@ -10,6 +10,7 @@ export type {
   Translation,
   WriteResult,
 } from './accessResult.js'
+export { AccessRun, RUN_EXECUTE, RUN_READ, RUN_WRITE } from './accessRun.js'
 export { applyHwEvent, undoHwEvent } from './applyHwEvent.js'
 export { InvariantError } from './assert.js'
 export { checkTlbConsistency } from './checkTlbConsistency.js'

@@ -15,6 +15,7 @@ export {
   frameWords,
   writeFrameWords,
 } from './frameStore.js'
+export { runTlbHits } from './mmuBatch.js'
 export { applyControlChanged, applyCr3Loaded, applyPageFault } from './hwState.js'
 export { applyPteWritten } from './pageTableEditor.js'
 export { applyTlbEvict, applyTlbFill, applyTlbHit, applyTlbMiss, undoTlbHit } from './tlb.js'

@@ -5,7 +5,7 @@
 // address as EXCEPTION_RECORD.ExceptionInformation[0..1]. `peek` only inspects. This file holds
 // the interface and the exception a fault becomes; createCpu.ts is the Kernel's implementation.
 
-import type { CpuFault } from '@ntmm/hw-mmu'
+import type { AccessRun, CpuFault } from '@ntmm/hw-mmu'
 import {
   STATUS_ACCESS_VIOLATION,
   STATUS_GUARD_PAGE_VIOLATION,
@@ -88,6 +88,16 @@ export interface Cpu {
   writeUint32(address: number, value: number): number
   /** Fetches an instruction at `address` (execute access: DEP applies where the paging mode has NX). */
   execute(address: number): CpuAccessResult
+  /**
+   * Executes a run of accesses in order (hw-mmu's `AccessRun`: kinds, addresses and sizes in typed
+   * arrays), each exactly as the call one by one would — a read as `readInto` of its size, a write
+   * as `write` of the run's data (its first `size` bytes), an execute as `execute` — with the same
+   * faults, exceptions, TLB and A/D effects, write watch, balance-set ticks and recorded events.
+   * Returns how many of them did not answer STATUS_SUCCESS. Cheaper per access than the calls
+   * (one context check per stretch of TLB hits) while nothing records; the replay of a memory
+   * trace uses it. Throws on a read-only view of the past, as `read` does.
+   */
+  runAccesses(run: AccessRun): number
   /**
    * Reads `length` bytes without side effects: no fault is taken, no A/D bit or TLB entry changes.
    * STATUS_ACCESS_VIOLATION (no exception) when a page is not mapped by a valid PTE.

@@ -19,6 +19,7 @@ import {
   MAX_ACCESS_LENGTH,
 } from './cpu.js'
 import { traceAccess } from './cpuAccessTrace.js'
+import { accessRunner } from './cpuBatch.js'
 import type { KernelContext } from './kernelContext.js'
 import {
   ntStatusName,
@@ -361,7 +362,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   // above). Each is a few compares and V8 inlines it whole into the caller with the MMU's hit;
   // `typeof` first, so no argument's valueOf runs before the general checks see it.
   const held = (): boolean => silent && unit.cr3 === loadedCr3 && mm.spaceGeneration === loadedGeneration
-  return {
+  const cpu: Cpu = {
     pid,
     read: (rawAddress, length): CpuReadResult => {
       if (length === 4 && typeof rawAddress === 'number' && held()) {
@@ -465,5 +466,8 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       if (data) return { status: STATUS_SUCCESS, data }
       return { status: STATUS_ACCESS_VIOLATION, data: new Uint8Array(0) }
     },
+    // A run of accesses, made as the methods above make each (cpuBatch.ts).
+    runAccesses: accessRunner(context, pid, () => cpu),
   }
+  return cpu
 }

@@ -16,10 +16,22 @@ import {
   MAX_LACKEY_SIZE,
 } from './memoryTraceFormats.js'
 
-/** What the reader hands each line to. */
+/** How many plain access lines the reader parses before handing them over. */
+const BATCH = 4096
+
+/** Plain access lines, parsed: the first `length` entries of each array, in file order. */
+export class LackeyAccesses {
+  /** ACCESS_FETCH, ACCESS_READ, ACCESS_WRITE or ACCESS_MODIFY. */
+  readonly kinds = new Uint8Array(BATCH)
+  readonly addresses = new Float64Array(BATCH)
+  readonly sizes = new Uint32Array(BATCH)
+  length = 0
+}
+
+/** What the reader hands the lines to, in file order. */
 export interface LackeyLineSink {
-  /** A plain access line, parsed (an ACCESS_* kind). */
-  access(kind: number, address: number, size: number): void
+  /** Plain access lines, parsed (a batch of consecutive lines; the sink reads them before returning). */
+  accesses(lines: LackeyAccesses): void
   /** Any other line, as text (at most MAX_LINE_LENGTH + 1 characters, as lineBatches cuts it). False: stop. */
   line(text: string): boolean
 }
@@ -40,17 +52,24 @@ export async function readLackeyFile(path: string, sink: LackeyLineSink): Promis
   const held = new Uint8Array(HELD_BYTES)
   let heldLength = 0
   let carried = 0
+  const parsed = new LackeyAccesses()
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       let start = 0
       for (;;) {
         if (carried === 0) {
           // Nearly every line: parsed up to its line end, which the parser finds (no indexOf per line).
-          const parsed = parseAccess(chunk, start, sink)
-          if (parsed >= 0) {
-            start = parsed + 1
+          start = parseAccesses(chunk, start, parsed)
+          if (parsed.length === BATCH) {
+            sink.accesses(parsed)
+            parsed.length = 0
             continue
           }
+        }
+        // The access lines before this one go first.
+        if (parsed.length > 0) {
+          sink.accesses(parsed)
+          parsed.length = 0
         }
         const end = chunk.indexOf(10, start)
         if (end < 0) break
@@ -84,51 +103,71 @@ function textOf(bytes: Uint8Array, start: number, end: number): string {
   return text.length > MAX_LINE_LENGTH + 1 ? text.slice(0, MAX_LINE_LENGTH + 1) : text
 }
 
+// A byte's value as a hex digit, or -1.
+const HEX_DIGIT = new Int8Array(256).fill(-1)
+for (let code = 48; code <= 57; code++) HEX_DIGIT[code] = code - 48
+for (let code = 97; code <= 102; code++) HEX_DIGIT[code] = code - 87
+for (let code = 65; code <= 70; code++) HEX_DIGIT[code] = code - 55
+const MAX_SIZE = MAX_LACKEY_SIZE
+const FETCH = ACCESS_FETCH
+const READ = ACCESS_READ
+const WRITE = ACCESS_WRITE
+const MODIFY = ACCESS_MODIFY
+
 /**
- * Parses the line at `start` of `bytes` as a plain lackey access ending in `\n` and hands it to
- * `sink`: the index of its `\n`, or -1 when it is no plain access or has no line end in `bytes`
- * (the caller then finds its end and hands it over as text, for the format's own parser).
+ * Parses the lines from `start` of `bytes` as plain lackey accesses, each ending in `\n`, into
+ * `out` (after its `length` entries) until `out` is full or a line is no plain access or has no
+ * line end in `bytes`: the index where that line starts (the caller then finds its end and hands
+ * it over as text, for the format's own parser).
  */
-function parseAccess(bytes: Uint8Array, start: number, sink: LackeyLineSink): number {
+function parseAccesses(bytes: Uint8Array, start: number, out: LackeyAccesses): number {
   const end = bytes.length
-  let kind: number
-  let index: number
-  const first = bytes[start]
-  if (first === 73 /* I */) {
-    kind = ACCESS_FETCH
-    index = start + 1
-  } else if (first === 32) {
-    const letter = bytes[start + 1]
-    if (letter === 76 /* L */) kind = ACCESS_READ
-    else if (letter === 83 /* S */) kind = ACCESS_WRITE
-    else if (letter === 77 /* M */) kind = ACCESS_MODIFY
-    else return -1
-    index = start + 2
-  } else return -1
-  while (index < end && (bytes[index] === 32 || bytes[index] === 9)) index++
-  let address = 0
-  const hexStart = index
-  for (; index < end; index++) {
-    const code = bytes[index]!
-    let digit: number
-    if (code >= 48 && code <= 57) digit = code - 48
-    else if (code >= 97 && code <= 102) digit = code - 87
-    else if (code >= 65 && code <= 70) digit = code - 55
-    else break
-    address = address * 16 + digit
+  const { kinds, addresses, sizes } = out
+  const capacity = kinds.length
+  const hex = HEX_DIGIT
+  let count = out.length
+  let next = start
+  while (count < capacity) {
+    let index = next
+    let kind: number
+    const first = bytes[index]
+    if (first === 73 /* I */) {
+      kind = FETCH
+      index++
+    } else if (first === 32) {
+      const letter = bytes[index + 1]
+      if (letter === 76 /* L */) kind = READ
+      else if (letter === 83 /* S */) kind = WRITE
+      else if (letter === 77 /* M */) kind = MODIFY
+      else break
+      index += 2
+    } else break
+    while (index < end && (bytes[index] === 32 || bytes[index] === 9)) index++
+    let address = 0
+    const hexStart = index
+    for (; index < end; index++) {
+      const digit = hex[bytes[index]!]!
+      if (digit < 0) break
+      address = address * 16 + digit
+    }
+    if (index === hexStart || index - hexStart > 13 || index >= end || bytes[index] !== 44 /* , */) break
+    index++
+    let size = 0
+    const decimalStart = index
+    for (; index < end; index++) {
+      const code = bytes[index]!
+      if (code < 48 || code > 57) break
+      size = size * 10 + (code - 48)
+    }
+    if (index === decimalStart || index - decimalStart > 15 || size === 0 || size > MAX_SIZE) break
+    while (index < end && (bytes[index] === 32 || bytes[index] === 9)) index++
+    if (index >= end || bytes[index] !== 10) break
+    kinds[count] = kind
+    addresses[count] = address
+    sizes[count] = size
+    count++
+    next = index + 1
   }
-  if (index === hexStart || index - hexStart > 13 || index >= end || bytes[index] !== 44 /* , */) return -1
-  index++
-  let size = 0
-  const decimalStart = index
-  for (; index < end; index++) {
-    const code = bytes[index]!
-    if (code < 48 || code > 57) break
-    size = size * 10 + (code - 48)
-  }
-  if (index === decimalStart || index - decimalStart > 15 || size === 0 || size > MAX_LACKEY_SIZE) return -1
-  while (index < end && (bytes[index] === 32 || bytes[index] === 9)) index++
-  if (index >= end || bytes[index] !== 10) return -1
-  sink.access(kind, address, size)
-  return index
+  out.length = count
+  return next
 }

@@ -10,10 +10,11 @@
 // those). A user-supplied `layout` instead allocates the given ranges up front; accesses outside
 // them fault as the program would (STATUS_ACCESS_VIOLATION, counted).
 
+import { AccessRun, RUN_EXECUTE, RUN_READ, RUN_WRITE } from '@ntmm/hw-mmu'
 import type { Kernel } from '../kernel.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_EXECUTE_READWRITE } from '../memoryConstants.js'
 import { NtCurrentProcess } from '../objectManager.js'
-import { readLackeyFile } from './lackeyFileLines.js'
+import { type LackeyAccesses, readLackeyFile } from './lackeyFileLines.js'
 import { lineExcerpt } from './lineExcerpt.js'
 import { type LineInput, lineBatches, MAX_LINE_LENGTH } from './lineSource.js'
 import {
@@ -23,124 +24,16 @@ import {
   ACCESS_WRITE,
   detectMemoryTraceFormat,
   lineParser,
-  type MemoryTraceFormat,
   ParsedAccess,
 } from './memoryTraceFormats.js'
+import type { ImportLineError, MemoryTraceReport, TlbLevelReport } from './memoryTraceReport.js'
+import type { ReplayMemoryTraceOptions } from './replayMemoryTraceOptions.js'
+
+export type { ImportLineError, MemoryTraceReport, TlbLevelReport } from './memoryTraceReport.js'
+export type { ImportProgress, LayoutRange, ReplayMemoryTraceOptions } from './replayMemoryTraceOptions.js'
 
 const BLOCK = 0x10000
 const LINE_TOO_LONG = `line longer than ${MAX_LINE_LENGTH} characters`
-
-/** A range the user places before the replay (the 'layout' policy). */
-export interface LayoutRange {
-  readonly address: number
-  readonly size: number
-  /** Win32 protection (default PAGE_EXECUTE_READWRITE). */
-  readonly protect?: number
-}
-
-/** Progress of a long import. */
-export interface ImportProgress {
-  readonly lines: number
-  readonly accesses: number
-}
-
-/** Options of {@link replayMemoryTrace}. */
-export interface ReplayMemoryTraceOptions {
-  /** The format (default: detected from the first lines). */
-  readonly format?: MemoryTraceFormat
-  /** The process to replay in (default: a new process named `name`). */
-  readonly pid?: number
-  /** Name of the process created when no pid is given (default 'trace.exe'). */
-  readonly name?: string
-  /** Ranges to allocate up front instead of the default on-first-touch 64 KiB blocks. */
-  readonly layout?: readonly LayoutRange[]
-  /** 'stop' (default) at the first malformed line, or 'skip' it and go on. */
-  readonly onError?: 'stop' | 'skip'
-  /** Replay instruction fetches (lackey `I` lines; default true). */
-  readonly instructions?: boolean
-  /**
-   * Note every access for the LRU replacement policy (`kernel.debug.noteAccess` before each,
-   * default false). The hardware keeps no order of references, only Accessed bits, so the
-   * simulator's exact LRU learns of references from these notes: without them it sees only the
-   * faults that made pages resident. A recording kernel records each note as an input.
-   */
-  readonly noteAccesses?: boolean
-  /**
-   * Give Belady's OPT policy its future (default false): the trace is read whole first, every
-   * block placed in first-touch order, and the translated accesses handed to
-   * `kernel.debug.setFutureReferences`; then the accesses are replayed, each noted (OPT moves
-   * along the string as accesses are noted). Memory grows with the trace (about 24 bytes per
-   * access) and progress reports lines as they are read, before the replay.
-   */
-  readonly futureReferences?: boolean
-  /** Page size for page lists (default 4096). */
-  readonly pageSize?: number
-  /** Called every `progressEvery` lines (default 65536) and at the end. */
-  readonly onProgress?: (progress: ImportProgress) => void
-  readonly progressEvery?: number
-}
-
-/** A malformed line. */
-export interface ImportLineError {
-  /** 1-based line number (0: a `layout` range that could not be allocated). */
-  readonly line: number
-  /** What is wrong with it (no text of the line). */
-  readonly message: string
-  /**
-   * The line as a report may quote it: control characters escaped (`\x1b`), cut to 100
-   * characters (the last `…` when cut).
-   */
-  readonly text: string
-}
-
-/** Hits and misses of one TLB level during the replay. */
-export interface TlbLevelReport {
-  readonly hits: number
-  readonly misses: number
-}
-
-/** What a replay did. */
-export interface MemoryTraceReport {
-  readonly format: MemoryTraceFormat
-  readonly pid: number
-  /** The address policy, in words. */
-  readonly policy: string
-  /** True when every line was read (false: stopped at a malformed line). */
-  readonly completed: boolean
-  readonly lines: number
-  readonly accesses: number
-  readonly reads: number
-  readonly writes: number
-  readonly fetches: number
-  /** Accesses that ended in an exception (access violation, guard page, ...). */
-  readonly exceptions: number
-  /** Malformed lines (the first 100 kept in `errors`). */
-  readonly malformedLines: number
-  readonly errors: readonly ImportLineError[]
-  /** 'heap-blocks': 64 KiB blocks reserved and committed, and those placed elsewhere than their own address. */
-  readonly blocksReserved: number
-  readonly blocksRelocated: number
-  readonly tlb: {
-    readonly data: TlbLevelReport
-    readonly instruction?: TlbLevelReport
-    readonly second?: TlbLevelReport
-  }
-  readonly faults: {
-    readonly total: number
-    readonly demandZero: number
-    readonly hard: number
-    readonly soft: number
-    readonly guard: number
-    readonly accessViolation: number
-  }
-  /** Pages trimmed and written to the page file or dropped (page-outs); pages read back (page-ins). */
-  readonly pageOuts: number
-  readonly pageIns: number
-  /** Peak working set of the process, in pages. */
-  readonly peakWorkingSet: number
-  /** The machine-trace seqs the replay spans (when the kernel records): [firstSeq, endSeq). */
-  readonly traceRange?: { readonly firstSeq: number; readonly endSeq: number }
-}
 
 function tlbDelta(
   before: { hits: number; misses: number } | undefined,
@@ -229,6 +122,8 @@ export async function replayMemoryTrace(
   }
   const fixed = options.layout !== undefined
   const place = (block: number): number => {
+    // The accesses before this one are made before its block is allocated, as one by one.
+    flush()
     const base = block * BLOCK
     const own = base >= layout.lowestUserAddress && base + BLOCK - 1 <= layout.highestVadAddress
     if (own) {
@@ -316,7 +211,29 @@ export async function replayMemoryTrace(
     pending.addresses.push(address)
     pending.sizes.push(size)
   }
-  const one = future ? collect : perform
+  // Otherwise accesses wait in a run, made a run at a time (Cpu.runAccesses): when it is full, before
+  // a block is placed, before progress is told and at the end — nothing else sees the machine
+  // between two accesses, so the outcome is that of making each as it comes.
+  const run = new AccessRun(4096)
+  const runCodes: number[] = []
+  runCodes[ACCESS_READ] = RUN_READ
+  runCodes[ACCESS_WRITE] = RUN_WRITE
+  runCodes[ACCESS_FETCH] = RUN_EXECUTE
+  const enqueue = (kind: number, address: number, size: number): void => {
+    if (kind === ACCESS_READ) reads++
+    else if (kind === ACCESS_WRITE) writes++
+    else fetches++
+    // An instruction fetch executes one byte (Cpu.execute).
+    run.push(runCodes[kind]!, address, kind === ACCESS_FETCH ? 1 : size)
+    if (run.full) flush()
+  }
+  const flush = (): void => {
+    if (run.length === 0) return
+    exceptions += cpu.runAccesses(run)
+    run.clear()
+  }
+  const batched = !future && debug === undefined && options.perAccess !== true
+  const one = future ? collect : batched ? enqueue : perform
   /** One access of the source trace, translated (split where it crosses into a block placed elsewhere). */
   const access = (kind: number, address: number, size: number): void => {
     // Most accesses stay in the block of the one before: no lookup, no split.
@@ -351,6 +268,7 @@ export async function replayMemoryTrace(
     } else access(kind, address, size)
     if (lines >= nextProgress) {
       nextProgress += every
+      flush()
       options.onProgress?.({ lines, accesses: reads + writes + fetches })
     }
   }
@@ -372,10 +290,103 @@ export async function replayMemoryTrace(
   }
   if (format === 'lackey' && typeof input === 'string') {
     // A lackey file: its access lines parsed from the bytes, no string per line (lackeyFileLines.ts).
+    // The block of the last fetch and of the last data access, when placed.
+    let fetchBlock = -1
+    let fetchDelta = 0
+    let dataBlock = -1
+    let dataDelta = 0
+    /**
+     * Most lines: an access within the block of the last one of its kind (a fetch, a data access),
+     * with no progress due — take()'s outcome, written straight into the run. From line `from` of
+     * `parsed`: the index of the first line it leaves to take().
+     */
+    const straight = (parsed: LackeyAccesses, from: number): number => {
+      const { kinds, addresses, sizes } = parsed
+      const count = parsed.length
+      const runKinds = run.kinds
+      const runAddresses = run.addresses
+      const runSizes = run.sizes
+      // Room for a modify's two entries; the run is made when it would not hold them.
+      const room = run.capacity - 1
+      let entries = run.length
+      let line = lines
+      let index = from
+      for (; index < count; index++) {
+        const kind = kinds[index]!
+        const address = addresses[index]!
+        const size = sizes[index]!
+        if (line + 1 >= nextProgress) break
+        if (kind === ACCESS_FETCH && !instructions) {
+          // Not replayed: only counted.
+          line++
+          continue
+        }
+        // The block of the first and of the last byte (32-bit shifts below 2^32: sizes are small).
+        const small = address <= 0xfffff000
+        const block = small ? address >>> 16 : Math.floor(address / BLOCK)
+        if ((small ? (address + size - 1) >>> 16 : Math.floor((address + size - 1) / BLOCK)) !== block) break
+        if (entries >= room) {
+          run.length = entries
+          flush()
+          entries = 0
+        }
+        if (kind === ACCESS_FETCH) {
+          if (block !== fetchBlock) break
+          fetches++
+          runKinds[entries] = RUN_EXECUTE
+          runAddresses[entries] = address + fetchDelta
+          runSizes[entries] = 1
+          entries++
+        } else {
+          if (block !== dataBlock) break
+          const at = address + dataDelta
+          if (kind !== ACCESS_WRITE) {
+            // A load, or a modify's load.
+            reads++
+            runKinds[entries] = RUN_READ
+            runAddresses[entries] = at
+            runSizes[entries] = size
+            entries++
+          }
+          if (kind !== ACCESS_READ) {
+            writes++
+            runKinds[entries] = RUN_WRITE
+            runAddresses[entries] = at
+            runSizes[entries] = size
+            entries++
+          }
+        }
+        line++
+      }
+      run.length = entries
+      lines = line
+      return index
+    }
     await readLackeyFile(input, {
-      access: (kind, address, size) => {
-        lines++
-        take(kind, address, size)
+      accesses: (parsed) => {
+        const { kinds, addresses, sizes } = parsed
+        const count = parsed.length
+        for (let index = batched ? straight(parsed, 0) : 0; index < count; ) {
+          lines++
+          const kind = kinds[index]!
+          const address = addresses[index]!
+          const size = sizes[index]!
+          take(kind, address, size)
+          // The block's delta for the lines after it (deltas never change once placed).
+          const block = Math.floor(address / BLOCK)
+          const delta = fixed ? 0 : deltas.get(block)
+          if (delta !== undefined && Math.floor((address + size - 1) / BLOCK) === block) {
+            if (kind === ACCESS_FETCH) {
+              fetchBlock = block
+              fetchDelta = delta
+            } else {
+              dataBlock = block
+              dataDelta = delta
+            }
+          }
+          index++
+          if (batched) index = straight(parsed, index)
+        }
       },
       line: takeLine,
     })
@@ -386,6 +397,7 @@ export async function replayMemoryTrace(
       }
     }
   }
+  flush()
   if (future) {
     kernel.debug.setFutureReferences(pid, pending.addresses)
     const { kinds, addresses, sizes } = pending
