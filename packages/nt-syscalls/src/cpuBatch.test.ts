@@ -254,6 +254,37 @@ describe('Cpu.runAccesses', () => {
     expect(observed(batch)).toEqual(observed(one))
   })
 
+  it('notes the writes of a run in a MEM_WRITE_WATCH allocation made after the thread last ran writes (GetWriteWatch)', () => {
+    // The live process table changes in place when a watched allocation is made: the batch must
+    // see the new watch, as the per-access write does.
+    const setup: Setup = { arch: 'x86', policy: 'working-set', tickEvery: 0, watch: false, record: undefined }
+    const batch = machine(setup)
+    const nt = batch.kernel.syscalls(batch.pid)
+    const base = batch.bases[0]!
+    const before = new AccessRun(4)
+    before.push(RUN_WRITE, base, 4)
+    before.push(RUN_WRITE, base + 4, 4)
+    expect(batch.cpu.runAccesses(before)).toBe(0)
+    const watched = nt.NtAllocateVirtualMemory(
+      -1,
+      0,
+      0,
+      0x2000,
+      MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+      PAGE_READWRITE,
+    ).baseAddress
+    const after = new AccessRun(4)
+    // The first write faults the page in (per access), the second hits the TLB (the batch's path).
+    after.push(RUN_WRITE, watched + 0x1000, 4)
+    after.push(RUN_WRITE, watched + 0x1004, 4)
+    expect(batch.cpu.runAccesses(after)).toBe(0)
+    expect(nt.NtGetWriteWatch(-1, 1, watched, 0x2000, 8).addresses).toEqual([watched + 0x1000])
+    const hit = new AccessRun(4)
+    hit.push(RUN_WRITE, watched + 0x1008, 4)
+    expect(batch.cpu.runAccesses(hit)).toBe(0)
+    expect(nt.NtGetWriteWatch(-1, 0, watched, 0x2000, 8).addresses).toEqual([watched + 0x1000])
+  })
+
   it('loads the process context (MOV CR3) only for an access that reaches the MMU, as one by one', () => {
     // An address the CPU refuses (no MMU, no CR3 load), then a load after another process ran.
     const setup: Setup = { arch: 'x86', policy: 'nt', tickEvery: 1, watch: false, record: undefined }
