@@ -213,6 +213,33 @@ describe('nt paging: working sets (§3.5)', () => {
     expect(mm.processWorkingSet(1)!.workingSetSize).toBe(11 * 4096)
   })
 
+  it('above a soft maximum with available pages short, a fault replaces one page: the working set keeps its size (WRK MiDoReplacement)', () => {
+    // Grown past its maximum while memory was plentiful, the process does not lose its excess at
+    // its next fault once memory runs short: each fault gives up one of its own pages for the new
+    // one (NT-PAGING.md §3.5 "removes one of its own pages"); trimming towards the maximum is the
+    // working-set manager's pass, which ages pages first.
+    const { mm, process, ofType } = createNtMachine({ nt: { plentyFreePages: 30 } })
+    const p = process(1, 16)
+    const other = process(2, 40)
+    mm.setWorkingSetLimits(1, { minimum: 2, maximum: 6 })
+    mm.setWorkingSetLimits(2, { minimum: 2, maximum: 40 })
+    const pages = (pid: number) => mm.processWorkingSet(pid)!.workingSetSize / 4096
+    const available = () => {
+      const lists = mm.memoryListInformation
+      return lists.zeroPageCount + lists.freePageCount + lists.pageCountByPriority.reduce((a, b) => a + b, 0)
+    }
+    for (let page = 0; page < 10; page++) p.write(page, page + 1)
+    expect(pages(1)).toBe(11)
+    for (let page = 0; available() >= 30; page++) other.write(page, 1)
+    expect(ofType('mm.workingSetTrimmed')).toEqual([])
+    p.write(10, 11)
+    const trims = ofType('mm.workingSetTrimmed')
+    expect(trims.map((trim) => [trim.pid, trim.reason])).toEqual([[1, 'local replacement']])
+    expect(pages(1)).toBe(11)
+    for (let page = 0; page < 11; page++) expect(p.read(page)).toBe(page + 1)
+    expect(mm.checkInvariants()).toEqual([])
+  })
+
   it('ages by tick: a page above the maximum untouched for four passes is trimmed on the fifth, naming that tick', () => {
     const { mm, process, ofType } = createNtMachine({ frames: 64, nt: { plentyFreePages: 20 } })
     const grower = process(1, 16)
