@@ -13,7 +13,12 @@ import {
 } from './ntStatus.js'
 import { createNtMachine } from './testing/createNtMachine.js'
 
-const { MemoryEmptyWorkingSets, MemoryFlushModifiedList, MemoryPurgeStandbyList } = MemoryListCommand
+const {
+  MemoryEmptyWorkingSets,
+  MemoryFlushModifiedList,
+  MemoryPurgeStandbyList,
+  MemoryPurgeLowPriorityStandbyList,
+} = MemoryListCommand
 
 describe('nt paging: faults (§3.4)', () => {
   it('a first touch is a demand-zero fault: DemandZeroCount +1 for the page and +1 for its new page table (§3.8), the page born modified', () => {
@@ -396,6 +401,37 @@ describe('nt paging: a streaming process and an idle one (issue 21)', () => {
 })
 
 describe('nt paging: the PFN lists (§3.2)', () => {
+  it("purges only priority 0 standby pages for RAMMap's MemoryPurgeLowPriorityStandbyList (5): they come back hard, the others soft", () => {
+    const { mm, process } = createNtMachine()
+    const low = process(1, 4)
+    const normal = process(2, 4)
+    mm.setPagePriority(1, 0)
+    for (let page = 0; page < 4; page++) {
+      low.write(page, 10 + page)
+      normal.write(page, 20 + page)
+    }
+    mm.memoryListCommand(MemoryEmptyWorkingSets)
+    mm.memoryListCommand(MemoryFlushModifiedList)
+    expect(mm.memoryListInformation.pageCountByPriority).toEqual([4, 0, 0, 0, 0, 4, 0, 0])
+    const free = mm.memoryListInformation.freePageCount
+    expect(mm.memoryListCommand(MemoryPurgeLowPriorityStandbyList).status).toBe(STATUS_SUCCESS)
+    expect(mm.memoryListInformation).toMatchObject({
+      pageCountByPriority: [0, 0, 0, 0, 0, 4, 0, 0],
+      freePageCount: free + 4,
+      // A purge frees the frames; nothing is handed to another page.
+      repurposedPagesByPriority: [0, 0, 0, 0, 0, 0, 0, 0],
+    })
+    const before = mm.systemPagingCounters
+    for (let page = 0; page < 4; page++) {
+      expect(low.read(page)).toBe(10 + page)
+      expect(normal.read(page)).toBe(20 + page)
+    }
+    const after = mm.systemPagingCounters
+    expect(after.pageReadCount - before.pageReadCount).toBe(4)
+    expect(after.transitionCount - before.transitionCount).toBe(4)
+    expect(mm.checkInvariants()).toEqual([])
+  })
+
   it('repurposes the lowest priority first, oldest first, and counts RepurposedPagesByPriority', () => {
     const { mm, process } = createNtMachine({ frames: 40 })
     const low = process(1, 4)
