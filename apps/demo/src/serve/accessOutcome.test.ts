@@ -39,7 +39,10 @@ function sample(kernel: Kernel): number[] {
   for (let seq = 0; seq < log.length; seq++) {
     if (log.typeAt(seq) !== 'nt.cpuAccess') continue
     const outcome = nextAccessOutcome(kernel, seq - 1)
-    const key = outcome.victims.length > 0 ? outcome.victims.map((victim) => victim.how).join('+') : String(outcome.fault)
+    const key =
+      outcome.victims.length > 0
+        ? outcome.victims.map((victim) => victim.how).join('+')
+        : String(outcome.fault)
     const list = byKind.get(key) ?? []
     if (list.length < 4) list.push(seq)
     byKind.set(key, list)
@@ -50,12 +53,17 @@ function sample(kernel: Kernel): number[] {
 describe('nextAccessOutcome: the prediction is what the access did', () => {
   for (const policy of policies) {
     it(`names every page the access took out of a working set or whose frame it took, and the frame it gave, under '${policy}'`, () => {
-      const kernel = requireScenario('pressure').run({ arch: 'x86', verbose: false, record: true, policies: [policy] })
-        .kernel
+      const kernel = requireScenario('pressure').run({
+        arch: 'x86',
+        verbose: false,
+        record: true,
+        policies: [policy],
+      }).kernel
       const log = kernel.trace!
       const pids: number[] = []
       for (let seq = 0; seq < log.length; seq++)
-        if (log.typeAt(seq) === 'mm.addressSpaceCreated') pids.push(Number((log.at(seq) as { pid: number }).pid))
+        if (log.typeAt(seq) === 'mm.addressSpaceCreated')
+          pids.push(Number((log.at(seq) as { pid: number }).pid))
       const accesses = sample(kernel)
       const kinds = new Set<string>()
       expect(accesses.length).toBeGreaterThan(3)
@@ -90,9 +98,10 @@ describe('nextAccessOutcome: the prediction is what the access did', () => {
           .filter((victim) => victim.how === 'repurposed')
           .map((victim) => `${victim.pfn}:${victim.pid}:${victim.address}`)
           .filter((frame) => !waitingAfter.has(frame))
-        expect(namedRepurposed.filter((frame) => waitingBefore.has(frame)).sort(), `#${access} under ${policy}`).toEqual(
-          repurposed,
-        )
+        expect(
+          namedRepurposed.filter((frame) => waitingBefore.has(frame)).sort(),
+          `#${access} under ${policy}`,
+        ).toEqual(repurposed)
         // The others passed through standby during the access itself: a page the same access
         // paged out or trimmed, whose frame the request then took (the textbook policies' way).
         const leftNow = outcome.victims
@@ -114,7 +123,8 @@ describe('nextAccessOutcome: the prediction is what the access did', () => {
       }
       // Each policy's own kind of victim is seen: paged out for the textbook policies; under 'nt'
       // pages trimmed by local replacement and standby frames repurposed.
-      if (policy === 'nt') expect([...kinds].sort()).toEqual(expect.arrayContaining(['repurposed', 'trimmed']))
+      if (policy === 'nt')
+        expect([...kinds].sort()).toEqual(expect.arrayContaining(['repurposed', 'trimmed']))
       else expect(kinds.has('paged out')).toBe(true)
     })
   }

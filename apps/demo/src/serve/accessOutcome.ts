@@ -25,14 +25,25 @@ const inputs = new Set([
 ])
 
 /** The events that take a page out of a working set or its frame away. */
-const victimTypes = new Set(['mm.pageOut', 'mm.workingSetTrimmed', 'mm.pageTableTrimmed', 'mm.frameRequested'])
+const victimTypes = new Set([
+  'mm.pageOut',
+  'mm.workingSetTrimmed',
+  'mm.pageTableTrimmed',
+  'mm.frameRequested',
+])
 
 /** The page an event took out of a working set, or whose frame it took; undefined for any other event. */
 export function victimOf(event: AnyEvent): ExplorerVictim | undefined {
   const pfn = Number(event.pfn)
   switch (event.type) {
     case 'mm.pageOut':
-      return { pid: Number(event.pid), address: Number(event.address), pfn, how: 'paged out', to: String(event.outcome) }
+      return {
+        pid: Number(event.pid),
+        address: Number(event.address),
+        pfn,
+        how: 'paged out',
+        to: String(event.outcome),
+      }
     case 'mm.workingSetTrimmed':
     case 'mm.pageTableTrimmed':
       return {
@@ -45,7 +56,12 @@ export function victimOf(event: AnyEvent): ExplorerVictim | undefined {
       }
     case 'mm.frameRequested': {
       // A frame off standby or modified: the page it held (its owner) loses it.
-      const before = event.before as { state: string; ownerPid: number; ownerAddress: number; segmentId?: number }
+      const before = event.before as {
+        state: string
+        ownerPid: number
+        ownerAddress: number
+        segmentId?: number
+      }
       if (before.state !== 'STANDBY' && before.state !== 'MODIFIED') return undefined
       return {
         pid: before.ownerPid,

@@ -169,8 +169,12 @@ describe.skipIf(!browserTestsRunnable)("the explorer in Chromium: predicting und
   let session: ExplorerSession
 
   beforeAll(async () => {
-    pressure = requireScenario('pressure').run({ arch: 'x86', verbose: false, record: true, policies: ['nt'] })
-      .kernel
+    pressure = requireScenario('pressure').run({
+      arch: 'x86',
+      verbose: false,
+      record: true,
+      policies: ['nt'],
+    }).kernel
     session = new ExplorerSession(pressure, 'scenario pressure (nt)')
     harness = await startHarness(pressure, 'scenario pressure (nt)')
   })

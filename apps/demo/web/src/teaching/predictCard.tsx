@@ -64,7 +64,9 @@ export function PredictCard({ seq, onReveal, onClose, onError }: PredictCardProp
       victimPage === undefined
         ? victim.trim() === '' || victim.trim() === 'none'
         : guessedVictim !== undefined &&
-          outcome.victims.some((page) => Math.floor(guessedVictim / 4096) === Math.floor(page.address / 4096)),
+          outcome.victims.some(
+            (page) => Math.floor(guessedVictim / 4096) === Math.floor(page.address / 4096),
+          ),
   }
   return (
     <div class="predict card" data-testid="predict" data-access={access.seq}>
