@@ -13,7 +13,12 @@ import {
 } from './ntStatus.js'
 import { createNtMachine } from './testing/createNtMachine.js'
 
-const { MemoryEmptyWorkingSets, MemoryFlushModifiedList, MemoryPurgeStandbyList } = MemoryListCommand
+const {
+  MemoryEmptyWorkingSets,
+  MemoryFlushModifiedList,
+  MemoryPurgeStandbyList,
+  MemoryPurgeLowPriorityStandbyList,
+} = MemoryListCommand
 
 describe('nt paging: faults (§3.4)', () => {
   it('a first touch is a demand-zero fault: DemandZeroCount +1 for the page and +1 for its new page table (§3.8), the page born modified', () => {
@@ -213,6 +218,33 @@ describe('nt paging: working sets (§3.5)', () => {
     expect(mm.processWorkingSet(1)!.workingSetSize).toBe(11 * 4096)
   })
 
+  it('above a soft maximum with available pages short, a fault replaces one page: the working set keeps its size (WRK MiDoReplacement)', () => {
+    // Grown past its maximum while memory was plentiful, the process does not lose its excess at
+    // its next fault once memory runs short: each fault gives up one of its own pages for the new
+    // one (NT-PAGING.md §3.5 "removes one of its own pages"); trimming towards the maximum is the
+    // working-set manager's pass, which ages pages first.
+    const { mm, process, ofType } = createNtMachine({ nt: { plentyFreePages: 30 } })
+    const p = process(1, 16)
+    const other = process(2, 40)
+    mm.setWorkingSetLimits(1, { minimum: 2, maximum: 6 })
+    mm.setWorkingSetLimits(2, { minimum: 2, maximum: 40 })
+    const pages = (pid: number) => mm.processWorkingSet(pid)!.workingSetSize / 4096
+    const available = () => {
+      const lists = mm.memoryListInformation
+      return lists.zeroPageCount + lists.freePageCount + lists.pageCountByPriority.reduce((a, b) => a + b, 0)
+    }
+    for (let page = 0; page < 10; page++) p.write(page, page + 1)
+    expect(pages(1)).toBe(11)
+    for (let page = 0; available() >= 30; page++) other.write(page, 1)
+    expect(ofType('mm.workingSetTrimmed')).toEqual([])
+    p.write(10, 11)
+    const trims = ofType('mm.workingSetTrimmed')
+    expect(trims.map((trim) => [trim.pid, trim.reason])).toEqual([[1, 'local replacement']])
+    expect(pages(1)).toBe(11)
+    for (let page = 0; page < 11; page++) expect(p.read(page)).toBe(page + 1)
+    expect(mm.checkInvariants()).toEqual([])
+  })
+
   it('ages by tick: a page above the maximum untouched for four passes is trimmed on the fifth, naming that tick', () => {
     const { mm, process, ofType } = createNtMachine({ frames: 64, nt: { plentyFreePages: 20 } })
     const grower = process(1, 16)
@@ -369,6 +401,37 @@ describe('nt paging: a streaming process and an idle one (issue 21)', () => {
 })
 
 describe('nt paging: the PFN lists (§3.2)', () => {
+  it("purges only priority 0 standby pages for RAMMap's MemoryPurgeLowPriorityStandbyList (5): they come back hard, the others soft", () => {
+    const { mm, process } = createNtMachine()
+    const low = process(1, 4)
+    const normal = process(2, 4)
+    mm.setPagePriority(1, 0)
+    for (let page = 0; page < 4; page++) {
+      low.write(page, 10 + page)
+      normal.write(page, 20 + page)
+    }
+    mm.memoryListCommand(MemoryEmptyWorkingSets)
+    mm.memoryListCommand(MemoryFlushModifiedList)
+    expect(mm.memoryListInformation.pageCountByPriority).toEqual([4, 0, 0, 0, 0, 4, 0, 0])
+    const free = mm.memoryListInformation.freePageCount
+    expect(mm.memoryListCommand(MemoryPurgeLowPriorityStandbyList).status).toBe(STATUS_SUCCESS)
+    expect(mm.memoryListInformation).toMatchObject({
+      pageCountByPriority: [0, 0, 0, 0, 0, 4, 0, 0],
+      freePageCount: free + 4,
+      // A purge frees the frames; nothing is handed to another page.
+      repurposedPagesByPriority: [0, 0, 0, 0, 0, 0, 0, 0],
+    })
+    const before = mm.systemPagingCounters
+    for (let page = 0; page < 4; page++) {
+      expect(low.read(page)).toBe(10 + page)
+      expect(normal.read(page)).toBe(20 + page)
+    }
+    const after = mm.systemPagingCounters
+    expect(after.pageReadCount - before.pageReadCount).toBe(4)
+    expect(after.transitionCount - before.transitionCount).toBe(4)
+    expect(mm.checkInvariants()).toEqual([])
+  })
+
   it('repurposes the lowest priority first, oldest first, and counts RepurposedPagesByPriority', () => {
     const { mm, process } = createNtMachine({ frames: 40 })
     const low = process(1, 4)

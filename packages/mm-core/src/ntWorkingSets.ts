@@ -177,7 +177,8 @@ export function workingSetManagerPass(core: MmCore, tick: number): void {
 /**
  * Before process `pid`'s working set grows by a page (§3.5 growth): at its maximum, with a hard
  * maximum or available pages below PlentyFreePages, it first gives up its own pages (oldest age,
- * then working-set order) until it is below the maximum: local replacement.
+ * then working-set order): local replacement. A hard maximum: until it is below the maximum; a
+ * soft one: one page, so the working set keeps its size.
  */
 export function growWorkingSet(core: MmCore, pid: number): void {
   const nt = ntStateOf(core)
@@ -187,7 +188,10 @@ export function growWorkingSet(core: MmCore, pid: number): void {
   if (space.workingSetSize < ws.maximum) return
   const hardMaximum = (ws.flags & QUOTA_LIMITS_HARDWS_MAX_ENABLE) !== 0
   if (!hardMaximum && availablePages(core) >= nt.config.plentyFreePages) return
-  trimOldest(core, pid, space.workingSetSize - ws.maximum + 1, 'local replacement')
+  // A hard maximum is enforced (down to it); above a soft one the fault replaces one page, as WRK's
+  // MiDoReplacement does (NT-PAGING.md §3.5): cutting the whole excess at once would send a working
+  // set grown while memory was plentiful to standby in one fault, and the pass trims it instead.
+  trimOldest(core, pid, hardMaximum ? space.workingSetSize - ws.maximum + 1 : 1, 'local replacement')
 }
 
 /** Take up to `count` unlocked pages out of `pid`'s working set: oldest age first, working-set order among equals. */

@@ -12,7 +12,13 @@ import type { MachineConfig, MachineEvent } from './machineSchema.js'
 export type MachineTimeline = Timeline<MachineState, MachineEvent, MachineConfig, MachineSnapshot>
 
 /** System services a read-only view still answers (they change no state of the past). */
-export const VIEW_SYSCALLS: ReadonlySet<string> = new Set(['pid', 'NtQueryVirtualMemory'])
+export const VIEW_SYSCALLS: ReadonlySet<string> = new Set([
+  'pid',
+  'NtQueryVirtualMemory',
+  // The working-set and physical-memory queries (docs/paging.md): counters, limits, lists.
+  'NtQueryInformationProcess',
+  'NtQuerySystemInformation',
+])
 /** Win32 functions a read-only view still answers. */
 export const VIEW_WIN32: ReadonlySet<string> = new Set([
   'pid',
@@ -22,6 +28,10 @@ export const VIEW_WIN32: ReadonlySet<string> = new Set([
   'VirtualQueryEx',
   'QueryWorkingSet',
   'QueryWorkingSetEx',
+  'GetProcessMemoryInfo',
+  'GetProcessWorkingSetSize',
+  'GetProcessWorkingSetSizeEx',
+  'GlobalMemoryStatusEx',
 ])
 
 /** Throws the error of a read-only view (right after event `viewOf`) asked to run `call`. */

@@ -106,6 +106,18 @@ describe('machineAtIndex: the machine after any event from the nearest state blo
     expect(digestOf(at.kernel)).toBe(digestOf(full.at(seq)))
   })
 
+  it('gives the machine inside a fault (a frame taken, its PTE not yet written): checked at the end of the fault', async () => {
+    // Past the first state block, the first page-in: its frame request comes before the PTE write,
+    // where "every active frame is mapped by its owner" does not hold yet.
+    const log = kernel.trace!
+    const pageIn = kernel.history.query.next({ type: 'mm.pageIn' }, 65_536)!
+    const requested = kernel.history.query.previous({ type: 'mm.frameRequested' }, pageIn)!
+    expect(log.causeOf(requested + 1)).toBeDefined()
+    const at = await machineAtIndex(index, kernel.config, requested)
+    expect(digestOf(at.kernel)).toBe(digestOf(full.at(requested)))
+    expect(at.kernel.mm.pfnDatabase.entry((log.at(requested) as { pfn: number }).pfn).state).toBe('ACTIVE')
+  })
+
   it('refuses a state block whose bytes restore another machine than its digest names', async () => {
     const bytes = await readFile(path)
     const first = index.states[0]!

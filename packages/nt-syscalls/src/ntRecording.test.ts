@@ -154,6 +154,35 @@ describe("recording the 'nt' policy", () => {
     )
   })
 
+  it('a view of the past answers the working-set and memory queries as the live machine did then', () => {
+    fc.assert(
+      fc.property(program, ({ tickEvery, steps }) => {
+        const kernel = createKernel({ ...ntOptions(tickEvery), record: true })
+        // A process that never exits asks: system-wide lists and counters, and its own counters
+        // and limits (the queries change no state, so the view right before them must answer alike).
+        const observer = kernel.createProcess({ name: 'observer.exe' }).pid
+        const ask = (machine: Kernel) => {
+          const nt = machine.syscalls(observer)
+          const win32 = machine.win32(observer)
+          return JSON.stringify([
+            nt.NtQuerySystemInformation(2),
+            nt.NtQuerySystemInformation(80),
+            nt.NtQueryInformationProcess(ME, 3),
+            win32.GetProcessMemoryInfo(ME),
+            win32.GetProcessWorkingSetSizeEx(ME),
+            win32.GlobalMemoryStatusEx(),
+          ])
+        }
+        const live: [number, string][] = []
+        run(kernel, steps, () => live.push([kernel.eventCount - 1, ask(kernel)]))
+        for (const [seq, answers] of live) expect(ask(kernel.at(seq)), `#${seq}`).toBe(answers)
+        // What changes state is still refused.
+        expect(() => kernel.at(live[0]![0]).win32(observer).EmptyWorkingSet(ME)).toThrow(/read-only view/)
+      }),
+      { numRuns: 8 },
+    )
+  })
+
   it('records the same trace deferred and eager', () => {
     fc.assert(
       fc.property(program, ({ tickEvery, steps }) => {

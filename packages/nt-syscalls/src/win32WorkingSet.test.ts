@@ -2,7 +2,7 @@
 // over the native services; RtlNtStatusToDosError): FALSE with the last error set on failure, the
 // last error untouched on success.
 import { describe, expect, it } from 'vitest'
-import { PROCESS_VM_READ } from './accessRights.js'
+import { PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_SET_QUOTA, PROCESS_VM_READ } from './accessRights.js'
 import type { KernelOptions } from './kernel.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from './memoryConstants.js'
 import { Win32Error } from './rtlNtStatusToDosError.js'
@@ -56,6 +56,16 @@ describe('Win32 working-set functions', () => {
       'SetProcessWorkingSetSize: ERROR_ACCESS_DENIED without PROCESS_SET_QUOTA',
       (api, _base, readOnly) => api.SetProcessWorkingSetSize(readOnly, 20 * PAGE, 40 * PAGE),
       ERROR_ACCESS_DENIED,
+    ],
+    [
+      'SetProcessWorkingSetSize: ERROR_INVALID_PARAMETER for a minimum of 0, before the handle (kernelbase)',
+      (api) => api.SetProcessWorkingSetSize(0x1234, 0, 40 * PAGE),
+      ERROR_INVALID_PARAMETER,
+    ],
+    [
+      'SetProcessWorkingSetSizeEx: ERROR_INVALID_PARAMETER for a maximum of 0 (kernelbase)',
+      (api) => api.SetProcessWorkingSetSizeEx(-1, 20 * PAGE, 0, 0),
+      ERROR_INVALID_PARAMETER,
     ],
     [
       'EmptyWorkingSet: ERROR_INVALID_HANDLE for a handle that names nothing',
@@ -185,6 +195,25 @@ describe('Win32 working-set functions', () => {
     expect(info!.ullTotalVirtual).toBe(0x7ffe_ffff - 0x1_0000 + 1)
     expect(info!.ullAvailVirtual).toBeLessThan(info!.ullTotalVirtual)
     expect(info!.ullAvailVirtual).toBeGreaterThan(info!.ullTotalVirtual - 16 * 1024 * 1024)
+  })
+
+  it('EmptyWorkingSet needs query access besides PROCESS_SET_QUOTA: psapi reads the quota limits first', () => {
+    const { kernel, win32, other } = machine()
+    const otherBase = kernel.win32(other).VirtualAlloc(0, 3 * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE)
+    for (let index = 0; index < 3; index++) kernel.cpu(other).write(otherBase + index * PAGE, [1])
+    const before = kernel.mm.processWorkingSet(other)!.workingSetSize
+    const setOnly = win32.OpenProcess(PROCESS_SET_QUOTA, false, other)
+    win32.SetLastError(UNTOUCHED)
+    expect(win32.EmptyWorkingSet(setOnly)).toBe(false)
+    expect(win32.GetLastError()).toBe(ERROR_ACCESS_DENIED)
+    expect(kernel.mm.processWorkingSet(other)!.workingSetSize).toBe(before)
+    // SetProcessWorkingSetSize itself needs only PROCESS_SET_QUOTA.
+    expect(win32.SetProcessWorkingSetSize(setOnly, -1, -1)).toBe(true)
+    expect(kernel.mm.processWorkingSet(other)!.workingSetSize).toBeLessThan(before)
+    const both = win32.OpenProcess(PROCESS_SET_QUOTA | PROCESS_QUERY_LIMITED_INFORMATION, false, other)
+    win32.SetLastError(UNTOUCHED)
+    expect(win32.EmptyWorkingSet(both)).toBe(true)
+    expect(win32.GetLastError()).toBe(UNTOUCHED)
   })
 
   it('EmptyWorkingSet keeps VirtualLock-ed pages; VirtualUnlock lets them go', () => {

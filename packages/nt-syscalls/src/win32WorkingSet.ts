@@ -52,7 +52,10 @@ export const ProcessMemoryPriority = 0
 
 /** The working-set part of {@link Win32Api} (see win32.ts). */
 export interface Win32WorkingSetApi {
-  /** (SIZE_T)-1, (SIZE_T)-1 empties the working set; FALSE with the last error set on failure. */
+  /**
+   * (SIZE_T)-1, (SIZE_T)-1 empties the working set; FALSE with the last error set on failure
+   * (ERROR_INVALID_PARAMETER for a size of 0, checked before the handle).
+   */
   SetProcessWorkingSetSize(
     process: number,
     minimumWorkingSetSize: number,
@@ -78,7 +81,7 @@ export interface Win32WorkingSetApi {
     maximumWorkingSetSize: number
     flags: number
   }
-  /** psapi's EmptyWorkingSet: SetProcessWorkingSetSize(process, -1, -1). */
+  /** psapi's EmptyWorkingSet: NtQueryInformationProcess(ProcessQuotaLimits), then (SIZE_T)-1, (SIZE_T)-1. */
   EmptyWorkingSet(process: number): boolean
   /** PROCESS_MEMORY_COUNTERS_EX of a process (PROCESS_QUERY_LIMITED_INFORMATION); undefined counters on failure. */
   GetProcessMemoryInfo(process: number): { result: boolean; counters: ProcessMemoryCountersEx | undefined }
@@ -133,14 +136,18 @@ export function createWin32WorkingSetApi(
   const api: Win32WorkingSetApi = {
     SetProcessWorkingSetSize: (process, minimum, maximum) =>
       api.SetProcessWorkingSetSizeEx(process, minimum, maximum, 0),
+    // kernelbase refuses a size of 0 before the kernel sees the call (the native call keeps a
+    // limit passed as 0): ERROR_INVALID_PARAMETER, whatever the handle.
     SetProcessWorkingSetSizeEx: (process, minimum, maximum, flags) =>
-      succeeded(
-        nt.NtSetInformationProcess(process, ProcessInformationClass.ProcessQuotaLimits, {
-          minimumWorkingSetSize: minimum,
-          maximumWorkingSetSize: maximum,
-          flags,
-        }).status,
-      ),
+      minimum === 0 || maximum === 0
+        ? succeeded(STATUS_INVALID_PARAMETER)
+        : succeeded(
+            nt.NtSetInformationProcess(process, ProcessInformationClass.ProcessQuotaLimits, {
+              minimumWorkingSetSize: minimum,
+              maximumWorkingSetSize: maximum,
+              flags,
+            }).status,
+          ),
     GetProcessWorkingSetSize: (process) => {
       const { result, minimumWorkingSetSize, maximumWorkingSetSize } = api.GetProcessWorkingSetSizeEx(process)
       return { result, minimumWorkingSetSize, maximumWorkingSetSize }
@@ -156,7 +163,12 @@ export function createWin32WorkingSetApi(
         flags: limits.flags,
       }
     },
-    EmptyWorkingSet: (process) => api.SetProcessWorkingSetSize(process, -1, -1),
+    // psapi reads the process's QUOTA_LIMITS first (so the handle needs query access as well as
+    // PROCESS_SET_QUOTA, as the documentation says), then sets (SIZE_T)-1, (SIZE_T)-1 with them.
+    EmptyWorkingSet: (process) => {
+      if (quotaLimits(process) === undefined) return false
+      return api.SetProcessWorkingSetSize(process, -1, -1)
+    },
     GetProcessMemoryInfo: (process) => {
       const result = nt.NtQueryInformationProcess(process, ProcessInformationClass.ProcessVmCounters)
       if (!succeeded(result.status)) return { result: false, counters: undefined }

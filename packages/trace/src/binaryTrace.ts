@@ -304,11 +304,19 @@ export async function openBinaryTrace<E extends TraceEventBase>(
       minimumEventBytes: minimumEventBytesOf(kinds),
       file: options.file,
     }
+    // The last block decoded whole, while something still holds it: a seek that restores up to an
+    // event and then reads the events right after it (machineAtIndex) decodes the block once. Weak,
+    // so an open index retains no decoded block; entries are read-only, so sharing them is safe.
+    let lastWhole: { readonly blockIndex: number; readonly entries: WeakRef<TraceEntry<E>[]> } | undefined
     /** The block's entries; with `wantedKinds`, none when no event of the block is of one. */
     const readBlock = async (
       blockIndex: number,
       wantedKinds?: readonly boolean[],
     ): Promise<TraceEntry<E>[]> => {
+      if (wantedKinds === undefined && lastWhole?.blockIndex === blockIndex) {
+        const cached = lastWhole.entries.deref()
+        if (cached !== undefined) return cached
+      }
       const block = index.blocks[blockIndex] as BinaryBlockInfo
       const end = index.blockEnds[blockIndex] as number
       try {
@@ -339,7 +347,9 @@ export async function openBinaryTrace<E extends TraceEventBase>(
             { field: `index.blocks.${blockIndex}.count` },
           )
         }
-        return blockEntries(decoded, kinds, wantedKinds)
+        const entries = blockEntries(decoded, kinds, wantedKinds)
+        if (wantedKinds === undefined) lastWhole = { blockIndex, entries: new WeakRef(entries) }
+        return entries
       } catch (error) {
         throw asFormatError(error, context, block.firstSeq)
       }

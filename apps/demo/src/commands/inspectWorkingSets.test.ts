@@ -28,8 +28,16 @@ interface WsJson {
 }
 
 describe("ntmm inspect ws and lists on a recorded 'nt' trace", () => {
+  /** The seq where EmptyWorkingSet(idle.exe) returned: its NtSetInformationProcess's return, the last one. */
+  let emptied = -1
   beforeAll(async () => {
     expect((await run(['record', 'working-sets', '-o', trace])).code).toBe(0)
+    const returns = JSON.parse(
+      (await run(['events', trace, '--type', 'nt.syscallReturned', '--json'])).out,
+    ) as {
+      events: { seq: number; event: { service: string } }[]
+    }
+    emptied = returns.events.filter((entry) => entry.event.service === 'NtSetInformationProcess').at(-1)!.seq
   })
   afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
@@ -51,7 +59,9 @@ describe("ntmm inspect ws and lists on a recorded 'nt' trace", () => {
   })
 
   it('counts only the faults up to --at', async () => {
-    const json = JSON.parse((await run(['inspect', trace, 'ws', '--at', '8774', '--json'])).out) as WsJson
+    const json = JSON.parse(
+      (await run(['inspect', trace, 'ws', '--at', String(emptied), '--json'])).out,
+    ) as WsJson
     expect(json.processes.find((process) => process.name === 'idle.exe')!.faultsByKind).toEqual({
       'demand-zero': 24,
       'page table': 1,
@@ -59,7 +69,7 @@ describe("ntmm inspect ws and lists on a recorded 'nt' trace", () => {
   })
 
   it('shows the lists at an event: right after EmptyWorkingSet, the 24 pages on the modified list', async () => {
-    const result = await run(['inspect', trace, 'lists', '--at', '8774', '--json'])
+    const result = await run(['inspect', trace, 'lists', '--at', String(emptied), '--json'])
     const json = JSON.parse(result.out) as {
       memoryListInformation: { modifiedPageCount: number }
       inUse: { active: { name: string }[] }

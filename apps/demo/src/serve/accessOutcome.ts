@@ -1,12 +1,17 @@
 // What the next memory access of the trace does, for the explorer's predict-then-reveal mode: the
 // access (an `nt.cpuAccess` input after the current event), whether it trapped (`hw.pageFault`)
 // and how the memory manager resolved it (mm.pageFault's kind), the frame it was given
-// (mm.mappingCreated, or mm.pageIn / mm.pageReclaimed), the pages trimmed to make room (mm.pageOut:
-// the replacement policy's victims), and the last event of the access, where the reveal lands.
+// (mm.mappingCreated, or mm.pageIn / mm.pageReclaimed), the pages that lost their place on the way,
+// and the last event of the access, where the reveal lands. The answer is read from the events the
+// kernel recorded while it ran the access, so it is what the kernel did under every policy: the
+// textbook policies' victims (mm.pageOut), and under 'nt' the pages trimmed from a working set
+// (mm.workingSetTrimmed, mm.pageTableTrimmed: local replacement at the maximum, or a balance-set
+// tick the access brought on) and the standby or modified pages whose frame was repurposed for
+// the access (mm.frameRequested taking a frame off those lists).
 
 import type { Kernel } from '@ntmm/nt-syscalls'
 import { eventLine } from '../describeEvent.js'
-import type { ExplorerOutcome } from './explorerApi.js'
+import type { ExplorerOutcome, ExplorerVictim } from './explorerApi.js'
 
 type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
 
@@ -18,6 +23,60 @@ const inputs = new Set([
   'nt.processTerminated',
   'nt.debugInput',
 ])
+
+/** The events that take a page out of a working set or its frame away. */
+const victimTypes = new Set([
+  'mm.pageOut',
+  'mm.workingSetTrimmed',
+  'mm.pageTableTrimmed',
+  'mm.frameRequested',
+])
+
+/** The page an event took out of a working set, or whose frame it took; undefined for any other event. */
+export function victimOf(event: AnyEvent): ExplorerVictim | undefined {
+  const pfn = Number(event.pfn)
+  switch (event.type) {
+    case 'mm.pageOut':
+      return {
+        pid: Number(event.pid),
+        address: Number(event.address),
+        pfn,
+        how: 'paged out',
+        to: String(event.outcome),
+      }
+    case 'mm.workingSetTrimmed':
+    case 'mm.pageTableTrimmed':
+      return {
+        pid: Number(event.pid),
+        address: Number(event.address),
+        pfn,
+        how: event.type === 'mm.workingSetTrimmed' ? 'trimmed' : 'page table trimmed',
+        reason: String(event.reason),
+        to: String(event.outcome),
+      }
+    case 'mm.frameRequested': {
+      // A frame off standby or modified: the page it held (its owner) loses it.
+      const before = event.before as {
+        state: string
+        ownerPid: number
+        ownerAddress: number
+        segmentId?: number
+      }
+      if (before.state !== 'STANDBY' && before.state !== 'MODIFIED') return undefined
+      return {
+        pid: before.ownerPid,
+        address: before.ownerAddress,
+        pfn,
+        how: 'repurposed',
+        from: before.state === 'STANDBY' ? 'standby' : 'modified',
+        to: 'page file',
+        ...(before.segmentId !== undefined ? { segment: before.segmentId } : {}),
+      }
+    }
+    default:
+      return undefined
+  }
+}
 
 /** Events of one access scanned at most (a fault with page-outs is a few hundred). */
 const scanLimit = 20_000
@@ -32,7 +91,7 @@ export function nextAccessOutcome(kernel: Kernel, seq: number): ExplorerOutcome 
   let fault = false
   let kind: string | null = null
   let frame: number | null = null
-  const victims: { pid: number; address: number; pfn: number }[] = []
+  const victims: ExplorerVictim[] = []
   let end = start
   for (let at = start + 1; at < log.length && at <= start + scanLimit; at++) {
     const type = log.typeAt(at) ?? ''
@@ -47,9 +106,9 @@ export function nextAccessOutcome(kernel: Kernel, seq: number): ExplorerOutcome 
         Math.floor(Number(event.address) / 4096) === Math.floor(Number(access.address) / 4096)
       )
         frame = Number(event.pfn)
-    } else if (type === 'mm.pageOut') {
-      const event = log.at(at) as AnyEvent
-      victims.push({ pid: Number(event.pid), address: Number(event.address), pfn: Number(event.pfn) })
+    } else if (victimTypes.has(type)) {
+      const victim = victimOf(log.at(at) as AnyEvent)
+      if (victim !== undefined) victims.push(victim)
     }
   }
   return {

@@ -162,3 +162,56 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: teaching', () 
     await page.close()
   })
 })
+
+describe.skipIf(!browserTestsRunnable)("the explorer in Chromium: predicting under 'nt'", () => {
+  let harness: Harness
+  let pressure: Kernel
+  let session: ExplorerSession
+
+  beforeAll(async () => {
+    pressure = requireScenario('pressure').run({
+      arch: 'x86',
+      verbose: false,
+      record: true,
+      policies: ['nt'],
+    }).kernel
+    session = new ExplorerSession(pressure, 'scenario pressure (nt)')
+    harness = await startHarness(pressure, 'scenario pressure (nt)')
+  })
+  afterAll(async () => {
+    await harness?.close()
+  })
+
+  it('names the page local replacement trims and the standby page whose frame the fault repurposes', async () => {
+    const { page, errors } = await harness.page(1366, 900)
+    const query = pressure.history.query
+    // The first access whose fault both trims locally and repurposes a standby frame.
+    let access: number | undefined
+    for (
+      let seq = query.next({ type: 'nt.cpuAccess' }, 0);
+      seq !== undefined && access === undefined;
+      seq = query.next({ type: 'nt.cpuAccess' }, seq + 1)
+    ) {
+      const hows = session.outcome(seq - 1).victims.map((victim) => victim.how)
+      if (hows.includes('trimmed') && hows.includes('repurposed')) access = seq
+    }
+    expect(access).toBeDefined()
+    const outcome = session.outcome(access! - 1)
+    const repurposed = outcome.victims.find((victim) => victim.how === 'repurposed')!
+    await page.goto(`${harness.server.url}?seq=${access! - 1}&predict=1`)
+    await settled(page, access! - 1)
+    await page.locator('h1').click()
+    await page.keyboard.press('ArrowRight')
+    await page.waitForSelector(`[data-testid=predict][data-access="${access}"]`)
+    await page.check('[data-testid=predict-fault-yes]')
+    await page.fill('[data-testid=predict-victim]', `0x${repurposed.address.toString(16)}`)
+    await page.click('[data-testid=predict-reveal]')
+    await settled(page, outcome.end)
+    expect(await page.getAttribute('[data-testid=reveal-victim]', 'data-correct')).toBe('true')
+    const text = (await page.textContent('[data-testid=reveal-victim]')) ?? ''
+    expect(text).toContain('trimmed by local replacement')
+    expect(text).toContain('standby frame repurposed')
+    expect(errors).toEqual([])
+    await page.close()
+  })
+})

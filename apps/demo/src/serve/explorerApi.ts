@@ -222,6 +222,30 @@ export interface ExplorerStep {
   readonly after: StepSide | null
 }
 
+/** A page that lost its place during an access (ExplorerOutcome.victims). */
+export interface ExplorerVictim {
+  /** The owning process (a section page's frame: its owner field, -1 for none). */
+  readonly pid: number
+  /** The page's virtual address (a page table: the first address it maps; a section page: its offset in the segment). */
+  readonly address: number
+  /** The frame it had. */
+  readonly pfn: number
+  /**
+   * 'paged out': a textbook policy's victim (mm.pageOut); 'trimmed' / 'page table trimmed': it left
+   * its working set ('nt'), its frame kept on standby or modified; 'repurposed': its standby or
+   * modified frame was given to the access, so the page itself left memory.
+   */
+  readonly how: 'paged out' | 'trimmed' | 'page table trimmed' | 'repurposed'
+  /** Why it was trimmed ('nt': local replacement, working-set manager, low memory, …). */
+  readonly reason?: string
+  /** Repurposed: the list its frame was taken from (standby; modified under the textbook policies' writer). */
+  readonly from?: 'standby' | 'modified'
+  /** Where it went: modified, standby, dropped, shared, deleted, or the page file (repurposed). */
+  readonly to: string
+  /** A section page's segment (repurposed frames of a segment). */
+  readonly segment?: number
+}
+
 /** `GET /api/outcome?seq`: the next memory access after `seq` and what it did (predict mode). */
 export interface ExplorerOutcome {
   readonly access: {
@@ -236,8 +260,12 @@ export interface ExplorerOutcome {
   readonly kind: string | null
   /** The frame the page got (a new mapping, a page-in or a reclaim), or null. */
   readonly frame: number | null
-  /** Pages trimmed on the way (mm.pageOut): the replacement policy's victims. */
-  readonly victims: readonly { readonly pid: number; readonly address: number; readonly pfn: number }[]
+  /**
+   * The pages that lost their place, in event order: the replacement policy's victims (mm.pageOut),
+   * under 'nt' the pages trimmed from a working set (mm.workingSetTrimmed, mm.pageTableTrimmed) and
+   * the standby or modified pages whose frame was repurposed for the access.
+   */
+  readonly victims: readonly ExplorerVictim[]
   /** The last event of the access: where the reveal moves the timeline. */
   readonly end: number
 }

@@ -1,6 +1,7 @@
 // Predict, then reveal: in predict mode a step forward first asks what the next memory access
 // will do — fault or not, which frame the page will get, which page the replacement policy will
-// evict — then reveals what the trace recorded (the server's /api/outcome), marks each answer,
+// evict (under 'nt': the page local replacement trims, or the standby page whose frame is
+// repurposed) — then reveals what the trace recorded (the server's /api/outcome), marks each answer,
 // and moves the timeline to the end of that access.
 
 import { useEffect, useState } from 'preact/hooks'
@@ -12,6 +13,18 @@ interface PredictCardProps {
   readonly onReveal: (end: number) => void
   readonly onClose: () => void
   readonly onError: (message: string) => void
+}
+
+/** One victim in words: the page, its process and frame, and how it went (ExplorerVictim.how). */
+function victimText(page: ExplorerOutcome['victims'][number]): string {
+  const owner = page.pid >= 0 ? ` of process ${page.pid}` : ''
+  const how =
+    page.how === 'repurposed'
+      ? `its ${page.from ?? 'standby'} frame repurposed`
+      : page.how === 'paged out'
+        ? `paged out to ${page.to}`
+        : `${page.how}${page.reason !== undefined ? ` by ${page.reason}` : ''}, to ${page.to}`
+  return `${hex(page.address)}${owner} (PFN ${hex(page.pfn, 0)}, ${how})`
 }
 
 /** The question about the next access, then its answer (predict mode). */
@@ -45,11 +58,15 @@ export function PredictCard({ seq, onReveal, onClose, onError }: PredictCardProp
       outcome.frame === null
         ? frame.trim() === '' || frame.trim() === 'none'
         : guessedFrame === outcome.frame,
+    // Any page the access took out of a working set or whose frame it took ('nt': a local
+    // replacement's page and the standby page repurposed are both right answers).
     victim:
       victimPage === undefined
         ? victim.trim() === '' || victim.trim() === 'none'
         : guessedVictim !== undefined &&
-          Math.floor(guessedVictim / 4096) === Math.floor(victimPage.address / 4096),
+          outcome.victims.some(
+            (page) => Math.floor(guessedVictim / 4096) === Math.floor(page.address / 4096),
+          ),
   }
   return (
     <div class="predict card" data-testid="predict" data-access={access.seq}>
@@ -129,7 +146,7 @@ export function PredictCard({ seq, onReveal, onClose, onError }: PredictCardProp
             {marks.victim ? '✓' : '✗'}{' '}
             {victimPage === undefined
               ? 'nothing was evicted'
-              : `evicted: ${outcome.victims.map((page) => `${hex(page.address)} of process ${page.pid} (PFN ${hex(page.pfn, 0)})`).join(', ')}`}
+              : `evicted: ${outcome.victims.map(victimText).join(', ')}`}
           </p>
           <p class="muted">The timeline is now at #{outcome.end}, the access's last event.</p>
           <button type="button" data-testid="predict-continue" onClick={onClose}>
