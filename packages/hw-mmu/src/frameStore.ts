@@ -72,7 +72,7 @@ export class FrameStore {
   searchHint = 0
   /**
    * @internal buffers of zeroed frames that no checkpoint holds, for the next frame that needs one
-   * (at most {@link SPARE_BUFFERS}): a 4 KiB ArrayBuffer costs ~1.5 µs to allocate and collect,
+   * (at most `SPARE_BUFFERS`): a 4 KiB ArrayBuffer costs ~1.5 µs to allocate and collect,
    * a third of a demand-zero write fault (docs/performance.md).
    */
   spare: Uint32Array[] = []

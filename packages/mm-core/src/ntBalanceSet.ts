@@ -72,7 +72,7 @@ export function countReferences(core: MmCore, count: number): number {
 }
 
 /**
- * The CPU's side of {@link countReferences}: one reference per access, counted in place on the
+ * The CPU's side of `MemoryManager.countReferences`: one reference per access, counted in place on the
  * policy's state (the same counter, so a tick falls on exactly the reference it falls on through
  * countReferences), mm-core entered only when a tick falls due. Small enough for V8 to inline into
  * the access path: the state object is the machine's own for its lifetime (installNtPaging makes

@@ -12,7 +12,7 @@ const FIRST_CHUNK_CAPACITY = 256
 
 /**
  * Any typed array a column chunk may be: its field's own type, or for a full chunk the narrowest
- * array that holds every value of it exactly (see {@link narrowChunk}).
+ * array that holds every value of it exactly (see `narrowChunk`).
  */
 export type ColumnArray =
   | Uint8Array
@@ -175,7 +175,7 @@ export interface ColumnConstructor<A extends ColumnArray = ColumnArray> {
  */
 export class ChunkedColumn<A extends ColumnArray = ColumnArray> {
   /**
-   * Full chunks may be narrower arrays than `A` (see {@link narrowChunk}): only the current chunk
+   * Full chunks may be narrower arrays than `A` (see `narrowChunk`): only the current chunk
    * and reserved ones are always of the column's own type, the ones appenders write into.
    */
   readonly chunks: ColumnArray[] = []

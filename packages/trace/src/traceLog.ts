@@ -83,7 +83,7 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> implements Appe
   readonly causes: (Int32Array | undefined)[] = []
   /**
    * @internal Per seq chunk the log has moved past whose causes are all at most 65535 events
-   * back: seq − cause per seq (0: none), in place of its `causes` chunk (see {@link sealCauses}).
+   * back: seq − cause per seq (0: none), in place of its `causes` chunk (see `sealCauses`).
    */
   readonly causeDistances: (Uint16Array | undefined)[] = []
   /** Seq chunks below this one are sealed (their causes narrowed where they fit). */
