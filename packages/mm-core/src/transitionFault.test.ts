@@ -80,7 +80,7 @@ function run(target: { mm: MemoryManager; bases: number[] }, ops: readonly Op[])
     else if (op.op === 'write') mm.mmuFor(op.pid).write8(bases[op.pid - 1]! + op.page * 4096, step & 0xff)
     else if (op.op === 'empty') mm.emptyWorkingSet(op.pid)
     else if (op.op === 'tick') mm.balanceSetTick()
-    else
+    else if (op.op === 'limits')
       mm.setWorkingSetLimits(op.pid, {
         minimum: 2,
         maximum: op.maximum,

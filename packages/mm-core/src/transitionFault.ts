@@ -15,7 +15,7 @@
 import { isSystemAddress } from './addressSpaceLayout.js'
 import { assert } from './assert.js'
 import { applyMappingAdded } from './events.js'
-import { type FaultDecision } from './faultDecision.js'
+import type { FaultDecision } from './faultDecision.js'
 import type { MmCore } from './mmCore.js'
 import { STATUS_PAGE_FAULT_TRANSITION } from './ntStatus.js'
 import { PfnState } from './pfnDatabase.js'
