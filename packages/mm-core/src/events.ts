@@ -2,7 +2,11 @@
 // the MmEvent union, and applyMmEvent, the only code that changes an MmState. Live code emits each
 // event through MmCore.emit, which records it and applies it with this function, so replaying a
 // recorded stream (with the hw.* events of @ntmm/hw-mmu interleaved) rebuilds the state exactly.
-// Events are plain JSON data; they carry the old values beside the new ones.
+// Events are plain JSON data; they carry the old values beside the new ones. The two per-fault
+// paths that build their events only for a recorder (every fault's mm.pageFault, the soft fault's
+// mm.pageReclaimed and mm.mappingCreated: accessFault.ts, transitionFault.ts) apply them from their
+// fields with the functions below that applyMmEvent applies the objects with (applyPageFaultOf,
+// setPfn's setOwnerFields, applyMappingAdded).
 
 import type { FrameStore } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
