@@ -20,6 +20,7 @@
 import type { PageFault } from '@ntmm/hw-mmu'
 import { isSystemAddress } from './addressSpaceLayout.js'
 import { assert } from './assert.js'
+import { applyPageFaultOf } from './events.js'
 import {
   type AccessFaultResult,
   type FaultDecision,
@@ -55,17 +56,20 @@ export function mmAccessFault(core: MmCore, pid: number, fault: PageFault): Acce
   const retry = NT_SUCCESS(status)
   const result: AccessFaultResult =
     exception === undefined ? { status, kind, cause, retry } : { status, kind, cause, exception, retry }
-  core.emitPageFault({
-    type: 'mm.pageFault',
-    pid,
-    address: fault.address,
-    access: fault.access,
-    mode: fault.mode,
-    kind: decision.kind,
-    outcome: decision.exception === undefined ? 'resolved' : 'exception',
-    status: decision.status,
-    cause: decision.cause,
-  })
+  // The event object only for a recorder: unrecorded, its counts are applied from its fields.
+  if (core.recorder === undefined) applyPageFaultOf(core.state, pid, kind)
+  else
+    core.emitPageFault({
+      type: 'mm.pageFault',
+      pid,
+      address: fault.address,
+      access: fault.access,
+      mode: fault.mode,
+      kind: decision.kind,
+      outcome: decision.exception === undefined ? 'resolved' : 'exception',
+      status: decision.status,
+      cause: decision.cause,
+    })
   return result
 }
 

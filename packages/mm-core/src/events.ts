@@ -2,7 +2,11 @@
 // the MmEvent union, and applyMmEvent, the only code that changes an MmState. Live code emits each
 // event through MmCore.emit, which records it and applies it with this function, so replaying a
 // recorded stream (with the hw.* events of @ntmm/hw-mmu interleaved) rebuilds the state exactly.
-// Events are plain JSON data; they carry the old values beside the new ones.
+// Events are plain JSON data; they carry the old values beside the new ones. The two per-fault
+// paths that build their events only for a recorder (every fault's mm.pageFault, the soft fault's
+// mm.pageReclaimed and mm.mappingCreated: accessFault.ts, transitionFault.ts) apply them from their
+// fields with the functions below that applyMmEvent applies the objects with (applyPageFaultOf,
+// setPfn's setOwnerFields, applyMappingAdded).
 
 import type { FrameStore } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
@@ -406,10 +410,39 @@ function countFault(counters: MmState['counters'], kind: PageFaultKind): void {
  * {@link applyMmEvent}'s switch (see MmCore.emitPageFault).
  */
 export function applyPageFault(state: MmState, event: MmPageFault): void {
+  applyPageFaultOf(state, event.pid, event.kind)
+}
+
+/**
+ * {@link applyPageFault} from the event's fields: MmAccessFault applies its fault this way when no
+ * recorder is attached (MmCore.emitPageFault), without the event object.
+ */
+export function applyPageFaultOf(state: MmState, pid: number, kind: PageFaultKind): void {
   state.counters.pageFaults++
-  countFault(state.counters, event.kind)
-  if (state.nt !== undefined)
-    state.nt.pageFaults.set(event.pid, (state.nt.pageFaults.get(event.pid) ?? 0) + 1)
+  countFault(state.counters, kind)
+  if (state.nt !== undefined) state.nt.pageFaults.set(pid, (state.nt.pageFaults.get(pid) ?? 0) + 1)
+}
+
+/**
+ * The rest of mm.mappingCreated once its frame's PFN entry says `after` (setPfn): the page joins
+ * its process's working set; under 'nt' it takes the process's page priority, and a section page's
+ * entry starts at age 0. Exported for the soft fault (transitionFault.ts), which applies its
+ * mapping from the fields when no recorder is attached.
+ */
+export function applyMappingAdded(
+  state: MmState,
+  pid: number,
+  address: number,
+  pfn: number,
+  sectionPage: boolean,
+): void {
+  workingSetDelta(state, pid, 1)
+  // The 'nt' policy: the page takes its process's priority (the standby sub-list it goes to).
+  if (state.nt !== undefined) {
+    state.pfn.priority[pfn] = state.nt.process(pid).priority
+    // A section page's new entry starts at age 0.
+    if (sectionPage) state.nt.sharedAges.delete(`${pid}:${address}`)
+  }
 }
 
 /**
@@ -489,13 +522,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       return
     case 'mm.mappingCreated':
       setPfn(state, event.pfn, event.after)
-      workingSetDelta(state, event.pid, 1)
-      // The 'nt' policy: the page takes its process's priority (the standby sub-list it goes to).
-      if (state.nt !== undefined) {
-        state.pfn.priority[event.pfn] = state.nt.process(event.pid).priority
-        // A section page's new entry starts at age 0.
-        if (event.after.segmentId !== undefined) state.nt.sharedAges.delete(`${event.pid}:${event.address}`)
-      }
+      applyMappingAdded(state, event.pid, event.address, event.pfn, event.after.segmentId !== undefined)
       return
     case 'mm.mappingDeleted':
       setPfn(state, event.pfn, event.after)

@@ -95,7 +95,10 @@ export class MmCore {
     public sharedDataPfn: number,
   ) {}
 
-  /** Record `event` and apply it: the only way live code changes mm state. */
+  /**
+   * Record `event` and apply it: the way live code changes mm state (the fault path's unrecorded
+   * events apply from their fields through applyMmEvent's own functions: events.ts).
+   */
   emit(event: MmEvent): void {
     this.recorder?.(event)
     applyMmEvent(this.state, event, this.machine.frames)

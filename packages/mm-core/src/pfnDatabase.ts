@@ -201,13 +201,36 @@ export class PfnDatabase {
 
   /** Record the page a frame backs (owner, address, protection, page-file copy, modified flag, segment). */
   setOwner(pfn: number, owner: PfnOwner): void {
-    this.ownerPid[pfn] = owner.pid
-    this.ownerAddress[pfn] = owner.address
-    this.protectMask[pfn] = owner.protectMask
-    this.pageFileSlot[pfn] = owner.pageFileSlot
-    this.modified[pfn] = owner.modified ? 1 : 0
-    this.segmentId[pfn] = owner.segmentId ?? NONE
-    this.shareCount[pfn] = owner.shareCount ?? 0
+    this.setOwnerFields(
+      pfn,
+      owner.pid,
+      owner.address,
+      owner.protectMask,
+      owner.pageFileSlot,
+      owner.modified,
+      owner.segmentId ?? NONE,
+      owner.shareCount ?? 0,
+    )
+  }
+
+  /** {@link setOwner} from the fields (no owner object: the fault path sets one per fault). */
+  setOwnerFields(
+    pfn: number,
+    pid: number,
+    address: number,
+    protectMask: number,
+    pageFileSlot: number,
+    modified: boolean,
+    segmentId: number,
+    shareCount: number,
+  ): void {
+    this.ownerPid[pfn] = pid
+    this.ownerAddress[pfn] = address
+    this.protectMask[pfn] = protectMask
+    this.pageFileSlot[pfn] = pageFileSlot
+    this.modified[pfn] = modified ? 1 : 0
+    this.segmentId[pfn] = segmentId
+    this.shareCount[pfn] = shareCount
     this.age[pfn] = 0
   }
 

@@ -52,15 +52,16 @@ export function pfnRecordOf(state: MmState, pfn: number): PfnRecord {
 /** Make the PFN entry of `pfn` say what `record` says (event replay). */
 export function setPfn(state: MmState, pfn: number, record: PfnRecord): void {
   if (state.pfn.state[pfn] !== PfnState[record.state]) state.pfn.setState(pfn, record.state)
-  state.pfn.setOwner(pfn, {
-    pid: record.ownerPid,
-    address: record.ownerAddress,
-    protectMask: record.protectMask,
-    pageFileSlot: record.pageFileSlot,
-    modified: record.modified,
-    segmentId: record.segmentId ?? -1,
-    shareCount: record.shareCount ?? 0,
-  })
+  state.pfn.setOwnerFields(
+    pfn,
+    record.ownerPid,
+    record.ownerAddress,
+    record.protectMask,
+    record.pageFileSlot,
+    record.modified,
+    record.segmentId ?? -1,
+    record.shareCount ?? 0,
+  )
 }
 
 /**

@@ -108,7 +108,7 @@ export function mmNotPresentFaultSectionView(
   if (!accessAllowed(core, mask, fault.access)) return deniedAccess(fault, mask, false)
   // A page this process copied on write is private memory now.
   if (view.kind === 'transition' || view.kind === 'pageFile')
-    return resolvePrivatePte(core, pid, page, view, mask, fault)
+    return resolvePrivatePte(core, pid, page, view, mask, fault, pte === undefined ? -1 : pte.address)
 
   // A PTE read means its page table exists, and under the textbook policies it stays; under 'nt'
   // it may have left memory, or leave while a frame is found for the page, so the fault brings it

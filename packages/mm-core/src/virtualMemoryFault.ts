@@ -19,8 +19,6 @@
 
 import type { PageFault } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
-import { pfnRecordOf } from './events.js'
-import { pfnRecordInState } from './pfnRecord.js'
 import { type FaultDecision, accessAllowed, accessViolation, failure, pageOf } from './faultDecision.js'
 import type { MemoryArea } from './memoryArea.js'
 import { MEM_RESERVE, PAGE_SIZE, pageProtectionName } from './memoryConstants.js'
@@ -30,7 +28,6 @@ import {
   STATUS_NO_MEMORY,
   STATUS_PAGE_FAULT_DEMAND_ZERO,
   STATUS_PAGE_FAULT_PAGING_FILE,
-  STATUS_PAGE_FAULT_TRANSITION,
   STATUS_SUCCESS,
 } from './ntStatus.js'
 import { requestPageMemoryConsumer } from './pageMemoryConsumer.js'
@@ -39,11 +36,8 @@ import { readPte, writePteAt } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
 import type { PteView } from './softwarePte.js'
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
+import { resolveTransitionFault } from './transitionFault.js'
 import { createVirtualMapping, ensurePageTables } from './virtualMapping.js'
-
-// A soft fault's causes, made once (not a string per fault: soft faults are the cheap ones).
-const RECLAIMED_FROM_STANDBY = 'frame reclaimed from the standby list'
-const RECLAIMED_FROM_MODIFIED = 'frame reclaimed from the modified list'
 
 /** MmNotPresentFaultVirtualMemory: a not-present fault in private memory (see the file comment). */
 export function mmNotPresentFaultVirtualMemory(
@@ -89,13 +83,14 @@ export function mmNotPresentFaultVirtualMemory(
     return accessViolation(fault, `execute on non-executable ${what}`)
   }
 
-  return resolvePrivatePte(core, pid, page, view, mask, fault)
+  return resolvePrivatePte(core, pid, page, view, mask, fault, pte === undefined ? -1 : pte.address)
 }
 
 /**
  * Bring back a private page whose PTE is `view` (not valid): reclaim its transition frame (soft),
  * read its page-file slot into a new frame (hard), or map a zeroed frame (demand zero). `mask` is
- * the page's protection; the access has been checked.
+ * the page's protection; the access has been checked. `pteAddress`: where the PTE was read (-1
+ * when through a page table not resident), so a soft fault need not read it again.
  */
 export function resolvePrivatePte(
   core: MmCore,
@@ -104,32 +99,9 @@ export function resolvePrivatePte(
   view: Exclude<PteView, { kind: 'valid' }>,
   mask: number,
   fault: PageFault,
+  pteAddress: number,
 ): FaultDecision {
-  if (view.kind === 'transition') {
-    const before = pfnRecordOf(core.state, view.pfn)
-    assert(
-      (before.state === 'STANDBY' || before.state === 'MODIFIED') &&
-        before.ownerPid === pid &&
-        before.ownerAddress === page,
-      () => `transition PTE of 0x${page.toString(16)} names frame ${view.pfn} in state ${before.state}`,
-    )
-    // 'nt': the working set may first give up one of its own pages (local replacement).
-    core.ntBeforeGrow?.(core, pid)
-    core.emit({
-      type: 'mm.pageReclaimed',
-      pid,
-      address: page,
-      pfn: view.pfn,
-      before,
-      after: pfnRecordInState(before, 'ACTIVE'),
-    })
-    createVirtualMapping(core, pid, page, view.pfn, mask)
-    return {
-      status: STATUS_PAGE_FAULT_TRANSITION,
-      kind: 'soft',
-      cause: before.state === 'STANDBY' ? RECLAIMED_FROM_STANDBY : RECLAIMED_FROM_MODIFIED,
-    }
-  }
+  if (view.kind === 'transition') return resolveTransitionFault(core, pid, page, pteAddress, view.pfn, mask)
 
   if (!ensurePageTables(core, pid, page))
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
