@@ -100,6 +100,12 @@ export class TlbLevel {
   /** @internal Per entry: offset of the mirror row copying it, or -1 (the row's back-reference). */
   declare readonly entryRows: Int32Array
   /**
+   * @internal accelerator, not state: how many valid entries cache a large page (size code 1 or
+   * 2). While none does, a lookup skips the large sizes' sets (see tlbLookup.ts): a miss in a
+   * TLB of 4 KiB pages searches one set, not two or three.
+   */
+  declare largeEntries: number
+  /**
    * @internal The inlined hit path of Mmu may use this level: HwState.fastPath and no recorder,
    * kept here so that the path reaches everything it needs through this one object.
    */
@@ -142,6 +148,7 @@ export class TlbLevel {
     this.mirrorMask = rows - 1
     this.mirrorStamps = new Float64Array(rows)
     this.entryRows = new Int32Array(this.entries).fill(-1)
+    this.largeEntries = 0
   }
 
   /** Clock value of each entry's last fill (FIFO, random) or use (LRU), by index. */
@@ -246,11 +253,22 @@ function forgetMirror(tlb: TlbLevel, index: number): void {
   tlb.entryRows[index] = -1
 }
 
-/** Empties every mirror row, dropping their stamps (after the entry arrays were overwritten wholesale). */
+/**
+ * Empties every mirror row, dropping their stamps, and recounts the large entries: the
+ * accelerators' reset after the entry arrays were overwritten wholesale.
+ */
 export function clearTlbMirror(tlb: TlbLevel): void {
   tlb.mirror.fill(0)
   tlb.mirrorStamps.fill(0)
   tlb.entryRows.fill(-1)
+  let large = 0
+  for (let i = 0; i < tlb.entries; i++) large += isLargeTag(tlb.tags[i]!)
+  tlb.largeEntries = large
+}
+
+/** 1 when `tag` is a valid entry's tag for a large page (size code 1 or 2), else 0. */
+function isLargeTag(tag: number): number {
+  return tag >= 0 && tag % 4 !== 0 ? 1 : 0
 }
 
 /** Entry `index`'s age: its last fill (FIFO, random) or use (LRU), a hit through its mirror row included. */
@@ -366,6 +384,7 @@ export function applyPageWalk(tlb: TlbLevel, memoryReferences: number): void {
 /** Applies hw.tlbEvict: the valid entry at `index` is dropped to make room for a fill. */
 export function applyTlbEvict(tlb: TlbLevel, index: number): void {
   forgetMirror(tlb, index)
+  tlb.largeEntries -= isLargeTag(tlb.tags[index]!)
   tlb.tags[index] = -1
   tlb.evictions++
 }
@@ -380,6 +399,7 @@ export function applyTlbFill(
   pcid: number,
 ): void {
   forgetMirror(tlb, index)
+  tlb.largeEntries += isLargeTag(tag) - isLargeTag(tlb.tags[index]!)
   tlb.tags[index] = tag
   tlb.frames[index] = frame
   tlb.flags[index] = flags
@@ -400,6 +420,7 @@ export function restoreTlbEntry(
   age: number,
 ): void {
   forgetMirror(tlb, index)
+  tlb.largeEntries += isLargeTag(tag) - isLargeTag(tlb.tags[index]!)
   tlb.tags[index] = tag
   tlb.frames[index] = frame
   tlb.flags[index] = flags
@@ -410,6 +431,7 @@ export function restoreTlbEntry(
 /** Applies one removal of a hw.tlbFlush. */
 export function applyTlbInvalidate(tlb: TlbLevel, index: number): void {
   forgetMirror(tlb, index)
+  tlb.largeEntries -= isLargeTag(tlb.tags[index]!)
   tlb.tags[index] = -1
 }
 

@@ -35,9 +35,11 @@ export function probeAllSizes(state: HwState, tlb: TlbLevel, lo: number, hi: num
 /**
  * {@link probeAllSizes} without its first probe, for a caller that has just made it (the same
  * tlbProbe of the 4 KiB page) and missed: the large sizes only, in the same order, so a miss
- * searches each set once.
+ * searches each set once; none while the level holds no large entry.
  */
 export function probeLargeSizes(state: HwState, tlb: TlbLevel, lo: number, hi: number): number {
+  // No large entry: no large probe could match (and a probe that misses changes nothing).
+  if (tlb.largeEntries === 0) return -1
   const pcid = state.pcid
   if (state.modeCode === 0) {
     if (!state.pageSizeExtension) return -1
