@@ -633,7 +633,14 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
    * The TLB levels, the walk and #PF delivery with retries. `probed` is the first-level 4 KiB
    * probe's result for (lo, hi) just made (an index, or -1), or {@link PROBE_AGAIN}.
    */
-  private translateSlow(va: number, lo: number, hi: number, access: number, user: number, probed: number): number {
+  private translateSlow(
+    va: number,
+    lo: number,
+    hi: number,
+    access: number,
+    user: number,
+    probed: number,
+  ): number {
     const s = this.state
     this.lastResponse = undefined
     for (let attempt = 0; ; attempt++) {
