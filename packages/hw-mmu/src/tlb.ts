@@ -229,7 +229,8 @@ function writeBackStamp(tlb: TlbLevel, row: number): void {
 function mirrorEntry(tlb: TlbLevel, index: number): void {
   const tag = tlb.tags[index]!
   const frame = tlb.frames[index]!
-  if (tag < 0 || tag > MIRROR_PAGE_MASK * 4 || tag % 4 !== 0 || frame >= 0x80000) return
+  // `& 3`, not `% 4`: the remainder of a Float64Array element is a call into C (see isLargeTag).
+  if (tag < 0 || tag > MIRROR_PAGE_MASK * 4 || (tag & 3) !== 0 || frame >= 0x80000) return
   const pageNumber = tag / 4
   const row = (pageNumber & tlb.mirrorMask) << 2
   const mirror = tlb.mirror
@@ -268,7 +269,9 @@ export function clearTlbMirror(tlb: TlbLevel): void {
 
 /** 1 when `tag` is a valid entry's tag for a large page (size code 1 or 2), else 0. */
 function isLargeTag(tag: number): number {
-  return tag >= 0 && tag % 4 !== 0 ? 1 : 0
+  // `& 3` is the tag mod 4 for any tag (ToInt32 drops multiples of 2^32, which 4 divides); `%` of
+  // a double is a call into C.
+  return tag >= 0 && (tag & 3) !== 0 ? 1 : 0
 }
 
 /** Entry `index`'s age: its last fill (FIFO, random) or use (LRU), a hit through its mirror row included. */
