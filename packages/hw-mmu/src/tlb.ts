@@ -293,32 +293,36 @@ export function tlbChooseWay(tlb: TlbLevel, set: number, tag: number, pcid: numb
   const ways = tlb.ways
   const base = set * ways
   const tags = tlb.tags
+  const lru = tlb.policyCode === 0
+  const rawAges = tlb.rawAges
   let invalid = -1
+  let victim = 0
+  let oldest = 0
+  // One pass over the set: the match, the first invalid way and the oldest age. LRU ages still
+  // held by mirror rows go back to rawAges first, so the scan reads plain array cells (a helper
+  // returning each age as a number allocated a heap number per way); a write-back changes no age
+  // (an age is the larger of the two), so making it before knowing whether a victim is needed
+  // changes nothing observable.
   for (let way = 0; way < ways; way++) {
-    const t = tags[base + way]!
-    if (t === tag && (tlb.pcids[base + way] === pcid || (tlb.flags[base + way]! & TLB_GLOBAL) !== 0))
-      return way
-    if (t === -1 && invalid < 0) invalid = way
-  }
-  if (invalid >= 0) return invalid
-  if (tlb.policyCode === 2) return mix32((tlb.seed + Math.imul(tlb.fillCount, 0x9e3779b9)) | 0) % ways
-  // LRU ages still held by mirror rows go back to rawAges first; the scan then reads plain
-  // array cells (a helper returning each age as a number allocated a heap number per way).
-  if (tlb.policyCode === 0) {
-    for (let i = base; i < base + ways; i++) {
+    const i = base + way
+    const t = tags[i]!
+    if (t === tag && (tlb.pcids[i] === pcid || (tlb.flags[i]! & TLB_GLOBAL) !== 0)) return way
+    if (t === -1) {
+      if (invalid < 0) invalid = way
+      continue
+    }
+    if (lru) {
       const row = tlb.entryRows[i]!
       if (row >= 0 && tlb.mirrorStamps[row >> 2] !== 0) writeBackStamp(tlb, row)
     }
-  }
-  let victim = 0
-  let oldest = tlb.rawAges[base]!
-  for (let way = 1; way < ways; way++) {
-    const age = tlb.rawAges[base + way]!
-    if (age < oldest) {
+    const age = rawAges[i]!
+    if (way === 0 || age < oldest) {
       oldest = age
       victim = way
     }
   }
+  if (invalid >= 0) return invalid
+  if (tlb.policyCode === 2) return mix32((tlb.seed + Math.imul(tlb.fillCount, 0x9e3779b9)) | 0) % ways
   return victim
 }
 
