@@ -212,7 +212,7 @@ table(
 )
 const miss = missBenchmark()
 table(
-  'TLB miss (2-level walk with A/D checks and fill, i386 TLB) vs TLB hit',
+  'TLB-miss translate (walk + fill) vs TLB-hit translate (2-level walk with A/D checks, i386 TLB)',
   ['hit', 'miss', 'miss / hit'],
   [[`${miss.hitNs.toFixed(2)} ns`, `${miss.missNs.toFixed(2)} ns`, `${miss.ratio.toFixed(1)}x`]],
 )

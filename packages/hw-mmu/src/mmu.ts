@@ -116,7 +116,7 @@ import {
   tlbProbe,
 } from './tlb.js'
 import type { FlushKind, TlbName } from './tlbConfig.js'
-import { entryAddress, offsetInPage, pageNumberOf, probeAllSizes } from './tlbLookup.js'
+import { entryAddress, offsetInPage, pageNumberOf, probeAllSizes, probeLargeSizes } from './tlbLookup.js'
 
 /** Options of the machine. */
 export interface MmuOptions extends HwConfig {
@@ -136,6 +136,8 @@ const reportHitThroughMirror = reportTlbHitThroughMirror
 const read32At = busRead32
 const readInto = busReadInto
 const readSmall = busReadWithinPage
+/** translateSlow's `probed` when no probe was just made (a retry, or a caller without one). */
+const PROBE_AGAIN = -2
 const readScalarAt = busReadScalar
 const writeBytesAt = applyPhysicalBytesWritten
 const writeScalarAt = applyPhysicalWrite
@@ -622,14 +624,28 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
         return tlb.frames[i]! * 4096 + (lo & 0xfff)
       }
     }
-    return this.translateSlow(va, lo, hi, access, user)
+    // The probe's outcome goes along: the first lookup starts from it instead of searching the
+    // 4 KiB page's set again (nothing changes the TLB in between).
+    return this.translateSlow(va, lo, hi, access, user, i)
   }
 
-  private translateSlow(va: number, lo: number, hi: number, access: number, user: number): number {
+  /**
+   * The TLB levels, the walk and #PF delivery with retries. `probed` is the first-level 4 KiB
+   * probe's result for (lo, hi) just made (an index, or -1), or {@link PROBE_AGAIN}.
+   */
+  private translateSlow(
+    va: number,
+    lo: number,
+    hi: number,
+    access: number,
+    user: number,
+    probed: number,
+  ): number {
     const s = this.state
     this.lastResponse = undefined
     for (let attempt = 0; ; attempt++) {
-      const pa = this.lookupOrWalk(lo, hi, access, user)
+      // A retry follows the fault handler, which may have changed the TLB: search again.
+      const pa = this.lookupOrWalk(lo, hi, access, user, attempt === 0 ? probed : PROBE_AGAIN)
       if (pa >= 0) return pa
       const errorCode = this.pendingErrorCode
       const mode: PrivilegeMode = user !== 0 ? 'user' : 'supervisor'
@@ -654,12 +670,21 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     }
   }
 
-  /** TLB levels, then the walk. Returns the physical address, or -1 with pendingErrorCode set. */
-  private lookupOrWalk(lo: number, hi: number, access: number, user: number): number {
+  /**
+   * TLB levels, then the walk. Returns the physical address, or -1 with pendingErrorCode set.
+   * `probed`: as {@link Mmu.translateSlow}'s; the first level's lookup is then what
+   * probeAllSizes would find, without repeating the 4 KiB probe.
+   */
+  private lookupOrWalk(lo: number, hi: number, access: number, user: number, probed: number): number {
     const s = this.state
     const first = access === ACCESS_EXECUTE ? s.fetchTlb : s.dataTlb
     const required = s.required[access * 2 + user]!
-    const i = probeAllSizes(s, first, lo, hi)
+    const i =
+      probed === PROBE_AGAIN
+        ? probeAllSizes(s, first, lo, hi)
+        : probed >= 0
+          ? probed
+          : probeLargeSizes(s, first, lo, hi)
     if (i >= 0) {
       if (this.recorder !== undefined) this.recordHit(first, i)
       applyTlbHit(first, i)

@@ -100,6 +100,12 @@ export class TlbLevel {
   /** @internal Per entry: offset of the mirror row copying it, or -1 (the row's back-reference). */
   declare readonly entryRows: Int32Array
   /**
+   * @internal accelerator, not state: how many valid entries cache a large page (size code 1 or
+   * 2). While none does, a lookup skips the large sizes' sets (see tlbLookup.ts): a miss in a
+   * TLB of 4 KiB pages searches one set, not two or three.
+   */
+  declare largeEntries: number
+  /**
    * @internal The inlined hit path of Mmu may use this level: HwState.fastPath and no recorder,
    * kept here so that the path reaches everything it needs through this one object.
    */
@@ -142,6 +148,7 @@ export class TlbLevel {
     this.mirrorMask = rows - 1
     this.mirrorStamps = new Float64Array(rows)
     this.entryRows = new Int32Array(this.entries).fill(-1)
+    this.largeEntries = 0
   }
 
   /** Clock value of each entry's last fill (FIFO, random) or use (LRU), by index. */
@@ -222,7 +229,8 @@ function writeBackStamp(tlb: TlbLevel, row: number): void {
 function mirrorEntry(tlb: TlbLevel, index: number): void {
   const tag = tlb.tags[index]!
   const frame = tlb.frames[index]!
-  if (tag < 0 || tag > MIRROR_PAGE_MASK * 4 || tag % 4 !== 0 || frame >= 0x80000) return
+  // `& 3`, not `% 4`: the remainder of a Float64Array element is a call into C (see isLargeTag).
+  if (tag < 0 || tag > MIRROR_PAGE_MASK * 4 || (tag & 3) !== 0 || frame >= 0x80000) return
   const pageNumber = tag / 4
   const row = (pageNumber & tlb.mirrorMask) << 2
   const mirror = tlb.mirror
@@ -246,11 +254,24 @@ function forgetMirror(tlb: TlbLevel, index: number): void {
   tlb.entryRows[index] = -1
 }
 
-/** Empties every mirror row, dropping their stamps (after the entry arrays were overwritten wholesale). */
+/**
+ * Empties every mirror row, dropping their stamps, and recounts the large entries: the
+ * accelerators' reset after the entry arrays were overwritten wholesale.
+ */
 export function clearTlbMirror(tlb: TlbLevel): void {
   tlb.mirror.fill(0)
   tlb.mirrorStamps.fill(0)
   tlb.entryRows.fill(-1)
+  let large = 0
+  for (let i = 0; i < tlb.entries; i++) large += isLargeTag(tlb.tags[i]!)
+  tlb.largeEntries = large
+}
+
+/** 1 when `tag` is a valid entry's tag for a large page (size code 1 or 2), else 0. */
+function isLargeTag(tag: number): number {
+  // `& 3` is the tag mod 4 for any tag (ToInt32 drops multiples of 2^32, which 4 divides); `%` of
+  // a double is a call into C.
+  return tag >= 0 && (tag & 3) !== 0 ? 1 : 0
 }
 
 /** Entry `index`'s age: its last fill (FIFO, random) or use (LRU), a hit through its mirror row included. */
@@ -272,32 +293,36 @@ export function tlbChooseWay(tlb: TlbLevel, set: number, tag: number, pcid: numb
   const ways = tlb.ways
   const base = set * ways
   const tags = tlb.tags
+  const lru = tlb.policyCode === 0
+  const rawAges = tlb.rawAges
   let invalid = -1
+  let victim = 0
+  let oldest = 0
+  // One pass over the set: the match, the first invalid way and the oldest age. LRU ages still
+  // held by mirror rows go back to rawAges first, so the scan reads plain array cells (a helper
+  // returning each age as a number allocated a heap number per way); a write-back changes no age
+  // (an age is the larger of the two), so making it before knowing whether a victim is needed
+  // changes nothing observable.
   for (let way = 0; way < ways; way++) {
-    const t = tags[base + way]!
-    if (t === tag && (tlb.pcids[base + way] === pcid || (tlb.flags[base + way]! & TLB_GLOBAL) !== 0))
-      return way
-    if (t === -1 && invalid < 0) invalid = way
-  }
-  if (invalid >= 0) return invalid
-  if (tlb.policyCode === 2) return mix32((tlb.seed + Math.imul(tlb.fillCount, 0x9e3779b9)) | 0) % ways
-  // LRU ages still held by mirror rows go back to rawAges first; the scan then reads plain
-  // array cells (a helper returning each age as a number allocated a heap number per way).
-  if (tlb.policyCode === 0) {
-    for (let i = base; i < base + ways; i++) {
+    const i = base + way
+    const t = tags[i]!
+    if (t === tag && (tlb.pcids[i] === pcid || (tlb.flags[i]! & TLB_GLOBAL) !== 0)) return way
+    if (t === -1) {
+      if (invalid < 0) invalid = way
+      continue
+    }
+    if (lru) {
       const row = tlb.entryRows[i]!
       if (row >= 0 && tlb.mirrorStamps[row >> 2] !== 0) writeBackStamp(tlb, row)
     }
-  }
-  let victim = 0
-  let oldest = tlb.rawAges[base]!
-  for (let way = 1; way < ways; way++) {
-    const age = tlb.rawAges[base + way]!
-    if (age < oldest) {
+    const age = rawAges[i]!
+    if (way === 0 || age < oldest) {
       oldest = age
       victim = way
     }
   }
+  if (invalid >= 0) return invalid
+  if (tlb.policyCode === 2) return mix32((tlb.seed + Math.imul(tlb.fillCount, 0x9e3779b9)) | 0) % ways
   return victim
 }
 
@@ -366,6 +391,7 @@ export function applyPageWalk(tlb: TlbLevel, memoryReferences: number): void {
 /** Applies hw.tlbEvict: the valid entry at `index` is dropped to make room for a fill. */
 export function applyTlbEvict(tlb: TlbLevel, index: number): void {
   forgetMirror(tlb, index)
+  tlb.largeEntries -= isLargeTag(tlb.tags[index]!)
   tlb.tags[index] = -1
   tlb.evictions++
 }
@@ -380,6 +406,7 @@ export function applyTlbFill(
   pcid: number,
 ): void {
   forgetMirror(tlb, index)
+  tlb.largeEntries += isLargeTag(tag) - isLargeTag(tlb.tags[index]!)
   tlb.tags[index] = tag
   tlb.frames[index] = frame
   tlb.flags[index] = flags
@@ -400,6 +427,7 @@ export function restoreTlbEntry(
   age: number,
 ): void {
   forgetMirror(tlb, index)
+  tlb.largeEntries += isLargeTag(tag) - isLargeTag(tlb.tags[index]!)
   tlb.tags[index] = tag
   tlb.frames[index] = frame
   tlb.flags[index] = flags
@@ -410,6 +438,7 @@ export function restoreTlbEntry(
 /** Applies one removal of a hw.tlbFlush. */
 export function applyTlbInvalidate(tlb: TlbLevel, index: number): void {
   forgetMirror(tlb, index)
+  tlb.largeEntries -= isLargeTag(tlb.tags[index]!)
   tlb.tags[index] = -1
 }
 

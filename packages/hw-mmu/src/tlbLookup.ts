@@ -26,10 +26,21 @@ export function offsetInPage(state: HwState, sizeCode: number, lo: number): numb
  * 2 MiB and 1 GiB in x64); -1 when none does.
  */
 export function probeAllSizes(state: HwState, tlb: TlbLevel, lo: number, hi: number): number {
-  const pcid = state.pcid
   const vpn = hi * 0x100000 + (lo >>> 12)
-  const i = tlbProbe(tlb, vpn * 4, vpn, pcid)
+  const i = tlbProbe(tlb, vpn * 4, vpn, state.pcid)
   if (i >= 0) return i
+  return probeLargeSizes(state, tlb, lo, hi)
+}
+
+/**
+ * {@link probeAllSizes} without its first probe, for a caller that has just made it (the same
+ * tlbProbe of the 4 KiB page) and missed: the large sizes only, in the same order, so a miss
+ * searches each set once; none while the level holds no large entry.
+ */
+export function probeLargeSizes(state: HwState, tlb: TlbLevel, lo: number, hi: number): number {
+  // No large entry: no large probe could match (and a probe that misses changes nothing).
+  if (tlb.largeEntries === 0) return -1
+  const pcid = state.pcid
   if (state.modeCode === 0) {
     if (!state.pageSizeExtension) return -1
     const large = lo >>> 22

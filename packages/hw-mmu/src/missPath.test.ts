@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import type { HwEvent } from './events.js'
+import type { Mmu } from './mmu.js'
+import type { PagingMode } from './paging.js'
+import type { TlbLevel } from './tlb.js'
+import {
+  buildRandomMachine,
+  controlArbitrary,
+  leafValue,
+  operationArbitrary,
+  regionArbitrary,
+  type Slot,
+  tlbArbitrary,
+} from './testing/randomMachine.js'
+
+// The miss path searches each TLB set once: translateGeneral's 4 KiB probe goes on to the
+// lookup, and a level holding no large entry skips the large sizes' sets. The reference is the
+// same machine made to search as before: every lookup repeats the 4 KiB probe (probeAllSizes)
+// and always tries the large sizes. Everything observable must agree: each access's outcome,
+// the statistics, the TLB entries with their ages, the whole-state digest and every event.
+
+/** Makes `mmu` search the TLB the way it did before the single-probe miss path. */
+function searchLikeBefore(mmu: Mmu): void {
+  const internals = mmu as unknown as {
+    lookupOrWalk(lo: number, hi: number, access: number, user: number, probed: number): number
+  }
+  const lookupOrWalk = internals.lookupOrWalk
+  // -2 is PROBE_AGAIN: search every size, from the 4 KiB page's set.
+  internals.lookupOrWalk = function (this: Mmu, lo, hi, access, user) {
+    return lookupOrWalk.call(this, lo, hi, access, user, -2)
+  }
+  for (const tlb of mmu.state.tlbs) {
+    if (tlb === undefined) continue
+    Object.defineProperty(tlb, 'largeEntries', { get: () => 1, set: () => {} })
+  }
+}
+
+function largeTags(tlb: TlbLevel): number {
+  let n = 0
+  for (let i = 0; i < tlb.entries; i++) if (tlb.tags[i]! >= 0 && tlb.tags[i]! % 4 !== 0) n++
+  return n
+}
+
+const stepArbitrary = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(operationArbitrary, fc.nat(3)) },
+  { weight: 1, arbitrary: fc.tuple(fc.constant({ kind: 'cr3' as const }), fc.nat(3)) },
+  { weight: 1, arbitrary: fc.tuple(fc.constant({ kind: 'reset' as const }), fc.nat(3)) },
+)
+
+/** Makes the faulting slot's leaf present, writable and user-accessible, and retries. */
+function repairingHandler(mmu: Mmu, mode: PagingMode, slots: readonly Slot[]) {
+  return (fault: { address: number }) => {
+    const slot = slots.find((s) => fault.address >= s.va && fault.address < s.va + 4096)
+    if (slot === undefined) return { retry: false }
+    const leaf = {
+      present: true,
+      writable: true,
+      user: true,
+      noExecute: false,
+      global: false,
+      reserved: false,
+      frame: 1,
+    }
+    mmu.pageTables.writeEntryAt(slot.entry, slot.level, leafValue(mode, slot.large, leaf))
+    return { retry: true }
+  }
+}
+
+describe('TLB miss path (property)', () => {
+  it('gives the same outcomes, statistics, entries, digest and events as searching every set again', () => {
+    let misses = 0
+    let largeHits = 0
+    fc.assert(
+      fc.property(
+        fc.constantFrom<PagingMode>('x86', 'x86-pae', 'x64'),
+        controlArbitrary,
+        tlbArbitrary,
+        fc.array(regionArbitrary, { minLength: 3, maxLength: 3 }),
+        fc.array(stepArbitrary, { maxLength: 80 }),
+        fc.boolean(),
+        fc.boolean(),
+        (mode, control, tlb, regions, steps, record, handle) => {
+          const machines = [0, 1].map(() => {
+            const built = buildRandomMachine(mode, control, tlb, regions)
+            const events: HwEvent[] = []
+            if (record) built.mmu.setRecorder((event) => events.push(event))
+            if (handle) built.mmu.setFaultHandler(repairingHandler(built.mmu, mode, built.slots))
+            expect(built.mmu.loadCr3(built.root).ok).toBe(true)
+            return { ...built, events }
+          })
+          searchLikeBefore(machines[1]!.mmu)
+          const outcomes: string[][] = [[], []]
+          machines.forEach(({ mmu, root, slots }, m) => {
+            const out = outcomes[m]!
+            for (const [op, api] of steps) {
+              if (op.kind === 'cr3') out.push(String(mmu.loadCr3(root).ok))
+              else if (op.kind === 'reset') {
+                if (m === 0) misses += mmu.statistics().data.misses
+                mmu.resetStatistics()
+              } else if (op.kind === 'invlpg') mmu.invlpg(slots[op.slot]!.va)
+              else if (op.kind === 'modify') {
+                const slot = slots[op.slot]!
+                mmu.pageTables.writeEntryAt(slot.entry, slot.level, leafValue(mode, slot.large, op.leaf))
+                if (op.invalidation === 'invlpg') mmu.invlpg(slot.va)
+                else if (op.invalidation === 'cr3') mmu.loadCr3(root)
+              } else {
+                const va = slots[op.slot]!.va + op.offset
+                // Every entry point: the inlined translation, and the byte accesses.
+                if (api === 0) out.push(String(mmu.translateToPhysical(va, op.access, op.mode)))
+                else if (op.access === 'write')
+                  out.push(JSON.stringify(mmu.write(va, [1, 2, 3], { mode: op.mode })))
+                else if (op.access === 'execute')
+                  out.push(JSON.stringify(mmu.fetch(va, 2, { mode: op.mode })))
+                else out.push(JSON.stringify(mmu.read(va, api, { mode: op.mode })))
+                if (mmu.lastFault !== undefined) out.push(JSON.stringify(mmu.lastFault))
+              }
+              for (const level of mmu.state.tlbs)
+                if (m === 0 && level !== undefined) expect(level.largeEntries).toBe(largeTags(level))
+            }
+          })
+          const [a, b] = machines as [(typeof machines)[0], (typeof machines)[0]]
+          expect(outcomes[0]).toEqual(outcomes[1])
+          expect(a.mmu.statistics()).toEqual(b.mmu.statistics())
+          for (const name of ['data', 'instruction', 'second'] as const)
+            if (a.mmu.state.tlbs[['data', 'instruction', 'second'].indexOf(name)] !== undefined)
+              expect(a.mmu.tlbEntries(name)).toEqual(b.mmu.tlbEntries(name))
+          expect(a.mmu.digest()).toBe(b.mmu.digest())
+          expect(JSON.stringify(a.events)).toBe(JSON.stringify(b.events))
+          const data = a.mmu.statistics().data
+          misses += data.misses
+          largeHits += a.mmu.tlbEntries('data').filter((e) => e.pageSize > 4096).length
+        },
+      ),
+      { numRuns: 300 },
+    )
+    // Not vacuous: many misses, and large entries sat in the TLBs.
+    expect(misses).toBeGreaterThan(1000)
+    expect(largeHits).toBeGreaterThan(50)
+  })
+})
