@@ -17,6 +17,24 @@ import {
 } from './testing/browserHarness.js'
 import { ExplorerSession } from './explorerSession.js'
 
+/** The pressure scenario recorded under one policy, and an explorer session and harness on it. */
+async function pressureExplorer(
+  policy: 'working-set' | 'nt',
+  title: string,
+): Promise<{ pressure: Kernel; session: ExplorerSession; harness: Harness }> {
+  const pressure = requireScenario('pressure').run({
+    arch: 'x86',
+    verbose: false,
+    record: true,
+    policies: [policy],
+  }).kernel
+  return {
+    pressure,
+    session: new ExplorerSession(pressure, title),
+    harness: await startHarness(pressure, title),
+  }
+}
+
 describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: teaching', () => {
   let harness: Harness
   let pressure: Kernel
@@ -24,14 +42,7 @@ describe.skipIf(!browserTestsRunnable)('the explorer in Chromium: teaching', () 
 
   beforeAll(async () => {
     // 'working-set' first: the predictions below name the victim of an mm.pageOut, its trim event.
-    pressure = requireScenario('pressure').run({
-      arch: 'x86',
-      verbose: false,
-      record: true,
-      policies: ['working-set'],
-    }).kernel
-    session = new ExplorerSession(pressure, 'scenario pressure')
-    harness = await startHarness(pressure, 'scenario pressure')
+    ;({ pressure, session, harness } = await pressureExplorer('working-set', 'scenario pressure'))
   })
   afterAll(async () => {
     await harness?.close()
@@ -169,14 +180,7 @@ describe.skipIf(!browserTestsRunnable)("the explorer in Chromium: predicting und
   let session: ExplorerSession
 
   beforeAll(async () => {
-    pressure = requireScenario('pressure').run({
-      arch: 'x86',
-      verbose: false,
-      record: true,
-      policies: ['nt'],
-    }).kernel
-    session = new ExplorerSession(pressure, 'scenario pressure (nt)')
-    harness = await startHarness(pressure, 'scenario pressure (nt)')
+    ;({ pressure, session, harness } = await pressureExplorer('nt', 'scenario pressure (nt)'))
   })
   afterAll(async () => {
     await harness?.close()
