@@ -46,7 +46,6 @@ export function resolveTransitionFault(
   const listState = pfnDb.state[pfn]!
   const ownerPid = pfnDb.ownerPid[pfn]!
   const ownerAddress = pfnDb.ownerAddress[pfn]!
-  const protectMask = pfnDb.protectMask[pfn]!
   const pageFileSlot = pfnDb.pageFileSlot[pfn]!
   const modified = pfnDb.modified[pfn] === 1
   // A record has a segment and share count only for a section page's frame (setPfn: -1 and 0).
@@ -69,17 +68,9 @@ export function resolveTransitionFault(
     reclaimed = pfnRecordInState(before, 'ACTIVE')
     recorder!({ type: 'mm.pageReclaimed', pid, address: page, pfn, before, after: reclaimed })
   }
+  // Its owner fields stay as they were (the entry's only change is its state); mm.mappingCreated
+  // sets them below, as it would after applying mm.pageReclaimed's record.
   if (pfnDb.state[pfn] !== PfnState.ACTIVE) pfnDb.setState(pfn, 'ACTIVE')
-  pfnDb.setOwnerFields(
-    pfn,
-    ownerPid,
-    ownerAddress,
-    protectMask,
-    pageFileSlot,
-    modified,
-    segmentId,
-    shareCount,
-  )
 
   // MmCreateVirtualMapping: the PTE made valid (a stale translation of a not-present PTE cannot
   // be cached: no INVLPG), then mm.mappingCreated (the page keeps its page-file copy and flag).

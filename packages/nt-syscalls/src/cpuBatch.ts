@@ -14,6 +14,7 @@ import { type AccessRun, RUN_READ, RUN_WRITE } from '@ntmm/hw-mmu'
 import { runTlbHits } from '@ntmm/hw-mmu/internal'
 import type { Cpu } from './cpu.js'
 import type { KernelContext } from './kernelContext.js'
+import { writeWatchProbe } from './writeWatch.js'
 
 const READ = RUN_READ
 const WRITE = RUN_WRITE
@@ -43,10 +44,8 @@ export function accessRunner(
   const unit = mm.mmu
   let loadedCr3 = -1
   let loadedGeneration = -1
-  // The process's write-watch map (createCpu's `written`): looked up again per process table, its
-  // size read per stretch (the live table changes in place: the same map, changed).
-  let tableSeen: unknown
-  let watches: ReadonlyMap<number, unknown> | undefined
+  // Whether the process watches writes (writeWatch.ts), asked per stretch of hits.
+  const watching = writeWatchProbe(context, pid)
   let scratch = new Uint8Array(64)
   return (run: AccessRun): number => {
     if (context.viewOf !== undefined) context.refuse(`cpu(${pid}).runAccesses`)
@@ -68,15 +67,9 @@ export function accessRunner(
           loadedCr3 = unit.cr3
           loadedGeneration = mm.spaceGeneration
         }
-        const table = context.state.processes
-        if (table !== tableSeen) {
-          tableSeen = table
-          watches = table.get(pid)?.writeWatch
-        }
-        const watching = watches !== undefined && watches.size > 0
         // The hits up to the access on which the next tick falls due (the rest of the run without one).
         const end = every > 0 ? Math.min(length, index + Math.max(1, every - mm.referencesSinceTick)) : length
-        const next = hits(unit, run, index, end, !watching)
+        const next = hits(unit, run, index, end, !watching())
         if (next > index) {
           if (every > 0) mm.countReferences(next - index)
           index = next

@@ -27,11 +27,18 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
 } from './ntStatus.js'
-import { noteWrite } from './writeWatch.js'
+import { noteWrite, writeWatchProbe } from './writeWatch.js'
 
 // Module constants for the per-access path: under a CommonJS transform of ESM (tsx runs the
 // benches that way) each read of an imported binding is a getter call.
 const SUCCESS = STATUS_SUCCESS
+/** A word read (0 to 2^32 - 1) put into `buffer` at `offset` as x86 stores it: little-endian. */
+function storeWord(buffer: Uint8Array, offset: number, value: number): void {
+  buffer[offset] = value & 0xff
+  buffer[offset + 1] = (value >>> 8) & 0xff
+  buffer[offset + 2] = (value >>> 16) & 0xff
+  buffer[offset + 3] = value >>> 24
+}
 /** A successful write's or fetch's answer: one shared object, so a TLB hit allocates nothing. */
 const DONE: CpuAccessResult = Object.freeze({ status: STATUS_SUCCESS })
 /** The options of a user-mode access (one object, not a literal per access). */
@@ -129,18 +136,10 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   // due is caused by it. A multi-byte or multi-page access is one reference. The counter counts
   // in place and enters mm-core only when a tick falls due (undefined: references tick nothing).
   const references = mm.referenceCounter()
-  // Write watch (noteWrite) on every successful write: the process's write-watch map, looked up
-  // again only when the process table is another (a versioned table is a new one per change), and
-  // its size read per write (the live table changes in place: its map is the same one, changed).
-  let tableSeen: unknown
-  let watches: ReadonlyMap<number, unknown> | undefined
+  // Write watch (noteWrite) on every successful write the process watches (writeWatchProbe).
+  const watching = writeWatchProbe(context, pid)
   const written = (address: number, length: number): void => {
-    const table = context.state.processes
-    if (table !== tableSeen) {
-      tableSeen = table
-      watches = table.get(pid)?.writeWatch
-    }
-    if (watches !== undefined && watches.size > 0) noteWrite(context, pid, address, length)
+    if (watching()) noteWrite(context, pid, address, length)
   }
   // Where a quiet instruction fetch puts its byte (the fetch is for its effect: no allocation).
   const fetched = new Uint8Array(1)
@@ -321,10 +320,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
         // of 4 bytes there, and small enough to be inlined here.
         const value = unit.read32(rawAddress, 'user')
         if (value < 0) return failedStatus(unit)
-        buffer[offset] = value & 0xff
-        buffer[offset + 1] = (value >>> 8) & 0xff
-        buffer[offset + 2] = (value >>> 16) & 0xff
-        buffer[offset + 3] = value >>> 24
+        storeWord(buffer, offset, value)
       } else if (!unit.readInto(rawAddress, buffer, offset, count, 'user')) return failedStatus(unit)
       if (references !== undefined) references.count()
       return SUCCESS
@@ -369,10 +365,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
         const value = unit.userRead32Hit(rawAddress)
         if (value >= 0) {
           const data = new Uint8Array(4)
-          data[0] = value & 0xff
-          data[1] = (value >>> 8) & 0xff
-          data[2] = (value >>> 16) & 0xff
-          data[3] = value >>> 24
+          storeWord(data, 0, value)
           if (references !== undefined) references.count()
           return { status: SUCCESS, data }
         }
@@ -391,10 +384,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       ) {
         const value = unit.userRead32Hit(rawAddress)
         if (value >= 0) {
-          buffer[offset] = value & 0xff
-          buffer[offset + 1] = (value >>> 8) & 0xff
-          buffer[offset + 2] = (value >>> 16) & 0xff
-          buffer[offset + 3] = value >>> 24
+          storeWord(buffer, offset, value)
           if (references !== undefined) references.count()
           return SUCCESS
         }

@@ -37,6 +37,25 @@ export function setWatch(
   })
 }
 
+/**
+ * Whether process `pid` watches writes in any allocation, asked once per write (createCpu) or per
+ * stretch of TLB hits (cpuBatch): the process's write-watch map is looked up again only when the
+ * process table is another object (a versioned table is a new one per change), and its size is
+ * read per call (the live table changes in place: the map stays the same object, changed).
+ */
+export function writeWatchProbe(context: KernelContext, pid: number): () => boolean {
+  let tableSeen: unknown
+  let watches: ReadonlyMap<number, unknown> | undefined
+  return () => {
+    const table = context.state.processes
+    if (table !== tableSeen) {
+      tableSeen = table
+      watches = table.get(pid)?.writeWatch
+    }
+    return watches !== undefined && watches.size > 0
+  }
+}
+
 /** Note a successful write of `length` bytes at `address`: its pages in watched allocations are written. */
 export function noteWrite(context: KernelContext, pid: number, address: number, length: number): void {
   const record = context.state.processes.get(pid)
