@@ -152,6 +152,54 @@ describe('areaTree', () => {
     expect(gap).toBe(expected)
   })
 
+  it('keeps VirtualSize the bytes of its areas and PeakVirtualSize their largest sum, per version (property)', () => {
+    fc.assert(
+      fc.property(areaSet, fc.array(fc.nat(), { maxLength: 24 }), (areas, removals) => {
+        let tree = AreaTree.empty
+        let live: MemoryArea[] = []
+        let highest = 0
+        const bytes = () => live.reduce((sum, a) => sum + (a.endingAddress - a.startingAddress), 0)
+        const versions: [AreaTree, number, number][] = []
+        const check = () => {
+          highest = Math.max(highest, bytes())
+          expect([tree.virtualSize, tree.peakVirtualSize]).toEqual([bytes(), highest])
+          versions.push([tree, tree.virtualSize, tree.peakVirtualSize])
+        }
+        // Inserts and removals interleaved, so the peak is passed, held and passed again.
+        for (const [index, a] of areas.entries()) {
+          tree = tree.insert(a)
+          live.push(a)
+          check()
+          const r = removals[index]
+          if (r !== undefined && r % 3 === 0) {
+            const victim = live[r % live.length]!
+            tree = tree.remove(victim.startingAddress)
+            live = live.filter((x) => x !== victim)
+            check()
+          }
+        }
+        // A replacement (new regions, DeleteInProgress) keeps both; removing nothing changes nothing.
+        for (const a of live) tree = tree.replace({ ...a, deleteInProgress: true })
+        expect(tree.remove(0x7fff0000)).toBe(tree)
+        check()
+        for (const [version, size, peak] of versions)
+          expect([version.virtualSize, version.peakVirtualSize]).toEqual([size, peak])
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('refuses a tree whose counters are not its areas’ (a state block written before it kept them)', () => {
+    const tree = AreaTree.empty.insert(area(0x10000, 0x12000))
+    expect(checkAreaTree(tree)).toEqual([])
+    // The snapshot codec rebuilds an AreaTree from its own keys: an old one has only `root`.
+    const old = Object.assign(Object.create(AreaTree.prototype) as AreaTree, { root: tree.root })
+    expect(checkAreaTree(old)).toEqual([
+      'VirtualSize is undefined, its areas span 8192 bytes',
+      'PeakVirtualSize undefined is not a byte count at least VirtualSize undefined',
+    ])
+  })
+
   it('reports no gap when nothing fits under the highest address (ZeroBits too restrictive)', () => {
     const tree = AreaTree.empty.insert(area(0x10000, 0x20000))
     expect(

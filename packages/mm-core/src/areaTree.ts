@@ -10,6 +10,14 @@
 //                 /                         \
 //   [0x10000-0x11000)                  [0x70000-0x90000)
 //      holes: 0x11000..0x50000 (usable from 0x20000: 0x30000)  0x60000..0x70000 (0x10000)
+//
+// The tree also keeps EPROCESS.VirtualSize and PeakVirtualSize (VM_COUNTERS' first two fields):
+// the bytes its areas span, reserved or committed alike, and their high-water mark. Every change
+// of them is an insertion or a removal of an area (ARM3 adds a VAD's size after MiInsertVad in
+// NtAllocateVirtualMemory and the MiMapViewOf* routines, raising the peak there, and subtracts it
+// on MEM_RELEASE and unmap), so the tree carries them from version to version: a replayed or
+// restored space has them because it has its tree, and a fault, which never inserts or removes an
+// area, never touches them.
 
 import type { AvlNode, AvlOps } from './persistentAvl.js'
 import {
@@ -95,11 +103,22 @@ export interface GapQuery {
 /** An immutable AVL tree of non-overlapping memory areas. Every update returns a new tree. */
 export class AreaTree {
   /** The tree with no areas. */
-  static readonly empty: AreaTree = new AreaTree(undefined)
+  static readonly empty: AreaTree = new AreaTree(undefined, 0, 0)
 
   private constructor(
     /** The root node (shared between versions; never mutated). */
     readonly root: AreaNode | undefined,
+    /**
+     * EPROCESS.VirtualSize: bytes of every area of the tree (private reservations, views, the
+     * PEB/TEB and KUSER_SHARED_DATA areas), reserved or committed alike.
+     */
+    readonly virtualSize: number,
+    /**
+     * EPROCESS.PeakVirtualSize: the largest {@link AreaTree.virtualSize} any earlier version of this
+     * tree had, raised on insertion, never lowered (history, not contents: two trees with the same
+     * areas may differ here).
+     */
+    readonly peakVirtualSize: number,
   ) {}
 
   /** Number of areas. */
@@ -119,23 +138,39 @@ export class AreaTree {
       conflict === undefined,
       () => `AreaTree.insert: 0x${area.startingAddress.toString(16)} overlaps an area`,
     )
-    return new AreaTree(avlInsert(areaOps, this.root, area))
+    const virtualSize = this.virtualSize + (area.endingAddress - area.startingAddress)
+    return new AreaTree(
+      avlInsert(areaOps, this.root, area),
+      virtualSize,
+      Math.max(this.peakVirtualSize, virtualSize),
+    )
   }
 
-  /** Remove the area starting at `startingAddress` (no change when there is none). */
+  /** Remove the area starting at `startingAddress` (no change when there is none). The peak stays. */
   remove(startingAddress: number): AreaTree {
     const root = avlRemove(areaOps, this.root, startingAddress)
-    return root === this.root ? this : new AreaTree(root)
+    if (root === this.root) return this
+    // The area removed, found again in this version: one more O(log n) descent, on removal only.
+    const removed = avlFindContaining(areaOps, this.root, startingAddress)!
+    return new AreaTree(
+      root,
+      this.virtualSize - (removed.endingAddress - removed.startingAddress),
+      this.peakVirtualSize,
+    )
   }
 
-  /** Replace the area that starts where `area` starts (e.g. new regions, DeleteInProgress). */
+  /**
+   * Replace the area that starts where `area` starts (e.g. new regions, DeleteInProgress, a view's
+   * charge). It keeps the area's span, so VirtualSize stays (no lookup of the old area: a
+   * copy-on-write fault alters its view's regions through here); checkAreaTree sees a change.
+   */
   replace(area: MemoryArea): AreaTree {
     const next = avlSuccessor(areaOps, this.root, area.startingAddress)
     assert(
       next === undefined || next.startingAddress >= area.endingAddress,
       'AreaTree.replace: area grows into its successor',
     )
-    return new AreaTree(avlReplace(areaOps, this.root, area))
+    return new AreaTree(avlReplace(areaOps, this.root, area), this.virtualSize, this.peakVirtualSize)
   }
 
   /** MmLocateMemoryAreaByAddress: the area containing `address`, or undefined. O(log n). */
@@ -267,7 +302,8 @@ function findGapTopDown(root: AreaNode | undefined, query: GapQuery): number | u
 /**
  * The invariants of an area tree, as a list of violations (empty when sound): start order, no
  * overlap, page alignment, stored heights/sizes/augmentations right, balance factors in
- * {-1, 0, +1}, height ≤ 1.44·log2(n + 2).
+ * {-1, 0, +1}, height ≤ 1.44·log2(n + 2), VirtualSize the bytes of the areas and PeakVirtualSize at
+ * least that.
  */
 export function checkAreaTree(tree: AreaTree): string[] {
   const problems = avlCheck(
@@ -279,10 +315,20 @@ export function checkAreaTree(tree: AreaTree): string[] {
       a.maxGap === b.maxGap &&
       a.maxGapAligned === b.maxGapAligned,
   )
+  let bytes = 0
   for (const area of tree.areas()) {
     if (area.startingAddress % PAGE_SIZE !== 0 || area.endingAddress % PAGE_SIZE !== 0) {
       problems.push(`area 0x${area.startingAddress.toString(16)} is not page-aligned`)
     }
+    bytes += area.endingAddress - area.startingAddress
   }
+  // A state block written before the tree kept them decodes without them: refused here, so the
+  // trace is replayed from its start instead (docs/trace-format.md, "State blocks").
+  if (tree.virtualSize !== bytes)
+    problems.push(`VirtualSize is ${String(tree.virtualSize)}, its areas span ${bytes} bytes`)
+  if (!(tree.peakVirtualSize >= tree.virtualSize) || !Number.isSafeInteger(tree.peakVirtualSize))
+    problems.push(
+      `PeakVirtualSize ${String(tree.peakVirtualSize)} is not a byte count at least VirtualSize ${String(tree.virtualSize)}`,
+    )
   return problems
 }

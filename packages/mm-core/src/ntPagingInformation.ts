@@ -1,6 +1,7 @@
 // What the memory manager reports about physical memory, named as Windows names it (NT-PAGING.md
 // §4): SYSTEM_PERFORMANCE_INFORMATION's paging counters, SYSTEM_MEMORY_LIST_INFORMATION (RAMMap's
-// source), and a process's VM_COUNTERS and working-set parameters. Side-effect free. Under a policy
+// source), and a process's VM_COUNTERS (VirtualSize and its peak from the area tree, which keeps
+// them: areaTree.ts) and working-set parameters. Side-effect free. Under a policy
 // other than 'nt' the I/O counts equal the page counts (one page per I/O) and the working-set
 // parameters are the 'nt' defaults the machine would have.
 
@@ -53,6 +54,14 @@ export interface MemoryListInformation {
 
 /** A process's working set and counters (VM_COUNTERS_EX and GetProcessWorkingSetSizeEx). */
 export interface ProcessWorkingSetInformation {
+  /** Bytes: the largest `virtualSize` the process has had (EPROCESS.PeakVirtualSize). */
+  readonly peakVirtualSize: number
+  /**
+   * Bytes of the process's address space its areas (VADs) span, reserved or committed alike:
+   * private reservations, mapped views and images, the PEB/TEB and KUSER_SHARED_DATA areas
+   * (EPROCESS.VirtualSize).
+   */
+  readonly virtualSize: number
   readonly pageFaultCount: number
   /** Bytes. */
   readonly workingSetSize: number
@@ -190,6 +199,8 @@ export function processWorkingSetInformation(
       }
     })()
   return {
+    peakVirtualSize: space.tree.peakVirtualSize,
+    virtualSize: space.tree.virtualSize,
     pageFaultCount: nt?.pageFaults.get(pid) ?? 0,
     workingSetSize: space.workingSetSize * PAGE_SIZE,
     peakWorkingSetSize: space.workingSetPeak * PAGE_SIZE,

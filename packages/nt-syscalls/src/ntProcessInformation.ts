@@ -34,6 +34,13 @@ export const ProcessInformationClass = {
 
 /** VM_COUNTERS_EX (bytes; the pool quotas are 0: ntmm has no pools). */
 export interface VmCountersEx {
+  /** EPROCESS.PeakVirtualSize: the most address space the process's VADs have spanned. */
+  readonly peakVirtualSize: number
+  /**
+   * EPROCESS.VirtualSize: the address space its VADs span now, reserved or committed alike
+   * (private reservations, views, images; not in GetProcessMemoryInfo's PROCESS_MEMORY_COUNTERS).
+   */
+  readonly virtualSize: number
   readonly pageFaultCount: number
   readonly peakWorkingSetSize: number
   readonly workingSetSize: number
@@ -133,6 +140,8 @@ export function ntQueryInformationProcess(
       return { status: STATUS_SUCCESS, info }
     }
     const info: VmCountersEx = {
+      peakVirtualSize: ws.peakVirtualSize,
+      virtualSize: ws.virtualSize,
       pageFaultCount: ws.pageFaultCount,
       peakWorkingSetSize: ws.peakWorkingSetSize,
       workingSetSize: ws.workingSetSize,

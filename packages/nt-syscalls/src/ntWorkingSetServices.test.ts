@@ -63,6 +63,8 @@ describe('NtQueryInformationProcess', () => {
     expect(result.status).toBe(STATUS_SUCCESS)
     const info = result.info as VmCountersEx
     expect(Object.keys(info)).toEqual([
+      'peakVirtualSize',
+      'virtualSize',
       'pageFaultCount',
       'peakWorkingSetSize',
       'workingSetSize',

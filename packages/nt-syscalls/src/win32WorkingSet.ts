@@ -172,7 +172,9 @@ export function createWin32WorkingSetApi(
     GetProcessMemoryInfo: (process) => {
       const result = nt.NtQueryInformationProcess(process, ProcessInformationClass.ProcessVmCounters)
       if (!succeeded(result.status)) return { result: false, counters: undefined }
-      const counters = result.info as VmCountersEx
+      // kernelbase copies VM_COUNTERS_EX from PageFaultCount on: PROCESS_MEMORY_COUNTERS has no
+      // PeakVirtualSize or VirtualSize.
+      const { peakVirtualSize: _peak, virtualSize: _size, ...counters } = result.info as VmCountersEx
       // Two DWORDs (cb, PageFaultCount) and nine SIZE_Ts.
       const cb = 8 + 9 * (pointerBits / 8)
       return { result: true, counters: { cb, ...counters } }
