@@ -12,6 +12,7 @@ import type { FrameStore } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import type { MemoryArea, MemoryAreaTypeName, SectionViewInfo } from './memoryArea.js'
 import type { AddressSpaceState, MmState } from './mmState.js'
+import type { PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, setPfn } from './pfnRecord.js'
 import { type MmRegion, type RegionType, applyRegionEdit, regionListFrom, regionsOf } from './region.js'
 import { AreaTree } from './areaTree.js'
@@ -446,6 +447,24 @@ export function applyMappingAdded(
 }
 
 /**
+ * The counts of an mm.frameRequested (a frame repurposed from standby or modified, a page table
+ * made), before its PFN entry becomes the event's `after`. Exported for the frame request
+ * (pageMemoryConsumer.ts), which applies its event from the fields when no recorder is attached.
+ */
+export function countFrameRequested(
+  state: MmState,
+  pfn: number,
+  purpose: MmFrameRequested['purpose'],
+  beforeState: PfnStateName,
+): void {
+  if (beforeState === 'STANDBY' || beforeState === 'MODIFIED') {
+    state.counters.framesRepurposed++
+    if (state.nt !== undefined) state.nt.counters.repurposedByPriority[state.pfn.priority[pfn]!]!++
+  }
+  if (purpose === 'page-table') state.counters.pageTablesCreated++
+}
+
+/**
  * Apply one mm event to `state`. `frames` is the physical memory the page file reads from
  * (mm.pageWritten copies the frame into its slot). The live memory manager changes its state
  * only through this function (MmCore.emit).
@@ -510,11 +529,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       applyPageFault(state, event)
       return
     case 'mm.frameRequested':
-      if (event.before.state === 'STANDBY' || event.before.state === 'MODIFIED') {
-        state.counters.framesRepurposed++
-        if (state.nt !== undefined) state.nt.counters.repurposedByPriority[state.pfn.priority[event.pfn]!]!++
-      }
-      if (event.purpose === 'page-table') state.counters.pageTablesCreated++
+      countFrameRequested(state, event.pfn, event.purpose, event.before.state)
       setPfn(state, event.pfn, event.after)
       return
     case 'mm.frameReleased':
@@ -543,7 +558,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       workingSetDelta(state, event.pid, -1)
       return
     case 'mm.pageWritten':
-      state.pageFile.writeOwned(event.slot, frames.frameBytes(event.pfn))
+      state.pageFile.writeFrame(event.slot, frames, event.pfn)
       state.counters.pagesWritten++
       setPfn(state, event.pfn, event.after)
       return

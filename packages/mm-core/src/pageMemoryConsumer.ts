@@ -18,7 +18,9 @@
 import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { FrameRequest } from './frameRequest.js'
+import { countFrameRequested } from './events.js'
 import type { MmCore } from './mmCore.js'
+import { PfnState, type PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, pfnRecordOf, pfnRecordWith, unownedPfnRecord } from './pfnRecord.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
 import { chooseVictims } from './replacementPolicy.js'
@@ -48,10 +50,12 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
     let pfn = pfnDb.first('ZEROED')
     if (pfn === undefined) pfn = pfnDb.first('FREE')
     if (pfn !== undefined) {
-      const before = pfnRecordOf(core.state, pfn)
+      // The entry's record only for a recorder (allocating and zeroing leave the entry as it is).
+      const wasFree = pfnDb.state[pfn] === PfnState.FREE
       frames.allocateSpecific(pfn)
-      if (before.state === 'FREE' && !frames.isPristine(pfn)) frames.zero(pfn)
-      emitRequested(core, pfn, request, before)
+      if (wasFree && !frames.isPristine(pfn)) frames.zero(pfn)
+      if (core.recorder === undefined) applyRequested(core, pfn, request, wasFree ? 'FREE' : 'ZEROED')
+      else emitRequested(core, pfn, request, pfnRecordOf(core.state, pfn))
       return pfn
     }
     pfn = pfnDb.first('STANDBY')
@@ -59,7 +63,8 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
       const before = pfnRecordOf(core.state, pfn)
       repurposeStandby(core, pfn, before)
       frames.zero(pfn)
-      emitRequested(core, pfn, request, before)
+      if (core.recorder === undefined) applyRequested(core, pfn, request, before.state)
+      else emitRequested(core, pfn, request, before)
       return pfn
     }
     if (pfnDb.first('MODIFIED') !== undefined) {
@@ -68,6 +73,32 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
     if (!trimWorkingSets(core)) return undefined
   }
   return undefined
+}
+
+/**
+ * {@link emitRequested} without a recorder: the event's changes applied from its fields, by the
+ * functions applyMmEvent applies the object with (countFrameRequested, then setPfn's state move and
+ * owner fields), without the two PFN records and the event object (a demand-zero fault's frame:
+ * docs/performance.md, issue 22's fault path). `beforeState`: the entry's state before the request.
+ */
+export function applyRequested(
+  core: MmCore,
+  pfn: number,
+  request: FrameRequest,
+  beforeState: PfnStateName,
+): void {
+  const state = core.state
+  countFrameRequested(state, pfn, request.purpose, beforeState)
+  const purpose = request.purpose
+  const pfnDb = state.pfn
+  if (purpose === 'page-table') {
+    if (pfnDb.state[pfn] !== PfnState.PAGE_TABLE) pfnDb.setState(pfn, 'PAGE_TABLE')
+  } else if (purpose === 'system') {
+    if (pfnDb.state[pfn] !== PfnState.SYSTEM) pfnDb.setState(pfn, 'SYSTEM')
+  } else if (pfnDb.state[pfn] !== PfnState.ACTIVE) pfnDb.setState(pfn, 'ACTIVE')
+  const segment = request.segment
+  if (segment === undefined) pfnDb.setOwnerFields(pfn, request.pid, request.address, 0, -1, false, -1, 0)
+  else pfnDb.setOwnerFields(pfn, -1, segment.offset, 0, -1, false, segment.id, 0)
 }
 
 /** The mm.frameRequested event of `pfn` taken from its list for `request` (`before`: its entry then). */

@@ -51,6 +51,7 @@ import {
 import { PrototypeEntryKind } from './prototypeEntries.js'
 import { invalidateIfCurrent, type PteRead, readPte, writePteAt } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
+import { applyCopyOnWrite } from './sectionEvents.js'
 import type { SegmentState } from './segment.js'
 import { mapSharedPage, releaseSharedFrame, setPrototypeEntry, viewPageIndex } from './sharedPages.js'
 import { pageFilePte, prototypePte, transitionPte, validPte } from './softwarePte.js'
@@ -288,8 +289,13 @@ function copyOnWrite(
   const protectMask = makeProtectionMask(protect)!
   // The PTE goes from the shared frame to the copy in one write; one event says both frames' new
   // state (MmCreateVirtualMapping's and MiDecrementShareCount's, with the working set unchanged).
-  const sharedBefore = pfnRecordOf(core.state, shared)
-  const privateBefore = pfnRecordOf(core.state, copy)
+  // Its records and object only for a recorder; its changes are applied from the fields either way
+  // (applyCopyOnWrite, which applySectionEvent applies the object with): docs/performance.md.
+  const pfnDb = core.state.pfn
+  const recorder = core.recorder
+  const sharedBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, shared)
+  const privateBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, copy)
+  const sharedModified = pfnDb.modified[shared] === 1 || dirty
   writePteAt(
     core,
     pte.address,
@@ -297,41 +303,45 @@ function copyOnWrite(
   )
   invalidateIfCurrent(core, pid, va)
   alterViewRegionList(core, pid, area, va, PAGE_SIZE, protect)
-  core.emit({
-    type: 'mm.copyOnWrite',
-    pid,
-    address: va,
-    segmentId: segment.id,
-    page,
-    sharedPfn: shared,
-    privatePfn: copy,
-    protectMask,
-    // Literals, not spreads of the records (this is the copy-on-write fault's own cost).
-    shared: {
-      before: sharedBefore,
-      after: {
-        state: sharedBefore.state,
-        ownerPid: sharedBefore.ownerPid,
-        ownerAddress: sharedBefore.ownerAddress,
-        protectMask: sharedBefore.protectMask,
-        pageFileSlot: sharedBefore.pageFileSlot,
-        modified: sharedBefore.modified || dirty,
-        segmentId: segment.id,
-        shareCount: sharedBefore.shareCount! - 1,
+  if (sharedBefore === undefined || privateBefore === undefined) {
+    applyCopyOnWrite(core.state, shared, sharedModified, copy, pid, va, protectMask)
+  } else {
+    core.emit({
+      type: 'mm.copyOnWrite',
+      pid,
+      address: va,
+      segmentId: segment.id,
+      page,
+      sharedPfn: shared,
+      privatePfn: copy,
+      protectMask,
+      // Literals, not spreads of the records (this is the copy-on-write fault's own cost).
+      shared: {
+        before: sharedBefore,
+        after: {
+          state: sharedBefore.state,
+          ownerPid: sharedBefore.ownerPid,
+          ownerAddress: sharedBefore.ownerAddress,
+          protectMask: sharedBefore.protectMask,
+          pageFileSlot: sharedBefore.pageFileSlot,
+          modified: sharedModified,
+          segmentId: segment.id,
+          shareCount: sharedBefore.shareCount! - 1,
+        },
       },
-    },
-    private: {
-      before: privateBefore,
-      after: {
-        state: 'ACTIVE',
-        ownerPid: pid,
-        ownerAddress: va,
-        protectMask,
-        pageFileSlot: -1,
-        modified: true,
+      private: {
+        before: privateBefore,
+        after: {
+          state: 'ACTIVE',
+          ownerPid: pid,
+          ownerAddress: va,
+          protectMask,
+          pageFileSlot: -1,
+          modified: true,
+        },
       },
-    },
-  })
+    })
+  }
   core.state.pfn.lastUse[copy] = ++core.tick
   if (core.state.pfn.shareCount[shared] === 0) releaseSharedFrame(core, shared)
   return {

@@ -20,7 +20,9 @@ import { assert } from './assert.js'
 import type { MemoryArea } from './memoryArea.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
+import { applyMappingAdded } from './events.js'
 import type { WorkingSetTrimReason } from './ntEvents.js'
+import { PfnState } from './pfnDatabase.js'
 import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
 import { makeProtectionMask } from './protectionMask.js'
 import { PrototypeEntryKind, prototypeEntryKindName } from './prototypeEntries.js'
@@ -128,23 +130,17 @@ export function mapSharedPage(
     address !== undefined && (core.machine.frames.read32(address) & PTE_PRESENT) === 0,
     () => `mapSharedPage: 0x${va.toString(16)} is mapped`,
   )
-  const before = pfnRecordOf(core.state, pfn)
+  const state = core.state
+  const pfnDb = state.pfn
   assert(
-    before.segmentId !== undefined && before.state === 'ACTIVE',
+    pfnDb.segmentId[pfn]! >= 0 && pfnDb.state[pfn] === PfnState.ACTIVE,
     () => `frame ${pfn} is not an active section frame`,
   )
-  // A literal, not a spread of `before` (the second process's touch of a resident page is this
-  // and little else).
-  const after: PfnRecord = {
-    state: before.state,
-    ownerPid: before.ownerPid,
-    ownerAddress: before.ownerAddress,
-    protectMask: before.protectMask,
-    pageFileSlot: page.pageFileSlot ?? before.pageFileSlot,
-    modified: before.modified,
-    segmentId: before.segmentId,
-    shareCount: before.shareCount! + 1,
-  }
+  const pageFileSlot = page.pageFileSlot ?? pfnDb.pageFileSlot[pfn]!
+  // mm.mappingCreated's records and object only for a recorder; its changes (one more share, the
+  // page in the working set) are applied from the fields either way, as createVirtualMapping does.
+  const recorder = core.recorder
+  const before = recorder === undefined ? undefined : pfnRecordOf(state, pfn)
   writePteAt(
     core,
     address,
@@ -154,7 +150,32 @@ export function mapSharedPage(
       noExecute: core.machine.noExecute,
     }),
   )
-  core.emit({ type: 'mm.mappingCreated', pid, address: va, pfn, protectMask, before, after })
+  if (before !== undefined) {
+    // A literal, not a spread of `before` (the second process's touch of a resident page is this
+    // and little else).
+    const after: PfnRecord = {
+      state: before.state,
+      ownerPid: before.ownerPid,
+      ownerAddress: before.ownerAddress,
+      protectMask: before.protectMask,
+      pageFileSlot,
+      modified: before.modified,
+      segmentId: before.segmentId!,
+      shareCount: before.shareCount! + 1,
+    }
+    recorder!({ type: 'mm.mappingCreated', pid, address: va, pfn, protectMask, before, after })
+  }
+  pfnDb.setOwnerFields(
+    pfn,
+    pfnDb.ownerPid[pfn]!,
+    pfnDb.ownerAddress[pfn]!,
+    pfnDb.protectMask[pfn]!,
+    pageFileSlot,
+    pfnDb.modified[pfn] === 1,
+    pfnDb.segmentId[pfn]!,
+    pfnDb.shareCount[pfn]! + 1,
+  )
+  applyMappingAdded(state, pid, va, pfn, true)
   core.state.pfn.lastUse[pfn] = ++core.tick
 }
 

@@ -32,10 +32,11 @@ import {
 } from './ntStatus.js'
 import { requestPageMemoryConsumer } from './pageMemoryConsumer.js'
 import { MmProtection, makeProtectionMask, maskIsGuard, protectionMaskToWin32 } from './protectionMask.js'
-import { readPte, writePteAt } from './pteAccess.js'
+import { pageFileSlotAt, readPte, writePteAt } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
 import type { PteView } from './softwarePte.js'
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
+import { pinFaultTable } from './ntPageTables.js'
 import { resolveTransitionFault } from './transitionFault.js'
 import { createVirtualMapping, ensurePageTables } from './virtualMapping.js'
 
@@ -103,7 +104,11 @@ export function resolvePrivatePte(
 ): FaultDecision {
   if (view.kind === 'transition') return resolveTransitionFault(core, pid, page, pteAddress, view.pfn, mask)
 
-  if (!ensurePageTables(core, pid, page))
+  if (pteAddress >= 0) {
+    // The PTE was read through resident page tables: every level above it is present, so
+    // ensurePageTables would make none ('nt': it pins the page table, which holds the PTE).
+    if (core.ntPageTableIn !== undefined) pinFaultTable(core, Math.floor(pteAddress / PAGE_SIZE))
+  } else if (!ensurePageTables(core, pid, page))
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
   const pfn = requestPageMemoryConsumer(core, {
     purpose: 'private-page',
@@ -113,29 +118,37 @@ export function resolvePrivatePte(
   })
   if (pfn === undefined) return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame available')
 
-  // The frame request may have trimmed pages but never this one: re-read its PTE (tables stay).
-  const current = readPte(core, pid, page)!.view
-  if (current.kind === 'pageFile') {
-    const bytes = core.state.pageFile.read(current.slot)
-    assert(bytes !== undefined, () => `page-file PTE names free slot ${current.slot}`)
+  // The frame request may have trimmed pages but never this one (not valid), and the tables stay
+  // (pinned under 'nt'): the PTE is re-read from where it is (its word), or found when it was not.
+  let address = pteAddress
+  let slot: number
+  if (address >= 0) slot = pageFileSlotAt(core, address)
+  else {
+    const current = readPte(core, pid, page)!
+    address = current.address
+    slot = current.view.kind === 'pageFile' ? current.view.slot : -1
+  }
+  if (slot >= 0) {
+    const bytes = core.state.pageFile.read(slot)
+    assert(bytes !== undefined, () => `page-file PTE names free slot ${slot}`)
     core.machine.frames.writeBytes(pfn * PAGE_SIZE, bytes)
-    core.emit({ type: 'mm.pageIn', pid, address: page, pfn, slot: current.slot })
+    core.emit({ type: 'mm.pageIn', pid, address: page, pfn, slot })
     if (core.policy === 'nt' && fault.access !== 'write') {
       // 'nt' (NT-PAGING.md §3.4): the slot stays the clean page's backing store, so trimming it
       // again costs no write; a write makes the copy stale and releases it.
-      createVirtualMapping(core, pid, page, pfn, mask, { modified: false, pageFileSlot: current.slot })
+      createVirtualMapping(core, pid, page, pfn, mask, slot, false, address)
     } else {
-      core.emit({ type: 'mm.pageFileSlotFreed', slot: current.slot })
-      createVirtualMapping(core, pid, page, pfn, mask, { modified: true, pageFileSlot: -1 })
+      core.emit({ type: 'mm.pageFileSlotFreed', slot })
+      createVirtualMapping(core, pid, page, pfn, mask, -1, true, address)
     }
     return {
       status: STATUS_PAGE_FAULT_PAGING_FILE,
       kind: 'hard',
-      cause: `page read back from page-file slot ${current.slot}`,
+      cause: `page read back from page-file slot ${slot}`,
     }
   }
   // 'nt': a demand-zero page has no backing copy, so it is born modified (ARM3 MiResolveDemandZeroFault).
-  createVirtualMapping(core, pid, page, pfn, mask, { modified: core.policy === 'nt', pageFileSlot: -1 })
+  createVirtualMapping(core, pid, page, pfn, mask, -1, core.policy === 'nt', address)
   return {
     status: STATUS_PAGE_FAULT_DEMAND_ZERO,
     kind: 'demand-zero',
