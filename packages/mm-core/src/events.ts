@@ -332,9 +332,11 @@ function workingSetDelta(state: MmState, pid: number, delta: number): void {
 /**
  * Apply mm.regionsAltered: the area's new region list, the space's new tree. Literals, not spreads
  * of the space and the area (V8's generic clone): a copy-on-write fault alters its view's regions,
- * and the two spreads were a tenth of that fault's time (bench 4, docs/performance.md).
+ * and the two spreads were a tenth of that fault's time (bench 4, docs/performance.md). Exported
+ * for the copy-on-write fault, which applies its event without applyMmEvent's switch when no
+ * recorder is attached (alterViewRegion.ts).
  */
-function applyRegionsAltered(state: MmState, event: MmRegionsAltered): void {
+export function applyRegionsAltered(state: MmState, event: MmRegionsAltered): void {
   const space = state.spaces.get(event.pid)
   assert(space !== undefined, () => `mm event for unknown address space ${event.pid}`)
   const area = space.tree.locate(event.areaStart)
@@ -444,6 +446,20 @@ export function applyMappingAdded(
     // A section page's new entry starts at age 0.
     if (sectionPage) state.nt.sharedAges.delete(`${pid}:${address}`)
   }
+}
+
+/**
+ * Apply mm.pageIn (a page read back from the page file: counted). Exported, with
+ * {@link applyPageFileSlotFreed}, for the hard fault, which applies them from their fields when no
+ * recorder is attached (virtualMemoryFault.ts).
+ */
+export function applyPageIn(state: MmState): void {
+  state.counters.pagesRead++
+}
+
+/** Apply mm.pageFileSlotFreed: the slot is free again (MmFreeSwapPage). */
+export function applyPageFileSlotFreed(state: MmState, slot: number): void {
+  state.pageFile.free(slot)
 }
 
 /**
@@ -563,13 +579,13 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       setPfn(state, event.pfn, event.after)
       return
     case 'mm.pageIn':
-      state.counters.pagesRead++
+      applyPageIn(state)
       return
     case 'mm.pageReclaimed':
       setPfn(state, event.pfn, event.after)
       return
     case 'mm.pageFileSlotFreed':
-      state.pageFile.free(event.slot)
+      applyPageFileSlotFreed(state, event.slot)
       return
     default:
       if (isNtPagingEvent(event)) applyNtPagingEvent(state, event)

@@ -28,25 +28,38 @@ export interface PteRead {
 /** A {@link PteRead} of a valid (present) PTE. */
 export type ValidPteRead = PteRead & { readonly view: Extract<PteView, { kind: 'valid' }> }
 
+/**
+ * 32-bit paging: the physical address of the PTE of `va` (a 32-bit address) under `cr3` when its
+ * PDE is present, maps a page table (not a large page) and that table is in RAM; -1 otherwise
+ * (readPte's general path then answers). The two-level walk of editor.entryAddress written out on
+ * the frames' words, without its location object and checks: every fault reads its PTE, and the
+ * replacement policy's aging scan reads every resident one.
+ */
+export function x86PteAddress(core: MmCore, cr3: number, va: number): number {
+  const frames = core.machine.frames
+  const directory = frameWords(frames, cr3 / 0x1000)
+  const pde = directory === undefined ? 0 : directory[va >>> 22]!
+  const table = pde >>> 12
+  if ((pde & 0x81) !== 1 || table >= frames.frameCount) return -1
+  return table * 0x1000 + ((va >>> 12) & 0x3ff) * 4
+}
+
+/** The low word of the entry at physical `address` (in RAM, 4-aligned), as editor.readEntryAt reads it. */
+export function pteLowAt(core: MmCore, address: number): number {
+  const words = frameWords(core.machine.frames, Math.floor(address / 0x1000))
+  return words === undefined ? 0 : words[(address & 0xfff) >>> 2]!
+}
+
 /** The PTE mapping `va` in space `pid`, or undefined when its page table does not exist. Side-effect free. */
 export function readPte(core: MmCore, pid: number, va: number): PteRead | undefined {
   const cr3 = core.cr3Of(pid)
   if (cr3 === undefined) return undefined
   const mode = core.machine.mode
   if (mode === 'x86' && va >>> 0 === va) {
-    // 32-bit paging, the PDE present and not a large page: the two-level walk of
-    // editor.entryAddress written out on the frames' words, without its location object and checks
-    // (every fault reads its PTE, and the replacement policy's aging scan reads every resident one).
-    // Anything else (a PDE not present, a large page, a table beyond RAM) takes the editor's path.
-    const frames = core.machine.frames
-    const directory = frameWords(frames, cr3 / 0x1000)
-    const pde = directory === undefined ? 0 : directory[va >>> 22]!
-    const table = pde >>> 12
-    if ((pde & 0x81) === 1 && table < frames.frameCount) {
-      const words = frameWords(frames, table)
-      const index = (va >>> 12) & 0x3ff
-      const low = words === undefined ? 0 : words[index]!
-      return { address: table * 0x1000 + index * 4, value: { low, high: 0 }, view: readPteView(low, 0, mode) }
+    const address = x86PteAddress(core, cr3, va)
+    if (address >= 0) {
+      const low = pteLowAt(core, address)
+      return { address, value: { low, high: 0 }, view: readPteView(low, 0, mode) }
     }
   }
   // The entry's location and value, not editor.readEntry: that also decodes it as the hardware
@@ -101,9 +114,7 @@ function readPagedOutPte(core: MmCore, pdeAddress: number, va: number): PteRead 
  * PTE keeps all its state there, softwarePte.ts), without the read's objects.
  */
 export function pageFileSlotAt(core: MmCore, address: number): number {
-  const words = frameWords(core.machine.frames, Math.floor(address / 0x1000))
-  const low = words === undefined ? 0 : words[(address & 0xfff) >>> 2]!
-  return pageFileSlotOf(low)
+  return pageFileSlotOf(pteLowAt(core, address))
 }
 
 /** Write the PTE at physical `address` (from {@link readPte}); emits hw.pteWritten. */

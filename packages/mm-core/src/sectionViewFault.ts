@@ -109,7 +109,7 @@ export function mmNotPresentFaultSectionView(
   if (!accessAllowed(core, mask, fault.access)) return deniedAccess(fault, mask, false)
   // A page this process copied on write is private memory now.
   if (view.kind === 'transition' || view.kind === 'pageFile')
-    return resolvePrivatePte(core, pid, page, view, mask, fault, pte === undefined ? -1 : pte.address)
+    return resolvePrivatePte(core, pid, page, pte!.value.low, mask, fault, pte!.address)
 
   // A PTE read means its page table exists, and under the textbook policies it stays; under 'nt'
   // it may have left memory, or leave while a frame is found for the page, so the fault brings it
@@ -139,7 +139,7 @@ function resolveSegmentPage(
   const entries = segment.entries
   const kind = entries.kindOf(index)
   if (kind === PrototypeEntryKind.VALID) {
-    mapSharedPage(core, pid, va, entries.valueOf(index), mask, { pteAddress })
+    mapSharedPage(core, pid, va, entries.valueOf(index), mask, pteAddress)
     return {
       status: STATUS_SUCCESS,
       kind: 'soft',
@@ -162,7 +162,7 @@ function resolveSegmentPage(
       after: { ...before, state: 'ACTIVE' },
     })
     setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
-    mapSharedPage(core, pid, va, pfn, mask, { pteAddress })
+    mapSharedPage(core, pid, va, pfn, mask, pteAddress)
     return {
       status: STATUS_PAGE_FAULT_TRANSITION,
       kind: 'soft',
@@ -180,7 +180,7 @@ function resolveSegmentPage(
   assert(entries.kindOf(index) === kind, 'a frame request changed the faulting segment page')
   if (kind === PrototypeEntryKind.DEMAND_ZERO) {
     setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
-    mapSharedPage(core, pid, va, pfn, mask, { pteAddress })
+    mapSharedPage(core, pid, va, pfn, mask, pteAddress)
     return {
       status: STATUS_PAGE_FAULT_DEMAND_ZERO,
       kind: 'demand-zero',
@@ -196,7 +196,7 @@ function resolveSegmentPage(
     core.emit({ type: 'mm.pageIn', pid, address: va, pfn, slot })
     setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
     // The slot stays the page's copy: the frame is clean until a process writes it.
-    mapSharedPage(core, pid, va, pfn, mask, { pteAddress, pageFileSlot: slot })
+    mapSharedPage(core, pid, va, pfn, mask, pteAddress, slot)
     return {
       status: STATUS_PAGE_FAULT_PAGING_FILE,
       kind: 'hard',
@@ -214,7 +214,7 @@ function resolveSegmentPage(
   if (bytes?.some((byte) => byte !== 0)) frames.writeBytes(pfn * PAGE_SIZE, bytes)
   core.emit({ type: 'mm.mappedPageRead', pid, address: va, pfn, segmentId: segment.id, page: index })
   setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
-  mapSharedPage(core, pid, va, pfn, mask, { pteAddress })
+  mapSharedPage(core, pid, va, pfn, mask, pteAddress)
   return {
     status: STATUS_PAGE_FAULT_PAGING_FILE,
     kind: 'hard',

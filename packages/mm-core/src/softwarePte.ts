@@ -69,6 +69,21 @@ export function readPteView(low: number, high: number, mode: PagingMode): PteVie
   return { kind: 'protection', protectMask }
 }
 
+/**
+ * True when the not-present PTE whose low half is `low` is a transition PTE (readPteView's
+ * `transition` case: its frame, `low >>> 12`, is on the standby or modified list). The fault path
+ * tests the PTE's word rather than the view's `kind`: a load over the view's five shapes, which
+ * V8 served from its megamorphic stub cache and missed there on most faults (docs/performance.md).
+ */
+export function isTransitionPte(low: number): boolean {
+  return (low & (PTE_PRESENT | PROTOTYPE_BIT | TRANSITION_BIT)) === TRANSITION_BIT
+}
+
+/** The protection of a not-present, non-zero PTE whose low half is `low` (its view's `protectMask`). */
+export function pteProtectMask(low: number): number {
+  return (low & PROTECTION_BITS) >>> PROTECTION_SHIFT
+}
+
 /** The slot of a page-file PTE whose low half is `low` (readPteView's `pageFile` case), else -1. */
 export function pageFileSlotOf(low: number): number {
   if ((low & (PTE_PRESENT | PROTOTYPE_BIT | TRANSITION_BIT)) !== 0) return -1
