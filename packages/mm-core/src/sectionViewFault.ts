@@ -270,12 +270,21 @@ function copyOnWrite(
   assert(segment !== undefined, () => `frame ${shared} backs no segment`)
   const page = core.state.pfn.ownerAddress[shared]! / PAGE_SIZE
   // Pinned: the request may trim pages (and clear accessed bits), never this one or its D bit.
-  core.pinnedFrames.add(shared)
+  // Only a request that may trim reads the pins: under the textbook policies one that finds a
+  // zeroed or free frame takes it at once ('nt' may trim first in any case).
+  const pfnDb = core.state.pfn
+  const mayTrim =
+    core.ntFrameRequest !== undefined ||
+    (pfnDb.first('ZEROED') === undefined && pfnDb.first('FREE') === undefined)
   let copy: number | undefined
-  try {
-    copy = requestPageMemoryConsumer(core, { purpose: 'private-page', pid, address: va })
-  } finally {
-    core.pinnedFrames.delete(shared)
+  if (!mayTrim) copy = requestPageMemoryConsumer(core, { purpose: 'private-page', pid, address: va })
+  else {
+    core.pinnedFrames.add(shared)
+    try {
+      copy = requestPageMemoryConsumer(core, { purpose: 'private-page', pid, address: va })
+    } finally {
+      core.pinnedFrames.delete(shared)
+    }
   }
   if (copy === undefined)
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for the private copy')
@@ -291,7 +300,6 @@ function copyOnWrite(
   // state (MmCreateVirtualMapping's and MiDecrementShareCount's, with the working set unchanged).
   // Its records and object only for a recorder; its changes are applied from the fields either way
   // (applyCopyOnWrite, which applySectionEvent applies the object with): docs/performance.md.
-  const pfnDb = core.state.pfn
   const recorder = core.recorder
   const sharedBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, shared)
   const privateBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, copy)
