@@ -12,7 +12,7 @@ import type { FrameStore } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import type { MemoryArea, MemoryAreaTypeName, SectionViewInfo } from './memoryArea.js'
 import type { AddressSpaceState, MmState } from './mmState.js'
-import type { PfnStateName } from './pfnDatabase.js'
+import { PfnState, type PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, setPfn } from './pfnRecord.js'
 import { type MmRegion, type RegionType, applyRegionEdit, regionListFrom, regionsOf } from './region.js'
 import { AreaTree } from './areaTree.js'
@@ -463,6 +463,40 @@ export function applyPageFileSlotFreed(state: MmState, slot: number): void {
 }
 
 /**
+ * mm.pageOut of a private page from its fields (pageMemoryConsumer.ts pageOut without a recorder):
+ * what the case below applies with the event's `after` (a dropped page's frame FREE and unowned; a
+ * trimmed one's on the STANDBY or MODIFIED list, owner kept, `dirty` its modified flag).
+ */
+export function applyPrivatePageOut(
+  state: MmState,
+  pid: number,
+  address: number,
+  pfn: number,
+  outcome: MmPageOut['outcome'],
+  protectMask: number,
+  pageFileSlot: number,
+  dirty: boolean,
+): void {
+  const pfnDb = state.pfn
+  if (outcome === 'dropped') {
+    state.counters.pagesDropped++
+    if (pfnDb.state[pfn] !== PfnState.FREE) pfnDb.setState(pfn, 'FREE')
+    pfnDb.setOwnerFields(pfn, -1, 0, 0, -1, false, -1, 0)
+  } else {
+    const list = outcome === 'modified' ? 'MODIFIED' : 'STANDBY'
+    if (pfnDb.state[pfn] !== PfnState[list]) pfnDb.setState(pfn, list)
+    pfnDb.setOwnerFields(pfn, pid, address, protectMask, pageFileSlot, dirty, -1, 0)
+  }
+  workingSetDelta(state, pid, -1)
+}
+
+/** mm.pageWritten's copy and count (its PFN entry's `after` is set by the caller). */
+export function applyPageWritten(state: MmState, frames: FrameStore, slot: number, pfn: number): void {
+  state.pageFile.writeFrame(slot, frames, pfn)
+  state.counters.pagesWritten++
+}
+
+/**
  * The counts of an mm.frameRequested (a frame repurposed from standby or modified, a page table
  * made), before its PFN entry becomes the event's `after`. Exported for the frame request
  * (pageMemoryConsumer.ts), which applies its event from the fields when no recorder is attached.
@@ -574,8 +608,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       workingSetDelta(state, event.pid, -1)
       return
     case 'mm.pageWritten':
-      state.pageFile.writeFrame(event.slot, frames, event.pfn)
-      state.counters.pagesWritten++
+      applyPageWritten(state, frames, event.slot, event.pfn)
       setPfn(state, event.pfn, event.after)
       return
     case 'mm.pageIn':

@@ -18,7 +18,7 @@
 import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { FrameRequest } from './frameRequest.js'
-import { countFrameRequested } from './events.js'
+import { applyPageWritten, applyPrivatePageOut, countFrameRequested } from './events.js'
 import type { MmCore } from './mmCore.js'
 import { PfnState, type PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, pfnRecordOf, pfnRecordWith, unownedPfnRecord } from './pfnRecord.js'
@@ -201,15 +201,35 @@ export function releasePageMemoryConsumer(core: MmCore, pfn: number): void {
  * new one) and move it to standby. False when the page file is full.
  */
 export function writeModifiedPage(core: MmCore): boolean {
-  const pfn = core.state.pfn.first('MODIFIED')
+  const pfnDb = core.state.pfn
+  const pfn = pfnDb.first('MODIFIED')
   if (pfn === undefined) return false
-  const before = pfnRecordOf(core.state, pfn)
-  if (before.segmentId !== undefined && segmentPageOf(core, pfn).segment.kind === 'file') {
+  const sectionPage = pfnDb.segmentId[pfn]! >= 0
+  if (sectionPage && segmentPageOf(core, pfn).segment.kind === 'file') {
     writeMappedPage(core, pfn, 'modified page writer')
     return true
   }
-  const slot = before.pageFileSlot >= 0 ? before.pageFileSlot : core.state.pageFile.findFreeSlot()
+  const pageFileSlot = pfnDb.pageFileSlot[pfn]!
+  const slot = pageFileSlot >= 0 ? pageFileSlot : core.state.pageFile.findFreeSlot()
   if (slot === undefined) return false
+  if (core.recorder === undefined && !sectionPage) {
+    // Unrecorded, a private page's write applied from the fields (no records, no event object):
+    // the copy and count, then its entry on the standby list, clean, naming the slot.
+    applyPageWritten(core.state, core.machine.frames, slot, pfn)
+    if (pfnDb.state[pfn] !== PfnState.STANDBY) pfnDb.setState(pfn, 'STANDBY')
+    pfnDb.setOwnerFields(
+      pfn,
+      pfnDb.ownerPid[pfn]!,
+      pfnDb.ownerAddress[pfn]!,
+      pfnDb.protectMask[pfn]!,
+      slot,
+      false,
+      -1,
+      0,
+    )
+    return true
+  }
+  const before = pfnRecordOf(core.state, pfn)
   core.emit({
     type: 'mm.pageWritten',
     pfn,
@@ -281,33 +301,51 @@ export function ownerPteOf(core: MmCore, pfn: number, record: PfnRecord): ValidP
 
 /** MmPageOutPhysicalAddress: take one ACTIVE page out of its working set (see the file comment). */
 export function pageOut(core: MmCore, pfn: number): void {
-  const before = pfnRecordOf(core.state, pfn)
-  assert(before.state === 'ACTIVE', () => `pageOut of frame ${pfn} in state ${before.state}`)
-  if (before.segmentId !== undefined) {
+  const pfnDb = core.state.pfn
+  assert(pfnDb.state[pfn] === PfnState.ACTIVE, () => `pageOut of frame ${pfn} in state ${pfnDb.stateOf(pfn)}`)
+  if (pfnDb.segmentId[pfn]! >= 0) {
     trimSharedPage(core, pfn)
     return
   }
-  const { ownerPid: pid, ownerAddress: address } = before
-  const pte = ownerPteOf(core, pfn, before)
-  const dirty = pte.view.dirty || before.modified
-  if (!dirty && before.pageFileSlot < 0) {
-    writePteAt(core, pte.address, protectionPte(before.protectMask))
+  // mm.pageOut's records and object only for a recorder; unrecorded, its changes are applied from
+  // the fields (applyPrivatePageOut, what applyMmEvent applies the object's `after` as).
+  const recorder = core.recorder
+  const before = recorder === undefined ? undefined : pfnRecordOf(core.state, pfn)
+  const pid = pfnDb.ownerPid[pfn]!
+  const address = pfnDb.ownerAddress[pfn]!
+  const protectMask = pfnDb.protectMask[pfn]!
+  const pageFileSlot = pfnDb.pageFileSlot[pfn]!
+  const pte = readPte(core, pid, address)
+  assert(
+    pte !== undefined && pte.view.kind === 'valid' && pte.view.pfn === pfn,
+    () => `frame ${pfn} is not mapped by its owner`,
+  )
+  const dirty = (pte as ValidPteRead).view.dirty || pfnDb.modified[pfn] === 1
+  if (!dirty && pageFileSlot < 0) {
+    writePteAt(core, pte.address, protectionPte(protectMask))
     invalidateIfCurrent(core, pid, address)
-    core.emit({
-      type: 'mm.pageOut',
-      pid,
-      address,
-      pfn,
-      outcome: 'dropped',
-      before,
-      after: unownedPfnRecord('FREE'),
-    })
+    if (before === undefined)
+      applyPrivatePageOut(core.state, pid, address, pfn, 'dropped', protectMask, pageFileSlot, false)
+    else
+      core.emit({
+        type: 'mm.pageOut',
+        pid,
+        address,
+        pfn,
+        outcome: 'dropped',
+        before,
+        after: unownedPfnRecord('FREE'),
+      })
     core.machine.frames.free(pfn)
     return
   }
-  writePteAt(core, pte.address, transitionPte(pfn, before.protectMask))
+  writePteAt(core, pte.address, transitionPte(pfn, protectMask))
   invalidateIfCurrent(core, pid, address)
   const outcome = dirty ? 'modified' : 'standby'
+  if (before === undefined) {
+    applyPrivatePageOut(core.state, pid, address, pfn, outcome, protectMask, pageFileSlot, dirty)
+    return
+  }
   core.emit({
     type: 'mm.pageOut',
     pid,
