@@ -22,7 +22,7 @@
 //     share dropped, the private frame mapped READWRITE (EXECUTE_READWRITE) and the page alone
 //     given that protection in the view's region list ─────────────────> PAGE_FAULT_COPY_ON_WRITE
 
-import type { PageFault } from '@ntmm/hw-mmu'
+import { type PageFault, PTE_PRESENT } from '@ntmm/hw-mmu'
 import { frameWords, writeFrameWords } from '@ntmm/hw-mmu/internal'
 import { alterViewRegionList, copiedPageProtection } from './alterViewRegion.js'
 import { assert } from './assert.js'
@@ -49,12 +49,27 @@ import {
   protectionMaskToWin32,
 } from './protectionMask.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
-import { invalidateIfCurrent, type PteRead, readPte, writePteAt } from './pteAccess.js'
+import {
+  invalidateIfCurrent,
+  type PteRead,
+  pteLowAt,
+  readPte,
+  writePteAt,
+  x86PteAddress,
+} from './pteAccess.js'
 import { mmFindRegion } from './region.js'
 import { applyCopyOnWrite } from './sectionEvents.js'
 import type { SegmentState } from './segment.js'
 import { mapSharedPage, releaseSharedFrame, setPrototypeEntry, viewPageIndex } from './sharedPages.js'
-import { pageFilePte, prototypePte, transitionPte, validPte } from './softwarePte.js'
+import {
+  isTransitionPte,
+  pageFilePte,
+  pageFileSlotOf,
+  prototypePte,
+  readPteView,
+  transitionPte,
+  validPte,
+} from './softwarePte.js'
 import { resolvePrivatePte } from './virtualMemoryFault.js'
 import { ensurePageTables } from './virtualMapping.js'
 
@@ -74,9 +89,25 @@ export function mmNotPresentFaultSectionView(
   fault: PageFault,
 ): FaultDecision {
   const page = pageOf(fault.address)
-  const pte = readPte(core, pid, page)
-  const view = pte?.view ?? { kind: 'zero' as const }
-  if (view.kind === 'valid')
+  // The PTE as its word, as the private fault reads it (virtualMemoryFault.ts): on 32-bit paging
+  // through resident tables straight from the frames (then `address` is where it is), else through
+  // readPte (no table: zero, address -1; 'nt': a table not resident, `pagedOut`).
+  const cr3 = core.cr3Of(pid)
+  let address = cr3 !== undefined && core.machine.mode === 'x86' ? x86PteAddress(core, cr3, page) : -1
+  let low = 0
+  let hasPte = address >= 0
+  let pagedOut = false
+  if (hasPte) low = pteLowAt(core, address)
+  else {
+    const pte = readPte(core, pid, page)
+    if (pte !== undefined) {
+      hasPte = true
+      low = pte.value.low
+      address = pte.address
+      pagedOut = pte.pagedOut === true
+    }
+  }
+  if ((low & PTE_PRESENT) !== 0)
     return { status: STATUS_SUCCESS, kind: 'spurious', cause: 'the page is already mapped' }
   const segment = core.state.segments.get(area.view!.segmentId)
   assert(segment !== undefined, () => `view 0x${area.startingAddress.toString(16)} maps no segment`)
@@ -95,29 +126,30 @@ export function mmNotPresentFaultSectionView(
     // protection its not-present PTE carries; the retried access goes through.
     alterViewRegionList(core, pid, area, page, PAGE_SIZE, region.protect & ~PAGE_GUARD)
     const unguarded = mask & ~MmProtection.MM_GUARDPAGE
-    if (pte !== undefined) {
+    if (hasPte) {
+      const view = readPteView(low, 0, core.machine.mode)
       // 'nt': a PTE kept in a page table that left memory is rewritten once the table is back.
-      if (pte.pagedOut && !ensurePageTables(core, pid, page))
+      if (pagedOut && !ensurePageTables(core, pid, page))
         return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
-      const address = pte.pagedOut ? readPte(core, pid, page)!.address : pte.address
-      if (view.kind === 'prototype') writePteAt(core, address, prototypePte(unguarded))
-      else if (view.kind === 'transition') writePteAt(core, address, transitionPte(view.pfn, unguarded))
-      else if (view.kind === 'pageFile') writePteAt(core, address, pageFilePte(view.slot, unguarded))
+      const target = pagedOut ? readPte(core, pid, page)!.address : address
+      if (view.kind === 'prototype') writePteAt(core, target, prototypePte(unguarded))
+      else if (view.kind === 'transition') writePteAt(core, target, transitionPte(view.pfn, unguarded))
+      else if (view.kind === 'pageFile') writePteAt(core, target, pageFilePte(view.slot, unguarded))
     }
     return failure(fault, STATUS_GUARD_PAGE_VIOLATION, 'guard', 'PAGE_GUARD cleared on first access')
   }
   if (!accessAllowed(core, mask, fault.access)) return deniedAccess(fault, mask, false)
   // A page this process copied on write is private memory now.
-  if (view.kind === 'transition' || view.kind === 'pageFile')
-    return resolvePrivatePte(core, pid, page, pte!.value.low, mask, fault, pte!.address)
+  if (isTransitionPte(low) || pageFileSlotOf(low) >= 0)
+    return resolvePrivatePte(core, pid, page, low, mask, fault, address)
 
   // A PTE read means its page table exists, and under the textbook policies it stays; under 'nt'
   // it may have left memory, or leave while a frame is found for the page, so the fault brings it
   // back and pins it (ntPageTables.ts).
-  const resident = pte !== undefined && pte.pagedOut !== true && core.ntPageTableIn === undefined
+  const resident = hasPte && !pagedOut && core.ntPageTableIn === undefined
   if (!resident && !ensurePageTables(core, pid, page))
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
-  const pteAddress = resident ? pte.address : readPte(core, pid, page)!.address
+  const pteAddress = resident ? address : readPte(core, pid, page)!.address
   const resolved = resolveSegmentPage(core, pid, page, pteAddress, segment, index, mask, fault)
   if (resolved.exception !== undefined || fault.access !== 'write' || !maskIsCopyOnWrite(mask))
     return resolved
