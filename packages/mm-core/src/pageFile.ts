@@ -112,7 +112,10 @@ export class PageFile {
     return undefined
   }
 
-  /** The contents of a slot (a read-only view; undefined when free or not a slot). */
+  /**
+   * The contents of a slot (a read-only view; undefined when free or not a slot), valid while the
+   * slot holds that page: once the slot is freed or written again its buffer may take another page.
+   */
   read(slot: number): Uint8Array | undefined {
     if (!this.isSlot(slot)) return undefined
     return this.chunks[slot >>> CHUNK_SHIFT]?.[slot & CHUNK_MASK]
@@ -142,8 +145,8 @@ export class PageFile {
   }
 
   /**
-   * Store a copy of frame `pfn` of `frames` in `slot` (MmWriteToSwapPage; mm.pageWritten): the
-   * bytes of {@link FrameStore.frameBytes}, copied into a spare buffer when there is one.
+   * @internal Store a copy of frame `pfn` of `frames` in `slot` (MmWriteToSwapPage; applied by
+   * mm.pageWritten): the bytes `FrameStore.frameBytes` copies, into a spare buffer when there is one.
    */
   writeFrame(slot: number, frames: FrameStore, pfn: number): void {
     const spare = this.spare.pop()
