@@ -19,6 +19,7 @@
 
 import type { AddressSpace } from './addressSpace.js'
 import { canCharge, chargeCommit } from './commitCharge.js'
+import { type MmRegionsAltered, applyRegionsAltered } from './events.js'
 import type { MemoryArea } from './memoryArea.js'
 import {
   MEM_COMMIT,
@@ -86,7 +87,7 @@ export function alterViewRegionList(
 ): void {
   const plan = planAlterRegion(area.regions, start, length, MEM_COMMIT, protect)
   if (plan === undefined || (plan.edit.removed.length === 0 && plan.edit.added.length === 0)) return
-  core.emit({
+  const event: MmRegionsAltered = {
     type: 'mm.regionsAltered',
     pid,
     areaStart: area.startingAddress,
@@ -96,7 +97,11 @@ export function alterViewRegionList(
     newProtect: protect,
     removed: plan.edit.removed,
     added: plan.edit.added,
-  })
+  }
+  // Unrecorded (every copy-on-write fault of an unrecorded run), applied without applyMmEvent's
+  // switch on the event's type, a load over a dozen event shapes (MmCore.emitPageFault).
+  if (core.recorder === undefined) applyRegionsAltered(core.state, event)
+  else core.emit(event)
 }
 
 /**

@@ -12,6 +12,7 @@ import type { FrameStore } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import type { MemoryArea, MemoryAreaTypeName, SectionViewInfo } from './memoryArea.js'
 import type { AddressSpaceState, MmState } from './mmState.js'
+import { PfnState, type PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, setPfn } from './pfnRecord.js'
 import { type MmRegion, type RegionType, applyRegionEdit, regionListFrom, regionsOf } from './region.js'
 import { AreaTree } from './areaTree.js'
@@ -331,9 +332,11 @@ function workingSetDelta(state: MmState, pid: number, delta: number): void {
 /**
  * Apply mm.regionsAltered: the area's new region list, the space's new tree. Literals, not spreads
  * of the space and the area (V8's generic clone): a copy-on-write fault alters its view's regions,
- * and the two spreads were a tenth of that fault's time (bench 4, docs/performance.md).
+ * and the two spreads were a tenth of that fault's time (bench 4, docs/performance.md). Exported
+ * for the copy-on-write fault, which applies its event without applyMmEvent's switch when no
+ * recorder is attached (alterViewRegion.ts).
  */
-function applyRegionsAltered(state: MmState, event: MmRegionsAltered): void {
+export function applyRegionsAltered(state: MmState, event: MmRegionsAltered): void {
   const space = state.spaces.get(event.pid)
   assert(space !== undefined, () => `mm event for unknown address space ${event.pid}`)
   const area = space.tree.locate(event.areaStart)
@@ -446,6 +449,72 @@ export function applyMappingAdded(
 }
 
 /**
+ * Apply mm.pageIn (a page read back from the page file: counted). Exported, with
+ * {@link applyPageFileSlotFreed}, for the hard fault, which applies them from their fields when no
+ * recorder is attached (virtualMemoryFault.ts).
+ */
+export function applyPageIn(state: MmState): void {
+  state.counters.pagesRead++
+}
+
+/** Apply mm.pageFileSlotFreed: the slot is free again (MmFreeSwapPage). */
+export function applyPageFileSlotFreed(state: MmState, slot: number): void {
+  state.pageFile.free(slot)
+}
+
+/**
+ * mm.pageOut of a private page from its fields (pageMemoryConsumer.ts pageOut without a recorder):
+ * what the case below applies with the event's `after` (a dropped page's frame FREE and unowned; a
+ * trimmed one's on the STANDBY or MODIFIED list, owner kept, `dirty` its modified flag).
+ */
+export function applyPrivatePageOut(
+  state: MmState,
+  pid: number,
+  address: number,
+  pfn: number,
+  outcome: MmPageOut['outcome'],
+  protectMask: number,
+  pageFileSlot: number,
+  dirty: boolean,
+): void {
+  const pfnDb = state.pfn
+  if (outcome === 'dropped') {
+    state.counters.pagesDropped++
+    if (pfnDb.state[pfn] !== PfnState.FREE) pfnDb.setState(pfn, 'FREE')
+    pfnDb.setOwnerFields(pfn, -1, 0, 0, -1, false, -1, 0)
+  } else {
+    const list = outcome === 'modified' ? 'MODIFIED' : 'STANDBY'
+    if (pfnDb.state[pfn] !== PfnState[list]) pfnDb.setState(pfn, list)
+    pfnDb.setOwnerFields(pfn, pid, address, protectMask, pageFileSlot, dirty, -1, 0)
+  }
+  workingSetDelta(state, pid, -1)
+}
+
+/** mm.pageWritten's copy and count (its PFN entry's `after` is set by the caller). */
+export function applyPageWritten(state: MmState, frames: FrameStore, slot: number, pfn: number): void {
+  state.pageFile.writeFrame(slot, frames, pfn)
+  state.counters.pagesWritten++
+}
+
+/**
+ * The counts of an mm.frameRequested (a frame repurposed from standby or modified, a page table
+ * made), before its PFN entry becomes the event's `after`. Exported for the frame request
+ * (pageMemoryConsumer.ts), which applies its event from the fields when no recorder is attached.
+ */
+export function countFrameRequested(
+  state: MmState,
+  pfn: number,
+  purpose: MmFrameRequested['purpose'],
+  beforeState: PfnStateName,
+): void {
+  if (beforeState === 'STANDBY' || beforeState === 'MODIFIED') {
+    state.counters.framesRepurposed++
+    if (state.nt !== undefined) state.nt.counters.repurposedByPriority[state.pfn.priority[pfn]!]!++
+  }
+  if (purpose === 'page-table') state.counters.pageTablesCreated++
+}
+
+/**
  * Apply one mm event to `state`. `frames` is the physical memory the page file reads from
  * (mm.pageWritten copies the frame into its slot). The live memory manager changes its state
  * only through this function (MmCore.emit).
@@ -510,11 +579,7 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       applyPageFault(state, event)
       return
     case 'mm.frameRequested':
-      if (event.before.state === 'STANDBY' || event.before.state === 'MODIFIED') {
-        state.counters.framesRepurposed++
-        if (state.nt !== undefined) state.nt.counters.repurposedByPriority[state.pfn.priority[event.pfn]!]!++
-      }
-      if (event.purpose === 'page-table') state.counters.pageTablesCreated++
+      countFrameRequested(state, event.pfn, event.purpose, event.before.state)
       setPfn(state, event.pfn, event.after)
       return
     case 'mm.frameReleased':
@@ -543,18 +608,17 @@ export function applyMmEvent(state: MmState, event: MmEvent, frames: FrameStore)
       workingSetDelta(state, event.pid, -1)
       return
     case 'mm.pageWritten':
-      state.pageFile.writeOwned(event.slot, frames.frameBytes(event.pfn))
-      state.counters.pagesWritten++
+      applyPageWritten(state, frames, event.slot, event.pfn)
       setPfn(state, event.pfn, event.after)
       return
     case 'mm.pageIn':
-      state.counters.pagesRead++
+      applyPageIn(state)
       return
     case 'mm.pageReclaimed':
       setPfn(state, event.pfn, event.after)
       return
     case 'mm.pageFileSlotFreed':
-      state.pageFile.free(event.slot)
+      applyPageFileSlotFreed(state, event.slot)
       return
     default:
       if (isNtPagingEvent(event)) applyNtPagingEvent(state, event)

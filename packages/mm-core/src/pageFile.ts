@@ -1,7 +1,9 @@
 // The simulated paging file (ReactOS ntoskrnl/mm/pagefile.c: MmReserveSwapPages, MmAllocSwapPage,
 // MmWriteToSwapPage, MmReadFromSwapPage, MmFreeSwapPage): a fixed number of 4 KiB slots holding
-// copies of paged-out pages. A slot's contents are an immutable Uint8Array (replaced, never
-// written in place).
+// copies of paged-out pages. A slot's contents are a Uint8Array never written in place while the
+// slot holds it: a page written again gets another buffer. Once its slot is freed (or rewritten), a
+// buffer no checkpoint holds is kept to take the next page written (a 4 KiB buffer allocated and
+// collected per page write was a quarter of a hard fault: docs/performance.md, issue 22).
 //
 // Storage is lazy, so a configured size costs nothing until it is used (a 4 GiB page file of an
 // idle machine holds a few KiB): the slot table is a list of chunks of 256 slots, a chunk made on
@@ -11,8 +13,13 @@
 //
 //   chunks[slot >> 8][slot & 255] → the slot's page, or undefined (free); chunks[c] undefined: all free
 
+import type { FrameStore } from '@ntmm/hw-mmu'
+import { frameWords } from '@ntmm/hw-mmu/internal'
 import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
+
+/** Most buffers a page file keeps for reuse (1 MiB), as hw-mmu's FrameStore keeps frame buffers. */
+const SPARE_PAGES = 256
 
 const CHUNK_SHIFT = 8
 const CHUNK_SIZE = 1 << CHUNK_SHIFT
@@ -53,6 +60,14 @@ export class PageFile {
   hint = 0
   /** @internal slots written since the last checkpoint or restore. */
   written = 0
+  /**
+   * @internal the buffers put in a slot since the last checkpoint or restore: no checkpoint holds
+   * them (a checkpoint holds only what the slots held when it was taken), so when their slot lets
+   * go of them they go to `spare`.
+   */
+  fresh = new Set<Uint8Array>()
+  /** @internal buffers no slot and no checkpoint holds, for the next page written (at most SPARE_PAGES). */
+  spare: Uint8Array[] = []
 
   /** Throws a RangeError unless `slotCount` is an integer in [0, {@link MAX_PAGE_FILE_SLOTS}]. */
   constructor(slotCount: number) {
@@ -97,7 +112,10 @@ export class PageFile {
     return undefined
   }
 
-  /** The contents of a slot (a read-only view; undefined when free or not a slot). */
+  /**
+   * The contents of a slot (a read-only view; undefined when free or not a slot), valid while the
+   * slot holds that page: once the slot is freed or written again its buffer may take another page.
+   */
   read(slot: number): Uint8Array | undefined {
     if (!this.isSlot(slot)) return undefined
     return this.chunks[slot >>> CHUNK_SHIFT]?.[slot & CHUNK_MASK]
@@ -117,18 +135,45 @@ export class PageFile {
     assert(this.isSlot(slot), () => `page-file slot ${slot} out of range`)
     assert(bytes.length === PAGE_SIZE, 'a page-file slot holds one page')
     const chunk = this.#ownChunk(slot >>> CHUNK_SHIFT)
-    if (chunk[slot & CHUNK_MASK] === undefined) this.used++
+    const old = chunk[slot & CHUNK_MASK]
+    if (old === undefined) this.used++
+    else this.#release(old)
     chunk[slot & CHUNK_MASK] = bytes
+    this.fresh.add(bytes)
     this.written++
     if (slot === this.hint) this.hint = slot + 1
   }
 
+  /**
+   * @internal Store a copy of frame `pfn` of `frames` in `slot` (MmWriteToSwapPage; applied by
+   * mm.pageWritten): the bytes `FrameStore.frameBytes` copies, into a spare buffer when there is one.
+   */
+  writeFrame(slot: number, frames: FrameStore, pfn: number): void {
+    const spare = this.spare.pop()
+    if (spare === undefined) {
+      this.writeOwned(slot, frames.frameBytes(pfn))
+      return
+    }
+    assert(Number.isInteger(pfn) && pfn >= 0 && pfn < frames.frameCount, () => `frame ${pfn} out of range`)
+    const words = frameWords(frames, pfn)
+    if (words === undefined) spare.fill(0)
+    else new Uint32Array(spare.buffer, spare.byteOffset, PAGE_SIZE / 4).set(words)
+    this.writeOwned(slot, spare)
+  }
+
   /** Free a slot (MmFreeSwapPage). */
   free(slot: number): void {
-    assert(this.read(slot) !== undefined, () => `page-file slot ${slot} freed while free`)
+    const bytes = this.read(slot)
+    assert(bytes !== undefined, () => `page-file slot ${slot} freed while free`)
     this.#ownChunk(slot >>> CHUNK_SHIFT)[slot & CHUNK_MASK] = undefined
+    this.#release(bytes)
     this.used--
     if (slot < this.hint) this.hint = slot
+  }
+
+  /** A buffer its slot let go of: kept for reuse when no checkpoint holds it. */
+  #release(bytes: Uint8Array): void {
+    if (this.fresh.delete(bytes) && this.spare.length < SPARE_PAGES) this.spare.push(bytes)
   }
 
   /** Chunk `index`, made or copied so that this page file may change it. */
@@ -147,8 +192,9 @@ export class PageFile {
     const heldSlots = this.written
     const tableBytes = this.chunks.length * 8 + this.owned.size * CHUNK_SIZE * 8
     this.written = 0
-    // From now on every chunk is shared with the checkpoint.
+    // From now on every chunk is shared with the checkpoint, and so is every buffer in a slot.
     this.owned = new Set()
+    this.fresh = new Set()
     return { chunks: this.chunks.slice(), used: this.used, hint: this.hint, heldSlots, tableBytes }
   }
 
@@ -157,6 +203,8 @@ export class PageFile {
     assert(checkpoint.chunks.length === this.chunks.length, 'PageFile.restore: checkpoint of another size')
     this.chunks = checkpoint.chunks.slice() as ((Uint8Array | undefined)[] | undefined)[]
     this.owned = new Set()
+    // The slots now hold the checkpoint's buffers; the spare ones stay no one's (freed before it).
+    this.fresh = new Set()
     this.written = 0
     this.used = checkpoint.used
     this.hint = checkpoint.hint

@@ -18,7 +18,9 @@
 import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { FrameRequest } from './frameRequest.js'
+import { applyPageWritten, applyPrivatePageOut, countFrameRequested } from './events.js'
 import type { MmCore } from './mmCore.js'
+import { PfnState, type PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, pfnRecordOf, pfnRecordWith, unownedPfnRecord } from './pfnRecord.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
 import { chooseVictims } from './replacementPolicy.js'
@@ -48,10 +50,12 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
     let pfn = pfnDb.first('ZEROED')
     if (pfn === undefined) pfn = pfnDb.first('FREE')
     if (pfn !== undefined) {
-      const before = pfnRecordOf(core.state, pfn)
+      // The entry's record only for a recorder (allocating and zeroing leave the entry as it is).
+      const wasFree = pfnDb.state[pfn] === PfnState.FREE
       frames.allocateSpecific(pfn)
-      if (before.state === 'FREE' && !frames.isPristine(pfn)) frames.zero(pfn)
-      emitRequested(core, pfn, request, before)
+      if (wasFree && !frames.isPristine(pfn)) frames.zero(pfn)
+      if (core.recorder === undefined) applyRequested(core, pfn, request, wasFree ? 'FREE' : 'ZEROED')
+      else emitRequested(core, pfn, request, pfnRecordOf(core.state, pfn))
       return pfn
     }
     pfn = pfnDb.first('STANDBY')
@@ -59,7 +63,8 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
       const before = pfnRecordOf(core.state, pfn)
       repurposeStandby(core, pfn, before)
       frames.zero(pfn)
-      emitRequested(core, pfn, request, before)
+      if (core.recorder === undefined) applyRequested(core, pfn, request, before.state)
+      else emitRequested(core, pfn, request, before)
       return pfn
     }
     if (pfnDb.first('MODIFIED') !== undefined) {
@@ -68,6 +73,32 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
     if (!trimWorkingSets(core)) return undefined
   }
   return undefined
+}
+
+/**
+ * {@link emitRequested} without a recorder: the event's changes applied from its fields, by the
+ * functions applyMmEvent applies the object with (countFrameRequested, then setPfn's state move and
+ * owner fields), without the two PFN records and the event object (a demand-zero fault's frame:
+ * docs/performance.md, issue 22's fault path). `beforeState`: the entry's state before the request.
+ */
+export function applyRequested(
+  core: MmCore,
+  pfn: number,
+  request: FrameRequest,
+  beforeState: PfnStateName,
+): void {
+  const state = core.state
+  countFrameRequested(state, pfn, request.purpose, beforeState)
+  const purpose = request.purpose
+  const pfnDb = state.pfn
+  if (purpose === 'page-table') {
+    if (pfnDb.state[pfn] !== PfnState.PAGE_TABLE) pfnDb.setState(pfn, 'PAGE_TABLE')
+  } else if (purpose === 'system') {
+    if (pfnDb.state[pfn] !== PfnState.SYSTEM) pfnDb.setState(pfn, 'SYSTEM')
+  } else if (pfnDb.state[pfn] !== PfnState.ACTIVE) pfnDb.setState(pfn, 'ACTIVE')
+  const segment = request.segment
+  if (segment === undefined) pfnDb.setOwnerFields(pfn, request.pid, request.address, 0, -1, false, -1, 0)
+  else pfnDb.setOwnerFields(pfn, -1, segment.offset, 0, -1, false, segment.id, 0)
 }
 
 /** The mm.frameRequested event of `pfn` taken from its list for `request` (`before`: its entry then). */
@@ -170,15 +201,35 @@ export function releasePageMemoryConsumer(core: MmCore, pfn: number): void {
  * new one) and move it to standby. False when the page file is full.
  */
 export function writeModifiedPage(core: MmCore): boolean {
-  const pfn = core.state.pfn.first('MODIFIED')
+  const pfnDb = core.state.pfn
+  const pfn = pfnDb.first('MODIFIED')
   if (pfn === undefined) return false
-  const before = pfnRecordOf(core.state, pfn)
-  if (before.segmentId !== undefined && segmentPageOf(core, pfn).segment.kind === 'file') {
+  const sectionPage = pfnDb.segmentId[pfn]! >= 0
+  if (sectionPage && segmentPageOf(core, pfn).segment.kind === 'file') {
     writeMappedPage(core, pfn, 'modified page writer')
     return true
   }
-  const slot = before.pageFileSlot >= 0 ? before.pageFileSlot : core.state.pageFile.findFreeSlot()
+  const pageFileSlot = pfnDb.pageFileSlot[pfn]!
+  const slot = pageFileSlot >= 0 ? pageFileSlot : core.state.pageFile.findFreeSlot()
   if (slot === undefined) return false
+  if (core.recorder === undefined && !sectionPage) {
+    // Unrecorded, a private page's write applied from the fields (no records, no event object):
+    // the copy and count, then its entry on the standby list, clean, naming the slot.
+    applyPageWritten(core.state, core.machine.frames, slot, pfn)
+    if (pfnDb.state[pfn] !== PfnState.STANDBY) pfnDb.setState(pfn, 'STANDBY')
+    pfnDb.setOwnerFields(
+      pfn,
+      pfnDb.ownerPid[pfn]!,
+      pfnDb.ownerAddress[pfn]!,
+      pfnDb.protectMask[pfn]!,
+      slot,
+      false,
+      -1,
+      0,
+    )
+    return true
+  }
+  const before = pfnRecordOf(core.state, pfn)
   core.emit({
     type: 'mm.pageWritten',
     pfn,
@@ -250,33 +301,51 @@ export function ownerPteOf(core: MmCore, pfn: number, record: PfnRecord): ValidP
 
 /** MmPageOutPhysicalAddress: take one ACTIVE page out of its working set (see the file comment). */
 export function pageOut(core: MmCore, pfn: number): void {
-  const before = pfnRecordOf(core.state, pfn)
-  assert(before.state === 'ACTIVE', () => `pageOut of frame ${pfn} in state ${before.state}`)
-  if (before.segmentId !== undefined) {
+  const pfnDb = core.state.pfn
+  assert(pfnDb.state[pfn] === PfnState.ACTIVE, () => `pageOut of frame ${pfn} in state ${pfnDb.stateOf(pfn)}`)
+  if (pfnDb.segmentId[pfn]! >= 0) {
     trimSharedPage(core, pfn)
     return
   }
-  const { ownerPid: pid, ownerAddress: address } = before
-  const pte = ownerPteOf(core, pfn, before)
-  const dirty = pte.view.dirty || before.modified
-  if (!dirty && before.pageFileSlot < 0) {
-    writePteAt(core, pte.address, protectionPte(before.protectMask))
+  // mm.pageOut's records and object only for a recorder; unrecorded, its changes are applied from
+  // the fields (applyPrivatePageOut, what applyMmEvent applies the object's `after` as).
+  const recorder = core.recorder
+  const before = recorder === undefined ? undefined : pfnRecordOf(core.state, pfn)
+  const pid = pfnDb.ownerPid[pfn]!
+  const address = pfnDb.ownerAddress[pfn]!
+  const protectMask = pfnDb.protectMask[pfn]!
+  const pageFileSlot = pfnDb.pageFileSlot[pfn]!
+  const pte = readPte(core, pid, address)
+  assert(
+    pte !== undefined && pte.view.kind === 'valid' && pte.view.pfn === pfn,
+    () => `frame ${pfn} is not mapped by its owner`,
+  )
+  const dirty = (pte as ValidPteRead).view.dirty || pfnDb.modified[pfn] === 1
+  if (!dirty && pageFileSlot < 0) {
+    writePteAt(core, pte.address, protectionPte(protectMask))
     invalidateIfCurrent(core, pid, address)
-    core.emit({
-      type: 'mm.pageOut',
-      pid,
-      address,
-      pfn,
-      outcome: 'dropped',
-      before,
-      after: unownedPfnRecord('FREE'),
-    })
+    if (before === undefined)
+      applyPrivatePageOut(core.state, pid, address, pfn, 'dropped', protectMask, pageFileSlot, false)
+    else
+      core.emit({
+        type: 'mm.pageOut',
+        pid,
+        address,
+        pfn,
+        outcome: 'dropped',
+        before,
+        after: unownedPfnRecord('FREE'),
+      })
     core.machine.frames.free(pfn)
     return
   }
-  writePteAt(core, pte.address, transitionPte(pfn, before.protectMask))
+  writePteAt(core, pte.address, transitionPte(pfn, protectMask))
   invalidateIfCurrent(core, pid, address)
   const outcome = dirty ? 'modified' : 'standby'
+  if (before === undefined) {
+    applyPrivatePageOut(core.state, pid, address, pfn, outcome, protectMask, pageFileSlot, dirty)
+    return
+  }
   core.emit({
     type: 'mm.pageOut',
     pid,

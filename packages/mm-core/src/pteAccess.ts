@@ -10,7 +10,7 @@ import { type EntryValue, type PagingMode, PTE_ACCESSED, PTE_DIRTY } from '@ntmm
 import { frameWords } from '@ntmm/hw-mmu/internal'
 import { assert } from './assert.js'
 import type { MmCore } from './mmCore.js'
-import { type PteView, readPteView, validPte } from './softwarePte.js'
+import { type PteView, pageFileSlotOf, readPteView, validPte } from './softwarePte.js'
 
 /** A PTE read by {@link readPte}: where it is, its raw value and the mm reading of it. */
 export interface PteRead {
@@ -28,17 +28,47 @@ export interface PteRead {
 /** A {@link PteRead} of a valid (present) PTE. */
 export type ValidPteRead = PteRead & { readonly view: Extract<PteView, { kind: 'valid' }> }
 
+/**
+ * 32-bit paging: the physical address of the PTE of `va` (a 32-bit address) under `cr3` when its
+ * PDE is present, maps a page table (not a large page) and that table is in RAM; -1 otherwise
+ * (readPte's general path then answers). The two-level walk of editor.entryAddress written out on
+ * the frames' words, without its location object and checks: every fault reads its PTE, and the
+ * replacement policy's aging scan reads every resident one.
+ */
+export function x86PteAddress(core: MmCore, cr3: number, va: number): number {
+  const frames = core.machine.frames
+  const directory = frameWords(frames, cr3 / 0x1000)
+  const pde = directory === undefined ? 0 : directory[va >>> 22]!
+  const table = pde >>> 12
+  if ((pde & 0x81) !== 1 || table >= frames.frameCount) return -1
+  return table * 0x1000 + ((va >>> 12) & 0x3ff) * 4
+}
+
+/** The low word of the entry at physical `address` (in RAM, 4-aligned), as editor.readEntryAt reads it. */
+export function pteLowAt(core: MmCore, address: number): number {
+  const words = frameWords(core.machine.frames, Math.floor(address / 0x1000))
+  return words === undefined ? 0 : words[(address & 0xfff) >>> 2]!
+}
+
 /** The PTE mapping `va` in space `pid`, or undefined when its page table does not exist. Side-effect free. */
 export function readPte(core: MmCore, pid: number, va: number): PteRead | undefined {
   const cr3 = core.cr3Of(pid)
   if (cr3 === undefined) return undefined
+  const mode = core.machine.mode
+  if (mode === 'x86' && va >>> 0 === va) {
+    const address = x86PteAddress(core, cr3, va)
+    if (address >= 0) {
+      const low = pteLowAt(core, address)
+      return { address, value: { low, high: 0 }, view: readPteView(low, 0, mode) }
+    }
+  }
   // The entry's location and value, not editor.readEntry: that also decodes it as the hardware
   // would (an object this reader drops), on the fault path several times per fault.
   const editor = core.machine.editor
   const location = editor.entryAddress(cr3, va, 1)
   if (!location.ok) return location.level === 2 ? readPagedOutPte(core, location.address, va) : undefined
   const value = editor.readEntryAt(location.address)
-  return { address: location.address, value, view: readPteView(value.low, value.high, core.machine.mode) }
+  return { address: location.address, value, view: readPteView(value.low, value.high, mode) }
 }
 
 /**
@@ -76,6 +106,15 @@ function readPagedOutPte(core: MmCore, pdeAddress: number, va: number): PteRead 
     if (size === 8) high = words.getUint32(offset + 4, true)
   } else return undefined
   return { address: -1, value: { low, high }, view: readPteView(low, high, mode), pagedOut: true }
+}
+
+/**
+ * The page-file slot a not-present PTE at physical `address` names (a page-file PTE), or -1 for
+ * any other PTE: readPteView's answer for that kind, from the entry's low word alone (a software
+ * PTE keeps all its state there, softwarePte.ts), without the read's objects.
+ */
+export function pageFileSlotAt(core: MmCore, address: number): number {
+  return pageFileSlotOf(pteLowAt(core, address))
 }
 
 /** Write the PTE at physical `address` (from {@link readPte}); emits hw.pteWritten. */

@@ -10,6 +10,7 @@ import { assert } from './assert.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { WorkingSetTrimReason } from './ntEvents.js'
 import type { MmState } from './mmState.js'
+import { PfnState } from './pfnDatabase.js'
 import { type PfnRecord, setPfn } from './pfnRecord.js'
 import { PrototypeEntryKind, type PrototypeEntryKindName } from './prototypeEntries.js'
 import { type SegmentRecord, SegmentState } from './segment.js'
@@ -223,6 +224,37 @@ function segmentOf(state: MmState, id: number): SegmentState {
   const segment = state.segments.get(id)
   assert(segment !== undefined, () => `mm event for unknown segment ${id}`)
   return segment
+}
+
+/**
+ * mm.copyOnWrite from its fields (the copy-on-write fault without a recorder: sectionViewFault.ts):
+ * what its case below applies, setPfn of both `after` records and the count. The shared frame
+ * keeps its state and owner, takes `sharedModified` and loses one share; the private copy becomes
+ * an ACTIVE page of (`pid`, `va`), modified, with no page-file copy.
+ */
+export function applyCopyOnWrite(
+  state: MmState,
+  shared: number,
+  sharedModified: boolean,
+  copy: number,
+  pid: number,
+  va: number,
+  protectMask: number,
+): void {
+  const pfnDb = state.pfn
+  pfnDb.setOwnerFields(
+    shared,
+    pfnDb.ownerPid[shared]!,
+    pfnDb.ownerAddress[shared]!,
+    pfnDb.protectMask[shared]!,
+    pfnDb.pageFileSlot[shared]!,
+    sharedModified,
+    pfnDb.segmentId[shared]!,
+    pfnDb.shareCount[shared]! - 1,
+  )
+  if (pfnDb.state[copy] !== PfnState.ACTIVE) pfnDb.setState(copy, 'ACTIVE')
+  pfnDb.setOwnerFields(copy, pid, va, protectMask, -1, true, -1, 0)
+  state.sectionCounters.copyOnWriteFaults++
 }
 
 /** Apply one section event to `state` (applyMmEvent's share; `frames` for the mapped page writer). */

@@ -22,7 +22,7 @@
 //     share dropped, the private frame mapped READWRITE (EXECUTE_READWRITE) and the page alone
 //     given that protection in the view's region list ─────────────────> PAGE_FAULT_COPY_ON_WRITE
 
-import type { PageFault } from '@ntmm/hw-mmu'
+import { type PageFault, PTE_PRESENT } from '@ntmm/hw-mmu'
 import { frameWords, writeFrameWords } from '@ntmm/hw-mmu/internal'
 import { alterViewRegionList, copiedPageProtection } from './alterViewRegion.js'
 import { assert } from './assert.js'
@@ -49,11 +49,27 @@ import {
   protectionMaskToWin32,
 } from './protectionMask.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
-import { invalidateIfCurrent, type PteRead, readPte, writePteAt } from './pteAccess.js'
+import {
+  invalidateIfCurrent,
+  type PteRead,
+  pteLowAt,
+  readPte,
+  writePteAt,
+  x86PteAddress,
+} from './pteAccess.js'
 import { mmFindRegion } from './region.js'
+import { applyCopyOnWrite } from './sectionEvents.js'
 import type { SegmentState } from './segment.js'
 import { mapSharedPage, releaseSharedFrame, setPrototypeEntry, viewPageIndex } from './sharedPages.js'
-import { pageFilePte, prototypePte, transitionPte, validPte } from './softwarePte.js'
+import {
+  isTransitionPte,
+  pageFilePte,
+  pageFileSlotOf,
+  prototypePte,
+  readPteView,
+  transitionPte,
+  validPte,
+} from './softwarePte.js'
 import { resolvePrivatePte } from './virtualMemoryFault.js'
 import { ensurePageTables } from './virtualMapping.js'
 
@@ -73,9 +89,25 @@ export function mmNotPresentFaultSectionView(
   fault: PageFault,
 ): FaultDecision {
   const page = pageOf(fault.address)
-  const pte = readPte(core, pid, page)
-  const view = pte?.view ?? { kind: 'zero' as const }
-  if (view.kind === 'valid')
+  // The PTE as its word, as the private fault reads it (virtualMemoryFault.ts): on 32-bit paging
+  // through resident tables straight from the frames (then `address` is where it is), else through
+  // readPte (no table: zero, address -1; 'nt': a table not resident, `pagedOut`).
+  const cr3 = core.cr3Of(pid)
+  let address = cr3 !== undefined && core.machine.mode === 'x86' ? x86PteAddress(core, cr3, page) : -1
+  let low = 0
+  let hasPte = address >= 0
+  let pagedOut = false
+  if (hasPte) low = pteLowAt(core, address)
+  else {
+    const pte = readPte(core, pid, page)
+    if (pte !== undefined) {
+      hasPte = true
+      low = pte.value.low
+      address = pte.address
+      pagedOut = pte.pagedOut === true
+    }
+  }
+  if ((low & PTE_PRESENT) !== 0)
     return { status: STATUS_SUCCESS, kind: 'spurious', cause: 'the page is already mapped' }
   const segment = core.state.segments.get(area.view!.segmentId)
   assert(segment !== undefined, () => `view 0x${area.startingAddress.toString(16)} maps no segment`)
@@ -94,29 +126,30 @@ export function mmNotPresentFaultSectionView(
     // protection its not-present PTE carries; the retried access goes through.
     alterViewRegionList(core, pid, area, page, PAGE_SIZE, region.protect & ~PAGE_GUARD)
     const unguarded = mask & ~MmProtection.MM_GUARDPAGE
-    if (pte !== undefined) {
+    if (hasPte) {
+      const view = readPteView(low, 0, core.machine.mode)
       // 'nt': a PTE kept in a page table that left memory is rewritten once the table is back.
-      if (pte.pagedOut && !ensurePageTables(core, pid, page))
+      if (pagedOut && !ensurePageTables(core, pid, page))
         return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
-      const address = pte.pagedOut ? readPte(core, pid, page)!.address : pte.address
-      if (view.kind === 'prototype') writePteAt(core, address, prototypePte(unguarded))
-      else if (view.kind === 'transition') writePteAt(core, address, transitionPte(view.pfn, unguarded))
-      else if (view.kind === 'pageFile') writePteAt(core, address, pageFilePte(view.slot, unguarded))
+      const target = pagedOut ? readPte(core, pid, page)!.address : address
+      if (view.kind === 'prototype') writePteAt(core, target, prototypePte(unguarded))
+      else if (view.kind === 'transition') writePteAt(core, target, transitionPte(view.pfn, unguarded))
+      else if (view.kind === 'pageFile') writePteAt(core, target, pageFilePte(view.slot, unguarded))
     }
     return failure(fault, STATUS_GUARD_PAGE_VIOLATION, 'guard', 'PAGE_GUARD cleared on first access')
   }
   if (!accessAllowed(core, mask, fault.access)) return deniedAccess(fault, mask, false)
   // A page this process copied on write is private memory now.
-  if (view.kind === 'transition' || view.kind === 'pageFile')
-    return resolvePrivatePte(core, pid, page, view, mask, fault, pte === undefined ? -1 : pte.address)
+  if (isTransitionPte(low) || pageFileSlotOf(low) >= 0)
+    return resolvePrivatePte(core, pid, page, low, mask, fault, address)
 
   // A PTE read means its page table exists, and under the textbook policies it stays; under 'nt'
   // it may have left memory, or leave while a frame is found for the page, so the fault brings it
   // back and pins it (ntPageTables.ts).
-  const resident = pte !== undefined && pte.pagedOut !== true && core.ntPageTableIn === undefined
+  const resident = hasPte && !pagedOut && core.ntPageTableIn === undefined
   if (!resident && !ensurePageTables(core, pid, page))
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
-  const pteAddress = resident ? pte.address : readPte(core, pid, page)!.address
+  const pteAddress = resident ? address : readPte(core, pid, page)!.address
   const resolved = resolveSegmentPage(core, pid, page, pteAddress, segment, index, mask, fault)
   if (resolved.exception !== undefined || fault.access !== 'write' || !maskIsCopyOnWrite(mask))
     return resolved
@@ -138,7 +171,7 @@ function resolveSegmentPage(
   const entries = segment.entries
   const kind = entries.kindOf(index)
   if (kind === PrototypeEntryKind.VALID) {
-    mapSharedPage(core, pid, va, entries.valueOf(index), mask, { pteAddress })
+    mapSharedPage(core, pid, va, entries.valueOf(index), mask, pteAddress)
     return {
       status: STATUS_SUCCESS,
       kind: 'soft',
@@ -161,7 +194,7 @@ function resolveSegmentPage(
       after: { ...before, state: 'ACTIVE' },
     })
     setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
-    mapSharedPage(core, pid, va, pfn, mask, { pteAddress })
+    mapSharedPage(core, pid, va, pfn, mask, pteAddress)
     return {
       status: STATUS_PAGE_FAULT_TRANSITION,
       kind: 'soft',
@@ -179,7 +212,7 @@ function resolveSegmentPage(
   assert(entries.kindOf(index) === kind, 'a frame request changed the faulting segment page')
   if (kind === PrototypeEntryKind.DEMAND_ZERO) {
     setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
-    mapSharedPage(core, pid, va, pfn, mask, { pteAddress })
+    mapSharedPage(core, pid, va, pfn, mask, pteAddress)
     return {
       status: STATUS_PAGE_FAULT_DEMAND_ZERO,
       kind: 'demand-zero',
@@ -195,7 +228,7 @@ function resolveSegmentPage(
     core.emit({ type: 'mm.pageIn', pid, address: va, pfn, slot })
     setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
     // The slot stays the page's copy: the frame is clean until a process writes it.
-    mapSharedPage(core, pid, va, pfn, mask, { pteAddress, pageFileSlot: slot })
+    mapSharedPage(core, pid, va, pfn, mask, pteAddress, slot)
     return {
       status: STATUS_PAGE_FAULT_PAGING_FILE,
       kind: 'hard',
@@ -213,7 +246,7 @@ function resolveSegmentPage(
   if (bytes?.some((byte) => byte !== 0)) frames.writeBytes(pfn * PAGE_SIZE, bytes)
   core.emit({ type: 'mm.mappedPageRead', pid, address: va, pfn, segmentId: segment.id, page: index })
   setPrototypeEntry(core, segment, index, PrototypeEntryKind.VALID, pfn)
-  mapSharedPage(core, pid, va, pfn, mask, { pteAddress })
+  mapSharedPage(core, pid, va, pfn, mask, pteAddress)
   return {
     status: STATUS_PAGE_FAULT_PAGING_FILE,
     kind: 'hard',
@@ -269,12 +302,21 @@ function copyOnWrite(
   assert(segment !== undefined, () => `frame ${shared} backs no segment`)
   const page = core.state.pfn.ownerAddress[shared]! / PAGE_SIZE
   // Pinned: the request may trim pages (and clear accessed bits), never this one or its D bit.
-  core.pinnedFrames.add(shared)
+  // Only a request that may trim reads the pins: under the textbook policies one that finds a
+  // zeroed or free frame takes it at once ('nt' may trim first in any case).
+  const pfnDb = core.state.pfn
+  const mayTrim =
+    core.ntFrameRequest !== undefined ||
+    (pfnDb.first('ZEROED') === undefined && pfnDb.first('FREE') === undefined)
   let copy: number | undefined
-  try {
-    copy = requestPageMemoryConsumer(core, { purpose: 'private-page', pid, address: va })
-  } finally {
-    core.pinnedFrames.delete(shared)
+  if (!mayTrim) copy = requestPageMemoryConsumer(core, { purpose: 'private-page', pid, address: va })
+  else {
+    core.pinnedFrames.add(shared)
+    try {
+      copy = requestPageMemoryConsumer(core, { purpose: 'private-page', pid, address: va })
+    } finally {
+      core.pinnedFrames.delete(shared)
+    }
   }
   if (copy === undefined)
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for the private copy')
@@ -288,8 +330,12 @@ function copyOnWrite(
   const protectMask = makeProtectionMask(protect)!
   // The PTE goes from the shared frame to the copy in one write; one event says both frames' new
   // state (MmCreateVirtualMapping's and MiDecrementShareCount's, with the working set unchanged).
-  const sharedBefore = pfnRecordOf(core.state, shared)
-  const privateBefore = pfnRecordOf(core.state, copy)
+  // Its records and object only for a recorder; its changes are applied from the fields either way
+  // (applyCopyOnWrite, which applySectionEvent applies the object with): docs/performance.md.
+  const recorder = core.recorder
+  const sharedBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, shared)
+  const privateBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, copy)
+  const sharedModified = pfnDb.modified[shared] === 1 || dirty
   writePteAt(
     core,
     pte.address,
@@ -297,41 +343,45 @@ function copyOnWrite(
   )
   invalidateIfCurrent(core, pid, va)
   alterViewRegionList(core, pid, area, va, PAGE_SIZE, protect)
-  core.emit({
-    type: 'mm.copyOnWrite',
-    pid,
-    address: va,
-    segmentId: segment.id,
-    page,
-    sharedPfn: shared,
-    privatePfn: copy,
-    protectMask,
-    // Literals, not spreads of the records (this is the copy-on-write fault's own cost).
-    shared: {
-      before: sharedBefore,
-      after: {
-        state: sharedBefore.state,
-        ownerPid: sharedBefore.ownerPid,
-        ownerAddress: sharedBefore.ownerAddress,
-        protectMask: sharedBefore.protectMask,
-        pageFileSlot: sharedBefore.pageFileSlot,
-        modified: sharedBefore.modified || dirty,
-        segmentId: segment.id,
-        shareCount: sharedBefore.shareCount! - 1,
+  if (sharedBefore === undefined || privateBefore === undefined) {
+    applyCopyOnWrite(core.state, shared, sharedModified, copy, pid, va, protectMask)
+  } else {
+    core.emit({
+      type: 'mm.copyOnWrite',
+      pid,
+      address: va,
+      segmentId: segment.id,
+      page,
+      sharedPfn: shared,
+      privatePfn: copy,
+      protectMask,
+      // Literals, not spreads of the records (this is the copy-on-write fault's own cost).
+      shared: {
+        before: sharedBefore,
+        after: {
+          state: sharedBefore.state,
+          ownerPid: sharedBefore.ownerPid,
+          ownerAddress: sharedBefore.ownerAddress,
+          protectMask: sharedBefore.protectMask,
+          pageFileSlot: sharedBefore.pageFileSlot,
+          modified: sharedModified,
+          segmentId: segment.id,
+          shareCount: sharedBefore.shareCount! - 1,
+        },
       },
-    },
-    private: {
-      before: privateBefore,
-      after: {
-        state: 'ACTIVE',
-        ownerPid: pid,
-        ownerAddress: va,
-        protectMask,
-        pageFileSlot: -1,
-        modified: true,
+      private: {
+        before: privateBefore,
+        after: {
+          state: 'ACTIVE',
+          ownerPid: pid,
+          ownerAddress: va,
+          protectMask,
+          pageFileSlot: -1,
+          modified: true,
+        },
       },
-    },
-  })
+    })
+  }
   core.state.pfn.lastUse[copy] = ++core.tick
   if (core.state.pfn.shareCount[shared] === 0) releaseSharedFrame(core, shared)
   return {

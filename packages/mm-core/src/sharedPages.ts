@@ -15,12 +15,15 @@
 //   trimSharedPage       the replacement policy took the frame: every mapping goes, then release
 
 import { PTE_PRESENT } from '@ntmm/hw-mmu'
+import { frameWords } from '@ntmm/hw-mmu/internal'
 import { isSystemAddress } from './addressSpaceLayout.js'
 import { assert } from './assert.js'
 import type { MemoryArea } from './memoryArea.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
+import { applyMappingAdded } from './events.js'
 import type { WorkingSetTrimReason } from './ntEvents.js'
+import { PfnState } from './pfnDatabase.js'
 import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
 import { makeProtectionMask } from './protectionMask.js'
 import { PrototypeEntryKind, prototypeEntryKindName } from './prototypeEntries.js'
@@ -102,8 +105,8 @@ export function forEachSharedMapping(
 
 /**
  * Map the section frame `pfn` at `va` of space `pid` with `protectMask` (share count + 1). The page
- * tables exist and the PTE is not valid. `page.pteAddress`: where that PTE is, when the caller
- * has read it; `page.pageFileSlot`: the copy the frame was just read from.
+ * tables exist and the PTE, at physical `pteAddress` (read by the caller), is not valid.
+ * `pageFileSlot`: the copy the frame was just read from (undefined: the frame keeps its own).
  */
 export function mapSharedPage(
   core: MmCore,
@@ -111,7 +114,8 @@ export function mapSharedPage(
   va: number,
   pfn: number,
   protectMask: number,
-  page: { readonly pteAddress?: number; readonly pageFileSlot?: number } = {},
+  pteAddress: number,
+  pageFileSlot?: number,
 ): void {
   // 'nt': the working set makes room first (local replacement), never by letting this frame go.
   if (core.ntBeforeGrow !== undefined) {
@@ -123,28 +127,23 @@ export function mapSharedPage(
       if (pin) core.pinnedFrames.delete(pfn)
     }
   }
-  const address = page.pteAddress ?? readPte(core, pid, va)?.address
+  const address = pteAddress
+  // The PTE's low word from the frame's words (frames.read32 without its range checks: the caller
+  // read this PTE there).
+  const table = frameWords(core.machine.frames, Math.floor(address / PAGE_SIZE))
+  if (table !== undefined && (table[(address & 0xfff) >>> 2]! & PTE_PRESENT) !== 0)
+    assert(false, () => `mapSharedPage: 0x${va.toString(16)} is mapped`)
+  const state = core.state
+  const pfnDb = state.pfn
   assert(
-    address !== undefined && (core.machine.frames.read32(address) & PTE_PRESENT) === 0,
-    () => `mapSharedPage: 0x${va.toString(16)} is mapped`,
-  )
-  const before = pfnRecordOf(core.state, pfn)
-  assert(
-    before.segmentId !== undefined && before.state === 'ACTIVE',
+    pfnDb.segmentId[pfn]! >= 0 && pfnDb.state[pfn] === PfnState.ACTIVE,
     () => `frame ${pfn} is not an active section frame`,
   )
-  // A literal, not a spread of `before` (the second process's touch of a resident page is this
-  // and little else).
-  const after: PfnRecord = {
-    state: before.state,
-    ownerPid: before.ownerPid,
-    ownerAddress: before.ownerAddress,
-    protectMask: before.protectMask,
-    pageFileSlot: page.pageFileSlot ?? before.pageFileSlot,
-    modified: before.modified,
-    segmentId: before.segmentId,
-    shareCount: before.shareCount! + 1,
-  }
+  const slot = pageFileSlot ?? pfnDb.pageFileSlot[pfn]!
+  // mm.mappingCreated's records and object only for a recorder; its changes (one more share, the
+  // page in the working set) are applied from the fields either way, as createVirtualMapping does.
+  const recorder = core.recorder
+  const before = recorder === undefined ? undefined : pfnRecordOf(state, pfn)
   writePteAt(
     core,
     address,
@@ -154,7 +153,32 @@ export function mapSharedPage(
       noExecute: core.machine.noExecute,
     }),
   )
-  core.emit({ type: 'mm.mappingCreated', pid, address: va, pfn, protectMask, before, after })
+  if (before !== undefined) {
+    // A literal, not a spread of `before` (the second process's touch of a resident page is this
+    // and little else).
+    const after: PfnRecord = {
+      state: before.state,
+      ownerPid: before.ownerPid,
+      ownerAddress: before.ownerAddress,
+      protectMask: before.protectMask,
+      pageFileSlot: slot,
+      modified: before.modified,
+      segmentId: before.segmentId!,
+      shareCount: before.shareCount! + 1,
+    }
+    recorder!({ type: 'mm.mappingCreated', pid, address: va, pfn, protectMask, before, after })
+  }
+  pfnDb.setOwnerFields(
+    pfn,
+    pfnDb.ownerPid[pfn]!,
+    pfnDb.ownerAddress[pfn]!,
+    pfnDb.protectMask[pfn]!,
+    slot,
+    pfnDb.modified[pfn] === 1,
+    pfnDb.segmentId[pfn]!,
+    pfnDb.shareCount[pfn]! + 1,
+  )
+  applyMappingAdded(state, pid, va, pfn, true)
   core.state.pfn.lastUse[pfn] = ++core.tick
 }
 

@@ -20,7 +20,7 @@
 //   PageFileLow (bits 1-4, which paging file) is always 0 here.
 
 import type { EntryValue, PagingMode } from '@ntmm/hw-mmu'
-import { PTE_ACCESSED, PTE_PRESENT, decodePte, encodePte } from '@ntmm/hw-mmu'
+import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_WRITABLE, encodePte } from '@ntmm/hw-mmu'
 import { MmProtection, maskAllowsExecute, maskAllowsWrite, maskIsCopyOnWrite } from './protectionMask.js'
 
 const PROTECTION_SHIFT = 5
@@ -50,13 +50,14 @@ export type PteView =
  */
 export function readPteView(low: number, high: number, mode: PagingMode): PteView {
   if ((low & PTE_PRESENT) !== 0) {
-    const entry = decodePte(low, high, mode, 1)
+    // decodePte's fields for a PTE (level 1), read straight from the bits: no decoded entry object
+    // (every readPte of a resident page, the replacement policy's scans among them).
     return {
       kind: 'valid',
-      pfn: entry.pfn,
-      dirty: entry.dirty,
-      accessed: entry.accessed,
-      writable: entry.writable,
+      pfn: (mode === 'x86' ? 0 : (high & (mode === 'x86-pae' ? 0xf : 0x3fff)) * 0x100000) + (low >>> 12),
+      dirty: (low & PTE_DIRTY) !== 0,
+      accessed: (low & PTE_ACCESSED) !== 0,
+      writable: (low & PTE_WRITABLE) !== 0,
     }
   }
   if (low === 0) return { kind: 'zero' }
@@ -66,6 +67,28 @@ export function readPteView(low: number, high: number, mode: PagingMode): PteVie
   if ((low & TRANSITION_BIT) !== 0) return { kind: 'transition', pfn: upper, protectMask }
   if (upper !== 0) return { kind: 'pageFile', slot: upper - 1, protectMask }
   return { kind: 'protection', protectMask }
+}
+
+/**
+ * True when the not-present PTE whose low half is `low` is a transition PTE (readPteView's
+ * `transition` case: its frame, `low >>> 12`, is on the standby or modified list). The fault path
+ * tests the PTE's word rather than the view's `kind`: a load over the view's five shapes, which
+ * V8 served from its megamorphic stub cache and missed there on most faults (docs/performance.md).
+ */
+export function isTransitionPte(low: number): boolean {
+  return (low & (PTE_PRESENT | PROTOTYPE_BIT | TRANSITION_BIT)) === TRANSITION_BIT
+}
+
+/** The protection of a not-present, non-zero PTE whose low half is `low` (its view's `protectMask`). */
+export function pteProtectMask(low: number): number {
+  return (low & PROTECTION_BITS) >>> PROTECTION_SHIFT
+}
+
+/** The slot of a page-file PTE whose low half is `low` (readPteView's `pageFile` case), else -1. */
+export function pageFileSlotOf(low: number): number {
+  if ((low & (PTE_PRESENT | PROTOTYPE_BIT | TRANSITION_BIT)) !== 0) return -1
+  const upper = low >>> HIGH_SHIFT
+  return upper !== 0 ? upper - 1 : -1
 }
 
 /** A protection PTE (not valid; the page is committed with `protectMask`, never touched). */

@@ -7,7 +7,8 @@
 import { encodePte, levelCount } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import { isSystemAddress } from './addressSpaceLayout.js'
-import { pfnRecordOf } from './events.js'
+import { applyMappingAdded, pfnRecordOf } from './events.js'
+import { PfnState } from './pfnDatabase.js'
 import { pfnRecordInState, pfnRecordWith } from './pfnRecord.js'
 import type { MmCore } from './mmCore.js'
 import { pinFaultTable } from './ntPageTables.js'
@@ -49,9 +50,15 @@ export function ensurePageTables(core: MmCore, pid: number, va: number): boolean
 }
 
 /**
- * MmCreateVirtualMapping: map `va` (page-aligned) of space `pid` to `pfn` with `protectMask`.
- * Precondition: the page tables exist and the PTE is not valid. The frame's PFN entry must already
- * name the page (requested or reclaimed for it).
+ * MmCreateVirtualMapping: map `va` (page-aligned) of space `pid` to `pfn` with `protectMask`; the
+ * page keeps `pageFileSlot` as its page-file copy and is `modified` or not. Precondition: the page
+ * tables exist and the PTE is not valid. `pteAddress`: where the caller read that PTE (-1: read
+ * it here). The frame's PFN entry must already name the page (requested or reclaimed for it).
+ *
+ * mm.mappingCreated and its two PFN records are built only for a recorder; its changes are applied
+ * from the fields either way, by the functions applyMmEvent applies the object with (setPfn's
+ * state move and setOwnerFields, applyMappingAdded), as the soft fault does (transitionFault.ts):
+ * every demand-zero and hard fault maps its page here (docs/performance.md, issue 22's fault path).
  */
 export function createVirtualMapping(
   core: MmCore,
@@ -59,26 +66,29 @@ export function createVirtualMapping(
   va: number,
   pfn: number,
   protectMask: number,
-  page: { readonly modified?: boolean; readonly pageFileSlot?: number } = {},
+  pageFileSlot: number,
+  modified: boolean,
+  pteAddress: number,
 ): void {
-  const pte = readPte(core, pid, va)
-  assert(
-    pte !== undefined && pte.view.kind !== 'valid',
-    () => `createVirtualMapping: 0x${va.toString(16)} has no free PTE`,
-  )
-  const before = pfnRecordOf(core.state, pfn)
-  const after = pfnRecordWith(
-    before,
-    'ACTIVE',
-    pid,
-    va,
-    protectMask,
-    page.pageFileSlot ?? before.pageFileSlot,
-    page.modified ?? before.modified,
-  )
+  let address = pteAddress
+  if (address < 0) {
+    const pte = readPte(core, pid, va)
+    assert(
+      pte !== undefined && pte.view.kind !== 'valid',
+      () => `createVirtualMapping: 0x${va.toString(16)} has no free PTE`,
+    )
+    address = pte.address
+  }
+  const state = core.state
+  const pfnDb = state.pfn
+  // A record has a segment and share count only for a section page's frame (setPfn: -1 and 0).
+  const segmentId = pfnDb.segmentId[pfn]! < 0 ? -1 : pfnDb.segmentId[pfn]!
+  const shareCount = segmentId < 0 ? 0 : pfnDb.shareCount[pfn]!
+  const recorder = core.recorder
+  const before = recorder === undefined ? undefined : pfnRecordOf(state, pfn)
   writePteAt(
     core,
-    pte.address,
+    address,
     validPte(pfn, protectMask, {
       mode: core.machine.mode,
       user: !isSystemAddress(core.layout, va),
@@ -86,9 +96,15 @@ export function createVirtualMapping(
     }),
   )
   // A stale translation of the old not-present PTE cannot be cached, so no INVLPG is needed here.
-  core.emit({ type: 'mm.mappingCreated', pid, address: va, pfn, protectMask, before, after })
+  if (before !== undefined) {
+    const after = pfnRecordWith(before, 'ACTIVE', pid, va, protectMask, pageFileSlot, modified)
+    recorder!({ type: 'mm.mappingCreated', pid, address: va, pfn, protectMask, before, after })
+  }
+  if (pfnDb.state[pfn] !== PfnState.ACTIVE) pfnDb.setState(pfn, 'ACTIVE')
+  pfnDb.setOwnerFields(pfn, pid, va, protectMask, pageFileSlot, modified, segmentId, shareCount)
+  applyMappingAdded(state, pid, va, pfn, segmentId >= 0)
   // LRU bookkeeping: becoming resident counts as a reference (not an event: an input-driven hint).
-  core.state.pfn.lastUse[pfn] = ++core.tick
+  pfnDb.lastUse[pfn] = ++core.tick
 }
 
 /**

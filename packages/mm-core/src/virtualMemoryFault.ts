@@ -19,6 +19,7 @@
 
 import type { PageFault } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
+import { applyPageFileSlotFreed, applyPageIn } from './events.js'
 import { type FaultDecision, accessAllowed, accessViolation, failure, pageOf } from './faultDecision.js'
 import type { MemoryArea } from './memoryArea.js'
 import { MEM_RESERVE, PAGE_SIZE, pageProtectionName } from './memoryConstants.js'
@@ -32,10 +33,19 @@ import {
 } from './ntStatus.js'
 import { requestPageMemoryConsumer } from './pageMemoryConsumer.js'
 import { MmProtection, makeProtectionMask, maskIsGuard, protectionMaskToWin32 } from './protectionMask.js'
-import { readPte, writePteAt } from './pteAccess.js'
+import { pageFileSlotAt, pteLowAt, readPte, writePteAt, x86PteAddress } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
-import type { PteView } from './softwarePte.js'
-import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
+import { PTE_PRESENT } from '@ntmm/hw-mmu'
+import {
+  isTransitionPte,
+  pageFilePte,
+  pageFileSlotOf,
+  protectionPte,
+  pteProtectMask,
+  readPteView,
+  transitionPte,
+} from './softwarePte.js'
+import { pinFaultTable } from './ntPageTables.js'
 import { resolveTransitionFault } from './transitionFault.js'
 import { createVirtualMapping, ensurePageTables } from './virtualMapping.js'
 
@@ -47,9 +57,19 @@ export function mmNotPresentFaultVirtualMemory(
   fault: PageFault,
 ): FaultDecision {
   const page = pageOf(fault.address)
-  const pte = readPte(core, pid, page)
-  const view = pte?.view ?? { kind: 'zero' as const }
-  if (view.kind === 'valid')
+  // The PTE as its word (every kind of it is told by the low half's bits, softwarePte.ts): on
+  // 32-bit paging through resident tables straight from the frames, else through readPte (no
+  // page table: a zero PTE; 'nt': a table not resident, read from its frame or slot, address -1).
+  const cr3 = core.cr3Of(pid)
+  let pteAddress = cr3 !== undefined && core.machine.mode === 'x86' ? x86PteAddress(core, cr3, page) : -1
+  let low: number
+  if (pteAddress >= 0) low = pteLowAt(core, pteAddress)
+  else {
+    const pte = readPte(core, pid, page)
+    low = pte === undefined ? 0 : pte.value.low
+    pteAddress = pte === undefined ? -1 : pte.address
+  }
+  if ((low & PTE_PRESENT) !== 0)
     return { status: STATUS_SUCCESS, kind: 'spurious', cause: 'the page is already mapped' }
   const region = mmFindRegion(area.regions, page)
   assert(
@@ -57,13 +77,14 @@ export function mmNotPresentFaultVirtualMemory(
     () => `regions of area 0x${area.startingAddress.toString(16)} do not cover 0x${page.toString(16)}`,
   )
   if (region.type === MEM_RESERVE) return accessViolation(fault, 'page reserved, not committed')
-  const mask = view.kind === 'zero' ? makeProtectionMask(region.protect) : view.protectMask
+  const mask = low === 0 ? makeProtectionMask(region.protect) : pteProtectMask(low)
   assert(mask !== undefined, () => `region protection 0x${region.protect.toString(16)} has no mask`)
   if ((mask & MmProtection.MM_PROTECT_ACCESS) === 0) return accessViolation(fault, 'PAGE_NOACCESS')
 
   if (maskIsGuard(mask)) {
     // The guard is consumed before the exception is raised: the retried access goes through.
     const unguarded = mask & ~MmProtection.MM_GUARDPAGE
+    const view = readPteView(low, 0, core.machine.mode)
     if (!ensurePageTables(core, pid, page))
       return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
     const target = readPte(core, pid, page)!
@@ -83,59 +104,75 @@ export function mmNotPresentFaultVirtualMemory(
     return accessViolation(fault, `execute on non-executable ${what}`)
   }
 
-  return resolvePrivatePte(core, pid, page, view, mask, fault, pte === undefined ? -1 : pte.address)
+  return resolvePrivatePte(core, pid, page, low, mask, fault, pteAddress)
 }
 
 /**
- * Bring back a private page whose PTE is `view` (not valid): reclaim its transition frame (soft),
- * read its page-file slot into a new frame (hard), or map a zeroed frame (demand zero). `mask` is
- * the page's protection; the access has been checked. `pteAddress`: where the PTE was read (-1
- * when through a page table not resident), so a soft fault need not read it again.
+ * Bring back a private page whose not-valid PTE has the low half `low`: reclaim its transition
+ * frame (soft), read its page-file slot into a new frame (hard), or map a zeroed frame (demand
+ * zero). `mask` is the page's protection; the access has been checked. `pteAddress`: where the
+ * PTE was read (-1 when through a page table not resident, or none), so it is not read again.
  */
 export function resolvePrivatePte(
   core: MmCore,
   pid: number,
   page: number,
-  view: Exclude<PteView, { kind: 'valid' }>,
+  low: number,
   mask: number,
   fault: PageFault,
   pteAddress: number,
 ): FaultDecision {
-  if (view.kind === 'transition') return resolveTransitionFault(core, pid, page, pteAddress, view.pfn, mask)
+  if (isTransitionPte(low)) return resolveTransitionFault(core, pid, page, pteAddress, low >>> 12, mask)
 
-  if (!ensurePageTables(core, pid, page))
+  if (pteAddress >= 0) {
+    // The PTE was read through resident page tables: every level above it is present, so
+    // ensurePageTables would make none ('nt': it pins the page table, which holds the PTE).
+    if (core.ntPageTableIn !== undefined) pinFaultTable(core, Math.floor(pteAddress / PAGE_SIZE))
+  } else if (!ensurePageTables(core, pid, page))
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
   const pfn = requestPageMemoryConsumer(core, {
     purpose: 'private-page',
     pid,
     address: page,
-    contents: view.kind === 'pageFile' ? 'overwritten' : 'zero',
+    contents: pageFileSlotOf(low) >= 0 ? 'overwritten' : 'zero',
   })
   if (pfn === undefined) return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame available')
 
-  // The frame request may have trimmed pages but never this one: re-read its PTE (tables stay).
-  const current = readPte(core, pid, page)!.view
-  if (current.kind === 'pageFile') {
-    const bytes = core.state.pageFile.read(current.slot)
-    assert(bytes !== undefined, () => `page-file PTE names free slot ${current.slot}`)
+  // The frame request may have trimmed pages but never this one (not valid), and the tables stay
+  // (pinned under 'nt'): the PTE is re-read from where it is (its word), or found when it was not.
+  let address = pteAddress
+  let slot: number
+  if (address >= 0) slot = pageFileSlotAt(core, address)
+  else {
+    const current = readPte(core, pid, page)!
+    address = current.address
+    slot = current.view.kind === 'pageFile' ? current.view.slot : -1
+  }
+  if (slot >= 0) {
+    const bytes = core.state.pageFile.read(slot)
+    assert(bytes !== undefined, () => `page-file PTE names free slot ${slot}`)
     core.machine.frames.writeBytes(pfn * PAGE_SIZE, bytes)
-    core.emit({ type: 'mm.pageIn', pid, address: page, pfn, slot: current.slot })
+    // Its events built only for a recorder (applied from their fields otherwise, events.ts).
+    const recorded = core.recorder !== undefined
+    if (recorded) core.emit({ type: 'mm.pageIn', pid, address: page, pfn, slot })
+    else applyPageIn(core.state)
     if (core.policy === 'nt' && fault.access !== 'write') {
       // 'nt' (NT-PAGING.md §3.4): the slot stays the clean page's backing store, so trimming it
       // again costs no write; a write makes the copy stale and releases it.
-      createVirtualMapping(core, pid, page, pfn, mask, { modified: false, pageFileSlot: current.slot })
+      createVirtualMapping(core, pid, page, pfn, mask, slot, false, address)
     } else {
-      core.emit({ type: 'mm.pageFileSlotFreed', slot: current.slot })
-      createVirtualMapping(core, pid, page, pfn, mask, { modified: true, pageFileSlot: -1 })
+      if (recorded) core.emit({ type: 'mm.pageFileSlotFreed', slot })
+      else applyPageFileSlotFreed(core.state, slot)
+      createVirtualMapping(core, pid, page, pfn, mask, -1, true, address)
     }
     return {
       status: STATUS_PAGE_FAULT_PAGING_FILE,
       kind: 'hard',
-      cause: `page read back from page-file slot ${current.slot}`,
+      cause: `page read back from page-file slot ${slot}`,
     }
   }
   // 'nt': a demand-zero page has no backing copy, so it is born modified (ARM3 MiResolveDemandZeroFault).
-  createVirtualMapping(core, pid, page, pfn, mask, { modified: core.policy === 'nt', pageFileSlot: -1 })
+  createVirtualMapping(core, pid, page, pfn, mask, -1, core.policy === 'nt', address)
   return {
     status: STATUS_PAGE_FAULT_DEMAND_ZERO,
     kind: 'demand-zero',

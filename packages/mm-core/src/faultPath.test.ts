@@ -1,0 +1,136 @@
+// The demand-zero, hard, shared-page and copy-on-write faults build their events only for a
+// recorder and apply their state changes from their fields either way (virtualMapping.ts
+// createVirtualMapping, pageMemoryConsumer.ts applyRequested, sharedPages.ts mapSharedPage,
+// sectionViewFault.ts copyOnWrite), and the page file reuses the buffers of freed slots
+// (pageFile.ts): a recorded and an unrecorded run of the same program end in the same state, the
+// recorded events replay to it, and a checkpoint taken midway still restores what it held.
+import type { HwEvent } from '@ntmm/hw-mmu'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { MmEvent } from './events.js'
+import { MEM_COMMIT, MEM_RESERVE, PAGE_NOACCESS, PAGE_READWRITE, PAGE_WRITECOPY } from './memoryConstants.js'
+import { MemoryManager } from './memoryManager.js'
+
+const PAGES = 24
+
+interface Target {
+  readonly mm: MemoryManager
+  /** Private area of process 1, shared view of process 1, copy-on-write view of process 2. */
+  readonly bases: readonly number[]
+}
+
+function machine(arch: 'x86' | 'x64', policy: 'working-set' | 'fifo'): Target {
+  const mm = new MemoryManager({
+    arch,
+    physicalMemory: 20 * 4096,
+    pageFile: 128 * 4096,
+    tlb: { data: { entries: 8, ways: 2 } },
+    replacementPolicy: policy,
+  })
+  const owner = mm.createAddressSpace(1).space!
+  const copier = mm.createAddressSpace(2).space!
+  const segmentId = mm.createSegment({ kind: 'pagefile', pages: PAGES, commit: true }).segmentId!
+  const bases = [
+    mm.createArea(owner, { size: PAGES * 4096, protect: PAGE_READWRITE, commit: true }).area!.startingAddress,
+    mm.mapView(owner, { segmentId, offsetPages: 0, pages: PAGES, protect: PAGE_READWRITE }).area!
+      .startingAddress,
+    mm.mapView(copier, { segmentId, offsetPages: 0, pages: PAGES, protect: PAGE_WRITECOPY }).area!
+      .startingAddress,
+  ]
+  return { mm, bases }
+}
+
+type Op = { op: 'read' | 'write'; range: 0 | 1 | 2; page: number } | { op: 'release'; page: number }
+
+const operation: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      op: fc.constantFrom('read' as const, 'write' as const),
+      range: fc.constantFrom(0 as const, 1 as const, 2 as const),
+      page: fc.integer({ min: 0, max: PAGES - 1 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('release' as const),
+      page: fc.integer({ min: 0, max: PAGES - 1 }),
+    }),
+  },
+)
+
+function observed(mm: MemoryManager): unknown {
+  return { digest: mm.digest(), counters: mm.counters }
+}
+
+function run(target: Target, ops: readonly Op[]): unknown[] {
+  const { mm, bases } = target
+  const seen: unknown[] = []
+  for (const [step, op] of ops.entries()) {
+    if (op.op === 'release') {
+      // Decommit one private page: its frame or page-file slot goes (a freed slot's buffer is reused).
+      const space = mm.addressSpace(1)!
+      const area = mm.locateArea(space, bases[0]!)!
+      const at = bases[0]! + op.page * 4096
+      expect(mm.alterRegion(space, area, at, 4096, MEM_RESERVE, PAGE_NOACCESS).status).toBe(0)
+      expect(
+        mm.alterRegion(space, mm.locateArea(space, at)!, at, 4096, MEM_COMMIT, PAGE_READWRITE).status,
+      ).toBe(0)
+      continue
+    }
+    const pid = op.range === 2 ? 2 : 1
+    const va = bases[op.range]! + op.page * 4096 + (step & 0xff0)
+    if (op.op === 'read') mm.mmuFor(pid).read8(va)
+    else mm.mmuFor(pid).write8(va, step & 0xff)
+    if (step % 8 === 0) seen.push(observed(mm))
+  }
+  seen.push(observed(mm))
+  return seen
+}
+
+describe.each([
+  ['x86', 'working-set'],
+  ['x64', 'fifo'],
+] as const)('the fault path, recorded or not (%s, %s)', (arch, policy) => {
+  it('changes the same state with and without a recorder, and its recorded events replay to it', () => {
+    let hard = 0
+    fc.assert(
+      fc.property(fc.array(operation, { minLength: 30, maxLength: 150 }), (ops) => {
+        const recorded = machine(arch, policy)
+        const events: (MmEvent | HwEvent)[] = []
+        recorded.mm.setRecorder((event) => events.push(event))
+        const replay = machine(arch, policy)
+        const unrecorded = machine(arch, policy)
+        expect(run(unrecorded, ops)).toEqual(run(recorded, ops))
+        expect(recorded.mm.checkInvariants()).toEqual([])
+        for (const event of events) replay.mm.applyRecordedEvent(event)
+        expect(replay.mm.digest()).toBe(recorded.mm.digest())
+        hard += recorded.mm.counters.hardFaults
+      }),
+      { numRuns: Number(process.env.FAULT_PATH_RUNS ?? 25) },
+    )
+    expect(hard).toBeGreaterThan(0)
+  })
+
+  it('a checkpoint keeps its page-file contents while freed slots lend their buffers to new pages', () => {
+    fc.assert(
+      fc.property(
+        fc.array(operation, { minLength: 30, maxLength: 120 }),
+        fc.array(operation, { minLength: 30, maxLength: 120 }),
+        (first, second) => {
+          const target = machine(arch, policy)
+          run(target, first)
+          const digest = target.mm.digest()
+          const checkpoint = target.mm.snapshot()
+          run(target, second)
+          target.mm.restore(checkpoint)
+          expect(target.mm.digest()).toBe(digest)
+          run(target, second)
+          expect(target.mm.checkInvariants()).toEqual([])
+        },
+      ),
+      { numRuns: Number(process.env.FAULT_PATH_RUNS ?? 15) },
+    )
+  })
+})
