@@ -25,7 +25,8 @@ function traceBytes(): Buffer {
     parts.push(index % 2 === 0 ? `I  ${address},3\n` : ` ${'LSM'[index % 3]} ${address},8\n`)
     if (index % 9973 === 0)
       parts.push(` L ${address},8\r\n`, ` S ${address},8 \t\n`, '--123-- chatter\n', '\n')
-    // Around the 8-digit, one-digit-size fast path: the lines it must leave to the general loops.
+    // Around the fast path (a 3-byte prefix, 8 hex digits, a one-digit size): the lines it must
+    // leave to the general path, which accepts some of them and refuses the others.
     if (index % 7919 === 1)
       parts.push(
         ` L ${address},0\n`,
@@ -36,6 +37,11 @@ function traceBytes(): Buffer {
         ` L ${address.slice(1)},8\n`,
         `I  ${address},9\n`,
         `I  ${address},3\r\n`,
+        `I   ${address},3\n`,
+        `I\t ${address},3\n`,
+        ` X ${address},8\n`,
+        `IL ${address},8\n`,
+        `  L${address},8\n`,
       )
     if (index % 30011 === 0) parts.push(` L ${address},8 x\n`, ` L ${address},600\n`, 'é L 1,8\n')
     if (index === 50_000)
