@@ -6,6 +6,9 @@
 // (a failed expectation), 2 for bad usage or input — always one `ntmm: …` line, never a stack trace.
 // This file is the entry point and dispatcher: the command table, the overall help, and errors
 // turned into exit codes; each command is in src/commands/<name>.ts (serve: src/serve/serveCommand.ts).
+// Registering the commands loads none of the simulator (their choices come from commandChoices.ts):
+// each action imports what it needs when it runs, so `--help`, `--version` and a bad option cost
+// node's start-up and commander only, and a command loads its own modules, not every other's.
 
 import { readFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'

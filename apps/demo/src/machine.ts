@@ -4,27 +4,13 @@
 import { MAX_FRAME_COUNT, type TlbConfig, type TlbPresetName } from '@ntmm/hw-mmu'
 import { MINIMUM_RAM_PAGES, type NtPagingOptions, type ReplacementPolicyName } from '@ntmm/mm-core'
 import { type Arch, createKernel, type Kernel, type KernelEventRecord } from '@ntmm/nt-syscalls'
+import { replacementPolicies } from './commandChoices.js'
 import { bytes } from './format.js'
 
-/**
- * Every replacement policy mm-core implements (what `--policy` and a script's machine accept), the
- * default first: 'nt' (Windows' per-process working sets), then 'working-set' (the earlier
- * default, a global aging policy) and the textbook policies.
- */
-export const replacementPolicies: readonly ReplacementPolicyName[] = [
-  'nt',
-  'working-set',
-  'fifo',
-  'lru',
-  'clock',
-  'opt',
-]
+export { architectures, replacementPolicies } from './commandChoices.js'
 
 /** The policies a comparison runs when none is named (the pressure scenario, `ntmm sweep`): every one. */
 export const comparedPolicies: readonly ReplacementPolicyName[] = replacementPolicies
-
-/** Every architecture. */
-export const architectures: readonly Arch[] = ['x86', 'x86-pae', 'x64']
 
 /** A machine's configuration (all optional: defaults are createKernel's). */
 export interface MachineConfig {

@@ -3,10 +3,19 @@
 // command goes through stages — reading a trace file, rebuilding the machine, seeking to an event,
 // writing a file — each a bar when its size is known, else a label with a counter. Updates inside
 // synchronous work redraw synchronously (cli-progress's default), so a stage that blocks the event
-// loop still moves on screen.
+// loop still moves on screen. cli-progress (CommonJS, with its dependencies) is loaded the first
+// time a bar is drawn, synchronously: piped runs, tests and benches never load it.
 
-import { SingleBar } from 'cli-progress'
+import { createRequire } from 'node:module'
+import type { SingleBar } from 'cli-progress'
 import type { CliIo } from './cliIo.js'
+
+/** cli-progress's bar, loaded on first use (a CommonJS package: require is synchronous). */
+let singleBar: typeof SingleBar | undefined
+function barClass(): typeof SingleBar {
+  singleBar ??= (createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress')).SingleBar
+  return singleBar
+}
 
 /** The bars drawing now: a command that fails half way leaves its bar to {@link stopAllProgress}. */
 const drawing = new Set<SingleBar>()
@@ -19,7 +28,7 @@ export function startProgress(
   payload: Record<string, unknown> = {},
 ): SingleBar | undefined {
   if (io.progressStream === undefined) return undefined
-  const bar = new SingleBar({ stream: io.progressStream, format, clearOnComplete: true, hideCursor: true })
+  const bar = new (barClass())({ stream: io.progressStream, format, clearOnComplete: true, hideCursor: true })
   bar.start(total, 0, payload)
   drawing.add(bar)
   bar.on('stop', () => drawing.delete(bar))

@@ -19,6 +19,7 @@ import {
 import { detectTraceEncoding, openBinaryTraceFile } from '@ntmm/trace'
 import type { CliIo } from './cliIo.js'
 import { CliError } from './cliError.js'
+import { importFormats, namedFormats } from './commandChoices.js'
 import { describeEvent } from './describeEvent.js'
 import { ADDRESS_SYNTAX, bytes, hex } from './format.js'
 import { noProgress, type Progress } from './progress.js'
@@ -31,10 +32,7 @@ import { livePids } from './views/machineLike.js'
 import { addressView, machineState } from './views/memoryMap.js'
 import { statsView } from './views/statsView.js'
 
-/** The trace file formats. */
-export const traceFormats = ['binary', 'jsonl'] as const
-/** A trace file format. */
-export type TraceFormat = (typeof traceFormats)[number]
+export { type TraceFormat, traceFormats } from './commandChoices.js'
 
 type AnyEvent = { readonly type: string } & Readonly<Record<string, unknown>>
 
@@ -358,18 +356,7 @@ export async function whyFromIndex(io: CliIo, path: string, seq: number, progres
   }
 }
 
-/** The importers' names on the command line → @ntmm/nt-syscalls' formats. */
-export const importFormats: Readonly<Record<string, MemoryTraceFormat | undefined>> = {
-  auto: undefined,
-  lackey: 'lackey',
-  memsim: 'course',
-  'memsim-ls': 'course-ls',
-  pinatrace: 'pinatrace',
-  pages: 'page-list',
-}
-
-/** The format names `import <format>` and `sweep --trace-format` take, but 'auto'. */
-export const namedFormats = Object.keys(importFormats).filter((name) => name !== 'auto')
+export { importFormats, namedFormats } from './commandChoices.js'
 
 /**
  * The format of the memory trace at `path`, told from its first lines, or undefined when they

@@ -8,10 +8,7 @@ import type { MmStatistics } from '@ntmm/mm-core'
 import { type Kernel, MEM_COMMIT, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE } from '@ntmm/nt-syscalls'
 import type { TlbStatistics } from '@ntmm/hw-mmu'
 
-/** The workloads by name. */
-export const workloadNames = ['pressure', 'tlb-loop'] as const
-/** A workload's name. */
-export type WorkloadName = (typeof workloadNames)[number]
+export { type WorkloadName, workloadNames } from './commandChoices.js'
 
 /** RAM and page file of the memory-pressure machine: 512 KiB of RAM (128 frames), 4 MiB of page file. */
 export const PRESSURE_MACHINE = { physicalMemory: 512 * 1024, pageFile: 4 * 1024 * 1024 } as const

@@ -51,7 +51,8 @@ describe('runTlbHits', () => {
             else if (kind === RUN_WRITE) mmu.write(va, run.dataOf(size))
             else mmu.fetchInto(va, scratch, 0, 1)
           }
-          run.data.fill(0xa5)
+          // Distinct bytes: a store's byte order shows in the digest.
+          for (let byte = 0; byte < run.data.length; byte++) run.data[byte] = (0x5a + 37 * byte) & 0xff
           for (let index = 0; index < run.length; ) {
             const next = runTlbHits(batch, run, index, run.length, true)
             for (; index < next; index++) make(one, index)
@@ -69,6 +70,35 @@ describe('runTlbHits', () => {
       ),
       { numRuns: 100 },
     )
+  })
+
+  it('stores aligned words and doublewords in place, byte for byte as Mmu.write', () => {
+    const one = machine('i386')
+    const batch = machine('i386')
+    const run = new AccessRun(64)
+    for (let byte = 0; byte < run.data.length; byte++) run.data[byte] = (0x5a + 37 * byte) & 0xff
+    // Each page written once first (the walk sets D; the frame becomes the epoch's own), then
+    // stores of every size at aligned and unaligned offsets, all TLB hits.
+    for (const mmu of [one, batch]) for (let page = 0; page < 4; page++) mmu.write(BASE + page * 4096, [1])
+    for (let page = 0; page < 4; page++)
+      for (const [offset, size] of [
+        [8, 8],
+        [16, 4],
+        [4092, 4],
+        [4088, 8],
+        [21, 4],
+        [26, 8],
+        [32, 2],
+        [40, 16],
+      ] as const)
+        run.push(RUN_WRITE, BASE + page * 4096 + offset, size)
+    expect(runTlbHits(batch, run, 0, run.length, true)).toBe(run.length)
+    for (let index = 0; index < run.length; index++)
+      one.write(run.addresses[index]!, run.dataOf(run.sizes[index]!))
+    expect(batch.digest()).toBe(one.digest())
+    const bytes = new Uint8Array(16)
+    batch.readInto(BASE + 4088, bytes, 0, 8)
+    expect([...bytes.subarray(0, 8)]).toEqual([...run.dataOf(8)])
   })
 
   it('leaves a write to the caller when stores is false, and makes nothing while a recorder listens', () => {

@@ -11,7 +11,7 @@
 // path records those).
 
 import { type AccessRun, RUN_EXECUTE, RUN_READ, RUN_WRITE } from './accessRun.js'
-import { applyPhysicalBytesWritten } from './frameStore.js'
+import { applyPhysicalBytesWritten, ownedWordsAt } from './frameStore.js'
 import type { Mmu } from './mmu.js'
 import { ACCESS_EXECUTE, ACCESS_WRITE } from './pageWalker.js'
 import {
@@ -29,6 +29,7 @@ const VALID = TLB_MIRROR_VALID
 const PAGE_MASK = TLB_MIRROR_PAGE_MASK
 const FLAGS_SHIFT = TLB_MIRROR_FLAGS_SHIFT
 const store = applyPhysicalBytesWritten
+const ownedWords = ownedWordsAt
 
 /**
  * Executes the accesses `run[from, to)` in user mode while each is a TLB hit through the inlined
@@ -76,7 +77,18 @@ export function runTlbHits(mmu: Mmu, run: AccessRun, from: number, to: number, s
     if (kind === WRITE) {
       if (!stores) break
       tlb.mirrorStamps[row >> 2] = ++tlb.clock
-      store(frames, mirror[row + 1]! | (va & 0xfff), run.dataOf(size))
+      const pa = mirror[row + 1]! | (va & 0xfff)
+      // An aligned 4- or 8-byte store into a frame this checkpoint epoch owns (most stores): its
+      // words set from the run's bytes, as the byte merge of applyPhysicalBytesWritten leaves them
+      // (Mmu.write32's in-place store). Anything else, beyond RAM included, goes through it.
+      const words = (pa & 3) === 0 && (size === 4 || size === 8) ? ownedWords(frames, pa) : undefined
+      if (words !== undefined) {
+        const data = run.data
+        const word = (pa & 0xfff) >>> 2
+        words[word] = (data[0]! | (data[1]! << 8) | (data[2]! << 16) | (data[3]! << 24)) >>> 0
+        if (size === 8)
+          words[word + 1] = (data[4]! | (data[5]! << 8) | (data[6]! << 16) | (data[7]! << 24)) >>> 0
+      } else store(frames, pa, run.dataOf(size))
     } else tlb.mirrorStamps[row >> 2] = ++tlb.clock
   }
   return index

@@ -5,7 +5,6 @@ import type { Arch } from '@ntmm/nt-syscalls'
 import type { Command } from 'commander'
 import type { CommandContext } from './commandContext.js'
 import { archOption, examples } from './options.js'
-import { playAndPrint } from './run.js'
 
 /** Registers `demo` on the program. */
 export function registerDemoCommand(program: Command, { io, setExitCode }: CommandContext): void {
@@ -16,7 +15,8 @@ export function registerDemoCommand(program: Command, { io, setExitCode }: Comma
     .option('--verbose', 'print every event, not only the narrated kinds')
     .option('--json', 'print the run as JSON (see `ntmm run --help`)')
     .addHelpText('after', examples(['ntmm demo', 'ntmm demo --arch x64 --verbose']))
-    .action((options: { arch: Arch; verbose?: boolean; json?: boolean }) => {
+    .action(async (options: { arch: Arch; verbose?: boolean; json?: boolean }) => {
+      const { playAndPrint } = await import('./playAndPrint.js')
       setExitCode(playAndPrint(io, 'article', { ...options, archGiven: true, show: [] }))
     })
 }

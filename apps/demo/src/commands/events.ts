@@ -5,14 +5,6 @@ import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
 import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
 import { commandProgress } from '../progress.js'
-import {
-  checkSeq,
-  eventLine,
-  listEvents,
-  listWindowFromIndex,
-  openTrace,
-  parseAddressRange,
-} from '../traceCommands.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -60,6 +52,8 @@ export function registerEventsCommand(program: Command, { io }: CommandContext):
       ) => {
         if (options.from !== undefined && options.to !== undefined && options.from > options.to)
           throw new CliError(`--from ${options.from} is after --to ${options.to}: the window would be empty`)
+        const { checkSeq, eventLine, listEvents, listWindowFromIndex, openTrace, parseAddressRange } =
+          await import('../traceCommands.js')
         const filter = {
           limit: options.limit,
           ...(options.type === undefined ? {} : { types: options.type }),

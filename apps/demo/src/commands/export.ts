@@ -4,7 +4,6 @@
 import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
 import { commandProgress } from '../progress.js'
-import { exportTraceFile, outputPath } from '../traceFiles.js'
 import type { CommandContext } from './commandContext.js'
 import { examples } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -28,6 +27,7 @@ export function registerExportCommand(program: Command, { io }: CommandContext):
     .action(async (kind: string, path: string, options: { output: string; json?: boolean }) => {
       if (kind !== 'perfetto' && kind !== 'chrome')
         throw new CliError(`unknown export '${kind}' (exports: perfetto, chrome)`)
+      const { exportTraceFile, outputPath } = await import('../traceFiles.js')
       outputPath(io, options.output)
       const progress = commandProgress(io, 'export')
       const bytes = await exportTraceFile(io, path, options.output, kind, progress).finally(() =>

@@ -5,8 +5,7 @@ import type { Arch } from '@ntmm/nt-syscalls'
 import { type Command, Option } from 'commander'
 import { CliError } from '../cliError.js'
 import { commandProgress } from '../progress.js'
-import { importFormats, importLines, importTrace, type TraceFormat, traceFormats } from '../traceCommands.js'
-import { outputPath, saveTrace } from '../traceFiles.js'
+import { importFormats, type TraceFormat, traceFormats } from '../commandChoices.js'
 import type { CommandContext } from './commandContext.js'
 import { archOption, examples } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -53,6 +52,10 @@ export function registerImportCommand(program: Command, { io }: CommandContext):
       ) => {
         if (options.output === undefined && command.getOptionValueSource('format') === 'cli')
           throw new CliError('--format is the encoding of the trace -o writes: add -o <file>')
+        const [{ importLines, importTrace }, { outputPath, saveTrace }] = await Promise.all([
+          import('../traceCommands.js'),
+          import('../traceFiles.js'),
+        ])
         if (options.output !== undefined) outputPath(io, options.output)
         const progress = commandProgress(io, 'import')
         const { kernel, report } = await importTrace(io, kind, file, {

@@ -5,9 +5,7 @@ import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
 import { ADDRESS_SYNTAX, parseAddress } from '../format.js'
 import { commandProgress } from '../progress.js'
-import { checkSeq, inspectView, openTrace } from '../traceCommands.js'
-import { machineAtFromIndex } from '../traceSeek.js'
-import { findView, inspectViews } from '../views/inspectViews.js'
+import { inspectViewNames } from '../commandChoices.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -18,7 +16,7 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
     .command('inspect')
     .description('one view of the machine right after an event, as WinDbg shows it')
     .argument('<trace>', 'a trace file')
-    .argument('<view>', inspectViews.map((view) => view.name).join(' | '))
+    .argument('<view>', inspectViewNames.map((view) => view.name).join(' | '))
     .argument('[va]', `the address, for the pte view: ${ADDRESS_SYNTAX}`)
     .option('--at <seq>', 'the event (default: the last; -1: before the first)', integerOption('--at', -1))
     .option('--pid <pid>', 'the process (default: the first)', integerOption('--pid'))
@@ -26,7 +24,7 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
     .option('--json', "print the view's JSON")
     .addHelpText(
       'after',
-      `${examples(['ntmm inspect article.ntt address --at 30', 'ntmm inspect article.ntt pte 0x11010 --at 40', 'ntmm inspect two.ntt handles --pid 4 --json'])}\nViews:\n${inspectViews.map((view) => `  ${view.name.padEnd(8)} ${view.description}`).join('\n')}\n`,
+      `${examples(['ntmm inspect article.ntt address --at 30', 'ntmm inspect article.ntt pte 0x11010 --at 40', 'ntmm inspect two.ntt handles --pid 4 --json'])}\nViews:\n${inspectViewNames.map((view) => `  ${view.name.padEnd(8)} ${view.description}`).join('\n')}\n`,
     )
     .action(
       async (
@@ -38,6 +36,12 @@ export function registerInspectCommand(program: Command, { io }: CommandContext)
         if (argument !== undefined && options.va !== undefined)
           throw new CliError(`the address is given twice ('${argument}' and --va ${options.va}): give one`)
         const va = argument ?? options.va
+        const [{ checkSeq, inspectView, openTrace }, { machineAtFromIndex }, { findView }] =
+          await Promise.all([
+            import('../traceCommands.js'),
+            import('../traceSeek.js'),
+            import('../views/inspectViews.js'),
+          ])
         findView(name)
         if (va !== undefined && name !== 'pte')
           throw new CliError(`the address '${va}' is for the pte view; the ${name} view takes none`)

@@ -3,7 +3,7 @@
 
 import { InvalidArgumentError, Option } from 'commander'
 import { ADDRESS_SYNTAX, parseAddress, parseInteger } from '../format.js'
-import { architectures } from '../machine.js'
+import { architectures } from '../commandChoices.js'
 
 /** The "Examples:" block of a --help text, one `$ ntmm …` line each. */
 export const examples = (lines: readonly string[]) =>

@@ -4,14 +4,11 @@
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
 import type { Arch } from '@ntmm/nt-syscalls'
 import { type Command, Option } from 'commander'
-import { replacementPolicies } from '../machine.js'
+import { replacementPolicies, type TraceFormat, traceFormats } from '../commandChoices.js'
 import { commandProgress } from '../progress.js'
-import { type TraceFormat, traceFormats } from '../traceCommands.js'
-import { outputPath, saveTrace } from '../traceFiles.js'
 import type { CommandContext } from './commandContext.js'
 import { archOption, examples, listOption } from './options.js'
 import { printJson, printLines } from './output.js'
-import { play } from './play.js'
 
 /** Registers `record` on the program; an expectation failed while recording is a finding (exit code 1). */
 export function registerRecordCommand(program: Command, { io, setExitCode }: CommandContext): void {
@@ -51,6 +48,10 @@ export function registerRecordCommand(program: Command, { io, setExitCode }: Com
         },
         command: Command,
       ) => {
+        const [{ outputPath, saveTrace }, { play }] = await Promise.all([
+          import('../traceFiles.js'),
+          import('./play.js'),
+        ])
         outputPath(io, options.output)
         const progress = commandProgress(io, 'record')
         progress.stage(`playing ${target}`)

@@ -6,8 +6,6 @@ import type { Command } from 'commander'
 import type { DeterminismReport, DigestReport } from '@ntmm/nt-syscalls'
 import { type CliIo, paint } from '../cliIo.js'
 import { commandProgress } from '../progress.js'
-import { checkSeq, machineLines, openTrace, replayLines } from '../traceCommands.js'
-import { machineAtFromIndex } from '../traceSeek.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -73,6 +71,10 @@ export function registerReplayCommand(program: Command, { io, setExitCode }: Com
       ]),
     )
     .action(async (path: string, options: { at?: number; verify?: boolean; json?: boolean }) => {
+      const [{ checkSeq, machineLines, openTrace, replayLines }, { machineAtFromIndex }] = await Promise.all([
+        import('../traceCommands.js'),
+        import('../traceSeek.js'),
+      ])
       const progress = commandProgress(io, 'replay')
       // Without --verify, a trace with state blocks answers from the nearest one, not loaded.
       const seeked =

@@ -4,17 +4,10 @@
 import type { ReplacementPolicyName } from '@ntmm/mm-core'
 import type { Arch } from '@ntmm/nt-syscalls'
 import type { Command } from 'commander'
-import { type CliIo, paint } from '../cliIo.js'
-import { CliError } from '../cliError.js'
+import { inspectViewNames, replacementPolicies } from '../commandChoices.js'
 import { ADDRESS_SYNTAX } from '../format.js'
-import { replacementPolicies } from '../machine.js'
-import { countFaultKinds } from '../views/faultKinds.js'
-import { findView, inspectViews } from '../views/inspectViews.js'
-import { machineState } from '../views/memoryMap.js'
 import type { CommandContext } from './commandContext.js'
 import { addressOption, archOption, examples, integerOption, listOption } from './options.js'
-import { printJson, printLines } from './output.js'
-import { play } from './play.js'
 
 /** The options of `ntmm run` as commander parses them. */
 export interface RunOptions {
@@ -49,7 +42,7 @@ export function registerRunCommand(program: Command, { io, setExitCode }: Comman
     .option('--verbose', 'print every event, not only the narrated kinds')
     .option(
       '--show <view>',
-      `a view of the final state (repeatable, or comma-separated): ${inspectViews.map((view) => view.name).join(', ')}`,
+      `a view of the final state (repeatable, or comma-separated): ${inspectViewNames.map((view) => view.name).join(', ')}`,
       (value: string, previous: string[] = []) => [...previous, ...value.split(',')],
     )
     .option('--pid <pid>', 'the process the views show (default: the first)', integerOption('--pid'))
@@ -66,9 +59,11 @@ export function registerRunCommand(program: Command, { io, setExitCode }: Comman
         'ntmm run stack --show address --show vad',
         'ntmm run article --show pte --va 0x11010',
         'ntmm run examples/scenario.json --json',
-      ])}\nViews:\n${inspectViews.map((view) => `  ${view.name.padEnd(8)} ${view.description}`).join('\n')}\n`,
+      ])}\nViews:\n${inspectViewNames.map((view) => `  ${view.name.padEnd(8)} ${view.description}`).join('\n')}\n`,
     )
-    .action((target: string, options: RunOptions, command: Command) => {
+    .action(async (target: string, options: RunOptions, command: Command) => {
+      // The machine and the scenarios are loaded only when a command plays them.
+      const { playAndPrint } = await import('./playAndPrint.js')
       setExitCode(
         playAndPrint(io, target, {
           ...options,
@@ -77,60 +72,4 @@ export function registerRunCommand(program: Command, { io, setExitCode }: Comman
         }),
       )
     })
-}
-
-/**
- * Plays `target` and prints its log, the views asked for and the failed expectations (or all of it
- * as JSON); returns the exit code: 1 when an expectation failed. Shared by `run` and `demo`.
- */
-export function playAndPrint(
-  io: CliIo,
-  target: string,
-  options: Omit<RunOptions, 'show'> & { archGiven: boolean; show: string[] },
-): number {
-  const views = options.show.map((name) => findView(name))
-  if (options.show.includes('pte') && options.va === undefined)
-    throw new CliError('--show pte needs --va <address>')
-  if (options.va !== undefined && !options.show.includes('pte'))
-    throw new CliError('--va is the address of the pte view: add --show pte')
-  if (options.pid !== undefined && views.length === 0)
-    throw new CliError('--pid chooses the process the views show: add --show <view>')
-  const { name, title, narrator } = play(io, target, {
-    arch: options.arch,
-    archGiven: options.archGiven,
-    verbose: options.verbose === true,
-    ...(options.policy === undefined ? {} : { policies: options.policy }),
-  })
-  narrator.flush()
-  const viewOptions = {
-    ...(options.pid === undefined ? {} : { pid: options.pid }),
-    ...(options.va === undefined ? {} : { va: options.va }),
-    faultKinds: countFaultKinds(narrator.events.map((record) => record.event)),
-  }
-  const rendered = views.map((view) => ({ name: view.name, ...view.render(narrator.kernel, viewOptions) }))
-  const failures = narrator.failures
-  if (options.json) {
-    printJson(io, {
-      scenario: name,
-      title,
-      ok: failures.length === 0,
-      expectations: narrator.expectations,
-      log: narrator.lines,
-      state: machineState(narrator.kernel, narrator.lastSeq),
-      views: Object.fromEntries(rendered.map((view) => [view.name, view.json])),
-    })
-  } else {
-    printLines(io, narrator.lines)
-    for (const view of rendered) printLines(io, ['', ...view.lines])
-    if (failures.length > 0) {
-      printLines(io, [
-        '',
-        paint(io, 'red', `${failures.length} expectation(s) failed:`),
-        ...failures.map(
-          (failure) => `  ${failure.label}: expected ${failure.expected}, got ${failure.actual}`,
-        ),
-      ])
-    }
-  }
-  return failures.length === 0 ? 0 : 1
 }

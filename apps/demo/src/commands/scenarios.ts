@@ -3,7 +3,6 @@
 
 import type { Command } from 'commander'
 import { paint } from '../cliIo.js'
-import { scenarios } from '../scenarios/catalog.js'
 import type { CommandContext } from './commandContext.js'
 import { examples } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -15,7 +14,8 @@ export function registerScenariosCommand(program: Command, { io }: CommandContex
     .description('list the built-in scenarios')
     .option('--json', 'print [{ name, title, summary }]')
     .addHelpText('after', examples(['ntmm scenarios', 'ntmm scenarios --json']))
-    .action((options: { json?: boolean }) => {
+    .action(async (options: { json?: boolean }) => {
+      const { scenarios } = await import('../scenarios/catalog.js')
       const list = scenarios.map(({ name, title, summary }) => ({ name, title, summary }))
       if (options.json) return printJson(io, list)
       const width = Math.max(...list.map((entry) => entry.name.length))

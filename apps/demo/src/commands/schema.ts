@@ -2,7 +2,6 @@
 // holds), for editors to complete and check a script.
 
 import type { Command } from 'commander'
-import { scriptJsonSchema } from '../scriptSchema.js'
 import type { CommandContext } from './commandContext.js'
 import { examples } from './options.js'
 import { printJson } from './output.js'
@@ -13,5 +12,8 @@ export function registerSchemaCommand(program: Command, { io }: CommandContext):
     .command('schema')
     .description('print the JSON Schema of scenario scripts (apps/demo/scenario.schema.json)')
     .addHelpText('after', examples(['ntmm schema > scenario.schema.json']))
-    .action(() => printJson(io, scriptJsonSchema()))
+    .action(async () => {
+      const { scriptJsonSchema } = await import('../scriptSchema.js')
+      printJson(io, scriptJsonSchema())
+    })
 }

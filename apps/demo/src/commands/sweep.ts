@@ -10,17 +10,19 @@ import type { Arch, MemoryTraceFormat } from '@ntmm/nt-syscalls'
 import { type Command, Option } from 'commander'
 import type { CliIo } from '../cliIo.js'
 import { CliError } from '../cliError.js'
-import { machineSizeProblem, replacementPolicies } from '../machine.js'
+import {
+  importFormats,
+  namedFormats,
+  replacementPolicies,
+  type WorkloadName,
+  workloadNames,
+} from '../commandChoices.js'
 import { startProgress } from '../progress.js'
-import { runSweep, type SweepRequest, sweepCsv, sweepGrid, sweepJobs, sweepTable } from '../sweep.js'
-import { fileDigest, type SweepInput, type SweepReport, sweepReport } from '../sweepReport.js'
-import { mergeShards, parseShard, shardIndices, WHOLE_GRID } from '../sweepShards.js'
-import { detectMemoryTraceFile, importFormats, namedFormats } from '../traceCommands.js'
-import { type WorkloadName, workloadNames } from '../workloads.js'
+import type { SweepRequest } from '../sweep.js'
+import type { SweepInput, SweepReport } from '../sweepReport.js'
 import type { CommandContext } from './commandContext.js'
 import { archOption, byteSizeOption, examples, integerOption, listOption } from './options.js'
 import { printJson, printLines } from './output.js'
-import { isReferenceSweep, sweepReferences } from './sweepReferences.js'
 
 interface SweepOptions {
   workload: WorkloadName
@@ -138,10 +140,24 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
       ]),
     )
     .action(async (options: SweepOptions, command: Command) => {
+      // The simulator and the sweep's modules are loaded only when a sweep runs.
+      const [
+        { machineSizeProblem },
+        { runSweep, sweepGrid, sweepJobs },
+        { sweepReport },
+        { mergeShards, parseShard, shardIndices, WHOLE_GRID },
+        { isReferenceSweep, sweepReferences },
+      ] = await Promise.all([
+        import('../machine.js'),
+        import('../sweep.js'),
+        import('../sweepReport.js'),
+        import('../sweepShards.js'),
+        import('./sweepReferences.js'),
+      ])
       const given = (name: string) => command.getOptionValueSource(name) === 'cli'
       if (options.merge !== undefined) {
         refuseWithMerge(command, given)
-        return printReport(io, mergeShards(io.cwd, options.merge), options, setExitCode)
+        return await printReport(io, mergeShards(io.cwd, options.merge), options, setExitCode)
       }
       if (isReferenceSweep(options)) return sweepReferences(io, options, given)
       if (given('seed')) throw new CliError('--seed draws a random reference string: add --random <n>')
@@ -177,7 +193,7 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
         }).finally(() => bar?.stop()),
         sweepInput(options, trace, format),
       ])
-      printReport(io, sweepReport(sweepGrid(request, input), shard, results), options, setExitCode)
+      await printReport(io, sweepReport(sweepGrid(request, input), shard, results), options, setExitCode)
     })
 }
 
@@ -185,6 +201,7 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
 async function traceFormat(trace: string, options: SweepOptions): Promise<MemoryTraceFormat> {
   const named = importFormats[options.traceFormat]
   if (named !== undefined) return named
+  const { detectMemoryTraceFile } = await import('../traceCommands.js')
   const format = await detectMemoryTraceFile(trace, `--trace ${options.trace}`)
   if (format === undefined)
     throw new CliError(
@@ -199,20 +216,23 @@ async function sweepInput(
   trace: string | undefined,
   format: MemoryTraceFormat | undefined,
 ): Promise<SweepInput> {
-  if (trace !== undefined && options.trace !== undefined && format !== undefined)
+  if (trace !== undefined && options.trace !== undefined && format !== undefined) {
+    const { fileDigest } = await import('../sweepReport.js')
     return { trace: options.trace, format, ...(await fileDigest(trace)) }
+  }
   if (options.workload === 'tlb-loop')
     return { workload: 'tlb-loop', pages: options.pages, rounds: options.rounds }
   return { workload: 'pressure' }
 }
 
 /** Prints a sweep's document as a table, CSV or JSON; a corrupt page is a finding (exit code 1). */
-function printReport(
+async function printReport(
   io: CliIo,
   report: SweepReport,
   options: SweepOptions,
   setExitCode: (code: number) => void,
-): void {
+): Promise<void> {
+  const { sweepCsv, sweepTable } = await import('../sweep.js')
   const { grid, shard, results } = report
   if (options.json) printJson(io, report)
   else if (options.csv) io.stdout(sweepCsv(results))

@@ -4,7 +4,6 @@
 import type { Command } from 'commander'
 import { CliError } from '../cliError.js'
 import { commandProgress } from '../progress.js'
-import { openTrace, whyFromIndex, whyReport } from '../traceCommands.js'
 import type { CommandContext } from './commandContext.js'
 import { examples, integerOption } from './options.js'
 import { printJson, printLines } from './output.js'
@@ -19,6 +18,7 @@ export function registerWhyCommand(program: Command, { io }: CommandContext): vo
     .option('--json', 'print { seq, chain: [{ seq, event }], syscall, effects }')
     .addHelpText('after', examples(['ntmm why article.ntt 27', 'ntmm why run.ntt 4711 --json']))
     .action(async (path: string, seq: number, options: { json?: boolean }) => {
+      const { openTrace, whyFromIndex, whyReport } = await import('../traceCommands.js')
       const progress = commandProgress(io, 'why')
       // A binary trace answers from its index (the blocks of the chain and the effects); else loaded.
       progress.stage(`reading ${path}`)

@@ -2,6 +2,7 @@
 // MachineLike (a live kernel, or a recorded machine at an event) as lines and as JSON.
 
 import { CliError } from '../cliError.js'
+import { type InspectViewName, inspectViewNames } from '../commandChoices.js'
 import { handlesView } from './handlesView.js'
 import { listsView } from './listsView.js'
 import type { MachineLike, RenderedView, ViewOptions } from './machineLike.js'
@@ -22,41 +23,26 @@ export interface InspectView {
   readonly render: (machine: MachineLike, options: ViewOptions) => RenderedView
 }
 
-/** Every view. */
-export const inspectViews: readonly InspectView[] = [
-  {
-    name: 'address',
-    description: 'the address-space map, as !address (MEMORY_BASIC_INFORMATION runs)',
-    render: addressView,
-  },
-  { name: 'vad', description: 'the MEMORY_AREA AVL tree, as !vad', render: vadView },
-  { name: 'regions', description: 'each area with its MM_REGION list', render: regionsView },
-  { name: 'pte', description: 'the page walk for --va, each level decoded, as !pte', render: pteView },
-  { name: 'pfn', description: 'frame lists and the frames in use, as !pfn / !memusage', render: pfnView },
-  {
-    name: 'ws',
-    description:
-      "each process's working set (limits, hard flags, priority, faults) and one's entries, as Process Explorer / VMMap",
-    render: workingSetView,
-  },
-  {
-    name: 'lists',
-    description: 'the PFN lists by standby priority, the frames in use and the paging counters, as RAMMap',
-    render: listsView,
-  },
-  { name: 'tlb', description: 'the data TLB entries and statistics', render: tlbView },
-  {
-    name: 'sections',
-    description: 'segments, their views and each resident page with its share count and mappers',
-    render: sectionsView,
-  },
-  { name: 'handles', description: "a process's handle table, as !handle", render: handlesView },
-  {
-    name: 'stats',
-    description: 'memory-manager counters, commit charge and TLB statistics',
-    render: statsView,
-  },
-]
+/** The renderer of each view. */
+const renderers: Readonly<Record<InspectViewName, InspectView['render']>> = {
+  address: addressView,
+  vad: vadView,
+  regions: regionsView,
+  pte: pteView,
+  pfn: pfnView,
+  ws: workingSetView,
+  lists: listsView,
+  tlb: tlbView,
+  sections: sectionsView,
+  handles: handlesView,
+  stats: statsView,
+}
+
+/** Every view, in the order --help lists them (their names and descriptions: commandChoices.ts). */
+export const inspectViews: readonly InspectView[] = inspectViewNames.map((view) => ({
+  ...view,
+  render: renderers[view.name],
+}))
 
 /** The view called `name`, or a CliError naming the known ones. */
 export function findView(name: string): InspectView {

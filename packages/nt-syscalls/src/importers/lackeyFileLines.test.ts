@@ -25,6 +25,24 @@ function traceBytes(): Buffer {
     parts.push(index % 2 === 0 ? `I  ${address},3\n` : ` ${'LSM'[index % 3]} ${address},8\n`)
     if (index % 9973 === 0)
       parts.push(` L ${address},8\r\n`, ` S ${address},8 \t\n`, '--123-- chatter\n', '\n')
+    // Around the fast path (a 3-byte prefix, 8 hex digits, a one-digit size): the lines it must
+    // leave to the general path, which accepts some of them and refuses the others.
+    if (index % 7919 === 1)
+      parts.push(
+        ` L ${address},0\n`,
+        ` S ${address},16\n`,
+        ` M ${address.toUpperCase()},4\n`,
+        ` L ${address.slice(0, 5)}g${address.slice(6)},8\n`,
+        ` L 0${address},8\n`,
+        ` L ${address.slice(1)},8\n`,
+        `I  ${address},9\n`,
+        `I  ${address},3\r\n`,
+        `I   ${address},3\n`,
+        `I\t ${address},3\n`,
+        ` X ${address},8\n`,
+        `IL ${address},8\n`,
+        `  L${address},8\n`,
+      )
     if (index % 30011 === 0) parts.push(` L ${address},8 x\n`, ` L ${address},600\n`, 'é L 1,8\n')
     if (index === 50_000)
       parts.push(`${'y'.repeat(3 * MAX_LINE_LENGTH)}\n`, 'ü'.repeat(MAX_LINE_LENGTH), '\n')
