@@ -62,6 +62,9 @@ export const machineSnapshotBytes: SnapshotBytes<MachineSnapshot> = {
     lastLength = bytes.length
     return bytes
   },
+  encodeAfter(head, snapshot, buffer) {
+    return encodeSnapshotValue(snapshot, MACHINE_SNAPSHOT_CLASSES, undefined, { buffer, prefix: head })
+  },
   decode(bytes, base) {
     const value = decodeSnapshotValue(bytes, MACHINE_SNAPSHOT_CLASSES, base)
     if (!isMachineSnapshot(value)) throw new Error('not a machine checkpoint')
