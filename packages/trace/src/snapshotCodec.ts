@@ -76,8 +76,8 @@ export class SnapshotBuffer {
 /** Options of {@link encodeSnapshotValue}. */
 export interface SnapshotEncodeOptions {
   /**
-   * Write into this buffer (from its start): the result is then a view of it, valid until the
-   * buffer's next use.
+   * Write into this buffer (from its start; room for `capacity` bytes made first): the result is
+   * then a view of it, valid until the buffer's next use.
    */
   readonly buffer?: SnapshotBuffer
   /** Bytes written before the snapshot's, and part of the result (a state block's seq and digest). */
@@ -99,6 +99,8 @@ export function encodeSnapshotValue(
   const buffer = options.buffer
   const writer = buffer === undefined ? new ByteWriter(Math.max(16, capacity)) : buffer.writer
   writer.reset()
+  // Room made at once (nothing to copy yet): growing to a machine's ~35 MB by doubling copies it.
+  if (buffer !== undefined) writer.reserve(capacity)
   if (options.prefix !== undefined) writer.raw(options.prefix)
   const ids = new Map<object, number>()
   const classOf = new Map<object, number>(classes.map((entry, index) => [entry.prototype, index]))
