@@ -65,13 +65,13 @@ export const MAX_SNAPSHOT_DEPTH = 512
  * (docs/performance.md, "Import: the writer's costs").
  */
 export class SnapshotBuffer {
-  /** @internal */
-  readonly writer: ByteWriter
-
   constructor(capacity = 1 << 16) {
-    this.writer = new ByteWriter(Math.max(16, capacity))
+    writers.set(this, new ByteWriter(Math.max(16, capacity)))
   }
 }
+
+/** Each buffer's writer (kept out of the class: ByteWriter is internal to @ntmm/trace). */
+const writers = new WeakMap<SnapshotBuffer, ByteWriter>()
 
 /** Options of {@link encodeSnapshotValue}. */
 export interface SnapshotEncodeOptions {
@@ -97,7 +97,8 @@ export function encodeSnapshotValue(
   options: SnapshotEncodeOptions = {},
 ): Uint8Array {
   const buffer = options.buffer
-  const writer = buffer === undefined ? new ByteWriter(Math.max(16, capacity)) : buffer.writer
+  const writer =
+    buffer === undefined ? new ByteWriter(Math.max(16, capacity)) : (writers.get(buffer) as ByteWriter)
   writer.reset()
   // Room made at once (nothing to copy yet): growing to a machine's ~35 MB by doubling copies it.
   if (buffer !== undefined) writer.reserve(capacity)
