@@ -5,7 +5,7 @@
 // read back with its prototype), and the two executive states, whose records are private, as
 // their current version. No NT counterpart: a debugger's saved state (rr's keyframes).
 
-import { FrameDelta, FrameStoreCheckpoint, HwSnapshot } from '@ntmm/hw-mmu'
+import { FrameDelta, FrameStoreCheckpoint, HwSnapshot, PAGE_SIZE } from '@ntmm/hw-mmu'
 import { AreaTree } from '@ntmm/mm-core'
 import { decodeSnapshotValue, encodeSnapshotValue, type SnapshotBytes, type SnapshotClass } from '@ntmm/trace'
 import { HandleTable } from './handleTable.js'
@@ -61,6 +61,16 @@ export const machineSnapshotBytes: SnapshotBytes<MachineSnapshot> = {
     const bytes = encodeSnapshotValue(snapshot, MACHINE_SNAPSHOT_CLASSES, capacity)
     lastLength = bytes.length
     return bytes
+  },
+  encodeAfter(head, snapshot, buffer) {
+    // Room for the frames in use and a sixteenth more (the PFN database, page tables, TLBs): the
+    // first block's buffer made at once rather than doubled up to it (a guess; it grows if short).
+    const frames = snapshot.mm.hw.frames
+    const capacity = head.length + (frames.frameCount - frames.freeCount) * PAGE_SIZE * (17 / 16) + (1 << 16)
+    return encodeSnapshotValue(snapshot, MACHINE_SNAPSHOT_CLASSES, Math.ceil(capacity), {
+      buffer,
+      prefix: head,
+    })
   },
   decode(bytes, base) {
     const value = decodeSnapshotValue(bytes, MACHINE_SNAPSHOT_CLASSES, base)

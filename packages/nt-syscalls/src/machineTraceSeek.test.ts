@@ -5,12 +5,14 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openBinaryTraceFile, TraceFormatError } from '@ntmm/trace'
+import { openBinaryTraceFile, replayRange, SnapshotBuffer, TraceFormatError } from '@ntmm/trace'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from './createKernel.js'
 import { replayMemoryTrace } from './importers/replayMemoryTrace.js'
 import { loadKernel } from './machineTraceFile.js'
+import { machineModel } from './machineModel.js'
 import { machineSchema } from './machineSchema.js'
+import { machineSnapshotBytes } from './machineSnapshotBytes.js'
 import { machineAtIndex } from './machineTraceSeek.js'
 import { PAGE_READWRITE } from './memoryConstants.js'
 import { NtCurrentProcess } from './objectManager.js'
@@ -96,6 +98,26 @@ describe(
       expect(index.states.map((state) => state.seq)).toEqual(
         Array.from({ length: Math.floor((events - 1) / 65536) }, (_, number) => (number + 1) * 65536),
       )
+    })
+
+    it('stores in each state block the digest of the log replayed to its seq; its payload written after seq and digest is the snapshot encode gives', async () => {
+      // The writer encodes each payload after its seq and digest into one reused buffer
+      // (encodeAfter). A snapshot's bytes also hold process-wide checkpoint epochs (mm-core's
+      // prototype entries), so they are compared for one snapshot, not with the file's.
+      const model = machineModel(kernel.config)
+      let state = model.initial(kernel.config)
+      let position = 0
+      const buffer = new SnapshotBuffer()
+      for (const [number, listed] of index.states.entries()) {
+        state = replayRange(kernel.trace!, model, state, position, listed.seq)
+        position = listed.seq
+        expect((await index.readState(number)).digest).toBe(model.digest(state))
+        const snapshot = model.checkpoint(state)
+        const head = Uint8Array.of(1, 2, 3)
+        const after = machineSnapshotBytes.encodeAfter!(head, snapshot, buffer)
+        expect(after.subarray(0, 3)).toEqual(head)
+        expect(after.subarray(3)).toEqual(machineSnapshotBytes.encode(snapshot))
+      }
     })
 
     it.each([

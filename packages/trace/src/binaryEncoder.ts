@@ -50,7 +50,19 @@ export interface BinaryStateWriter {
    * The state after the first `seq` events: its digest and its snapshot's bytes. Called with
    * ascending seqs, after the events before `seq` were read from the input.
    */
-  state(seq: number): { readonly digest: string; readonly bytes: Uint8Array }
+  state(seq: number): BinaryStateBytes
+}
+
+/** A state {@link BinaryStateWriter.state} gives the encoder. */
+export interface BinaryStateBytes {
+  readonly digest: string
+  /** The snapshot's bytes. */
+  readonly bytes: Uint8Array
+  /**
+   * Optional: the state block's whole raw payload (seq, digest, then `bytes`), already written
+   * (valid until the next call): the encoder then copies nothing.
+   */
+  readonly payload?: Uint8Array
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +111,7 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
     const state = (states as BinaryStateWriter).state(firstSeq)
     const block = frameBlock(
       TAG_STATE,
-      writeStatePayload(firstSeq, state.digest, state.bytes),
+      state.payload ?? writeStatePayload(firstSeq, state.digest, state.bytes),
       options.compressor,
     )
     stateBlocks.push({ offset, seq: firstSeq })

@@ -67,14 +67,25 @@ const MAX_DIGEST_LENGTH = 256
 
 /** The raw payload of a state block. */
 export function writeStatePayload(seq: number, digest: string, snapshot: Uint8Array): Uint8Array {
+  const head = statePayloadHead(seq, digest)
+  const payload = new Uint8Array(head.length + snapshot.length)
+  payload.set(head)
+  payload.set(snapshot, head.length)
+  return payload
+}
+
+/**
+ * The bytes of a state block's raw payload before its snapshot: its seq and digest (a writer
+ * that encodes the snapshot right after them, `SnapshotBytes.encodeAfter`, copies nothing).
+ */
+export function statePayloadHead(seq: number, digest: string): Uint8Array {
   const digestBytes = new TextEncoder().encode(digest)
   if (digestBytes.length > MAX_DIGEST_LENGTH)
     throw new RangeError(`a state digest of ${digestBytes.length} bytes exceeds ${MAX_DIGEST_LENGTH}`)
-  const writer = new ByteWriter(snapshot.length + digestBytes.length + 16)
+  const writer = new ByteWriter(digestBytes.length + 16)
   writer.varint(seq)
   writer.varint(digestBytes.length)
   writer.raw(digestBytes)
-  writer.raw(snapshot)
   return writer.result()
 }
 

@@ -45,7 +45,12 @@ import type { BlockItem, CausesItem, TraceItem } from './traceStream.js'
 import type { DigestCheckpoint } from './verify.js'
 import type { TraceHeader } from './traceHeader.js'
 
-export { type BinaryEncodeOptions, type BinaryStateWriter, encodeBinaryTrace } from './binaryEncoder.js'
+export {
+  type BinaryEncodeOptions,
+  type BinaryStateBytes,
+  type BinaryStateWriter,
+  encodeBinaryTrace,
+} from './binaryEncoder.js'
 export type { BinaryStateInfo } from './binaryIndex.js'
 import { readIndexedState, type StateBlock } from './binaryState.js'
 export type { StateBlock } from './binaryState.js'

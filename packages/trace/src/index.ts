@@ -8,6 +8,7 @@ export {
   type BinaryDecodeOptions,
   type BinaryEncodeOptions,
   type BinaryStateInfo,
+  type BinaryStateBytes,
   type BinaryStateWriter,
   type BinaryTraceIndex,
   type BlockCompressor,
@@ -28,7 +29,9 @@ export {
   decodeSnapshotValue,
   encodeSnapshotValue,
   MAX_SNAPSHOT_DEPTH,
+  SnapshotBuffer,
   type SnapshotClass,
+  type SnapshotEncodeOptions,
 } from './snapshotCodec.js'
 export { hashValue, StateHasher } from './stateHasher.js'
 export { logStateWriter, type RestoredState, restoreStateAt, type SnapshotBytes } from './traceStates.js'

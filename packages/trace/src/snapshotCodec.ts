@@ -59,6 +59,32 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 export const MAX_SNAPSHOT_DEPTH = 512
 
 /**
+ * A buffer {@link encodeSnapshotValue} writes into and reuses from snapshot to snapshot: a
+ * writer of state blocks encodes a ~35 MB machine snapshot every 2^20 events, and a fresh buffer
+ * each time (grown, then copied into the block's payload) cost a third of encoding it, measured
+ * (docs/performance.md, "Import: the writer's costs").
+ */
+export class SnapshotBuffer {
+  constructor(capacity = 1 << 16) {
+    writers.set(this, new ByteWriter(Math.max(16, capacity)))
+  }
+}
+
+/** Each buffer's writer (kept out of the class: ByteWriter is internal to @ntmm/trace). */
+const writers = new WeakMap<SnapshotBuffer, ByteWriter>()
+
+/** Options of {@link encodeSnapshotValue}. */
+export interface SnapshotEncodeOptions {
+  /**
+   * Write into this buffer (from its start; room for `capacity` bytes made first): the result is
+   * then a view of it, valid until the buffer's next use.
+   */
+  readonly buffer?: SnapshotBuffer
+  /** Bytes written before the snapshot's, and part of the result (a state block's seq and digest). */
+  readonly prefix?: Uint8Array
+}
+
+/**
  * Encodes `value` (a model's snapshot) as bytes. `capacity`: the bytes to start with (a guess
  * of the encoding's length, e.g. the last snapshot's: a machine snapshot is ~35 MB, and growing
  * to it from 64 KB by doubling was a sixth of writing a big trace's state blocks, measured).
@@ -68,8 +94,15 @@ export function encodeSnapshotValue(
   value: unknown,
   classes: readonly SnapshotClass[],
   capacity = 1 << 16,
+  options: SnapshotEncodeOptions = {},
 ): Uint8Array {
-  const writer = new ByteWriter(Math.max(16, capacity))
+  const buffer = options.buffer
+  const writer =
+    buffer === undefined ? new ByteWriter(Math.max(16, capacity)) : (writers.get(buffer) as ByteWriter)
+  writer.reset()
+  // Room made at once (nothing to copy yet): growing to a machine's ~35 MB by doubling copies it.
+  if (buffer !== undefined) writer.reserve(capacity)
+  if (options.prefix !== undefined) writer.raw(options.prefix)
   const ids = new Map<object, number>()
   const classOf = new Map<object, number>(classes.map((entry, index) => [entry.prototype, index]))
   const encoder = new TextEncoder()
@@ -185,8 +218,9 @@ export function encodeSnapshotValue(
     }
   }
   write(value, 0)
-  // A copy only when the guess left much unused (the view would keep it alive).
   const bytes = writer.result()
+  if (buffer !== undefined) return bytes
+  // A copy only when the guess left much unused (the view would keep it alive).
   return bytes.length >= writer.bytes.length * 0.75 ? bytes : bytes.slice()
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { bytesSource, decodeBinaryTrace, encodeBinaryTrace, openBinaryTrace } from './binaryTrace.js'
-import { decodeSnapshotValue, encodeSnapshotValue } from './snapshotCodec.js'
+import { decodeSnapshotValue, encodeSnapshotValue, SnapshotBuffer } from './snapshotCodec.js'
 import { collectTrace } from './traceStream.js'
 import { createTraceHeader } from './traceHeader.js'
 import { TraceFormatError } from './traceFormatError.js'
@@ -17,10 +17,18 @@ const toyBytes: SnapshotBytes<ToyState> = {
   decode: (bytes, base) => decodeSnapshotValue(bytes, [], base) as ToyState,
 }
 
+/** The same bytes, each block's payload written into one reused buffer after its seq and digest. */
+const toyBytesAfter: SnapshotBytes<ToyState> = {
+  ...toyBytes,
+  encodeAfter: (head, snapshot, buffer) =>
+    encodeSnapshotValue(snapshot, [], undefined, { buffer, prefix: head }),
+}
+
 async function encodeWithStates(
   log: TraceLog<ToyEvent>,
   every: number,
   blockEvents = 8,
+  bytes: SnapshotBytes<ToyState> = toyBytes,
 ): Promise<Uint8Array> {
   const header = createTraceHeader({
     producer: { name: 'trace-tests', version: '1.0.0' },
@@ -34,7 +42,7 @@ async function encodeWithStates(
     {
       blockEvents,
       compressor: testCompressor,
-      states: logStateWriter(log, mutableToyModel, config, every, toyBytes),
+      states: logStateWriter(log, mutableToyModel, config, every, bytes),
     },
   ))
     chunks.push(chunk)
@@ -65,6 +73,23 @@ describe('state blocks (binary trace version 2)', () => {
       const restored = toyBytes.decode(block.bytes, block.base)
       expect(Array.from(restored.slots)).toEqual(Array.from(foldToy(events.slice(0, state.seq), 16).slots))
     }
+  })
+
+  it('writes the same bytes when the snapshots are encoded after their seq and digest into one buffer (encodeAfter)', async () => {
+    for (const every of [8, 16, 24, 40])
+      for (const blockEvents of [1, 8, 13])
+        expect(await encodeWithStates(log, every, blockEvents, toyBytesAfter)).toEqual(
+          await encodeWithStates(log, every, blockEvents),
+        )
+    // The buffer is reused: a second encoding into it leaves the first result's bytes behind.
+    const buffer = new SnapshotBuffer(16)
+    const first = encodeSnapshotValue({ slots: new Int32Array(64) }, [], undefined, { buffer }).slice()
+    const prefixed = encodeSnapshotValue({ slots: new Int32Array(64) }, [], undefined, {
+      buffer,
+      prefix: Uint8Array.of(7, 8, 9),
+    })
+    expect(Array.from(prefixed.subarray(0, 3))).toEqual([7, 8, 9])
+    expect(prefixed.subarray(3)).toEqual(first)
   })
 
   it('writes version 1, without state blocks, when the log is no longer than one interval', async () => {

@@ -5,9 +5,11 @@
 // of from event 0 (rr's and WinDbg TTD's keyframes). The model turns its snapshots into bytes and
 // back (`encodeSnapshot`, `decodeSnapshot`; snapshotCodec.ts does it for most models).
 import type { BinaryStateWriter } from './binaryEncoder.js'
+import { statePayloadHead } from './binaryState.js'
 import type { BinaryTraceIndex } from './binaryTrace.js'
 import { ByteReadError } from './byteCodec.js'
 import { replayRange } from './replayRange.js'
+import { SnapshotBuffer } from './snapshotCodec.js'
 import { TraceFormatError } from './traceFormatError.js'
 import type { TraceLog } from './traceLog.js'
 import type { TraceModel } from './traceModel.js'
@@ -17,6 +19,12 @@ import type { TraceEventBase } from './traceSchema.js'
 export interface SnapshotBytes<Snap> {
   /** The snapshot as the bytes a state block stores. */
   encode(snapshot: Snap): Uint8Array
+  /**
+   * Optional: `head` followed by what {@link SnapshotBytes.encode} gives, written into `buffer`
+   * (the result a view of it, valid until the buffer's next use). A state writer encodes a
+   * block's whole payload with it, reusing one buffer for all (encodeSnapshotValue's options).
+   */
+  encodeAfter?(head: Uint8Array, snapshot: Snap, buffer: SnapshotBuffer): Uint8Array
   /** @throws ByteReadError (or any error) for bytes that are not a snapshot. */
   decode(bytes: Uint8Array, base: number): Snap
 }
@@ -34,13 +42,24 @@ export function logStateWriter<S, E extends TraceEventBase, C, Snap>(
 ): BinaryStateWriter {
   let state = model.initial(config)
   let position = 0
+  // One buffer for every block's payload (see SnapshotBuffer), when the model's bytes can use it.
+  const buffer = bytes.encodeAfter === undefined ? undefined : new SnapshotBuffer()
   return {
     every,
     state(seq) {
       if (seq < position) throw new RangeError(`logStateWriter: seq ${seq} before ${position}`)
       state = replayRange(log, model, state, position, seq)
       position = seq
-      return { digest: model.digest(state), bytes: bytes.encode(model.checkpoint(state)) }
+      const digest = model.digest(state)
+      const snapshot = model.checkpoint(state)
+      if (buffer === undefined) return { digest, bytes: bytes.encode(snapshot) }
+      const head = statePayloadHead(seq, digest)
+      const payload = (bytes.encodeAfter as NonNullable<SnapshotBytes<Snap>['encodeAfter']>)(
+        head,
+        snapshot,
+        buffer,
+      )
+      return { digest, bytes: payload.subarray(head.length), payload }
     },
   }
 }
