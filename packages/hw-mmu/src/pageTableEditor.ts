@@ -83,6 +83,26 @@ export class PageTableEditor {
     }
   }
 
+  /**
+   * {@link PageTableEditor.entryAddress} at level 1 (the PTE) as a number: its physical address, or
+   * -1 when the walk down stops (a not-present or large-page entry above it: ask `entryAddress`
+   * where and why). The same checks and reads, no object made: the memory manager locates a PTE a
+   * few times per page fault (MiAddressToPte), on the sweep's path.
+   */
+  pteAddress(cr3: number, va: number): number {
+    const mode = this.modeOf()
+    checkCr3(mode, cr3)
+    if (mode === 'x86') {
+      if (va >>> 0 !== va)
+        throw new RangeError(`virtual address ${va} is out of range: ${mode} takes an integer in [0, 2^32)`)
+      const pde = busRead32(this.frames, cr3 + (va >>> 22) * 4)
+      if ((pde & 1) === 0 || (pde & 0x80) !== 0) return -1
+      return ((pde & 0xfffff000) >>> 0) + ((va >>> 12) & 0x3ff) * 4
+    }
+    const location = this.entryAddress(cr3, va, 1)
+    return location.ok ? location.address : -1
+  }
+
   /** Reads the entry mapping `va` at `level` under `cr3`. */
   readEntry(cr3: number, va: number, level: number): EntryRead {
     const location = this.entryAddress(cr3, va, level)

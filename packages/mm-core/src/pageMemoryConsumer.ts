@@ -21,6 +21,7 @@ import type { FrameRequest } from './frameRequest.js'
 import type { MmCore } from './mmCore.js'
 import { type PfnRecord, pfnRecordOf, pfnRecordWith, unownedPfnRecord } from './pfnRecord.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
+import { pageOutUnrecorded } from './pageOutUnrecorded.js'
 import { chooseVictims } from './replacementPolicy.js'
 import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.js'
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
@@ -250,6 +251,8 @@ export function ownerPteOf(core: MmCore, pfn: number, record: PfnRecord): ValidP
 
 /** MmPageOutPhysicalAddress: take one ACTIVE page out of its working set (see the file comment). */
 export function pageOut(core: MmCore, pfn: number): void {
+  // No recorder (a sweep): the same changes without the event's objects, for a private page.
+  if (core.recorder === undefined && pageOutUnrecorded(core, pfn)) return
   const before = pfnRecordOf(core.state, pfn)
   assert(before.state === 'ACTIVE', () => `pageOut of frame ${pfn} in state ${before.state}`)
   if (before.segmentId !== undefined) {
