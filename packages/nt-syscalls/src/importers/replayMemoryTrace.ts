@@ -298,8 +298,8 @@ export async function replayMemoryTrace(
     let dataBlock = -1
     let dataDelta = 0
     /**
-     * Most lines: an access within the block of the last one of its kind (a fetch, a data access),
-     * with no progress due — take()'s outcome, written straight into the run. From line `from` of
+     * Most lines: an access within one 64 KiB block already placed (that of the last one of its
+     * kind, a fetch or a data access, or another found in `deltas`), with no progress due — take()'s outcome, written straight into the run. From line `from` of
      * `parsed`: the index of the first line it leaves to take().
      */
     const straight = (parsed: LackeyAccesses, from: number): number => {
@@ -333,14 +333,26 @@ export async function replayMemoryTrace(
           entries = 0
         }
         if (kind === ACCESS_FETCH) {
-          if (block !== fetchBlock) break
+          if (block !== fetchBlock) {
+            // A block placed before (a delta never changes once placed): taken here, not by take().
+            const delta = fixed ? 0 : deltas.get(block)
+            if (delta === undefined) break
+            fetchBlock = block
+            fetchDelta = delta
+          }
           fetches++
           runKinds[entries] = RUN_EXECUTE
           runAddresses[entries] = address + fetchDelta
           runSizes[entries] = 1
           entries++
         } else {
-          if (block !== dataBlock) break
+          if (block !== dataBlock) {
+            // As for a fetch: a page list over many 64 KiB blocks changes block on most lines.
+            const delta = fixed ? 0 : deltas.get(block)
+            if (delta === undefined) break
+            dataBlock = block
+            dataDelta = delta
+          }
           const at = address + dataDelta
           if (kind !== ACCESS_WRITE) {
             // A load, or a modify's load.
