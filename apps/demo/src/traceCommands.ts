@@ -368,7 +368,8 @@ export async function detectMemoryTraceFile(
 ): Promise<MemoryTraceFormat | undefined> {
   let first: readonly string[] = []
   try {
-    for await (const batch of lineBatches(path)) {
+    // Only the first lines split (not the rest of the first 1 MiB chunk: a quarter of a page list).
+    for await (const batch of lineBatches(path, { peek: 200 })) {
       first = batch.slice(0, 200)
       break
     }

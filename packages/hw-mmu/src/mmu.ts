@@ -300,6 +300,12 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
   invlpg(va: number): void {
     const s = this.state
     if (s.modeCode === 2 && Number.isSafeInteger(va) && (va < X64_LOW || va >= X64_HIGH)) return // non-canonical: no-op
+    // A 32-bit mode's address is its low half: splitAddress's answer without its object (the
+    // memory manager invalidates a page at every page-out).
+    if (s.modeCode !== 2 && va >>> 0 === va) {
+      this.invalidatePage(va, va, 0, true)
+      return
+    }
     const { lo, hi } = splitAddress(s.mode, va)
     this.invalidatePage(va, lo, hi, true)
   }
@@ -979,22 +985,28 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
   /** Removes the entries covering (lo, hi) from every level; counts a 'single' flush when `always` or when one was removed. */
   private invalidatePage(va: number, lo: number, hi: number, always: boolean): void {
     const s = this.state
-    for (const tlb of s.tlbs) {
+    const tlbs = s.tlbs
+    const sizes = s.modeCode === 2 ? 3 : 2
+    // An index loop, and no list made when nothing is removed (INVLPG of a page the TLB does not
+    // hold: most page-outs of a sweep whose pages are each touched once in a while).
+    for (let level = 0; level < tlbs.length; level++) {
+      const tlb = tlbs[level]
       if (tlb === undefined) continue
       let removed: number[] | undefined
-      const sizes = s.modeCode === 0 ? 2 : s.modeCode === 1 ? 2 : 3
+      const ways = tlb.ways
+      const tags = tlb.tags
       for (let sizeCode = 0; sizeCode < sizes; sizeCode++) {
         const pageNumber = pageNumberOf(s, sizeCode, lo, hi)
         const tag = pageNumber * 4 + sizeCode
-        const base = tlb.setOf(pageNumber) * tlb.ways
-        for (let i = base; i < base + tlb.ways; i++) {
-          if (tlb.tags[i] === tag && (tlb.pcids[i] === s.pcid || (tlb.flags[i]! & TLB_GLOBAL) !== 0)) {
+        const base = tlb.setOf(pageNumber) * ways
+        for (let i = base; i < base + ways; i++) {
+          if (tags[i] === tag && (tlb.pcids[i] === s.pcid || (tlb.flags[i]! & TLB_GLOBAL) !== 0)) {
             if (removed === undefined) removed = []
             removed.push(i)
           }
         }
       }
-      if (always || removed !== undefined) this.removeEntries(tlb, 'single', va, removed ?? [])
+      if (always || removed !== undefined) this.removeEntries(tlb, 'single', va, removed ?? NONE_REMOVED)
     }
   }
 
@@ -1068,6 +1080,9 @@ const accessCodeOf = (access: AccessKind): number => {
   if (access === 'execute') return EXECUTE
   throw new RangeError(`access ${JSON.stringify(access)} must be 'read', 'write' or 'execute'`)
 }
+
+/** The entries an INVLPG removed when it removed none (shared: nothing writes it). */
+const NONE_REMOVED: readonly number[] = Object.freeze([])
 
 /** A successful write's answer: one shared object, so a store allocates nothing on a TLB hit. */
 const WRITTEN: { readonly ok: true } = Object.freeze({ ok: true })

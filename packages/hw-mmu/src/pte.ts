@@ -109,7 +109,9 @@ export function encodePte(fields: PteFields, mode: PagingMode = 'x86'): EntryVal
       throw new RangeError(`large-page pfn ${pfn} must be a multiple of ${align} (the page size in frames)`)
     }
   }
-  let low = (pfn % 0x100000) * PAGE_SIZE + software * 0x200
+  // `& 0xfffff`, not `% 0x100000`: a double's remainder is a call into C (every mapping encodes one
+  // PTE); ToInt32 drops multiples of 2^32, which 2^20 divides, so it is exact for any PFN.
+  let low = (pfn & 0xfffff) * PAGE_SIZE + software * 0x200
   if (fields.present === true) low |= PTE_PRESENT
   if (fields.writable === true) low |= PTE_WRITABLE
   if (fields.user === true) low |= PTE_USER

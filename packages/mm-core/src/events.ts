@@ -312,9 +312,10 @@ function updateSpace(
 /**
  * On the fault path (every mapping and page-out): the record written out field by field, in the
  * order mm.addressSpaceCreated gives it. A spread here was a tenth of a sweep's time (V8's generic
- * clone; docs/performance.md), and no closure is allocated per call.
+ * clone; docs/performance.md), and no closure is allocated per call. Exported for the page-out
+ * path, which applies an unrecorded mm.pageOut from its fields (pageOutUnrecorded.ts).
  */
-function workingSetDelta(state: MmState, pid: number, delta: number): void {
+export function workingSetDelta(state: MmState, pid: number, delta: number): void {
   const space = state.spaces.get(pid)
   assert(space !== undefined, () => `mm event for unknown address space ${pid}`)
   const size = space.workingSetSize + delta

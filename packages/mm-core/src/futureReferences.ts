@@ -13,7 +13,8 @@
 import { alignDown } from './alignment.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import { type MmCore, pageKey } from './mmCore.js'
-import { readPte } from './pteAccess.js'
+import { PfnState } from './pfnDatabase.js'
+import { pteAddressOf, validPfnAt } from './pteAccess.js'
 
 /**
  * Note a reference to `address` by `pid` (LRU's input, and OPT's cursor in the future reference
@@ -39,11 +40,12 @@ export function noteAccess(core: MmCore, pid: number, address: number): void {
       }
     }
   }
-  const pte = readPte(core, pid, alignDown(address, PAGE_SIZE))
+  // The page's frame from its PTE's words (readPte's valid view without its objects: this runs
+  // for every reference an LRU replay makes); a page table not resident maps nothing valid.
+  const pteAddress = pteAddressOf(core, pid, alignDown(address, PAGE_SIZE))
+  const pfn = pteAddress < 0 ? -1 : validPfnAt(core, pteAddress)
   const pfnDb = core.state.pfn
-  if (pte !== undefined && pte.view.kind === 'valid' && pfnDb.stateOf(pte.view.pfn) === 'ACTIVE') {
-    pfnDb.lastUse[pte.view.pfn] = tick
-  }
+  if (pfn >= 0 && pfn < pfnDb.frameCount && pfnDb.state[pfn] === PfnState.ACTIVE) pfnDb.lastUse[pfn] = tick
 }
 
 /** OPT: the future reference string (each reference is consumed by the matching noteAccess). */

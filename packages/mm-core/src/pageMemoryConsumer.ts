@@ -23,6 +23,7 @@ import type { MmCore } from './mmCore.js'
 import { PfnState, type PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, pfnRecordOf, pfnRecordWith, unownedPfnRecord } from './pfnRecord.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
+import { pageOutUnrecorded } from './pageOutUnrecorded.js'
 import { chooseVictims } from './replacementPolicy.js'
 import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.js'
 import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
@@ -301,6 +302,8 @@ export function ownerPteOf(core: MmCore, pfn: number, record: PfnRecord): ValidP
 
 /** MmPageOutPhysicalAddress: take one ACTIVE page out of its working set (see the file comment). */
 export function pageOut(core: MmCore, pfn: number): void {
+  // No recorder (a sweep): a private page's PTE read as a number, no objects (pageOutUnrecorded.ts).
+  if (core.recorder === undefined && pageOutUnrecorded(core, pfn)) return
   const pfnDb = core.state.pfn
   assert(pfnDb.state[pfn] === PfnState.ACTIVE, () => `pageOut of frame ${pfn} in state ${pfnDb.stateOf(pfn)}`)
   if (pfnDb.segmentId[pfn]! >= 0) {

@@ -4,7 +4,7 @@
 // has exactly the fields it always had, so machines without sections record the same events.
 
 import type { MmState } from './mmState.js'
-import { PfnState, type PfnStateName } from './pfnDatabase.js'
+import { type PfnStateName, pfnStateCode } from './pfnDatabase.js'
 
 /** A PFN database entry as plain data. */
 export interface PfnRecord {
@@ -51,7 +51,7 @@ export function pfnRecordOf(state: MmState, pfn: number): PfnRecord {
 
 /** Make the PFN entry of `pfn` say what `record` says (event replay). */
 export function setPfn(state: MmState, pfn: number, record: PfnRecord): void {
-  if (state.pfn.state[pfn] !== PfnState[record.state]) state.pfn.setState(pfn, record.state)
+  if (state.pfn.state[pfn] !== pfnStateCode(record.state)) state.pfn.setState(pfn, record.state)
   state.pfn.setOwnerFields(
     pfn,
     record.ownerPid,

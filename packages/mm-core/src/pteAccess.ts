@@ -6,7 +6,14 @@
 // flushes the others). A leaf: it knows nothing of faults, frames or paging, so the fault path,
 // the frame supply and the replacement policy all build on it without importing one another.
 
-import { type EntryValue, type PagingMode, PTE_ACCESSED, PTE_DIRTY } from '@ntmm/hw-mmu'
+import {
+  type EntryValue,
+  type PagingMode,
+  PTE_ACCESSED,
+  PTE_DIRTY,
+  PTE_FRAME_MASK,
+  PTE_PRESENT,
+} from '@ntmm/hw-mmu'
 import { frameWords } from '@ntmm/hw-mmu/internal'
 import { assert } from './assert.js'
 import type { MmCore } from './mmCore.js'
@@ -201,4 +208,29 @@ export function forEachPte(
 export function reprotectedPte(core: MmCore, pte: PteRead, pfn: number, mask: number): EntryValue {
   const next = validPte(pfn, mask, { mode: core.machine.mode, user: true, noExecute: core.machine.noExecute })
   return { low: (next.low | (pte.value.low & (PTE_ACCESSED | PTE_DIRTY))) >>> 0, high: next.high }
+}
+
+/**
+ * The physical address of the PTE mapping `va` in space `pid`, or -1 when it cannot be reached (no
+ * such space, no page table, or one that left memory): {@link readPte}'s address without the read,
+ * its view or any object (the unrecorded page-out reads the PTE's words itself).
+ */
+export function pteAddressOf(core: MmCore, pid: number, va: number): number {
+  const space = core.state.space(pid)
+  return space === undefined ? -1 : core.machine.editor.pteAddress(space.directoryPfn * 0x1000, va)
+}
+
+/**
+ * The frame the PTE at physical `address` maps when it is valid (present), else -1: readPteView's
+ * `pfn` of a 'valid' view from the entry's words, without the read's objects (PAE's and x64's high
+ * word holds the frame number's bits above 20: hw-mmu's highFrameMask). `address` as
+ * {@link pteAddressOf} gives it (not -1).
+ */
+export function validPfnAt(core: MmCore, address: number): number {
+  const frames = core.machine.frames
+  const mode = core.machine.mode
+  const low = frames.read32(address)
+  if ((low & PTE_PRESENT) === 0) return -1
+  const high = mode === 'x86' ? 0 : frames.read32(address + 4) & (mode === 'x86-pae' ? 0xf : 0x3fff)
+  return high * 0x100000 + ((low & PTE_FRAME_MASK) >>> 12)
 }

@@ -74,6 +74,13 @@ export function createKernelDebug(context: KernelContext): KernelDebug {
     noteAccess: (pid, address) => {
       context.live(pid)
       const at = checkAddress(address)
+      // Nothing records and no view of the past refuses it (fields the sequencer and context set
+      // once): the call itself, without the input record and its closure. LRU notes every
+      // reference of a replay (replayMemoryTrace's noteAccesses), so this is per reference.
+      if (!sequencer.tracing && sequencer.inputs === undefined && context.viewOf === undefined) {
+        mm.noteAccess(pid, at)
+        return
+      }
       debugInput(pid, { call: 'noteAccess', address: at }, () => mm.noteAccess(pid, at))
     },
     setFutureReferences: (pid, addresses) => {

@@ -46,6 +46,25 @@ const HELD_BYTES = 3 * (MAX_LINE_LENGTH + 1) + 3
  * without one unless empty (lineBatches' lines). Resolves when the file ends or the sink says stop.
  */
 export async function readLackeyFile(path: string, sink: LackeyLineSink): Promise<void> {
+  return readAccessFile(path, sink, parseAccesses)
+}
+
+/**
+ * Parses the plain access lines from `start` of `bytes` into `out` (after its `length` entries),
+ * each ending in `\n`, until `out` is full or a line is not plain or has no line end in `bytes`:
+ * the index where that line starts. `parseAccesses` below for lackey; pageListFileLines.ts.
+ */
+export type AccessLineParser = (bytes: Uint8Array, start: number, out: LackeyAccesses) => number
+
+/**
+ * {@link readLackeyFile} for any format whose plain lines `parse` reads from the bytes (every other
+ * line goes to `sink.line` as text, as lineBatches would give it).
+ */
+export async function readAccessFile(
+  path: string,
+  sink: LackeyLineSink,
+  parse: AccessLineParser,
+): Promise<void> {
   const file = createReadStream(path, { highWaterMark: 1 << 20 })
   const stream = path.endsWith('.gz') ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file
   // The line in progress across chunks: its first HELD_BYTES bytes, and its full byte length.
@@ -59,7 +78,7 @@ export async function readLackeyFile(path: string, sink: LackeyLineSink): Promis
       for (;;) {
         if (carried === 0) {
           // Nearly every line: parsed up to its line end, which the parser finds (no indexOf per line).
-          start = parseAccesses(chunk, start, parsed)
+          start = parse(chunk, start, parsed)
           if (parsed.length === BATCH) {
             sink.accesses(parsed)
             parsed.length = 0

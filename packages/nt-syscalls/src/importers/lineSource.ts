@@ -23,11 +23,13 @@ export const MAX_LINE_LENGTH = 4096
  * file longer than `MAX_LINE_LENGTH` (4096) characters comes as its first 4097 characters; lines
  * given as strings come as they are (the consumer checks their length). `onRead` is called after
  * each chunk of a file is split, with its characters and the characters held for the line still
- * in progress (at most 4097): progress, and the bound observed.
+ * in progress (at most 4097): progress, and the bound observed. `peek`: a file's first batch only,
+ * and of it only its first `peek` lines (what format detection reads: the rest of a 1 MiB chunk is
+ * not split into strings only to be dropped).
  */
 export async function* lineBatches(
   input: LineInput,
-  options: { readonly onRead?: (characters: number, held: number) => void } = {},
+  options: { readonly onRead?: (characters: number, held: number) => void; readonly peek?: number } = {},
 ): AsyncGenerator<readonly string[]> {
   if (typeof input !== 'string') {
     if (Array.isArray(input)) {
@@ -58,8 +60,9 @@ export async function* lineBatches(
 /** Splits text chunks into batches of lines, holding at most `MAX_LINE_LENGTH + 1` characters of a line. */
 async function* splitLines(
   chunks: AsyncIterable<string>,
-  options: { readonly onRead?: (characters: number, held: number) => void },
+  options: { readonly onRead?: (characters: number, held: number) => void; readonly peek?: number },
 ): AsyncGenerator<string[]> {
+  const peek = options.peek ?? Number.POSITIVE_INFINITY
   const limit = MAX_LINE_LENGTH + 1
   // The line in progress: its first characters (at most `limit`), and whether it overflowed
   // (then it was handed out already, and the rest of it is dropped up to its line end).
@@ -69,6 +72,11 @@ async function* splitLines(
     const lines: string[] = []
     let start = 0
     for (;;) {
+      if (lines.length >= peek) {
+        // The first batch's first `peek` lines: what follows them is never read.
+        yield lines
+        return
+      }
       const end = chunk.indexOf('\n', start)
       if (end < 0) break
       if (!overflowed) {

@@ -14,8 +14,9 @@ import { AccessRun, RUN_EXECUTE, RUN_READ, RUN_WRITE } from '@ntmm/hw-mmu'
 import type { Kernel } from '../kernel.js'
 import { MEM_COMMIT, MEM_RESERVE, PAGE_EXECUTE_READWRITE } from '../memoryConstants.js'
 import { NtCurrentProcess } from '../objectManager.js'
-import { type LackeyAccesses, readLackeyFile } from './lackeyFileLines.js'
+import { type LackeyAccesses, type LackeyLineSink, readLackeyFile } from './lackeyFileLines.js'
 import { lineExcerpt } from './lineExcerpt.js'
+import { readPageListFile } from './pageListFileLines.js'
 import { type LineInput, lineBatches, MAX_LINE_LENGTH } from './lineSource.js'
 import {
   ACCESS_FETCH,
@@ -47,7 +48,7 @@ function tlbDelta(
 async function peekLines(input: LineInput): Promise<readonly string[]> {
   if (Array.isArray(input)) return (input as readonly string[]).slice(0, 200)
   if (typeof input !== 'string') return []
-  for await (const batch of lineBatches(input)) return batch.slice(0, 200)
+  for await (const batch of lineBatches(input, { peek: 200 })) return batch.slice(0, 200)
   return []
 }
 
@@ -288,8 +289,9 @@ export async function replayMemoryTrace(
     if (out.kind >= 0) take(out.kind, out.address, out.size)
     return true
   }
-  if (format === 'lackey' && typeof input === 'string') {
-    // A lackey file: its access lines parsed from the bytes, no string per line (lackeyFileLines.ts).
+  if ((format === 'lackey' || format === 'page-list') && typeof input === 'string') {
+    // A lackey file or a page list: its access lines parsed from the bytes, no string per line
+    // (lackeyFileLines.ts, pageListFileLines.ts).
     // The block of the last fetch and of the last data access, when placed.
     let fetchBlock = -1
     let fetchDelta = 0
@@ -346,6 +348,7 @@ export async function replayMemoryTrace(
           entries++
         } else {
           if (block !== dataBlock) {
+            // As for a fetch: a page list over many 64 KiB blocks changes block on most lines.
             const delta = fixed ? 0 : deltas.get(block)
             if (delta === undefined) break
             dataBlock = block
@@ -374,7 +377,7 @@ export async function replayMemoryTrace(
       lines = line
       return index
     }
-    await readLackeyFile(input, {
+    const sink: LackeyLineSink = {
       accesses: (parsed) => {
         const { kinds, addresses, sizes } = parsed
         const count = parsed.length
@@ -401,7 +404,9 @@ export async function replayMemoryTrace(
         }
       },
       line: takeLine,
-    })
+    }
+    if (format === 'lackey') await readLackeyFile(input, sink)
+    else await readPageListFile(input, options.pageSize ?? 4096, sink)
   } else {
     outer: for await (const batch of batches) {
       for (let index = 0; index < batch.length; index++) {
