@@ -134,8 +134,9 @@ describe('TLB miss path (property)', () => {
       ),
       { numRuns: 300 },
     )
-    // Not vacuous: many misses, and large entries sat in the TLBs.
-    expect(misses).toBeGreaterThan(1000)
+    // Not vacuous: many misses, and large entries sat in the TLBs. (The seed is fast-check's own,
+    // new each run: 300 runs have given 956 to a few thousand misses, so the floor sits well below.)
+    expect(misses).toBeGreaterThan(400)
     expect(largeHits).toBeGreaterThan(50)
   })
 })
