@@ -2,6 +2,8 @@
 // views of the final state asked for and the failed expectations (or all of it as JSON). Loaded
 // only when one of them runs (cli.ts registers the commands without the simulator).
 
+import type { ReplacementPolicyName } from '@ntmm/mm-core'
+import type { Arch } from '@ntmm/nt-syscalls'
 import { type CliIo, paint } from '../cliIo.js'
 import { CliError } from '../cliError.js'
 import { countFaultKinds } from '../views/faultKinds.js'
@@ -9,7 +11,24 @@ import { findView } from '../views/inspectViews.js'
 import { machineState } from '../views/memoryMap.js'
 import { printJson, printLines } from './output.js'
 import { play } from './play.js'
-import type { RunOptions } from './run.js'
+
+/** The options of `ntmm run` as commander parses them. */
+export interface RunOptions {
+  /** The paging mode (a script keeps its own unless given on the command line). */
+  arch: Arch
+  /** Replacement policies the pressure scenario compares. */
+  policy?: ReplacementPolicyName[]
+  /** Narrate every event, not only the narrated kinds. */
+  verbose?: boolean
+  /** The views of the final state to print. */
+  show?: string[]
+  /** The process the views show. */
+  pid?: number
+  /** The address of the pte view. */
+  va?: number
+  /** Print the run as JSON. */
+  json?: boolean
+}
 
 /**
  * Plays `target` and prints its log, the views asked for and the failed expectations (or all of it

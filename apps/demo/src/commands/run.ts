@@ -1,31 +1,12 @@
 // `ntmm run <scenario|script.json>`: plays a built-in scenario or a user's script with a narrated log
 // of every layer, optionally followed by views of the final state; a failed expectation exits 1.
 
-import type { ReplacementPolicyName } from '@ntmm/mm-core'
-import type { Arch } from '@ntmm/nt-syscalls'
 import type { Command } from 'commander'
 import { inspectViewNames, replacementPolicies } from '../commandChoices.js'
 import { ADDRESS_SYNTAX } from '../format.js'
 import type { CommandContext } from './commandContext.js'
+import type { RunOptions } from './playAndPrint.js'
 import { addressOption, archOption, examples, integerOption, listOption } from './options.js'
-
-/** The options of `ntmm run` as commander parses them. */
-export interface RunOptions {
-  /** The paging mode (a script keeps its own unless given on the command line). */
-  arch: Arch
-  /** Replacement policies the pressure scenario compares. */
-  policy?: ReplacementPolicyName[]
-  /** Narrate every event, not only the narrated kinds. */
-  verbose?: boolean
-  /** The views of the final state to print. */
-  show?: string[]
-  /** The process the views show. */
-  pid?: number
-  /** The address of the pte view. */
-  va?: number
-  /** Print the run as JSON. */
-  json?: boolean
-}
 
 /** Registers `run` on the program. */
 export function registerRunCommand(program: Command, { io, setExitCode }: CommandContext): void {

@@ -8,6 +8,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { CliIo } from '../cliIo.js'
 import { architectures } from '../commandChoices.js'
 import { defaultLoadLimits } from './loadLimits.js'
+import type { ServeOptions } from './serveExplorer.js'
 
 /** A positive integer option. */
 function positive(name: string) {
@@ -17,16 +18,6 @@ function positive(name: string) {
       throw new InvalidArgumentError(`${name} must be a positive integer`)
     return number
   }
-}
-
-/** The options of `serve` as commander parses them. */
-export interface ServeOptions {
-  readonly port?: number
-  readonly arch?: (typeof architectures)[number]
-  readonly maxEvents?: number
-  readonly maxInflated?: number
-  readonly loadTimeout?: number
-  readonly loadMemory?: number
 }
 
 /** Registers `serve` on the program. */

@@ -16,7 +16,16 @@ import { openTrace } from '../traceCommands.js'
 import { ExplorerSession } from './explorerSession.js'
 import { startExplorerServer } from './explorerServer.js'
 import type { TraceLoadLimits } from './loadLimits.js'
-import type { ServeOptions } from './serveCommand.js'
+
+/** The options of `serve` as commander parses them. */
+export interface ServeOptions {
+  readonly port?: number
+  readonly arch?: (typeof architectures)[number]
+  readonly maxEvents?: number
+  readonly maxInflated?: number
+  readonly loadTimeout?: number
+  readonly loadMemory?: number
+}
 
 /** The load limits of `serve`'s options (defaults: traceLoad.ts's, in docs/explorer.md). */
 function loadLimitsOf(options: ServeOptions): Partial<TraceLoadLimits> {
