@@ -306,10 +306,13 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
   }
   /** An instruction fetch of the byte at `address` (recorded by the caller). */
   const fetchNow = (address: number): CpuAccessResult => {
-    const result = mmu().fetch(address, 1, USER)
+    // Into one byte of scratch, as the quiet path: Mmu.fetch's translation, fault and events
+    // without its result object and byte array.
+    const unit = mmu()
+    const ok = unit.fetchInto(address, fetched, 0, 1, 'user')
     if (references !== undefined) references.count()
-    if (result.ok) return DONE
-    const exception = raise(result)
+    if (ok) return DONE
+    const exception = raise(unit.lastFailure()!)
     return { status: exception.code, exception }
   }
   /** A failed quiet access: its failure read, its reference counted, its exception raised. */
