@@ -38,6 +38,15 @@ export function traceAccess<R>(
     inputs.access(pid, code, address, length, low, high, data)
     return run()
   }
+  if (recorder !== undefined && sequencer.onEvent === undefined && (data === undefined || data.length <= 8)) {
+    // The common case, as createCpu's recorded paths take it without a closure (openAccess).
+    const depth = openAccess(sequencer, pid, code, address, length, low, high)
+    try {
+      return run()
+    } finally {
+      closeAccess(sequencer, depth)
+    }
+  }
   const causes = sequencer.causes
   const depth = causes.length
   let seq: number
@@ -67,4 +76,34 @@ export function traceAccess<R>(
     else truncate(causes, depth)
     sequencer.openFault = -1
   }
+}
+
+/**
+ * The eager recording of an access of at most 8 bytes with no onEvent listener (the machine
+ * recorder's common case, `traceAccess`'s work without its closure): the access's row begun and
+ * its seq pushed as the cause of what it does. Returns the cause stack's depth before, for
+ * {@link closeAccess}, which the caller must call when the access ends (in a `finally`).
+ */
+export function openAccess(
+  sequencer: KernelContext['sequencer'],
+  pid: number,
+  code: number,
+  address: number,
+  length: number,
+  low: number,
+  high: number,
+): number {
+  const causes = sequencer.causes
+  const depth = causes.length
+  causes.push(sequencer.recorder!.beginAccess(pid, code, address, length, low, high))
+  return depth
+}
+
+/** Ends an access opened by {@link openAccess}: its row written, the cause stack back to `depth`. */
+export function closeAccess(sequencer: KernelContext['sequencer'], depth: number): void {
+  sequencer.recorder!.flushAccess()
+  const causes = sequencer.causes
+  if (causes.length === depth + 1) causes.pop()
+  else truncate(causes, depth)
+  sequencer.openFault = -1
 }

@@ -18,9 +18,10 @@ import {
   exceptionFor,
   MAX_ACCESS_LENGTH,
 } from './cpu.js'
-import { traceAccess } from './cpuAccessTrace.js'
+import { closeAccess, openAccess, traceAccess } from './cpuAccessTrace.js'
 import { accessRunner } from './cpuBatch.js'
 import type { KernelContext } from './kernelContext.js'
+import { ACCESS_CODE, littleEndian } from './machineSchema.js'
 import {
   ntStatusName,
   STATUS_ACCESS_VIOLATION,
@@ -32,6 +33,10 @@ import { noteWrite, writeWatchProbe } from './writeWatch.js'
 // Module constants for the per-access path: under a CommonJS transform of ESM (tsx runs the
 // benches that way) each read of an imported binding is a getter call.
 const SUCCESS = STATUS_SUCCESS
+const READ_CODE = ACCESS_CODE.read
+const WRITE_CODE = ACCESS_CODE.write
+const EXECUTE_CODE = ACCESS_CODE.execute
+const toLittleEndian = littleEndian
 /** A word read (0 to 2^32 - 1) put into `buffer` at `offset` as x86 stores it: little-endian. */
 function storeWord(buffer: Uint8Array, offset: number, value: number): void {
   buffer[offset] = value & 0xff
@@ -73,6 +78,15 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     sequencer.recorder === undefined &&
     sequencer.onEvent === undefined
   const quiet = (): boolean => silent
+  // Recorded eagerly with no listener (the machine recorder of `import -o`, `record`): a plain
+  // access is recorded as traceAccess records it (openAccess / closeAccess), without the
+  // general path's second round of checks and the closure it hands traceAccess. Fixed as
+  // `silent` is.
+  const eager =
+    context.viewOf === undefined &&
+    sequencer.inputs === undefined &&
+    sequencer.recorder !== undefined &&
+    sequencer.onEvent === undefined
   const raise = (failed: FailedAccess<AccessFaultResult>) => {
     const exception = exceptionFor(failed.fault, failed.response?.status)
     ob.emit(() => ({
@@ -290,6 +304,17 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     }
     return raise(failure).code
   }
+  /** An instruction fetch of the byte at `address` (recorded by the caller). */
+  const fetchNow = (address: number): CpuAccessResult => {
+    // Into one byte of scratch, as the quiet path: Mmu.fetch's translation, fault and events
+    // without its result object and byte array.
+    const unit = mmu()
+    const ok = unit.fetchInto(address, fetched, 0, 1, 'user')
+    if (references !== undefined) references.count()
+    if (ok) return DONE
+    const exception = raise(unit.lastFailure()!)
+    return { status: exception.code, exception }
+  }
   /** A failed quiet access: its failure read, its reference counted, its exception raised. */
   const failedStatus = (unit: Mmu<AccessFaultResult>): number => raise(failedAccess(unit)).code
   const readPlain = (rawAddress: unknown, length: number): CpuReadResult =>
@@ -325,6 +350,22 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       if (references !== undefined) references.count()
       return SUCCESS
     }
+    if (
+      eager &&
+      offset >>> 0 === offset &&
+      count >>> 0 === count &&
+      buffer instanceof Uint8Array &&
+      offset + count <= buffer.length &&
+      count <= MAX_ACCESS_LENGTH &&
+      plain(rawAddress, count)
+    ) {
+      const depth = openAccess(sequencer, pid, READ_CODE, rawAddress, count, 0, 0)
+      try {
+        return readIntoNow(rawAddress, buffer, offset, count)
+      } finally {
+        closeAccess(sequencer, depth)
+      }
+    }
     return readIntoGeneral(rawAddress, buffer, offset, length)
   }
   const readUint32Plain = (rawAddress: unknown): number => {
@@ -346,7 +387,21 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     plain(rawAddress, data.length) &&
     quiet()
       ? writeNow(rawAddress, data, data.length)
-      : writeGeneral(rawAddress, data)
+      : eager && data instanceof Uint8Array && data.length <= 8 && plain(rawAddress, data.length)
+        ? writeRecorded(rawAddress, data)
+        : writeGeneral(rawAddress, data)
+  /** A plain write of at most 8 bytes, recorded (`eager`): its data is the access row's value. */
+  const writeRecorded = (address: number, data: Uint8Array): CpuAccessResult => {
+    const bytes = data.length
+    const low = toLittleEndian(data, 0, 4)
+    const high = bytes > 4 ? toLittleEndian(data, 4, 4) : 0
+    const depth = openAccess(sequencer, pid, WRITE_CODE, address, bytes, low, high)
+    try {
+      return writeNow(address, data, bytes)
+    } finally {
+      closeAccess(sequencer, depth)
+    }
+  }
   const writeUint32Plain = (rawAddress: unknown, value: number): number =>
     // A value that fits 32 bits, signed or not: `| 0` and `>>> 0` give it back unchanged.
     plain(rawAddress, 4) && ((value | 0) === value || value >>> 0 === value) && quiet()
@@ -437,15 +492,17 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
         const exception = raise(unit.lastFailure()!)
         return { status: exception.code, exception }
       }
+      if (eager && plain(rawAddress, 1)) {
+        const depth = openAccess(sequencer, pid, EXECUTE_CODE, rawAddress, 1, 0, 0)
+        try {
+          return fetchNow(rawAddress)
+        } finally {
+          closeAccess(sequencer, depth)
+        }
+      }
       const address = startOf(rawAddress)
       if (address === undefined || !inSpace(address, 1)) return bad(8, address ?? rawAddress)
-      return traced('execute', address, 1, undefined, () => {
-        const result = mmu().fetch(address, 1, { mode: 'user' })
-        if (references !== undefined) references.count()
-        if (result.ok) return DONE
-        const exception = raise(result)
-        return { status: exception.code, exception }
-      })
+      return traced('execute', address, 1, undefined, () => fetchNow(address))
     },
     peek: (rawAddress, length): CpuReadResult => {
       const address = startOf(rawAddress)

@@ -110,8 +110,9 @@ const segment = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       op: fc.constant('alternate' as const),
-      // The kinds cycled through, event by event (e.g. an access, then its TLB hit).
-      types: fc.array(fc.constantFrom(...HIGH), { minLength: 2, maxLength: 3 }),
+      // The kinds cycled through, event by event (e.g. an access, then its TLB hit); a low-volume
+      // one among them is appended in the open dense chunk (a fault's events between accesses).
+      types: fc.array(fc.constantFrom(...HIGH, 'l.note' as const), { minLength: 2, maxLength: 3 }),
       length: fc.integer({ min: 1, max: 40_000 }),
       generic: fc.boolean(),
     }),
@@ -170,15 +171,28 @@ describe('runIndex in a log (hybrid run and dense chunks)', () => {
           expected.push(plainOf(event))
           causes.push(cause)
         }
+        const appendNote = (): void => {
+          const seq = expected.length
+          const event = hybridEvent('l.note', seq)
+          const cause = hybridCause(seq)
+          const got = log.append(event, { cause })
+          if (got !== seq) expect(got).toBe(seq)
+          expected.push(plainOf(event))
+          causes.push(cause)
+        }
         for (const item of segments) {
           if (item.op === 'run') {
             const appender = appenderOf(item.type, item.generic)
             for (let index = 0; index < item.length; index++) appendWith(appender, item.type)
           } else if (item.op === 'alternate') {
-            const appenders = item.types.map((type) => appenderOf(type, item.generic))
+            const appenders = item.types.map((type) =>
+              type === 'l.note' ? undefined : appenderOf(type, item.generic),
+            )
             for (let index = 0; index < item.length; index++) {
               const which = index % item.types.length
-              appendWith(appenders[which] as RowAppender, item.types[which] as HybridHigh)
+              const appender = appenders[which]
+              if (appender !== undefined) appendWith(appender, item.types[which] as HybridHigh)
+              else appendNote()
             }
           } else if (item.op === 'rows') {
             const first = expected.length

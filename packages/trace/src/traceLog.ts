@@ -166,6 +166,21 @@ export class TraceLog<E extends TraceEventBase = TraceEventBase> implements Appe
     }
     // Deep: no reference anyone holds to the event, or to an object inside it, can change it.
     freeze(event, true)
+    const dense = this.dense
+    if (this.owner === dense && dense.seq < dense.stop) {
+      // In the open dense chunk (the machine recorder: a fault's events between accesses): the
+      // event's index entry written there as noteRange would, and the chunk left open. Settling
+      // would send each appender of the chunk through its slow path again on its next event
+      // (measured: 80,000 such rejoins, ~1.3 µs each, on a 2.7M-event lackey import).
+      const seq = dense.seq
+      const offset = seq - dense.base
+      dense.kinds[offset] = kind.id
+      dense.rows[offset] = this.objects.length
+      dense.seq = seq + 1
+      this.objects.push(event)
+      if (cause !== NO_CAUSE) this.writeCause(seq, cause)
+      return seq
+    }
     this.settle()
     const seq = this.settled
     this.runs.noteRange(kind.id, seq, this.objects.length, 1)
