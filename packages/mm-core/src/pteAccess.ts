@@ -122,6 +122,11 @@ export function writePteAt(core: MmCore, address: number, value: EntryValue): vo
   core.machine.editor.writeEntryAt(address, 1, value)
 }
 
+/** Write the PTE at physical `address` (32-bit paging: its one word), as {@link writePteAt} does. */
+export function writePteWordAt(core: MmCore, address: number, low: number): void {
+  core.machine.editor.writeEntryAt(address, 1, low)
+}
+
 /** INVLPG `va` if space `pid` is the one loaded in CR3 (other spaces' entries were flushed by the CR3 load). */
 export function invalidateIfCurrent(core: MmCore, pid: number, va: number): void {
   if (core.cr3Of(pid) === core.machine.currentCr3()) core.machine.invalidatePage(va)
