@@ -175,9 +175,12 @@ export function mmNotPresentFaultSectionView(
 // The cause of a touch of a resident shared page, made once per frame number (the same text on
 // any machine), not built per fault: that string was about 20 ns of the second process's touch
 // of a resident page (docs/performance.md). Grown densely (a sparse array would go to V8's
-// dictionary elements).
+// dictionary elements), and only for the first 64 Ki frames (256 MiB; at most ~4 MiB of strings
+// held for the process's life): a frame above that gets its string built, as before.
+const RESIDENT_CAUSES_CACHED = 0x10000
 const residentCauses: (string | undefined)[] = []
 function residentCause(pfn: number): string {
+  if (pfn >= RESIDENT_CAUSES_CACHED) return `shared page already resident (frame ${pfn})`
   while (residentCauses.length <= pfn) residentCauses.push(undefined)
   let cause = residentCauses[pfn]
   if (cause === undefined) {
