@@ -17,7 +17,7 @@
 //
 // Success statuses make the MMU retry the access, as the CPU re-executes the instruction.
 
-import type { PageFault } from '@ntmm/hw-mmu'
+import { type PageFault, PTE_DIRTY, PTE_PRESENT, PTE_WRITABLE } from '@ntmm/hw-mmu'
 import { isSystemAddress } from './addressSpaceLayout.js'
 import { assert } from './assert.js'
 import { applyPageFaultOf } from './events.js'
@@ -34,7 +34,7 @@ import type { MmCore } from './mmCore.js'
 import { KERNEL_SPACE_ID } from './mmState.js'
 import { NT_SUCCESS, STATUS_NO_MEMORY, STATUS_SUCCESS } from './ntStatus.js'
 import { MmProtection, protectionMaskToWin32 } from './protectionMask.js'
-import { readPte, writePteAt } from './pteAccess.js'
+import { pteLowAt, readPte, writePteAt, x86PteAddress } from './pteAccess.js'
 import { mmAccessFaultSectionView, mmNotPresentFaultSectionView } from './sectionViewFault.js'
 import { isSharedFrame } from './sharedPages.js'
 import { validPte } from './softwarePte.js'
@@ -98,9 +98,31 @@ function dispatchFault(core: MmCore, pid: number, fault: PageFault): FaultDecisi
 /** MmpAccessFault: a protection fault on a present page (a section page's frame: MmAccessFaultSectionView). */
 function mmpAccessFault(core: MmCore, pid: number, fault: PageFault): FaultDecision {
   const page = pageOf(fault.address)
+  // 32-bit paging: the PTE as its word, read once through resident tables (as the not-present
+  // faults read theirs): a copy-on-write fault is this and MmAccessFaultSectionView.
+  const cr3 = core.cr3Of(pid)
+  if (cr3 !== undefined && core.machine.mode === 'x86') {
+    const address = x86PteAddress(core, cr3, page)
+    if (address >= 0) {
+      const low = pteLowAt(core, address)
+      const pfn = low >>> 12
+      if ((low & PTE_PRESENT) !== 0 && isSharedFrame(core, pfn))
+        return mmAccessFaultSectionView(
+          core,
+          pid,
+          fault,
+          address,
+          pfn,
+          (low & PTE_WRITABLE) !== 0,
+          (low & PTE_DIRTY) !== 0,
+        )
+    }
+  }
   const pte = readPte(core, pid, page)
   if (pte !== undefined && pte.view.kind === 'valid') {
-    if (isSharedFrame(core, pte.view.pfn)) return mmAccessFaultSectionView(core, pid, fault, pte)
+    const view = pte.view
+    if (isSharedFrame(core, view.pfn))
+      return mmAccessFaultSectionView(core, pid, fault, pte.address, view.pfn, view.writable, view.dirty)
     const mask =
       core.state.pfn.stateOf(pte.view.pfn) === 'ACTIVE'
         ? core.state.pfn.protectMask[pte.view.pfn]!

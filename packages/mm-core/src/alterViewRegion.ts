@@ -42,7 +42,7 @@ import { pageOut } from './pageMemoryConsumer.js'
 import { MmProtection, makeProtectionMask, maskIsCopyOnWrite, maskIsGuard } from './protectionMask.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
 import { forEachPte, invalidateIfCurrent, type PteRead, reprotectedPte, writePteAt } from './pteAccess.js'
-import { type RegionType, planAlterRegion } from './region.js'
+import { type RegionType, planAlterPage, planAlterRegion } from './region.js'
 import { isSharedFrame, setPrototypeEntry, unmapSharedPage, viewPageIndex } from './sharedPages.js'
 import { pageFilePte, prototypePte, transitionPte } from './softwarePte.js'
 
@@ -85,8 +85,12 @@ export function alterViewRegionList(
   length: number,
   protect: number,
 ): void {
-  const plan = planAlterRegion(area.regions, start, length, MEM_COMMIT, protect)
-  if (plan === undefined || (plan.edit.removed.length === 0 && plan.edit.added.length === 0)) return
+  // One page (every copy-on-write fault): the same edit without the plan's changes list.
+  const edit =
+    length === PAGE_SIZE
+      ? planAlterPage(area.regions, start, MEM_COMMIT, protect)
+      : planAlterRegion(area.regions, start, length, MEM_COMMIT, protect)?.edit
+  if (edit === undefined || (edit.removed.length === 0 && edit.added.length === 0)) return
   const event: MmRegionsAltered = {
     type: 'mm.regionsAltered',
     pid,
@@ -95,8 +99,8 @@ export function alterViewRegionList(
     length,
     newType: MEM_COMMIT,
     newProtect: protect,
-    removed: plan.edit.removed,
-    added: plan.edit.added,
+    removed: edit.removed,
+    added: edit.added,
   }
   // Unrecorded (every copy-on-write fault of an unrecorded run), applied without applyMmEvent's
   // switch on the event's type, a load over a dozen event shapes (MmCore.emitPageFault).

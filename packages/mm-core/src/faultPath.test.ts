@@ -1,7 +1,8 @@
-// The demand-zero, hard, shared-page and copy-on-write faults build their events only for a
-// recorder and apply their state changes from their fields either way (virtualMapping.ts
-// createVirtualMapping, pageMemoryConsumer.ts applyRequested, sharedPages.ts mapSharedPage,
-// sectionViewFault.ts copyOnWrite), and the page file reuses the buffers of freed slots
+// The demand-zero, hard, shared-page, copy-on-write and soft (transition) faults build their
+// events only for a recorder and apply their state changes from their fields either way
+// (virtualMapping.ts createVirtualMapping, pageMemoryConsumer.ts applyRequested, sharedPages.ts
+// mapSharedPage, sectionViewFault.ts copyOnWrite, transitionFault.ts), write their PTEs as words
+// on 32-bit paging (softwarePte.ts validPteLowX86), and the page file reuses the buffers of freed slots
 // (pageFile.ts): a recorded and an unrecorded run of the same program end in the same state, the
 // recorded events replay to it, and a checkpoint taken midway still restores what it held.
 import type { HwEvent } from '@ntmm/hw-mmu'
@@ -19,7 +20,7 @@ interface Target {
   readonly bases: readonly number[]
 }
 
-function machine(arch: 'x86' | 'x64', policy: 'working-set' | 'fifo'): Target {
+function machine(arch: 'x86' | 'x64', policy: 'working-set' | 'fifo' | 'nt'): Target {
   const mm = new MemoryManager({
     arch,
     physicalMemory: 20 * 4096,
@@ -40,7 +41,10 @@ function machine(arch: 'x86' | 'x64', policy: 'working-set' | 'fifo'): Target {
   return { mm, bases }
 }
 
-type Op = { op: 'read' | 'write'; range: 0 | 1 | 2; page: number } | { op: 'release'; page: number }
+type Op =
+  | { op: 'read' | 'write'; range: 0 | 1 | 2; page: number }
+  | { op: 'release'; page: number }
+  | { op: 'trim'; pid: 1 | 2 }
 
 const operation: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -58,16 +62,34 @@ const operation: fc.Arbitrary<Op> = fc.oneof(
       page: fc.integer({ min: 0, max: PAGES - 1 }),
     }),
   },
+  {
+    // The working set emptied: its pages go to standby or modified, and the next touches are
+    // soft faults (a private page's transition PTE; a shared page's entry in TRANSITION).
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('trim' as const), pid: fc.constantFrom(1 as const, 2 as const) }),
+  },
 )
 
-function observed(mm: MemoryManager): unknown {
-  return { digest: mm.digest(), counters: mm.counters }
+function observed(mm: MemoryManager, results: readonly unknown[]): unknown {
+  return { digest: mm.digest(), counters: mm.counters, sectionCounters: mm.sectionCounters, results }
 }
 
 function run(target: Target, ops: readonly Op[]): unknown[] {
   const { mm, bases } = target
   const seen: unknown[] = []
+  // Each fault's result (status, kind, cause), as the MMU got it.
+  const results: unknown[] = []
+  mm.mmuFor(1).setFaultHandler((fault) => {
+    const result = mm.accessFault(mm.currentPid(), fault)
+    results.push(result)
+    return result
+  })
   for (const [step, op] of ops.entries()) {
+    if (op.op === 'trim') {
+      // 'nt' only (the textbook policies answer STATUS_NOT_IMPLEMENTED and change nothing).
+      mm.emptyWorkingSet(op.pid)
+      continue
+    }
     if (op.op === 'release') {
       // Decommit one private page: its frame or page-file slot goes (a freed slot's buffer is reused).
       const space = mm.addressSpace(1)!
@@ -83,18 +105,21 @@ function run(target: Target, ops: readonly Op[]): unknown[] {
     const va = bases[op.range]! + op.page * 4096 + (step & 0xff0)
     if (op.op === 'read') mm.mmuFor(pid).read8(va)
     else mm.mmuFor(pid).write8(va, step & 0xff)
-    if (step % 8 === 0) seen.push(observed(mm))
+    if (step % 8 === 0) seen.push(observed(mm, results.splice(0)))
   }
-  seen.push(observed(mm))
+  seen.push(observed(mm, results.splice(0)))
   return seen
 }
 
 describe.each([
   ['x86', 'working-set'],
   ['x64', 'fifo'],
+  ['x86', 'nt'],
 ] as const)('the fault path, recorded or not (%s, %s)', (arch, policy) => {
   it('changes the same state with and without a recorder, and its recorded events replay to it', () => {
     let hard = 0
+    let soft = 0
+    let copies = 0
     fc.assert(
       fc.property(fc.array(operation, { minLength: 30, maxLength: 150 }), (ops) => {
         const recorded = machine(arch, policy)
@@ -107,10 +132,15 @@ describe.each([
         for (const event of events) replay.mm.applyRecordedEvent(event)
         expect(replay.mm.digest()).toBe(recorded.mm.digest())
         hard += recorded.mm.counters.hardFaults
+        soft += recorded.mm.counters.softFaults
+        copies += recorded.mm.sectionCounters.copyOnWriteFaults
       }),
       { numRuns: Number(process.env.FAULT_PATH_RUNS ?? 25) },
     )
     expect(hard).toBeGreaterThan(0)
+    // Soft faults: shared pages touched by the second process, and (after trims) transition PTEs.
+    expect(soft).toBeGreaterThan(0)
+    expect(copies).toBeGreaterThan(0)
   })
 
   it('a checkpoint keeps its page-file contents while freed slots lend their buffers to new pages', () => {

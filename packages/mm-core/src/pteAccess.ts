@@ -14,7 +14,7 @@ import {
   PTE_FRAME_MASK,
   PTE_PRESENT,
 } from '@ntmm/hw-mmu'
-import { frameWords } from '@ntmm/hw-mmu/internal'
+import { applyPteWritten, frameWords } from '@ntmm/hw-mmu/internal'
 import { assert } from './assert.js'
 import type { MmCore } from './mmCore.js'
 import { type PteView, pageFileSlotOf, readPteView, validPte } from './softwarePte.js'
@@ -127,6 +127,18 @@ export function pageFileSlotAt(core: MmCore, address: number): number {
 /** Write the PTE at physical `address` (from {@link readPte}); emits hw.pteWritten. */
 export function writePteAt(core: MmCore, address: number, value: EntryValue): void {
   core.machine.editor.writeEntryAt(address, 1, value)
+}
+
+/**
+ * Write the PTE at physical `address` (32-bit paging: its one word `low`, a valid PTE the caller
+ * built for a PTE it read there), as {@link writePteAt} does. Unrecorded, hw.pteWritten applied
+ * straight (applyPteWritten, as the editor applies it) without the editor's argument checks and
+ * the value object they read: the word was made by validPteLowX86 and the address was walked.
+ */
+export function writePteWordAt(core: MmCore, address: number, low: number): void {
+  const frames = core.machine.frames
+  if (frames.recorder === undefined) applyPteWritten(frames, address, 4, low, 0)
+  else core.machine.editor.writeEntryAt(address, 1, low)
 }
 
 /** INVLPG `va` if space `pid` is the one loaded in CR3 (other spaces' entries were flushed by the CR3 load). */

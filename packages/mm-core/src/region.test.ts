@@ -15,6 +15,9 @@ import {
   type RegionList,
   type RegionType,
   applyRegionEdit,
+  planAlterPage,
+  planAlterRegion,
+  regionListFrom,
   checkRegionList,
   invertRegionEdit,
   alterRegionList,
@@ -178,6 +181,41 @@ describe('region', () => {
         expect(checkRegionList(slice).filter((p) => !p.startsWith('equal'))).toEqual([])
       }),
       { numRuns: 150 },
+    )
+  })
+
+  it('plans the same edit for one page as planAlterRegion does (planAlterPage)', () => {
+    const attributes = [
+      [MEM_COMMIT, PAGE_READWRITE],
+      [MEM_COMMIT, PAGE_READONLY],
+      [MEM_RESERVE, PAGE_NOACCESS],
+    ] as const
+    const base = 0x10000
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ pages: fc.integer({ min: 1, max: 4 }), kind: fc.integer({ min: 0, max: 2 }) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.integer({ min: -1, max: 33 }),
+        fc.integer({ min: 0, max: 2 }),
+        (runs, pageIndex, kind) => {
+          let at = base
+          const regions = runs.map(({ pages, kind }) => {
+            const [type, protect] = attributes[kind]!
+            const region = { start: at, length: pages * PAGE_SIZE, type, protect }
+            at += pages * PAGE_SIZE
+            return region
+          })
+          const list = regionListFrom(base, at, regions)
+          const page = base + pageIndex * PAGE_SIZE
+          const [type, protect] = attributes[kind]!
+          expect(planAlterPage(list, page, type, protect)).toEqual(
+            planAlterRegion(list, page, PAGE_SIZE, type, protect)?.edit,
+          )
+        },
+      ),
+      { numRuns: 500 },
     )
   })
 })

@@ -212,6 +212,54 @@ export function planAlterRegion(
 }
 
 /**
+ * {@link planAlterRegion}'s edit for the one page at `page` (page-aligned): the same regions
+ * removed and added, in the same order and shapes, without the plan's changes list and overlap
+ * array (a copy-on-write fault edits one page of its view's list on every fault:
+ * docs/performance.md). Empty when the page already has the attributes; `undefined` when it lies
+ * outside the list, as the plan.
+ */
+export function planAlterPage(
+  list: RegionList,
+  page: number,
+  newType: RegionType,
+  newProtect: number,
+): RegionEdit | undefined {
+  const end = page + PAGE_SIZE
+  if (page < list.start || end > list.end || page % PAGE_SIZE !== 0) return undefined
+  const region = avlFindContaining(regionOps, list.root, page)
+  if (region === undefined || sameAttributes(region, newType, newProtect)) return { removed: [], added: [] }
+  // planAlterRegion with `covered` = [region], its first and its last.
+  const previous = region.start < page ? undefined : avlPredecessor(regionOps, list.root, region.start)
+  const mergePrevious = previous !== undefined && sameAttributes(previous, newType, newProtect)
+  const removed: MmRegion[] = mergePrevious ? [previous, region] : [region]
+  const added: MmRegion[] = []
+  let newStart = page
+  let newEnd = end
+  if (region.start < page)
+    added.push({
+      start: region.start,
+      length: page - region.start,
+      type: region.type,
+      protect: region.protect,
+    })
+  else if (mergePrevious) newStart = previous.start
+  let tail: MmRegion | undefined
+  const regionEnd = region.start + region.length
+  if (regionEnd > end)
+    tail = { start: end, length: regionEnd - end, type: region.type, protect: region.protect }
+  else {
+    const next = avlSuccessor(regionOps, list.root, region.start)
+    if (next !== undefined && sameAttributes(next, newType, newProtect)) {
+      removed.push(next)
+      newEnd = next.start + next.length
+    }
+  }
+  added.push({ start: newStart, length: newEnd - newStart, type: newType, protect: newProtect })
+  if (tail !== undefined) added.push(tail)
+  return { removed, added }
+}
+
+/**
  * Apply a structural edit (remove, then add): event replay of mm.regionsAltered, in both directions.
  * The removed and the added regions tile the same range, in order; when they are as many (a
  * copy-on-write fault's page moving from one run to the next: two for two), each added region

@@ -51,10 +51,10 @@ import {
 import { PrototypeEntryKind } from './prototypeEntries.js'
 import {
   invalidateIfCurrent,
-  type PteRead,
   pteLowAt,
   readPte,
   writePteAt,
+  writePteWordAt,
   x86PteAddress,
 } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
@@ -69,6 +69,7 @@ import {
   readPteView,
   transitionPte,
   validPte,
+  validPteLowX86,
 } from './softwarePte.js'
 import { resolvePrivatePte } from './virtualMemoryFault.js'
 import { ensurePageTables } from './virtualMapping.js'
@@ -115,7 +116,10 @@ export function mmNotPresentFaultSectionView(
   // No prototype entry yet (NT's MiCheckVirtualAddress: MM_NOACCESS past MMEXTEND_INFO.CommittedSize).
   if (index >= segment.pageCount)
     return accessViolation(fault, 'page past the end of the section (reserved until NtExtendSection)')
-  if (segment.entries.kindOf(index) === PrototypeEntryKind.RESERVED)
+  // The entry's kind read once (resolveSegmentPage's too, unless making page tables below may
+  // have trimmed the page).
+  const entryKind = segment.entries.kindOf(index)
+  if (entryKind === PrototypeEntryKind.RESERVED)
     return accessViolation(fault, 'page of a SEC_RESERVE section not committed')
   const region = mmFindRegion(area.regions, page)!
   const mask = makeProtectionMask(region.protect)!
@@ -150,14 +154,46 @@ export function mmNotPresentFaultSectionView(
   if (!resident && !ensurePageTables(core, pid, page))
     return failure(fault, STATUS_NO_MEMORY, 'no-memory', 'no frame for a page table')
   const pteAddress = resident ? address : readPte(core, pid, page)!.address
-  const resolved = resolveSegmentPage(core, pid, page, pteAddress, segment, index, mask, fault)
+  const kind = resident ? entryKind : segment.entries.kindOf(index)
+  const resolved = resolveSegmentPage(core, pid, page, pteAddress, segment, index, kind, mask, fault)
   if (resolved.exception !== undefined || fault.access !== 'write' || !maskIsCopyOnWrite(mask))
     return resolved
   const mapped = readPte(core, pid, page)!
-  return copyOnWrite(core, pid, area, region.protect, mapped, fault)
+  assert(mapped.view.kind === 'valid', 'copy-on-write of a page that is not mapped')
+  return copyOnWrite(
+    core,
+    pid,
+    area,
+    region.protect,
+    mapped.address,
+    mapped.view.pfn,
+    mapped.view.dirty,
+    fault,
+  )
 }
 
-/** MiResolveProtoPteFault: bring the segment's page in (if it is not) and map it at `va` (see the file comment). */
+// The cause of a touch of a resident shared page, made once per frame number (the same text on
+// any machine), not built per fault: that string was about 20 ns of the second process's touch
+// of a resident page (docs/performance.md). Grown densely (a sparse array would go to V8's
+// dictionary elements), and only for the first 64 Ki frames (256 MiB; at most ~4 MiB of strings
+// held for the process's life): a frame above that gets its string built, as before.
+const RESIDENT_CAUSES_CACHED = 0x10000
+const residentCauses: (string | undefined)[] = []
+function residentCause(pfn: number): string {
+  if (pfn >= RESIDENT_CAUSES_CACHED) return `shared page already resident (frame ${pfn})`
+  while (residentCauses.length <= pfn) residentCauses.push(undefined)
+  let cause = residentCauses[pfn]
+  if (cause === undefined) {
+    cause = `shared page already resident (frame ${pfn})`
+    residentCauses[pfn] = cause
+  }
+  return cause
+}
+
+/**
+ * MiResolveProtoPteFault: bring the segment's page in (if it is not) and map it at `va` (see the file
+ * comment). `kind`: the page's prototype entry kind, read by the caller.
+ */
 function resolveSegmentPage(
   core: MmCore,
   pid: number,
@@ -165,18 +201,15 @@ function resolveSegmentPage(
   pteAddress: number,
   segment: SegmentState,
   index: number,
+  kind: number,
   mask: number,
   fault: PageFault,
 ): FaultDecision {
   const entries = segment.entries
-  const kind = entries.kindOf(index)
   if (kind === PrototypeEntryKind.VALID) {
-    mapSharedPage(core, pid, va, entries.valueOf(index), mask, pteAddress)
-    return {
-      status: STATUS_SUCCESS,
-      kind: 'soft',
-      cause: `shared page already resident (frame ${entries.valueOf(index)})`,
-    }
+    const pfn = entries.valueOf(index)
+    mapSharedPage(core, pid, va, pfn, mask, pteAddress)
+    return { status: STATUS_SUCCESS, kind: 'soft', cause: residentCause(pfn) }
   }
   if (kind === PrototypeEntryKind.TRANSITION) {
     const pfn = entries.valueOf(index)
@@ -254,27 +287,33 @@ function resolveSegmentPage(
   }
 }
 
-/** MmAccessFaultSectionView: a protection fault on a present shared frame (see the file comment). */
+/**
+ * MmAccessFaultSectionView: a protection fault on a present shared frame (see the file comment).
+ * The valid PTE at physical `pteAddress` maps section frame `pfn`; `writable` and `dirty` are its
+ * R/W and D bits (the caller read the PTE once, as its word on 32-bit paging: no PteRead object).
+ */
 export function mmAccessFaultSectionView(
   core: MmCore,
   pid: number,
   fault: PageFault,
-  pte: PteRead,
+  pteAddress: number,
+  pfn: number,
+  writable: boolean,
+  dirty: boolean,
 ): FaultDecision {
   const space = core.handles.get(pid)
-  assert(space !== undefined, () => `no AddressSpace handle for ${pid}`)
+  assert(space !== undefined, 'no AddressSpace handle for the faulting process')
   space.lock()
   try {
     const page = pageOf(fault.address)
     const area = space.locate(page)
-    assert(area?.view !== undefined, () => `shared frame mapped at 0x${page.toString(16)} outside a view`)
+    assert(area?.view !== undefined, 'shared frame mapped outside a view')
     const protect = mmFindRegion(area.regions, page)!.protect
     const mask = makeProtectionMask(protect)!
-    const writable = pte.view.kind === 'valid' && pte.view.writable
     if (accessAllowed(core, mask, fault.access) && (fault.access !== 'write' || writable))
       return { status: STATUS_SUCCESS, kind: 'spurious', cause: 'the PTE already allows the access' }
     if (fault.access === 'write' && maskIsCopyOnWrite(mask))
-      return copyOnWrite(core, pid, area, protect, pte, fault)
+      return copyOnWrite(core, pid, area, protect, pteAddress, pfn, dirty, fault)
     return deniedAccess(fault, mask, true)
   } finally {
     space.unlock()
@@ -282,29 +321,29 @@ export function mmAccessFaultSectionView(
 }
 
 /**
- * The copy-on-write of the shared frame that `pte` (valid) maps in `area` of process `pid`, whose
- * page has the WRITECOPY-class protection `protect` (see the file comment).
+ * The copy-on-write of the shared frame `shared` that the valid PTE at physical `pteAddress` (its
+ * D bit `dirty`) maps in `area` of process `pid`, whose page has the WRITECOPY-class protection
+ * `regionProtect` (see the file comment).
  */
 function copyOnWrite(
   core: MmCore,
   pid: number,
   area: MemoryArea,
   regionProtect: number,
-  pte: PteRead,
+  pteAddress: number,
+  shared: number,
+  dirty: boolean,
   fault: PageFault,
 ): FaultDecision {
-  assert(pte.view.kind === 'valid', 'copy-on-write of a page that is not mapped')
   const va = pageOf(fault.address)
-  const shared = pte.view.pfn
-  const dirty = pte.view.dirty
-  // segmentPageOf's answer without its object (this is the copy-on-write fault's own cost).
-  const segment = core.state.segments.get(core.state.pfn.segmentId[shared]!)
-  assert(segment !== undefined, () => `frame ${shared} backs no segment`)
-  const page = core.state.pfn.ownerAddress[shared]! / PAGE_SIZE
+  // segmentPageOf's answer without its object or the segment's lookup (the caller found `shared`
+  // to be a section frame; this is the copy-on-write fault's own cost).
+  const pfnDb = core.state.pfn
+  const segmentId = pfnDb.segmentId[shared]!
+  const page = pfnDb.ownerAddress[shared]! / PAGE_SIZE
   // Pinned: the request may trim pages (and clear accessed bits), never this one or its D bit.
   // Only a request that may trim reads the pins: under the textbook policies one that finds a
   // zeroed or free frame takes it at once ('nt' may trim first in any case).
-  const pfnDb = core.state.pfn
   const mayTrim =
     core.ntFrameRequest !== undefined ||
     (pfnDb.first('ZEROED') === undefined && pfnDb.first('FREE') === undefined)
@@ -336,11 +375,15 @@ function copyOnWrite(
   const sharedBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, shared)
   const privateBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, copy)
   const sharedModified = pfnDb.modified[shared] === 1 || dirty
-  writePteAt(
-    core,
-    pte.address,
-    validPte(copy, protectMask, { mode: core.machine.mode, user: true, noExecute: core.machine.noExecute }),
-  )
+  const machine = core.machine
+  const mode = machine.mode
+  if (mode === 'x86') writePteWordAt(core, pteAddress, validPteLowX86(copy, protectMask, true))
+  else
+    writePteAt(
+      core,
+      pteAddress,
+      validPte(copy, protectMask, { mode, user: true, noExecute: machine.noExecute }),
+    )
   invalidateIfCurrent(core, pid, va)
   alterViewRegionList(core, pid, area, va, PAGE_SIZE, protect)
   if (sharedBefore === undefined || privateBefore === undefined) {
@@ -350,7 +393,7 @@ function copyOnWrite(
       type: 'mm.copyOnWrite',
       pid,
       address: va,
-      segmentId: segment.id,
+      segmentId,
       page,
       sharedPfn: shared,
       privatePfn: copy,
@@ -365,7 +408,7 @@ function copyOnWrite(
           protectMask: sharedBefore.protectMask,
           pageFileSlot: sharedBefore.pageFileSlot,
           modified: sharedModified,
-          segmentId: segment.id,
+          segmentId,
           shareCount: sharedBefore.shareCount! - 1,
         },
       },
@@ -382,11 +425,11 @@ function copyOnWrite(
       },
     })
   }
-  core.state.pfn.lastUse[copy] = ++core.tick
-  if (core.state.pfn.shareCount[shared] === 0) releaseSharedFrame(core, shared)
+  pfnDb.lastUse[copy] = ++core.tick
+  if (pfnDb.shareCount[shared] === 0) releaseSharedFrame(core, shared)
   return {
     status: STATUS_PAGE_FAULT_COPY_ON_WRITE,
     kind: 'copy-on-write',
-    cause: `private copy of segment ${segment.id} page ${page}`,
+    cause: `private copy of segment ${segmentId} page ${page}`,
   }
 }

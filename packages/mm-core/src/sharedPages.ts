@@ -27,10 +27,10 @@ import { PfnState } from './pfnDatabase.js'
 import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
 import { makeProtectionMask } from './protectionMask.js'
 import { PrototypeEntryKind, prototypeEntryKindName } from './prototypeEntries.js'
-import { invalidateIfCurrent, type PteRead, readPte, writePteAt } from './pteAccess.js'
+import { invalidateIfCurrent, type PteRead, readPte, writePteAt, writePteWordAt } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
 import type { SegmentState } from './segment.js'
-import { ZERO_PTE, prototypePte, validPte } from './softwarePte.js'
+import { ZERO_PTE, prototypePte, validPte, validPteLowX86 } from './softwarePte.js'
 
 /** The segment and page a section page's frame backs. */
 export function segmentPageOf(core: MmCore, pfn: number): { segment: SegmentState; page: number } {
@@ -128,31 +128,27 @@ export function mapSharedPage(
     }
   }
   const address = pteAddress
+  const machine = core.machine
   // The PTE's low word from the frame's words (frames.read32 without its range checks: the caller
   // read this PTE there).
-  const table = frameWords(core.machine.frames, Math.floor(address / PAGE_SIZE))
+  const table = frameWords(machine.frames, Math.floor(address / PAGE_SIZE))
   if (table !== undefined && (table[(address & 0xfff) >>> 2]! & PTE_PRESENT) !== 0)
     assert(false, () => `mapSharedPage: 0x${va.toString(16)} is mapped`)
   const state = core.state
   const pfnDb = state.pfn
-  assert(
-    pfnDb.segmentId[pfn]! >= 0 && pfnDb.state[pfn] === PfnState.ACTIVE,
-    () => `frame ${pfn} is not an active section frame`,
-  )
+  // The condition first, the message's closure only on failure (this is most of a second
+  // process's touch of a resident page).
+  if (!(pfnDb.segmentId[pfn]! >= 0 && pfnDb.state[pfn] === PfnState.ACTIVE))
+    assert(false, () => `frame ${pfn} is not an active section frame`)
   const slot = pageFileSlot ?? pfnDb.pageFileSlot[pfn]!
   // mm.mappingCreated's records and object only for a recorder; its changes (one more share, the
   // page in the working set) are applied from the fields either way, as createVirtualMapping does.
   const recorder = core.recorder
   const before = recorder === undefined ? undefined : pfnRecordOf(state, pfn)
-  writePteAt(
-    core,
-    address,
-    validPte(pfn, protectMask, {
-      mode: core.machine.mode,
-      user: !isSystemAddress(core.layout, va),
-      noExecute: core.machine.noExecute,
-    }),
-  )
+  const mode = machine.mode
+  const user = !isSystemAddress(core.layout, va)
+  if (mode === 'x86') writePteWordAt(core, address, validPteLowX86(pfn, protectMask, user))
+  else writePteAt(core, address, validPte(pfn, protectMask, { mode, user, noExecute: machine.noExecute }))
   if (before !== undefined) {
     // A literal, not a spread of `before` (the second process's touch of a resident page is this
     // and little else).
@@ -168,18 +164,14 @@ export function mapSharedPage(
     }
     recorder!({ type: 'mm.mappingCreated', pid, address: va, pfn, protectMask, before, after })
   }
-  pfnDb.setOwnerFields(
-    pfn,
-    pfnDb.ownerPid[pfn]!,
-    pfnDb.ownerAddress[pfn]!,
-    pfnDb.protectMask[pfn]!,
-    slot,
-    pfnDb.modified[pfn] === 1,
-    pfnDb.segmentId[pfn]!,
-    pfnDb.shareCount[pfn]! + 1,
-  )
+  // mm.mappingCreated's `after` applied (setPfn's setOwnerFields): of the owner fields only the
+  // page-file slot and the share count change, and the entry's age restarts; written as such, not
+  // as setOwnerFields' eight reads and writes.
+  pfnDb.pageFileSlot[pfn] = slot
+  pfnDb.shareCount[pfn] = pfnDb.shareCount[pfn]! + 1
+  pfnDb.age[pfn] = 0
   applyMappingAdded(state, pid, va, pfn, true)
-  core.state.pfn.lastUse[pfn] = ++core.tick
+  pfnDb.lastUse[pfn] = ++core.tick
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   readPteView,
   transitionPte,
   validPte,
+  validPteLowX86,
 } from './softwarePte.js'
 
 describe('softwarePte', () => {
@@ -42,5 +43,15 @@ describe('softwarePte', () => {
     expect(writable(MmProtection.MM_EXECUTE_READWRITE)).toMatchObject({ kind: 'valid', writable: true })
     expect(writable(MmProtection.MM_WRITECOPY)).toMatchObject({ kind: 'valid', writable: false })
     expect(writable(MmProtection.MM_EXECUTE_WRITECOPY)).toMatchObject({ kind: 'valid', writable: false })
+  })
+
+  it('writes the same 32-bit valid PTE word as validPte for every protection mask, user or not', () => {
+    for (let mask = 0; mask < 0x20; mask++)
+      for (const user of [false, true])
+        for (const pfn of [0, 1, 0x1234, 0xfffff]) {
+          const word = validPteLowX86(pfn, mask, user)
+          expect(word).toBe(validPte(pfn, mask, { mode: 'x86', user, noExecute: false }).low)
+          expect(word).toBe(validPte(pfn, mask, { mode: 'x86', user, noExecute: true }).low)
+        }
   })
 })

@@ -20,7 +20,15 @@
 //   PageFileLow (bits 1-4, which paging file) is always 0 here.
 
 import type { EntryValue, PagingMode } from '@ntmm/hw-mmu'
-import { PTE_ACCESSED, PTE_DIRTY, PTE_PRESENT, PTE_WRITABLE, encodePte } from '@ntmm/hw-mmu'
+import {
+  PTE_ACCESSED,
+  PTE_CACHE_DISABLE,
+  PTE_DIRTY,
+  PTE_PRESENT,
+  PTE_USER,
+  PTE_WRITABLE,
+  encodePte,
+} from '@ntmm/hw-mmu'
 import { MmProtection, maskAllowsExecute, maskAllowsWrite, maskIsCopyOnWrite } from './protectionMask.js'
 
 const PROTECTION_SHIFT = 5
@@ -138,6 +146,22 @@ export function validPte(
     },
     options.mode,
   )
+}
+
+/**
+ * {@link validPte}'s word on 32-bit paging (x86: no high half, no NX bit), its bits set straight
+ * from the mask rather than through encodePte's fields object: the second process's touch of a
+ * resident shared page, the copy-on-write fault and the soft fault write one each (their own cost,
+ * docs/performance.md). `pfn` is a frame of the machine (below 2^20 on x86).
+ */
+export function validPteLowX86(pfn: number, protectMask: number, user: boolean): number {
+  const special = protectMask & MmProtection.MM_PROTECT_SPECIAL
+  let low = (pfn % 0x100000) * 0x1000 + PTE_PRESENT
+  if (maskAllowsWrite(protectMask) && !maskIsCopyOnWrite(protectMask)) low |= PTE_WRITABLE
+  if (user) low |= PTE_USER
+  if (special === MmProtection.MM_NOCACHE || special === MmProtection.MM_WRITECOMBINE)
+    low |= PTE_CACHE_DISABLE
+  return low >>> 0
 }
 
 /** The valid PTE with its hardware accessed bit cleared (the clock/aging scan). */

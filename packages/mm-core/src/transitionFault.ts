@@ -20,8 +20,8 @@ import type { MmCore } from './mmCore.js'
 import { STATUS_PAGE_FAULT_TRANSITION } from './ntStatus.js'
 import { PfnState } from './pfnDatabase.js'
 import { type PfnRecord, pfnRecordInState, pfnRecordOf, pfnRecordWith } from './pfnRecord.js'
-import { readPte, writePteAt } from './pteAccess.js'
-import { validPte } from './softwarePte.js'
+import { readPte, writePteAt, writePteWordAt } from './pteAccess.js'
+import { validPte, validPteLowX86 } from './softwarePte.js'
 
 // A soft fault's causes, made once (not a string per fault: soft faults are the cheap ones).
 const RECLAIMED_FROM_STANDBY = 'frame reclaimed from the standby list'
@@ -51,12 +51,18 @@ export function resolveTransitionFault(
   // A record has a segment and share count only for a section page's frame (setPfn: -1 and 0).
   const segmentId = pfnDb.segmentId[pfn]! < 0 ? -1 : pfnDb.segmentId[pfn]!
   const shareCount = segmentId < 0 ? 0 : pfnDb.shareCount[pfn]!
-  assert(
-    (listState === PfnState.STANDBY || listState === PfnState.MODIFIED) &&
+  // The condition first, the message's closure only on failure (soft faults are the cheap ones).
+  if (
+    !(
+      (listState === PfnState.STANDBY || listState === PfnState.MODIFIED) &&
       ownerPid === pid &&
-      ownerAddress === page,
-    () => `transition PTE of 0x${page.toString(16)} names frame ${pfn} in state ${pfnDb.stateOf(pfn)}`,
+      ownerAddress === page
+    )
   )
+    assert(
+      false,
+      () => `transition PTE of 0x${page.toString(16)} names frame ${pfn} in state ${pfnDb.stateOf(pfn)}`,
+    )
   const recorder = core.recorder
   const before: PfnRecord | undefined = recorder === undefined ? undefined : pfnRecordOf(core.state, pfn)
   // 'nt': the working set may first give up one of its own pages (local replacement).
@@ -75,15 +81,11 @@ export function resolveTransitionFault(
   // MmCreateVirtualMapping: the PTE made valid (a stale translation of a not-present PTE cannot
   // be cached: no INVLPG), then mm.mappingCreated (the page keeps its page-file copy and flag).
   const address = pteAddress >= 0 ? pteAddress : readPte(core, pid, page)!.address
-  writePteAt(
-    core,
-    address,
-    validPte(pfn, mask, {
-      mode: core.machine.mode,
-      user: !isSystemAddress(core.layout, page),
-      noExecute: core.machine.noExecute,
-    }),
-  )
+  const machine = core.machine
+  const mode = machine.mode
+  const user = !isSystemAddress(core.layout, page)
+  if (mode === 'x86') writePteWordAt(core, address, validPteLowX86(pfn, mask, user))
+  else writePteAt(core, address, validPte(pfn, mask, { mode, user, noExecute: machine.noExecute }))
   if (reclaimed !== undefined) {
     const mapped = pfnRecordOf(core.state, pfn)
     const after = pfnRecordWith(mapped, 'ACTIVE', pid, page, mask, pageFileSlot, modified)
@@ -100,7 +102,7 @@ export function resolveTransitionFault(
   pfnDb.setOwnerFields(pfn, pid, page, mask, pageFileSlot, modified, segmentId, shareCount)
   applyMappingAdded(core.state, pid, page, pfn, segmentId >= 0)
   // LRU bookkeeping: becoming resident counts as a reference (not an event: an input-driven hint).
-  core.state.pfn.lastUse[pfn] = ++core.tick
+  pfnDb.lastUse[pfn] = ++core.tick
   return {
     status: STATUS_PAGE_FAULT_TRANSITION,
     kind: 'soft',
