@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import type { HwEvent } from './events.js'
-import { FrameStore } from './frameStore.js'
+import { busReadInto, busReadWithinPage, FrameStore } from './frameStore.js'
 import type { FrameStoreCheckpoint } from './frameStoreCheckpoint.js'
 
 describe('frameStore', () => {
@@ -232,5 +232,35 @@ describe('frameStore', () => {
       { type: 'hw.frameZeroed', pfn: 0, previousWords: [0, 0xbeef0000, 1, 0x0201] },
       { type: 'hw.frameFreed', pfn: 0 },
     ])
+  })
+
+  it('reads the bytes within a page as busReadInto does, whatever the length and alignment (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 8191 }), fc.integer({ min: 0, max: 255 })), {
+          maxLength: 64,
+        }),
+        fc.integer({ min: 0, max: 8191 }),
+        fc.oneof(fc.constant(8), fc.constant(4), fc.integer({ min: 0, max: 16 })),
+        fc.boolean(),
+        (writes, pa, wanted, aligned) => {
+          const store = new FrameStore({ frameCount: 2 })
+          // Frame 0 written whole (distinct bytes), frame 1 only where the writes fall.
+          store.writeBytes(
+            0,
+            Array.from({ length: 4096 }, (_, at) => (at * 37 + 11) & 0xff),
+          )
+          for (const [at, byte] of writes) store.writeBytes(at, [byte])
+          // Aligned quadwords (the 8-byte path) as often as anything else.
+          const start = aligned ? pa & ~7 : pa
+          const length = Math.min(wanted, 4096 - (start & 0xfff))
+          const expected = new Uint8Array(length + 2)
+          const actual = new Uint8Array(length + 2)
+          busReadInto(store, start, expected, 1, length)
+          busReadWithinPage(store, start, actual, 1, length)
+          expect(actual).toEqual(expected)
+        },
+      ),
+    )
   })
 })

@@ -383,6 +383,21 @@ export function busReadWithinPage(
     out[outOffset + 3] = word >>> 24
     return
   }
+  if (length === 8 && (offset & 3) === 0) {
+    // An aligned quadword (a 64-bit program's loads: most of an x64 lackey trace's data lines):
+    // two loads, not a load and a shift per byte.
+    const low = words[offset >>> 2]!
+    const high = words[(offset >>> 2) + 1]!
+    out[outOffset] = low & 0xff
+    out[outOffset + 1] = (low >>> 8) & 0xff
+    out[outOffset + 2] = (low >>> 16) & 0xff
+    out[outOffset + 3] = low >>> 24
+    out[outOffset + 4] = high & 0xff
+    out[outOffset + 5] = (high >>> 8) & 0xff
+    out[outOffset + 6] = (high >>> 16) & 0xff
+    out[outOffset + 7] = high >>> 24
+    return
+  }
   for (let i = 0; i < length; i++) {
     const byte = offset + i
     out[outOffset + i] = (words[byte >>> 2]! >>> ((byte & 3) << 3)) & 0xff

@@ -161,11 +161,7 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
       })
       kindValues.rows = 0
     })
-    for (const low of lows) {
-      const bytes = encoder.encode(low)
-      payload.varint(bytes.length)
-      payload.raw(bytes)
-    }
+    for (const low of lows) payload.utf8(low)
     const block = framed(kinds.length)
     kinds = []
     causes = []

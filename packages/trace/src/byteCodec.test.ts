@@ -92,3 +92,55 @@ describe('byteCodec: delta-of-delta integer columns', () => {
     expect(outcome(overlong, 1, true)).toMatchObject({ error: 'varint longer than 8 bytes' })
   })
 })
+
+describe('ByteWriter.utf8', () => {
+  /** What `utf8` replaces: the string encoded apart, then its length and bytes. */
+  function apart(prefix: readonly number[], texts: readonly string[]): Uint8Array {
+    const writer = new ByteWriter(4)
+    for (const byte of prefix) writer.u8(byte)
+    for (const text of texts) {
+      const bytes = new TextEncoder().encode(text)
+      writer.varint(bytes.length)
+      writer.raw(bytes)
+    }
+    return writer.result().slice()
+  }
+
+  function inPlace(prefix: readonly number[], texts: readonly string[]): Uint8Array {
+    const writer = new ByteWriter(4)
+    for (const byte of prefix) writer.u8(byte)
+    for (const text of texts) writer.utf8(text)
+    return writer.result().slice()
+  }
+
+  it('writes the same bytes as encoding apart, whatever the text (lone surrogates, growth included)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 9 }),
+        fc.array(
+          fc.oneof(
+            fc.string({ unit: 'binary', maxLength: 300 }),
+            fc.string({ unit: 'grapheme', maxLength: 80 }),
+            fc.string({ maxLength: 200 }),
+          ),
+        ),
+        (prefix, texts) => {
+          expect(inPlace(prefix, texts)).toEqual(apart(prefix, texts))
+        },
+      ),
+    )
+  })
+
+  it('moves the bytes when the byte length needs a longer varint than the unit count', () => {
+    // 100 units, 200 bytes: the length's varint takes 2 bytes where 100's takes 1.
+    const texts = [
+      'é'.repeat(100),
+      '€'.repeat(50),
+      '\u{1F600}'.repeat(40),
+      'a'.repeat(127),
+      'a'.repeat(128),
+      '',
+    ]
+    expect(inPlace([], texts)).toEqual(apart([], texts))
+  })
+})

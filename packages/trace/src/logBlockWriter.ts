@@ -81,7 +81,6 @@ export class LogBlockWriter<E extends TraceEventBase> {
   private causeOf: Float64Array
   /** One column's values of the block. */
   private scratch: Float64Array
-  private readonly encoder = new TextEncoder()
 
   constructor(reader: LogReader<E>, fieldsOf: HeaderFields, blockEvents: number) {
     this.reader = reader
@@ -147,9 +146,7 @@ export class LogBlockWriter<E extends TraceEventBase> {
     // The rare events, in seq order, as JSON.
     for (let index = 0; index < count; index++) {
       if (columnsOf[kinds[index] as number] !== undefined) continue
-      const bytes = this.encoder.encode(JSON.stringify(log.at(from + index)))
-      payload.varint(bytes.length)
-      payload.raw(bytes)
+      payload.utf8(JSON.stringify(log.at(from + index)))
     }
   }
 
