@@ -8,17 +8,15 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import {
   createKernel,
-  detectMemoryTraceFormat,
   type Kernel,
-  lineBatches,
   machineSchema,
-  type MemoryTraceFormat,
   type MemoryTraceReport,
   replayMemoryTrace,
 } from '@ntmm/nt-syscalls'
 import { detectTraceEncoding, openBinaryTraceFile } from '@ntmm/trace'
 import type { CliIo } from './cliIo.js'
 import { CliError } from './cliError.js'
+import { detectMemoryTraceFile } from './detectMemoryTraceFile.js'
 import { importFormats, namedFormats } from './commandChoices.js'
 import { describeEvent } from './describeEvent.js'
 import { ADDRESS_SYNTAX, bytes, hex } from './format.js'
@@ -358,26 +356,7 @@ export async function whyFromIndex(io: CliIo, path: string, seq: number, progres
 
 export { importFormats, namedFormats } from './commandChoices.js'
 
-/**
- * The format of the memory trace at `path`, told from its first lines, or undefined when they
- * match none; a file that cannot be read is a CliError (`name` leads its message).
- */
-export async function detectMemoryTraceFile(
-  path: string,
-  name: string,
-): Promise<MemoryTraceFormat | undefined> {
-  let first: readonly string[] = []
-  try {
-    // Only the first lines split (not the rest of the first 1 MiB chunk: a quarter of a page list).
-    for await (const batch of lineBatches(path, { peek: 200 })) {
-      first = batch.slice(0, 200)
-      break
-    }
-  } catch (error) {
-    throw new CliError(`${name}: cannot read it (${firstLine(error)})`)
-  }
-  return detectMemoryTraceFormat(first)
-}
+export { detectMemoryTraceFile } from './detectMemoryTraceFile.js'
 
 /**
  * `import`: replays a memory trace through a new process, on a recording kernel unless `record`

@@ -17,7 +17,10 @@ import {
 // The miss path searches each TLB set once: translateGeneral's 4 KiB probe goes on to the
 // lookup, and a level holding no large entry skips the large sizes' sets. The reference is the
 // same machine made to search as before: every lookup repeats the 4 KiB probe (probeAllSizes)
-// and always tries the large sizes. Everything observable must agree: each access's outcome,
+// and always tries the large sizes. The same holds for the invalidations: INVLPG searches only
+// the 4 KiB set of a level with no large entry, and a #PF after a lookup that missed at the first
+// and second levels searches only the other levels (both skips read largeEntries, which the
+// reference pins at 1). Everything observable must agree: each access's outcome,
 // the statistics, the TLB entries with their ages, the whole-state digest and every event.
 
 /** Makes `mmu` search the TLB the way it did before the single-probe miss path. */

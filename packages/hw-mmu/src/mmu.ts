@@ -174,6 +174,10 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
   private readonly maxFaultRetries: number
   private readonly walkOut = new WalkOutput()
   private pendingErrorCode = 0
+  // The level the last failed lookup searched first when it and the second level both missed at
+  // every page size (the walk then found no translation), else undefined: the #PF's invalidation
+  // of the faulting page has nothing to remove from those two levels (see translateSlow).
+  private pendingMissed: TlbLevel | undefined = undefined
   private editor: PageTableEditor | undefined = undefined
   // Copies of state.dataTlb, state.fetchTlb and state.frames (fixed at construction): one object
   // hop less per access. `declare` (here and in TlbLevel): without it the field is first
@@ -665,7 +669,12 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
         previousCr2: s.cr2,
       })
       applyPageFault(s, va)
-      this.invalidatePage(va, lo, hi, false)
+      // The #PF drops the faulting page's translations. After a lookup that missed at the first
+      // and second levels (every size searched), those levels hold none when they hold no large
+      // entry (the 4 KiB probe and the invalidation match the same tag, PCID and global bit), so
+      // only the other levels are searched: the same removals, without two set scans per fault
+      // of a sweep that mostly faults (docs/performance.md, issue 22's sweeps, second pass).
+      this.invalidatePage(va, lo, hi, false, this.pendingMissed)
       const fault = decodePageFault(va, errorCode, accessName, mode)
       this.lastFault = fault
       const handler = this.faultHandler
@@ -683,6 +692,7 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
    */
   private lookupOrWalk(lo: number, hi: number, access: number, user: number, probed: number): number {
     const s = this.state
+    this.pendingMissed = undefined
     const first = access === ACCESS_EXECUTE ? s.fetchTlb : s.dataTlb
     const required = s.required[access * 2 + user]!
     const i =
@@ -722,6 +732,7 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
       this.missLane?.tlbMiss(second.index)
       applyTlbMiss(second)
     }
+    this.pendingMissed = first
     return this.walkAndFill(lo, hi, access, user, first)
   }
 
@@ -983,7 +994,13 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
   // ---- flushes ---------------------------------------------------------------------------------
 
   /** Removes the entries covering (lo, hi) from every level; counts a 'single' flush when `always` or when one was removed. */
-  private invalidatePage(va: number, lo: number, hi: number, always: boolean): void {
+  private invalidatePage(
+    va: number,
+    lo: number,
+    hi: number,
+    always: boolean,
+    missed: TlbLevel | undefined = undefined,
+  ): void {
     const s = this.state
     const tlbs = s.tlbs
     const sizes = s.modeCode === 2 ? 3 : 2
@@ -992,10 +1009,15 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     for (let level = 0; level < tlbs.length; level++) {
       const tlb = tlbs[level]
       if (tlb === undefined) continue
+      // `missed` (never with `always`): this level and the second were searched for (lo, hi)
+      // and missed; with no large entry nothing here could match.
+      if (missed !== undefined && tlb.largeEntries === 0 && (tlb === missed || tlb === s.secondTlb)) continue
       let removed: number[] | undefined
       const ways = tlb.ways
       const tags = tlb.tags
-      for (let sizeCode = 0; sizeCode < sizes; sizeCode++) {
+      // A level with no large entry holds no tag of a larger size code: its 4 KiB set only.
+      const levelSizes = tlb.largeEntries === 0 ? 1 : sizes
+      for (let sizeCode = 0; sizeCode < levelSizes; sizeCode++) {
         const pageNumber = pageNumberOf(s, sizeCode, lo, hi)
         const tag = pageNumber * 4 + sizeCode
         const base = tlb.setOf(pageNumber) * ways

@@ -8,11 +8,11 @@
 // applyPrivatePageOut (what applyMmEvent applies the event's `after` as), so the state is the one the
 // event would have made and a recorded run, which takes pageOut's general path, replays to it.
 
-import { PTE_DIRTY } from '@ntmm/hw-mmu'
+import { type EntryValue, PTE_DIRTY } from '@ntmm/hw-mmu'
 import { applyPrivatePageOut } from './events.js'
 import type { MmCore } from './mmCore.js'
 import { PfnState } from './pfnDatabase.js'
-import { invalidateIfCurrent, pteAddressOf, validPfnAt, writePteAt } from './pteAccess.js'
+import { invalidateIfCurrent, pteAddressOf, validPfnAt, writePteAt, writePteWordAt } from './pteAccess.js'
 import { protectionPte, transitionPte } from './softwarePte.js'
 
 /**
@@ -38,15 +38,25 @@ export function pageOutUnrecorded(core: MmCore, pfn: number): boolean {
   const dirty = (low & PTE_DIRTY) !== 0 || pfnDb.modified[pfn] === 1
   if (!dirty && pageFileSlot < 0) {
     // Never written, no page-file copy: the page holds zeros, dropped at once.
-    writePteAt(core, pteAddress, protectionPte(protectMask))
+    writeNotPresent(core, pteAddress, protectionPte(protectMask))
     invalidateIfCurrent(core, pid, address)
     applyPrivatePageOut(state, pid, address, pfn, 'dropped', protectMask, pageFileSlot, false)
     frames.free(pfn)
     return true
   }
-  writePteAt(core, pteAddress, transitionPte(pfn, protectMask))
+  writeNotPresent(core, pteAddress, transitionPte(pfn, protectMask))
   invalidateIfCurrent(core, pid, address)
   const outcome = dirty ? 'modified' : 'standby'
   applyPrivatePageOut(state, pid, address, pfn, outcome, protectMask, pageFileSlot, dirty)
   return true
+}
+
+/**
+ * The page-out's not-present PTE: on 32-bit paging its one word (the software PTEs' high half is
+ * 0), written as writePteWordAt writes it (no editor checks when unrecorded); every other mode
+ * through the editor as before.
+ */
+function writeNotPresent(core: MmCore, pteAddress: number, value: EntryValue): void {
+  if (core.machine.mode === 'x86') writePteWordAt(core, pteAddress, value.low)
+  else writePteAt(core, pteAddress, value)
 }

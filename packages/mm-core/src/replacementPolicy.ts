@@ -98,9 +98,21 @@ function clockVictim(core: MmCore): number {
 
 function lruVictim(core: MmCore): number {
   const pfnDb = core.state.pfn
+  // The list's links and the stamps read once into locals and the best stamp kept: this scan of
+  // every resident frame runs at every fault of an LRU sweep once memory is full (an eighth of a
+  // sweep that mostly faults: docs/performance.md, issue 22's sweeps, second pass). The same
+  // choice: the first frame in list order whose stamp is the smallest, pinned frames passed over.
+  const lastUse = pfnDb.lastUse
+  const flink = pfnDb.flink
+  const pinned = core.pinnedFrames
   let best = firstUnpinned(core)
-  for (let pfn: number | undefined = best; pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) {
-    if (pfnDb.lastUse[pfn]! < pfnDb.lastUse[best]! && !core.pinnedFrames.has(pfn)) best = pfn
+  let bestUse = lastUse[best]!
+  for (let pfn = flink[best]!; pfn >= 0; pfn = flink[pfn]!) {
+    const use = lastUse[pfn]!
+    if (use < bestUse && !pinned.has(pfn)) {
+      best = pfn
+      bestUse = use
+    }
   }
   return best
 }

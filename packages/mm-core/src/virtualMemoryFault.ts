@@ -173,9 +173,12 @@ export function resolvePrivatePte(
   }
   // 'nt': a demand-zero page has no backing copy, so it is born modified (ARM3 MiResolveDemandZeroFault).
   createVirtualMapping(core, pid, page, pfn, mask, -1, core.policy === 'nt', address)
-  return {
-    status: STATUS_PAGE_FAULT_DEMAND_ZERO,
-    kind: 'demand-zero',
-    cause: 'zeroed frame mapped on first touch',
-  }
+  return DEMAND_ZERO
 }
+
+/** The demand-zero fault's decision: one frozen object (mmAccessFault copies its fields out). */
+const DEMAND_ZERO: FaultDecision = Object.freeze({
+  status: STATUS_PAGE_FAULT_DEMAND_ZERO,
+  kind: 'demand-zero',
+  cause: 'zeroed frame mapped on first touch',
+})

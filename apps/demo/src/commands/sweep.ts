@@ -201,7 +201,7 @@ export function registerSweepCommand(program: Command, { io, setExitCode }: Comm
 async function traceFormat(trace: string, options: SweepOptions): Promise<MemoryTraceFormat> {
   const named = importFormats[options.traceFormat]
   if (named !== undefined) return named
-  const { detectMemoryTraceFile } = await import('../traceCommands.js')
+  const { detectMemoryTraceFile } = await import('../detectMemoryTraceFile.js')
   const format = await detectMemoryTraceFile(trace, `--trace ${options.trace}`)
   if (format === undefined)
     throw new CliError(
