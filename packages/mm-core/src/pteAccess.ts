@@ -17,7 +17,7 @@ import {
 import { applyPteWritten, frameWords } from '@ntmm/hw-mmu/internal'
 import { assert } from './assert.js'
 import type { MmCore } from './mmCore.js'
-import { type PteView, pageFileSlotOf, readPteView, validPte } from './softwarePte.js'
+import { type PteView, pageFileSlotOf, readPteView, validPte, validPteLowX86 } from './softwarePte.js'
 
 /** A PTE read by {@link readPte}: where it is, its raw value and the mm reading of it. */
 export interface PteRead {
@@ -139,6 +139,24 @@ export function writePteWordAt(core: MmCore, address: number, low: number): void
   const frames = core.machine.frames
   if (frames.recorder === undefined) applyPteWritten(frames, address, 4, low, 0)
   else core.machine.editor.writeEntryAt(address, 1, low)
+}
+
+/**
+ * MmCreateVirtualMapping's PTE write: the entry at `address` made valid for frame `pfn` with
+ * `protectMask`. On 32-bit paging its one word (writePteWordAt); otherwise through the editor. The
+ * demand-zero, hard, soft, shared-page and copy-on-write faults all map their page here.
+ */
+export function writeValidPteAt(
+  core: MmCore,
+  address: number,
+  pfn: number,
+  protectMask: number,
+  user: boolean,
+): void {
+  const machine = core.machine
+  const mode = machine.mode
+  if (mode === 'x86') writePteWordAt(core, address, validPteLowX86(pfn, protectMask, user))
+  else writePteAt(core, address, validPte(pfn, protectMask, { mode, user, noExecute: machine.noExecute }))
 }
 
 /** INVLPG `va` if space `pid` is the one loaded in CR3 (other spaces' entries were flushed by the CR3 load). */

@@ -54,7 +54,7 @@ import {
   pteLowAt,
   readPte,
   writePteAt,
-  writePteWordAt,
+  writeValidPteAt,
   x86PteAddress,
 } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
@@ -68,8 +68,6 @@ import {
   prototypePte,
   readPteView,
   transitionPte,
-  validPte,
-  validPteLowX86,
 } from './softwarePte.js'
 import { resolvePrivatePte } from './virtualMemoryFault.js'
 import { ensurePageTables } from './virtualMapping.js'
@@ -375,15 +373,7 @@ function copyOnWrite(
   const sharedBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, shared)
   const privateBefore = recorder === undefined ? undefined : pfnRecordOf(core.state, copy)
   const sharedModified = pfnDb.modified[shared] === 1 || dirty
-  const machine = core.machine
-  const mode = machine.mode
-  if (mode === 'x86') writePteWordAt(core, pteAddress, validPteLowX86(copy, protectMask, true))
-  else
-    writePteAt(
-      core,
-      pteAddress,
-      validPte(copy, protectMask, { mode, user: true, noExecute: machine.noExecute }),
-    )
+  writeValidPteAt(core, pteAddress, copy, protectMask, true)
   invalidateIfCurrent(core, pid, va)
   alterViewRegionList(core, pid, area, va, PAGE_SIZE, protect)
   if (sharedBefore === undefined || privateBefore === undefined) {

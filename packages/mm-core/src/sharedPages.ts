@@ -27,10 +27,10 @@ import { PfnState } from './pfnDatabase.js'
 import { NO_OWNER, type PfnRecord, pfnRecordOf } from './pfnRecord.js'
 import { makeProtectionMask } from './protectionMask.js'
 import { PrototypeEntryKind, prototypeEntryKindName } from './prototypeEntries.js'
-import { invalidateIfCurrent, type PteRead, readPte, writePteAt, writePteWordAt } from './pteAccess.js'
+import { invalidateIfCurrent, type PteRead, readPte, writePteAt, writeValidPteAt } from './pteAccess.js'
 import { mmFindRegion } from './region.js'
 import type { SegmentState } from './segment.js'
-import { ZERO_PTE, prototypePte, validPte, validPteLowX86 } from './softwarePte.js'
+import { ZERO_PTE, prototypePte } from './softwarePte.js'
 
 /** The segment and page a section page's frame backs. */
 export function segmentPageOf(core: MmCore, pfn: number): { segment: SegmentState; page: number } {
@@ -145,10 +145,7 @@ export function mapSharedPage(
   // page in the working set) are applied from the fields either way, as createVirtualMapping does.
   const recorder = core.recorder
   const before = recorder === undefined ? undefined : pfnRecordOf(state, pfn)
-  const mode = machine.mode
-  const user = !isSystemAddress(core.layout, va)
-  if (mode === 'x86') writePteWordAt(core, address, validPteLowX86(pfn, protectMask, user))
-  else writePteAt(core, address, validPte(pfn, protectMask, { mode, user, noExecute: machine.noExecute }))
+  writeValidPteAt(core, address, pfn, protectMask, !isSystemAddress(core.layout, va))
   if (before !== undefined) {
     // A literal, not a spread of `before` (the second process's touch of a resident page is this
     // and little else).

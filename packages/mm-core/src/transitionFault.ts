@@ -20,8 +20,7 @@ import type { MmCore } from './mmCore.js'
 import { STATUS_PAGE_FAULT_TRANSITION } from './ntStatus.js'
 import { PfnState } from './pfnDatabase.js'
 import { type PfnRecord, pfnRecordInState, pfnRecordOf, pfnRecordWith } from './pfnRecord.js'
-import { readPte, writePteAt, writePteWordAt } from './pteAccess.js'
-import { validPte, validPteLowX86 } from './softwarePte.js'
+import { readPte, writeValidPteAt } from './pteAccess.js'
 
 // A soft fault's causes, made once (not a string per fault: soft faults are the cheap ones).
 const RECLAIMED_FROM_STANDBY = 'frame reclaimed from the standby list'
@@ -81,11 +80,7 @@ export function resolveTransitionFault(
   // MmCreateVirtualMapping: the PTE made valid (a stale translation of a not-present PTE cannot
   // be cached: no INVLPG), then mm.mappingCreated (the page keeps its page-file copy and flag).
   const address = pteAddress >= 0 ? pteAddress : readPte(core, pid, page)!.address
-  const machine = core.machine
-  const mode = machine.mode
-  const user = !isSystemAddress(core.layout, page)
-  if (mode === 'x86') writePteWordAt(core, address, validPteLowX86(pfn, mask, user))
-  else writePteAt(core, address, validPte(pfn, mask, { mode, user, noExecute: machine.noExecute }))
+  writeValidPteAt(core, address, pfn, mask, !isSystemAddress(core.layout, page))
   if (reclaimed !== undefined) {
     const mapped = pfnRecordOf(core.state, pfn)
     const after = pfnRecordWith(mapped, 'ACTIVE', pid, page, mask, pageFileSlot, modified)

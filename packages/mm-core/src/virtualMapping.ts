@@ -13,8 +13,8 @@ import { pfnRecordInState, pfnRecordWith } from './pfnRecord.js'
 import type { MmCore } from './mmCore.js'
 import { pinFaultTable } from './ntPageTables.js'
 import { releasePageMemoryConsumer, requestPageMemoryConsumer } from './pageMemoryConsumer.js'
-import { forEachPte, invalidateIfCurrent, readPte, writePteAt, writePteWordAt } from './pteAccess.js'
-import { validPte, validPteLowX86, ZERO_PTE } from './softwarePte.js'
+import { forEachPte, invalidateIfCurrent, readPte, writePteAt, writeValidPteAt } from './pteAccess.js'
+import { ZERO_PTE } from './softwarePte.js'
 
 /**
  * Make sure every paging structure above the PTE of `va` exists in space `pid`, allocating zeroed
@@ -89,11 +89,7 @@ export function createVirtualMapping(
   // 32-bit paging: the valid PTE as its one word, written without the editor's checks and value
   // object when unrecorded (writePteWordAt), as the soft fault does: every demand-zero and hard
   // fault of a sweep maps its page here (docs/performance.md, issue 22's sweeps, second pass).
-  const machine = core.machine
-  const mode = machine.mode
-  const user = !isSystemAddress(core.layout, va)
-  if (mode === 'x86') writePteWordAt(core, address, validPteLowX86(pfn, protectMask, user))
-  else writePteAt(core, address, validPte(pfn, protectMask, { mode, user, noExecute: machine.noExecute }))
+  writeValidPteAt(core, address, pfn, protectMask, !isSystemAddress(core.layout, va))
   // A stale translation of the old not-present PTE cannot be cached, so no INVLPG is needed here.
   if (before !== undefined) {
     const after = pfnRecordWith(before, 'ACTIVE', pid, va, protectMask, pageFileSlot, modified)
