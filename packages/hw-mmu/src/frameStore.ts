@@ -461,7 +461,7 @@ function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const old = chunk[pfn & CHUNK_MASK]
   // A carried frame's buffer is no checkpoint's: take it back as it is.
   const carried = store.carriedEpoch[pfn] === store.epoch && old !== undefined
-  const copy = carried ? old : old === undefined ? zeroedBuffer(store) : old.slice()
+  const copy = carried ? old : old === undefined ? zeroedBuffer(store) : copiedBuffer(store, old)
   chunk[pfn & CHUNK_MASK] = copy
   store.frameEpoch[pfn] = store.epoch
   store.ownedList.push(pfn)
@@ -512,6 +512,75 @@ export function writeFrameWords(store: FrameStore, pfn: number, source: Uint32Ar
     return
   }
   fillFrame(store, pfn, source)
+}
+
+/**
+ * @internal True when frame `pfn`'s words are the store's alone (copied or made in this checkpoint
+ * epoch, or carried: no checkpoint holds them), so the store may write them in place.
+ */
+export function ownsFrameWords(store: FrameStore, pfn: number): boolean {
+  return (
+    store.frameEpoch[pfn] === store.epoch ||
+    (store.carriedEpoch[pfn] === store.epoch && frameWords(store, pfn) !== undefined)
+  )
+}
+
+/**
+ * @internal Frame `pfn`'s words lent to another holder without a copy (a page-file slot: the
+ * modified page writer's write, mm-core pageFile.ts): the frame keeps them but treats them as a
+ * checkpoint's from now on, so its next write copies them first and a checkpoint holds them whole
+ * (never as a delta the store would take back). Undefined when the frame reads as zeros.
+ */
+export function lendFrameWords(store: FrameStore, pfn: number): Uint32Array | undefined {
+  const words = frameWords(store, pfn)
+  if (words !== undefined && (store.frameEpoch[pfn] === store.epoch || store.carriedEpoch[pfn] === store.epoch)) {
+    store.frameEpoch[pfn] = 0
+    store.carriedEpoch[pfn] = 0
+    // The next checkpoint must see the frame (a carried one's old delta no longer stands for it).
+    store.ownedList.push(pfn)
+  }
+  return words
+}
+
+/**
+ * @internal Frame `pfn` becomes `words` itself (a page read back from a page-file slot, without a
+ * copy). `exclusive`: no one else holds them (the slot let go of them and no checkpoint holds
+ * them), so the store may write them in place; else they are treated as a checkpoint's (copied on
+ * the next write). With a recorder attached the page is written as {@link FrameStore.writeBytes}
+ * writes it (its hw.physicalBytesWritten) and false is returned: the store did not take `words`.
+ */
+export function adoptFrameWords(store: FrameStore, pfn: number, words: Uint32Array, exclusive: boolean): boolean {
+  if (store.recorder !== undefined) {
+    store.writeBytes(pfn * PAGE_SIZE, new Uint8Array(words.buffer, words.byteOffset, PAGE_SIZE))
+    return false
+  }
+  const c = pfn >>> CHUNK_SHIFT
+  let chunk = store.chunks[c]!
+  if (store.chunkEpoch[c] !== store.epoch) {
+    chunk = chunk.slice()
+    store.chunks[c] = chunk
+    store.chunkEpoch[c] = store.epoch
+  }
+  const old = chunk[pfn & CHUNK_MASK]
+  // The frame's own buffer (a checkpoint holds none of it) goes to the spare ones.
+  if (old !== undefined && ownsFrameWords(store, pfn) && store.spare.length < SPARE_BUFFERS)
+    store.spare.push(old)
+  chunk[pfn & CHUNK_MASK] = words
+  store.frameEpoch[pfn] = exclusive ? store.epoch : 0
+  store.carriedEpoch[pfn] = 0
+  store.ownedList.push(pfn)
+  return true
+}
+
+/**
+ * A copy of `words` for a frame: into a spare buffer when there is one (a frame whose words were
+ * lent to a page-file slot copies them on its next write), else a new one.
+ */
+function copiedBuffer(store: FrameStore, words: Uint32Array): Uint32Array {
+  const spare = store.spare.pop()
+  if (spare === undefined) return words.slice()
+  spare.set(words)
+  return spare
 }
 
 /** A buffer of zeros for a frame: a spare one cleared, or a new one. */

@@ -76,7 +76,13 @@ export function checkpointFrames(store: FrameTable): FrameStoreCheckpoint {
   for (const pfn of written) {
     const words = store.chunks[pfn >>> CHUNK_SHIFT]![pfn & CHUNK_MASK]
     const anchor = store.anchors[pfn]
-    const delta = words === undefined || anchor === undefined ? undefined : frameDelta(anchor, words)
+    // A frame whose words are not the store's alone (lent to a page-file slot, or taken from one
+    // still holding them: frameStore.ts lendFrameWords, adoptFrameWords) is held whole, never as
+    // a delta: a delta would make the store carry, and write in place, words another holds.
+    const delta =
+      words === undefined || anchor === undefined || store.frameEpoch[pfn] !== store.epoch
+        ? undefined
+        : frameDelta(anchor, words)
     store.lastDeltas[pfn] = delta
     if (delta === undefined) {
       store.anchors[pfn] = words

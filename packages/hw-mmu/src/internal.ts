@@ -12,7 +12,10 @@ export {
   applyFrameZeroed,
   applyPhysicalBytesWritten,
   applyPhysicalWrite,
+  adoptFrameWords,
   frameWords,
+  lendFrameWords,
+  ownsFrameWords,
   writeFrameWords,
 } from './frameStore.js'
 export { runTlbHits } from './mmuBatch.js'

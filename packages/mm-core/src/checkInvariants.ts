@@ -113,7 +113,7 @@ export function checkInvariants(core: MmCore): string[] {
           problems.push(`space ${pid}: transition PTE at ${hex(va)} names frame ${view.pfn} (${pfnState})`)
         }
       } else if (view.kind === 'pageFile') {
-        if (state.pageFile.read(view.slot) === undefined)
+        if (!state.pageFile.isUsed(view.slot))
           problems.push(`space ${pid}: PTE at ${hex(va)} names free slot ${view.slot}`)
       }
     }

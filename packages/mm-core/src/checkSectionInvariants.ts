@@ -185,7 +185,7 @@ export class SectionInvariants {
           case PrototypeEntryKind.PAGE_FILE:
             this.slot(value)
             if (segment.kind === 'file') problems.push(`${at}: a data file's page in the page file`)
-            if (state.pageFile.read(value) === undefined) problems.push(`${at} names free slot ${value}`)
+            if (!state.pageFile.isUsed(value)) problems.push(`${at} names free slot ${value}`)
             return
           case PrototypeEntryKind.FILE:
             if (segment.kind === 'pagefile') problems.push(`${at}: a pagefile page in a file`)
@@ -239,7 +239,7 @@ export class SectionInvariants {
     // slot in use is named exactly once (without walking a page file of up to 2^20 slots).
     const pageFile = state.pageFile
     for (const [slot, named] of this.slots) {
-      if (pageFile.read(slot) === undefined) problems.push(`free page-file slot ${slot} is named`)
+      if (!pageFile.isUsed(slot)) problems.push(`free page-file slot ${slot} is named`)
       else if (named !== 1) problems.push(`page-file slot ${slot} is named ${named} times`)
     }
     if (pageFile.usedSlots !== this.slots.size)

@@ -30,7 +30,7 @@ function freeSlotRun(core: MmCore, wanted: number): number[] {
   let bestLength = 0
   let runStart = -1
   for (let slot = pageFile.hint; slot < pageFile.slotCount; slot++) {
-    if (pageFile.read(slot) !== undefined) {
+    if (pageFile.isUsed(slot)) {
       runStart = -1
       continue
     }

@@ -19,7 +19,7 @@
 
 import type { PageFault } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
-import { applyPageFileSlotFreed, applyPageIn } from './events.js'
+import { applyPageIn } from './events.js'
 import { type FaultDecision, accessAllowed, accessViolation, failure, pageOf } from './faultDecision.js'
 import type { MemoryArea } from './memoryArea.js'
 import { MEM_RESERVE, PAGE_SIZE, pageProtectionName } from './memoryConstants.js'
@@ -149,22 +149,26 @@ export function resolvePrivatePte(
     slot = current.view.kind === 'pageFile' ? current.view.slot : -1
   }
   if (slot >= 0) {
-    const bytes = core.state.pageFile.read(slot)
-    assert(bytes !== undefined, () => `page-file PTE names free slot ${slot}`)
-    core.machine.frames.writeBytes(pfn * PAGE_SIZE, bytes)
-    // Its events built only for a recorder (applied from their fields otherwise, events.ts).
+    const pageFile = core.state.pageFile
+    assert(pageFile.isUsed(slot), () => `page-file PTE names free slot ${slot}`)
+    // 'nt' (NT-PAGING.md §3.4): the slot stays the clean page's backing store, so trimming it
+    // again costs no write; a write makes the copy stale and releases it.
+    const keepSlot = core.policy === 'nt' && fault.access !== 'write'
+    // Its events built only for a recorder; unrecorded, the page goes into the frame without a
+    // copy (the frame takes the slot's words, pageFile.ts) and the slot's release is applied
+    // with it, as applyPageIn and applyPageFileSlotFreed apply the events (events.ts).
     const recorded = core.recorder !== undefined
-    if (recorded) core.emit({ type: 'mm.pageIn', pid, address: page, pfn, slot })
-    else applyPageIn(core.state)
-    if (core.policy === 'nt' && fault.access !== 'write') {
-      // 'nt' (NT-PAGING.md §3.4): the slot stays the clean page's backing store, so trimming it
-      // again costs no write; a write makes the copy stale and releases it.
-      createVirtualMapping(core, pid, page, pfn, mask, slot, false, address)
+    if (recorded) {
+      core.machine.frames.writeBytes(pfn * PAGE_SIZE, pageFile.read(slot)!)
+      core.emit({ type: 'mm.pageIn', pid, address: page, pfn, slot })
+      if (!keepSlot) core.emit({ type: 'mm.pageFileSlotFreed', slot })
     } else {
-      if (recorded) core.emit({ type: 'mm.pageFileSlotFreed', slot })
-      else applyPageFileSlotFreed(core.state, slot)
-      createVirtualMapping(core, pid, page, pfn, mask, -1, true, address)
+      if (keepSlot) pageFile.shareInto(slot, core.machine.frames, pfn)
+      else pageFile.takeInto(slot, core.machine.frames, pfn)
+      applyPageIn(core.state)
     }
+    if (keepSlot) createVirtualMapping(core, pid, page, pfn, mask, slot, false, address)
+    else createVirtualMapping(core, pid, page, pfn, mask, -1, true, address)
     return {
       status: STATUS_PAGE_FAULT_PAGING_FILE,
       kind: 'hard',
