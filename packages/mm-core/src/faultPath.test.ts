@@ -4,7 +4,11 @@
 // mapSharedPage, sectionViewFault.ts copyOnWrite, transitionFault.ts), write their PTEs as words
 // on 32-bit paging (softwarePte.ts validPteLowX86), and the page file reuses the buffers of freed slots
 // (pageFile.ts): a recorded and an unrecorded run of the same program end in the same state, the
-// recorded events replay to it, and a checkpoint taken midway still restores what it held.
+// recorded events replay to it, and a checkpoint taken midway still restores what it held. A page
+// goes to and from the page file without a copy (a slot takes a frame's words lent, a frame takes a
+// slot's words: pageFile.ts, hw-mmu lendFrameWords / adoptFrameWords): checkpoints taken and
+// restored mid-way while pages are swapped (and frame-store checkpoints alone, which change which
+// buffers may be written in place) leave the state a run without them reaches.
 import type { HwEvent } from '@ntmm/hw-mmu'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -74,7 +78,8 @@ function observed(mm: MemoryManager, results: readonly unknown[]): unknown {
   return { digest: mm.digest(), counters: mm.counters, sectionCounters: mm.sectionCounters, results }
 }
 
-function run(target: Target, ops: readonly Op[]): unknown[] {
+/** Runs `ops` on `target`; `first`: the step number of its first operation (written bytes and offsets follow it). */
+function run(target: Target, ops: readonly Op[], first = 0): unknown[] {
   const { mm, bases } = target
   const seen: unknown[] = []
   // Each fault's result (status, kind, cause), as the MMU got it.
@@ -84,7 +89,8 @@ function run(target: Target, ops: readonly Op[]): unknown[] {
     results.push(result)
     return result
   })
-  for (const [step, op] of ops.entries()) {
+  for (const [index, op] of ops.entries()) {
+    const step = first + index
     if (op.op === 'trim') {
       // 'nt' only (the textbook policies answer STATUS_NOT_IMPLEMENTED and change nothing).
       mm.emptyWorkingSet(op.pid)
@@ -162,5 +168,48 @@ describe.each([
       ),
       { numRuns: Number(process.env.FAULT_PATH_RUNS ?? 15) },
     )
+  })
+
+  it('checkpoints taken and restored mid-way while pages swap leave the state a run without them reaches', () => {
+    type Step = Op | { op: 'checkpoint' } | { op: 'restore'; which: number } | { op: 'frames checkpoint' }
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 12, arbitrary: operation },
+      { weight: 1, arbitrary: fc.constant({ op: 'checkpoint' as const }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('restore' as const), which: fc.nat(7) }) },
+      { weight: 1, arbitrary: fc.constant({ op: 'frames checkpoint' as const }) },
+    )
+    let swapped = 0
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 40, maxLength: 200 }), (steps) => {
+        const target = machine(arch, policy)
+        const checkpoints: { snapshot: ReturnType<MemoryManager['snapshot']>; history: Op[]; digest: string }[] =
+          []
+        // The operations the machine's state is made of: a restore takes it back to a checkpoint's.
+        let history: Op[] = []
+        for (const [index, s] of steps.entries()) {
+          if (s.op === 'checkpoint') {
+            checkpoints.push({ snapshot: target.mm.snapshot(), history: [...history], digest: target.mm.digest() })
+          } else if (s.op === 'frames checkpoint') {
+            target.mm.mmu.frames.checkpoint()
+          } else if (s.op === 'restore') {
+            if (checkpoints.length === 0) continue
+            const checkpoint = checkpoints[s.which % checkpoints.length]!
+            target.mm.restore(checkpoint.snapshot)
+            expect(target.mm.digest()).toBe(checkpoint.digest)
+            history = [...checkpoint.history]
+          } else {
+            run(target, [s], index)
+            history.push({ ...s, step: index } as Op)
+          }
+        }
+        expect(target.mm.checkInvariants()).toEqual([])
+        const reference = machine(arch, policy)
+        for (const op of history) run(reference, [op], (op as Op & { step: number }).step)
+        expect(target.mm.digest()).toBe(reference.mm.digest())
+        swapped += target.mm.counters.pagesRead
+      }),
+      { numRuns: Number(process.env.FAULT_PATH_RUNS ?? 25) },
+    )
+    expect(swapped).toBeGreaterThan(0)
   })
 })
