@@ -171,6 +171,8 @@ describe.each([
   })
 
   it('checkpoints taken and restored mid-way while pages swap leave the state a run without them reaches', () => {
+    /** An operation and its step number (its written bytes and offsets follow it). */
+    type Stepped = { readonly op: Op; readonly step: number }
     type Step = Op | { op: 'checkpoint' } | { op: 'restore'; which: number } | { op: 'frames checkpoint' }
     const step: fc.Arbitrary<Step> = fc.oneof(
       { weight: 12, arbitrary: operation },
@@ -182,10 +184,10 @@ describe.each([
     fc.assert(
       fc.property(fc.array(step, { minLength: 40, maxLength: 200 }), (steps) => {
         const target = machine(arch, policy)
-        const checkpoints: { snapshot: ReturnType<MemoryManager['snapshot']>; history: Op[]; digest: string }[] =
+        const checkpoints: { snapshot: ReturnType<MemoryManager['snapshot']>; history: Stepped[]; digest: string }[] =
           []
         // The operations the machine's state is made of: a restore takes it back to a checkpoint's.
-        let history: Op[] = []
+        let history: Stepped[] = []
         for (const [index, s] of steps.entries()) {
           if (s.op === 'checkpoint') {
             checkpoints.push({ snapshot: target.mm.snapshot(), history: [...history], digest: target.mm.digest() })
@@ -199,12 +201,12 @@ describe.each([
             history = [...checkpoint.history]
           } else {
             run(target, [s], index)
-            history.push({ ...s, step: index } as Op)
+            history.push({ op: s, step: index })
           }
         }
         expect(target.mm.checkInvariants()).toEqual([])
         const reference = machine(arch, policy)
-        for (const op of history) run(reference, [op], (op as Op & { step: number }).step)
+        for (const { op, step } of history) run(reference, [op], step)
         expect(target.mm.digest()).toBe(reference.mm.digest())
         swapped += target.mm.counters.pagesRead
       }),

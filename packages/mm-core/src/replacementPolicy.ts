@@ -19,6 +19,7 @@
 // many processes map it: its accessed bit is the OR of its PTEs' (each cleared), and OPT looks at
 // its nearest next use in any of them. A pinned frame (MmCore.pinnedFrames) is never chosen.
 
+import { agingVictimsUnrecorded } from './agingVictimsUnrecorded.js'
 import { type MmCore, pageKey } from './mmCore.js'
 import { invalidateIfCurrent, readPte, writePteAt } from './pteAccess.js'
 import { forEachSharedMapping, isSharedFrame } from './sharedPages.js'
@@ -155,6 +156,11 @@ function sharedNextUse(core: MmCore, pfn: number, nextUse: ReadonlyMap<number, n
 }
 
 function agingVictims(core: MmCore): number[] {
+  // No recorder (a sweep, a bench): the PTEs read as words, the ages set from the fields.
+  if (core.recorder === undefined) {
+    const victims = agingVictimsUnrecorded(core, testAndClearAccessed)
+    if (victims !== undefined) return victims
+  }
   const pfnDb = core.state.pfn
   const resident: number[] = []
   for (let pfn = pfnDb.first('ACTIVE'); pfn !== undefined; pfn = pfnDb.nextOnList(pfn)) resident.push(pfn)

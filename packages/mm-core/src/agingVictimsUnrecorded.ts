@@ -1,0 +1,95 @@
+// The 'working-set' policy's trim pass (NT's MiAgeAndEstimateAvailableInWorkingSet, then
+// MiTrimWorkingSet's choice: replacementPolicy.ts agingVictims) when no recorder listens. Under
+// pressure each trim ages every resident page: a PTE read, a write and an INVLPG per accessed page,
+// and an mm.pageAged per page whose age changes. Reading each PTE as an object (readPte's location,
+// value and view), building each mm.pageAged only to apply it, and sorting the whole working set
+// with a comparator was a third of a hard fault of bench 3b (docs/performance.md, issue 22).
+//
+// The same hardware steps in the same order (each accessed page's PTE written, then INVLPG when its
+// space is loaded: their hw events for a hardware recorder), mm.pageAged's change applied from its
+// fields (the age; `movedToTail` is false here), and the same victims in the same order: the oldest
+// `batch` pages, oldest first, equal ages in working-set order (the stable sort's answer).
+
+import { PTE_ACCESSED, PTE_PRESENT } from '@ntmm/hw-mmu'
+import type { MmCore } from './mmCore.js'
+import { invalidateIfCurrent, pteLowAt, writePteWordAt, x86PteAddress } from './pteAccess.js'
+
+/** Frames per age, reused by every pass (ages are 0-255). */
+const perAge = new Int32Array(256)
+
+/**
+ * agingVictims' pass unrecorded, on 32-bit paging (undefined, with nothing done, under any other
+ * mode: the general pass then runs). `testAndClear`: the general test-and-clear, for the pages this
+ * one does not read as words (a section page's frame, a PTE not reachable through resident tables).
+ */
+export function agingVictimsUnrecorded(
+  core: MmCore,
+  testAndClear: (core: MmCore, pfn: number) => boolean,
+): number[] | undefined {
+  const machine = core.machine
+  if (machine.mode !== 'x86') return undefined
+  const pfnDb = core.state.pfn
+  const age = pfnDb.age
+  const flink = pfnDb.flink
+  const ownerPid = pfnDb.ownerPid
+  const ownerAddress = pfnDb.ownerAddress
+  const segmentId = pfnDb.segmentId
+  const resident: number[] = []
+  const first = pfnDb.first('ACTIVE')
+  for (let pfn = first === undefined ? -1 : first; pfn >= 0; pfn = flink[pfn]!) resident.push(pfn)
+  // The space of the previous page (a working set's pages come in runs of one process).
+  let lastPid = -1
+  let cr3: number | undefined
+  for (let i = 0; i < resident.length; i++) {
+    const pfn = resident[i]!
+    let accessed: boolean
+    const pid = ownerPid[pfn]!
+    if (pid !== lastPid) {
+      lastPid = pid
+      cr3 = core.cr3Of(pid)
+    }
+    const pteAddress = segmentId[pfn]! >= 0 || cr3 === undefined ? -1 : x86PteAddress(core, cr3, ownerAddress[pfn]!)
+    if (pteAddress < 0) accessed = testAndClear(core, pfn)
+    else {
+      // testAndClearAccessed on the PTE's word: a valid PTE with its accessed bit set loses it.
+      const low = pteLowAt(core, pteAddress)
+      accessed = (low & (PTE_PRESENT | PTE_ACCESSED)) === (PTE_PRESENT | PTE_ACCESSED)
+      if (accessed) {
+        writePteWordAt(core, pteAddress, (low & ~PTE_ACCESSED) >>> 0)
+        invalidateIfCurrent(core, pid, ownerAddress[pfn]!)
+      }
+    }
+    // mm.pageAged applied from its fields (applyMmEvent sets the age; not moved to the tail).
+    const previousAge = age[pfn]!
+    const next = accessed ? 0 : Math.min(previousAge + 1, 255)
+    if (next !== previousAge) age[pfn] = next
+  }
+  const batch = Math.max(1, Math.floor(resident.length / 8))
+  const pinned = core.pinnedFrames
+  // The oldest `batch` candidates, oldest first, ties in list order: the ages above a threshold all
+  // go (fewer than `batch`, sorted stably), then the threshold's first ones in list order.
+  perAge.fill(0)
+  let candidates = 0
+  for (let i = 0; i < resident.length; i++) {
+    const pfn = resident[i]!
+    if (pinned.size !== 0 && pinned.has(pfn)) continue
+    perAge[age[pfn]!]!++
+    candidates++
+  }
+  const take = Math.min(batch, candidates)
+  let threshold = 255
+  let above = 0
+  while (threshold > 0 && above + perAge[threshold]! < take) above += perAge[threshold--]!
+  const older: number[] = []
+  const atThreshold: number[] = []
+  for (let i = 0; i < resident.length && older.length + atThreshold.length < take; i++) {
+    const pfn = resident[i]!
+    if (pinned.size !== 0 && pinned.has(pfn)) continue
+    const a = age[pfn]!
+    if (a > threshold) older.push(pfn)
+    else if (a === threshold && atThreshold.length < take - above) atThreshold.push(pfn)
+  }
+  if (older.length > 1) older.sort((a, b) => age[b]! - age[a]!)
+  for (let i = 0; i < atThreshold.length; i++) older.push(atThreshold[i]!)
+  return older
+}
