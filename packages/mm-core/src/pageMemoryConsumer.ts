@@ -26,13 +26,16 @@ import { PrototypeEntryKind } from './prototypeEntries.js'
 import { pageOutUnrecorded } from './pageOutUnrecorded.js'
 import { chooseVictims } from './replacementPolicy.js'
 import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.js'
-import { pageFilePte, protectionPte, transitionPte } from './softwarePte.js'
+import { isTransitionPte, pageFilePte, protectionPte, pteProtectMask, transitionPte } from './softwarePte.js'
 import {
   invalidateIfCurrent,
   pagedOutTableEntry,
+  pteLowAt,
   readPte,
   type ValidPteRead,
   writePteAt,
+  writePteWordAt,
+  x86PteAddress,
 } from './pteAccess.js'
 
 export type { FrameRequest } from './frameRequest.js'
@@ -61,6 +64,16 @@ export function requestPageMemoryConsumer(core: MmCore, request: FrameRequest): 
     }
     pfn = pfnDb.first('STANDBY')
     if (pfn !== undefined) {
+      if (core.recorder === undefined) {
+        // Unrecorded, a private page's standby frame without its PFN record (repurposeStandby on
+        // the PTE's word), when its owner's PTE is reachable as a word.
+        const beforeState = pfnDb.stateOf(pfn)
+        if (repurposePrivateStandbyWord(core, pfn)) {
+          frames.zero(pfn)
+          applyRequested(core, pfn, request, beforeState)
+          return pfn
+        }
+      }
       const before = pfnRecordOf(core.state, pfn)
       repurposeStandby(core, pfn, before)
       frames.zero(pfn)
@@ -167,6 +180,29 @@ export function repurposeStandby(core: MmCore, pfn: number, record: PfnRecord): 
     pte.address,
     record.pageFileSlot >= 0 ? pageFilePte(record.pageFileSlot, protectMask) : protectionPte(protectMask),
   )
+}
+
+/**
+ * {@link repurposeStandby} of a private page's standby frame on 32-bit paging, its owner's
+ * transition PTE read and rewritten as a word through resident tables (no PteRead, no PFN record:
+ * a hard fault of a machine under pressure repurposes one frame each). False, with nothing done,
+ * for a section page, a page table, another paging mode or a PTE not reachable that way: the
+ * general path then runs (and asserts as before).
+ */
+function repurposePrivateStandbyWord(core: MmCore, pfn: number): boolean {
+  const pfnDb = core.state.pfn
+  if (core.machine.mode !== 'x86' || pfnDb.segmentId[pfn]! >= 0 || core.policy === 'nt') return false
+  const pid = pfnDb.ownerPid[pfn]!
+  const cr3 = pid < 0 ? undefined : core.cr3Of(pid)
+  const address = cr3 === undefined ? -1 : x86PteAddress(core, cr3, pfnDb.ownerAddress[pfn]!)
+  if (address < 0) return false
+  const low = pteLowAt(core, address)
+  if (!isTransitionPte(low) || low >>> 12 !== pfn) return false
+  // The transition PTE's protection is the page's (a guard may have fired since the frame left).
+  const protectMask = pteProtectMask(low)
+  const slot = pfnDb.pageFileSlot[pfn]!
+  writePteWordAt(core, address, (slot >= 0 ? pageFilePte(slot, protectMask) : protectionPte(protectMask)).low)
+  return true
 }
 
 /**

@@ -12,7 +12,15 @@ import { type EntryValue, PTE_DIRTY } from '@ntmm/hw-mmu'
 import { applyPrivatePageOut } from './events.js'
 import type { MmCore } from './mmCore.js'
 import { PfnState } from './pfnDatabase.js'
-import { invalidateIfCurrent, pteAddressOf, validPfnAt, writePteAt, writePteWordAt } from './pteAccess.js'
+import {
+  invalidateIfCurrent,
+  pteAddressOf,
+  pteLowAt,
+  validPfnAt,
+  writePteAt,
+  writePteWordAt,
+  x86PteAddress,
+} from './pteAccess.js'
 import { protectionPte, transitionPte } from './softwarePte.js'
 
 /**
@@ -27,12 +35,16 @@ export function pageOutUnrecorded(core: MmCore, pfn: number): boolean {
   if (pfnDb.state[pfn] !== PfnState.ACTIVE || pfnDb.segmentId[pfn]! >= 0) return false
   const pid = pfnDb.ownerPid[pfn]!
   const address = pfnDb.ownerAddress[pfn]!
-  const pteAddress = pteAddressOf(core, pid, address)
+  // 32-bit paging: the PTE's address walked on the frames' words (x86PteAddress); else the editor's.
+  const x86 = core.machine.mode === 'x86'
+  const cr3 = x86 ? core.cr3Of(pid) : undefined
+  const pteAddress =
+    cr3 !== undefined ? x86PteAddress(core, cr3, address) : x86 ? -1 : pteAddressOf(core, pid, address)
   if (pteAddress < 0) return false
   // ownerPteOf's check on the entry's words: valid, and naming this frame.
   if (validPfnAt(core, pteAddress) !== pfn) return false
   const frames = core.machine.frames
-  const low = frames.read32(pteAddress)
+  const low = pteLowAt(core, pteAddress)
   const protectMask = pfnDb.protectMask[pfn]!
   const pageFileSlot = pfnDb.pageFileSlot[pfn]!
   const dirty = (low & PTE_DIRTY) !== 0 || pfnDb.modified[pfn] === 1
