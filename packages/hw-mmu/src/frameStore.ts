@@ -533,7 +533,10 @@ export function ownsFrameWords(store: FrameStore, pfn: number): boolean {
  */
 export function lendFrameWords(store: FrameStore, pfn: number): Uint32Array | undefined {
   const words = frameWords(store, pfn)
-  if (words !== undefined && (store.frameEpoch[pfn] === store.epoch || store.carriedEpoch[pfn] === store.epoch)) {
+  if (
+    words !== undefined &&
+    (store.frameEpoch[pfn] === store.epoch || store.carriedEpoch[pfn] === store.epoch)
+  ) {
     store.frameEpoch[pfn] = 0
     store.carriedEpoch[pfn] = 0
     // The next checkpoint must see the frame (a carried one's old delta no longer stands for it).
@@ -549,7 +552,12 @@ export function lendFrameWords(store: FrameStore, pfn: number): Uint32Array | un
  * the next write). With a recorder attached the page is written as {@link FrameStore.writeBytes}
  * writes it (its hw.physicalBytesWritten) and false is returned: the store did not take `words`.
  */
-export function adoptFrameWords(store: FrameStore, pfn: number, words: Uint32Array, exclusive: boolean): boolean {
+export function adoptFrameWords(
+  store: FrameStore,
+  pfn: number,
+  words: Uint32Array,
+  exclusive: boolean,
+): boolean {
   if (store.recorder !== undefined) {
     store.writeBytes(pfn * PAGE_SIZE, new Uint8Array(words.buffer, words.byteOffset, PAGE_SIZE))
     return false

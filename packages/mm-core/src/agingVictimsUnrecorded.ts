@@ -12,7 +12,8 @@
 
 import { PTE_ACCESSED, PTE_PRESENT } from '@ntmm/hw-mmu'
 import type { MmCore } from './mmCore.js'
-import { invalidateIfCurrent, pteLowAt, writePteWordAt, x86PteAddress } from './pteAccess.js'
+import { frameWords } from '@ntmm/hw-mmu/internal'
+import { pteLowAt, writePteWordAt } from './pteAccess.js'
 
 /** Frames per age, reused by every pass (ages are 0-255). */
 const perAge = new Int32Array(256)
@@ -34,56 +35,66 @@ export function agingVictimsUnrecorded(
   const ownerPid = pfnDb.ownerPid
   const ownerAddress = pfnDb.ownerAddress
   const segmentId = pfnDb.segmentId
-  const resident: number[] = []
   const first = pfnDb.first('ACTIVE')
-  for (let pfn = first === undefined ? -1 : first; pfn >= 0; pfn = flink[pfn]!) resident.push(pfn)
-  // The space of the previous page (a working set's pages come in runs of one process).
+  const head = first === undefined ? -1 : first
+  const pinned = core.pinnedFrames
+  // The space of the previous page (a working set's pages come in runs of one process): its page
+  // directory's words and whether it is the one loaded (INVLPG only then: invalidateIfCurrent).
+  const frames = machine.frames
+  const frameCount = frames.frameCount
+  const currentCr3 = machine.currentCr3()
   let lastPid = -1
-  let cr3: number | undefined
-  for (let i = 0; i < resident.length; i++) {
-    const pfn = resident[i]!
+  let directory: Uint32Array | undefined
+  let current = false
+  // The scan changes PTEs and ages, never the list: walked by its links twice, no array of it.
+  let resident = 0
+  let candidates = 0
+  perAge.fill(0)
+  for (let pfn = head; pfn >= 0; pfn = flink[pfn]!) {
+    resident++
     let accessed: boolean
     const pid = ownerPid[pfn]!
+    const va = ownerAddress[pfn]!
     if (pid !== lastPid) {
       lastPid = pid
-      cr3 = core.cr3Of(pid)
+      const cr3 = core.cr3Of(pid)
+      directory = cr3 === undefined ? undefined : frameWords(frames, cr3 / 0x1000)
+      current = cr3 === currentCr3
     }
-    const pteAddress = segmentId[pfn]! >= 0 || cr3 === undefined ? -1 : x86PteAddress(core, cr3, ownerAddress[pfn]!)
-    if (pteAddress < 0) accessed = testAndClear(core, pfn)
+    // x86PteAddress's walk on the directory's words (-1: not reachable so, the general pass's).
+    const pde = directory === undefined || segmentId[pfn]! >= 0 ? 0 : directory[va >>> 22]!
+    const table = pde >>> 12
+    if ((pde & 0x81) !== 1 || table >= frameCount) accessed = testAndClear(core, pfn)
     else {
       // testAndClearAccessed on the PTE's word: a valid PTE with its accessed bit set loses it.
+      const pteAddress = table * 0x1000 + ((va >>> 12) & 0x3ff) * 4
       const low = pteLowAt(core, pteAddress)
       accessed = (low & (PTE_PRESENT | PTE_ACCESSED)) === (PTE_PRESENT | PTE_ACCESSED)
       if (accessed) {
         writePteWordAt(core, pteAddress, (low & ~PTE_ACCESSED) >>> 0)
-        invalidateIfCurrent(core, pid, ownerAddress[pfn]!)
+        if (current) machine.invalidatePage(va)
       }
     }
     // mm.pageAged applied from its fields (applyMmEvent sets the age; not moved to the tail).
     const previousAge = age[pfn]!
     const next = accessed ? 0 : Math.min(previousAge + 1, 255)
     if (next !== previousAge) age[pfn] = next
+    // Frames per age among the candidates (the pinned ones are aged, never chosen).
+    if (pinned.size === 0 || !pinned.has(pfn)) {
+      perAge[next]!++
+      candidates++
+    }
   }
-  const batch = Math.max(1, Math.floor(resident.length / 8))
-  const pinned = core.pinnedFrames
+  const batch = Math.max(1, Math.floor(resident / 8))
   // The oldest `batch` candidates, oldest first, ties in list order: the ages above a threshold all
   // go (fewer than `batch`, sorted stably), then the threshold's first ones in list order.
-  perAge.fill(0)
-  let candidates = 0
-  for (let i = 0; i < resident.length; i++) {
-    const pfn = resident[i]!
-    if (pinned.size !== 0 && pinned.has(pfn)) continue
-    perAge[age[pfn]!]!++
-    candidates++
-  }
   const take = Math.min(batch, candidates)
   let threshold = 255
   let above = 0
   while (threshold > 0 && above + perAge[threshold]! < take) above += perAge[threshold--]!
   const older: number[] = []
   const atThreshold: number[] = []
-  for (let i = 0; i < resident.length && older.length + atThreshold.length < take; i++) {
-    const pfn = resident[i]!
+  for (let pfn = head; pfn >= 0 && older.length + atThreshold.length < take; pfn = flink[pfn]!) {
     if (pinned.size !== 0 && pinned.has(pfn)) continue
     const a = age[pfn]!
     if (a > threshold) older.push(pfn)

@@ -89,8 +89,7 @@ export function checkPagedOutTables(
         problems.push(`${where} names frame ${view.pfn} (${state}, owner ${pfnDb.ownerPid[view.pfn]})`)
     } else if (view.kind === 'pageFile') {
       slot(view.slot)
-      if (!core.state.pageFile.isUsed(view.slot))
-        problems.push(`${where} names free slot ${view.slot}`)
+      if (!core.state.pageFile.isUsed(view.slot)) problems.push(`${where} names free slot ${view.slot}`)
     } else problems.push(`${where} is a ${view.kind} entry`)
   })
   return residentPageTables(core, pid).length

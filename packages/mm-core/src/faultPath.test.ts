@@ -184,13 +184,20 @@ describe.each([
     fc.assert(
       fc.property(fc.array(step, { minLength: 40, maxLength: 200 }), (steps) => {
         const target = machine(arch, policy)
-        const checkpoints: { snapshot: ReturnType<MemoryManager['snapshot']>; history: Stepped[]; digest: string }[] =
-          []
+        const checkpoints: {
+          snapshot: ReturnType<MemoryManager['snapshot']>
+          history: Stepped[]
+          digest: string
+        }[] = []
         // The operations the machine's state is made of: a restore takes it back to a checkpoint's.
         let history: Stepped[] = []
         for (const [index, s] of steps.entries()) {
           if (s.op === 'checkpoint') {
-            checkpoints.push({ snapshot: target.mm.snapshot(), history: [...history], digest: target.mm.digest() })
+            checkpoints.push({
+              snapshot: target.mm.snapshot(),
+              history: [...history],
+              digest: target.mm.digest(),
+            })
           } else if (s.op === 'frames checkpoint') {
             target.mm.mmu.frames.checkpoint()
           } else if (s.op === 'restore') {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { FrameStore } from '@ntmm/hw-mmu'
 import { MAX_PAGE_FILE_SLOTS, PageFile } from './pageFile.js'
 
 const page = (value: number) => new Uint8Array(4096).fill(value)
@@ -85,5 +86,68 @@ describe('pageFile storage', () => {
   it('reads nothing at a number that is not a slot', () => {
     const file = new PageFile(4)
     for (const slot of [-1, 4, 1.5, Number.NaN]) expect(file.read(slot)).toBeUndefined()
+  })
+})
+
+describe('pageFile and the frames: pages move without a copy', () => {
+  const frameByte = (frames: FrameStore, pfn: number) => frames.read8(pfn * 4096 + 5)
+
+  it('lends a frame its words on a write and takes them back when the frame moves on', () => {
+    const frames = new FrameStore({ frameCount: 4 })
+    const file = new PageFile(4)
+    frames.write8(1 * 4096 + 5, 7)
+    file.writeFrame(0, frames, 1)
+    // The frame keeps the page; a write to it copies first, so the slot keeps what was written.
+    expect(file.read(0)?.[5]).toBe(7)
+    frames.write8(1 * 4096 + 5, 8)
+    expect(file.read(0)?.[5]).toBe(7)
+    expect(frameByte(frames, 1)).toBe(8)
+    // Read back into another frame with the slot freed: the frame holds the page.
+    file.takeInto(0, frames, 2)
+    expect(file.usedSlots).toBe(0)
+    expect(frameByte(frames, 2)).toBe(7)
+    frames.write8(2 * 4096 + 5, 9)
+    expect(frameByte(frames, 2)).toBe(9)
+    expect(frameByte(frames, 1)).toBe(8)
+  })
+
+  it('keeps a checkpoint exact while a lent page is written, read back and its slot reused', () => {
+    const frames = new FrameStore({ frameCount: 4 })
+    const file = new PageFile(4)
+    frames.write8(0 * 4096 + 5, 1)
+    file.writeFrame(0, frames, 0)
+    const framesAt = frames.checkpoint()
+    const fileAt = file.checkpoint()
+    const digest = file.digestInput()
+    // The frame lets go of the page (zeroed), the page is read back and written again elsewhere.
+    frames.zero(0)
+    file.takeInto(0, frames, 3)
+    frames.write8(3 * 4096 + 5, 2)
+    file.writeFrame(0, frames, 3)
+    file.shareInto(0, frames, 1)
+    frames.write8(1 * 4096 + 5, 3)
+    expect(file.read(0)?.[5]).toBe(2)
+    file.free(0)
+    frames.write8(2 * 4096 + 5, 4)
+    file.writeFrame(1, frames, 2)
+    file.restore(fileAt)
+    frames.restore(framesAt)
+    expect(file.digestInput()).toBe(digest)
+    expect(file.read(0)?.[5]).toBe(1)
+    expect(frameByte(frames, 0)).toBe(1)
+    expect(frameByte(frames, 3)).toBe(0)
+  })
+
+  it('copies a frame a checkpoint holds, and reads a pristine frame as zeros', () => {
+    const frames = new FrameStore({ frameCount: 2 })
+    const file = new PageFile(2)
+    frames.write8(5, 6)
+    frames.checkpoint()
+    file.writeFrame(0, frames, 0)
+    file.writeFrame(1, frames, 1)
+    expect(file.read(0)?.[5]).toBe(6)
+    expect(file.read(1)?.every((byte) => byte === 0)).toBe(true)
+    file.takeInto(0, frames, 1)
+    expect(frameByte(frames, 1)).toBe(6)
   })
 })

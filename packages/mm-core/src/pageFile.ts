@@ -7,15 +7,18 @@
 // No page copy on the hard-fault path (docs/performance.md, issue 22): the modified page writer's
 // write lends the frame's words to the slot (the frame copies them on its next write, as after a
 // checkpoint: hw-mmu lendFrameWords), and a page read back into a frame gives the frame the slot's
-// words (adoptFrameWords). Who may write a buffer in place is tracked on both sides:
-//   - `fresh`: words only this page file's slot table holds (copied in since the last checkpoint
-//     or restore of the page file; no checkpoint holds them);
-//   - `lent`: words a slot shares with one frame of `lentStore`, that were the frame store's alone
-//     when lent, within one frame-store epoch (`lentEpoch`): once that frame holds other words, and
-//     no frame-store checkpoint or restore came between, they are the slot's alone again.
-// Words a slot lets go of are reused (`spare`, for a pristine frame's write) only when the slot
-// held them alone; a page read back with its slot freed goes to the frame as the frame's own under
-// the same condition (a frame that then writes the page writes in place, no copy).
+// words (adoptFrameWords). Which slot's words no one else holds is marked per slot, in side arrays
+// of the slot table's chunks that no checkpoint shares (valid while their stamp is the page file's:
+// a checkpoint or restore bumps it, and every mark lapses):
+//   - fresh: the slot's words are its alone (copied in since the last checkpoint or restore);
+//   - lent from frame `pfn`: the slot shares them with that frame of `lentStore`, whose alone they
+//     were when lent, in the frame-store epoch recorded with the mark: once that frame holds other
+//     words, and the store's epoch is still that one (no frame-store checkpoint or restore came
+//     between), they are the slot's alone again.
+// A buffer is in one slot at most (a frame's words not its alone are copied into the slot, not
+// lent). Words a slot lets go of are reused (`spare`, for a pristine frame's write) only when the
+// slot held them alone; a page read back with its slot freed goes to the frame as the frame's own
+// under the same condition (a frame that then writes the page writes in place, no copy).
 //
 // Storage is lazy, so a configured size costs nothing until it is used (a 4 GiB page file of an
 // idle machine holds a few KiB): the slot table is a list of chunks of 256 slots, a chunk made on
@@ -34,6 +37,8 @@ import { PAGE_SIZE } from './memoryConstants.js'
 const SPARE_PAGES = 256
 
 const PAGE_WORDS = PAGE_SIZE / 4
+/** A slot's mark: its words are its alone (see the file comment). */
+const FRESH = -1
 const CHUNK_SHIFT = 8
 const CHUNK_SIZE = 1 << CHUNK_SHIFT
 const CHUNK_MASK = CHUNK_SIZE - 1
@@ -73,20 +78,16 @@ export class PageFile {
   hint = 0
   /** @internal slots written since the last checkpoint or restore. */
   written = 0
-  /**
-   * @internal words only a slot of this page file holds, put there since the last checkpoint or
-   * restore (no checkpoint holds them): when their slot lets go of them they are reused.
-   */
-  fresh = new Set<Uint32Array>()
-  /**
-   * @internal words a slot shares with frame `lent.get(words)` of `lentStore`, lent while they were
-   * the frame store's alone in its epoch `lentEpoch` (see the file comment).
-   */
-  lent = new Map<Uint32Array, number>()
-  /** @internal the frame store `lent` names frames of. */
+  /** @internal per chunk, each slot's mark: 0 none, FRESH, or a lent-from frame `pfn` as pfn + 1. */
+  marks: (Int32Array | undefined)[]
+  /** @internal per chunk, the stamp each slot's mark was made under (valid when it is `stamp`). */
+  markStamps: (Uint32Array | undefined)[]
+  /** @internal per chunk, the frame-store epoch a lent slot's words were lent in. */
+  lentEpochs: (Uint32Array | undefined)[]
+  /** @internal bumped by checkpoint and restore (every mark lapses) and when `lentStore` changes. */
+  stamp = 1
+  /** @internal the frame store lent marks name frames of. */
   lentStore: FrameStore | undefined = undefined
-  /** @internal the frame-store epoch `lent` holds for (its entries mean nothing in another). */
-  lentEpoch = -1
   /** @internal buffers no slot, frame or checkpoint holds, for the next page written (at most SPARE_PAGES). */
   spare: Uint32Array[] = []
 
@@ -98,9 +99,11 @@ export class PageFile {
       )
     }
     this.slotCount = slotCount
-    this.chunks = new Array<(Uint32Array | undefined)[] | undefined>(Math.ceil(slotCount / CHUNK_SIZE)).fill(
-      undefined,
-    )
+    const chunkCount = Math.ceil(slotCount / CHUNK_SIZE)
+    this.chunks = new Array<(Uint32Array | undefined)[] | undefined>(chunkCount).fill(undefined)
+    this.marks = new Array<Int32Array | undefined>(chunkCount).fill(undefined)
+    this.markStamps = new Array<Uint32Array | undefined>(chunkCount).fill(undefined)
+    this.lentEpochs = new Array<Uint32Array | undefined>(chunkCount).fill(undefined)
   }
 
   /** Number of slots in use. */
@@ -158,7 +161,8 @@ export class PageFile {
     assert(bytes.length === PAGE_SIZE, 'a page-file slot holds one page')
     const words = new Uint32Array(PAGE_WORDS)
     new Uint8Array(words.buffer).set(bytes)
-    this.#put(slot, words, true)
+    this.#put(slot, words)
+    this.#mark(slot, FRESH, undefined)
   }
 
   /**
@@ -171,7 +175,8 @@ export class PageFile {
       this.write(slot, bytes)
       return
     }
-    this.#put(slot, new Uint32Array(bytes.buffer, bytes.byteOffset, PAGE_WORDS), true)
+    this.#put(slot, new Uint32Array(bytes.buffer, bytes.byteOffset, PAGE_WORDS))
+    this.#mark(slot, FRESH, undefined)
   }
 
   /**
@@ -181,22 +186,19 @@ export class PageFile {
    */
   writeFrame(slot: number, frames: FrameStore, pfn: number): void {
     assert(Number.isInteger(pfn) && pfn >= 0 && pfn < frames.frameCount, () => `frame ${pfn} out of range`)
-    const alone = ownsFrameWords(frames, pfn)
-    const words = lendFrameWords(frames, pfn)
-    if (words === undefined) {
-      const spare = this.spare.pop()
-      if (spare === undefined) this.#put(slot, new Uint32Array(PAGE_WORDS), true)
-      else {
-        spare.fill(0)
-        this.#put(slot, spare, true)
-      }
+    if (ownsFrameWords(frames, pfn)) {
+      const words = lendFrameWords(frames, pfn)!
+      this.#put(slot, words)
+      this.#mark(slot, pfn + 1, frames)
       return
     }
-    this.#put(slot, words, false)
-    if (alone) this.#lend(words, frames, pfn)
-    // Words another slot may hold too (lent from a frame that was not their only holder): no
-    // slot may take them back as its own.
-    else this.lent.delete(words)
+    // Words a checkpoint (or another holder) has too, or none: copied into a spare or new buffer.
+    const words = frameWords(frames, pfn)
+    const copy = this.spare.pop() ?? new Uint32Array(PAGE_WORDS)
+    if (words === undefined) copy.fill(0)
+    else copy.set(words)
+    this.#put(slot, copy)
+    this.#mark(slot, FRESH, frames)
   }
 
   /**
@@ -208,7 +210,7 @@ export class PageFile {
   takeInto(slot: number, frames: FrameStore, pfn: number): void {
     const words = this.readWords(slot)
     assert(words !== undefined, () => `page-file slot ${slot} read while free`)
-    const alone = this.fresh.delete(words) || this.#lentBack(words)
+    const alone = this.#alone(slot, words)
     this.#ownChunk(slot >>> CHUNK_SHIFT)[slot & CHUNK_MASK] = undefined
     this.used--
     if (slot < this.hint) this.hint = slot
@@ -223,63 +225,72 @@ export class PageFile {
   shareInto(slot: number, frames: FrameStore, pfn: number): void {
     const words = this.readWords(slot)
     assert(words !== undefined, () => `page-file slot ${slot} read while free`)
-    const alone = this.fresh.delete(words) || this.#lentBack(words)
-    if (!adoptFrameWords(frames, pfn, words, false)) {
-      if (alone) this.fresh.add(words)
-      return
-    }
-    if (alone) this.#lend(words, frames, pfn)
+    const alone = this.#alone(slot, words)
+    if (!adoptFrameWords(frames, pfn, words, false)) return
+    // The slot's alone until now: shared with the frame only, as a lent frame's would be.
+    if (alone) this.#mark(slot, pfn + 1, frames)
+    else this.#mark(slot, 0, frames)
   }
 
   /** Free a slot (MmFreeSwapPage). */
   free(slot: number): void {
     const words = this.readWords(slot)
     assert(words !== undefined, () => `page-file slot ${slot} freed while free`)
+    const alone = this.#alone(slot, words)
     this.#ownChunk(slot >>> CHUNK_SHIFT)[slot & CHUNK_MASK] = undefined
-    this.#release(words)
+    if (alone && this.spare.length < SPARE_PAGES) this.spare.push(words)
     this.used--
     if (slot < this.hint) this.hint = slot
   }
 
-  /** Put `words` in `slot`; `alone`: no one else holds them (they become `fresh`). */
-  #put(slot: number, words: Uint32Array, alone: boolean): void {
+  /** Put `words` in `slot` (its mark is the caller's to set). */
+  #put(slot: number, words: Uint32Array): void {
     assert(this.isSlot(slot), () => `page-file slot ${slot} out of range`)
     const chunk = this.#ownChunk(slot >>> CHUNK_SHIFT)
     const old = chunk[slot & CHUNK_MASK]
     if (old === undefined) this.used++
-    else if (old !== words) this.#release(old)
+    else if (old !== words && this.#alone(slot, old) && this.spare.length < SPARE_PAGES) this.spare.push(old)
     chunk[slot & CHUNK_MASK] = words
-    if (alone) this.fresh.add(words)
     this.written++
     if (slot === this.hint) this.hint = slot + 1
   }
 
-  /** Words a slot let go of: kept for reuse when the slot held them alone. */
-  #release(words: Uint32Array): void {
-    if ((this.fresh.delete(words) || this.#lentBack(words)) && this.spare.length < SPARE_PAGES)
-      this.spare.push(words)
-  }
-
-  /** Record that `words`, the frame store's alone until now, are shared by a slot and frame `pfn`. */
-  #lend(words: Uint32Array, frames: FrameStore, pfn: number): void {
-    if (this.lentStore !== frames || this.lentEpoch !== frames.epoch) {
-      this.lent.clear()
-      this.lentStore = frames
-      this.lentEpoch = frames.epoch
+  /** Set `slot`'s mark (0, FRESH, or pfn + 1 of `frames`, lent in its current epoch). */
+  #mark(slot: number, mark: number, frames: FrameStore | undefined): void {
+    const c = slot >>> CHUNK_SHIFT
+    let marks = this.marks[c]
+    if (marks === undefined) {
+      marks = new Int32Array(CHUNK_SIZE)
+      this.marks[c] = marks
+      this.markStamps[c] = new Uint32Array(CHUNK_SIZE)
+      this.lentEpochs[c] = new Uint32Array(CHUNK_SIZE)
     }
-    this.lent.set(words, pfn)
+    if (mark > 0 && this.lentStore !== frames) {
+      // Marks name frames of one store: another store's lapse (a page file serves one machine).
+      this.lentStore = frames
+      this.stamp++
+    }
+    const i = slot & CHUNK_MASK
+    marks[i] = mark
+    this.markStamps[c]![i] = this.stamp
+    if (mark > 0) this.lentEpochs[c]![i] = frames!.epoch
   }
 
   /**
-   * True when lent `words` are their slot's alone again: the frame they were shared with holds
-   * other words and no frame-store checkpoint or restore came since. Forgets them either way.
+   * True when `words`, held by `slot`, are its alone: marked fresh, or lent from a frame that now
+   * holds other words with no frame-store checkpoint or restore since. Clears the mark either way.
    */
-  #lentBack(words: Uint32Array): boolean {
-    const pfn = this.lent.get(words)
-    if (pfn === undefined) return false
-    this.lent.delete(words)
+  #alone(slot: number, words: Uint32Array): boolean {
+    const c = slot >>> CHUNK_SHIFT
+    const marks = this.marks[c]
+    if (marks === undefined) return false
+    const i = slot & CHUNK_MASK
+    const mark = marks[i]!
+    if (mark === 0 || this.markStamps[c]![i] !== this.stamp) return false
+    marks[i] = 0
+    if (mark === FRESH) return true
     const frames = this.lentStore!
-    return frames.epoch === this.lentEpoch && frameWords(frames, pfn) !== words
+    return frames.epoch === this.lentEpochs[c]![i] && frameWords(frames, mark - 1) !== words
   }
 
   /** Chunk `index`, made or copied so that this page file may change it. */
@@ -300,8 +311,7 @@ export class PageFile {
     this.written = 0
     // From now on every chunk is shared with the checkpoint, and so is every buffer in a slot.
     this.owned = new Set()
-    this.fresh = new Set()
-    this.lent = new Map()
+    this.stamp++
     return { chunks: this.chunks.slice(), used: this.used, hint: this.hint, heldSlots, tableBytes }
   }
 
@@ -311,8 +321,7 @@ export class PageFile {
     this.chunks = checkpoint.chunks.slice() as ((Uint32Array | undefined)[] | undefined)[]
     this.owned = new Set()
     // The slots now hold the checkpoint's buffers; the spare ones stay no one's (freed before it).
-    this.fresh = new Set()
-    this.lent = new Map()
+    this.stamp++
     this.written = 0
     this.used = checkpoint.used
     this.hint = checkpoint.hint
