@@ -31,14 +31,14 @@ export class TraceLoadError extends Error {
 }
 
 /**
- * Starts a load worker: the bundled dist/serve/traceLoadWorker.js, or — when this module runs from its
+ * Starts a load worker: the bundled dist/traceLoadWorker.js, or — when this module runs from its
  * TypeScript source (tests, `tsx src/cli.ts`) — the .ts file through tsx's loader, registered
  * inside the worker (a worker does not inherit the parent's loader hooks), as sweep.ts does.
  */
 function startWorker(request: TraceLoadRequest): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: request.limits.memoryMb, maxYoungGenerationSizeMb: 64 }
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(packageFile('dist/serve/traceLoadWorker.js'), {
+    return new Worker(packageFile('dist/traceLoadWorker.js'), {
       workerData: request,
       resourceLimits,
     })
