@@ -352,17 +352,21 @@ if (part === undefined || part === 'jobs') {
   )
 }
 
-/** CPU time a worker thread spends loading the sweep's modules (median of three), this process otherwise idle. */
+/**
+ * CPU time a worker thread spends loading the sweep's modules (median of three), this process
+ * otherwise idle: the build's own worker entry (dist/sweepWorker.js, bundled or not) given a share
+ * with no job, so it loads, finds nothing to take and says it is done.
+ */
 async function workerLoadTime(): Promise<number> {
-  const entry = new URL('sweepJob.js', `file://${cli}`).href
+  const entry = new URL('sweepWorker.js', `file://${cli}`)
   const times: number[] = []
   for (let round = 0; round < 3; round++) {
     const before = process.cpuUsage()
-    const worker = new Worker(
-      `import(${JSON.stringify(entry)}).then(() => require('node:worker_threads').parentPort.postMessage('loaded'))`,
+    const worker = new Worker(entry, {
+      workerData: { jobs: [], order: [], next: new Int32Array(new SharedArrayBuffer(4)) },
       // Not this process's --conditions=@ntmm/source: the built modules, as the sweep's workers load them.
-      { eval: true, execArgv: [] },
-    )
+      execArgv: [],
+    })
     await new Promise((resolve) => worker.once('message', resolve))
     const used = process.cpuUsage(before)
     times.push((used.user + used.system) / 1e6)

@@ -29,6 +29,7 @@ import { registerScenariosCommand } from './commands/scenarios.js'
 import { registerSchemaCommand } from './commands/schema.js'
 import { registerSweepCommand } from './commands/sweep.js'
 import { registerWhyCommand } from './commands/why.js'
+import { packageFile } from './packageFile.js'
 import { stopAllProgress } from './progress.js'
 import { registerServeCommand } from './serve/serveCommand.js'
 
@@ -51,7 +52,7 @@ const commands: readonly RegisterCommand[] = [
 
 /** The version in apps/demo/package.json (next to src/ and dist/ alike). */
 function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  const manifest = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as {
     version: string
   }
   return manifest.version
@@ -124,8 +125,11 @@ if (invokedDirectly()) {
       process.exitCode = code
     },
     (error: unknown) => {
+      // The build is one bundled file (scripts/bundle.mjs): its stack's lines are the bundle's
+      // unless node maps them through dist/cli.js.map, which costs every run ~0.03 s, so it is asked for.
+      const mapped = process.sourceMapsEnabled ? '' : "(node --enable-source-maps gives the sources' lines)\n"
       process.stderr.write(
-        `ntmm: internal error (a broken invariant of the simulator): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        `ntmm: internal error (a broken invariant of the simulator): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n${mapped}`,
       )
       process.exitCode = 70
     },

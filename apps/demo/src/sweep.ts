@@ -14,6 +14,7 @@ import { type Arch, DEFAULT_PHYSICAL_MEMORY, type MemoryTraceFormat } from '@ntm
 import { CliError } from './cliError.js'
 import { table } from './format.js'
 import { comparedPolicies } from './machine.js'
+import { packageFile } from './packageFile.js'
 import {
   playSweepJob,
   type SweepJob,
@@ -134,7 +135,7 @@ export function sweepJobs(request: SweepRequest): SweepJob[] {
 }
 
 /**
- * Starts a worker that plays jobs of `share` until none is left: the built sweepWorker.js, or —
+ * Starts a worker that plays jobs of `share` until none is left: the bundled dist/sweepWorker.js, or —
  * when this module runs from its TypeScript source (tests, `tsx src/cli.ts`) — sweepWorker.ts
  * through tsx's loader, registered inside the worker before the import (a worker does not inherit
  * the parent's loader hooks), with the @ntmm/source condition so sibling packages resolve to their
@@ -142,7 +143,7 @@ export function sweepJobs(request: SweepRequest): SweepJob[] {
  */
 function startWorker(share: SweepShare): Worker {
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./sweepWorker.js', import.meta.url), { workerData: share })
+    return new Worker(packageFile('dist/sweepWorker.js'), { workerData: share })
   const tsxApi = pathToFileURL(
     createRequire(import.meta.url)
       .resolve('tsx/esm/api')

@@ -9,6 +9,7 @@ import type { Kernel } from '@ntmm/nt-syscalls'
 import type { CliIo } from '../cliIo.js'
 import { CliError } from '../cliError.js'
 import type { architectures } from '../commandChoices.js'
+import { packageFile } from '../packageFile.js'
 import { parseScript } from '../parseScript.js'
 import { runScript } from '../runScript.js'
 import { requireScenario } from '../scenarios/catalog.js'
@@ -37,8 +38,8 @@ function loadLimitsOf(options: ServeOptions): Partial<TraceLoadLimits> {
   }
 }
 
-/** The built web page: apps/demo/dist/web, from the sources (src/serve) and from the build (dist/serve). */
-export const defaultWebRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url))
+/** The built web page: apps/demo/dist/web, from the sources and from the bundle alike. */
+export const defaultWebRoot = fileURLToPath(packageFile('dist/web/'))
 
 /** Loads what `serve` was given: a trace file, a script (.json) or a built-in scenario, recorded. */
 export async function loadExplorerSession(

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { loadKernel } from '@ntmm/nt-syscalls'
+import { packageFile } from '../packageFile.js'
 import { ExplorerSession } from './explorerSession.js'
 import {
   defaultLoadLimits,
@@ -30,14 +31,14 @@ export class TraceLoadError extends Error {
 }
 
 /**
- * Starts a load worker: the built traceLoadWorker.js, or — when this module runs from its
+ * Starts a load worker: the bundled dist/traceLoadWorker.js, or — when this module runs from its
  * TypeScript source (tests, `tsx src/cli.ts`) — the .ts file through tsx's loader, registered
  * inside the worker (a worker does not inherit the parent's loader hooks), as sweep.ts does.
  */
 function startWorker(request: TraceLoadRequest): Worker {
   const resourceLimits = { maxOldGenerationSizeMb: request.limits.memoryMb, maxYoungGenerationSizeMb: 64 }
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./traceLoadWorker.js', import.meta.url), {
+    return new Worker(packageFile('dist/traceLoadWorker.js'), {
       workerData: request,
       resourceLimits,
     })
