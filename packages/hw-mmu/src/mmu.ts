@@ -1075,7 +1075,9 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
       }
       recorder(event)
     }
-    for (const i of indices) applyTlbInvalidate(tlb, i)
+    // An index loop: `indices` is most often the frozen NONE_REMOVED, whose iterator V8 does not
+    // take the fast path for (a page-out's INVLPG of a page the TLB does not hold).
+    for (let k = 0; k < indices.length; k++) applyTlbInvalidate(tlb, indices[k]!)
     applyTlbFlushCounted(tlb, kind)
   }
 }

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import type { HwEvent } from './events.js'
 import type { AccessKind, PagingMode, PrivilegeMode } from './paging.js'
 import { encodePte, PTE_ACCESSED, PTE_DIRTY } from './pte.js'
+import fc from 'fast-check'
+import type { HwRecordingLane } from './hwRecorder.js'
+import { WALK_INSPECT, WALK_UPDATE, WalkOutput, walkPageTables } from './pageWalker.js'
 import { createMachine, mapPage } from './testing/addressSpace.js'
+import { buildRandomMachine, controlArbitrary, regionArbitrary } from './testing/randomMachine.js'
 
 const MODES: PagingMode[] = ['x86', 'x86-pae', 'x64']
 const VA = 0x00403123
@@ -218,5 +222,70 @@ describe('pageWalker', () => {
     })
     expect(mmu.probe(kernel).levels[0]!.entryAddress).toBe(root + 0x1f0 * 8)
     expect(encodePte({ present: true, pfn: 1 }, 'x64').low).toBe(0x1001)
+  })
+})
+
+describe('pageWalker: the 32-bit walk written out', () => {
+  // walkPageTables on x86 without a trace takes walkX86; with a trace (Mmu.probe's) the general
+  // loop. Both must give the same outcome, reads, A/D writes (with their lane calls, in order)
+  // and memory for every entry kind: absent tables, reserved bits, 4 MiB pages with and without
+  // CR4.PSE, supervisor writes with and without CR0.WP.
+  it('gives what the general loop gives, A/D writes and lane calls included', () => {
+    let walks = 0
+    let successes = 0
+    fc.assert(
+      fc.property(
+        controlArbitrary,
+        fc.array(regionArbitrary, { minLength: 3, maxLength: 3 }),
+        fc.array(
+          fc.record({
+            slot: fc.integer({ min: 0, max: 11 }),
+            offset: fc.integer({ min: 0, max: 4095 }),
+            access: fc.integer({ min: 0, max: 2 }),
+            user: fc.integer({ min: 0, max: 1 }),
+            effects: fc.constantFrom(WALK_INSPECT, WALK_UPDATE),
+          }),
+          { maxLength: 40 },
+        ),
+        (control, regions, walksToMake) => {
+          const machines = [0, 1].map(() => {
+            const built = buildRandomMachine('x86', control, { data: { entries: 8, ways: 2 } }, regions)
+            expect(built.mmu.loadCr3(built.root).ok).toBe(true)
+            const calls: number[][] = []
+            const lane = {
+              accessedDirtySet: (address: number, level: number, oldValue: number, newValue: number) =>
+                calls.push([address, level, oldValue, newValue]),
+            } as unknown as HwRecordingLane
+            return { ...built, calls, lane }
+          })
+          const outs = [new WalkOutput(), new WalkOutput()]
+          for (const walk of walksToMake) {
+            machines.forEach(({ mmu, slots, lane }, m) => {
+              const va = slots[walk.slot]!.va + walk.offset
+              const out = outs[m]!
+              walkPageTables(
+                mmu.state,
+                va,
+                0,
+                walk.access,
+                walk.user,
+                out,
+                walk.effects,
+                lane,
+                m === 0 ? undefined : [],
+              )
+            })
+            walks++
+            if (outs[0]!.errorCode < 0) successes++
+            expect({ ...outs[0]! }).toEqual({ ...outs[1]! })
+          }
+          expect(machines[0]!.calls).toEqual(machines[1]!.calls)
+          expect(machines[0]!.mmu.digest()).toBe(machines[1]!.mmu.digest())
+        },
+      ),
+      { numRuns: 300 },
+    )
+    expect(walks).toBeGreaterThan(1000)
+    expect(successes).toBeGreaterThan(200)
   })
 })

@@ -91,6 +91,10 @@ export function walkPageTables(
   lane: HwRecordingLane | undefined,
   trace: WalkLevel[] | undefined,
 ): void {
+  if (state.modeCode === 0 && trace === undefined) {
+    walkX86(state, lo, access, user, out, effects, lane)
+    return
+  }
   const frames = state.frames
   const modeCode = state.modeCode
   const mode = state.mode
@@ -197,6 +201,90 @@ export function walkPageTables(
   const dirty = write || (low & 0x40) !== 0 ? 8 : 0
   const global = state.globalPages && (low & 0x100) !== 0 ? 16 : 0
   out.flags = writable | (userOk << 1) | (executable << 2) | dirty | global | (sizeCode << TLB_SIZE_SHIFT)
+}
+
+/**
+ * {@link walkPageTables} on 32-bit paging without a trace, written out for its two levels: the
+ * same reads, outcome, A/D writes (in the same order, after both reads) and lane calls as the
+ * general loop. A faulting reference of a sweep walks twice (before the #PF and on its retry), and
+ * the loop's per-level mode tests, index function and A/D lists were a tenth of the sweep
+ * (docs/performance.md, issue 22's sweeps, third pass). On x86 the high word of every entry is 0:
+ * no reserved high bit, no NX, no high frame bits.
+ */
+function walkX86(
+  state: HwState,
+  lo: number,
+  access: number,
+  user: number,
+  out: WalkOutput,
+  effects: number,
+  lane: HwRecordingLane | undefined,
+): void {
+  const frames = state.frames
+  const write = access === ACCESS_WRITE
+  const baseCode =
+    (write ? 2 : 0) | (user !== 0 ? 4 : 0) | (access === ACCESS_EXECUTE ? state.instructionFetchBit : 0)
+  const pdeAddress = ((state.cr3 & 0xfffff000) >>> 0) + (lo >>> 22) * 4
+  const pde = busRead32(frames, pdeAddress) >>> 0
+  if ((pde & 1) === 0) {
+    out.errorCode = baseCode
+    out.references = 1
+    return
+  }
+  const large = (pde & 0x80) !== 0 && state.pageSizeExtension ? 1 : 0
+  if ((pde & state.reservedLow[4 + large]!) !== 0) {
+    out.errorCode = baseCode | 0x9
+    out.references = 1
+    return
+  }
+  let writable = (pde >>> 1) & 1
+  let userOk = (pde >>> 2) & 1
+  let leaf = pde
+  let pteAddress = -1
+  if (large === 0) {
+    pteAddress = ((pde & 0xfffff000) >>> 0) + ((lo >>> 12) & 0x3ff) * 4
+    const pte = busRead32(frames, pteAddress) >>> 0
+    out.references = 2
+    if ((pte & 1) === 0) {
+      out.errorCode = baseCode
+      return
+    }
+    if ((pte & state.reservedLow[2]!) !== 0) {
+      out.errorCode = baseCode | 0x9
+      return
+    }
+    writable &= (pte >>> 1) & 1
+    userOk &= (pte >>> 2) & 1
+    leaf = pte
+  } else out.references = 1
+  // Permissions, combined over both levels (SDM §4.6); every x86 entry is executable.
+  const allowed =
+    user !== 0 ? userOk === 1 && (!write || writable === 1) : !write || writable === 1 || !state.writeProtect
+  if (!allowed) {
+    out.errorCode = baseCode | 1
+    return
+  }
+  out.errorCode = -1
+  if (effects === WALK_UPDATE) {
+    // A on both entries, D on the last of a write; each written only when it changes.
+    const pdeValue = (pde | 0x20 | (write && large === 1 ? 0x40 : 0)) >>> 0
+    if (pdeValue !== pde) {
+      lane?.accessedDirtySet(pdeAddress, 2, pde, pdeValue)
+      applyPhysicalWrite(frames, pdeAddress, 4, pdeValue)
+    }
+    if (large === 0) {
+      const pteValue = (leaf | 0x20 | (write ? 0x40 : 0)) >>> 0
+      if (pteValue !== leaf) {
+        lane?.accessedDirtySet(pteAddress, 1, leaf, pteValue)
+        applyPhysicalWrite(frames, pteAddress, 4, pteValue)
+      }
+    }
+  }
+  out.frame = ((leaf & (large === 0 ? 0xfffff000 : 0xffc00000)) >>> 0) / 4096
+  out.sizeCode = large
+  const dirty = write || (leaf & 0x40) !== 0 ? 8 : 0
+  const global = state.globalPages && (leaf & 0x100) !== 0 ? 16 : 0
+  out.flags = writable | (userOk << 1) | 4 | dirty | global | (large << TLB_SIZE_SHIFT)
 }
 
 function levelRecord(

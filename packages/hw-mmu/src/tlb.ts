@@ -341,6 +341,18 @@ function mix32(x: number): number {
 
 /** Code of a flush kind in {@link TlbLevel.flushCounts}. */
 export function flushKindCode(kind: FlushKind): number {
+  // A switch, not FLUSH_KINDS.indexOf: every INVLPG counts its flush (a page-out's, a #PF's), and
+  // the search over the names was a call into the runtime per flush.
+  switch (kind) {
+    case 'full':
+      return 0
+    case 'nonGlobal':
+      return 1
+    case 'single':
+      return 2
+    case 'pcid':
+      return 3
+  }
   return FLUSH_KINDS.indexOf(kind)
 }
 

@@ -31,14 +31,14 @@ import {
 } from './faultDecision.js'
 import { pageProtectionName } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
-import { KERNEL_SPACE_ID } from './mmState.js'
+import { type AddressSpaceState, KERNEL_SPACE_ID } from './mmState.js'
 import { NT_SUCCESS, STATUS_NO_MEMORY, STATUS_SUCCESS } from './ntStatus.js'
 import { MmProtection, protectionMaskToWin32 } from './protectionMask.js'
 import { pteLowAt, readPte, writePteAt, x86PteAddress } from './pteAccess.js'
 import { mmAccessFaultSectionView, mmNotPresentFaultSectionView } from './sectionViewFault.js'
 import { isSharedFrame } from './sharedPages.js'
 import { validPte } from './softwarePte.js'
-import { mmNotPresentFaultVirtualMemory } from './virtualMemoryFault.js'
+import { DEMAND_ZERO, DEMAND_ZERO_RESULT, mmNotPresentFaultVirtualMemory } from './virtualMemoryFault.js'
 import { ensurePageTables } from './virtualMapping.js'
 
 export type { AccessFaultResult, FaultException } from './faultDecision.js'
@@ -54,8 +54,13 @@ export function mmAccessFault(core: MmCore, pid: number, fault: PageFault): Acce
   // the spread was 6% of a sweep's time (docs/performance.md).
   const { status, kind, cause, exception } = decision
   const retry = NT_SUCCESS(status)
+  // A demand-zero fault's answer is one shared frozen object: no result made per fault.
   const result: AccessFaultResult =
-    exception === undefined ? { status, kind, cause, retry } : { status, kind, cause, exception, retry }
+    decision === DEMAND_ZERO
+      ? DEMAND_ZERO_RESULT
+      : exception === undefined
+        ? { status, kind, cause, retry }
+        : { status, kind, cause, exception, retry }
   // The event object only for a recorder: unrecorded, its counts are applied from its fields.
   if (core.recorder === undefined) applyPageFaultOf(core.state, pid, kind)
   else
@@ -85,13 +90,14 @@ function dispatchFaultPinned(core: MmCore, pid: number, fault: PageFault): Fault
 }
 
 function dispatchFault(core: MmCore, pid: number, fault: PageFault): FaultDecision {
-  if (core.state.space(pid) === undefined) return accessViolation(fault, 'no address space')
+  const record = core.state.space(pid)
+  if (record === undefined) return accessViolation(fault, 'no address space')
   const systemAddress = isSystemAddress(core.layout, fault.address)
   if (systemAddress && fault.mode === 'user')
     return accessViolation(fault, 'user-mode access to system space')
   if (fault.isReservedBit) return accessViolation(fault, 'reserved bit set in a paging entry')
   return fault.isNotPresent
-    ? mmNotPresentFault(core, pid, fault, systemAddress)
+    ? mmNotPresentFault(core, pid, fault, systemAddress, record)
     : mmpAccessFault(core, pid, fault)
 }
 
@@ -140,26 +146,31 @@ function mmpAccessFault(core: MmCore, pid: number, fault: PageFault): FaultDecis
   return accessViolation(fault, 'protection fault on a page that is not mapped')
 }
 
-/** MmNotPresentFault: locate the memory area under the address-space lock and dispatch on its type. */
+/**
+ * MmNotPresentFault: locate the memory area under the address-space lock and dispatch on its type.
+ * `record`: the faulting process's space, looked up once for the fault (its tree is where a user
+ * address's area is, its directory the CR3 the PTE is read under).
+ */
 function mmNotPresentFault(
   core: MmCore,
   pid: number,
   fault: PageFault,
   systemAddress: boolean,
+  record: AddressSpaceState,
 ): FaultDecision {
   const spaceId = systemAddress ? KERNEL_SPACE_ID : pid
   const space = core.handles.get(spaceId)
   assert(space !== undefined, () => `no AddressSpace handle for ${spaceId}`)
   space.lock()
   try {
-    const area = space.locate(fault.address)
+    const area = systemAddress ? space.locate(fault.address) : space.locateIn(record.tree, fault.address)
     if (area === undefined) return accessViolation(fault, 'no memory area at the address')
     if (area.deleteInProgress) return accessViolation(fault, 'memory area being deleted')
     switch (area.type) {
       case 'VIRTUAL_MEMORY':
       case 'PEB_OR_TEB':
         if (systemAddress) return accessViolation(fault, 'private memory in system space is not simulated')
-        return mmNotPresentFaultVirtualMemory(core, pid, area, fault)
+        return mmNotPresentFaultVirtualMemory(core, pid, area, fault, record.directoryPfn * 0x1000)
       case 'SHARED_DATA':
         return sharedDataFault(core, pid, fault)
       case 'SYSTEM':

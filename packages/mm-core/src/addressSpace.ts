@@ -81,7 +81,14 @@ export class AddressSpace {
    * the tree has not changed since (areas are immutable, so the hint is tied to the tree version).
    */
   locate(address: number): MemoryArea | undefined {
-    const tree = this.tree
+    return this.locateIn(this.tree, address)
+  }
+
+  /**
+   * {@link AddressSpace.locate} in `tree`, this space's current tree as its caller already holds
+   * it (the fault path looks the space's record up once per fault).
+   */
+  locateIn(tree: AreaTree, address: number): MemoryArea | undefined {
     const hint = this.hintArea
     if (
       hint !== undefined &&

@@ -11,7 +11,7 @@
 import type { FrameStore } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import type { MemoryArea, MemoryAreaTypeName, SectionViewInfo } from './memoryArea.js'
-import type { AddressSpaceState, MmState } from './mmState.js'
+import type { AddressSpaceState, LiveAddressSpaceState, MmState } from './mmState.js'
 import { PfnState, type PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, setPfn } from './pfnRecord.js'
 import { type MmRegion, type RegionType, applyRegionEdit, regionListFrom, regionsOf } from './region.js'
@@ -310,24 +310,20 @@ function updateSpace(
 }
 
 /**
- * On the fault path (every mapping and page-out): the record written out field by field, in the
- * order mm.addressSpaceCreated gives it. A spread here was a tenth of a sweep's time (V8's generic
- * clone; docs/performance.md), and no closure is allocated per call. Exported for the page-out
- * path, which applies an unrecorded mm.pageOut from its fields (pageOutUnrecorded.ts).
+ * On the fault path (every mapping and page-out): the live record's two working-set counters
+ * changed in place. The state's records are its own: a checkpoint copies them and a restore copies
+ * them back (MmState.checkpoint, restore), so no checkpoint sees the change. A new record per call
+ * (written out field by field: a spread was a tenth of a sweep's time) and its Map write were two
+ * objects and two Map writes per fault of a sweep (docs/performance.md, issue 22's sweeps, third
+ * pass). Exported for the page-out path, which applies an unrecorded mm.pageOut from its fields
+ * (pageOutUnrecorded.ts).
  */
 export function workingSetDelta(state: MmState, pid: number, delta: number): void {
-  const space = state.spaces.get(pid)
+  const space = state.spaces.get(pid) as LiveAddressSpaceState | undefined
   assert(space !== undefined, () => `mm event for unknown address space ${pid}`)
   const size = space.workingSetSize + delta
-  state.spaces.set(pid, {
-    pid: space.pid,
-    tree: space.tree,
-    directoryPfn: space.directoryPfn,
-    commitCharge: space.commitCharge,
-    commitChargePeak: space.commitChargePeak,
-    workingSetSize: size,
-    workingSetPeak: Math.max(space.workingSetPeak, size),
-  })
+  space.workingSetSize = size
+  if (size > space.workingSetPeak) space.workingSetPeak = size
 }
 
 /**

@@ -14,7 +14,8 @@ import { alignDown } from './alignment.js'
 import { PAGE_SIZE } from './memoryConstants.js'
 import { type MmCore, pageKey } from './mmCore.js'
 import { PfnState } from './pfnDatabase.js'
-import { pteAddressOf, validPfnAt } from './pteAccess.js'
+import { PTE_PRESENT } from '@ntmm/hw-mmu'
+import { pteAddressOf, pteLowAt, validPfnAt, x86PteAddress } from './pteAccess.js'
 
 /**
  * Note a reference to `address` by `pid` (LRU's input, and OPT's cursor in the future reference
@@ -41,9 +42,19 @@ export function noteAccess(core: MmCore, pid: number, address: number): void {
     }
   }
   // The page's frame from its PTE's words (readPte's valid view without its objects: this runs
-  // for every reference an LRU replay makes); a page table not resident maps nothing valid.
-  const pteAddress = pteAddressOf(core, pid, alignDown(address, PAGE_SIZE))
-  const pfn = pteAddress < 0 ? -1 : validPfnAt(core, pteAddress)
+  // for every reference an LRU replay makes); a page table not resident maps nothing valid. On
+  // 32-bit paging the PTE located and read as its word (x86PteAddress: the same -1, and a table
+  // beyond RAM, whose all-ones PTE names no frame, maps nothing).
+  let pfn: number
+  if (core.machine.mode === 'x86' && address >>> 0 === address) {
+    const space = core.state.space(pid)
+    const pteAddress = space === undefined ? -1 : x86PteAddress(core, space.directoryPfn * 0x1000, address)
+    const low = pteAddress < 0 ? 0 : pteLowAt(core, pteAddress)
+    pfn = (low & PTE_PRESENT) === 0 ? -1 : low >>> 12
+  } else {
+    const pteAddress = pteAddressOf(core, pid, alignDown(address, PAGE_SIZE))
+    pfn = pteAddress < 0 ? -1 : validPfnAt(core, pteAddress)
+  }
   const pfnDb = core.state.pfn
   if (pfn >= 0 && pfn < pfnDb.frameCount && pfnDb.state[pfn] === PfnState.ACTIVE) pfnDb.lastUse[pfn] = tick
 }

@@ -14,7 +14,11 @@ import { Volume, type VolumeCheckpoint } from './volume.js'
 /** The id of the kernel (system) address space; process ids are positive. */
 export const KERNEL_SPACE_ID = 0
 
-/** One address space as the state holds it (immutable; replaced on every change). */
+/**
+ * One address space as the state holds it: replaced on every change but its working-set counters,
+ * which the fault path counts in place on the state's own record (workingSetDelta in events.ts);
+ * a checkpoint holds copies, so the records it holds never change.
+ */
 export interface AddressSpaceState {
   /** The process id, or {@link KERNEL_SPACE_ID}. */
   readonly pid: number
@@ -28,6 +32,31 @@ export interface AddressSpaceState {
   /** Resident private pages (working-set size). */
   readonly workingSetSize: number
   readonly workingSetPeak: number
+}
+
+/** The state's own record of a space, whose working-set counters workingSetDelta counts in place. */
+export type LiveAddressSpaceState = {
+  -readonly [K in keyof AddressSpaceState]: AddressSpaceState[K]
+}
+
+/** A copy of a space's record (a checkpoint's, or the live one a restore makes from it). */
+function copySpace(space: AddressSpaceState): AddressSpaceState {
+  return {
+    pid: space.pid,
+    tree: space.tree,
+    directoryPfn: space.directoryPfn,
+    commitCharge: space.commitCharge,
+    commitChargePeak: space.commitChargePeak,
+    workingSetSize: space.workingSetSize,
+    workingSetPeak: space.workingSetPeak,
+  }
+}
+
+/** The records of `spaces` copied (see {@link AddressSpaceState}: the live ones change in place). */
+function copySpaces(spaces: ReadonlyMap<number, AddressSpaceState>): Map<number, AddressSpaceState> {
+  const copy = new Map<number, AddressSpaceState>()
+  for (const [pid, space] of spaces) copy.set(pid, copySpace(space))
+  return copy
 }
 
 /**
@@ -152,10 +181,13 @@ export class MmState {
     return this.spaces.get(pid)
   }
 
-  /** A copy of the state that `restore` brings back (areas and regions are persistent, so shared). */
+  /**
+   * A copy of the state that `restore` brings back (areas and regions are persistent, so shared;
+   * the spaces' records copied, their working-set counters changing in place).
+   */
   checkpoint(): MmStateCheckpoint {
     return {
-      spaces: new Map(this.spaces),
+      spaces: copySpaces(this.spaces),
       commit: this.commit,
       counters: { ...this.counters },
       pfn: this.pfn.checkpoint(),
@@ -170,7 +202,7 @@ export class MmState {
 
   /** Brings the state back to a `checkpoint`. */
   restore(checkpoint: MmStateCheckpoint): void {
-    this.spaces = new Map(checkpoint.spaces)
+    this.spaces = copySpaces(checkpoint.spaces)
     this.spaceGeneration++
     this.commit = checkpoint.commit
     this.counters = { ...checkpoint.counters }

@@ -24,7 +24,7 @@ import { PfnState, type PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, pfnRecordOf, pfnRecordWith, unownedPfnRecord } from './pfnRecord.js'
 import { PrototypeEntryKind } from './prototypeEntries.js'
 import { pageOutUnrecorded } from './pageOutUnrecorded.js'
-import { chooseVictims } from './replacementPolicy.js'
+import { chooseVictim, chooseVictims } from './replacementPolicy.js'
 import { segmentPageOf, setPrototypeEntry, trimSharedPage } from './sharedPages.js'
 import { isTransitionPte, pageFilePte, protectionPte, pteProtectMask, transitionPte } from './softwarePte.js'
 import {
@@ -316,6 +316,13 @@ export function writeMappedPage(
 
 /** Trim one batch of working-set pages chosen by the replacement policy. False when nothing is resident. */
 export function trimWorkingSets(core: MmCore): boolean {
+  if (core.policy !== 'working-set') {
+    // One victim (FIFO, Clock, LRU, OPT; none under 'nt'): no list made per fault.
+    const pfn = chooseVictim(core)
+    if (pfn < 0) return false
+    pageOut(core, pfn)
+    return true
+  }
   const victims = chooseVictims(core)
   if (victims.length === 0) return false
   for (const pfn of victims) pageOut(core, pfn)

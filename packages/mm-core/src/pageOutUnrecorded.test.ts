@@ -2,7 +2,9 @@
 // from the fields otherwise: a recorded and an unrecorded run of the same program end in the same
 // state under every policy that asks for victims (clean pages dropped, dirty ones to the modified
 // list, hard and soft faults after), on x86, PAE and x64, LRU noting references,
-// and the recorded events replay to it.
+// and the recorded events replay to it. The working-set counters are counted in place on the
+// state's records (events.ts workingSetDelta): a checkpoint holds them as they were however often
+// it is restored and run past.
 import type { HwEvent } from '@ntmm/hw-mmu'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -92,5 +94,37 @@ describe.each(['x86', 'x86-pae', 'x64'] as const)('the page-out, recorded or not
     // (a page read back from the page file gives its slot up, so none goes to standby here).
     expect(outcomes).toContain('dropped')
     expect(outcomes).toContain('modified')
+  })
+})
+
+describe.each([
+  'x86',
+  'x86-pae',
+  'x64',
+] as const)('the working-set counters, counted in place (%s)', (arch) => {
+  it.each(['fifo', 'lru'] as const)('a checkpoint keeps them through restores and runs (%s)', (policy) => {
+    fc.assert(
+      fc.property(
+        fc.array(operation, { minLength: 10, maxLength: 80 }),
+        fc.array(operation, { minLength: 10, maxLength: 80 }),
+        (first, second) => {
+          const note = policy === 'lru'
+          const target = machine(arch, policy)
+          run(target, first, note)
+          const before = observed(target.mm)
+          const records = [1, 2].map((pid) => ({ ...target.mm.addressSpace(pid)!.record! }))
+          const checkpoint = target.mm.snapshot()
+          const after = run(target, second, note)
+          for (let round = 0; round < 2; round++) {
+            target.mm.restore(checkpoint)
+            expect(observed(target.mm)).toEqual(before)
+            expect([1, 2].map((pid) => ({ ...target.mm.addressSpace(pid)!.record! }))).toEqual(records)
+            // The same run from the same state: the same states on the way.
+            expect(run(target, second, note)).toEqual(after)
+          }
+        },
+      ),
+      { numRuns: Number(process.env.PAGE_OUT_RUNS ?? 20) },
+    )
   })
 })

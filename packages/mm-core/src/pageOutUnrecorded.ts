@@ -8,20 +8,12 @@
 // applyPrivatePageOut (what applyMmEvent applies the event's `after` as), so the state is the one the
 // event would have made and a recorded run, which takes pageOut's general path, replays to it.
 
-import { type EntryValue, PTE_DIRTY } from '@ntmm/hw-mmu'
+import { PTE_DIRTY, PTE_PRESENT } from '@ntmm/hw-mmu'
 import { applyPrivatePageOut } from './events.js'
 import type { MmCore } from './mmCore.js'
 import { PfnState } from './pfnDatabase.js'
-import {
-  invalidateIfCurrent,
-  pteAddressOf,
-  pteLowAt,
-  validPfnAt,
-  writePteAt,
-  writePteWordAt,
-  x86PteAddress,
-} from './pteAccess.js'
-import { protectionPte, transitionPte } from './softwarePte.js'
+import { pteLowAt, validPfnAt, writePteAt, writePteWordAt, x86PteAddress } from './pteAccess.js'
+import { protectionPte, protectionPteLow, transitionPte, transitionPteLow } from './softwarePte.js'
 
 /**
  * Take private frame `pfn` out of its owner's working set as pageOut does, unrecorded. False, with
@@ -35,40 +27,46 @@ export function pageOutUnrecorded(core: MmCore, pfn: number): boolean {
   if (pfnDb.state[pfn] !== PfnState.ACTIVE || pfnDb.segmentId[pfn]! >= 0) return false
   const pid = pfnDb.ownerPid[pfn]!
   const address = pfnDb.ownerAddress[pfn]!
-  // 32-bit paging: the PTE's address walked on the frames' words (x86PteAddress); else the editor's.
-  const x86 = core.machine.mode === 'x86'
-  const cr3 = x86 ? core.cr3Of(pid) : undefined
-  const pteAddress =
-    cr3 !== undefined ? x86PteAddress(core, cr3, address) : x86 ? -1 : pteAddressOf(core, pid, address)
-  if (pteAddress < 0) return false
-  // ownerPteOf's check on the entry's words: valid, and naming this frame.
-  if (validPfnAt(core, pteAddress) !== pfn) return false
-  const frames = core.machine.frames
-  const low = pteLowAt(core, pteAddress)
+  const space = state.space(pid)
+  if (space === undefined) return false
+  const cr3 = space.directoryPfn * 0x1000
+  const machine = core.machine
+  const x86 = machine.mode === 'x86'
+  let pteAddress: number
+  let low: number
+  if (x86 && address >>> 0 === address) {
+    // 32-bit paging: the PTE located and read as its one word, read once (the walk
+    // editor.pteAddress makes; a table beyond RAM maps nothing valid, as its all-ones PTE names no
+    // frame): ownerPteOf's check is its present bit and frame number.
+    pteAddress = x86PteAddress(core, cr3, address)
+    if (pteAddress < 0) return false
+    low = pteLowAt(core, pteAddress)
+    if ((low & PTE_PRESENT) === 0 || low >>> 12 !== pfn) return false
+  } else {
+    pteAddress = machine.editor.pteAddress(cr3, address)
+    if (pteAddress < 0) return false
+    // ownerPteOf's check on the entry's words: valid, and naming this frame.
+    if (validPfnAt(core, pteAddress) !== pfn) return false
+    low = machine.frames.read32(pteAddress)
+  }
   const protectMask = pfnDb.protectMask[pfn]!
   const pageFileSlot = pfnDb.pageFileSlot[pfn]!
   const dirty = (low & PTE_DIRTY) !== 0 || pfnDb.modified[pfn] === 1
+  // invalidateIfCurrent's test, with the CR3 in hand.
+  const current = cr3 === machine.currentCr3()
   if (!dirty && pageFileSlot < 0) {
     // Never written, no page-file copy: the page holds zeros, dropped at once.
-    writeNotPresent(core, pteAddress, protectionPte(protectMask))
-    invalidateIfCurrent(core, pid, address)
+    if (x86) writePteWordAt(core, pteAddress, protectionPteLow(protectMask))
+    else writePteAt(core, pteAddress, protectionPte(protectMask))
+    if (current) machine.invalidatePage(address)
     applyPrivatePageOut(state, pid, address, pfn, 'dropped', protectMask, pageFileSlot, false)
-    frames.free(pfn)
+    machine.frames.free(pfn)
     return true
   }
-  writeNotPresent(core, pteAddress, transitionPte(pfn, protectMask))
-  invalidateIfCurrent(core, pid, address)
+  if (x86) writePteWordAt(core, pteAddress, transitionPteLow(pfn, protectMask))
+  else writePteAt(core, pteAddress, transitionPte(pfn, protectMask))
+  if (current) machine.invalidatePage(address)
   const outcome = dirty ? 'modified' : 'standby'
   applyPrivatePageOut(state, pid, address, pfn, outcome, protectMask, pageFileSlot, dirty)
   return true
-}
-
-/**
- * The page-out's not-present PTE: on 32-bit paging its one word (the software PTEs' high half is
- * 0), written as writePteWordAt writes it (no editor checks when unrecorded); every other mode
- * through the editor as before.
- */
-function writeNotPresent(core: MmCore, pteAddress: number, value: EntryValue): void {
-  if (core.machine.mode === 'x86') writePteWordAt(core, pteAddress, value.low)
-  else writePteAt(core, pteAddress, value)
 }

@@ -27,22 +27,36 @@ import { withoutAccessed } from './softwarePte.js'
 
 /** The frames to trim now (empty when nothing is resident, or everything resident is pinned). */
 export function chooseVictims(core: MmCore): number[] {
+  if (core.policy === 'working-set') {
+    const pfnDb = core.state.pfn
+    if (pfnDb.count('ACTIVE') <= core.pinnedFrames.size && !hasUnpinned(core)) return []
+    return agingVictims(core)
+  }
+  const pfn = chooseVictim(core)
+  return pfn < 0 ? [] : [pfn]
+}
+
+/**
+ * The one frame a single-victim policy (FIFO, Clock, LRU, OPT) trims now: what
+ * {@link chooseVictims} lists, as a number, -1 for none (nothing resident, everything pinned,
+ * 'nt', or 'working-set', which trims a batch). The frame request trims through it without a
+ * list per fault (every fault of a sweep once memory is full: docs/performance.md, issue 22's
+ * sweeps, third pass).
+ */
+export function chooseVictim(core: MmCore): number {
+  const policy = core.policy
+  if (policy === 'working-set' || policy === 'nt') return -1
   const pfnDb = core.state.pfn
-  if (pfnDb.count('ACTIVE') <= core.pinnedFrames.size && !hasUnpinned(core)) return []
-  switch (core.policy) {
+  if (pfnDb.count('ACTIVE') <= core.pinnedFrames.size && !hasUnpinned(core)) return -1
+  switch (policy) {
     case 'fifo':
-      return [firstUnpinned(core)]
+      return firstUnpinned(core)
     case 'clock':
-      return [clockVictim(core)]
+      return clockVictim(core)
     case 'lru':
-      return [lruVictim(core)]
+      return lruVictim(core)
     case 'opt':
-      return [optVictim(core)]
-    case 'working-set':
-      return agingVictims(core)
-    case 'nt':
-      // The 'nt' policy trims in its own passes (ntWorkingSets.ts) and never asks for victims.
-      return []
+      return optVictim(core)
   }
 }
 
@@ -58,7 +72,10 @@ function hasUnpinned(core: MmCore): boolean {
 function firstUnpinned(core: MmCore): number {
   const pfnDb = core.state.pfn
   let pfn = pfnDb.first('ACTIVE')!
-  while (core.pinnedFrames.has(pfn)) pfn = pfnDb.nextOnList(pfn)!
+  // Nothing pinned (every fault of a sweep but 'nt''s): no set lookup.
+  const pinned = core.pinnedFrames
+  if (pinned.size === 0) return pfn
+  while (pinned.has(pfn)) pfn = pfnDb.nextOnList(pfn)!
   return pfn
 }
 

@@ -101,7 +101,17 @@ export function pageFileSlotOf(low: number): number {
 
 /** A protection PTE (not valid; the page is committed with `protectMask`, never touched). */
 export function protectionPte(protectMask: number): EntryValue {
-  return { low: (protectMask << PROTECTION_SHIFT) >>> 0, high: 0 }
+  return { low: protectionPteLow(protectMask), high: 0 }
+}
+
+/** {@link protectionPte}'s low word (its high word is 0). */
+export function protectionPteLow(protectMask: number): number {
+  return (protectMask << PROTECTION_SHIFT) >>> 0
+}
+
+/** {@link transitionPte}'s low word (its high word is 0). */
+export function transitionPteLow(pfn: number, protectMask: number): number {
+  return ((pfn << HIGH_SHIFT) | TRANSITION_BIT | (protectMask << PROTECTION_SHIFT)) >>> 0
 }
 
 /** A page-file PTE: the page lives in `slot`. */
@@ -111,7 +121,7 @@ export function pageFilePte(slot: number, protectMask: number): EntryValue {
 
 /** A transition PTE: the page's frame `pfn` is on the standby or modified list. */
 export function transitionPte(pfn: number, protectMask: number): EntryValue {
-  return { low: ((pfn << HIGH_SHIFT) | TRANSITION_BIT | (protectMask << PROTECTION_SHIFT)) >>> 0, high: 0 }
+  return { low: transitionPteLow(pfn, protectMask), high: 0 }
 }
 
 /** A prototype PTE: a section view's page, not resident in this process, with its protection in the view. */

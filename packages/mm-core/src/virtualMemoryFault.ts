@@ -20,7 +20,14 @@
 import type { PageFault } from '@ntmm/hw-mmu'
 import { assert } from './assert.js'
 import { applyPageIn } from './events.js'
-import { type FaultDecision, accessAllowed, accessViolation, failure, pageOf } from './faultDecision.js'
+import {
+  type AccessFaultResult,
+  type FaultDecision,
+  accessAllowed,
+  accessViolation,
+  failure,
+  pageOf,
+} from './faultDecision.js'
 import type { MemoryArea } from './memoryArea.js'
 import { MEM_RESERVE, PAGE_SIZE, pageProtectionName } from './memoryConstants.js'
 import type { MmCore } from './mmCore.js'
@@ -49,18 +56,21 @@ import { pinFaultTable } from './ntPageTables.js'
 import { resolveTransitionFault } from './transitionFault.js'
 import { createVirtualMapping, ensurePageTables } from './virtualMapping.js'
 
-/** MmNotPresentFaultVirtualMemory: a not-present fault in private memory (see the file comment). */
+/**
+ * MmNotPresentFaultVirtualMemory: a not-present fault in private memory (see the file comment).
+ * `cr3`: space `pid`'s, when the caller has it (MmNotPresentFault: its record is looked up once).
+ */
 export function mmNotPresentFaultVirtualMemory(
   core: MmCore,
   pid: number,
   area: MemoryArea,
   fault: PageFault,
+  cr3: number | undefined = core.cr3Of(pid),
 ): FaultDecision {
   const page = pageOf(fault.address)
   // The PTE as its word (every kind of it is told by the low half's bits, softwarePte.ts): on
   // 32-bit paging through resident tables straight from the frames, else through readPte (no
   // page table: a zero PTE; 'nt': a table not resident, read from its frame or slot, address -1).
-  const cr3 = core.cr3Of(pid)
   let pteAddress = cr3 !== undefined && core.machine.mode === 'x86' ? x86PteAddress(core, cr3, page) : -1
   let low: number
   if (pteAddress >= 0) low = pteLowAt(core, pteAddress)
@@ -180,9 +190,24 @@ export function resolvePrivatePte(
   return DEMAND_ZERO
 }
 
-/** The demand-zero fault's decision: one frozen object (mmAccessFault copies its fields out). */
-const DEMAND_ZERO: FaultDecision = Object.freeze({
+/**
+ * The demand-zero fault's decision: one frozen object (mmAccessFault answers it with
+ * DEMAND_ZERO_RESULT, its one frozen result).
+ */
+export const DEMAND_ZERO: FaultDecision = Object.freeze({
   status: STATUS_PAGE_FAULT_DEMAND_ZERO,
   kind: 'demand-zero',
   cause: 'zeroed frame mapped on first touch',
+})
+
+/**
+ * The MMU's answer to a demand-zero fault (DEMAND_ZERO and `retry`), shared: every fault of a sweep
+ * of first touches answers it, and the handler's answer is only read (docs/performance.md, issue
+ * 22's sweeps, third pass).
+ */
+export const DEMAND_ZERO_RESULT: AccessFaultResult = Object.freeze({
+  status: DEMAND_ZERO.status,
+  kind: DEMAND_ZERO.kind,
+  cause: DEMAND_ZERO.cause,
+  retry: true,
 })
