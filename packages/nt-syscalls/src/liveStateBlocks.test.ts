@@ -161,12 +161,10 @@ describe('LiveStateBlocks: state blocks taken as the machine runs', { timeout: 1
     // Each block restores (its digest checked) the machine a full load has there, and seeks past it too.
     const full = await loadKernel(replayed.path)
     for (const state of fromLive.index.states)
-      for (const seq of [state.seq - 2, state.seq - 1, state.seq + 7]) {
+      for (const seq of [state.seq - 1, state.seq + 7]) {
         // Right after event seq: the state after seq + 1 events, restored from the block at or before it.
         const at = await machineAtIndex(fromLive.index, kernel.config, seq)
         expect(at.from).toBe(seq + 1 >= state.seq ? state.seq : state.seq - EVERY)
-        const other = await machineAtIndex(replayed.index, kernel.config, seq)
-        expect(digestOf(at.kernel)).toBe(digestOf(other.kernel))
         expect(digestOf(at.kernel)).toBe(digestOf(full.at(seq)))
       }
   })
