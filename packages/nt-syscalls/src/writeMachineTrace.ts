@@ -37,7 +37,7 @@ export interface SaveTraceOptions extends MachineTraceProgressOptions {
    * Binary only: also store the whole machine's state every this many events (0 = none, the
    * default), in state blocks (a version-2 file), so a reader seeking to an event restores the
    * nearest one and replays at most this many events (`machineAtIndex`, `ntmm inspect`/`replay
-   * --at`). Writing them replays the log once.
+   * --at`). Writing them replays the log once, unless `liveStates` took them as the machine ran.
    */
   readonly stateEvery?: number
   /** Binary only: events per block (default 65536; state blocks go between blocks). */
