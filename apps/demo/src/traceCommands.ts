@@ -9,6 +9,7 @@ import { resolve } from 'node:path'
 import {
   createKernel,
   type Kernel,
+  LiveStateBlocks,
   machineSchema,
   type MemoryTraceReport,
   replayMemoryTrace,
@@ -358,6 +359,9 @@ export { importFormats, namedFormats } from './commandChoices.js'
 
 export { detectMemoryTraceFile } from './detectMemoryTraceFile.js'
 
+/** Lines between two progress reports of an import taking state blocks as it replays. */
+const LIVE_STATE_LINES = 4096
+
 /**
  * `import`: replays a memory trace through a new process, on a recording kernel unless `record`
  * is false (only the report is wanted: no trace held in memory, and several times faster).
@@ -371,8 +375,13 @@ export async function importTrace(
     readonly onError: 'stop' | 'skip'
     readonly record?: boolean
     readonly progress?: Progress
+    /**
+     * Recording for a binary trace with state blocks every this many events: they are taken from
+     * the machine as it replays (LiveStateBlocks), not by a second replay when the file is written.
+     */
+    readonly stateEvery?: number
   },
-): Promise<{ kernel: Kernel; report: MemoryTraceReport }> {
+): Promise<{ kernel: Kernel; report: MemoryTraceReport; liveStates?: LiveStateBlocks }> {
   if (!(kind in importFormats))
     throw new CliError(`unknown trace format '${kind}' (formats: ${Object.keys(importFormats).join(', ')})`)
   const full = resolve(io.cwd, file)
@@ -385,12 +394,23 @@ export async function importTrace(
   const kernel = createKernel({ ...options.machine, record: (options.record ?? true) && 'eager' })
   const progress = options.progress ?? noProgress
   progress.stage(`replaying ${file}`, { unit: 'lines' })
+  const record = options.record ?? true
+  const liveStates =
+    record && options.stateEvery !== undefined
+      ? new LiveStateBlocks(kernel, { every: options.stateEvery })
+      : undefined
   let report: MemoryTraceReport
   try {
     report = await replayMemoryTrace(kernel, full, {
       format,
       onError: options.onError,
-      onProgress: ({ lines }) => progress.update(lines),
+      // A progress report falls between two accesses: where the state blocks are taken (a report
+      // every LIVE_STATE_LINES lines keeps the few events replayed after each checkpoint few).
+      ...(liveStates === undefined ? {} : { progressEvery: LIVE_STATE_LINES }),
+      onProgress: ({ lines }) => {
+        liveStates?.boundary()
+        progress.update(lines)
+      },
     })
   } catch (error) {
     throw new CliError(`${file}: cannot import (${firstLine(error)})`)
@@ -400,7 +420,7 @@ export async function importTrace(
     throw new CliError(
       `${file}:${first.line}: ${first.message} ('${first.text.slice(0, 60)}'; --on-error skip goes on)`,
     )
-  return { kernel, report }
+  return { kernel, report, ...(liveStates === undefined ? {} : { liveStates }) }
 }
 
 /** A short summary of an import. */

@@ -16,6 +16,7 @@ import {
   encodeMachineTraceFileExport,
   type DigestReport,
   Kernel,
+  type LiveStateBlocks,
   MACHINE_TRACE_PRODUCER,
   type MachineConfig,
   type MachineTraceProgress,
@@ -159,6 +160,7 @@ export async function saveTrace(
   path: string,
   format: 'binary' | 'jsonl',
   progress: Progress = noProgress,
+  liveStates?: LiveStateBlocks,
 ): Promise<SaveTraceResult> {
   const log = kernel.trace
   if (log === undefined) throw new Error('saveTrace needs a recording kernel')
@@ -172,6 +174,7 @@ export async function saveTrace(
       format,
       onProgress,
       ...(format === 'binary' ? { stateEvery: STATE_EVERY } : {}),
+      ...(format === 'binary' && liveStates !== undefined ? { liveStates } : {}),
     }),
   )
   return { bytes, events: log.length, bytesPerEvent: log.length === 0 ? 0 : bytes / log.length }

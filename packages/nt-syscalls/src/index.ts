@@ -134,6 +134,7 @@ export type {
   MachineTraceStage,
 } from './machineTraceProgress.js'
 export { replayInputs, writeDataOf } from './replayInputs.js'
+export { LiveStateBlocks, type LiveStateBlocksOptions } from './liveStateBlocks.js'
 export { encodeMachineTrace, type SaveTraceOptions, type SaveTraceResult } from './writeMachineTrace.js'
 export { type MachineAtIndex, machineAtIndex } from './machineTraceSeek.js'
 export { machineSnapshotBytes } from './machineSnapshotBytes.js'

@@ -254,6 +254,18 @@ export class Kernel {
     return Kernel.viewOver(machineStateAfter(this.timeline, seq), seq, this.#options())
   }
 
+  /**
+   * @internal The live machine's own state and the log it records into, for state blocks taken
+   * from it as it runs (LiveStateBlocks): only for a live kernel recording eagerly (the state is
+   * then the one after the log's last event whenever no call into the kernel is under way);
+   * undefined otherwise (a deferred trace is a companion machine's; a view records nothing).
+   */
+  static liveStateOf(kernel: Kernel): { state: MachineState; log: TraceLog<MachineEvent> } | undefined {
+    const recorder = kernel.#sequencer.recorder
+    if (kernel.viewOf !== undefined || recorder === undefined) return undefined
+    return { state: { mm: kernel.mm, ob: kernel.ob.state, kernel: kernel.#context.state }, log: recorder.log }
+  }
+
   /** Build a read-only Kernel over a machine state (a private copy) as of `seq`. */
   static viewOver(state: MachineState, seq: number, options: KernelOptions): Kernel {
     return new Kernel(state.mm, options, { state, seq })

@@ -4,9 +4,11 @@
 // reading one back and the determinism check are machineTraceFile.ts. No NT counterpart.
 
 import {
+  type BinaryStateWriter,
   createTraceHeader,
   type DigestCheckpoint,
   deflateRawCompressor,
+  deflateRawStateCompressor,
   encodeBinaryTrace,
   encodeJsonLines,
   logStateWriter,
@@ -14,6 +16,7 @@ import {
   type TraceLog,
   writeChunks,
 } from '@ntmm/trace'
+import type { LiveStateBlocks } from './liveStateBlocks.js'
 import { machineModel } from './machineModel.js'
 import { machineSnapshotBytes } from './machineSnapshotBytes.js'
 import {
@@ -34,11 +37,17 @@ export interface SaveTraceOptions extends MachineTraceProgressOptions {
    * Binary only: also store the whole machine's state every this many events (0 = none, the
    * default), in state blocks (a version-2 file), so a reader seeking to an event restores the
    * nearest one and replays at most this many events (`machineAtIndex`, `ntmm inspect`/`replay
-   * --at`). Writing them replays the log once.
+   * --at`). Writing them replays the log once, unless `liveStates` took them as the machine ran.
    */
   readonly stateEvery?: number
   /** Binary only: events per block (default 65536; state blocks go between blocks). */
   readonly blockEvents?: number
+  /**
+   * Binary only: state blocks taken from the recording machine as it ran (for this log, with the
+   * same `stateEvery` and `blockEvents`): written instead of replaying the log for them. A block
+   * it lacks is still taken by the replay.
+   */
+  readonly liveStates?: LiveStateBlocks
 }
 
 /** What {@link saveMachineTrace} wrote. */
@@ -82,11 +91,23 @@ export function encodeMachineTrace(
     ? encodeJsonLines(input)
     : encodeBinaryTrace(input, {
         compressor: deflateRawCompressor,
+        stateCompressor: deflateRawStateCompressor,
         ...(options.blockEvents === undefined ? {} : { blockEvents: options.blockEvents }),
-        ...(stateEvery > 0
-          ? { states: logStateWriter(log, machineModel(config), config, stateEvery, machineSnapshotBytes) }
-          : {}),
+        ...(stateEvery > 0 ? { states: stateWriter(log, config, stateEvery, options) } : {}),
       })
+}
+
+/** The state blocks' writer: the live ones when they match, else the replay of the log. */
+function stateWriter(
+  log: TraceLog<MachineEvent>,
+  config: MachineConfig,
+  every: number,
+  options: SaveTraceOptions,
+): BinaryStateWriter {
+  const live = options.liveStates
+  return live !== undefined && live.every === every && live.blockEvents === (options.blockEvents ?? 1 << 16)
+    ? live.stateWriter(log)
+    : logStateWriter(log, machineModel(config), config, every, machineSnapshotBytes)
 }
 
 /** Write the machine trace `log` of a machine of `config` to `path`. */

@@ -32,6 +32,12 @@ import { checkCheckpointOrder } from './verify.js'
 export interface BinaryEncodeOptions {
   /** Compress each block (codec 1, deflate-raw) with this compressor. */
   readonly compressor?: BlockCompressor
+  /**
+   * The state blocks' compressor, when `compressor` is given (default: `compressor`): a snapshot
+   * (long runs, 35 MB for a machine) and an events block (short varints) compress best with
+   * different settings of the same codec.
+   */
+  readonly stateCompressor?: BlockCompressor
   /** Events per block (default 65536, at most 1 Mi). */
   readonly blockEvents?: number
   /**
@@ -48,9 +54,20 @@ export interface BinaryStateWriter {
   readonly every: number
   /**
    * The state after the first `seq` events: its digest and its snapshot's bytes. Called with
-   * ascending seqs, after the events before `seq` were read from the input.
+   * ascending seqs, after the events before `seq` were read from the input. A writer that took
+   * the state earlier (from the machine as it ran) may give the block already framed.
    */
-  state(seq: number): BinaryStateBytes
+  state(seq: number): BinaryStateBytes | BinaryStateBlock
+}
+
+/**
+ * A state block already framed ({@link frameStateBlock}, with the state blocks' compressor the
+ * encoder was given): what a writer that took the state as the machine ran keeps instead of the snapshot.
+ */
+export interface BinaryStateBlock {
+  readonly digest: string
+  /** The whole block: its header and its (compressed) payload. */
+  readonly block: Uint8Array
 }
 
 /** A state {@link BinaryStateWriter.state} gives the encoder. */
@@ -109,11 +126,14 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   const stateBlock = (more: boolean): Uint8Array | undefined => {
     if (!withStates || !more || firstSeq - lastState < (states as BinaryStateWriter).every) return undefined
     const state = (states as BinaryStateWriter).state(firstSeq)
-    const block = frameBlock(
-      TAG_STATE,
-      state.payload ?? writeStatePayload(firstSeq, state.digest, state.bytes),
-      options.compressor,
-    )
+    const block =
+      'block' in state
+        ? state.block
+        : frameBlock(
+            TAG_STATE,
+            state.payload ?? writeStatePayload(firstSeq, state.digest, state.bytes),
+            options.compressor === undefined ? undefined : (options.stateCompressor ?? options.compressor),
+          )
     stateBlocks.push({ offset, seq: firstSeq })
     lastState = firstSeq
     offset += block.length
@@ -246,6 +266,14 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   tail.set(trailer.result(), indexBlock.length)
   input.onProgress?.(count)
   yield tail
+}
+
+/**
+ * A state block framed as the encoder frames one: `payload` its raw payload (statePayloadHead,
+ * then the snapshot's bytes), compressed with `compressor`.
+ */
+export function frameStateBlock(payload: Uint8Array, compressor: BlockCompressor | undefined): Uint8Array {
+  return frameBlock(TAG_STATE, payload, compressor)
 }
 
 function frameBlock(tag: number, raw: Uint8Array, compressor: BlockCompressor | undefined): Uint8Array {

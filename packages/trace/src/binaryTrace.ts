@@ -47,6 +47,7 @@ import type { TraceHeader } from './traceHeader.js'
 
 export {
   type BinaryEncodeOptions,
+  type BinaryStateBlock,
   type BinaryStateBytes,
   type BinaryStateWriter,
   encodeBinaryTrace,

@@ -8,6 +8,7 @@ export {
   type BinaryDecodeOptions,
   type BinaryEncodeOptions,
   type BinaryStateInfo,
+  type BinaryStateBlock,
   type BinaryStateBytes,
   type BinaryStateWriter,
   type BinaryTraceIndex,
@@ -34,11 +35,18 @@ export {
   type SnapshotEncodeOptions,
 } from './snapshotCodec.js'
 export { hashValue, StateHasher } from './stateHasher.js'
-export { logStateWriter, type RestoredState, restoreStateAt, type SnapshotBytes } from './traceStates.js'
+export {
+  encodeStateBlock,
+  logStateWriter,
+  type RestoredState,
+  restoreStateAt,
+  type SnapshotBytes,
+} from './traceStates.js'
 export { type CheckpointPolicy, type ProgressCallback, Timeline, type TimelineOptions } from './timeline.js'
 export { TimelineCursor } from './timelineCursor.js'
 export {
   deflateRawCompressor,
+  deflateRawStateCompressor,
   detectTraceEncoding,
   exportTraceFile,
   openBinaryTraceFile,

@@ -4,8 +4,9 @@
 // seq rebuilt from the nearest state block at or before it plus the events after it — instead
 // of from event 0 (rr's and WinDbg TTD's keyframes). The model turns its snapshots into bytes and
 // back (`encodeSnapshot`, `decodeSnapshot`; snapshotCodec.ts does it for most models).
-import type { BinaryStateWriter } from './binaryEncoder.js'
-import { statePayloadHead } from './binaryState.js'
+import { type BinaryStateBlock, type BinaryStateWriter, frameStateBlock } from './binaryEncoder.js'
+import type { BlockCompressor } from './binaryLayout.js'
+import { statePayloadHead, writeStatePayload } from './binaryState.js'
 import type { BinaryTraceIndex } from './binaryTrace.js'
 import { ByteReadError } from './byteCodec.js'
 import { replayRange } from './replayRange.js'
@@ -62,6 +63,30 @@ export function logStateWriter<S, E extends TraceEventBase, C, Snap>(
       return { digest, bytes: payload.subarray(head.length), payload }
     },
   }
+}
+
+/**
+ * The state block of `state`, the model's state after the first `seq` events, framed and
+ * compressed as {@link encodeBinaryTrace} writes the one {@link logStateWriter} gives it: for a
+ * writer that takes the state as the machine runs (rr's and TTD's keyframes taken while
+ * recording) and keeps only the block, not the snapshot. `buffer` is reused for the raw payload
+ * when the model's bytes can use one.
+ */
+export function encodeStateBlock<S, E extends TraceEventBase, C, Snap>(
+  model: TraceModel<S, E, C, Snap>,
+  state: S,
+  seq: number,
+  bytes: SnapshotBytes<Snap>,
+  compressor: BlockCompressor | undefined,
+  buffer?: SnapshotBuffer,
+): BinaryStateBlock {
+  const digest = model.digest(state)
+  const snapshot = model.checkpoint(state)
+  const payload =
+    buffer === undefined || bytes.encodeAfter === undefined
+      ? writeStatePayload(seq, digest, bytes.encode(snapshot))
+      : bytes.encodeAfter(statePayloadHead(seq, digest), snapshot, buffer)
+  return { digest, block: frameStateBlock(payload, compressor) }
 }
 
 /** Where {@link restoreStateAt} started: the state block used (-1: none) and its seq. */

@@ -52,17 +52,19 @@ export function registerImportCommand(program: Command, { io }: CommandContext):
       ) => {
         if (options.output === undefined && command.getOptionValueSource('format') === 'cli')
           throw new CliError('--format is the encoding of the trace -o writes: add -o <file>')
-        const [{ importLines, importTrace }, { outputPath, saveTrace }] = await Promise.all([
+        const [{ importLines, importTrace }, { outputPath, saveTrace, STATE_EVERY }] = await Promise.all([
           import('../traceCommands.js'),
           import('../traceFiles.js'),
         ])
         if (options.output !== undefined) outputPath(io, options.output)
         const progress = commandProgress(io, 'import')
-        const { kernel, report } = await importTrace(io, kind, file, {
+        const { kernel, report, liveStates } = await importTrace(io, kind, file, {
           machine: { arch: options.arch },
           onError: options.onError,
           record: options.output !== undefined,
           progress,
+          // A binary trace's state blocks, taken as the machine replays (no second replay to write them).
+          ...(options.output !== undefined && options.format === 'binary' ? { stateEvery: STATE_EVERY } : {}),
         }).finally(() => progress.stop())
         if (options.output === undefined) {
           // Only the report: the machine ran without recording.
@@ -70,9 +72,14 @@ export function registerImportCommand(program: Command, { io }: CommandContext):
           else printLines(io, [...importLines(file, report), 'no trace written (-o <file> records one)'])
           return
         }
-        const saved = await saveTrace(io, kernel, options.output, options.format, progress).finally(() =>
-          progress.stop(),
-        )
+        const saved = await saveTrace(
+          io,
+          kernel,
+          options.output,
+          options.format,
+          progress,
+          liveStates,
+        ).finally(() => progress.stop())
         if (options.json)
           printJson(io, {
             file,
