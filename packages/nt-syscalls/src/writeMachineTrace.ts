@@ -16,7 +16,6 @@ import {
   type TraceLog,
   writeChunks,
 } from '@ntmm/trace'
-import type { LiveStateBlocks } from './liveStateBlocks.js'
 import { machineModel } from './machineModel.js'
 import { machineSnapshotBytes } from './machineSnapshotBytes.js'
 import {
@@ -47,7 +46,19 @@ export interface SaveTraceOptions extends MachineTraceProgressOptions {
    * same `stateEvery` and `blockEvents`): written instead of replaying the log for them. A block
    * it lacks is still taken by the replay.
    */
-  readonly liveStates?: LiveStateBlocks
+  readonly liveStates?: LiveStateSource
+}
+
+/**
+ * What the writer needs of state blocks taken as the machine ran: their spacing, to tell whether
+ * they are the ones asked for, and a writer that hands them out (and takes any it lacks by replay).
+ * LiveStateBlocks is one; named here, not imported, because LiveStateBlocks holds a Kernel and the
+ * Kernel writes its traces through this module.
+ */
+export interface LiveStateSource {
+  readonly every: number
+  readonly blockEvents: number
+  stateWriter(log: TraceLog<MachineEvent>): BinaryStateWriter
 }
 
 /** What {@link saveMachineTrace} wrote. */
