@@ -135,7 +135,12 @@ export type {
 } from './machineTraceProgress.js'
 export { replayInputs, writeDataOf } from './replayInputs.js'
 export { LiveStateBlocks, type LiveStateBlocksOptions } from './liveStateBlocks.js'
-export { encodeMachineTrace, type SaveTraceOptions, type SaveTraceResult } from './writeMachineTrace.js'
+export {
+  encodeMachineTrace,
+  type LiveStateSource,
+  type SaveTraceOptions,
+  type SaveTraceResult,
+} from './writeMachineTrace.js'
 export { type MachineAtIndex, machineAtIndex } from './machineTraceSeek.js'
 export { machineSnapshotBytes } from './machineSnapshotBytes.js'
 export * from './memoryConstants.js'

@@ -99,7 +99,7 @@ export class LiveStateBlocks {
   }
 
   /**
-   * The state writer of {@link encodeBinaryTrace} for `log` (the kernel's own): the blocks taken,
+   * The state writer of `encodeBinaryTrace` (@ntmm/trace) for `log` (the kernel's own): the blocks taken,
    * and for any other seq the writer's replay (logStateWriter). Each block is handed out once.
    */
   stateWriter(log: TraceLog<MachineEvent>): BinaryStateWriter {

@@ -56,8 +56,11 @@ export interface SaveTraceOptions extends MachineTraceProgressOptions {
  * Kernel writes its traces through this module.
  */
 export interface LiveStateSource {
+  /** Events between two state blocks (SaveTraceOptions.stateEvery). */
   readonly every: number
+  /** Events per events block (SaveTraceOptions.blockEvents). */
   readonly blockEvents: number
+  /** The state blocks' writer for `log`: the blocks taken live, any other taken by replay. */
   stateWriter(log: TraceLog<MachineEvent>): BinaryStateWriter
 }
 

@@ -61,7 +61,7 @@ export interface BinaryStateWriter {
 }
 
 /**
- * A state block already framed ({@link frameStateBlock}, with the state blocks' compressor the
+ * A state block already framed (`frameStateBlock`, with the state blocks' compressor the
  * encoder was given): what a writer that took the state as the machine ran keeps instead of the snapshot.
  */
 export interface BinaryStateBlock {
