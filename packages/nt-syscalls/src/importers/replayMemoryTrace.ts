@@ -234,7 +234,11 @@ export async function replayMemoryTrace(
     run.clear()
   }
   // LRU's notes go with the run (Cpu.runAccesses' note: each access noted before it is made).
-  const note = debug === undefined ? undefined : (address: number): void => debug.noteAccess(pid, address)
+  const note =
+    debug === undefined
+      ? undefined
+      : (addresses: Float64Array, from: number, to: number): void =>
+          debug.noteAccessRun(pid, addresses, from, to)
   const batched = !future && options.perAccess !== true
   const one = future ? collect : batched ? enqueue : perform
   /** One access of the source trace, translated (split where it crosses into a block placed elsewhere). */

@@ -52,7 +52,13 @@ const lineArbitrary = fc.oneof(
 )
 
 const setupArbitrary = fc.record({
-  policy: fc.constantFrom('nt' as const, 'nt' as const, 'working-set' as const, 'lru' as const, 'lru' as const),
+  policy: fc.constantFrom(
+    'nt' as const,
+    'nt' as const,
+    'working-set' as const,
+    'lru' as const,
+    'lru' as const,
+  ),
   tickEvery: fc.constantFrom(1, 4, 25, 0),
   record: fc.constantFrom(undefined, undefined, undefined, 'eager' as const),
   options: fc.record({
