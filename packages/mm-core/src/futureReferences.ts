@@ -15,6 +15,7 @@ import { PAGE_SIZE } from './memoryConstants.js'
 import { type MmCore, pageKey } from './mmCore.js'
 import { PfnState } from './pfnDatabase.js'
 import { PTE_PRESENT } from '@ntmm/hw-mmu'
+import { frameWords } from '@ntmm/hw-mmu/internal'
 import { pteAddressOf, pteLowAt, validPfnAt, x86PteAddress } from './pteAccess.js'
 
 /**
@@ -57,6 +58,68 @@ export function noteAccess(core: MmCore, pid: number, address: number): void {
   }
   const pfnDb = core.state.pfn
   if (pfn >= 0 && pfn < pfnDb.frameCount && pfnDb.state[pfn] === PfnState.ACTIVE) pfnDb.lastUse[pfn] = tick
+}
+
+/**
+ * Note the references `addresses[from, to)` by `pid`, in order: what {@link noteAccess} of each
+ * does, for a replay's run of accesses (nt-syscalls' Cpu.runAccesses notes a stretch of TLB hits
+ * at once). Nothing between two notes changes a PTE or a page's state, so on 32-bit paging with
+ * no future string the space is looked up once and a page noted again reuses its frame; otherwise
+ * each is noted as its own call.
+ */
+export function noteAccessRun(
+  core: MmCore,
+  pid: number,
+  addresses: ArrayLike<number>,
+  from: number,
+  to: number,
+): void {
+  const space = core.state.space(pid)
+  if (
+    core.machine.mode !== 'x86' ||
+    core.futureCursor < core.futureReferences.length ||
+    space === undefined
+  ) {
+    for (let index = from; index < to; index++) noteAccess(core, pid, addresses[index]!)
+    return
+  }
+  const frames = core.machine.frames
+  const directory = frameWords(frames, space.directoryPfn)
+  const pfnDb = core.state.pfn
+  const lastUse = pfnDb.lastUse
+  const frameCount = pfnDb.frameCount
+  const state = pfnDb.state
+  let tick = core.tick
+  // The page noted last and its frame (-1: none to stamp).
+  let page = -1
+  let pfn = -1
+  for (let index = from; index < to; index++) {
+    const address = addresses[index]!
+    tick++
+    if (address >>> 0 !== address) {
+      // An address 32-bit paging cannot map (a caller's): noteAccess's own answer.
+      core.tick = tick - 1
+      noteAccess(core, pid, address)
+      page = -1
+      continue
+    }
+    const at = address >>> 12
+    if (at !== page) {
+      page = at
+      // x86PteAddress and pteLowAt, the directory's words looked up once for the run.
+      const pde = directory === undefined ? 0 : directory[address >>> 22]!
+      const table = pde >>> 12
+      let low = 0
+      if ((pde & 0x81) === 1 && table < frames.frameCount) {
+        const words = frameWords(frames, table)
+        low = words === undefined ? 0 : words[at & 0x3ff]!
+      }
+      pfn = (low & PTE_PRESENT) === 0 ? -1 : low >>> 12
+      if (pfn >= frameCount || (pfn >= 0 && state[pfn] !== PfnState.ACTIVE)) pfn = -1
+    }
+    if (pfn >= 0) lastUse[pfn] = tick
+  }
+  core.tick = tick
 }
 
 /** OPT: the future reference string (each reference is consumed by the matching noteAccess). */

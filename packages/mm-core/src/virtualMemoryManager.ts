@@ -28,7 +28,7 @@ import { mmAlterRegion } from './alterRegion.js'
 import { checkInvariants } from './checkInvariants.js'
 import { chargeCommit } from './commitCharge.js'
 import type { MmEvent } from './events.js'
-import { noteAccess, setFutureReferences } from './futureReferences.js'
+import { noteAccess, noteAccessRun, setFutureReferences } from './futureReferences.js'
 import { type MemoryArea, areaLength } from './memoryArea.js'
 import {
   type CreateAreaOptions,
@@ -379,6 +379,14 @@ export class VirtualMemoryManager {
    */
   noteAccess(pid: number, address: number): void {
     noteAccess(this.core, pid, address)
+  }
+
+  /**
+   * Note the references `addresses[from, to)` by `pid`, in order: {@link noteAccess} of each
+   * (a replay's run of accesses notes a stretch of TLB hits at once).
+   */
+  noteAccessRun(pid: number, addresses: ArrayLike<number>, from: number, to: number): void {
+    noteAccessRun(this.core, pid, addresses, from, to)
   }
 
   /** OPT: the future reference string (each reference is consumed by the matching noteAccess). */

@@ -95,9 +95,14 @@ export interface Cpu {
    * faults, exceptions, TLB and A/D effects, write watch, balance-set ticks and recorded events.
    * Returns how many of them did not answer STATUS_SUCCESS. Cheaper per access than the calls
    * (one context check per stretch of TLB hits) while nothing records; the replay of a memory
-   * trace uses it. Throws on a read-only view of the past, as `read` does.
+   * trace uses it. Throws on a read-only view of the past, as `read` does. With `note`, each
+   * access is noted first, as a caller noting every reference before making it would
+   * (`kernel.debug.noteAccess` for LRU): `note(addresses, from, to)` notes `run.addresses[from,
+   * to)` in order (`kernel.debug.noteAccessRun`); a stretch of TLB hits is noted at once after its
+   * hits are made (a hit changes no PTE's frame or presence and no page's state, so each note
+   * finds what it would have before its access), every other access right before it is made.
    */
-  runAccesses(run: AccessRun): number
+  runAccesses(run: AccessRun, note?: (addresses: Float64Array, from: number, to: number) => void): number
   /**
    * Reads `length` bytes without side effects: no fault is taken, no A/D bit or TLB entry changes.
    * STATUS_ACCESS_VIOLATION (no exception) when a page is not mapped by a valid PTE.

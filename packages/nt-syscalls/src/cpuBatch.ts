@@ -30,7 +30,7 @@ export function accessRunner(
   context: KernelContext,
   pid: number,
   cpu: () => Cpu,
-): (run: AccessRun) => number {
+): (run: AccessRun, note?: (addresses: Float64Array, from: number, to: number) => void) => number {
   const { mm, sequencer } = context
   // Fixed when the kernel (or the view) is made, as createCpu's `silent`.
   const silent =
@@ -47,7 +47,7 @@ export function accessRunner(
   // Whether the process watches writes (writeWatch.ts), asked per stretch of hits.
   const watching = writeWatchProbe(context, pid)
   let scratch = new Uint8Array(64)
-  return (run: AccessRun): number => {
+  return (run: AccessRun, note?: (addresses: Float64Array, from: number, to: number) => void): number => {
     if (context.viewOf !== undefined) context.refuse(`cpu(${pid}).runAccesses`)
     const thread = cpu()
     const { kinds, addresses, sizes } = run
@@ -71,6 +71,9 @@ export function accessRunner(
         const end = every > 0 ? Math.min(length, index + Math.max(1, every - mm.referencesSinceTick)) : length
         const next = hits(unit, run, index, end, !watching())
         if (next > index) {
+          // LRU's notes of the hits, in order, before a tick can run (countReferences): one by
+          // one each note comes before its access, and a hit moves no PTE and no page's state.
+          if (note !== undefined) note(addresses, index, next)
           if (every > 0) mm.countReferences(next - index)
           index = next
           if (index === end) continue
@@ -80,6 +83,7 @@ export function accessRunner(
       const kind = kinds[index]!
       const address = addresses[index]!
       const size = sizes[index]!
+      if (note !== undefined) note(addresses, index, index + 1)
       let status: number
       if (kind === READ) {
         if (scratch.length < size) scratch = new Uint8Array(size)

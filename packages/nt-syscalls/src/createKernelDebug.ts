@@ -20,13 +20,14 @@ export function createKernelDebug(context: KernelContext): KernelDebug {
   // Arguments are checked before anything is recorded or changed: the recording holds only calls
   // that ran, with the values they ran with.
   const x64 = context.limits.pointerBits === 64
-  const checkAddress = (address: unknown, what = 'address'): number => {
-    const fits = x64
+  const fits = (address: unknown): boolean =>
+    x64
       ? Number.isSafeInteger(address) &&
         (address as number) >= -0x800000000000 &&
         (address as number) < 0x800000000000
       : typeof address === 'number' && address >>> 0 === address
-    if (!fits) {
+  const checkAddress = (address: unknown, what = 'address'): number => {
+    if (!fits(address)) {
       throw new RangeError(
         `${what} ${String(address)} is not an address of ${context.limits.pointerBits === 64 ? 'x64 (a canonical integer, the kernel half negative)' : 'x86 (an integer in [0, 2^32))'}`,
       )
@@ -38,7 +39,7 @@ export function createKernelDebug(context: KernelContext): KernelDebug {
       throw new RangeError(`PTE ${name} ${String(value)} must be an integer in [0, 2^32)`)
     return value
   }
-  return {
+  const debug: KernelDebug = {
     readPte: (pid, address) => {
       context.live(pid)
       const read = mm.mmu.pageTables.readEntry(context.space(pid).cr3, checkAddress(address), 1)
@@ -83,6 +84,21 @@ export function createKernelDebug(context: KernelContext): KernelDebug {
       }
       debugInput(pid, { call: 'noteAccess', address: at }, () => mm.noteAccess(pid, at))
     },
+    noteAccessRun: (pid, addresses, from, to) => {
+      if (from >= to) return
+      // Recorded (or refused) call by call, as noteAccess records each.
+      if (sequencer.tracing || sequencer.inputs !== undefined || context.viewOf !== undefined) {
+        for (let index = from; index < to; index++) debug.noteAccess(pid, addresses[index]!)
+        return
+      }
+      context.live(pid)
+      // The notes before the first address the paging mode cannot take are made, then it throws,
+      // as noteAccess one by one would.
+      let end = from
+      while (end < to && fits(addresses[end])) end++
+      mm.noteAccessRun(pid, addresses, from, end)
+      if (end < to) checkAddress(addresses[end])
+    },
     setFutureReferences: (pid, addresses) => {
       context.live(pid)
       if (!Array.isArray(addresses)) throw new RangeError('future references must be an array of addresses')
@@ -92,4 +108,5 @@ export function createKernelDebug(context: KernelContext): KernelDebug {
       )
     },
   }
+  return debug
 }

@@ -120,6 +120,47 @@ describe('kernelDebug', () => {
     expect(bare.trace!.length).toBe(first)
   })
 
+  it('notes a run of references as noteAccess one by one: stamps, tick, victims and the throw at a bad address', () => {
+    const run = (record: boolean, batched: boolean) => {
+      const kernel = createKernel({
+        physicalMemory: 48 * 4096,
+        replacementPolicy: 'lru',
+        ...(record ? { record: true } : {}),
+      })
+      const { pid } = kernel.createProcess({ name: 'notes.exe' })
+      const cpu = kernel.cpu(pid)
+      const base = allocate(kernel, pid, 64)
+      const addresses = new Float64Array(40)
+      let thrown: string | undefined
+      for (let round = 0; round < 30; round++) {
+        // Pages repeated within a run, some not resident, and a run ending in an address x86 has not.
+        for (let index = 0; index < addresses.length; index++)
+          addresses[index] = base + (((round * 13 + index * index) % 64) * 0x1000 + (index % 5))
+        if (round === 29) addresses[25] = 2 ** 32 + 5
+        try {
+          if (batched) kernel.debug.noteAccessRun(pid, addresses, 3, 37)
+          else for (let index = 3; index < 37; index++) kernel.debug.noteAccess(pid, addresses[index]!)
+        } catch (error) {
+          thrown = String(error)
+        }
+        cpu.write(base + ((round * 7) % 64) * 0x1000, [round])
+      }
+      const snapshot = kernel.mm.snapshot()
+      return {
+        thrown,
+        tick: snapshot.tick,
+        lastUse: Array.from(snapshot.lastUse),
+        digest: kernel.mm.digest(),
+        events: kernel.eventCount,
+      }
+    }
+    for (const record of [false, true]) {
+      const one = run(record, false)
+      expect(one.thrown).toMatch(/RangeError/)
+      expect(run(record, true)).toEqual(one)
+    }
+  })
+
   it('refuses debug calls on a view of the past and for a pid with no process', () => {
     const kernel = createKernel({ record: true })
     const { pid } = kernel.createProcess()

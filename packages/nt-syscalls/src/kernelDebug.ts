@@ -40,6 +40,12 @@ export interface KernelDebug {
   invlpg(pid: number, address: number): void
   /** Note a reference to `address` by `pid` for the LRU policy (and OPT's cursor): MemoryManager.noteAccess. */
   noteAccess(pid: number, address: number): void
+  /**
+   * Note the references `addresses[from, to)` by `pid`, in order: exactly {@link noteAccess} of
+   * each (the same throws, after the notes before it), cheaper per reference while nothing
+   * records (a replay's run of accesses, Cpu.runAccesses' note).
+   */
+  noteAccessRun(pid: number, addresses: ArrayLike<number>, from: number, to: number): void
   /** OPT's future reference string: the addresses `pid` will reference, in order. */
   setFutureReferences(pid: number, addresses: readonly number[]): void
 }

@@ -230,10 +230,16 @@ export async function replayMemoryTrace(
   }
   const flush = (): void => {
     if (run.length === 0) return
-    exceptions += cpu.runAccesses(run)
+    exceptions += cpu.runAccesses(run, note)
     run.clear()
   }
-  const batched = !future && debug === undefined && options.perAccess !== true
+  // LRU's notes go with the run (Cpu.runAccesses' note: each access noted before it is made).
+  const note =
+    debug === undefined
+      ? undefined
+      : (addresses: Float64Array, from: number, to: number): void =>
+          debug.noteAccessRun(pid, addresses, from, to)
+  const batched = !future && options.perAccess !== true
   const one = future ? collect : batched ? enqueue : perform
   /** One access of the source trace, translated (split where it crosses into a block placed elsewhere). */
   const access = (kind: number, address: number, size: number): void => {

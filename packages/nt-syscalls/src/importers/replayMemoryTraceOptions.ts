@@ -50,7 +50,8 @@ export interface ReplayMemoryTraceOptions {
   /**
    * Make each access by its own `kernel.cpu(pid)` call (`readInto`, `write`, `execute`) instead of
    * handing them over a run at a time (`Cpu.runAccesses`, default). The outcome is the same: the
-   * reference the runs are tested against (noteAccesses and futureReferences always go one by one).
+   * reference the runs are tested against (noteAccesses go with the run, each access noted before
+   * it is made; futureReferences always go one by one).
    */
   readonly perAccess?: boolean
   /** Page size for page lists (default 4096). */

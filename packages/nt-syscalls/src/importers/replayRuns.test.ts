@@ -5,6 +5,8 @@
 // lines, with and without instructions, a layout or the heap-blocks policy, on a small machine
 // under 'nt' (ticks every few references, memory short) and 'working-set' — the reports, the
 // progress told and the machine are the same, and so is the recorded trace of a recording kernel.
+// Under 'lru' every access is noted (noteAccesses: the notes go with the run, Cpu.runAccesses'
+// note), and the stamps, the tick and the victims are those of the notes made one by one.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,7 +52,13 @@ const lineArbitrary = fc.oneof(
 )
 
 const setupArbitrary = fc.record({
-  policy: fc.constantFrom('nt' as const, 'nt' as const, 'working-set' as const),
+  policy: fc.constantFrom(
+    'nt' as const,
+    'nt' as const,
+    'working-set' as const,
+    'lru' as const,
+    'lru' as const,
+  ),
   tickEvery: fc.constantFrom(1, 4, 25, 0),
   record: fc.constantFrom(undefined, undefined, undefined, 'eager' as const),
   options: fc.record({
@@ -94,13 +102,15 @@ describe('replayMemoryTrace, a run at a time', () => {
             const kernel = kernelOf(setup)
             const progress: ImportProgress[] = []
             const { layout, ...rest } = setup.options
+            // A note of an address x86 has not (a block left unplaced) throws, one by one as in a run.
             const report = await replayMemoryTrace(kernel, input, {
               ...rest,
               ...(layout === undefined ? {} : { layout }),
               format: 'lackey',
               perAccess,
+              ...(setup.policy === 'lru' ? { noteAccesses: true } : {}),
               onProgress: (told) => progress.push(told),
-            })
+            }).catch((error: unknown) => String(error))
             return { kernel, report, progress }
           }
           const one = await replay(true)
@@ -109,6 +119,11 @@ describe('replayMemoryTrace, a run at a time', () => {
           expect(runs.progress).toEqual(one.progress)
           expect(runs.kernel.mm.digest()).toBe(one.kernel.mm.digest())
           expect(runs.kernel.mm.referencesSinceTick).toBe(one.kernel.mm.referencesSinceTick)
+          // LRU's inputs, kept in snapshots but not in the digest.
+          const runsSnapshot = runs.kernel.mm.snapshot()
+          const oneSnapshot = one.kernel.mm.snapshot()
+          expect(runsSnapshot.tick).toBe(oneSnapshot.tick)
+          expect(Array.from(runsSnapshot.lastUse)).toEqual(Array.from(oneSnapshot.lastUse))
           if (setup.record !== undefined)
             expect(firstDivergentEvent(runs.kernel.trace!, one.kernel.trace!)).toBeUndefined()
         },
