@@ -5,7 +5,7 @@
 // bundles the sources into a directory laid out as the package is (<root>/dist/*.js beside
 // <root>/package.json), and each command's output, files and exit code must equal the sources'.
 
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -95,4 +95,40 @@ describe('the bundled command line (dist/cli.js) against the sources', () => {
       true,
     )
   })
+
+  it('serve: a trace uploaded is checked in the bundled load worker (dist/traceLoadWorker.js)', async () => {
+    const trace = `${root}/upload.ntt`
+    expect(fromBundle(['record', 'processes', '-o', trace]).code).toBe(0)
+    const server = spawn(process.execPath, [`${root}/dist/cli.js`, 'serve', 'processes'], {
+      cwd: appDirectory,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    try {
+      const origin = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        server.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString()
+          const found = /http:\/\/127\.0\.0\.1:\d+/.exec(out)
+          if (found !== null) resolve(found[0])
+        })
+        server.on('exit', (code) => reject(new Error(`serve exited with ${code}`)))
+      })
+      const upload = (bytes: Uint8Array, name: string) =>
+        fetch(`${origin}/api/open?name=${name}`, {
+          method: 'POST',
+          headers: { 'x-ntmm-explorer': '1', 'content-type': 'application/octet-stream' },
+          body: bytes,
+        })
+      const opened = await upload(readFileSync(trace), 'upload.ntt')
+      expect(opened.status).toBe(200)
+      expect(((await opened.json()) as { source: string; length: number }).source).toBe('upload.ntt')
+      const refused = await upload(new TextEncoder().encode('garbage'), 'bad.ntt')
+      expect(refused.status).toBe(400)
+      expect(((await refused.json()) as { error: string }).error).toMatch(
+        /^bad\.ntt: not a readable ntmm trace/,
+      )
+    } finally {
+      server.kill()
+    }
+  }, 30_000)
 })
