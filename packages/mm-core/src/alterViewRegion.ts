@@ -19,7 +19,7 @@
 
 import type { AddressSpace } from './addressSpace.js'
 import { canCharge, chargeCommit } from './commitCharge.js'
-import { type MmRegionsAltered, applyRegionsAltered } from './events.js'
+import { type MmRegionsAltered, applyRegionsAlteredAt } from './events.js'
 import type { MemoryArea } from './memoryArea.js'
 import {
   MEM_COMMIT,
@@ -91,6 +91,13 @@ export function alterViewRegionList(
       ? planAlterPage(area.regions, start, MEM_COMMIT, protect)
       : planAlterRegion(area.regions, start, length, MEM_COMMIT, protect)?.edit
   if (edit === undefined || (edit.removed.length === 0 && edit.added.length === 0)) return
+  // Unrecorded (every copy-on-write fault of an unrecorded run), the plan applied as the event's
+  // apply does, without the event object or applyMmEvent's switch on the event's type, a load over
+  // a dozen event shapes (MmCore.emitPageFault).
+  if (core.recorder === undefined) {
+    applyRegionsAlteredAt(core.state, pid, area.startingAddress, edit)
+    return
+  }
   const event: MmRegionsAltered = {
     type: 'mm.regionsAltered',
     pid,
@@ -102,10 +109,7 @@ export function alterViewRegionList(
     removed: edit.removed,
     added: edit.added,
   }
-  // Unrecorded (every copy-on-write fault of an unrecorded run), applied without applyMmEvent's
-  // switch on the event's type, a load over a dozen event shapes (MmCore.emitPageFault).
-  if (core.recorder === undefined) applyRegionsAltered(core.state, event)
-  else core.emit(event)
+  core.emit(event)
 }
 
 /**

@@ -189,6 +189,35 @@ describe('areaTree', () => {
     )
   })
 
+  it('replaces an area in place of the same bounds as replace does, older versions unchanged (property)', () => {
+    fc.assert(
+      fc.property(areaSet, fc.array(fc.nat(), { maxLength: 16 }), (areas, picks) => {
+        if (areas.length === 0) return
+        let tree = AreaTree.empty
+        for (const a of areas) tree = tree.insert(a)
+        let general = tree
+        let same = tree
+        for (const pick of picks) {
+          const target = areas[pick % areas.length]!
+          const next = { ...target, deleteInProgress: pick % 2 === 0 }
+          const before = same
+          general = general.replace(next)
+          same = same.replaceSameBounds(next)
+          // The same nodes (bounds, heights, sizes, gap augmentation) and values.
+          expect(same.root).toEqual(general.root)
+          expect(checkAreaTree(same)).toEqual([])
+          expect(before.locate(target.startingAddress)).not.toBe(next)
+        }
+        // A different bound is refused (an invariant, not a caller's input).
+        const first = areas[0]!
+        expect(() =>
+          same.replaceSameBounds({ ...first, endingAddress: first.endingAddress + PAGE_SIZE }),
+        ).toThrow()
+      }),
+      { numRuns: 150 },
+    )
+  })
+
   it('refuses a tree whose counters are not its areas’ (a state block written before it kept them)', () => {
     const tree = AreaTree.empty.insert(area(0x10000, 0x12000))
     expect(checkAreaTree(tree)).toEqual([])

@@ -28,6 +28,7 @@ import {
   avlPredecessor,
   avlRemove,
   avlReplace,
+  avlReplaceValue,
   avlSuccessor,
   avlValues,
 } from './persistentAvl.js'
@@ -171,6 +172,19 @@ export class AreaTree {
       'AreaTree.replace: area grows into its successor',
     )
     return new AreaTree(avlReplace(areaOps, this.root, area), this.virtualSize, this.peakVirtualSize)
+  }
+
+  /**
+   * Replace the area by `area` with the same bounds (its regions or view changed): one path copy
+   * with the gap augmentation kept, and no successor check (the bounds cannot grow). Asserts the
+   * bounds are the same.
+   */
+  replaceSameBounds(area: MemoryArea): AreaTree {
+    return new AreaTree(
+      avlReplaceValue(areaOps, this.root, area.startingAddress, area),
+      this.virtualSize,
+      this.peakVirtualSize,
+    )
   }
 
   /** MmLocateMemoryAreaByAddress: the area containing `address`, or undefined. O(log n). */

@@ -14,7 +14,14 @@ import type { MemoryArea, MemoryAreaTypeName, SectionViewInfo } from './memoryAr
 import type { AddressSpaceState, LiveAddressSpaceState, MmState } from './mmState.js'
 import { PfnState, type PfnStateName } from './pfnDatabase.js'
 import { type PfnRecord, setPfn } from './pfnRecord.js'
-import { type MmRegion, type RegionType, applyRegionEdit, regionListFrom, regionsOf } from './region.js'
+import {
+  type MmRegion,
+  type RegionEdit,
+  type RegionType,
+  applyRegionEdit,
+  regionListFrom,
+  regionsOf,
+} from './region.js'
 import { AreaTree } from './areaTree.js'
 
 import { type MmNtPagingEvent, applyNtPagingEvent, isNtPagingEvent } from './ntEvents.js'
@@ -334,11 +341,25 @@ export function workingSetDelta(state: MmState, pid: number, delta: number): voi
  * recorder is attached (alterViewRegion.ts).
  */
 export function applyRegionsAltered(state: MmState, event: MmRegionsAltered): void {
-  const space = state.spaces.get(event.pid)
-  assert(space !== undefined, () => `mm event for unknown address space ${event.pid}`)
-  const area = space.tree.locate(event.areaStart)
-  assert(area !== undefined && area.startingAddress === event.areaStart, 'mm.regionsAltered: no area')
-  const regions = applyRegionEdit(area.regions, { removed: event.removed, added: event.added })
+  applyRegionsAlteredAt(state, event.pid, event.areaStart, { removed: event.removed, added: event.added })
+}
+
+/**
+ * {@link applyRegionsAltered} from the event's fields: the copy-on-write fault's unrecorded region
+ * edit applies its plan without building the event (alterViewRegion.ts).
+ */
+export function applyRegionsAlteredAt(
+  state: MmState,
+  pid: number,
+  areaStart: number,
+  edit: RegionEdit,
+): void {
+  const space = state.spaces.get(pid)
+  // The message's closure made only on failure (this runs on every copy-on-write fault).
+  if (space === undefined) assert(false, () => `mm event for unknown address space ${pid}`)
+  const area = space.tree.locate(areaStart)
+  assert(area !== undefined && area.startingAddress === areaStart, 'mm.regionsAltered: no area')
+  const regions = applyRegionEdit(area.regions, edit)
   const altered: MemoryArea =
     area.view === undefined
       ? {
@@ -358,9 +379,9 @@ export function applyRegionsAltered(state: MmState, event: MmRegionsAltered): vo
           regions,
           view: area.view,
         }
-  state.spaces.set(event.pid, {
+  state.spaces.set(pid, {
     pid: space.pid,
-    tree: space.tree.replace(altered),
+    tree: space.tree.replaceSameBounds(altered),
     directoryPfn: space.directoryPfn,
     commitCharge: space.commitCharge,
     commitChargePeak: space.commitChargePeak,

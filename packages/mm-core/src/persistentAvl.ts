@@ -177,6 +177,80 @@ export function avlReplaceAt<V, A>(
   return makeNode(ops, value, root.left, root.right)
 }
 
+/**
+ * {@link avlReplaceAt} of `key1` by `value1`, then of `key2` by `value2` (`key1` < `key2`, both in
+ * the tree, each value keeping its node's place in the order as avlReplaceAt requires), in one
+ * path copy: the nodes above both keys are copied once, not twice (a copy-on-write fault moves
+ * the boundary between two neighbouring regions on every fault: docs/performance.md). The same
+ * tree as the two calls.
+ */
+export function avlReplaceTwoAt<V, A>(
+  ops: AvlOps<V, A>,
+  root: AvlNode<V, A> | undefined,
+  key1: number,
+  value1: V,
+  key2: number,
+  value2: V,
+): AvlNode<V, A> {
+  if (root === undefined) assert(false, () => `persistentAvl: no value at 0x${key1.toString(16)} to replace`)
+  const rootKey = root.startPage * PAGE
+  if (key2 < rootKey)
+    return makeNode(ops, root.value, avlReplaceTwoAt(ops, root.left, key1, value1, key2, value2), root.right)
+  if (key1 > rootKey)
+    return makeNode(ops, root.value, root.left, avlReplaceTwoAt(ops, root.right, key1, value1, key2, value2))
+  // The keys part here (or one of them is this node's).
+  let value = root.value
+  let left = root.left
+  let right = root.right
+  if (key1 < rootKey) left = avlReplaceAt(ops, left, key1, value1)
+  else value = value1
+  if (key2 > rootKey) right = avlReplaceAt(ops, right, key2, value2)
+  else value = value2
+  return makeNode(ops, value, left, right)
+}
+
+/**
+ * Replace the value whose start is `key` by `value` with the same interval, in a tree whose
+ * augmentation depends on the intervals only (the area tree's gaps: a view's MM_REGION edit
+ * changes its MEMORY_AREA's regions, never its bounds). One path copy that keeps each copied
+ * node's height, size and augmentation: no `augment` call and no new augmentation object per
+ * level (a copy-on-write fault edits its view's area on every fault: docs/performance.md).
+ * Asserts the replaced value has `value`'s interval.
+ */
+export function avlReplaceValue<V, A>(
+  ops: AvlOps<V, A>,
+  root: AvlNode<V, A> | undefined,
+  key: number,
+  value: V,
+): AvlNode<V, A> {
+  // The message's closure made only on failure (this runs per level of every region edit).
+  if (root === undefined) assert(false, () => `persistentAvl: no value at 0x${key.toString(16)} to replace`)
+  const rootKey = root.startPage * PAGE
+  let left = root.left
+  let right = root.right
+  let next = root.value
+  if (key < rootKey) left = avlReplaceValue(ops, left, key, value)
+  else if (key > rootKey) right = avlReplaceValue(ops, right, key, value)
+  else {
+    assert(
+      ops.start(value) === key && ops.end(value) === root.endPage * PAGE,
+      'persistentAvl: replaced value changes its interval',
+    )
+    next = value
+  }
+  // makeNode's shape (the same hidden class), the computed fields kept.
+  return {
+    startPage: root.startPage,
+    endPage: root.endPage,
+    value: next,
+    left,
+    right,
+    height: root.height,
+    size: root.size,
+    aug: root.aug,
+  }
+}
+
 /** The value whose interval contains `address` (intervals are disjoint), or undefined. O(log n). */
 export function avlFindContaining<V, A>(
   _ops: AvlOps<V, A>,

@@ -210,9 +210,20 @@ describe('region', () => {
           const list = regionListFrom(base, at, regions)
           const page = base + pageIndex * PAGE_SIZE
           const [type, protect] = attributes[kind]!
-          expect(planAlterPage(list, page, type, protect)).toEqual(
-            planAlterRegion(list, page, PAGE_SIZE, type, protect)?.edit,
-          )
+          const edit = planAlterPage(list, page, type, protect)
+          expect(edit).toEqual(planAlterRegion(list, page, PAGE_SIZE, type, protect)?.edit)
+          if (edit === undefined) return
+          // Applied (two for two in one path copy, else node by node): the regions of the
+          // removed-then-added array edit, a sound tree, and the old list untouched.
+          const before = regionsOf(list)
+          const expected = before.filter((r) => !edit.removed.some((x) => x.start === r.start))
+          expected.push(...edit.added)
+          expected.sort((a, b) => a.start - b.start)
+          const applied = applyRegionEdit(list, edit)
+          expect(regionsOf(applied)).toEqual(expected)
+          // (The generated lists may hold equal neighbours; the tree and the tiling must be sound.)
+          expect(checkRegionList(applied).filter((p) => !p.startsWith('equal'))).toEqual([])
+          expect(regionsOf(list)).toEqual(regions)
         },
       ),
       { numRuns: 500 },

@@ -30,6 +30,7 @@ import {
   avlPredecessor,
   avlRemove,
   avlReplaceAt,
+  avlReplaceTwoAt,
   avlSuccessor,
   avlValues,
 } from './persistentAvl.js'
@@ -270,8 +271,12 @@ export function applyRegionEdit(list: RegionList, edit: RegionEdit): RegionList 
   let root = list.root
   const { removed, added } = edit
   if (removed.length === added.length && inPlace(removed, added)) {
-    for (let i = 0; i < removed.length; i++)
-      root = avlReplaceAt(regionOps, root, removed[i]!.start, added[i]!)
+    // Two for two (the copy-on-write fault's moved boundary): one path copy for both.
+    if (removed.length === 2)
+      root = avlReplaceTwoAt(regionOps, root, removed[0]!.start, added[0]!, removed[1]!.start, added[1]!)
+    else
+      for (let i = 0; i < removed.length; i++)
+        root = avlReplaceAt(regionOps, root, removed[i]!.start, added[i]!)
   } else {
     for (const region of removed) root = avlRemove(regionOps, root, region.start)
     for (const region of added) root = avlInsert(regionOps, root, region)
