@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { frameDelta } from './frameDelta.js'
 
 /** The word-at-a-time delta frameDelta's four-word steps must match. */
-function plainDelta(base: Uint32Array, words: Uint32Array): { indices: number[]; values: number[] } | undefined {
+function plainDelta(
+  base: Uint32Array,
+  words: Uint32Array,
+): { indices: number[]; values: number[] } | undefined {
   const indices: number[] = []
   const values: number[] = []
   for (let index = 0; index < words.length; index++) {
@@ -28,7 +31,12 @@ describe('frameDelta', () => {
         for (let change = 0; change < changes && length > 0; change++) {
           const at = next() % length
           // Differences in one bit, in the sign bit, and whole words (the OR of XORs sees each).
-          words[at] = change % 3 === 0 ? (words[at] as number) ^ 0x80000000 : change % 3 === 1 ? (words[at] as number) ^ 1 : next()
+          words[at] =
+            change % 3 === 0
+              ? (words[at] as number) ^ 0x80000000
+              : change % 3 === 1
+                ? (words[at] as number) ^ 1
+                : next()
         }
         const expected = plainDelta(base, words)
         const delta = frameDelta(base, words)

@@ -66,7 +66,11 @@ const inflateRaw = (bytes: Uint8Array, rawLength: number): Uint8Array =>
 /** deflate-raw block compression through node:zlib, with a bounded output on decompression. */
 export const deflateRawCompressor: BlockCompressor = {
   compress: (bytes) =>
-    deflateRawSync(bytes, { level: DEFLATE_LEVEL, windowBits: EVENTS_WINDOW_BITS, memLevel: EVENTS_MEM_LEVEL }),
+    deflateRawSync(bytes, {
+      level: DEFLATE_LEVEL,
+      windowBits: EVENTS_WINDOW_BITS,
+      memLevel: EVENTS_MEM_LEVEL,
+    }),
   decompress: inflateRaw,
 }
 
