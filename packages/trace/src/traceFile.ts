@@ -51,13 +51,26 @@ const DEFLATE_LEVEL = 2
  */
 const EVENTS_WINDOW_BITS = 14
 
+/**
+ * zlib's memLevel for events blocks: 9, not the default 8 — a hash table twice as large, so the
+ * fast matcher walks fewer colliding chains: measured on a machine trace's events payloads,
+ * ~15% less CPU for +2.4% of bytes (docs/performance.md, "Import: a fifth pass"). It sets only
+ * the compressor's memory (256 KiB more while a block is deflated); inflating needs nothing of it.
+ */
+const EVENTS_MEM_LEVEL = 9
+
 /** Inflates a deflate-raw block, its output bounded by the length the block header states. */
 const inflateRaw = (bytes: Uint8Array, rawLength: number): Uint8Array =>
   inflateRawSync(bytes, { maxOutputLength: Math.max(1, rawLength) })
 
 /** deflate-raw block compression through node:zlib, with a bounded output on decompression. */
 export const deflateRawCompressor: BlockCompressor = {
-  compress: (bytes) => deflateRawSync(bytes, { level: DEFLATE_LEVEL, windowBits: EVENTS_WINDOW_BITS }),
+  compress: (bytes) =>
+    deflateRawSync(bytes, {
+      level: DEFLATE_LEVEL,
+      windowBits: EVENTS_WINDOW_BITS,
+      memLevel: EVENTS_MEM_LEVEL,
+    }),
   decompress: inflateRaw,
 }
 
