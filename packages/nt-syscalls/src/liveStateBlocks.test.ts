@@ -8,22 +8,13 @@ import { join } from 'node:path'
 import { type BinaryTraceIndex, openBinaryTraceFile } from '@ntmm/trace'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from './createKernel.js'
+import { mapWrittenFileView } from './testing/mapWrittenFileView.js'
 import { replayMemoryTrace } from './importers/replayMemoryTrace.js'
 import type { Kernel } from './kernel.js'
 import { LiveStateBlocks } from './liveStateBlocks.js'
 import { loadKernel } from './machineTraceFile.js'
 import { type MachineEvent, machineSchema } from './machineSchema.js'
 import { machineAtIndex } from './machineTraceSeek.js'
-import { PAGE_READWRITE } from './memoryConstants.js'
-import { NtCurrentProcess } from './objectManager.js'
-import {
-  FILE_GENERIC_READ,
-  FILE_GENERIC_WRITE,
-  FILE_OPEN_IF,
-  SEC_COMMIT,
-  SECTION_ALL_ACCESS,
-  ViewShare,
-} from './sectionConstants.js'
 import { encodeMachineTrace, type SaveTraceOptions } from './writeMachineTrace.js'
 
 const directory = await mkdtemp(join(tmpdir(), 'ntmm-live-states-'))
@@ -50,41 +41,7 @@ async function recorded(record: 'eager' | 'deferred', progressEvery: number) {
   const live = new LiveStateBlocks(kernel, { every: EVERY, blockEvents: BLOCK })
   const { pid } = kernel.createProcess({ name: 'a.exe' })
   live.boundary()
-  const a = kernel.syscalls(pid)
-  const file = a.NtCreateFile(
-    FILE_GENERIC_READ | FILE_GENERIC_WRITE,
-    { name: '\\??\\C:\\live.txt' },
-    undefined,
-    0,
-    3,
-    FILE_OPEN_IF,
-    0,
-  )
-  live.boundary()
-  a.NtWriteFile(file.handle, 0x800, new Uint8Array([5, 6, 7]))
-  const section = a.NtCreateSection(
-    SECTION_ALL_ACCESS,
-    undefined,
-    0x3000,
-    PAGE_READWRITE,
-    SEC_COMMIT,
-    file.handle,
-  )
-  const view = a.NtMapViewOfSection(
-    section.handle,
-    NtCurrentProcess,
-    0,
-    0,
-    0,
-    0,
-    0,
-    ViewShare,
-    0,
-    PAGE_READWRITE,
-  )
-  live.boundary()
-  kernel.cpu(pid).write(view.baseAddress + 0x1000, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]))
-  live.boundary()
+  mapWrittenFileView(kernel, pid, 'live.txt', () => live.boundary())
   await replayMemoryTrace(kernel, lines(2500), {
     format: 'lackey',
     pid,

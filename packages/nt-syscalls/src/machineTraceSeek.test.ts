@@ -8,22 +8,13 @@ import { join } from 'node:path'
 import { openBinaryTraceFile, replayRange, SnapshotBuffer, TraceFormatError } from '@ntmm/trace'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKernel } from './createKernel.js'
+import { mapWrittenFileView } from './testing/mapWrittenFileView.js'
 import { replayMemoryTrace } from './importers/replayMemoryTrace.js'
 import { loadKernel } from './machineTraceFile.js'
 import { machineModel } from './machineModel.js'
 import { machineSchema } from './machineSchema.js'
 import { machineSnapshotBytes } from './machineSnapshotBytes.js'
 import { machineAtIndex } from './machineTraceSeek.js'
-import { PAGE_READWRITE } from './memoryConstants.js'
-import { NtCurrentProcess } from './objectManager.js'
-import {
-  FILE_GENERIC_READ,
-  FILE_GENERIC_WRITE,
-  FILE_OPEN_IF,
-  SEC_COMMIT,
-  SECTION_ALL_ACCESS,
-  ViewShare,
-} from './sectionConstants.js'
 
 const directory = await mkdtemp(join(tmpdir(), 'ntmm-seek-'))
 
@@ -31,38 +22,7 @@ const directory = await mkdtemp(join(tmpdir(), 'ntmm-seek-'))
 async function recorded() {
   const kernel = createKernel({ record: true, physicalMemory: 256 * 1024, pageFile: 2 << 20 })
   const { pid } = kernel.createProcess({ name: 'a.exe' })
-  const a = kernel.syscalls(pid)
-  const file = a.NtCreateFile(
-    FILE_GENERIC_READ | FILE_GENERIC_WRITE,
-    { name: '\\??\\C:\\seek.txt' },
-    undefined,
-    0,
-    3,
-    FILE_OPEN_IF,
-    0,
-  )
-  a.NtWriteFile(file.handle, 0x800, new Uint8Array([5, 6, 7]))
-  const section = a.NtCreateSection(
-    SECTION_ALL_ACCESS,
-    undefined,
-    0x3000,
-    PAGE_READWRITE,
-    SEC_COMMIT,
-    file.handle,
-  )
-  const view = a.NtMapViewOfSection(
-    section.handle,
-    NtCurrentProcess,
-    0,
-    0,
-    0,
-    0,
-    0,
-    ViewShare,
-    0,
-    PAGE_READWRITE,
-  )
-  kernel.cpu(pid).write(view.baseAddress + 0x1000, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]))
+  mapWrittenFileView(kernel, pid, 'seek.txt')
   const lines: string[] = []
   for (let line = 0; line < 8000; line++)
     lines.push(
