@@ -171,6 +171,43 @@ export function planAlterRegion(
   }
   if (changes.length === 0) return { changes, edit: { removed: [], added: [] } }
 
+  return { changes, edit: editOver(list, covered, start, end, newType, newProtect) }
+}
+
+/**
+ * {@link planAlterRegion}'s edit for the one page at `page` (page-aligned): the same regions
+ * removed and added, in the same order and shapes, without the plan's changes list and overlap
+ * array (a copy-on-write fault edits one page of its view's list on every fault:
+ * docs/performance.md). Empty when the page already has the attributes; `undefined` when it lies
+ * outside the list, as the plan.
+ */
+export function planAlterPage(
+  list: RegionList,
+  page: number,
+  newType: RegionType,
+  newProtect: number,
+): RegionEdit | undefined {
+  const end = page + PAGE_SIZE
+  if (page < list.start || end > list.end || page % PAGE_SIZE !== 0) return undefined
+  const region = avlFindContaining(regionOps, list.root, page)
+  if (region === undefined || sameAttributes(region, newType, newProtect)) return { removed: [], added: [] }
+  return editOver(list, [region], page, end, newType, newProtect)
+}
+
+/**
+ * The structural edit giving [start, end) the attributes: `covered` (the regions overlapping it,
+ * in order, at least one of them with other attributes) removed with the equal neighbour NR merges
+ * with, and added: the first region's head, NR widened by every equal piece next to it, the last
+ * region's tail. Shared by planAlterRegion and planAlterPage.
+ */
+function editOver(
+  list: RegionList,
+  covered: readonly MmRegion[],
+  start: number,
+  end: number,
+  newType: RegionType,
+  newProtect: number,
+): RegionEdit {
   const first = covered[0]!
   const last = covered[covered.length - 1]!
   // The removed regions in order: the equal one before, when NR merges with it, then the covered.
@@ -202,54 +239,6 @@ export function planAlterRegion(
     else tail = { start: end, length: lastEnd - end, type: last.type, protect: last.protect }
   } else {
     const next = avlSuccessor(regionOps, list.root, last.start)
-    if (next !== undefined && sameAttributes(next, newType, newProtect)) {
-      removed.push(next)
-      newEnd = next.start + next.length
-    }
-  }
-  added.push({ start: newStart, length: newEnd - newStart, type: newType, protect: newProtect })
-  if (tail !== undefined) added.push(tail)
-  return { changes, edit: { removed, added } }
-}
-
-/**
- * {@link planAlterRegion}'s edit for the one page at `page` (page-aligned): the same regions
- * removed and added, in the same order and shapes, without the plan's changes list and overlap
- * array (a copy-on-write fault edits one page of its view's list on every fault:
- * docs/performance.md). Empty when the page already has the attributes; `undefined` when it lies
- * outside the list, as the plan.
- */
-export function planAlterPage(
-  list: RegionList,
-  page: number,
-  newType: RegionType,
-  newProtect: number,
-): RegionEdit | undefined {
-  const end = page + PAGE_SIZE
-  if (page < list.start || end > list.end || page % PAGE_SIZE !== 0) return undefined
-  const region = avlFindContaining(regionOps, list.root, page)
-  if (region === undefined || sameAttributes(region, newType, newProtect)) return { removed: [], added: [] }
-  // planAlterRegion with `covered` = [region], its first and its last.
-  const previous = region.start < page ? undefined : avlPredecessor(regionOps, list.root, region.start)
-  const mergePrevious = previous !== undefined && sameAttributes(previous, newType, newProtect)
-  const removed: MmRegion[] = mergePrevious ? [previous, region] : [region]
-  const added: MmRegion[] = []
-  let newStart = page
-  let newEnd = end
-  if (region.start < page)
-    added.push({
-      start: region.start,
-      length: page - region.start,
-      type: region.type,
-      protect: region.protect,
-    })
-  else if (mergePrevious) newStart = previous.start
-  let tail: MmRegion | undefined
-  const regionEnd = region.start + region.length
-  if (regionEnd > end)
-    tail = { start: end, length: regionEnd - end, type: region.type, protect: region.protect }
-  else {
-    const next = avlSuccessor(regionOps, list.root, region.start)
     if (next !== undefined && sameAttributes(next, newType, newProtect)) {
       removed.push(next)
       newEnd = next.start + next.length
