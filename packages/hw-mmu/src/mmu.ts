@@ -382,6 +382,35 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     return this.readIntoAccess(va, target, offset, length, ACCESS_EXECUTE, modeCode(mode))
   }
 
+  /**
+   * A load of `length` bytes at `va` made for its effect: {@link Mmu.readInto}'s translations,
+   * TLB lookups, walks, A-bit updates, faults and events, without copying the bytes out of the
+   * frames (a replay of a program's memory trace wants what the access does, not what it read,
+   * as mmuBatch.ts's runTlbHits makes its reads). True, or false on a fault (then
+   * {@link Mmu.lastFailure}). Throws a RangeError for a length that is no byte count (an integer
+   * in [0, 2^30]).
+   */
+  readForEffect(va: number, length: number, mode: PrivilegeMode = 'user'): boolean {
+    checkLength(length)
+    const user = modeCode(mode)
+    // readInto's two branches, each without its copy.
+    if (length > 0 && (va & 0xfff) + length <= 4096) return this.translateVa(va, READ, user) >= 0
+    return this.translateRange(va, length, READ, user) !== undefined
+  }
+
+  /**
+   * An instruction fetch of `length` bytes at `va` made for its effect: {@link Mmu.fetchInto}'s
+   * translations, faults and events without the bytes (see {@link Mmu.readForEffect}).
+   */
+  fetchForEffect(va: number, length: number, mode: PrivilegeMode = 'user'): boolean {
+    checkLength(length)
+    const user = modeCode(mode)
+    // readIntoAccess's two branches for an execute access, each without its copy.
+    // Within one page translateOnePage's checks are translateVa's own (see readInto).
+    if (length > 0 && (va & 0xfff) + length <= 4096) return this.translateVa(va, EXECUTE, user) >= 0
+    return this.translateRange(va, length, EXECUTE, user) !== undefined
+  }
+
   /** Writes `data` at `va`. Every page is translated (for write) before any byte is stored: a fault writes nothing. */
   write(va: number, data: ArrayLike<number>, options: AccessOptions = {}): WriteResult<R> {
     const user = modeCode(options.mode)
@@ -924,6 +953,28 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
     const frames = this.state.frames
     const length = part.length
     const lane = this.lane
+    if (lane !== undefined && (length === 4 || length === 8) && (pa & 3) === 0) {
+      // An aligned word or quadword into a frame this checkpoint epoch owns (most recorded
+      // stores): the loop below's scalar writes of 4 bytes, their previous values read from the
+      // frame's words, and the words set in place (Mmu.write32's store; the byte merge of
+      // applyPhysicalBytesWritten leaves the same words). Anything else takes the loop.
+      const words = ownedWords(frames, pa)
+      if (words !== undefined) {
+        const word = (pa & 0xfff) >>> 2
+        const low = (part[0]! | (part[1]! << 8) | (part[2]! << 16) | (part[3]! << 24)) >>> 0
+        if (length === 4) {
+          lane.physicalWrite(pa, 4, low, words[word]!)
+          words[word] = low
+          return
+        }
+        const high = (part[4]! | (part[5]! << 8) | (part[6]! << 16) | (part[7]! << 24)) >>> 0
+        lane.physicalWrite(pa, 4, low, words[word]!)
+        lane.physicalWrite(pa + 4, 4, high, words[word + 1]!)
+        words[word] = low
+        words[word + 1] = high
+        return
+      }
+    }
     if (lane !== undefined && length <= LANE_STORE_LIMIT) {
       // The same state change as the bytes written, as scalar stores (no arrays; see
       // scalarStores.ts). Each previous value is read before anything is written.

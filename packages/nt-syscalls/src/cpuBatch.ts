@@ -8,7 +8,9 @@
 // policy each access is one CPU reference toward the next balance-set tick, as createCpu counts
 // it: a stretch of hits is cut where a tick falls due and its references counted there, so each
 // tick runs right after the same access as one by one. With anything recording (or inputs
-// deferred, or a listener) the whole run goes one by one through the per-access path.
+// deferred, or a listener) the whole run goes one by one through the per-access path; recorded
+// eagerly, a load or a fetch there is made for its effect (RecordedEffects: its events, not its
+// bytes, which the run discards).
 
 import { type AccessRun, RUN_READ, RUN_WRITE } from '@ntmm/hw-mmu'
 import { runTlbHits } from '@ntmm/hw-mmu/internal'
@@ -21,6 +23,18 @@ const WRITE = RUN_WRITE
 const hits = runTlbHits
 
 /**
+ * How a recording CPU makes a run's loads and fetches (createCpu.ts, eager recording only): each
+ * recorded as the Cpu's readInto / execute records it and made for its effect, its bytes not
+ * copied (the run discards them, as runTlbHits does). `read` takes `scratch` (at least `length`
+ * bytes) for an access it hands to the Cpu's readInto. Each answers the access's status.
+ * @internal
+ */
+export interface RecordedEffects {
+  read(address: number, length: number, scratch: Uint8Array): number
+  execute(address: number): number
+}
+
+/**
  * The `runAccesses` of `cpu`, the thread of `pid` on the machine of `context`: executes
  * `run[0, run.length)` and returns how many accesses failed (raised an exception, or were refused:
  * a status other than STATUS_SUCCESS). A read is `readInto` of its size into a scratch buffer, a
@@ -30,6 +44,7 @@ export function accessRunner(
   context: KernelContext,
   pid: number,
   cpu: () => Cpu,
+  recorded?: RecordedEffects,
 ): (run: AccessRun, note?: (addresses: Float64Array, from: number, to: number) => void) => number {
   const { mm, sequencer } = context
   // Fixed when the kernel (or the view) is made, as createCpu's `silent`.
@@ -87,9 +102,12 @@ export function accessRunner(
       let status: number
       if (kind === READ) {
         if (scratch.length < size) scratch = new Uint8Array(size)
-        status = thread.readInto(address, scratch, 0, size)
+        status =
+          recorded === undefined
+            ? thread.readInto(address, scratch, 0, size)
+            : recorded.read(address, size, scratch)
       } else if (kind === WRITE) status = thread.write(address, run.dataOf(size)).status
-      else status = thread.execute(address).status
+      else status = recorded === undefined ? thread.execute(address).status : recorded.execute(address)
       if (status !== 0) failed++
       index++
     }

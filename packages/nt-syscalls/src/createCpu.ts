@@ -19,7 +19,7 @@ import {
   MAX_ACCESS_LENGTH,
 } from './cpu.js'
 import { closeAccess, openAccess, traceAccess } from './cpuAccessTrace.js'
-import { accessRunner } from './cpuBatch.js'
+import { accessRunner, type RecordedEffects } from './cpuBatch.js'
 import type { KernelContext } from './kernelContext.js'
 import { ACCESS_CODE, littleEndian } from './machineSchema.js'
 import {
@@ -407,6 +407,38 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
     plain(rawAddress, 4) && ((value | 0) === value || value >>> 0 === value) && quiet()
       ? writeUint32Now(rawAddress, value)
       : writeUint32General(rawAddress, value)
+  // A recorded run's loads and fetches (cpuBatch.ts, `eager` only): what readIntoPlain's and
+  // execute's eager branches record and do, the access made for its effect (Mmu.readForEffect /
+  // fetchForEffect: the same translation, TLB and walk events, #PF and exception, without copying
+  // the bytes, which the run discards). An address those branches would not take goes to the Cpu.
+  const recordedEffects: RecordedEffects = {
+    read: (address: number, length: number, scratch: Uint8Array): number => {
+      if (length > MAX_ACCESS_LENGTH || !plain(address, length))
+        return cpu.readInto(address, scratch, 0, length)
+      const depth = openAccess(sequencer, pid, READ_CODE, address, length, 0, 0)
+      try {
+        const unit = mmu()
+        const ok = unit.readForEffect(address, length, 'user')
+        const failure = ok ? undefined : unit.lastFailure()!
+        if (references !== undefined) references.count()
+        return failure === undefined ? SUCCESS : raise(failure).code
+      } finally {
+        closeAccess(sequencer, depth)
+      }
+    },
+    execute: (address: number): number => {
+      if (!plain(address, 1)) return cpu.execute(address).status
+      const depth = openAccess(sequencer, pid, EXECUTE_CODE, address, 1, 0, 0)
+      try {
+        const unit = mmu()
+        const ok = unit.fetchForEffect(address, 1, 'user')
+        if (references !== undefined) references.count()
+        return ok ? SUCCESS : raise(unit.lastFailure()!).code
+      } finally {
+        closeAccess(sequencer, depth)
+      }
+    },
+  }
   // The TLB-hit paths: nothing recording, the process's context held, an aligned word whose page
   // hits in the data TLB's mirror row (hw-mmu's userRead32Hit / userWrite32Hit, which answer -1 /
   // false having done nothing when that is not so: the access is then made in full by the path
@@ -514,7 +546,7 @@ export function createCpu(context: KernelContext, pid: number): Cpu {
       return { status: STATUS_ACCESS_VIOLATION, data: new Uint8Array(0) }
     },
     // A run of accesses, made as the methods above make each (cpuBatch.ts).
-    runAccesses: accessRunner(context, pid, () => cpu),
+    runAccesses: accessRunner(context, pid, () => cpu, eager ? recordedEffects : undefined),
   }
   return cpu
 }
