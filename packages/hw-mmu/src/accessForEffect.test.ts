@@ -50,8 +50,8 @@ function machinePair(
   tlb: Parameters<typeof buildRandomMachine>[2],
   regions: Parameters<typeof buildRandomMachine>[3],
   recording: Recording,
-) {
-  return [0, 1].map(() => {
+): [Machine, Machine] {
+  const make = (): Machine => {
     const built = buildRandomMachine(mode, control, tlb, regions)
     const events: HwEvent[] = []
     const calls: unknown[][] = []
@@ -62,7 +62,8 @@ function machinePair(
       )
     expect(built.mmu.loadCr3(built.root).ok).toBe(true)
     return { ...built, events, calls }
-  }) as [Machine, Machine]
+  }
+  return [make(), make()]
 }
 
 interface Machine {
