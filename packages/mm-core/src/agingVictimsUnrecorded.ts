@@ -17,6 +17,8 @@ import { pteLowAt, writePteWordAt } from './pteAccess.js'
 
 /** Frames per age, reused by every pass (ages are 0-255). */
 const perAge = new Int32Array(256)
+/** Where the next victim of each age goes in the answer (a counting sort's offsets). */
+const nextAt = new Int32Array(256)
 
 /**
  * agingVictims' pass unrecorded, on 32-bit paging (undefined, with nothing done, under any other
@@ -92,15 +94,25 @@ export function agingVictimsUnrecorded(
   let threshold = 255
   let above = 0
   while (threshold > 0 && above + perAge[threshold]! < take) above += perAge[threshold--]!
-  const older: number[] = []
-  const atThreshold: number[] = []
-  for (let pfn = head; pfn >= 0 && older.length + atThreshold.length < take; pfn = flink[pfn]!) {
+  // A counting sort's placement, not a comparator sort of the older ones (a fifth of the scan):
+  // each age above the threshold owns a run of the answer, oldest age first, filled in list order
+  // (the stable sort's order of equal ages); the threshold's first ones follow them.
+  let at = 0
+  for (let a = 255; a > threshold; a--) {
+    nextAt[a] = at
+    at += perAge[a]!
+  }
+  nextAt[threshold] = above
+  const victims = new Array<number>(take)
+  let thresholdLeft = take - above
+  let placed = 0
+  for (let pfn = head; pfn >= 0 && placed < take; pfn = flink[pfn]!) {
     if (pinned.size !== 0 && pinned.has(pfn)) continue
     const a = age[pfn]!
-    if (a > threshold) older.push(pfn)
-    else if (a === threshold && atThreshold.length < take - above) atThreshold.push(pfn)
+    if (a > threshold || (a === threshold && thresholdLeft-- > 0)) {
+      victims[nextAt[a]!++] = pfn
+      placed++
+    }
   }
-  if (older.length > 1) older.sort((a, b) => age[b]! - age[a]!)
-  for (let i = 0; i < atThreshold.length; i++) older.push(atThreshold[i]!)
-  return older
+  return victims
 }
