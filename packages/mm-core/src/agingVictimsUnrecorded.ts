@@ -106,7 +106,7 @@ export function agingVictimsUnrecorded(
   let threshold = 255
   let above = 0
   while (threshold > 0 && above + perAge[threshold]! < take) above += perAge[threshold--]!
-  // A counting sort's placement, not a comparator sort of the older ones (a fifth of the scan):
+  // A counting sort's placement, not a comparator sort of the older ones and two arrays:
   // each age above the threshold owns a run of the answer, oldest age first, filled in list order
   // (the stable sort's order of equal ages); the threshold's first ones follow them.
   let at = 0

@@ -198,8 +198,8 @@ export const DEMAND_ZERO: FaultDecision = Object.freeze({
 
 /**
  * Hard-fault decisions made so far, by slot: one frozen object a slot, as DEMAND_ZERO is one for
- * every demand-zero fault. The cause names the slot, and writing a number into a string was a
- * tenth of the handler's own time in bench 3b's hard fault (docs/performance.md, issue 22,
+ * every demand-zero fault. The cause names the slot, and writing a number into a new string was
+ * 3.4% of bench 3b's hard fault and most of its garbage (docs/performance.md, issue 22,
  * `hardfault2`). Kept for the first {@link PAGED_IN_CACHED} slots (a few MiB of strings at most).
  */
 const pagedInDecisions: (FaultDecision | undefined)[] = []
