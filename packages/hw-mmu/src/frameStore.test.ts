@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import type { HwEvent } from './events.js'
-import { busReadInto, busReadWithinPage, FrameStore } from './frameStore.js'
+import { adoptFrameWords, busReadInto, busReadWithinPage, FrameStore, lendFrameWords } from './frameStore.js'
 import type { FrameStoreCheckpoint } from './frameStoreCheckpoint.js'
 
 describe('frameStore', () => {
@@ -262,5 +262,26 @@ describe('frameStore', () => {
         },
       ),
     )
+  })
+})
+
+describe('the frames a checkpoint looks at (ownedList)', () => {
+  it('lists a frame once an epoch however often it is written, lent, taken or zeroed', () => {
+    const store = new FrameStore({ frameCount: 8 })
+    for (let round = 0; round < 100; round++) {
+      store.write32(4096 * (round % 3), round)
+      const words = lendFrameWords(store, round % 3)
+      if (words !== undefined) adoptFrameWords(store, 5, words, false)
+      store.zero(round % 2)
+    }
+    expect([...store.ownedList].sort((a, b) => a - b)).toEqual([0, 1, 2, 5])
+    const checkpoint = store.checkpoint()
+    expect(store.ownedList).toEqual([])
+    store.write32(4096 * 2, 7)
+    store.write32(4096 * 2, 8)
+    expect(store.ownedList).toEqual([2])
+    store.restore(checkpoint)
+    store.write32(4096 * 2, 9)
+    expect(store.ownedList).toEqual([2])
   })
 })

@@ -54,8 +54,15 @@ export class FrameStore {
   readonly frameEpoch: Uint32Array
   /** @internal bumped by checkpoint and restore: everything becomes shared. */
   epoch = 1
-  /** @internal frames written or zeroed since the epoch began, in order (a frame may appear twice). */
+  /** @internal frames written or zeroed since the epoch began, in order, each once (`listedEpoch`). */
   ownedList: number[] = []
+  /**
+   * @internal epoch in which each frame went on `ownedList`: listed once an epoch. A frame went on
+   * again at every lend, take and zeroing, so between checkpoints the list grew by about three
+   * entries a hard fault without end (docs/performance.md, issue 22, `hardfault2`); the
+   * checkpoint reads it as a set in first-listed order, which the list now is.
+   */
+  readonly listedEpoch: Uint32Array
   /** @internal frames the latest checkpoint or restore holds as deltas (see frameTable.ts). */
   carried: number[] = []
   /** @internal epoch in which each frame is carried (see `carried`). */
@@ -106,6 +113,7 @@ export class FrameStore {
     this.anchors = new Array<Uint32Array | undefined>(frameCount).fill(undefined)
     this.lastDeltas = new Array<FrameDelta | undefined>(frameCount).fill(undefined)
     this.carriedEpoch = new Uint32Array(frameCount)
+    this.listedEpoch = new Uint32Array(frameCount)
     this.allocated = new Uint8Array(frameCount)
     this.freeFrames = frameCount
   }
@@ -449,6 +457,13 @@ export function ownedWordsAt(store: FrameStore, pa: number): Uint32Array | undef
     : undefined
 }
 
+/** Frame `pfn` goes on the store's `ownedList` (the next checkpoint's frames), once an epoch. */
+function listOwned(store: FrameStore, pfn: number): void {
+  if (store.listedEpoch[pfn] === store.epoch) return
+  store.listedEpoch[pfn] = store.epoch
+  store.ownedList.push(pfn)
+}
+
 function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const c = pfn >>> CHUNK_SHIFT
   let chunk = store.chunks[c]!
@@ -464,7 +479,7 @@ function ownFrame(store: FrameStore, pfn: number): Uint32Array {
   const copy = carried ? old : old === undefined ? zeroedBuffer(store) : copiedBuffer(store, old)
   chunk[pfn & CHUNK_MASK] = copy
   store.frameEpoch[pfn] = store.epoch
-  store.ownedList.push(pfn)
+  listOwned(store, pfn)
   return copy
 }
 
@@ -498,7 +513,7 @@ function fillFrame(store: FrameStore, pfn: number, source: Uint32Array): void {
     chunk[pfn & CHUNK_MASK] = spare
   }
   store.frameEpoch[pfn] = store.epoch
-  store.ownedList.push(pfn)
+  listOwned(store, pfn)
 }
 
 /**
@@ -540,7 +555,7 @@ export function lendFrameWords(store: FrameStore, pfn: number): Uint32Array | un
     store.frameEpoch[pfn] = 0
     store.carriedEpoch[pfn] = 0
     // The next checkpoint must see the frame (a carried one's old delta no longer stands for it).
-    store.ownedList.push(pfn)
+    listOwned(store, pfn)
   }
   return words
 }
@@ -576,7 +591,7 @@ export function adoptFrameWords(
   chunk[pfn & CHUNK_MASK] = words
   store.frameEpoch[pfn] = exclusive ? store.epoch : 0
   store.carriedEpoch[pfn] = 0
-  store.ownedList.push(pfn)
+  listOwned(store, pfn)
   return true
 }
 
@@ -632,7 +647,7 @@ export function applyFrameZeroed(store: FrameStore, pfn: number): void {
   store.chunks[c]![pfn & CHUNK_MASK] = undefined
   store.frameEpoch[pfn] = 0
   // A change the next checkpoint must see (a carried frame's delta no longer holds).
-  store.ownedList.push(pfn)
+  listOwned(store, pfn)
 }
 
 /**

@@ -33,7 +33,7 @@ export interface FrameTable {
   readonly frameEpoch: Uint32Array
   /** Bumped by checkpoint and restore: everything becomes shared. */
   epoch: number
-  /** Frames written or zeroed since the epoch began, in order (a frame may appear twice). */
+  /** Frames written or zeroed since the epoch began, in order, each once. */
   ownedList: number[]
   /**
    * Frames the latest checkpoint (or restore) holds as deltas: their buffers are the store's

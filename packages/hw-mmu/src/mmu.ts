@@ -1064,6 +1064,12 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
       // and missed; with no large entry nothing here could match.
       if (missed !== undefined && tlb.largeEntries === 0 && (tlb === missed || tlb === s.secondTlb)) continue
       let removed: number[] | undefined
+      // No recorder: each match is dropped where it is found (the hw.tlbFlush removals applied in
+      // the same order, no list: the aging scan's INVLPG of an accessed page removes its entry,
+      // a list per page; docs/performance.md, issue 22, `hardfault2`). A dropped tag is -1, which
+      // no later probe of this scan matches.
+      const direct = this.recorder === undefined
+      let removedAny = false
       const ways = tlb.ways
       const tags = tlb.tags
       // A level with no large entry holds no tag of a larger size code: its 4 KiB set only.
@@ -1074,12 +1080,20 @@ export class Mmu<R extends FaultResponse = FaultResponse> {
         const base = tlb.setOf(pageNumber) * ways
         for (let i = base; i < base + ways; i++) {
           if (tags[i] === tag && (tlb.pcids[i] === s.pcid || (tlb.flags[i]! & TLB_GLOBAL) !== 0)) {
-            if (removed === undefined) removed = []
-            removed.push(i)
+            if (direct) {
+              applyTlbInvalidate(tlb, i)
+              removedAny = true
+            } else {
+              if (removed === undefined) removed = []
+              removed.push(i)
+            }
           }
         }
       }
-      if (always || removed !== undefined) this.removeEntries(tlb, 'single', va, removed ?? NONE_REMOVED)
+      if (direct) {
+        if (always || removedAny) applyTlbFlushCounted(tlb, 'single')
+      } else if (always || removed !== undefined)
+        this.removeEntries(tlb, 'single', va, removed ?? NONE_REMOVED)
     }
   }
 

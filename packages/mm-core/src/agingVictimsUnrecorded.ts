@@ -13,10 +13,12 @@
 import { PTE_ACCESSED, PTE_PRESENT } from '@ntmm/hw-mmu'
 import type { MmCore } from './mmCore.js'
 import { frameWords } from '@ntmm/hw-mmu/internal'
-import { pteLowAt, writePteWordAt } from './pteAccess.js'
+import { writePteWordAt } from './pteAccess.js'
 
 /** Frames per age, reused by every pass (ages are 0-255). */
 const perAge = new Int32Array(256)
+/** Where the next victim of each age goes in the answer (a counting sort's offsets). */
+const nextAt = new Int32Array(256)
 
 /**
  * agingVictims' pass unrecorded, on 32-bit paging (undefined, with nothing done, under any other
@@ -46,6 +48,8 @@ export function agingVictimsUnrecorded(
   let lastPid = -1
   let directory: Uint32Array | undefined
   let current = false
+  let lastTable = -1
+  let tableWords: Uint32Array | undefined
   // The scan changes PTEs and ages, never the list: walked by its links twice, no array of it.
   let resident = 0
   let candidates = 0
@@ -64,14 +68,24 @@ export function agingVictimsUnrecorded(
     // x86PteAddress's walk on the directory's words (-1: not reachable so, the general pass's).
     const pde = directory === undefined || segmentId[pfn]! >= 0 ? 0 : directory[va >>> 22]!
     const table = pde >>> 12
-    if ((pde & 0x81) !== 1 || table >= frameCount) accessed = testAndClear(core, pfn)
-    else {
-      // testAndClearAccessed on the PTE's word: a valid PTE with its accessed bit set loses it.
-      const pteAddress = table * 0x1000 + ((va >>> 12) & 0x3ff) * 4
-      const low = pteLowAt(core, pteAddress)
+    if ((pde & 0x81) !== 1 || table >= frameCount) {
+      accessed = testAndClear(core, pfn)
+      // It may have written a PTE of a table looked up here (a section page's).
+      lastTable = -1
+    } else {
+      // testAndClearAccessed on the PTE's word (pteLowAt's read, the table's words looked up once
+      // for a run of its pages): a valid PTE with its accessed bit set loses it.
+      if (table !== lastTable) {
+        lastTable = table
+        tableWords = frameWords(frames, table)
+      }
+      const index = (va >>> 12) & 0x3ff
+      const low = tableWords === undefined ? 0 : tableWords[index]!
       accessed = (low & (PTE_PRESENT | PTE_ACCESSED)) === (PTE_PRESENT | PTE_ACCESSED)
       if (accessed) {
-        writePteWordAt(core, pteAddress, (low & ~PTE_ACCESSED) >>> 0)
+        writePteWordAt(core, table * 0x1000 + index * 4, (low & ~PTE_ACCESSED) >>> 0)
+        // The write may have given the table words of its own (a checkpoint held them): looked up again.
+        lastTable = -1
         if (current) machine.invalidatePage(va)
       }
     }
@@ -92,15 +106,25 @@ export function agingVictimsUnrecorded(
   let threshold = 255
   let above = 0
   while (threshold > 0 && above + perAge[threshold]! < take) above += perAge[threshold--]!
-  const older: number[] = []
-  const atThreshold: number[] = []
-  for (let pfn = head; pfn >= 0 && older.length + atThreshold.length < take; pfn = flink[pfn]!) {
+  // A counting sort's placement, not a comparator sort of the older ones and two arrays:
+  // each age above the threshold owns a run of the answer, oldest age first, filled in list order
+  // (the stable sort's order of equal ages); the threshold's first ones follow them.
+  let at = 0
+  for (let a = 255; a > threshold; a--) {
+    nextAt[a] = at
+    at += perAge[a]!
+  }
+  nextAt[threshold] = above
+  const victims = new Array<number>(take)
+  let thresholdLeft = take - above
+  let placed = 0
+  for (let pfn = head; pfn >= 0 && placed < take; pfn = flink[pfn]!) {
     if (pinned.size !== 0 && pinned.has(pfn)) continue
     const a = age[pfn]!
-    if (a > threshold) older.push(pfn)
-    else if (a === threshold && atThreshold.length < take - above) atThreshold.push(pfn)
+    if (a > threshold || (a === threshold && thresholdLeft-- > 0)) {
+      victims[nextAt[a]!++] = pfn
+      placed++
+    }
   }
-  if (older.length > 1) older.sort((a, b) => age[b]! - age[a]!)
-  for (let i = 0; i < atThreshold.length; i++) older.push(atThreshold[i]!)
-  return older
+  return victims
 }

@@ -179,11 +179,7 @@ export function resolvePrivatePte(
     }
     if (keepSlot) createVirtualMapping(core, pid, page, pfn, mask, slot, false, address)
     else createVirtualMapping(core, pid, page, pfn, mask, -1, true, address)
-    return {
-      status: STATUS_PAGE_FAULT_PAGING_FILE,
-      kind: 'hard',
-      cause: `page read back from page-file slot ${slot}`,
-    }
+    return pagedInDecision(slot)
   }
   // 'nt': a demand-zero page has no backing copy, so it is born modified (ARM3 MiResolveDemandZeroFault).
   createVirtualMapping(core, pid, page, pfn, mask, -1, core.policy === 'nt', address)
@@ -199,6 +195,32 @@ export const DEMAND_ZERO: FaultDecision = Object.freeze({
   kind: 'demand-zero',
   cause: 'zeroed frame mapped on first touch',
 })
+
+/**
+ * Hard-fault decisions made so far, by slot: one frozen object a slot, as DEMAND_ZERO is one for
+ * every demand-zero fault. The cause names the slot, and writing a number into a new string was
+ * 3.4% of bench 3b's hard fault and most of its garbage (docs/performance.md, issue 22,
+ * `hardfault2`). Kept for the first {@link PAGED_IN_CACHED} slots (a few MiB of strings at most).
+ */
+const pagedInDecisions: (FaultDecision | undefined)[] = []
+const PAGED_IN_CACHED = 1 << 16
+
+/** MmReadFromSwapPage's outcome: the decision of a hard fault that read page-file slot `slot` back. */
+export function pagedInDecision(slot: number): FaultDecision {
+  const cached = slot < PAGED_IN_CACHED ? pagedInDecisions[slot] : undefined
+  if (cached !== undefined) return cached
+  const decision: FaultDecision = Object.freeze({
+    status: STATUS_PAGE_FAULT_PAGING_FILE,
+    kind: 'hard',
+    cause: `page read back from page-file slot ${slot}`,
+  })
+  if (slot < PAGED_IN_CACHED) {
+    // Filled up to `slot` first: the array stays packed (no holes), its loads fast.
+    while (pagedInDecisions.length < slot) pagedInDecisions.push(undefined)
+    pagedInDecisions[slot] = decision
+  }
+  return decision
+}
 
 /**
  * The MMU's answer to a demand-zero fault (DEMAND_ZERO and `retry`), shared: every fault of a sweep
