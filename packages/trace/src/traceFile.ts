@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { constants, deflateRaw, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib'
 import {
   type BinaryTraceIndex,
   type BlockCompressor,
@@ -63,16 +63,52 @@ const EVENTS_MEM_LEVEL = 9
 const inflateRaw = (bytes: Uint8Array, rawLength: number): Uint8Array =>
   inflateRawSync(bytes, { maxOutputLength: Math.max(1, rawLength) })
 
-/** deflate-raw block compression through node:zlib, with a bounded output on decompression. */
+/**
+ * The largest output chunk of an asynchronous deflate. zlib's stream hands each full output chunk
+ * back to the main thread before it deflates on, so the chunk is sized to hold a block's whole
+ * output (deflate never grows a payload by more than ~0.1%): one trip to libuv's threadpool per
+ * block. Capped so a 35 MB snapshot does not reserve 35 MB for its ~0.35 MB of output.
+ */
+const MAX_ASYNC_CHUNK = 1 << 22
+
+const Z_DEFAULT_CHUNK = constants.Z_DEFAULT_CHUNK
+
+/**
+ * deflate-raw of `bytes` on libuv's threadpool (zlib's callback form): the same bytes as
+ * deflateRawSync with the same options — the same deflate stream, fed all its input then finished;
+ * the output chunks' size does not change what is written.
+ */
+const deflateRawAsync = (bytes: Uint8Array, options: ZlibOptions): Promise<Uint8Array> =>
+  new Promise((resolve, reject) => {
+    const chunkSize = Math.min(
+      MAX_ASYNC_CHUNK,
+      Math.max(Z_DEFAULT_CHUNK, bytes.length + (bytes.length >> 9) + 64),
+    )
+    deflateRaw(bytes, { ...options, chunkSize }, (error, result) => {
+      if (error === null) resolve(result)
+      else reject(error)
+    })
+  })
+
+/** The events blocks' deflate options (see the constants above). */
+const EVENTS_DEFLATE: ZlibOptions = {
+  level: DEFLATE_LEVEL,
+  windowBits: EVENTS_WINDOW_BITS,
+  memLevel: EVENTS_MEM_LEVEL,
+}
+
+/**
+ * deflate-raw block compression through node:zlib, with a bounded output on decompression;
+ * `compressAsync` deflates on libuv's threadpool (the binary encoder's default when writing).
+ */
 export const deflateRawCompressor: BlockCompressor = {
-  compress: (bytes) =>
-    deflateRawSync(bytes, {
-      level: DEFLATE_LEVEL,
-      windowBits: EVENTS_WINDOW_BITS,
-      memLevel: EVENTS_MEM_LEVEL,
-    }),
+  compress: (bytes) => deflateRawSync(bytes, EVENTS_DEFLATE),
+  compressAsync: (bytes) => deflateRawAsync(bytes, EVENTS_DEFLATE),
   decompress: inflateRaw,
 }
+
+/** The state blocks' deflate options: zlib's default window and memory. */
+const STATE_DEFLATE: ZlibOptions = { level: DEFLATE_LEVEL }
 
 /**
  * {@link deflateRawCompressor} for state blocks (BinaryEncodeOptions.stateCompressor): the
@@ -80,7 +116,8 @@ export const deflateRawCompressor: BlockCompressor = {
  * machine snapshot). The same codec: either inflates the other's blocks.
  */
 export const deflateRawStateCompressor: BlockCompressor = {
-  compress: (bytes) => deflateRawSync(bytes, { level: DEFLATE_LEVEL }),
+  compress: (bytes) => deflateRawSync(bytes, STATE_DEFLATE),
+  compressAsync: (bytes) => deflateRawAsync(bytes, STATE_DEFLATE),
   decompress: inflateRaw,
 }
 
