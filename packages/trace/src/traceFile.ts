@@ -64,27 +64,22 @@ const inflateRaw = (bytes: Uint8Array, rawLength: number): Uint8Array =>
   inflateRawSync(bytes, { maxOutputLength: Math.max(1, rawLength) })
 
 /**
- * The largest output chunk of an asynchronous deflate. zlib's stream hands each full output chunk
- * back to the main thread before it deflates on, so the chunk is sized to hold a block's whole
- * output (deflate never grows a payload by more than ~0.1%): one trip to libuv's threadpool per
- * block. Capped so a 35 MB snapshot does not reserve 35 MB for its ~0.35 MB of output.
+ * The output chunk of an asynchronous deflate: 512 KiB, more than an events block's or a machine
+ * snapshot's deflated bytes (~0.35 MB each). zlib's stream hands each full output chunk back to
+ * the main thread before it deflates on — a wait whenever the main thread is busy writing the next
+ * block — so a block's whole output fits in one.
  */
-const MAX_ASYNC_CHUNK = 1 << 22
-
-const Z_DEFAULT_CHUNK = constants.Z_DEFAULT_CHUNK
+const ASYNC_CHUNK = 1 << 19
 
 /**
  * deflate-raw of `bytes` on libuv's threadpool (zlib's callback form): the same bytes as
- * deflateRawSync with the same options — the same deflate stream, fed all its input then finished;
- * the output chunks' size does not change what is written.
+ * deflateRawSync with the same options, which deflates all its input in one call finishing the
+ * stream (Z_FINISH) — so does this one (`flush`), in one trip to the threadpool; the output
+ * chunks' size does not change what is written.
  */
 const deflateRawAsync = (bytes: Uint8Array, options: ZlibOptions): Promise<Uint8Array> =>
   new Promise((resolve, reject) => {
-    const chunkSize = Math.min(
-      MAX_ASYNC_CHUNK,
-      Math.max(Z_DEFAULT_CHUNK, bytes.length + (bytes.length >> 9) + 64),
-    )
-    deflateRaw(bytes, { ...options, chunkSize }, (error, result) => {
+    deflateRaw(bytes, { ...options, flush: constants.Z_FINISH, chunkSize: ASYNC_CHUNK }, (error, result) => {
       if (error === null) resolve(result)
       else reject(error)
     })
