@@ -153,7 +153,14 @@ export class LiveStateBlocks {
     if (this.#buffer === undefined || this.#bufferBusy) this.#buffer = new SnapshotBuffer()
     const buffer = this.#buffer
     this.#bufferBusy = true
-    const block = encodeStateBlockAsync(model, state, seq, machineSnapshotBytes, deflateRawStateCompressor, buffer)
+    const block = encodeStateBlockAsync(
+      model,
+      state,
+      seq,
+      machineSnapshotBytes,
+      deflateRawStateCompressor,
+      buffer,
+    )
     const free = (): void => {
       if (this.#buffer === buffer) this.#bufferBusy = false
     }
