@@ -155,8 +155,8 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
     await stateCompressed
     const state = (states as BinaryStateWriter).state(firstSeq)
     const block =
-      state instanceof Promise
-        ? state.then((taken) => taken.block)
+      'then' in state
+        ? Promise.resolve(state).then((taken) => taken.block)
         : 'block' in state
           ? state.block
           : frame(
