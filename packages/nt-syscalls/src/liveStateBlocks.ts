@@ -12,7 +12,7 @@ import {
   type BinaryStateBlock,
   type BinaryStateWriter,
   deflateRawStateCompressor,
-  encodeStateBlock,
+  encodeStateBlockAsync,
   logStateWriter,
   replayRange,
   SnapshotBuffer,
@@ -45,8 +45,11 @@ export class LiveStateBlocks {
   readonly #live: { readonly state: MachineState; readonly log: TraceLog<MachineEvent> } | undefined
   readonly #config: MachineConfig
   readonly #model: ReturnType<typeof machineModel>
-  readonly #blocks = new Map<number, BinaryStateBlock>()
+  /** Blocks taken, each deflating on libuv's threadpool while the machine runs on. */
+  readonly #blocks = new Map<number, Promise<BinaryStateBlock>>()
+  /** The raw payloads' buffer (35 MB for a machine), free again once its block is deflated. */
   #buffer: SnapshotBuffer | undefined
+  #bufferBusy = false
   /** The seq of the next state block not taken yet. */
   #target: number
   /** The live machine's checkpoint at the last boundary at or before #target, when near it. */
@@ -145,10 +148,25 @@ export class LiveStateBlocks {
   ): void {
     const model = this.#model
     const state = replayRange(live.log, model, model.restore(held.snapshot), held.seq, seq)
-    this.#buffer ??= new SnapshotBuffer()
-    this.#blocks.set(
+    // The previous block's payload still deflating (blocks closer than its deflate): a new
+    // buffer for this one, the old one dropped when its deflate ends.
+    if (this.#buffer === undefined || this.#bufferBusy) this.#buffer = new SnapshotBuffer()
+    const buffer = this.#buffer
+    this.#bufferBusy = true
+    const block = encodeStateBlockAsync(
+      model,
+      state,
       seq,
-      encodeStateBlock(model, state, seq, machineSnapshotBytes, deflateRawStateCompressor, this.#buffer),
+      machineSnapshotBytes,
+      deflateRawStateCompressor,
+      buffer,
     )
+    const free = (): void => {
+      if (this.#buffer === buffer) this.#bufferBusy = false
+    }
+    // Handled here too: a block never handed to a writer (the import failed after it) must not
+    // surface as an unhandled rejection; a writer that takes it sees the error.
+    block.then(free, free)
+    this.#blocks.set(seq, block)
   }
 }

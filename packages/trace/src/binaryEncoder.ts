@@ -6,7 +6,6 @@ import {
   asciiBytes,
   BINARY_END_MAGIC,
   BINARY_MAGIC,
-  type BinaryBlockInfo,
   BLOCK_HEADER_BYTES,
   type BlockCompressor,
   CODEC_DEFLATE_RAW,
@@ -18,10 +17,10 @@ import {
   TRAILER_BYTES,
   TWO_32,
 } from './binaryLayout.js'
-import type { BinaryStateInfo } from './binaryIndex.js'
 import { writeStatePayload } from './binaryState.js'
 import { ByteWriter, checksum32 } from './byteCodec.js'
 import { LogBlockWriter, logReader, writeColumn } from './logBlockWriter.js'
+import { OrderedBlocks } from './orderedBlocks.js'
 import { TRACE_VERSION } from './traceHeader.js'
 import type { TraceEntry } from './traceLog.js'
 import type { NumericFieldType, TraceEventBase } from './traceSchema.js'
@@ -41,6 +40,13 @@ export interface BinaryEncodeOptions {
   /** Events per block (default 65536, at most 1 Mi). */
   readonly blockEvents?: number
   /**
+   * Blocks being compressed off the caller's thread at once, when the compressor has
+   * `compressAsync` (default 2): the next block's columns are written while they deflate. 0
+   * compresses each block on the caller's thread, as a compressor without `compressAsync` does.
+   * The file is the same bytes either way. Not an integer in [0, 64]: the default.
+   */
+  readonly blocksInFlight?: number
+  /**
    * Write state blocks (a version-2 file): the model's state after every `every` events or so
    * (at the first events-block boundary at or past each multiple), so a reader seeking to an
    * event restores the nearest one and replays only the events after it.
@@ -55,9 +61,11 @@ export interface BinaryStateWriter {
   /**
    * The state after the first `seq` events: its digest and its snapshot's bytes. Called with
    * ascending seqs, after the events before `seq` were read from the input. A writer that took
-   * the state earlier (from the machine as it ran) may give the block already framed.
+   * the state earlier (from the machine as it ran) may give the block already framed, or the
+   * promise of it while it is still being compressed off the thread (its rejection fails the
+   * encoding).
    */
-  state(seq: number): BinaryStateBytes | BinaryStateBlock
+  state(seq: number): BinaryStateBytes | BinaryStateBlock | Promise<BinaryStateBlock>
 }
 
 /**
@@ -116,28 +124,53 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   const headerBytes = encoder.encode(JSON.stringify({ ...header, version }))
   preamble.u32(headerBytes.length)
   preamble.raw(headerBytes)
-  let offset = preamble.length
   yield preamble.result().slice()
 
-  const blocks: BinaryBlockInfo[] = []
-  const stateBlocks: BinaryStateInfo[] = []
+  // Blocks go out through `out`, in file order: with an asynchronous compressor a few are still
+  // deflating while the next one's columns are written, and each is placed (its offset in the
+  // index fixed) when its turn comes.
+  const compressor = options.compressor
+  const stateCompressor = compressor === undefined ? undefined : (options.stateCompressor ?? compressor)
+  const inFlight = blocksInFlight(options)
+  const out = new OrderedBlocks(preamble.length)
+  /** A block framed now (sync) or when its compression ends (async: `raw` kept unchanged until then). */
+  const frame = (
+    tag: number,
+    raw: Uint8Array,
+    with_: BlockCompressor | undefined,
+  ): Uint8Array | Promise<Uint8Array> =>
+    inFlight > 0 && with_?.compressAsync !== undefined
+      ? frameBlockAsync(tag, raw, with_)
+      : frameBlock(tag, raw, with_)
+
+  const blocks: { offset: number; readonly firstSeq: number; readonly count: number }[] = []
+  const stateBlocks: { offset: number; readonly seq: number }[] = []
   let lastState = 0
-  /** A state block after the events block just written, when one is due. */
-  const stateBlock = (more: boolean): Uint8Array | undefined => {
-    if (!withStates || !more || firstSeq - lastState < (states as BinaryStateWriter).every) return undefined
+  /** Settles when the last state block's compression has (its payload may be the writer's to reuse). */
+  let stateCompressed: Promise<unknown> = Promise.resolve()
+  /** Adds a state block after the events block just added, when one is due. */
+  const stateBlock = async (more: boolean): Promise<void> => {
+    if (!withStates || !more || firstSeq - lastState < (states as BinaryStateWriter).every) return
+    // A state's payload is valid until the writer's next call: the previous one must be deflated.
+    await stateCompressed
     const state = (states as BinaryStateWriter).state(firstSeq)
     const block =
-      'block' in state
-        ? state.block
-        : frameBlock(
-            TAG_STATE,
-            state.payload ?? writeStatePayload(firstSeq, state.digest, state.bytes),
-            options.compressor === undefined ? undefined : (options.stateCompressor ?? options.compressor),
-          )
-    stateBlocks.push({ offset, seq: firstSeq })
+      'then' in state
+        ? Promise.resolve(state).then((taken) => taken.block)
+        : 'block' in state
+          ? state.block
+          : frame(
+              TAG_STATE,
+              state.payload ?? writeStatePayload(firstSeq, state.digest, state.bytes),
+              stateCompressor,
+            )
+    if (block instanceof Promise) stateCompressed = block.then(ignore, ignore)
+    const info = { offset: 0, seq: firstSeq }
+    stateBlocks.push(info)
     lastState = firstSeq
-    offset += block.length
-    return block
+    out.add(block, (at) => {
+      info.offset = at
+    })
   }
   let kinds: number[] = []
   let causes: (number | undefined)[] = []
@@ -148,9 +181,13 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
   let lows: string[] = []
   let firstSeq = 0
   let count = 0
-  const payload = new ByteWriter()
+  // One payload writer per block that may still be deflating, and the one being written: a
+  // block's payload is not overwritten before its compression ends.
+  const payloads = Array.from({ length: inFlight + 1 }, () => new ByteWriter())
+  let turn = 0
+  let payload = payloads[0] as ByteWriter
 
-  const flush = (): Uint8Array => {
+  const flush = (): void => {
     payload.reset()
     payload.varint(firstSeq)
     payload.varint(kinds.length)
@@ -182,19 +219,21 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
       kindValues.rows = 0
     })
     for (const low of lows) payload.utf8(low)
-    const block = framed(kinds.length)
+    framed(kinds.length)
     kinds = []
     causes = []
     lows = []
-    return block
   }
-  /** The events block of the `events` events from `firstSeq` whose payload is written. */
-  const framed = (events: number): Uint8Array => {
-    const block = frameBlock(TAG_EVENTS, payload.result(), options.compressor)
-    blocks.push({ offset, firstSeq, count: events })
-    offset += block.length
+  /** Adds the events block of the `events` events from `firstSeq` whose payload is written. */
+  const framed = (events: number): void => {
+    const info = { offset: 0, firstSeq, count: events }
+    blocks.push(info)
+    out.add(frame(TAG_EVENTS, payload.result(), compressor), (at) => {
+      info.offset = at
+    })
     firstSeq += events
-    return block
+    turn = (turn + 1) % payloads.length
+    payload = payloads[turn] as ByteWriter
   }
 
   /** Counts the event just added (reporting progress); true when its block is full. */
@@ -215,9 +254,9 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
       // Progress every 64Ki events, as the entries path reports it.
       for (let next = (count | 0xffff) + 1; next <= count + events; next += 0x10000) input.onProgress?.(next)
       count += events
-      yield framed(events)
-      const state = stateBlock(to < end)
-      if (state !== undefined) yield state
+      framed(events)
+      await stateBlock(to < end)
+      yield* out.drain(inFlight)
     }
   } else {
     for await (const entry of input.entries as AsyncIterable<TraceEntry<E>>) {
@@ -240,13 +279,15 @@ export async function* encodeBinaryTrace<E extends TraceEventBase>(
         lows.push(JSON.stringify(entry.event))
       }
       if (added()) {
-        yield flush()
-        const state = stateBlock(true)
-        if (state !== undefined) yield state
+        flush()
+        await stateBlock(true)
+        yield* out.drain(inFlight)
       }
     }
   }
-  if (kinds.length > 0) yield flush()
+  if (kinds.length > 0) flush()
+  yield* out.drain(0)
+  const offset = out.offset
 
   const index = new ByteWriter(1024)
   // As in JSON Lines, digests recorded beyond the last event are not written (no reader accepts them).
@@ -276,17 +317,58 @@ export function frameStateBlock(payload: Uint8Array, compressor: BlockCompressor
   return frameBlock(TAG_STATE, payload, compressor)
 }
 
+/**
+ * {@link frameStateBlock} compressed off the caller's thread when the compressor can
+ * (`compressAsync`): the same bytes. `payload` must not change until the promise settles.
+ */
+export function frameStateBlockAsync(
+  payload: Uint8Array,
+  compressor: BlockCompressor | undefined,
+): Promise<Uint8Array> {
+  return compressor?.compressAsync === undefined
+    ? Promise.resolve().then(() => frameBlock(TAG_STATE, payload, compressor))
+    : frameBlockAsync(TAG_STATE, payload, compressor)
+}
+
 function frameBlock(tag: number, raw: Uint8Array, compressor: BlockCompressor | undefined): Uint8Array {
-  const stored = compressor === undefined ? raw : compressor.compress(raw)
-  const framed = new ByteWriter(stored.length + BLOCK_HEADER_BYTES)
+  return frameStored(tag, raw, compressor === undefined ? undefined : compressor.compress(raw))
+}
+
+/** {@link frameBlock} with the compressor's `compressAsync`: the same bytes, deflated off the thread. */
+async function frameBlockAsync(
+  tag: number,
+  raw: Uint8Array,
+  compressor: BlockCompressor,
+): Promise<Uint8Array> {
+  const compressAsync = compressor.compressAsync as (bytes: Uint8Array) => Promise<Uint8Array>
+  return frameStored(tag, raw, await compressAsync.call(compressor, raw))
+}
+
+/** A block's header, then its payload: `raw` as it is, or `stored`, its compressed bytes. */
+function frameStored(tag: number, raw: Uint8Array, stored: Uint8Array | undefined): Uint8Array {
+  const framed = new ByteWriter((stored ?? raw).length + BLOCK_HEADER_BYTES)
   framed.u8(tag)
-  framed.u8(compressor === undefined ? CODEC_NONE : CODEC_DEFLATE_RAW)
-  framed.u32(stored.length)
+  framed.u8(stored === undefined ? CODEC_NONE : CODEC_DEFLATE_RAW)
+  const bytes = stored ?? raw
+  framed.u32(bytes.length)
   framed.u32(raw.length)
-  framed.u32(checksum32(stored))
-  framed.raw(stored)
+  framed.u32(checksum32(bytes))
+  framed.raw(bytes)
   return framed.result().slice()
 }
+
+/** The default of {@link BinaryEncodeOptions.blocksInFlight}: libuv's pool has 4 threads, the machine may have 2 cores. */
+const BLOCKS_IN_FLIGHT = 2
+
+/** {@link BinaryEncodeOptions.blocksInFlight}, the default for a value out of range. */
+function blocksInFlight(options: BinaryEncodeOptions): number {
+  const asked = options.blocksInFlight
+  return asked !== undefined && Number.isInteger(asked) && asked >= 0 && asked <= 64
+    ? asked
+    : BLOCKS_IN_FLIGHT
+}
+
+const ignore = (): void => {}
 
 /**
  * One block's values of one high-volume kind: a column per field (every value of every field

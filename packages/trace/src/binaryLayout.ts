@@ -22,6 +22,12 @@ import type { KindInfo, TraceSchema } from './traceSchema.js'
 export interface BlockCompressor {
   /** Compresses one block payload. */
   compress(bytes: Uint8Array): Uint8Array
+  /**
+   * Optional: compresses one block payload off the caller's thread (the Node file module's runs
+   * zlib on libuv's threadpool), giving the same bytes as {@link compress}. `bytes` must not change
+   * until the promise settles. The binary encoder uses it when present, a few blocks at a time.
+   */
+  compressAsync?(bytes: Uint8Array): Promise<Uint8Array>
   /** Must refuse (throw) output longer than `rawLength`. */
   decompress(bytes: Uint8Array, rawLength: number): Uint8Array
 }

@@ -37,6 +37,7 @@ export {
 export { hashValue, StateHasher } from './stateHasher.js'
 export {
   encodeStateBlock,
+  encodeStateBlockAsync,
   logStateWriter,
   type RestoredState,
   restoreStateAt,

@@ -1,11 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sampleEvents, toyLog } from './testing/codecHelpers.js'
 import { mutableToyModel, type ToyEvent, toySchema } from './testing/toyModel.js'
 import { Timeline } from './timeline.js'
 import {
+  deflateRawCompressor,
+  deflateRawStateCompressor,
   exportTraceFile,
   openBinaryTraceFile,
   readTraceFile,
@@ -140,5 +143,35 @@ describe('writeChunks', () => {
       throw new Error('encoder failed')
     }
     await expect(writeChunks(join(directory, 'failing.bin'), failing())).rejects.toThrow('encoder failed')
+  })
+})
+
+describe('deflateRawCompressor and deflateRawStateCompressor', () => {
+  /** Bytes that compress like a block's payload (small varints) or not at all (noise), of `length`. */
+  const payload = (length: number, seed: number, noise: boolean): Uint8Array => {
+    const bytes = new Uint8Array(length)
+    let state = seed >>> 0
+    for (let index = 0; index < length; index++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0
+      bytes[index] = noise ? state >>> 24 : (state >>> 28) & (index % 5 === 0 ? 0x7f : 0x03)
+    }
+    return bytes
+  }
+
+  it('deflates on the threadpool (compressAsync) to the bytes of the synchronous deflate', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(1 << 18), fc.nat(), fc.boolean(), async (length, seed, noise) => {
+        const bytes = payload(length, seed, noise)
+        for (const compressor of [deflateRawCompressor, deflateRawStateCompressor])
+          expect(await compressor.compressAsync?.(bytes)).toEqual(compressor.compress(bytes))
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('gives the same bytes when the output spans several of its chunks (2 MiB of noise) and for no input', async () => {
+    for (const bytes of [payload(2 << 20, 7, true), new Uint8Array(0)])
+      for (const compressor of [deflateRawCompressor, deflateRawStateCompressor])
+        expect(await compressor.compressAsync?.(bytes)).toEqual(compressor.compress(bytes))
   })
 })

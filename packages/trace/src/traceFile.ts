@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { constants, deflateRaw, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib'
 import {
   type BinaryTraceIndex,
   type BlockCompressor,
@@ -63,16 +63,47 @@ const EVENTS_MEM_LEVEL = 9
 const inflateRaw = (bytes: Uint8Array, rawLength: number): Uint8Array =>
   inflateRawSync(bytes, { maxOutputLength: Math.max(1, rawLength) })
 
-/** deflate-raw block compression through node:zlib, with a bounded output on decompression. */
+/**
+ * The output chunk of an asynchronous deflate: 512 KiB, more than an events block's or a machine
+ * snapshot's deflated bytes (~0.35 MB each). zlib's stream hands each full output chunk back to
+ * the main thread before it deflates on — a wait whenever the main thread is busy writing the next
+ * block — so a block's whole output fits in one.
+ */
+const ASYNC_CHUNK = 1 << 19
+
+/**
+ * deflate-raw of `bytes` on libuv's threadpool (zlib's callback form): the same bytes as
+ * deflateRawSync with the same options, which deflates all its input in one call finishing the
+ * stream (Z_FINISH) — so does this one (`flush`), in one trip to the threadpool; the output
+ * chunks' size does not change what is written.
+ */
+const deflateRawAsync = (bytes: Uint8Array, options: ZlibOptions): Promise<Uint8Array> =>
+  new Promise((resolve, reject) => {
+    deflateRaw(bytes, { ...options, flush: constants.Z_FINISH, chunkSize: ASYNC_CHUNK }, (error, result) => {
+      if (error === null) resolve(result)
+      else reject(error)
+    })
+  })
+
+/** The events blocks' deflate options (see the constants above). */
+const EVENTS_DEFLATE: ZlibOptions = {
+  level: DEFLATE_LEVEL,
+  windowBits: EVENTS_WINDOW_BITS,
+  memLevel: EVENTS_MEM_LEVEL,
+}
+
+/**
+ * deflate-raw block compression through node:zlib, with a bounded output on decompression;
+ * `compressAsync` deflates on libuv's threadpool (the binary encoder's default when writing).
+ */
 export const deflateRawCompressor: BlockCompressor = {
-  compress: (bytes) =>
-    deflateRawSync(bytes, {
-      level: DEFLATE_LEVEL,
-      windowBits: EVENTS_WINDOW_BITS,
-      memLevel: EVENTS_MEM_LEVEL,
-    }),
+  compress: (bytes) => deflateRawSync(bytes, EVENTS_DEFLATE),
+  compressAsync: (bytes) => deflateRawAsync(bytes, EVENTS_DEFLATE),
   decompress: inflateRaw,
 }
+
+/** The state blocks' deflate options: zlib's default window and memory. */
+const STATE_DEFLATE: ZlibOptions = { level: DEFLATE_LEVEL }
 
 /**
  * {@link deflateRawCompressor} for state blocks (BinaryEncodeOptions.stateCompressor): the
@@ -80,7 +111,8 @@ export const deflateRawCompressor: BlockCompressor = {
  * machine snapshot). The same codec: either inflates the other's blocks.
  */
 export const deflateRawStateCompressor: BlockCompressor = {
-  compress: (bytes) => deflateRawSync(bytes, { level: DEFLATE_LEVEL }),
+  compress: (bytes) => deflateRawSync(bytes, STATE_DEFLATE),
+  compressAsync: (bytes) => deflateRawAsync(bytes, STATE_DEFLATE),
   decompress: inflateRaw,
 }
 

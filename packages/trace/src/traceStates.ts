@@ -4,7 +4,12 @@
 // seq rebuilt from the nearest state block at or before it plus the events after it — instead
 // of from event 0 (rr's and WinDbg TTD's keyframes). The model turns its snapshots into bytes and
 // back (`encodeSnapshot`, `decodeSnapshot`; snapshotCodec.ts does it for most models).
-import { type BinaryStateBlock, type BinaryStateWriter, frameStateBlock } from './binaryEncoder.js'
+import {
+  type BinaryStateBlock,
+  type BinaryStateWriter,
+  frameStateBlock,
+  frameStateBlockAsync,
+} from './binaryEncoder.js'
 import type { BlockCompressor } from './binaryLayout.js'
 import { statePayloadHead, writeStatePayload } from './binaryState.js'
 import type { BinaryTraceIndex } from './binaryTrace.js'
@@ -80,13 +85,42 @@ export function encodeStateBlock<S, E extends TraceEventBase, C, Snap>(
   compressor: BlockCompressor | undefined,
   buffer?: SnapshotBuffer,
 ): BinaryStateBlock {
+  const { digest, payload } = statePayload(model, state, seq, bytes, buffer)
+  return { digest, block: frameStateBlock(payload, compressor) }
+}
+
+/**
+ * {@link encodeStateBlock} with the block compressed off the caller's thread when the compressor
+ * can (`compressAsync`): the same block. The state is encoded now; `buffer` holds the raw payload
+ * until the promise settles, so it must not be reused before.
+ */
+export function encodeStateBlockAsync<S, E extends TraceEventBase, C, Snap>(
+  model: TraceModel<S, E, C, Snap>,
+  state: S,
+  seq: number,
+  bytes: SnapshotBytes<Snap>,
+  compressor: BlockCompressor | undefined,
+  buffer?: SnapshotBuffer,
+): Promise<BinaryStateBlock> {
+  const { digest, payload } = statePayload(model, state, seq, bytes, buffer)
+  return frameStateBlockAsync(payload, compressor).then((block) => ({ digest, block }))
+}
+
+/** A state block's digest and raw payload (seq, digest, snapshot), in `buffer` when it can be. */
+function statePayload<S, E extends TraceEventBase, C, Snap>(
+  model: TraceModel<S, E, C, Snap>,
+  state: S,
+  seq: number,
+  bytes: SnapshotBytes<Snap>,
+  buffer: SnapshotBuffer | undefined,
+): { readonly digest: string; readonly payload: Uint8Array } {
   const digest = model.digest(state)
   const snapshot = model.checkpoint(state)
   const payload =
     buffer === undefined || bytes.encodeAfter === undefined
       ? writeStatePayload(seq, digest, bytes.encode(snapshot))
       : bytes.encodeAfter(statePayloadHead(seq, digest), snapshot, buffer)
-  return { digest, block: frameStateBlock(payload, compressor) }
+  return { digest, payload }
 }
 
 /** Where {@link restoreStateAt} started: the state block used (-1: none) and its seq. */
