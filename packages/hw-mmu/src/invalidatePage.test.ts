@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import type { HwEvent } from './events.js'
-import type { Mmu } from './mmu.js'
 import type { PagingMode } from './paging.js'
 import {
   buildRandomMachine,
@@ -9,7 +8,7 @@ import {
   leafValue,
   operationArbitrary,
   regionArbitrary,
-  type Slot,
+  repairingHandler,
   tlbArbitrary,
 } from './testing/randomMachine.js'
 
@@ -23,25 +22,6 @@ const stepArbitrary = fc.oneof(
   { weight: 8, arbitrary: fc.tuple(operationArbitrary, fc.nat(3)) },
   { weight: 1, arbitrary: fc.tuple(fc.constant({ kind: 'cr3' as const }), fc.nat(3)) },
 )
-
-/** Makes the faulting slot's leaf present, writable and user-accessible, and retries. */
-function repairingHandler(mmu: Mmu, mode: PagingMode, slots: readonly Slot[]) {
-  return (fault: { address: number }) => {
-    const slot = slots.find((s) => fault.address >= s.va && fault.address < s.va + 4096)
-    if (slot === undefined) return { retry: false }
-    const leaf = {
-      present: true,
-      writable: true,
-      user: true,
-      noExecute: false,
-      global: false,
-      reserved: false,
-      frame: 1,
-    }
-    mmu.pageTables.writeEntryAt(slot.entry, slot.level, leafValue(mode, slot.large, leaf))
-    return { retry: true }
-  }
-}
 
 describe('INVLPG without a recorder (property)', () => {
   it('leaves the outcomes, statistics, entries and digest a recorded run leaves', () => {

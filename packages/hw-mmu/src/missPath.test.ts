@@ -10,7 +10,7 @@ import {
   leafValue,
   operationArbitrary,
   regionArbitrary,
-  type Slot,
+  repairingHandler,
   tlbArbitrary,
 } from './testing/randomMachine.js'
 
@@ -50,25 +50,6 @@ const stepArbitrary = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constant({ kind: 'cr3' as const }), fc.nat(3)) },
   { weight: 1, arbitrary: fc.tuple(fc.constant({ kind: 'reset' as const }), fc.nat(3)) },
 )
-
-/** Makes the faulting slot's leaf present, writable and user-accessible, and retries. */
-function repairingHandler(mmu: Mmu, mode: PagingMode, slots: readonly Slot[]) {
-  return (fault: { address: number }) => {
-    const slot = slots.find((s) => fault.address >= s.va && fault.address < s.va + 4096)
-    if (slot === undefined) return { retry: false }
-    const leaf = {
-      present: true,
-      writable: true,
-      user: true,
-      noExecute: false,
-      global: false,
-      reserved: false,
-      frame: 1,
-    }
-    mmu.pageTables.writeEntryAt(slot.entry, slot.level, leafValue(mode, slot.large, leaf))
-    return { retry: true }
-  }
-}
 
 describe('TLB miss path (property)', () => {
   it('gives the same outcomes, statistics, entries, digest and events as searching every set again', () => {

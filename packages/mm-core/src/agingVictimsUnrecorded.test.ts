@@ -8,28 +8,22 @@ import type { HwEvent } from '@ntmm/hw-mmu'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { MmEvent } from './events.js'
-import { PAGE_READWRITE } from './memoryConstants.js'
-import { MemoryManager } from './memoryManager.js'
+import type { MemoryManager } from './memoryManager.js'
+import { createTwoProcessMachine } from './testing/createTwoProcessMachine.js'
 
 const PAGES = 96
 
 function machine(): { mm: MemoryManager; bases: number[] } {
-  const mm = new MemoryManager({
-    arch: 'x86',
-    physicalMemory: 72 * 4096,
-    pageFile: 256 * 4096,
-    tlb: { data: { entries: 16, ways: 4 } },
-    replacementPolicy: 'working-set',
-  })
-  const bases: number[] = []
-  for (const pid of [1, 2]) {
-    const space = mm.createAddressSpace(pid).space!
-    bases.push(
-      mm.createArea(space, { size: PAGES * 4096, protect: PAGE_READWRITE, commit: true }).area!
-        .startingAddress,
-    )
-  }
-  return { mm, bases }
+  return createTwoProcessMachine(
+    {
+      arch: 'x86',
+      physicalMemory: 72 * 4096,
+      pageFile: 256 * 4096,
+      tlb: { data: { entries: 16, ways: 4 } },
+      replacementPolicy: 'working-set',
+    },
+    PAGES,
+  )
 }
 
 type Op = { write: boolean; pid: 1 | 2; page: number }

@@ -9,29 +9,23 @@ import type { HwEvent } from '@ntmm/hw-mmu'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { MmEvent } from './events.js'
-import { PAGE_READWRITE } from './memoryConstants.js'
-import { MemoryManager } from './memoryManager.js'
+import type { MemoryManager } from './memoryManager.js'
+import { createTwoProcessMachine } from './testing/createTwoProcessMachine.js'
 
 const PAGES = 24
 type Policy = 'fifo' | 'lru' | 'clock' | 'working-set'
 
 function machine(arch: 'x86' | 'x86-pae' | 'x64', policy: Policy): { mm: MemoryManager; bases: number[] } {
-  const mm = new MemoryManager({
-    arch,
-    physicalMemory: 28 * 4096,
-    pageFile: 96 * 4096,
-    tlb: { data: { entries: 8, ways: 2 } },
-    replacementPolicy: policy,
-  })
-  const bases: number[] = []
-  for (const pid of [1, 2]) {
-    const space = mm.createAddressSpace(pid).space!
-    bases.push(
-      mm.createArea(space, { size: PAGES * 4096, protect: PAGE_READWRITE, commit: true }).area!
-        .startingAddress,
-    )
-  }
-  return { mm, bases }
+  return createTwoProcessMachine(
+    {
+      arch,
+      physicalMemory: 28 * 4096,
+      pageFile: 96 * 4096,
+      tlb: { data: { entries: 8, ways: 2 } },
+      replacementPolicy: policy,
+    },
+    PAGES,
+  )
 }
 
 type Op = { op: 'read' | 'write'; pid: 1 | 2; page: number }

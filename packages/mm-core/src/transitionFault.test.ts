@@ -5,30 +5,30 @@ import type { HwEvent } from '@ntmm/hw-mmu'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { MmEvent } from './events.js'
-import { PAGE_READWRITE } from './memoryConstants.js'
-import { MemoryManager } from './memoryManager.js'
+import type { MemoryManager } from './memoryManager.js'
+import { createTwoProcessMachine } from './testing/createTwoProcessMachine.js'
 import { QUOTA_LIMITS_HARDWS_MAX_ENABLE } from './ntPagingState.js'
 
 const PAGES = 24
 
 function machine(arch: 'x86' | 'x64'): { mm: MemoryManager; bases: number[] } {
-  const mm = new MemoryManager({
-    arch,
-    physicalMemory: 40 * 4096,
-    pageFile: 96 * 4096,
-    tlb: { data: { entries: 8, ways: 2 } },
-    replacementPolicy: 'nt',
-    nt: { tickEvery: 0, minimumFreePages: 2, plentyFreePages: 6, modifiedWriteThreshold: 6, writeCluster: 4 },
-  })
-  const bases: number[] = []
-  for (const pid of [1, 2]) {
-    const space = mm.createAddressSpace(pid).space!
-    bases.push(
-      mm.createArea(space, { size: PAGES * 4096, protect: PAGE_READWRITE, commit: true }).area!
-        .startingAddress,
-    )
-  }
-  return { mm, bases }
+  return createTwoProcessMachine(
+    {
+      arch,
+      physicalMemory: 40 * 4096,
+      pageFile: 96 * 4096,
+      tlb: { data: { entries: 8, ways: 2 } },
+      replacementPolicy: 'nt',
+      nt: {
+        tickEvery: 0,
+        minimumFreePages: 2,
+        plentyFreePages: 6,
+        modifiedWriteThreshold: 6,
+        writeCluster: 4,
+      },
+    },
+    PAGES,
+  )
 }
 
 type Op =

@@ -170,3 +170,26 @@ export function buildRandomMachine(
   })
   return { mmu, root, slots, nxe }
 }
+
+/**
+ * A #PF handler for a random machine: makes the faulting slot's leaf present, writable and
+ * user-accessible and retries (a fault outside every slot is not retried), so a property can run
+ * the path where the handler repairs the tables and the access walks again.
+ */
+export function repairingHandler(mmu: Mmu, mode: PagingMode, slots: readonly Slot[]) {
+  return (fault: { address: number }) => {
+    const slot = slots.find((s) => fault.address >= s.va && fault.address < s.va + 4096)
+    if (slot === undefined) return { retry: false }
+    const leaf = {
+      present: true,
+      writable: true,
+      user: true,
+      noExecute: false,
+      global: false,
+      reserved: false,
+      frame: 1,
+    }
+    mmu.pageTables.writeEntryAt(slot.entry, slot.level, leafValue(mode, slot.large, leaf))
+    return { retry: true }
+  }
+}
