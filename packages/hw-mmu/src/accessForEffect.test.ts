@@ -12,6 +12,7 @@ import {
   regionArbitrary,
   tlbArbitrary,
 } from './testing/randomMachine.js'
+import { expectSameMmu } from './testing/expectSameMmu.js'
 
 // Two paths a recording replay takes (nt-syscalls' runAccesses with an eager recorder), each
 // against the general path it stands for, on random machines (x86, PAE, x64; any TLB):
@@ -76,10 +77,7 @@ interface Machine {
 
 function expectSame(a: Machine, b: Machine, outcomes: string[][]): void {
   expect(outcomes[0]).toEqual(outcomes[1])
-  expect(a.mmu.statistics()).toEqual(b.mmu.statistics())
-  for (const [index, name] of (['data', 'instruction', 'second'] as const).entries())
-    if (a.mmu.state.tlbs[index] !== undefined) expect(a.mmu.tlbEntries(name)).toEqual(b.mmu.tlbEntries(name))
-  expect(a.mmu.digest()).toBe(b.mmu.digest())
+  expectSameMmu(a.mmu, b.mmu)
   expect(JSON.stringify(a.events)).toBe(JSON.stringify(b.events))
   expect(JSON.stringify(a.calls)).toBe(JSON.stringify(b.calls))
 }
