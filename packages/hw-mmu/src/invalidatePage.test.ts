@@ -3,9 +3,9 @@ import fc from 'fast-check'
 import type { HwEvent } from './events.js'
 import type { PagingMode } from './paging.js'
 import {
+  applyEdit,
   buildRandomMachine,
   controlArbitrary,
-  leafValue,
   operationArbitrary,
   regionArbitrary,
   repairingHandler,
@@ -49,13 +49,7 @@ describe('INVLPG without a recorder (property)', () => {
             const out = outcomes[m]!
             for (const [op, api] of steps) {
               if (op.kind === 'cr3') out.push(String(mmu.loadCr3(root).ok))
-              else if (op.kind === 'invlpg') mmu.invlpg(slots[op.slot]!.va)
-              else if (op.kind === 'modify') {
-                const slot = slots[op.slot]!
-                mmu.pageTables.writeEntryAt(slot.entry, slot.level, leafValue(mode, slot.large, op.leaf))
-                if (op.invalidation === 'invlpg') mmu.invlpg(slot.va)
-                else if (op.invalidation === 'cr3') mmu.loadCr3(root)
-              } else {
+              else if (!applyEdit(mmu, mode, root, slots, op)) {
                 const va = slots[op.slot]!.va + op.offset
                 if (api === 0) out.push(String(mmu.translateToPhysical(va, op.access, op.mode)))
                 else if (op.access === 'write')

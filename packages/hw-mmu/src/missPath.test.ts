@@ -5,9 +5,9 @@ import type { Mmu } from './mmu.js'
 import type { PagingMode } from './paging.js'
 import type { TlbLevel } from './tlb.js'
 import {
+  applyEdit,
   buildRandomMachine,
   controlArbitrary,
-  leafValue,
   operationArbitrary,
   regionArbitrary,
   repairingHandler,
@@ -83,13 +83,7 @@ describe('TLB miss path (property)', () => {
               else if (op.kind === 'reset') {
                 if (m === 0) misses += mmu.statistics().data.misses
                 mmu.resetStatistics()
-              } else if (op.kind === 'invlpg') mmu.invlpg(slots[op.slot]!.va)
-              else if (op.kind === 'modify') {
-                const slot = slots[op.slot]!
-                mmu.pageTables.writeEntryAt(slot.entry, slot.level, leafValue(mode, slot.large, op.leaf))
-                if (op.invalidation === 'invlpg') mmu.invlpg(slot.va)
-                else if (op.invalidation === 'cr3') mmu.loadCr3(root)
-              } else {
+              } else if (!applyEdit(mmu, mode, root, slots, op)) {
                 const va = slots[op.slot]!.va + op.offset
                 // Every entry point: the inlined translation, and the byte accesses.
                 if (api === 0) out.push(String(mmu.translateToPhysical(va, op.access, op.mode)))

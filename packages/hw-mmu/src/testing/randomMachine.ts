@@ -193,3 +193,31 @@ export function repairingHandler(mmu: Mmu, mode: PagingMode, slots: readonly Slo
     return { retry: true }
   }
 }
+
+/** An operation of {@link operationArbitrary}. */
+export type Operation = typeof operationArbitrary extends fc.Arbitrary<infer T> ? T : never
+
+/** An operation of {@link operationArbitrary} that edits the tables (not an access). */
+export type EditOperation = Exclude<Operation, { kind: 'access' }>
+
+/**
+ * Makes a random program's table edit on `mmu`: a bare INVLPG, or a slot's leaf rewritten and
+ * invalidated as the operation says (INVLPG, a CR3 load of `root`, or not at all). False, with
+ * nothing done, for an access (the property makes those its own way).
+ */
+export function applyEdit(
+  mmu: Mmu,
+  mode: PagingMode,
+  root: number,
+  slots: readonly Slot[],
+  op: Operation,
+): op is EditOperation {
+  if (op.kind === 'invlpg') mmu.invlpg(slots[op.slot]!.va)
+  else if (op.kind === 'modify') {
+    const slot = slots[op.slot]!
+    mmu.pageTables.writeEntryAt(slot.entry, slot.level, leafValue(mode, slot.large, op.leaf))
+    if (op.invalidation === 'invlpg') mmu.invlpg(slot.va)
+    else if (op.invalidation === 'cr3') mmu.loadCr3(root)
+  } else return false
+  return true
+}
